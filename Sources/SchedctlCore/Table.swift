@@ -1,0 +1,47 @@
+/// Left-aligned text columns for people; numbers are right-aligned.
+struct Table {
+    var header: [String]
+    var rows: [[String]] = []
+
+    init(_ header: String...) { self.header = header }
+
+    mutating func add(_ cells: [String]) { rows.append(cells) }
+
+    func render() -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
+        let numeric = header.indices.map { c in
+            !rows.isEmpty && rows.allSatisfy { row in
+                let cell = row.indices.contains(c) ? row[c] : ""
+                return !cell.isEmpty && cell.allSatisfy { $0.isNumber || $0 == "." || $0 == "%" || $0 == "-" }
+            }
+        }
+        return all.map { row in
+            header.indices.map { c in
+                let cell = row.indices.contains(c) ? row[c] : ""
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                return numeric[c] ? pad + cell : cell + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n")
+    }
+}
+
+/// Compact lists: [0,1,2,3,8] → "0-3,8".
+func compactRanges(_ values: [Int]) -> String {
+    guard !values.isEmpty else { return "-" }
+    var parts: [String] = []
+    var start = values[0]
+    var prev = values[0]
+    for v in values.dropFirst() + [Int.min] {
+        if v == prev + 1 {
+            prev = v
+            continue
+        }
+        parts.append(start == prev ? "\(start)" : "\(start)-\(prev)")
+        start = v
+        prev = v
+    }
+    return parts.joined(separator: ",")
+}
+
+import Foundation

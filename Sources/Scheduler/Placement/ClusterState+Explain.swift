@@ -1,0 +1,85 @@
+extension ClusterState {
+    /// Why a request that could run on this cluster cannot run now: the binding constraint, named
+    /// with the node and domain that came closest. Looks at buckets, not at every node.
+    func explainNotNow(_ r: ResolvedRequest, tally: CheckTally) -> PlacementRefusal {
+        let eligible = eligiblePools(r)
+        let partition = spec.partitions[r.partition]
+        let members = partition.nodes.compactMap { spec.nodeIndex(named: $0) }
+        let unavailable = members.filter { nodes[$0].availability != .up }
+        let suffix: String
+        if unavailable.isEmpty {
+            suffix = ""
+        } else {
+            let names = unavailable.prefix(3).map { spec.nodes[$0].name }.joined(separator: ", ")
+            let more = unavailable.count > 3 ? ", …" : ""
+            suffix = "; \(unavailable.count) node\(unavailable.count == 1 ? " is" : "s are") down or draining (\(names)\(more))"
+        }
+        func refuse(_ m: String) -> PlacementRefusal { PlacementRefusal(.notNow, m + suffix) }
+        let shape = eligible.first?.shape ?? (try? r.shapes.first { (try? $0.get()) != nil }?.get())
+        guard let shape else { return refuse("no node of partition \(partition.name) can take it now") }
+
+        if shape.gang || shape.exclusive {
+            var idle: [Int] = []
+            for (p, _) in eligible {
+                var o = pools[p].idle.first()
+                while let ordinal = o, idle.count < shape.nodes {
+                    idle.append(pools[p].members[ordinal])
+                    o = pools[p].idle.next(from: ordinal + 1)
+                }
+            }
+            let idleCount = eligible.reduce(0) { $0 + pools[$1.pool].idle.count }
+            let what = shape.nodes == 1 ? "a whole idle node" : "\(shape.nodes) whole idle nodes"
+            let listed = idle.sorted().prefix(3).map { spec.nodes[$0].name }.joined(separator: ", ")
+            return refuse("\(what) requested; \(idleCount == 0 ? "none is" : "only \(idleCount) \(idleCount == 1 ? "is" : "are")") idle\(idleCount > 0 ? " (\(listed))" : "")")
+        }
+
+        if let c = tally.lackCores {
+            let where_ = c.domain >= 0 ? "\(spec.nodes[c.node].name) NUMA \(c.domain)" : spec.nodes[c.node].name
+            return refuse("\(shape.cores) cores next to the GPUs: the nodes with enough free GPUs lack cores (\(where_): \(c.free) free, \(c.need) needed)")
+        }
+        if let m = tally.lackMemory {
+            let where_ = m.domain >= 0 ? "\(spec.nodes[m.node].name) NUMA \(m.domain)" : spec.nodes[m.node].name
+            return refuse("\(shape.memory) of memory next to the GPUs: the nodes with enough free GPUs lack memory (\(where_): \(m.free) free, \(m.need) needed)")
+        }
+        if let s = tally.lackScratch {
+            return refuse("\(shape.scratch) of scratch: the nodes with enough free GPUs lack scratch (\(spec.nodes[s.node].name): \(s.free) free)")
+        }
+        if shape.gpusPerNode == 0 {
+            return refuse("\(shape.cores) cores and \(shape.memory) of memory on one node: no node has them free")
+        }
+
+        let g = shape.gpusPerNode
+        var bestDomain: (free: Int, node: Int, domain: Int)?
+        var bestNode: (free: Int, node: Int)?
+        var freeTotal = 0
+        for (p, _) in eligible {
+            let pool = pools[p]
+            let layout = layouts[pool.layout]
+            for sig in pool.active {
+                guard let first = pool.buckets[sig].first() else { continue }
+                let node = pool.members[first]
+                let total = layout.total(sig)
+                freeTotal += total * pool.buckets[sig].count
+                if bestNode == nil || (total, -node) > (bestNode!.free, -bestNode!.node) { bestNode = (total, node) }
+                for k in layout.capacity.indices {
+                    let f = layout.digit(sig, k)
+                    let d = layout.gpuDomains[k]
+                    if bestDomain == nil || (f, -node, -d) > (bestDomain!.free, -bestDomain!.node, -bestDomain!.domain) {
+                        bestDomain = (f, node, d)
+                    }
+                }
+            }
+        }
+        let inAll = "; \(freeTotal) GPU\(freeTotal == 1 ? " is" : "s are") free in all"
+        if let b = bestDomain, r.request.sameNuma, b.free < g {
+            return refuse("\(g) GPUs on one NUMA domain: at most \(b.free) \(b.free == 1 ? "is" : "are") free on one domain (\(spec.nodes[b.node].name) NUMA \(b.domain))\(inAll)")
+        }
+        if let b = bestNode, b.free < g {
+            return refuse("\(g) GPUs on one node: at most \(b.free) \(b.free == 1 ? "is" : "are") free on one node (\(spec.nodes[b.node].name))\(inAll)")
+        }
+        if bestNode == nil {
+            return refuse("\(g) GPUs on one node: no node of partition \(partition.name) is up")
+        }
+        return refuse("\(g) GPUs on one node: no free placement meets the rules now")
+    }
+}

@@ -1,0 +1,407 @@
+/// A placement decision: the allocation and a note on how it was chosen.
+public struct PlacementDecision: Hashable, Sendable {
+    public var allocation: Allocation
+    public var note: PlacementNote
+}
+
+/// One way to place a single-node request on the nodes of one bucket.
+struct PlacementOption {
+    var pool: Int
+    var signature: Int
+    /// GPUs taken per signature digit, as a mixed-radix number like the signature.
+    var take: Int
+    /// Spans NUMA domains although the request would fit inside one.
+    var spans: Bool
+    var key: (Int, Double, Int, Int)
+
+    static func < (a: PlacementOption, b: PlacementOption) -> Bool {
+        a.key < b.key
+    }
+}
+
+/// What stopped nodes during a decision, kept to explain a refusal.
+struct CheckTally {
+    var nodesChecked = 0
+    var lackCores: (node: Int, domain: Int, free: Int, need: Int)?
+    var lackMemory: (node: Int, domain: Int, free: ByteSize, need: ByteSize)?
+    var lackScratch: (node: Int, free: ByteSize)?
+}
+
+extension ClusterState {
+    /// Decides where `request` runs now, or says exactly why it cannot. Changes nothing: pass the
+    /// decision's allocation to `commit` to take it.
+    public func place(_ request: ResourceRequest) -> Result<PlacementDecision, PlacementRefusal> {
+        let resolved: ResolvedRequest
+        switch resolve(request) {
+        case let .success(r): resolved = r
+        case let .failure(e): return .failure(e)
+        }
+        if let s = request.storage, s > sharedStorageFree {
+            return .failure(
+                .init(.notNow, "\(s) of shared storage requested; \(sharedStorageFree) of \(spec.sharedStorage) is free"))
+        }
+        var tally = CheckTally()
+        let shapes = resolved.shapes
+        // Gangs and exclusive jobs take idle nodes; everything else goes through the signature index.
+        let anyShape = shapes.compactMap { try? $0.get() }.first!
+        let result: PlacementDecision?
+        if anyShape.gang || anyShape.exclusive {
+            result = placeWholeNodes(resolved, tally: &tally)
+        } else if anyShape.gpusPerNode == 0 {
+            result = placeWithoutGPUs(resolved, tally: &tally)
+        } else {
+            result = placeSingleNode(resolved, tally: &tally)
+        }
+        if let result { return .success(result) }
+        return .failure(explainNotNow(resolved, tally: tally))
+    }
+
+    /// Pools whose nodes are in the request's partition and whose type can hold its shape.
+    func eligiblePools(_ r: ResolvedRequest) -> [(pool: Int, shape: NodeShape)] {
+        var out: [(Int, NodeShape)] = []
+        for (p, pool) in pools.enumerated() where pool.partitions & r.partitionBit != 0 {
+            if case let .success(shape) = r.shapes[pool.layout] { out.append((p, shape)) }
+        }
+        return out
+    }
+
+    // MARK: Single node, with GPUs
+
+    private func placeSingleNode(_ r: ResolvedRequest, tally: inout CheckTally) -> PlacementDecision? {
+        var options: [PlacementOption] = []
+        options.reserveCapacity(32)
+        let pack = policy == .pack
+        for (p, shape) in eligiblePools(r) {
+            let pool = pools[p]
+            let layout = layouts[pool.layout]
+            let g = shape.gpusPerNode
+            let wholeNode = g == layout.gpuCount
+            for sig in pool.active {
+                let total = layout.total(sig)
+                guard total >= g else { continue }
+                guard let first = pool.buckets[sig].first() else { continue }
+                let nodeIndex = pool.members[first]
+                let after = total - g
+                var contained = false
+                if g <= layout.maxDomainGPUs && !wholeNode {
+                    // Inside one domain: every distinct free count is a choice (pack), or the policy's pick.
+                    var seen: UInt64 = 0
+                    var chosenDigit: Int?
+                    for k in layout.capacity.indices {
+                        let f = layout.digit(sig, k)
+                        guard f >= g else { continue }
+                        contained = true
+                        if pack {
+                            guard seen & (1 << UInt64(f)) == 0 else { continue }
+                            seen |= 1 << UInt64(f)
+                            let take = g * layout.radix[k]
+                            let delta = fragmentationDelta(layout: layout, signature: sig, take: take, total: total, gpus: g)
+                            options.append(
+                                PlacementOption(pool: p, signature: sig, take: take, spans: false, key: (0, delta, after, nodeIndex)))
+                        } else if chosenDigit == nil || (policy == .bestFit && f < layout.digit(sig, chosenDigit!)) {
+                            chosenDigit = k
+                        }
+                    }
+                    if let k = chosenDigit {
+                        options.append(
+                            PlacementOption(
+                                pool: p, signature: sig, take: g * layout.radix[k], spans: false,
+                                key: baselineKey(after: after, node: nodeIndex)))
+                    }
+                }
+                if !contained && !(r.request.sameNuma && g <= layout.maxDomainGPUs) {
+                    let take = spanningTake(layout: layout, signature: sig, gpus: g)
+                    let spans = g <= layout.maxDomainGPUs
+                    if pack {
+                        let delta = fragmentationDelta(layout: layout, signature: sig, take: take, total: total, gpus: g)
+                        options.append(
+                            PlacementOption(pool: p, signature: sig, take: take, spans: spans, key: (spans ? 1 : 0, delta, after, nodeIndex)))
+                    } else {
+                        options.append(
+                            PlacementOption(pool: p, signature: sig, take: take, spans: spans, key: baselineKey(after: after, node: nodeIndex)))
+                    }
+                }
+            }
+        }
+        options.sort(by: <)
+        for option in options {
+            let pool = pools[option.pool]
+            let layout = layouts[pool.layout]
+            let shape = try! r.shapes[pool.layout].get()
+            var ordinal = pool.buckets[option.signature].first()
+            while let o = ordinal {
+                let node = pool.members[o]
+                if let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally) {
+                    let delta = policy == .pack ? option.key.1
+                        : fragmentationDelta(layout: layout, signature: option.signature, take: option.take,
+                                             total: layout.total(option.signature), gpus: shape.gpusPerNode)
+                    let kind = shape.gpusPerNode == layout.gpuCount ? "whole-node" : (option.spans ? "numa-spanning" : (takesOneDomain(layout, option.take) ? "numa-contained" : "numa-spanning"))
+                    return PlacementDecision(
+                        allocation: Allocation(nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
+                        note: PlacementNote(
+                            shape: kind, fragmentationDelta: delta, candidatesScored: options.count, nodesChecked: tally.nodesChecked))
+                }
+                ordinal = pool.buckets[option.signature].next(from: o + 1)
+            }
+        }
+        tally.nodesChecked += 0
+        return nil
+    }
+
+    private func takesOneDomain(_ layout: NodeLayout, _ take: Int) -> Bool {
+        layout.capacity.indices.filter { layout.digit(take, $0) > 0 }.count <= 1
+    }
+
+    private func baselineKey(after: Int, node: Int) -> (Int, Double, Int, Int) {
+        switch policy {
+        case .firstFit, .pack: (0, 0, 0, node)
+        case .bestFit: (0, 0, after, node)
+        case .spread: (0, 0, -after, node)
+        }
+    }
+
+    /// Change of the fragmentation measure when `take` GPUs leave a node of signature `sig`.
+    func fragmentationDelta(layout: NodeLayout, signature sig: Int, take: Int, total: Int, gpus g: Int) -> Double {
+        var delta = 0.0
+        let sizes = mix.sizes
+        let probabilities = mix.probabilities
+        for i in sizes.indices {
+            let s = sizes[i]
+            var d = ShapeMix.unusableByTotal(total: total - g, size: s, layout: layout)
+                - ShapeMix.unusableByTotal(total: total, size: s, layout: layout)
+            if s <= layout.maxDomainGPUs {
+                for k in layout.capacity.indices {
+                    let t = layout.digit(take, k)
+                    guard t > 0 else { continue }
+                    let f = layout.digit(sig, k)
+                    let cap = layout.capacity[k]
+                    d += ShapeMix.unusableInDomain(free: f - t, cap: cap, size: s, layout: layout)
+                        - ShapeMix.unusableInDomain(free: f, cap: cap, size: s, layout: layout)
+                }
+            }
+            delta += probabilities[i] * Double(d)
+        }
+        return delta
+    }
+
+    /// GPUs per domain for a request that spans domains: whole domains, largest first, then the
+    /// remainder from the domain that fits it most tightly — the fewest domains possible.
+    func spanningTake(layout: NodeLayout, signature sig: Int, gpus g: Int) -> Int {
+        var remaining = g
+        var used: UInt64 = 0
+        var take = 0
+        while remaining > 0 {
+            var best: Int?
+            for k in layout.capacity.indices where used & (1 << UInt64(k)) == 0 {
+                let f = layout.digit(sig, k)
+                if f >= remaining && (best == nil || f < layout.digit(sig, best!)) { best = k }
+            }
+            if let k = best {
+                take += remaining * layout.radix[k]
+                return take
+            }
+            var largest = -1
+            for k in layout.capacity.indices where used & (1 << UInt64(k)) == 0 {
+                if largest < 0 || layout.digit(sig, k) > layout.digit(sig, largest) { largest = k }
+            }
+            let f = layout.digit(sig, largest)
+            take += f * layout.radix[largest]
+            remaining -= f
+            used |= 1 << UInt64(largest)
+        }
+        return take
+    }
+
+    /// Builds the allocation of `take` GPUs on `node` with cores and memory from the GPUs' domains,
+    /// or nil (tallying why) when those domains lack cores, memory or the node lacks scratch.
+    func allocate(node: Int, layout: NodeLayout, take: Int, shape: NodeShape, tally: inout CheckTally) -> NodeAllocation? {
+        tally.nodesChecked += 1
+        let n = nodes[node]
+        if shape.scratch > n.freeScratch {
+            tally.lackScratch = tally.lackScratch ?? (node, n.freeScratch)
+            return nil
+        }
+        let g = shape.gpusPerNode
+        var gpus: UInt64 = 0
+        var cores = CPUSet()
+        var memory = Array(repeating: ByteSize.zero, count: layout.domainMemory.count)
+        var coresLeft = shape.cores
+        var memoryLeft = shape.memory.bytes
+        var gpusLeft = g
+        for k in layout.capacity.indices {
+            let t = layout.digit(take, k)
+            guard t > 0 else { continue }
+            let d = layout.gpuDomains[k]
+            gpus |= GPUSet(mask: n.freeGPUs & layout.domainGPUs[d]).lowest(t)!.mask
+            // This domain's share of cores and memory is proportional to its share of the GPUs;
+            // the last domain takes what rounding left.
+            let last = gpusLeft == t
+            let c = last ? coresLeft : shape.cores * t / g
+            let m = last ? memoryLeft : shape.memory.bytes / UInt64(g) * UInt64(t)
+            gpusLeft -= t
+            let free = n.freeCores.intersection(layout.domainCores[d])
+            guard let picked = free.lowest(c) else {
+                tally.lackCores = tally.lackCores ?? (node, d, free.count, c)
+                return nil
+            }
+            guard n.freeMemory[d].bytes >= m else {
+                tally.lackMemory = tally.lackMemory ?? (node, d, n.freeMemory[d], ByteSize(bytes: m))
+                return nil
+            }
+            cores = cores.union(picked)
+            memory[d] = ByteSize(bytes: m)
+            coresLeft -= c
+            memoryLeft -= m
+        }
+        return NodeAllocation(node: node, gpus: GPUSet(mask: gpus), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false)
+    }
+
+    // MARK: Without GPUs
+
+    /// CPU-only work goes where GPUs are already used up, leaving nodes with free GPUs for GPU jobs.
+    private func placeWithoutGPUs(_ r: ResolvedRequest, tally: inout CheckTally) -> PlacementDecision? {
+        var candidates: [(key: (Int, Int), pool: Int, sig: Int)] = []
+        for (p, _) in eligiblePools(r) {
+            let layout = layouts[pools[p].layout]
+            for sig in pools[p].active {
+                guard let first = pools[p].buckets[sig].first() else { continue }
+                candidates.append(((layout.total(sig), pools[p].members[first]), p, sig))
+            }
+        }
+        candidates.sort { $0.key < $1.key }
+        for c in candidates {
+            let pool = pools[c.pool]
+            let layout = layouts[pool.layout]
+            let shape = try! r.shapes[pool.layout].get()
+            var ordinal = pool.buckets[c.sig].first()
+            while let o = ordinal {
+                let node = pool.members[o]
+                if let a = allocateCPUOnly(node: node, layout: layout, shape: shape, tally: &tally) {
+                    return PlacementDecision(
+                        allocation: Allocation(nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: nil),
+                        note: PlacementNote(shape: "cpu-only", fragmentationDelta: 0, candidatesScored: candidates.count, nodesChecked: tally.nodesChecked))
+                }
+                ordinal = pool.buckets[c.sig].next(from: o + 1)
+            }
+        }
+        return nil
+    }
+
+    /// Cores and memory from one domain when one can hold them (the one with the fewest free GPUs),
+    /// else from the domains with the most free cores.
+    private func allocateCPUOnly(node: Int, layout: NodeLayout, shape: NodeShape, tally: inout CheckTally) -> NodeAllocation? {
+        tally.nodesChecked += 1
+        let n = nodes[node]
+        if shape.scratch > n.freeScratch {
+            tally.lackScratch = tally.lackScratch ?? (node, n.freeScratch)
+            return nil
+        }
+        var memory = Array(repeating: ByteSize.zero, count: layout.domainMemory.count)
+        let domains = layout.domainMemory.indices.sorted {
+            let a = (n.freeGPUs & layout.domainGPUs[$0]).nonzeroBitCount
+            let b = (n.freeGPUs & layout.domainGPUs[$1]).nonzeroBitCount
+            return (a, $0) < (b, $1)
+        }
+        for d in domains {
+            let free = n.freeCores.intersection(layout.domainCores[d])
+            if let picked = free.lowest(shape.cores), n.freeMemory[d] >= shape.memory {
+                memory[d] = shape.memory
+                return NodeAllocation(node: node, gpus: GPUSet(), cores: picked, memory: memory, scratch: shape.scratch, exclusive: false)
+            }
+        }
+        // Spread over domains, most free cores first.
+        var cores = CPUSet()
+        var coresLeft = shape.cores
+        var memoryLeft = shape.memory
+        for d in layout.domainMemory.indices.sorted(by: {
+            (-n.freeCores.intersection(layout.domainCores[$0]).count, $0) < (-n.freeCores.intersection(layout.domainCores[$1]).count, $1)
+        }) where coresLeft > 0 || memoryLeft > .zero {
+            let free = n.freeCores.intersection(layout.domainCores[d])
+            let c = min(coresLeft, free.count)
+            let m = min(memoryLeft, n.freeMemory[d])
+            cores = cores.union(free.lowest(c)!)
+            memory[d] = m
+            coresLeft -= c
+            memoryLeft -= m
+        }
+        if coresLeft > 0 {
+            tally.lackCores = tally.lackCores ?? (node, -1, n.freeCores.count, shape.cores)
+            return nil
+        }
+        if memoryLeft > .zero {
+            tally.lackMemory = tally.lackMemory ?? (node, -1, n.freeMemory.reduce(.zero, +), shape.memory)
+            return nil
+        }
+        return NodeAllocation(node: node, gpus: GPUSet(), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false)
+    }
+
+    // MARK: Whole nodes: exclusive jobs and multi-node gangs
+
+    /// Whole idle nodes, all or nothing, on the fewest leaf switches.
+    private func placeWholeNodes(_ r: ResolvedRequest, tally: inout CheckTally) -> PlacementDecision? {
+        // Candidate node types, best first: the one that needs the fewest GPUs, then declaration order.
+        let byType = Dictionary(grouping: eligiblePools(r), by: { pools[$0.pool].layout })
+        let order = byType.keys.sorted { a, b in
+            let sa = byType[a]![0].shape
+            let sb = byType[b]![0].shape
+            return (sa.nodes * sa.gpusPerNode, a) < (sb.nodes * sb.gpusPerNode, b)
+        }
+        for l in order {
+            let group = byType[l]!
+            let shape = group[0].shape
+            let layout = layouts[l]
+            var idleByLeaf = Array(repeating: 0, count: leaves.count)
+            for (p, _) in group { for leaf in leaves.indices { idleByLeaf[leaf] += pools[p].idleByLeaf[leaf] } }
+            let need = shape.nodes
+            guard idleByLeaf.reduce(0, +) >= need else { continue }
+            // One leaf if any holds the gang (the tightest such), else the leaves with most idle nodes.
+            var chosen: [Int] = []
+            if let best = leaves.indices.filter({ idleByLeaf[$0] >= need }).min(by: { (idleByLeaf[$0], $0) < (idleByLeaf[$1], $1) }) {
+                chosen = [best]
+            } else {
+                var count = 0
+                for leaf in leaves.indices.sorted(by: { (-idleByLeaf[$0], $0) < (-idleByLeaf[$1], $1) }) where count < need {
+                    chosen.append(leaf)
+                    count += idleByLeaf[leaf]
+                }
+            }
+            var picked: [Int] = []
+            for leaf in chosen {
+                var candidates: [Int] = []
+                for (p, _) in group {
+                    var o = pools[p].idle.first()
+                    while let ordinal = o, candidates.count < need - picked.count {
+                        let node = pools[p].members[ordinal]
+                        if nodes[node].leaf == leaf { candidates.append(node) }
+                        o = pools[p].idle.next(from: ordinal + 1)
+                    }
+                }
+                picked.append(contentsOf: candidates.sorted().prefix(need - picked.count))
+                tally.nodesChecked += candidates.count
+            }
+            guard picked.count == need else { continue }
+            var allocations: [NodeAllocation] = []
+            let full = layout.gpuCount > 0 ? (0..<layout.gpuCount).reduce(0) { $0 + (1 << $1) } : 0
+            for node in picked.sorted() {
+                let sig = layout.signature(free: UInt64(full))
+                let take = shape.gpusPerNode <= layout.maxDomainGPUs && shape.gpusPerNode > 0
+                    ? shape.gpusPerNode * layout.radix[layout.capacity.firstIndex { $0 >= shape.gpusPerNode }!]
+                    : spanningTake(layout: layout, signature: sig, gpus: shape.gpusPerNode)
+                var gpus: UInt64 = 0
+                for k in layout.capacity.indices where layout.digit(take, k) > 0 {
+                    gpus |= GPUSet(mask: layout.domainGPUs[layout.gpuDomains[k]]).lowest(layout.digit(take, k))!.mask
+                }
+                allocations.append(
+                    NodeAllocation(
+                        node: node, gpus: GPUSet(mask: gpus), cores: layout.allCores, memory: layout.domainMemory,
+                        scratch: layout.type.scratch, exclusive: true))
+            }
+            return PlacementDecision(
+                allocation: Allocation(nodes: allocations, sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
+                note: PlacementNote(
+                    shape: need > 1 ? "gang" : "whole-node", fragmentationDelta: 0, candidatesScored: leaves.count,
+                    nodesChecked: tally.nodesChecked))
+        }
+        return nil
+    }
+}

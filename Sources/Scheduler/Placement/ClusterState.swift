@@ -1,0 +1,247 @@
+/// Whether a node takes new work. The engine keeps allocations on a node whatever its availability.
+public enum NodeAvailability: String, Hashable, Sendable, Codable {
+    case up
+    /// Runs its current jobs, takes no new ones (draining or drained).
+    case drain
+    /// Not reachable.
+    case down
+}
+
+/// The free and used resources of every node, indexed for placement. A value: copy it to ask
+/// "what if" without touching the original.
+///
+/// `place` decides (pure), `commit` takes what a decision chose, `release` gives it back exactly.
+public struct ClusterState: Sendable {
+    public let spec: ClusterSpec
+    /// The policy `place` uses.
+    public var policy: PlacementPolicyName
+
+    struct NodeRuntime: Sendable {
+        let layout: Int
+        let pool: Int
+        let ordinal: Int
+        let leaf: Int
+        var availability: NodeAvailability = .up
+        var freeGPUs: UInt64
+        var freeCores: CPUSet
+        var freeMemory: [ByteSize]
+        var freeScratch: ByteSize
+        var jobs = 0
+    }
+
+    var layouts: [NodeLayout]
+    var nodes: [NodeRuntime]
+    var pools: [NodePool]
+    /// Leaf switch names, by leaf index.
+    let leaves: [String]
+    var sharedStorageFree: ByteSize
+    var mix: ShapeMix
+    var observations = 0
+
+    /// An empty cluster (every node up, nothing allocated) using the spec's configured policy.
+    public init(spec: ClusterSpec, policy: PlacementPolicyName? = nil) {
+        self.spec = spec
+        self.policy = policy ?? spec.placement.policy
+        let layouts = spec.nodeTypes.map(NodeLayout.init)
+        self.layouts = layouts
+        let layoutOf = Dictionary(uniqueKeysWithValues: spec.nodeTypes.enumerated().map { ($1.name, $0) })
+        let leafNames = Array(Set(spec.nodes.map(\.fabricSwitch))).sorted()
+        leaves = leafNames
+        let leafOf = Dictionary(uniqueKeysWithValues: leafNames.enumerated().map { ($1, $0) })
+        var membership: [Int: UInt64] = [:]
+        for (p, part) in spec.partitions.enumerated() where p < 64 {
+            for n in part.nodes { if let i = spec.nodeIndex(named: n) { membership[i, default: 0] |= 1 << UInt64(p) } }
+        }
+        // Pools: one per (layout, partition membership), in order of first node.
+        var poolKeys: [(Int, UInt64)] = []
+        var poolMembers: [[Int]] = []
+        var poolOf: [Int] = []
+        for (i, node) in spec.nodes.enumerated() {
+            let key = (layoutOf[node.type]!, membership[i] ?? 0)
+            if let p = poolKeys.firstIndex(where: { $0 == key }) {
+                poolMembers[p].append(i)
+                poolOf.append(p)
+            } else {
+                poolKeys.append(key)
+                poolMembers.append([i])
+                poolOf.append(poolKeys.count - 1)
+            }
+        }
+        pools = poolKeys.enumerated().map { p, key in
+            NodePool(
+                layout: key.0, partitions: key.1, members: poolMembers[p],
+                signatures: layouts[key.0].signatureCount, leaves: leafNames.count)
+        }
+        var ordinals = Array(repeating: 0, count: spec.nodes.count)
+        for pool in pools { for (o, n) in pool.members.enumerated() { ordinals[n] = o } }
+        nodes = spec.nodes.enumerated().map { i, node in
+            let l = layouts[layoutOf[node.type]!]
+            return NodeRuntime(
+                layout: layoutOf[node.type]!, pool: poolOf[i], ordinal: ordinals[i], leaf: leafOf[node.fabricSwitch]!,
+                freeGPUs: l.allGPUs, freeCores: l.allCores, freeMemory: l.domainMemory, freeScratch: l.type.scratch)
+        }
+        sharedStorageFree = spec.sharedStorage
+        mix = ShapeMix(settings: spec.placement)
+        mix.refresh()
+        for i in nodes.indices { addToIndex(i) }
+    }
+
+    // MARK: Index upkeep
+
+    private mutating func addToIndex(_ i: Int) {
+        let n = nodes[i]
+        guard n.availability == .up else { return }
+        pools[n.pool].insert(ordinal: n.ordinal, signature: layouts[n.layout].signature(free: n.freeGPUs))
+        if n.jobs == 0 {
+            pools[n.pool].idle.insert(n.ordinal)
+            pools[n.pool].idleByLeaf[n.leaf] += 1
+        }
+    }
+
+    private mutating func removeFromIndex(_ i: Int) {
+        let n = nodes[i]
+        guard n.availability == .up else { return }
+        pools[n.pool].remove(ordinal: n.ordinal, signature: layouts[n.layout].signature(free: n.freeGPUs))
+        if n.jobs == 0 {
+            pools[n.pool].idle.remove(n.ordinal)
+            pools[n.pool].idleByLeaf[n.leaf] -= 1
+        }
+    }
+
+    /// Marks a node up, draining or down; its allocations stay until released.
+    public mutating func setAvailability(node: Int, _ availability: NodeAvailability) {
+        removeFromIndex(node)
+        nodes[node].availability = availability
+        addToIndex(node)
+    }
+
+    public func availability(node: Int) -> NodeAvailability { nodes[node].availability }
+
+    // MARK: Commit and release
+
+    /// Why a commit or release was refused: the allocation does not match the state.
+    public struct StateError: Error, Hashable, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Takes the resources of `allocation`. Refuses, changing nothing, when any of them is not free.
+    public mutating func commit(_ allocation: Allocation) throws(StateError) {
+        for a in allocation.nodes {
+            guard a.node >= 0 && a.node < nodes.count else { throw StateError(description: "no node \(a.node)") }
+            let n = nodes[a.node]
+            let name = spec.nodes[a.node].name
+            if a.gpus.mask & ~n.freeGPUs != 0 {
+                throw StateError(description: "\(name): GPU(s) \(GPUSet(mask: a.gpus.mask & ~n.freeGPUs).sorted) already allocated")
+            }
+            if !a.cores.isSubset(of: n.freeCores) {
+                throw StateError(description: "\(name): core(s) \(a.cores.subtracting(n.freeCores).sorted) already allocated")
+            }
+            for (d, m) in a.memory.enumerated() where d >= n.freeMemory.count || m > n.freeMemory[d] {
+                throw StateError(description: "\(name): not enough free memory on NUMA \(d)")
+            }
+            if a.scratch > n.freeScratch { throw StateError(description: "\(name): not enough free scratch") }
+            if a.exclusive && n.jobs > 0 { throw StateError(description: "\(name): exclusive, but the node is in use") }
+        }
+        if Set(allocation.nodes.map(\.node)).count != allocation.nodes.count {
+            throw StateError(description: "a node appears twice in one allocation")
+        }
+        if allocation.sharedStorage > sharedStorageFree {
+            throw StateError(description: "not enough free shared storage")
+        }
+        for a in allocation.nodes {
+            removeFromIndex(a.node)
+            nodes[a.node].freeGPUs &= ~a.gpus.mask
+            nodes[a.node].freeCores = nodes[a.node].freeCores.subtracting(a.cores)
+            for (d, m) in a.memory.enumerated() { nodes[a.node].freeMemory[d] -= m }
+            nodes[a.node].freeScratch -= a.scratch
+            nodes[a.node].jobs += 1
+            addToIndex(a.node)
+        }
+        sharedStorageFree -= allocation.sharedStorage
+        if let first = allocation.nodes.first {
+            let size = allocation.nodes.count > 1 || first.exclusive ? layouts[nodes[first.node].layout].gpuCount : first.gpus.count
+            mix.observe(size: size)
+            observations += 1
+            // The mix moves slowly; re-weighing it every 32 placements keeps commits cheap.
+            if observations % 32 == 1 { mix.refresh() }
+        }
+    }
+
+    /// Gives back exactly what `allocation` took. Refuses, changing nothing, when any of it is free.
+    public mutating func release(_ allocation: Allocation) throws(StateError) {
+        for a in allocation.nodes {
+            guard a.node >= 0 && a.node < nodes.count else { throw StateError(description: "no node \(a.node)") }
+            let n = nodes[a.node]
+            let name = spec.nodes[a.node].name
+            if a.gpus.mask & n.freeGPUs != 0 || !a.cores.isDisjoint(with: n.freeCores) || n.jobs == 0 {
+                throw StateError(description: "\(name): the allocation is not held (released twice?)")
+            }
+            let layout = layouts[n.layout]
+            for (d, m) in a.memory.enumerated() where d >= n.freeMemory.count || n.freeMemory[d] + m > layout.domainMemory[d] {
+                throw StateError(description: "\(name): releasing more memory than NUMA \(d) has")
+            }
+            if n.freeScratch + a.scratch > layout.type.scratch { throw StateError(description: "\(name): releasing more scratch than the node has") }
+        }
+        if sharedStorageFree + allocation.sharedStorage > spec.sharedStorage {
+            throw StateError(description: "releasing more shared storage than the cluster has")
+        }
+        for a in allocation.nodes {
+            removeFromIndex(a.node)
+            nodes[a.node].freeGPUs |= a.gpus.mask
+            nodes[a.node].freeCores = nodes[a.node].freeCores.union(a.cores)
+            for (d, m) in a.memory.enumerated() { nodes[a.node].freeMemory[d] += m }
+            nodes[a.node].freeScratch += a.scratch
+            nodes[a.node].jobs -= 1
+            addToIndex(a.node)
+        }
+        sharedStorageFree += allocation.sharedStorage
+    }
+
+    // MARK: Reading
+
+    /// Free GPUs of a node.
+    public func freeGPUs(node: Int) -> GPUSet { GPUSet(mask: nodes[node].freeGPUs) }
+    /// Free cores of a node.
+    public func freeCores(node: Int) -> CPUSet { nodes[node].freeCores }
+    /// Free memory per NUMA domain of a node.
+    public func freeMemory(node: Int) -> [ByteSize] { nodes[node].freeMemory }
+    public func freeScratch(node: Int) -> ByteSize { nodes[node].freeScratch }
+    /// Allocations holding part of a node.
+    public func jobCount(node: Int) -> Int { nodes[node].jobs }
+    public var freeSharedStorage: ByteSize { sharedStorageFree }
+
+    /// Checks the index against the nodes: every up node in exactly the bucket of its free GPUs,
+    /// idle sets and counts consistent, nothing free beyond the hardware. Returns the problems found.
+    public func invariantViolations() -> [String] {
+        var problems: [String] = []
+        for (i, n) in nodes.enumerated() {
+            let l = layouts[n.layout]
+            let name = spec.nodes[i].name
+            if n.freeGPUs & ~l.allGPUs != 0 { problems.append("\(name): free GPUs outside the node") }
+            if !n.freeCores.isSubset(of: l.allCores) { problems.append("\(name): free cores outside the node") }
+            for d in n.freeMemory.indices where n.freeMemory[d] > l.domainMemory[d] {
+                problems.append("\(name): NUMA \(d) has more free memory than it holds")
+            }
+            if n.jobs < 0 { problems.append("\(name): negative job count") }
+            if n.jobs == 0 && (n.freeGPUs != l.allGPUs || n.freeCores != l.allCores || n.freeMemory != l.domainMemory) {
+                problems.append("\(name): no allocations but resources are missing")
+            }
+            let pool = pools[n.pool]
+            let sig = l.signature(free: n.freeGPUs)
+            for s in 0..<l.signatureCount where pool.buckets[s].contains(n.ordinal) != (n.availability == .up && s == sig) {
+                problems.append("\(name): wrong bucket membership for signature \(s)")
+            }
+            if pool.idle.contains(n.ordinal) != (n.availability == .up && n.jobs == 0) {
+                problems.append("\(name): idle set disagrees")
+            }
+        }
+        for (p, pool) in pools.enumerated() {
+            let expected = (0..<pool.buckets.count).filter { pool.buckets[$0].count > 0 }
+            if expected != pool.active { problems.append("pool \(p): active signature list disagrees") }
+            var perLeaf = Array(repeating: 0, count: leaves.count)
+            for (o, i) in pool.members.enumerated() where pool.idle.contains(o) { perLeaf[nodes[i].leaf] += 1 }
+            if perLeaf != pool.idleByLeaf { problems.append("pool \(p): idle counts per leaf disagree") }
+        }
+        return problems
+    }
+}

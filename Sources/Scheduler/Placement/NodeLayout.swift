@@ -1,0 +1,62 @@
+/// A node type compiled for fast decisions: per-domain GPU masks and core sets, and the mixed-radix
+/// numbering of "free GPUs per NUMA domain" signatures that the placement index buckets nodes by.
+struct NodeLayout: Sendable {
+    let type: NodeType
+    let gpuCount: Int
+    let allGPUs: UInt64
+    let gpuModel: String?
+    let gpuMemory: ByteSize
+    /// GPU mask of each NUMA domain (all domains, by index).
+    let domainGPUs: [UInt64]
+    let domainCores: [CPUSet]
+    let domainMemory: [ByteSize]
+    let allCores: CPUSet
+    /// Domains that hold GPUs, ascending; the signature has one digit per such domain.
+    let gpuDomains: [Int]
+    /// GPUs in each of `gpuDomains`.
+    let capacity: [Int]
+    /// Largest GPU count of one domain: requests up to it can stay inside one domain.
+    let maxDomainGPUs: Int
+    let radix: [Int]
+    let signatureCount: Int
+
+    init(_ type: NodeType) {
+        self.type = type
+        gpuCount = type.gpus.count
+        allGPUs = gpuCount == 64 ? ~0 : (1 << UInt64(gpuCount)) - 1
+        gpuModel = type.gpuModel
+        gpuMemory = type.gpus.first?.memory ?? .zero
+        domainGPUs = type.numa.map { GPUSet($0.gpus).mask }
+        domainCores = type.numa.map { CPUSet($0.cores) }
+        domainMemory = type.numa.map(\.memory)
+        allCores = CPUSet(0..<type.cores)
+        gpuDomains = type.numa.indices.filter { !type.numa[$0].gpus.isEmpty }
+        capacity = gpuDomains.map { type.numa[$0].gpus.count }
+        maxDomainGPUs = capacity.max() ?? 0
+        var r: [Int] = []
+        var acc = 1
+        for c in capacity {
+            r.append(acc)
+            acc *= c + 1
+        }
+        radix = r
+        signatureCount = acc
+    }
+
+    /// The signature id of a node with `free` GPUs.
+    func signature(free: UInt64) -> Int {
+        var id = 0
+        for (k, d) in gpuDomains.enumerated() { id += (free & domainGPUs[d]).nonzeroBitCount * radix[k] }
+        return id
+    }
+
+    /// Free GPUs of signature digit `k` (the k-th GPU domain).
+    @inline(__always) func digit(_ signature: Int, _ k: Int) -> Int { (signature / radix[k]) % (capacity[k] + 1) }
+
+    /// Total free GPUs of a signature.
+    func total(_ signature: Int) -> Int {
+        var t = 0
+        for k in capacity.indices { t += digit(signature, k) }
+        return t
+    }
+}

@@ -1,0 +1,44 @@
+/// Nodes of one type and the same partition membership, indexed by their free-GPU signature.
+///
+/// Every node of a bucket has the same free GPUs per NUMA domain, so a decision scores a bucket once
+/// and only looks at its lowest-numbered nodes: the cost follows the number of distinct signatures
+/// (25 for a DGX), not the number of nodes.
+struct NodePool: Sendable {
+    let layout: Int
+    /// Bit p set: the pool's nodes are in partition p.
+    let partitions: UInt64
+    /// Global node indices, ascending; a node's ordinal is its position here.
+    let members: [Int]
+    /// Nodes accepting work, by signature id.
+    var buckets: [NodeBitset]
+    /// Signature ids with at least one node, ascending.
+    var active: [Int] = []
+    /// Nodes accepting work with nothing allocated.
+    var idle: NodeBitset
+    /// Idle nodes per leaf switch (by leaf index).
+    var idleByLeaf: [Int]
+
+    init(layout: Int, partitions: UInt64, members: [Int], signatures: Int, leaves: Int) {
+        self.layout = layout
+        self.partitions = partitions
+        self.members = members
+        buckets = Array(repeating: NodeBitset(capacity: members.count), count: signatures)
+        idle = NodeBitset(capacity: members.count)
+        idleByLeaf = Array(repeating: 0, count: leaves)
+    }
+
+    mutating func insert(ordinal: Int, signature: Int) {
+        if buckets[signature].count == 0 {
+            let at = active.firstIndex { $0 > signature } ?? active.count
+            active.insert(signature, at: at)
+        }
+        buckets[signature].insert(ordinal)
+    }
+
+    mutating func remove(ordinal: Int, signature: Int) {
+        buckets[signature].remove(ordinal)
+        if buckets[signature].count == 0, let at = active.firstIndex(of: signature) {
+            active.remove(at: at)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+/// A request with the partition's defaults applied, checked against what the cluster could ever give.
+struct ResolvedRequest: Sendable {
+    var request: ResourceRequest
+    var partition: Int
+    var partitionBit: UInt64
+    /// Per layout: its per-node shape, or why that node type can never hold the job.
+    var shapes: [Result<NodeShape, PlacementRefusal>]
+}
+
+/// What a job needs from each node of one type.
+struct NodeShape: Hashable, Sendable {
+    var nodes: Int
+    var gpusPerNode: Int
+    var cores: Int
+    var memory: ByteSize
+    var scratch: ByteSize
+    var exclusive: Bool
+    var gang: Bool { nodes > 1 }
+}
+
+extension ClusterState {
+    /// Applies defaults and refuses what is invalid or can never fit, without looking at what is free.
+    func resolve(_ r: ResourceRequest) -> Result<ResolvedRequest, PlacementRefusal> {
+        func invalid(_ m: String) -> Result<ResolvedRequest, PlacementRefusal> { .failure(.init(.invalid, m)) }
+        func never(_ m: String) -> Result<ResolvedRequest, PlacementRefusal> { .failure(.init(.neverFits, m)) }
+        if let g = r.gpus, g < 0 { return invalid("GPU count must not be negative (\(g))") }
+        if let c = r.cpus, c < 0 { return invalid("CPU count must not be negative (\(c))") }
+        if let n = r.nodes, n < 1 { return invalid("a job needs at least 1 node, not \(n)") }
+        if let g = r.gpusPerNode, g < 1 { return invalid("gpusPerNode must be at least 1, not \(g)") }
+        if r.gpus != nil && r.gpuMemory != nil { return invalid("give either gpus or gpuMemory, not both") }
+        if let m = r.gpuMemory, m == .zero { return invalid("gpuMemory must be more than 0") }
+        if let g = r.gpus, let n = r.nodes, let per = r.gpusPerNode, g != n * per {
+            return invalid("\(g) GPUs requested, but \(n) nodes × \(per) GPUs per node is \(n * per)")
+        }
+
+        let partitionName = r.partition ?? spec.defaultPartition?.name ?? ""
+        guard let p = spec.partitions.firstIndex(where: { $0.name == partitionName }) else {
+            return invalid("unknown partition '\(partitionName)' (partitions: \(spec.partitions.map(\.name).joined(separator: ", ")))")
+        }
+        let partition = spec.partitions[p]
+        if let a = r.account {
+            if !spec.accounts.isEmpty && !spec.accounts.contains(where: { $0.name == a }) {
+                return invalid("unknown account '\(a)' (accounts: \(spec.accounts.map(\.name).joined(separator: ", ")))")
+            }
+            if !partition.accounts.isEmpty && !partition.accounts.contains(a) {
+                return invalid("account '\(a)' may not use partition \(partition.name) (allowed: \(partition.accounts.joined(separator: ", ")))")
+            }
+        }
+        if let t = r.time, t > partition.maxTime {
+            return never("time limit \(t) exceeds partition \(partition.name)'s maximum of \(partition.maxTime)")
+        }
+        if let t = r.time, t.seconds <= 0 { return invalid("time limit must be more than 0") }
+        if let s = r.storage, s > spec.sharedStorage {
+            return never("\(s) of shared storage requested; the cluster has \(spec.sharedStorage)")
+        }
+
+        let wantsGPUs = (r.gpus ?? 0) > 0 || r.gpuMemory != nil || r.gpusPerNode != nil
+            || (r.gpus == nil && r.nodes.map { $0 > 1 } == true)
+        // Model filters, applied to every node type of the partition.
+        let inPartition = Set(partition.nodes.compactMap { spec.nodeIndex(named: $0) }.map { nodes[$0].layout })
+        if wantsGPUs || r.gpuModel != nil || r.minGpuMemory != nil {
+            let withGPUs = inPartition.filter { layouts[$0].gpuCount > 0 }
+            let models = Set(withGPUs.compactMap { layouts[$0].gpuModel }).sorted()
+            if let m = r.gpuModel {
+                let everywhere = Set(layouts.compactMap(\.gpuModel))
+                if !everywhere.contains(where: { $0.caseInsensitiveCompare(m) == .orderedSame }) {
+                    return never("no node has GPU model \(m) (models: \(everywhere.sorted().joined(separator: ", ")))")
+                }
+                if !models.contains(where: { $0.caseInsensitiveCompare(m) == .orderedSame }) {
+                    return never("partition \(partition.name) has no node with GPU model \(m) (it has: \(models.joined(separator: ", ")))")
+                }
+            }
+            if let min = r.minGpuMemory, !withGPUs.contains(where: { layouts[$0].gpuMemory >= min }) {
+                let best = withGPUs.max { layouts[$0].gpuMemory < layouts[$1].gpuMemory }
+                let largest = best.map { "\(layouts[$0].gpuModel ?? "?"), \(layouts[$0].gpuMemory)" } ?? "none"
+                return never("no GPU has at least \(min) of memory (largest: \(largest))")
+            }
+        }
+
+        func eligible(_ l: Int) -> Bool {
+            guard inPartition.contains(l) else { return false }
+            let layout = layouts[l]
+            if !wantsGPUs && r.gpuModel == nil && r.minGpuMemory == nil { return true }
+            guard layout.gpuCount > 0 else { return false }
+            if let m = r.gpuModel, layout.gpuModel?.caseInsensitiveCompare(m) != .orderedSame { return false }
+            if let min = r.minGpuMemory, layout.gpuMemory < min { return false }
+            return true
+        }
+        let eligibleLayouts = layouts.indices.filter(eligible)
+        if eligibleLayouts.isEmpty {
+            return never("partition \(partition.name) has no node with GPUs")
+        }
+        if let g = r.gpus, g > 0 {
+            let total = spec.nodes.indices.filter { partition.nodes.contains(spec.nodes[$0].name) && eligible(nodes[$0].layout) }
+                .reduce(0) { $0 + layouts[nodes[$1].layout].gpuCount }
+            if g > total {
+                let everything = spec.totalGPUs
+                let whole = partition.nodes.count == spec.nodes.count && r.gpuModel == nil && r.minGpuMemory == nil
+                return never(
+                    whole ? "\(g) GPUs requested; the cluster has \(everything)"
+                        : "\(g) GPUs requested; partition \(partition.name) has \(total)\(r.gpuModel.map { " \($0)" } ?? "") (the cluster \(everything))")
+            }
+        }
+
+        var shapes: [Result<NodeShape, PlacementRefusal>] = []
+        for l in layouts.indices {
+            guard eligible(l) else {
+                shapes.append(.failure(.init(.neverFits, "not eligible")))
+                continue
+            }
+            shapes.append(shape(r, layout: l, partition: partition))
+        }
+        if !shapes.contains(where: { if case .success = $0 { true } else { false } }) {
+            let firstReason = eligibleLayouts.compactMap { l -> PlacementRefusal? in
+                if case let .failure(e) = shapes[l] { return e }
+                return nil
+            }.first!
+            return .failure(firstReason)
+        }
+        return .success(ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes))
+    }
+
+    /// The per-node shape of a request on node type `l`, or why that type can never hold it.
+    private func shape(_ r: ResourceRequest, layout l: Int, partition: Partition) -> Result<NodeShape, PlacementRefusal> {
+        let layout = layouts[l]
+        let type = layout.type
+        func never(_ m: String) -> Result<NodeShape, PlacementRefusal> { .failure(.init(.neverFits, m)) }
+        var total = r.gpus ?? 0
+        if let m = r.gpuMemory {
+            total = Int((m.bytes + layout.gpuMemory.bytes - 1) / layout.gpuMemory.bytes)
+        }
+        if total == 0, let n = r.nodes, r.gpus == nil { total = n * (r.gpusPerNode ?? layout.gpuCount) }
+        var nodeCount = r.nodes ?? 1
+        if r.nodes == nil && total > layout.gpuCount {
+            nodeCount = (total + layout.gpuCount - 1) / layout.gpuCount
+        }
+        var perNode = r.gpusPerNode ?? 0
+        if r.gpusPerNode == nil {
+            if r.gpuMemory != nil {
+                perNode = (total + nodeCount - 1) / nodeCount
+            } else {
+                guard total % nodeCount == 0 else {
+                    return .failure(.init(.invalid, "\(total) GPUs do not split evenly over \(nodeCount) nodes; ask for a multiple of \(nodeCount), or set gpusPerNode"))
+                }
+                perNode = total / nodeCount
+            }
+        }
+        if perNode > layout.gpuCount {
+            return never("\(perNode) GPUs per node requested; a \(type.name) node has \(layout.gpuCount)")
+        }
+        let nodesOfType = partition.nodes.filter { spec.nodeIndex(named: $0).map { nodes[$0].layout == l } ?? false }.count
+        if nodeCount > nodesOfType {
+            return never("\(nodeCount) nodes requested; partition \(partition.name) has \(nodesOfType) \(type.name) node\(nodesOfType == 1 ? "" : "s")")
+        }
+        let exclusive = r.exclusive || nodeCount > 1
+        let cores = r.cpus ?? (perNode > 0 ? perNode * partition.coresPerGPU : partition.defaultCores)
+        let memory = r.memory ?? (perNode > 0 ? partition.memoryPerGPU * perNode : partition.defaultMemory)
+        if cores > type.cores {
+            return never("\(cores) cores per node requested; a \(type.name) node has \(type.cores)")
+        }
+        if memory > type.memory {
+            return never("\(memory) of memory per node requested; a \(type.name) node has \(type.memory)")
+        }
+        let scratch = r.scratch ?? .zero
+        if scratch > type.scratch {
+            return never("\(scratch) of scratch per node requested; a \(type.name) node has \(type.scratch)")
+        }
+        if perNode == 0 && cores == 0 && memory == .zero {
+            return .failure(.init(.invalid, "the request asks for nothing: give gpus, gpuMemory, cpus or memory"))
+        }
+        return .success(
+            NodeShape(nodes: nodeCount, gpusPerNode: perNode, cores: cores, memory: memory, scratch: scratch, exclusive: exclusive))
+    }
+}

@@ -1,0 +1,3 @@
+import SchedctlCore
+
+Schedctl.main()
