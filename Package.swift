@@ -33,8 +33,7 @@ let package = Package(
         .executableTarget(name: "schedctl", dependencies: ["SchedctlCore"]),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler"],
-            resources: [.copy("Resources")]
+            dependencies: ["Scheduler"]
         ),
         .testTarget(
             name: "SchedctlTests",

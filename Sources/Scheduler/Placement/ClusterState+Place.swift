@@ -84,16 +84,14 @@ extension ClusterState {
                 let after = total - g
                 var contained = false
                 if g <= layout.maxDomainGPUs && !wholeNode {
-                    // Inside one domain: every distinct free count is a choice (pack), or the policy's pick.
-                    var seen: UInt64 = 0
+                    // Inside one domain: every domain with room is a choice (pack), or the policy's pick.
+                    // Domains with equal free GPUs score alike but may differ in free cores and memory.
                     var chosenDigit: Int?
                     for k in layout.capacity.indices {
                         let f = layout.digit(sig, k)
                         guard f >= g else { continue }
                         contained = true
                         if pack {
-                            guard seen & (1 << UInt64(f)) == 0 else { continue }
-                            seen |= 1 << UInt64(f)
                             let take = g * layout.radix[k]
                             let delta = fragmentationDelta(layout: layout, signature: sig, take: take, total: total, gpus: g)
                             options.append(

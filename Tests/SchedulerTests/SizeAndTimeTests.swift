@@ -1,0 +1,75 @@
+import Testing
+
+@testable import Scheduler
+
+@Suite struct SizeAndTimeTests {
+    @Test(arguments: [
+        ("141GB", UInt64(141_000_000_000)), ("2TB", 2_000_000_000_000), ("1TiB", 1 << 40), ("200G", 200 << 30),
+        ("1.5 TiB", 3 << 39), ("512", 512), ("30tb", 30_000_000_000_000), ("64MiB", 64 << 20),
+    ])
+    func parsesSizes(text: String, bytes: UInt64) {
+        #expect(ByteSize(parsing: text)?.bytes == bytes)
+    }
+
+    @Test(arguments: ["", "-5GB", "GB", "12XB", "1.2.3GB", "abc"])
+    func refusesBadSizes(text: String) {
+        #expect(ByteSize(parsing: text) == nil)
+    }
+
+    @Test func printsSizesInTheUnitsTheyWereDeclaredIn() {
+        #expect(ByteSize(parsing: "141GB")!.description == "141 GB")
+        #expect(ByteSize(parsing: "1TiB")!.description == "1 TiB")
+        #expect(ByteSize(parsing: "240GiB")!.description == "240 GiB")
+        #expect(ByteSize(parsing: "120TB")!.description == "120 TB")
+        #expect(ByteSize(bytes: 1_234_567_890_123).description == "1.2 TB")
+    }
+
+    @Test(arguments: [
+        ("30", Int64(1800)), ("4h", 14_400), ("7d", 604_800), ("1d12h", 129_600), ("2-00:00:00", 172_800),
+        ("01:30:00", 5400), ("10:30", 630), ("90s", 90), ("1-12", 129_600),
+    ])
+    func parsesTimes(text: String, seconds: Int64) {
+        #expect(TimeSpan(parsing: text)?.seconds == seconds)
+    }
+
+    @Test(arguments: ["", "-1h", "4x", "h", "1:2:3:4"])
+    func refusesBadTimes(text: String) {
+        #expect(TimeSpan(parsing: text) == nil)
+    }
+
+    @Test func expandsHostAndNumberLists() {
+        #expect(RangeList.expandHosts("dgx[01-03,07]") == ["dgx01", "dgx02", "dgx03", "dgx07"])
+        #expect(RangeList.expandHosts("a,b[1-2]") == ["a", "b1", "b2"])
+        #expect(RangeList.expandHosts("dgx[03-01]") == nil)
+        #expect(RangeList.expandIntegers("0-3,8") == [0, 1, 2, 3, 8])
+        #expect(RangeList.expandIntegers("3-1") == nil)
+    }
+
+    @Test func cpuSetsTakeTheLowestIdsAndCountExactly() {
+        var s = CPUSet([3, 70, 200, 5, 511])
+        #expect(s.count == 5)
+        #expect(s.lowest(3)?.sorted == [3, 5, 70])
+        #expect(s.lowest(6) == nil)
+        s.remove(70)
+        #expect(s.sorted == [3, 5, 200, 511])
+        #expect(CPUSet([1, 2]).isSubset(of: s) == false)
+        #expect(CPUSet([3, 5]).isSubset(of: s))
+    }
+
+    @Test func nodeBitsetFindsMembersInOrderAcrossWords() {
+        var b = NodeBitset(capacity: 10_000)
+        for i in [9_999, 5, 64, 4_096, 63] { b.insert(i) }
+        var seen: [Int] = []
+        var i = b.first()
+        while let v = i {
+            seen.append(v)
+            i = b.next(from: v + 1)
+        }
+        #expect(seen == [5, 63, 64, 4_096, 9_999])
+        b.remove(5)
+        b.remove(63)
+        b.remove(64)
+        #expect(b.first() == 4_096)
+        #expect(b.count == 2)
+    }
+}
