@@ -132,6 +132,7 @@ extension ClusterSpec {
             for (key, value) in try parts.entries() {
                 partitions.append(try readPartition(key, value, nodes: allNames, accounts: accounts))
             }
+            if partitions.count > 64 { throw parts.error("at most 64 partitions are supported") }
             if partitions.filter(\.isDefault).count > 1 {
                 throw parts.error("more than one partition is marked default")
             }

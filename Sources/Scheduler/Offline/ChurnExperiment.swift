@@ -26,9 +26,14 @@ public struct ChurnExperiment: Sendable {
         public var placed = 0
         /// Refused although the cluster had at least this many GPUs free.
         public var blockedByFragmentation = 0
+        /// Found no compliant place (inside one NUMA domain when the size fits one; a whole node for a
+        /// node-sized request) although the cluster had at least this many GPUs free: the figure the
+        /// policies are compared by, whatever each then did with the request.
+        public var noCompliantPlace = 0
         /// Arrivals that got GPUs spanning NUMA domains although they fit one domain's GPUs.
         public var spanning = 0
-        public var blockedShare: Double { arrivals == 0 ? 0 : Double(blockedByFragmentation) / Double(arrivals) }
+        /// Share of arrivals that found no compliant place although enough GPUs were free.
+        public var strandedShare: Double { arrivals == 0 ? 0 : Double(noCompliantPlace) / Double(arrivals) }
     }
 
     public struct Outcome: Hashable, Sendable, Codable {
@@ -69,9 +74,11 @@ public struct ChurnExperiment: Sendable {
                 }
             }
             let hold = rng.exponential(mean: meanHold)
-            let free = state.freeShapes(sizes: []).freeGPUs
+            let shapes = state.freeShapes(sizes: [gpus])
+            let free = shapes.freeGPUs
             busySum += Double(total - free) / Double(total)
             outcomes[gpus]!.arrivals += 1
+            if free >= gpus && shapes.fits[gpus]! == 0 { outcomes[gpus]!.noCompliantPlace += 1 }
             switch state.place(ResourceRequest(gpus: gpus)) {
             case let .success(decision):
                 try! state.commit(decision.allocation)

@@ -4,8 +4,7 @@ extension ClusterState {
     func explainNotNow(_ r: ResolvedRequest, tally: CheckTally) -> PlacementRefusal {
         let eligible = eligiblePools(r)
         let partition = spec.partitions[r.partition]
-        let members = partition.nodes.compactMap { spec.nodeIndex(named: $0) }
-        let unavailable = members.filter { nodes[$0].availability != .up }
+        let unavailable = self.unavailable.filter { pools[nodes[$0].pool].partitions & r.partitionBit != 0 }
         let suffix: String
         if unavailable.isEmpty {
             suffix = ""

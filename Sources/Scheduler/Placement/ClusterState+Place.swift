@@ -95,7 +95,7 @@ extension ClusterState {
                             let take = g * layout.radix[k]
                             let delta = fragmentationDelta(layout: layout, signature: sig, take: take, total: total, gpus: g)
                             options.append(
-                                PlacementOption(pool: p, signature: sig, take: take, spans: false, key: (0, delta, after, nodeIndex)))
+                                PlacementOption(pool: p, signature: sig, take: take, spans: false, key: (1, delta, after, nodeIndex)))
                         } else if chosenDigit == nil || (policy == .bestFit && f < layout.digit(sig, chosenDigit!)) {
                             chosenDigit = k
                         }
@@ -109,11 +109,14 @@ extension ClusterState {
                 }
                 if !contained && !(r.request.sameNuma && g <= layout.maxDomainGPUs) {
                     let take = spanningTake(layout: layout, signature: sig, gpus: g)
+                    // Spanning ranks after every contained option on any node type, and by the number of
+                    // domains it spans: a request never spans more domains than some node could hold it in.
                     let spans = g <= layout.maxDomainGPUs
+                    let touched = domainsTouched(layout, take)
                     if pack {
                         let delta = fragmentationDelta(layout: layout, signature: sig, take: take, total: total, gpus: g)
                         options.append(
-                            PlacementOption(pool: p, signature: sig, take: take, spans: spans, key: (spans ? 1 : 0, delta, after, nodeIndex)))
+                            PlacementOption(pool: p, signature: sig, take: take, spans: spans, key: (touched, delta, after, nodeIndex)))
                     } else {
                         options.append(
                             PlacementOption(pool: p, signature: sig, take: take, spans: spans, key: baselineKey(after: after, node: nodeIndex)))
@@ -146,8 +149,12 @@ extension ClusterState {
         return nil
     }
 
-    private func takesOneDomain(_ layout: NodeLayout, _ take: Int) -> Bool {
-        layout.capacity.indices.filter { layout.digit(take, $0) > 0 }.count <= 1
+    private func takesOneDomain(_ layout: NodeLayout, _ take: Int) -> Bool { domainsTouched(layout, take) <= 1 }
+
+    private func domainsTouched(_ layout: NodeLayout, _ take: Int) -> Int {
+        var n = 0
+        for k in layout.capacity.indices where layout.digit(take, k) > 0 { n += 1 }
+        return n
     }
 
     private func baselineKey(after: Int, node: Int) -> (Int, Double, Int, Int) {

@@ -1,3 +1,10 @@
+/// What resolving a request needs to know about a partition.
+struct PartitionFacts: Sendable {
+    var members: [Int]
+    var nodesPerLayout: [Int]
+    var gpusPerLayout: [Int]
+}
+
 /// Whether a node takes new work. The engine keeps allocations on a node whatever its availability.
 public enum NodeAvailability: String, Hashable, Sendable, Codable {
     case up
@@ -36,6 +43,10 @@ public struct ClusterState: Sendable {
     let leaves: [String]
     var sharedStorageFree: ByteSize
     var mix: ShapeMix
+    /// Per partition: its nodes, and its nodes and GPUs per layout (so requests resolve without a scan).
+    let partitionFacts: [PartitionFacts]
+    /// Nodes not up, ascending: few, so refusals can name them without scanning every node.
+    var unavailable: [Int] = []
     var observations = 0
 
     /// An empty cluster (every node up, nothing allocated) using the spec's configured policy.
@@ -48,10 +59,22 @@ public struct ClusterState: Sendable {
         let leafNames = Array(Set(spec.nodes.map(\.fabricSwitch))).sorted()
         leaves = leafNames
         let leafOf = Dictionary(uniqueKeysWithValues: leafNames.enumerated().map { ($1, $0) })
+        let indexOf = Dictionary(spec.nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         var membership: [Int: UInt64] = [:]
-        for (p, part) in spec.partitions.enumerated() where p < 64 {
-            for n in part.nodes { if let i = spec.nodeIndex(named: n) { membership[i, default: 0] |= 1 << UInt64(p) } }
+        var facts: [PartitionFacts] = []
+        for (p, part) in spec.partitions.enumerated() {
+            var f = PartitionFacts(
+                members: part.nodes.compactMap { indexOf[$0] }.sorted(),
+                nodesPerLayout: Array(repeating: 0, count: layouts.count), gpusPerLayout: Array(repeating: 0, count: layouts.count))
+            for i in f.members {
+                let l = layoutOf[spec.nodes[i].type]!
+                f.nodesPerLayout[l] += 1
+                f.gpusPerLayout[l] += layouts[l].gpuCount
+                if p < 64 { membership[i, default: 0] |= 1 << UInt64(p) }
+            }
+            facts.append(f)
         }
+        partitionFacts = facts
         // Pools: one per (layout, partition membership), in order of first node.
         var poolKeys: [(Int, UInt64)] = []
         var poolMembers: [[Int]] = []
@@ -113,6 +136,10 @@ public struct ClusterState: Sendable {
         removeFromIndex(node)
         nodes[node].availability = availability
         addToIndex(node)
+        let at = unavailable.firstIndex { $0 >= node } ?? unavailable.count
+        let listed = at < unavailable.count && unavailable[at] == node
+        if availability == .up && listed { unavailable.remove(at: at) }
+        if availability != .up && !listed { unavailable.insert(node, at: at) }
     }
 
     public func availability(node: Int) -> NodeAvailability { nodes[node].availability }

@@ -57,7 +57,8 @@ extension ClusterState {
         let wantsGPUs = (r.gpus ?? 0) > 0 || r.gpuMemory != nil || r.gpusPerNode != nil
             || (r.gpus == nil && r.nodes.map { $0 > 1 } == true)
         // Model filters, applied to every node type of the partition.
-        let inPartition = Set(partition.nodes.compactMap { spec.nodeIndex(named: $0) }.map { nodes[$0].layout })
+        let facts = partitionFacts[p]
+        let inPartition = Set(layouts.indices.filter { facts.nodesPerLayout[$0] > 0 })
         if wantsGPUs || r.gpuModel != nil || r.minGpuMemory != nil {
             let withGPUs = inPartition.filter { layouts[$0].gpuCount > 0 }
             let models = Set(withGPUs.compactMap { layouts[$0].gpuModel }).sorted()
@@ -91,8 +92,7 @@ extension ClusterState {
             return never("partition \(partition.name) has no node with GPUs")
         }
         if let g = r.gpus, g > 0 {
-            let total = spec.nodes.indices.filter { partition.nodes.contains(spec.nodes[$0].name) && eligible(nodes[$0].layout) }
-                .reduce(0) { $0 + layouts[nodes[$1].layout].gpuCount }
+            let total = layouts.indices.filter(eligible).reduce(0) { $0 + facts.gpusPerLayout[$1] }
             if g > total {
                 let everything = spec.totalGPUs
                 let whole = partition.nodes.count == spec.nodes.count && r.gpuModel == nil && r.minGpuMemory == nil
@@ -108,7 +108,7 @@ extension ClusterState {
                 shapes.append(.failure(.init(.neverFits, "not eligible")))
                 continue
             }
-            shapes.append(shape(r, layout: l, partition: partition))
+            shapes.append(shape(r, layout: l, partition: partition, nodesOfType: facts.nodesPerLayout[l]))
         }
         if !shapes.contains(where: { if case .success = $0 { true } else { false } }) {
             let firstReason = eligibleLayouts.compactMap { l -> PlacementRefusal? in
@@ -121,7 +121,9 @@ extension ClusterState {
     }
 
     /// The per-node shape of a request on node type `l`, or why that type can never hold it.
-    private func shape(_ r: ResourceRequest, layout l: Int, partition: Partition) -> Result<NodeShape, PlacementRefusal> {
+    private func shape(
+        _ r: ResourceRequest, layout l: Int, partition: Partition, nodesOfType: Int
+    ) -> Result<NodeShape, PlacementRefusal> {
         let layout = layouts[l]
         let type = layout.type
         func never(_ m: String) -> Result<NodeShape, PlacementRefusal> { .failure(.init(.neverFits, m)) }
@@ -148,7 +150,6 @@ extension ClusterState {
         if perNode > layout.gpuCount {
             return never("\(perNode) GPUs per node requested; a \(type.name) node has \(layout.gpuCount)")
         }
-        let nodesOfType = partition.nodes.filter { spec.nodeIndex(named: $0).map { nodes[$0].layout == l } ?? false }.count
         if nodeCount > nodesOfType {
             return never("\(nodeCount) nodes requested; partition \(partition.name) has \(nodesOfType) \(type.name) node\(nodesOfType == 1 ? "" : "s")")
         }
