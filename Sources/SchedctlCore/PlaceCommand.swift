@@ -60,7 +60,7 @@ struct PlaceCommand: ParsableCommand {
                     ])
                 }
             } else {
-                table.add([r.id, "pending", "-", "-", "-", "-", "-"])
+                table.add([r.id, "refused", "-", "-", "-", "-", "-"])
             }
         }
         var out = [table.render()]

@@ -85,13 +85,32 @@ public struct ConfigNode: @unchecked Sendable {
         for (k, _) in m {
             guard let name = k.string else { continue }
             if !allowed.contains(name) {
-                let nearest = allowed.sorted().first { $0.lowercased() == name.lowercased().replacingOccurrences(of: "_", with: "") }
+                let plain = name.lowercased().replacingOccurrences(of: "_", with: "")
+                let nearest = allowed.sorted().min { Self.distance($0.lowercased(), plain) < Self.distance($1.lowercased(), plain) }
+                    .flatMap { Self.distance($0.lowercased(), plain) <= 2 ? $0 : nil }
                 let hint = nearest.map { " (did you mean '\($0)'?)" } ?? " (known: \(allowed.sorted().joined(separator: ", ")))"
                 throw ConfigError(
                     file: file, line: k.mark?.line ?? line, path: path.isEmpty ? name : "\(path).\(name)",
                     message: "unknown field '\(name)'\(hint)")
             }
         }
+    }
+
+    /// Edit distance, for "did you mean" hints.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                let old = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = old
+            }
+        }
+        return row[b.count]
     }
 
     /// Elements of a sequence, each with its "[i]" path.
