@@ -145,7 +145,6 @@ extension ClusterState {
                 ordinal = pool.buckets[option.signature].next(from: o + 1)
             }
         }
-        tally.nodesChecked += 0
         return nil
     }
 
@@ -374,7 +373,8 @@ extension ClusterState {
             for leaf in chosen {
                 var candidates: [Int] = []
                 for (p, _) in group {
-                    var o = pools[p].idle.first()
+                    // Start at the leaf's first member: nodes are usually declared leaf by leaf.
+                    var o = pools[p].firstOrdinal[leaf].flatMap { pools[p].idle.next(from: $0) }
                     while let ordinal = o, candidates.count < need - picked.count {
                         let node = pools[p].members[ordinal]
                         if nodes[node].leaf == leaf { candidates.append(node) }

@@ -93,6 +93,7 @@ public struct ClusterState: Sendable {
         pools = poolKeys.enumerated().map { p, key in
             NodePool(
                 layout: key.0, partitions: key.1, members: poolMembers[p],
+                memberLeaves: poolMembers[p].map { leafOf[spec.nodes[$0].fabricSwitch]! },
                 signatures: layouts[key.0].signatureCount, leaves: leafNames.count)
         }
         var ordinals = Array(repeating: 0, count: spec.nodes.count)

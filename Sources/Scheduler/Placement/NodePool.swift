@@ -17,14 +17,18 @@ struct NodePool: Sendable {
     var idle: NodeBitset
     /// Idle nodes per leaf switch (by leaf index).
     var idleByLeaf: [Int]
+    /// The first member ordinal on each leaf, nil for leaves without members.
+    var firstOrdinal: [Int?]
 
-    init(layout: Int, partitions: UInt64, members: [Int], signatures: Int, leaves: Int) {
+    init(layout: Int, partitions: UInt64, members: [Int], memberLeaves: [Int], signatures: Int, leaves: Int) {
         self.layout = layout
         self.partitions = partitions
         self.members = members
         buckets = Array(repeating: NodeBitset(capacity: members.count), count: signatures)
         idle = NodeBitset(capacity: members.count)
         idleByLeaf = Array(repeating: 0, count: leaves)
+        firstOrdinal = Array(repeating: nil, count: leaves)
+        for (o, leaf) in memberLeaves.enumerated() where firstOrdinal[leaf] == nil { firstOrdinal[leaf] = o }
     }
 
     mutating func insert(ordinal: Int, signature: Int) {
