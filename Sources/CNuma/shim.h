@@ -1,2 +1,3 @@
-// libnuma: numa_available, numa_parse_nodestring, numa_set_membind for the binding shim.
+// libnuma: numa_available, and set_mempolicy (numaif.h) for the binding shim.
 #include <numa.h>
+#include <numaif.h>
