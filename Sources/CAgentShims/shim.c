@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include "CAgentShims.h"
 
 int raspored_bind_cpus(const int *cpus, int count) {
@@ -32,4 +33,16 @@ int raspored_allowed_cpus(int *out, int capacity) {
         if (CPU_ISSET(cpu, &set)) out[n++] = cpu;
     }
     return n;
+}
+
+// SIG_DFL is a macro cast of 0 to a function pointer, which Swift does not import.
+int raspored_reset_signals(void) {
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        // Signals reserved by the C library (32, 33 for NPTL) reject changes: that is fine.
+        (void)signal(sig, SIG_DFL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    return sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -4,11 +4,13 @@ import Glibc
 
 /// The small program the launcher runs in front of every job (`schedagent exec-bound`): it binds the
 /// process's CPUs and memory, then replaces itself with the job's command. Binding therefore happens
-/// before any of the job's own code runs, and every thread and child the job creates inherits it.
+/// before any of the job's own code runs, and every thread and child the job creates inherits it. It also
+/// gives the job default signal actions and an empty signal mask, whatever the agent had.
 public enum BindingShim {
     /// Binds and execs; returns only on failure, with the message to print (exit status 127 then).
     public static func execBound(cpus: [Int], mems: [Int], command: [String]) -> String {
         guard !command.isEmpty else { return "no command to run" }
+        if raspored_reset_signals() != 0 { return "sigprocmask failed: \(errorText(errno))" }
         if !cpus.isEmpty {
             let ints = cpus.map(Int32.init)
             let rc = ints.withUnsafeBufferPointer { raspored_bind_cpus($0.baseAddress, Int32($0.count)) }

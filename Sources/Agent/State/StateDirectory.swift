@@ -28,7 +28,9 @@ public struct StateDirectory: Sendable {
         let data = try encoder.encode(record)
         let final = jobsDirectory.appendingPathComponent("\(record.jobId).json")
         let temp = jobsDirectory.appendingPathComponent(".\(record.jobId).json.tmp")
-        FileManager.default.createFile(atPath: temp.path, contents: nil)
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
+        }
         let handle = try FileHandle(forWritingTo: temp)
         try handle.write(contentsOf: data)
         try handle.synchronize()
