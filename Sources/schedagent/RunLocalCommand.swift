@@ -46,7 +46,9 @@ struct RunLocalCommand: AsyncParsableCommand {
     func run() async throws {
         func list(_ text: String?, _ what: String) throws -> [Int] {
             guard let text else { return [] }
-            guard let ids = RangeList.expandIntegers(text) else { throw ValidationError("--\(what) '\(text)' is not a list") }
+            guard let ids = RangeList.expandIntegers(text) else {
+                throw ValidationError("--\(what) '\(text)' is not a list")
+            }
             return ids
         }
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
@@ -71,14 +73,19 @@ struct RunLocalCommand: AsyncParsableCommand {
             request.cpus = try list(cpus, "cpus")
         }
         if let time {
-            guard let span = TimeSpan(parsing: time) else { throw ValidationError("--time '\(time)' is not a duration") }
+            guard let span = TimeSpan(parsing: time) else {
+                throw ValidationError("--time '\(time)' is not a duration")
+            }
             request.timeLimit = .seconds(span.seconds)
         }
-        let launcher = try JobLauncher(stateDirectory: stateDir, shimExecutable: selfExecutable(), gracePeriod: .seconds(10))
+        let launcher = try JobLauncher(
+            stateDirectory: stateDir, shimExecutable: selfExecutable(), gracePeriod: .seconds(10))
         let started = try await launcher.launch(request)
-        FileHandle.standardError.write(Data("job \(id) started, pid \(started.pid ?? 0), output \(started.stdoutPath)\n".utf8))
+        FileHandle.standardError.write(
+            Data("job \(id) started, pid \(started.pid ?? 0), output \(started.stdoutPath)\n".utf8))
         guard let done = await launcher.wait(id) else { throw CLIError("job \(id) vanished") }
-        FileHandle.standardError.write(Data("job \(id) \(done.state.rawValue)\(done.reason.map { ": \($0)" } ?? "")\n".utf8))
+        FileHandle.standardError.write(
+            Data("job \(id) \(done.state.rawValue)\(done.reason.map { ": \($0)" } ?? "")\n".utf8))
         if let signal = done.signal { throw ExitCode(128 + signal) }
         if let code = done.exitCode, code != 0 { throw ExitCode(code) }
     }

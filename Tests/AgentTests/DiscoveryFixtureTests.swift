@@ -7,8 +7,10 @@ import Testing
 
 /// Discovery on every real and authored hwloc XML, against the counts lstopo/hwloc-info gave (expected.json).
 @Suite struct DiscoveryFixtureTests {
-    static let fixtures = ["ipa20.xml", "nvidiaDGX2.xml", "coral-lassen.xml", "topo.jwb0004.xml", "topo.jwc09n003.xml",
-        "dgx-h200.xml"]
+    static let fixtures = [
+        "ipa20.xml", "nvidiaDGX2.xml", "coral-lassen.xml", "topo.jwb0004.xml", "topo.jwc09n003.xml",
+        "dgx-h200.xml",
+    ]
 
     @Test func everyFixtureHasGroundTruth() {
         #expect(Set(Expected.all.keys) == Set(Self.fixtures))

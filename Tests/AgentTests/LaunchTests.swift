@@ -35,8 +35,9 @@ import Testing
         #expect(await eventually { read(started.stdoutPath).contains("ready") })
         #expect(ProcessProbe.status(pid, "Cpus_allowed_list") == "\(cpu)")
         // set_mempolicy does not change the cpuset's Mems_allowed; the bind policy shows in numa_maps.
-        #expect(ProcessProbe.status(pid, "Mems_allowed_list")?.split(separator: ",").contains { $0 == "\(numa)" } == true
-            || ProcessProbe.status(pid, "Mems_allowed_list") == "\(numa)")
+        #expect(
+            ProcessProbe.status(pid, "Mems_allowed_list")?.split(separator: ",").contains { $0 == "\(numa)" } == true
+                || ProcessProbe.status(pid, "Mems_allowed_list") == "\(numa)")
         let maps = read("/proc/\(pid)/numa_maps")
         #expect(maps.contains("bind:\(numa) "))
         await launcher.cancel("bind")
@@ -92,9 +93,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var events = launcher.events.makeAsyncIterator()
         _ = try await launcher.launch(request("ok", "true"))
-        guard case .started(let s)? = await events.next() else { Issue.record("no start event"); return }
+        guard case .started(let s)? = await events.next() else {
+            Issue.record("no start event")
+            return
+        }
         #expect(s.jobId == "ok" && s.pid != nil && s.state == .running)
-        guard case .finished(let f)? = await events.next() else { Issue.record("no finish event"); return }
+        guard case .finished(let f)? = await events.next() else {
+            Issue.record("no finish event")
+            return
+        }
         #expect(f.state == .completed && f.exitCode == 0)
     }
 

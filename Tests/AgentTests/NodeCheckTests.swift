@@ -48,16 +48,25 @@ import Testing
     @Test func anotherMachineDiffersWithHints() throws {
         let found = try DiscoveredNode.discover(.xml(path: Repo.fixture("ipa20.xml")))
         let text = NodeCheck.compare(found, with: try Self.declared()).map(\.description)
-        #expect(text.contains("GPUs: 4 found, 8 declared — a GPU fallen off the bus? look for Xid 79 in `dmesg` and compare `lspci -d 10de:`"))
+        #expect(
+            text.contains(
+                "GPUs: 4 found, 8 declared — a GPU fallen off the bus? look for Xid 79 in `dmesg` and compare `lspci -d 10de:`"
+            ))
         #expect(text.contains("NUMA domains: 8 found, 2 declared — sub-NUMA clustering (SNC/NPS) enabled in the BIOS?"))
-        #expect(text.contains { $0.hasPrefix("GPU 7 (0000:db:00.0): model H100 (NVIDIA H100 80GB HBM3) found, H200 declared") })
+        #expect(
+            text.contains {
+                $0.hasPrefix("GPU 7 (0000:db:00.0): model H100 (NVIDIA H100 80GB HBM3) found, H200 declared")
+            })
     }
 
     @Test func noGPUsAtAllPointsAtHwlocsPCIBackend() throws {
         var found = try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
         found.gpus = []
         let text = NodeCheck.compare(found, with: try Self.declared()).map(\.description)
-        #expect(text.contains("GPUs: 0 found, 8 declared — hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"))
+        #expect(
+            text.contains(
+                "GPUs: 0 found, 8 declared — hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
+            ))
     }
 
     @Test func aMissingGPUAndHalvedNUMAMemoryAreNamed() throws {
@@ -116,7 +125,8 @@ import Testing
         #expect(object?["pus"] as? Int == 224)
         let gpus = object?["gpus"] as? [[String: Any]] ?? []
         #expect(gpus.count == 8)
-        #expect(Set((gpus.first ?? [:]).keys).isSuperset(of: ["index", "pciBusId", "model", "memoryBytes", "numa", "nics"]))
+        #expect(
+            Set((gpus.first ?? [:]).keys).isSuperset(of: ["index", "pciBusId", "model", "memoryBytes", "numa", "nics"]))
         let nics = object?["nics"] as? [[String: Any]] ?? []
         #expect(Set((nics.first ?? [:]).keys).isSuperset(of: ["name", "pciBusId", "kind", "numa", "state"]))
         let numa = object?["numaNodes"] as? [[String: Any]] ?? []

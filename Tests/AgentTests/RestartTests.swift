@@ -14,7 +14,8 @@ import Testing
         let first = try JobLauncher(stateDirectory: stateDir, shimExecutable: shim, gracePeriod: .milliseconds(500))
 
         // A job that ran and finished: its pid is gone. Rewrite its record as if the agent died while it ran.
-        _ = try await first.launch(LaunchRequest(jobId: "gone", name: "g", command: ["true"], workingDirectory: dir.path))
+        _ = try await first.launch(
+            LaunchRequest(jobId: "gone", name: "g", command: ["true"], workingDirectory: dir.path))
         var gone = try #require(await first.wait("gone"))
         #expect(await eventually { !ProcessProbe.isAlive(gone.pid!) })
         gone.state = .running

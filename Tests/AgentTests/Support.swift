@@ -15,7 +15,8 @@ enum Repo {
     static func schedagent() throws -> String {
         let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let path = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("schedagent").path
-        try #require(FileManager.default.isExecutableFile(atPath: path), "build schedagent first: swift build --build-tests")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path), "build schedagent first: swift build --build-tests")
         return path
     }
 }

@@ -38,7 +38,8 @@ public enum NodeCheck {
         guard found.count == declared.count else {
             let hint =
                 found.count > declared.count
-                ? "sub-NUMA clustering (SNC/NPS) enabled in the BIOS?" : "sub-NUMA clustering off, or memory missing on a socket?"
+                ? "sub-NUMA clustering (SNC/NPS) enabled in the BIOS?"
+                : "sub-NUMA clustering off, or memory missing on a socket?"
             return [.init(.mismatch, "NUMA domains", "\(found.count) found, \(declared.count) declared", hint: hint)]
         }
         var out: [NodeDifference] = []
@@ -75,9 +76,11 @@ public enum NodeCheck {
                 node.gpus.isEmpty
                 ? "hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
                 : "a GPU fallen off the bus? look for Xid 79 in `dmesg` and compare `lspci -d 10de:`"
-            out.append(.init(.mismatch, "GPUs", "\(node.gpus.count) found, \(declared.gpus.count) declared", hint: hint))
+            out.append(
+                .init(.mismatch, "GPUs", "\(node.gpus.count) found, \(declared.gpus.count) declared", hint: hint))
         }
-        let foundByBus = Dictionary(node.gpus.compactMap { g in g.pciBusId.map { ($0.lowercased(), g) } },
+        let foundByBus = Dictionary(
+            node.gpus.compactMap { g in g.pciBusId.map { ($0.lowercased(), g) } },
             uniquingKeysWith: { a, _ in a })
         for d in declared.gpus {
             // Match by PCI bus id when declared (a missing GPU renumbers the ones after it), else by index.
@@ -85,8 +88,10 @@ public enum NodeCheck {
             if let bus = d.pciBusId?.lowercased() {
                 f = foundByBus[bus]
                 if f == nil, !node.gpus.isEmpty {
-                    out.append(.init(.mismatch, "GPU \(d.index) (\(bus))", "declared, not found",
-                        hint: "not on the PCI bus: reseat, or check `dmesg` for Xid 79 / AER errors"))
+                    out.append(
+                        .init(
+                            .mismatch, "GPU \(d.index) (\(bus))", "declared, not found",
+                            hint: "not on the PCI bus: reseat, or check `dmesg` for Xid 79 / AER errors"))
                 }
             } else {
                 f = d.index < node.gpus.count ? node.gpus[d.index] : nil
@@ -99,36 +104,50 @@ public enum NodeCheck {
             } else if f.memory.bytes > 0,
                 abs(Double(f.memory.bytes) - Double(d.memory.bytes)) > Double(d.memory.bytes) * tolerance.gpu
             {
-                out.append(.init(.mismatch, subject, "\(d.memory) declared, \(f.memory) found",
-                    hint: "MIG mode or a different memory variant of the model?"))
+                out.append(
+                    .init(
+                        .mismatch, subject, "\(d.memory) declared, \(f.memory) found",
+                        hint: "MIG mode or a different memory variant of the model?"))
             }
             if f.numa != d.numa {
-                out.append(.init(.mismatch, subject, "on NUMA \(f.numa), declared on NUMA \(d.numa)",
-                    hint: "the GPU's PCIe root is on another socket than cluster.yaml says"))
+                out.append(
+                    .init(
+                        .mismatch, subject, "on NUMA \(f.numa), declared on NUMA \(d.numa)",
+                        hint: "the GPU's PCIe root is on another socket than cluster.yaml says"))
             }
             if f.index != d.index {
-                out.append(.init(.mismatch, subject, "is CUDA device \(f.index), declared as \(d.index)",
-                    hint: "GPUs are numbered by PCI bus id; an earlier GPU is missing or the order in cluster.yaml is wrong"))
+                out.append(
+                    .init(
+                        .mismatch, subject, "is CUDA device \(f.index), declared as \(d.index)",
+                        hint:
+                            "GPUs are numbered by PCI bus id; an earlier GPU is missing or the order in cluster.yaml is wrong"
+                    ))
             }
             if let nic = d.nic {
                 let near = found.gpus.first { $0.pciBusId == f.pciBusId }?.nics ?? []
                 if !near.contains(nic) {
-                    out.append(.init(.mismatch, subject,
-                        "\(nic) declared behind its PCIe switch, found " + (near.isEmpty ? "none" : near.joined(separator: ", ")),
-                        hint: "NICs renamed (check udev rules), or the HCA is in another slot"))
+                    out.append(
+                        .init(
+                            .mismatch, subject,
+                            "\(nic) declared behind its PCIe switch, found "
+                                + (near.isEmpty ? "none" : near.joined(separator: ", ")),
+                            hint: "NICs renamed (check udev rules), or the HCA is in another slot"))
                 }
             }
         }
         if declared.interconnect == .nvswitch, found.nvswitches == 0, !node.gpus.isEmpty {
-            out.append(.init(.mismatch, "NVSwitch", "none found, declared interconnect nvswitch",
-                hint: "hwloc lists NVSwitches as PCI devices (10de, class 0680); hidden by a filter or a VM?"))
+            out.append(
+                .init(
+                    .mismatch, "NVSwitch", "none found, declared interconnect nvswitch",
+                    hint: "hwloc lists NVSwitches as PCI devices (10de, class 0680); hidden by a filter or a VM?"))
         }
         return out
     }
 
     private static func compareNICs(_ found: DiscoveredNode, _ declared: NodeType) -> [NodeDifference] {
         var out: [NodeDifference] = []
-        let numaPosition = Dictionary(found.numaNodes.enumerated().map { ($0.element.index, $0.offset) },
+        let numaPosition = Dictionary(
+            found.numaNodes.enumerated().map { ($0.element.index, $0.offset) },
             uniquingKeysWith: { a, _ in a })
         let byName = Dictionary(found.nics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for d in declared.nics {
@@ -138,23 +157,31 @@ public enum NodeCheck {
             let port = parts.count > 1 ? Int(parts[1]) : nil
             let subject = "NIC \(d.name)"
             guard let f = byName[base] else {
-                out.append(.init(.mismatch, subject, "declared (\(d.kind.rawValue), \(d.role)), not found",
-                    hint: "RDMA driver not loaded (hwloc reads /sys/class/infiniband), or the device was renamed?"))
+                out.append(
+                    .init(
+                        .mismatch, subject, "declared (\(d.kind.rawValue), \(d.role)), not found",
+                        hint: "RDMA driver not loaded (hwloc reads /sys/class/infiniband), or the device was renamed?"))
                 continue
             }
             let storage = d.role != "compute"
             if f.kind != d.kind {
-                out.append(.init(storage ? .warning : .mismatch, subject,
-                    "\(d.kind.rawValue) declared, \(f.kind.rawValue) found",
-                    hint: "the port's link layer is set in firmware (mlxconfig LINK_TYPE_P1); fix it or cluster.yaml"))
+                out.append(
+                    .init(
+                        storage ? .warning : .mismatch, subject,
+                        "\(d.kind.rawValue) declared, \(f.kind.rawValue) found",
+                        hint:
+                            "the port's link layer is set in firmware (mlxconfig LINK_TYPE_P1); fix it or cluster.yaml")
+                )
             }
             if let numa = f.numa.flatMap({ numaPosition[$0] }), numa != d.numa {
                 out.append(.init(.mismatch, subject, "on NUMA \(numa), declared on NUMA \(d.numa)"))
             }
             let state = port.flatMap { p in f.ports.first { $0.number == p }?.state } ?? f.state
             if state != "active" && state != "unknown" {
-                out.append(.init(storage ? .warning : .mismatch, subject, "port \(state)",
-                    hint: "cable, transceiver or switch port; `ibstat \(base)` shows the physical state"))
+                out.append(
+                    .init(
+                        storage ? .warning : .mismatch, subject, "port \(state)",
+                        hint: "cable, transceiver or switch port; `ibstat \(base)` shows the physical state"))
             }
             if let want = d.speedGbps, let have = f.speedGbps, want != have {
                 out.append(.init(.mismatch, subject, "\(want) Gb/s declared, \(have) Gb/s found"))

@@ -17,7 +17,8 @@ extension DiscoveredNode {
             : s.cores.sorted { $0.logicalIndex < $1.logicalIndex }.map {
                 Core(index: $0.logicalIndex, osIndex: $0.osIndex, cpus: $0.pus, socket: $0.package)
             }
-        let socketOfCPU = Dictionary(cores.flatMap { c in c.cpus.map { ($0, c.socket) } }, uniquingKeysWith: { a, _ in a })
+        let socketOfCPU = Dictionary(
+            cores.flatMap { c in c.cpus.map { ($0, c.socket) } }, uniquingKeysWith: { a, _ in a })
         numaNodes = s.numaNodes.map { n in
             NUMANode(
                 index: n.osIndex, memoryBytes: n.memoryBytes, cpus: n.cpus,
@@ -53,7 +54,8 @@ extension DiscoveredNode {
         let infos = dev.osDevices.map(\.infos)
         let marketing = infos.lazy.compactMap { $0["GPUModel"] }.first ?? dev.infos["PCIDevice"]
         let entry = NVIDIADeviceTable.entries[dev.deviceId]
-        let model = entry?.model ?? marketing.map(NVIDIADeviceTable.shortName(fromMarketingName:))
+        let model =
+            entry?.model ?? marketing.map(NVIDIADeviceTable.shortName(fromMarketingName:))
             ?? "NVIDIA-\(hex4(dev.deviceId))"
         // CUDAGlobalMemorySize is in KiB.
         let cudaKiB = infos.lazy.compactMap { $0["CUDAGlobalMemorySize"].flatMap { UInt64($0) } }.first
@@ -70,7 +72,8 @@ extension DiscoveredNode {
         return GPU(
             index: index, pciBusId: dev.busId, pciDeviceId: "10de:\(hex4(dev.deviceId))", model: model,
             modelName: marketing, memoryBytes: memory, memorySource: source, numa: dev.numa.first,
-            nics: near.map(\.name), osDevices: dev.osDevices.filter { $0.kind == .gpu || $0.kind == .coprocessor }
+            nics: near.map(\.name),
+            osDevices: dev.osDevices.filter { $0.kind == .gpu || $0.kind == .coprocessor }
                 .map(\.name))
     }
 
@@ -114,7 +117,8 @@ extension DiscoveredNode {
         }.sorted { $0.number < $1.number }
     }
 
-    private static func nvlink(_ distances: [HwlocSnapshot.Distances], gpus: [UInt64], switches: Set<UInt64>) -> NVLink? {
+    private static func nvlink(_ distances: [HwlocSnapshot.Distances], gpus: [UInt64], switches: Set<UInt64>) -> NVLink?
+    {
         guard let d = distances.first(where: { $0.name == "NVLinkBandwidth" }) else { return nil }
         let gpuIndex = Dictionary(gpus.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var matrix = Array(repeating: Array(repeating: UInt64(0), count: gpus.count), count: gpus.count)

@@ -24,7 +24,8 @@ extension DiscoveredNode {
         for n in nics {
             let netdev = n.netdev.map { " (\($0))" } ?? ""
             lines.append(
-                "NIC \(n.name)\(netdev): \(n.kind.rawValue), \(n.pciBusId), NUMA \(n.numa.map(String.init) ?? "?"), \(n.state)")
+                "NIC \(n.name)\(netdev): \(n.kind.rawValue), \(n.pciBusId), NUMA \(n.numa.map(String.init) ?? "?"), \(n.state)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -31,7 +31,8 @@ public enum HwlocReader {
             throw .hwlocCall("hwloc_topology_set_io_types_filter", errno: errno)
         }
         guard hwloc_topology_load(topology) == 0 else {
-            let where_ = if case .xml(let path) = source { "hwloc_topology_load(\(path))" } else { "hwloc_topology_load" }
+            let where_ =
+                if case .xml(let path) = source { "hwloc_topology_load(\(path))" } else { "hwloc_topology_load" }
             throw .hwlocCall(where_, errno: errno)
         }
         return snapshot(of: topology)
@@ -71,7 +72,8 @@ public enum HwlocReader {
         var ancestors: [HwlocSnapshot.Ancestor] = []
         var parent = obj.pointee.parent
         while let p = parent, p.pointee.type == HWLOC_OBJ_BRIDGE || p.pointee.type == HWLOC_OBJ_PCI_DEVICE {
-            let isPCIBridge = p.pointee.type == HWLOC_OBJ_BRIDGE
+            let isPCIBridge =
+                p.pointee.type == HWLOC_OBJ_BRIDGE
                 && p.pointee.attr.pointee.bridge.upstream_type == HWLOC_OBJ_BRIDGE_PCI
             ancestors.append(.init(id: p.pointee.gp_index, isPCIBridge: isPCIBridge))
             parent = p.pointee.parent

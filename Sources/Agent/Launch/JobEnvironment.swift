@@ -51,7 +51,10 @@ public enum JobEnvironment {
         var out = ""
         var it = template.makeIterator()
         while let c = it.next() {
-            guard c == "%" else { out.append(c); continue }
+            guard c == "%" else {
+                out.append(c)
+                continue
+            }
             switch it.next() {
             case "j": out += jobId
             case "x": out += name

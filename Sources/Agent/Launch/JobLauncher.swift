@@ -29,14 +29,17 @@ public actor JobLauncher {
     private var waiters: [String: [CheckedContinuation<JobRecord, Never>]] = [:]
     private var timers: [String: Task<Void, Never>] = [:]
 
-    public init(stateDirectory: String, shimExecutable: String, gracePeriod: Duration = .seconds(10), host: String? = nil)
+    public init(
+        stateDirectory: String, shimExecutable: String, gracePeriod: Duration = .seconds(10), host: String? = nil
+    )
         throws
     {
         self.stateDirectory = try StateDirectory(path: stateDirectory)
         self.shimExecutable = shimExecutable
         self.gracePeriod = gracePeriod
         self.host = host ?? ProcessInfo.processInfo.hostName
-        (events, eventSink) = AsyncStream.makeStream(of: JobEvent.self)
+        // Bounded, so an agent nobody listens to does not grow without limit.
+        (events, eventSink) = AsyncStream.makeStream(of: JobEvent.self, bufferingPolicy: .bufferingNewest(4096))
     }
 
     /// Starts the job and returns once its process exists (state `running`, pid set).
@@ -55,7 +58,10 @@ public actor JobLauncher {
         let stderrPath = request.error.map(path)
         let out = try openOutput(stdoutPath)
         let err: FileDescriptor
-        do { err = try openOutput(stderrPath ?? stdoutPath) } catch { try? out.close(); throw error }
+        do { err = try openOutput(stderrPath ?? stdoutPath) } catch {
+            try? out.close()
+            throw error
+        }
 
         var base = request.environment ?? ProcessInfo.processInfo.environment
         base.merge(JobEnvironment.variables(for: request, host: host)) { _, job in job }
@@ -176,8 +182,11 @@ public actor JobLauncher {
             record.state = .completed
         } else {
             record.state = .failed
-            record.reason = status == nil ? "lost track of the process" : record.signal.map { "killed by signal \($0)" }
-                ?? "exit status \(record.exitCode ?? -1)"
+            record.reason =
+                status == nil
+                ? "lost track of the process"
+                : record.signal.map { "killed by signal \($0)" }
+                    ?? "exit status \(record.exitCode ?? -1)"
         }
         // The job is over and its resources go back: nothing it left in its group may keep running.
         if let group = record.processGroup, ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
@@ -254,7 +263,8 @@ public actor JobLauncher {
     private func openOutput(_ path: String) throws -> FileDescriptor {
         do {
             return try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.create, .append, .closeOnExec], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                FilePath(path), .writeOnly, options: [.create, .append, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             throw LaunchError("cannot open output file \(path): \(error)")
         }

@@ -16,7 +16,9 @@ public struct StateDirectory: Sendable {
     /// Job ids become file names: letters, digits, '.', '_' and '-' only, not starting with '.'.
     public static func isValidJobId(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 128 && !id.hasPrefix(".")
-            && id.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) }
+            && id.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)
+            }
             && id.allSatisfy(\.isASCII)
     }
 
