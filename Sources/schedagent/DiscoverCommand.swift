@@ -13,7 +13,7 @@ struct DiscoverCommand: ParsableCommand {
     @Option(name: .long, help: "Read an hwloc XML export instead of this machine.")
     var topology: String?
 
-    @Flag(name: .long, help: "Print JSON (the contract in docs/agent.md).")
+    @Flag(name: .long, help: "Print JSON (the contract in docs/agent.md); with --check, the differences.")
     var json = false
 
     @Option(name: .long, help: "Compare with the node type cluster.yaml declares for --node.")
@@ -52,8 +52,22 @@ struct DiscoverCommand: ParsableCommand {
         }
         let declared = spec.nodeType(of: entry)
         let differences = NodeCheck.compare(found, with: declared)
-        for d in differences { print(d) }
         let mismatches = differences.filter { $0.severity == .mismatch }.count
+        if json {
+            struct Report: Encodable {
+                var node: String
+                var nodeType: String
+                var matches: Bool
+                var differences: [NodeDifference]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let report = Report(node: node, nodeType: declared.name, matches: mismatches == 0, differences: differences)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            if mismatches > 0 { throw ExitCode(1) }
+            return
+        }
+        for d in differences { print(d) }
         if mismatches == 0 {
             print("\(node) matches node type \(declared.name)")
         } else {

@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import Subprocess
+import SystemPackage
 import Testing
 
 @testable import Agent
@@ -137,14 +139,19 @@ import Testing
 
     @Test func theTimeLimitStopsTheJob() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
-        var r = request("limit", "sleep 300 & wait")
+        var r = request("limit", "sleep 300 & echo $! > child.pid; wait")
         r.timeLimit = .milliseconds(300)
         let begin = Date()
         _ = try await launcher.launch(r)
         let done = try #require(await launcher.wait("limit"))
         #expect(done.state == .timedOut)
+        #expect(done.signal == SIGTERM)
         #expect(done.reason?.contains("time limit") == true)
+        #expect(Date().timeIntervalSince(begin) >= 0.3)
         #expect(Date().timeIntervalSince(begin) < 5)
+        let child = try #require(
+            Int32(read(dir.appendingPathComponent("child.pid").path).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await eventually { !ProcessProbe.isAlive(child) })
     }
 
     @Test func aMissingCommandFailsWithTheShimsMessage() async throws {
@@ -159,5 +166,29 @@ import Testing
     @Test func invalidJobIdsAreRefused() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         await #expect(throws: LaunchError.self) { try await launcher.launch(request("../escape", "true")) }
+    }
+}
+
+/// `schedagent run-local`, run as people run it.
+@Suite struct RunLocalCommandTests {
+    @Test func runsBoundAndPassesTheExitStatusThrough() async throws {
+        let dir = try temporaryDirectory("runlocal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cpu = try #require(BindingShim.allowedCPUs().last)
+        let result = try await Subprocess.run(
+            .path(FilePath(try Repo.schedagent())),
+            arguments: [
+                "run-local", "--cpus", "\(cpu)", "--gpus", "0", "--job-id", "rl1", "--output", "job-%j.out",
+                "--state-dir", dir.appendingPathComponent("state").path, "--",
+                "sh", "-c", "grep Cpus_allowed_list /proc/self/status; echo gpus=$CUDA_VISIBLE_DEVICES; exit 3",
+            ],
+            workingDirectory: FilePath(dir.path), output: .discarded, error: .string(limit: 1 << 16))
+        #expect(result.terminationStatus == .exited(3))
+        #expect(result.standardError.contains("job rl1 failed: exit status 3"))
+        let out = try String(contentsOfFile: dir.appendingPathComponent("job-rl1.out").path, encoding: .utf8)
+        #expect(out == "Cpus_allowed_list:\t\(cpu)\ngpus=0\n")
+        let state = try StateDirectory(path: dir.appendingPathComponent("state").path).loadAll()
+        #expect(state.map(\.jobId) == ["rl1"])
+        #expect(state.first?.exitCode == 3)
     }
 }

@@ -21,9 +21,17 @@ public enum HwlocReader {
             throw .hwlocCall("hwloc_topology_init", errno: errno)
         }
         defer { hwloc_topology_destroy(topology) }
-        if case .xml(let path) = source {
+        switch source {
+        case .xml(let path):
             guard hwloc_topology_set_xml(topology, path) == 0 else {
                 throw .hwlocCall("hwloc_topology_set_xml(\(path))", errno: errno)
+            }
+        case .live:
+            // The node's hardware, not the agent's cgroup: a systemd unit restricted to a few CPUs must
+            // still report (and be checked as) the whole machine.
+            let flags = UInt(HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED.rawValue)
+            guard hwloc_topology_set_flags(topology, flags) == 0 else {
+                throw .hwlocCall("hwloc_topology_set_flags(INCLUDE_DISALLOWED)", errno: errno)
             }
         }
         // PCI functions are filtered out by default; GPUs, NICs and bridges are what we are here for.

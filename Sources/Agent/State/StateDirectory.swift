@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The agent's state directory: `jobs/<job id>.json`, one file per job, each replaced atomically
 /// (written to a temporary file, flushed, renamed), so a crash leaves either the old or the new record.
@@ -39,6 +40,12 @@ public struct StateDirectory: Sendable {
         try handle.close()
         guard rename(temp.path, final.path) == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: final.path])
+        }
+        // The rename is durable only once the directory itself is flushed.
+        let dir = open(jobsDirectory.path, O_RDONLY | O_DIRECTORY)
+        if dir >= 0 {
+            _ = fsync(dir)
+            close(dir)
         }
     }
 
