@@ -39,7 +39,7 @@ let package = Package(
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
         /// libnuma (memory binding), from Debian's libnuma-dev; it ships no pkg-config file.
         .systemLibrary(name: "CNuma", providers: [.apt(["libnuma-dev"])]),
-        /// The few Linux calls Swift cannot import directly (CPU_SET macros); see shim.c.
+        /// The few Linux calls Swift cannot import directly (CPU_SET macros, SIG_DFL); see shim.c.
         .target(name: "CAgentShims"),
         /// The node agent: hwloc discovery, the check against cluster.yaml, the job launcher, its state.
         .target(
