@@ -7,11 +7,15 @@ let package = Package(
     products: [
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .executable(name: "schedctl", targets: ["schedctl"]),
+        .library(name: "Agent", targets: ["Agent"]),
+        .executable(name: "schedagent", targets: ["schedagent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         /// The decision engine: cluster model, placement, policies. Pure: no I/O but explicit readers.
@@ -31,6 +35,33 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "schedctl", dependencies: ["SchedctlCore"]),
+        /// hwloc (topology discovery), from Debian's libhwloc-dev.
+        .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
+        /// libnuma (memory binding), from Debian's libnuma-dev; it ships no pkg-config file.
+        .systemLibrary(name: "CNuma", providers: [.apt(["libnuma-dev"])]),
+        /// The few Linux calls Swift cannot import directly (CPU_SET macros, SIG_DFL); see shim.c.
+        .target(name: "CAgentShims"),
+        /// The node agent: hwloc discovery, the check against cluster.yaml, the job launcher, its state.
+        .target(
+            name: "Agent",
+            dependencies: [
+                "Scheduler", "CHwloc", "CNuma", "CAgentShims",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "schedagent",
+            dependencies: ["Agent", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: [
+                "Agent", "Scheduler",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .testTarget(
             name: "SchedulerTests",
             dependencies: ["Scheduler"]

@@ -40,6 +40,15 @@ public struct GPUSlot: Hashable, Sendable, Codable {
     public var nic: String?
     /// PCI bus id when declared ("0000:18:00.0"); agents compare it with what hwloc finds.
     public var pciBusId: String?
+
+    public init(index: Int, model: String, memory: ByteSize, numa: Int, nic: String?, pciBusId: String?) {
+        self.index = index
+        self.model = model
+        self.memory = memory
+        self.numa = numa
+        self.nic = nic
+        self.pciBusId = pciBusId
+    }
 }
 
 /// What a network interface is for and what kind of link it has.
@@ -58,6 +67,14 @@ public struct NICSlot: Hashable, Sendable, Codable {
     public var numa: Int
     /// "compute" NICs carry job traffic (NCCL); "storage" ones the shared file system.
     public var role: String
+
+    public init(name: String, kind: NICKind, speedGbps: Int?, numa: Int, role: String) {
+        self.name = name
+        self.kind = kind
+        self.speedGbps = speedGbps
+        self.numa = numa
+        self.role = role
+    }
 }
 
 /// A NUMA domain of a node type: its memory, its cores and its GPUs.
@@ -70,6 +87,14 @@ public struct NUMADomain: Hashable, Sendable, Codable {
     public var memory: ByteSize
     /// Indices of GPUs attached to this domain.
     public var gpus: [Int]
+
+    public init(index: Int, socket: Int, cores: [Int], memory: ByteSize, gpus: [Int]) {
+        self.index = index
+        self.socket = socket
+        self.cores = cores
+        self.memory = memory
+        self.gpus = gpus
+    }
 }
 
 /// A kind of node: the hardware every node of that type has.
@@ -86,6 +111,22 @@ public struct NodeType: Hashable, Sendable, Codable {
     public var interconnect: GPUInterconnect
     /// Node-local scratch space.
     public var scratch: ByteSize
+
+    public init(
+        name: String, description: String, sockets: Int, coresPerSocket: Int, threadsPerCore: Int,
+        numa: [NUMADomain], gpus: [GPUSlot], nics: [NICSlot], interconnect: GPUInterconnect, scratch: ByteSize
+    ) {
+        self.name = name
+        self.description = description
+        self.sockets = sockets
+        self.coresPerSocket = coresPerSocket
+        self.threadsPerCore = threadsPerCore
+        self.numa = numa
+        self.gpus = gpus
+        self.nics = nics
+        self.interconnect = interconnect
+        self.scratch = scratch
+    }
 
     /// Total host memory.
     public var memory: ByteSize { numa.reduce(.zero) { $0 + $1.memory } }

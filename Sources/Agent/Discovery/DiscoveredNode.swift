@@ -1,0 +1,100 @@
+import Scheduler
+
+/// Everything discovery found on a node: the engine's `NodeType` plus what only the agent needs
+/// (PCI bus ids, OS indexes, NIC port states, PCIe switch sharing, NVLink).
+///
+/// Encodes to the JSON contract of `schedagent discover --json` (docs/agent.md).
+public struct DiscoveredNode: Sendable, Hashable, Codable {
+    /// A NUMA node: `index` is the OS (physical) index, as numactl and /sys number them.
+    public struct NUMANode: Sendable, Hashable, Codable {
+        public var index: Int
+        public var memoryBytes: UInt64
+        /// OS indexes of its logical CPUs.
+        public var cpus: [Int]
+        /// Logical index of the socket holding it.
+        public var socket: Int?
+    }
+
+    /// A physical core: its logical index (the engine's core id), OS index and logical CPUs.
+    public struct Core: Sendable, Hashable, Codable {
+        public var index: Int
+        public var osIndex: Int?
+        public var cpus: [Int]
+        public var socket: Int?
+    }
+
+    /// A GPU: one physical device, whatever number of CUDA/NVML/OpenCL OS devices hwloc gave it.
+    public struct GPU: Sendable, Hashable, Codable {
+        /// Order by PCI bus id: CUDA's numbering under CUDA_DEVICE_ORDER=PCI_BUS_ID.
+        public var index: Int
+        public var pciBusId: String
+        public var pciDeviceId: String
+        /// Short model name ("H200"), as cluster.yaml names models.
+        public var model: String
+        /// The full name hwloc reported ("NVIDIA H100 80GB HBM3"), when it had one.
+        public var modelName: String?
+        public var memoryBytes: UInt64?
+        /// Where `memoryBytes` came from: "hwloc" (CUDA backend) or "pci-id-table".
+        public var memorySource: String?
+        /// OS index of the local NUMA node.
+        public var numa: Int?
+        /// RDMA NICs behind the same PCIe switch, nearest first (the ones NCCL should use with this GPU).
+        public var nics: [String]
+        /// hwloc OS devices that stand for this GPU (cuda0, nvml0, ...).
+        public var osDevices: [String]
+    }
+
+    /// One port of a NIC.
+    public struct Port: Sendable, Hashable, Codable {
+        public var number: Int
+        /// "active", "down", "init", "armed", or "state N" for others.
+        public var state: String
+        public var lid: String?
+    }
+
+    /// A network interface: an RDMA device (mlx5_0, with its IPoIB/Ethernet netdev) or a plain netdev.
+    public struct NIC: Sendable, Hashable, Codable {
+        public var name: String
+        public var pciBusId: String
+        /// The PCI device without the function: ports of one dual-port card share it.
+        public var card: String
+        public var kind: NICKind
+        public var numa: Int?
+        /// State of the first port ("unknown" when hwloc knows none, as for plain netdevs).
+        public var state: String
+        public var ports: [Port]
+        /// The kernel netdev on the same PCI function (ib0, enp32s0f1np1), for RDMA devices.
+        public var netdev: String?
+        public var rdma: Bool
+        /// Link speed in Gb/s when known (hwloc does not report InfiniBand rates; nil then).
+        public var speedGbps: Int?
+        /// PCIe link bandwidth of the function in GB/s.
+        public var pciLinkGBps: Double?
+    }
+
+    /// GPU-to-GPU NVLink bandwidth from hwloc's `NVLinkBandwidth` distances (MB/s as hwloc gives it).
+    public struct NVLink: Sendable, Hashable, Codable {
+        /// Rows and columns in GPU index order; direct GPU-GPU links only (0 where they meet via NVSwitch).
+        public var gpuToGPU: [[UInt64]]
+        /// Per GPU, the total bandwidth of its links to NVSwitches.
+        public var gpuToSwitches: [UInt64]
+    }
+
+    public var sockets: Int
+    public var cores: Int
+    public var pus: Int
+    public var threadsPerCore: Int
+    public var numaNodes: [NUMANode]
+    public var coreList: [Core]
+    /// OS indexes of all logical CPUs.
+    public var puList: [Int]
+    public var gpus: [GPU]
+    public var nics: [NIC]
+    public var nvswitches: Int
+    public var nvlink: NVLink?
+    public var cpuModel: String?
+    public var product: String?
+
+    /// The node in the engine's terms (`NodeType`), named `name`; see `DiscoveredNode+NodeType.swift`.
+    public func nodeType(named name: String = "discovered") -> NodeType { makeNodeType(named: name) }
+}

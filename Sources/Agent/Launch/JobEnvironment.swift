@@ -1,0 +1,69 @@
+/// The environment variables a job gets on top of its base environment.
+public enum JobEnvironment {
+    /// The variables for `request` on `host`. GPU numbering follows the PCI bus order (CUDA_DEVICE_ORDER);
+    /// NCCL_IB_HCA uses '=' so "mlx5_1" does not also select mlx5_10..19 (NCCL matches prefixes otherwise);
+    /// multi-node jobs also get torchrun's PET_* variables, so `torchrun` needs no rendezvous arguments.
+    public static func variables(for request: LaunchRequest, host: String) -> [String: String] {
+        var env: [String: String] = [:]
+        let gpuList = request.gpus.map(String.init).joined(separator: ",")
+        env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
+        env["CUDA_VISIBLE_DEVICES"] = gpuList
+        // The NVIDIA container runtime reads this one; "void" exposes no GPU to a job that has none.
+        env["NVIDIA_VISIBLE_DEVICES"] = request.gpus.isEmpty ? "void" : gpuList
+        env["RASPORED_JOB_ID"] = request.jobId
+        env["RASPORED_JOB_NAME"] = request.name
+        let nodes = request.nodeList.isEmpty ? [host] : request.nodeList
+        env["RASPORED_NODELIST"] = nodes.joined(separator: ",")
+        env["RASPORED_GPUS"] = gpuList
+        if !request.cpus.isEmpty {
+            env["RASPORED_CPUS"] = request.cpus.map(String.init).joined(separator: ",")
+            env["OMP_NUM_THREADS"] = String(request.coreCount ?? request.cpus.count)
+        }
+        if !request.nics.isEmpty { env["NCCL_IB_HCA"] = "=" + request.nics.joined(separator: ",") }
+        if nodes.count > 1 {
+            let rank = String(request.nodeRank)
+            let count = String(nodes.count)
+            let addr = request.masterAddress ?? nodes[0]
+            let port = String(request.masterPort ?? defaultMasterPort(jobId: request.jobId))
+            env["RASPORED_NODE_RANK"] = rank
+            env["RASPORED_NNODES"] = count
+            env["NODE_RANK"] = rank
+            env["NNODES"] = count
+            env["MASTER_ADDR"] = addr
+            env["MASTER_PORT"] = port
+            env["PET_NODE_RANK"] = rank
+            env["PET_NNODES"] = count
+            env["PET_MASTER_ADDR"] = addr
+            env["PET_MASTER_PORT"] = port
+        }
+        return env
+    }
+
+    /// A port in 29500..<39500 that every node of the job computes alike from the job id (FNV-1a).
+    public static func defaultMasterPort(jobId: String) -> Int {
+        var h: UInt32 = 2_166_136_261
+        for b in jobId.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return 29_500 + Int(h % 10_000)
+    }
+
+    /// Expands an output path template: %j job id, %x name, %N host, %% percent.
+    public static func expand(_ template: String, jobId: String, name: String, host: String) -> String {
+        var out = ""
+        var it = template.makeIterator()
+        while let c = it.next() {
+            guard c == "%" else {
+                out.append(c)
+                continue
+            }
+            switch it.next() {
+            case "j": out += jobId
+            case "x": out += name
+            case "N": out += host
+            case "%": out += "%"
+            case let other?: out += "%" + String(other)
+            case nil: out += "%"
+            }
+        }
+        return out
+    }
+}

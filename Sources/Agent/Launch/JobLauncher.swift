@@ -1,0 +1,277 @@
+import Foundation
+import Glibc
+import Subprocess
+import Synchronization
+import SystemPackage
+
+/// Something that happened to a job, for whoever drives the launcher (the controller client).
+public enum JobEvent: Sendable, Hashable {
+    case started(JobRecord)
+    case finished(JobRecord)
+}
+
+/// Runs jobs as real processes: each in its own process group, bound to its CPUs and NUMA memory by
+/// `schedagent exec-bound`, output to files, with cancel, time limits and a state directory that
+/// survives the agent.
+public actor JobLauncher {
+    public let stateDirectory: StateDirectory
+    /// The `schedagent` executable, re-executed as `schedagent exec-bound` in front of every job.
+    public let shimExecutable: String
+    /// How long a job has between SIGTERM and SIGKILL.
+    public let gracePeriod: Duration
+    public let host: String
+    /// Every start and end, in order.
+    public nonisolated let events: AsyncStream<JobEvent>
+
+    private let eventSink: AsyncStream<JobEvent>.Continuation
+    private var records: [String: JobRecord] = [:]
+    private var stopRequests: [String: (state: JobState, reason: String)] = [:]
+    private var waiters: [String: [CheckedContinuation<JobRecord, Never>]] = [:]
+    private var timers: [String: Task<Void, Never>] = [:]
+
+    public init(
+        stateDirectory: String, shimExecutable: String, gracePeriod: Duration = .seconds(10), host: String? = nil
+    )
+        throws
+    {
+        self.stateDirectory = try StateDirectory(path: stateDirectory)
+        self.shimExecutable = shimExecutable
+        self.gracePeriod = gracePeriod
+        self.host = host ?? ProcessInfo.processInfo.hostName
+        // Bounded, so an agent nobody listens to does not grow without limit.
+        (events, eventSink) = AsyncStream.makeStream(of: JobEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    /// Starts the job and returns once its process exists (state `running`, pid set).
+    public func launch(_ request: LaunchRequest) async throws -> JobRecord {
+        guard StateDirectory.isValidJobId(request.jobId) else { throw LaunchError("invalid job id '\(request.jobId)'") }
+        guard !request.command.isEmpty else { throw LaunchError("job \(request.jobId): empty command") }
+        if let known = records[request.jobId], !known.state.isFinal {
+            throw LaunchError("job \(request.jobId) is already running (pid \(known.pid.map(String.init) ?? "?"))")
+        }
+        let wd = URL(fileURLWithPath: request.workingDirectory)
+        func path(_ template: String) -> String {
+            let p = JobEnvironment.expand(template, jobId: request.jobId, name: request.name, host: host)
+            return p.hasPrefix("/") ? p : wd.appendingPathComponent(p).path
+        }
+        let stdoutPath = path(request.output)
+        let stderrPath = request.error.map(path)
+        let out = try openOutput(stdoutPath)
+        let err: FileDescriptor
+        do { err = try openOutput(stderrPath ?? stdoutPath) } catch {
+            try? out.close()
+            throw error
+        }
+
+        var base = request.environment ?? ProcessInfo.processInfo.environment
+        base.merge(JobEnvironment.variables(for: request, host: host)) { _, job in job }
+        var environment: [Environment.Key: String] = [:]
+        for (k, v) in base { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
+        var arguments = ["exec-bound"]
+        if !request.cpus.isEmpty { arguments += ["--cpus", NodeCheck.ranges(request.cpus)] }
+        if !request.mems.isEmpty { arguments += ["--mems", NodeCheck.ranges(request.mems)] }
+        arguments += ["--"] + request.command
+        var options = PlatformOptions()
+        options.processGroupID = 0  // setpgid(0, 0): the job leads a new group, so signals reach its whole tree
+
+        records[request.jobId] = JobRecord(
+            jobId: request.jobId, name: request.name, command: request.command,
+            workingDirectory: request.workingDirectory, stdoutPath: stdoutPath, stderrPath: stderrPath,
+            gpus: request.gpus, cpus: request.cpus, mems: request.mems, startedAt: Date(),
+            deadline: request.timeLimit.map { Date().addingTimeInterval($0.seconds) }, state: .running)
+        stopRequests[request.jobId] = nil
+        let id = request.jobId
+        let shim = shimExecutable
+        let limit = request.timeLimit
+        return try await withCheckedThrowingContinuation { (started: CheckedContinuation<JobRecord, any Error>) in
+            let resumed = Mutex(false)
+            Task {
+                do {
+                    let result = try await Subprocess.run(
+                        .path(FilePath(shim)), arguments: Arguments(arguments), environment: .custom(environment),
+                        workingDirectory: FilePath(wd.path), platformOptions: options, input: .none,
+                        output: .fileDescriptor(out, closeAfterSpawningProcess: true),
+                        error: .fileDescriptor(err, closeAfterSpawningProcess: true)
+                    ) { execution in
+                        let record = self.didStart(id, pid: execution.processIdentifier.value, limit: limit)
+                        resumed.withLock { $0 = true }
+                        started.resume(returning: record)
+                    }
+                    self.didEnd(id, status: result.terminationStatus)
+                } catch {
+                    let first = resumed.withLock { r in
+                        defer { r = true }
+                        return !r
+                    }
+                    if first {
+                        self.didNotStart(id)
+                        started.resume(throwing: LaunchError("job \(id): cannot start \(shim): \(error)"))
+                    } else {
+                        self.didEnd(id, status: nil)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops a running job: SIGTERM to its process group, SIGKILL after the grace period.
+    public func cancel(_ jobId: String, reason: String = "cancelled") {
+        stop(jobId, as: .cancelled, reason: reason)
+    }
+
+    /// The job's record once it has ended (immediately if it has); nil for an unknown job.
+    public func wait(_ jobId: String) async -> JobRecord? {
+        guard let record = records[jobId] else { return nil }
+        if record.state.isFinal { return record }
+        return await withCheckedContinuation { waiters[jobId, default: []].append($0) }
+    }
+
+    /// The current record of one job.
+    public func record(_ jobId: String) -> JobRecord? { records[jobId] }
+
+    /// All jobs this launcher knows, by job id.
+    public func jobs() -> [JobRecord] { records.values.sorted { $0.jobId < $1.jobId } }
+
+    /// Reads the state directory after a restart. Jobs whose process still runs (same pid and start time)
+    /// are adopted: watched, cancellable, time limit re-armed. Jobs whose process vanished are `lost`.
+    @discardableResult
+    public func recover() throws -> [JobRecord] {
+        for var record in try stateDirectory.loadAll() where records[record.jobId] == nil {
+            defer { records[record.jobId] = record }
+            guard !record.state.isFinal else { continue }
+            if let pid = record.pid, ProcessProbe.isAlive(pid, startTicks: record.processStartTicks) {
+                adopt(record)
+            } else {
+                record.state = .lost
+                record.endedAt = Date()
+                record.reason = "process \(record.pid.map(String.init) ?? "?") vanished while the agent was not running"
+                persist(record)
+                eventSink.yield(.finished(record))
+            }
+        }
+        return jobs()
+    }
+
+    // MARK: - Lifecycle steps
+
+    private func didStart(_ id: String, pid: Int32, limit: Duration?) -> JobRecord {
+        records[id]!.pid = pid
+        records[id]!.processGroup = pid
+        records[id]!.processStartTicks = ProcessProbe.startTicks(pid)
+        let record = records[id]!
+        persist(record)
+        eventSink.yield(.started(record))
+        if let limit { armTimeLimit(id, after: limit) }
+        return record
+    }
+
+    private func didNotStart(_ id: String) { records[id] = nil }
+
+    private func didEnd(_ id: String, status: TerminationStatus?) {
+        guard var record = records[id] else { return }
+        timers.removeValue(forKey: id)?.cancel()
+        switch status {
+        case .exited(let code)?: record.exitCode = code
+        case .signaled(let signal)?: record.signal = signal
+        case nil: break
+        }
+        if let stop = stopRequests[id] {
+            record.state = stop.state
+            record.reason = stop.reason
+        } else if record.exitCode == 0 {
+            record.state = .completed
+        } else {
+            record.state = .failed
+            record.reason =
+                status == nil
+                ? "lost track of the process"
+                : record.signal.map { "killed by signal \($0)" }
+                    ?? "exit status \(record.exitCode ?? -1)"
+        }
+        // The job is over and its resources go back: nothing it left in its group may keep running.
+        if let group = record.processGroup, ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
+        finish(record)
+    }
+
+    private func finish(_ record: JobRecord) {
+        var record = record
+        record.endedAt = Date()
+        records[record.jobId] = record
+        persist(record)
+        eventSink.yield(.finished(record))
+        for waiter in waiters.removeValue(forKey: record.jobId) ?? [] { waiter.resume(returning: record) }
+    }
+
+    private func stop(_ id: String, as state: JobState, reason: String) {
+        guard let record = records[id], !record.state.isFinal, let group = record.processGroup else { return }
+        if stopRequests[id] == nil { stopRequests[id] = (state, reason) }
+        kill(-group, SIGTERM)
+        let grace = gracePeriod
+        Task {
+            // Bounded wait for the group to empty; whatever is left after the grace period is killed.
+            let deadline = ContinuousClock.now + grace
+            while ContinuousClock.now < deadline, ProcessProbe.groupIsAlive(group) {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            if ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
+        }
+    }
+
+    private func armTimeLimit(_ id: String, after limit: Duration) {
+        timers[id] = Task {
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
+            self.stop(id, as: .timedOut, reason: "time limit \(limit) reached")
+        }
+    }
+
+    /// Watches a job this launcher did not start (found running by `recover`): it is not our child, so its
+    /// exit status is unknowable; when it disappears it is `lost` unless we stopped it.
+    private func adopt(_ record: JobRecord) {
+        let id = record.jobId
+        if let deadline = record.deadline {
+            armTimeLimit(id, after: .seconds(max(0, deadline.timeIntervalSinceNow)))
+        }
+        Task {
+            while let pid = record.pid, ProcessProbe.isAlive(pid, startTicks: record.processStartTicks) {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            self.adoptedJobEnded(id)
+        }
+    }
+
+    private func adoptedJobEnded(_ id: String) {
+        guard var record = records[id], !record.state.isFinal else { return }
+        timers.removeValue(forKey: id)?.cancel()
+        if let stop = stopRequests[id] {
+            record.state = stop.state
+            record.reason = stop.reason
+        } else {
+            record.state = .lost
+            record.reason = "exited while not a child of this agent; exit status unknown"
+        }
+        if let group = record.processGroup, ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
+        finish(record)
+    }
+
+    private func persist(_ record: JobRecord) {
+        do { try stateDirectory.save(record) } catch {
+            FileHandle.standardError.write(Data("schedagent: cannot save job \(record.jobId): \(error)\n".utf8))
+        }
+    }
+
+    private func openOutput(_ path: String) throws -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .append, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw LaunchError("cannot open output file \(path): \(error)")
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

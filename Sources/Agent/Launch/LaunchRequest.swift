@@ -1,0 +1,46 @@
+/// A job for this node, as the engine placed it: what to run and on exactly which resources.
+public struct LaunchRequest: Sendable, Hashable {
+    public var jobId: String
+    public var name: String
+    /// argv; the first element is looked up in the job's PATH.
+    public var command: [String]
+    public var workingDirectory: String
+    /// Output file template: `%j` job id, `%x` job name, `%N` host name, `%%` a percent sign; relative to
+    /// the working directory.
+    public var output: String = "raspored-%j.out"
+    /// Separate stderr file template; nil sends stderr to the output file.
+    public var error: String?
+    /// GPU indices (PCI bus id order) on this node.
+    public var gpus: [Int] = []
+    /// Logical CPUs (OS indexes) to bind to; empty means no CPU binding.
+    public var cpus: [Int] = []
+    /// Physical cores the CPUs amount to (for OMP_NUM_THREADS); nil means `cpus.count`.
+    public var coreCount: Int?
+    /// NUMA nodes (OS indexes) to bind memory to; empty means no memory binding.
+    public var mems: [Int] = []
+    /// RDMA devices for NCCL (e.g. the NICs behind the allocated GPUs' switches).
+    public var nics: [String] = []
+    /// All nodes of the job in rank order; this node's place in it is `nodeRank`.
+    public var nodeList: [String] = []
+    public var nodeRank: Int = 0
+    /// Rendezvous for multi-node jobs; defaults to the first node and a port derived from the job id.
+    public var masterAddress: String?
+    public var masterPort: Int?
+    public var timeLimit: Duration?
+    /// The job's base environment (the submitter's); nil inherits the agent's own.
+    public var environment: [String: String]?
+
+    public init(jobId: String, name: String, command: [String], workingDirectory: String) {
+        self.jobId = jobId
+        self.name = name
+        self.command = command
+        self.workingDirectory = workingDirectory
+    }
+}
+
+/// Why a job could not be started.
+public struct LaunchError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

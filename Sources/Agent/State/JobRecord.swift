@@ -1,0 +1,52 @@
+import Foundation
+
+/// Where a job is in its life, as the agent reports it to the controller.
+public enum JobState: String, Sendable, Hashable, Codable {
+    case running
+    /// Exited with status 0.
+    case completed
+    /// Exited non-zero or was killed by a signal nobody asked for.
+    case failed
+    /// Stopped on request (`cancel`).
+    case cancelled
+    /// Stopped because it reached its time limit.
+    case timedOut
+    /// The agent can no longer see it and does not know how it ended (its process vanished while the
+    /// agent was not watching).
+    case lost
+
+    /// Whether the job has ended.
+    public var isFinal: Bool { self != .running }
+}
+
+/// Everything the agent knows about one job; one JSON file per job in the state directory.
+public struct JobRecord: Sendable, Hashable, Codable {
+    public var jobId: String
+    public var name: String
+    public var command: [String]
+    public var workingDirectory: String
+    /// Output files after template expansion; `stderrPath` nil means stderr goes to `stdoutPath`.
+    public var stdoutPath: String
+    public var stderrPath: String?
+    public var gpus: [Int]
+    /// Logical CPUs (OS indexes) the job is bound to.
+    public var cpus: [Int]
+    /// NUMA nodes (OS indexes) its memory is bound to.
+    public var mems: [Int]
+    public var pid: Int32?
+    /// The job's process group (equal to `pid`: the job leads its own group).
+    public var processGroup: Int32?
+    /// The process's start time in clock ticks since boot (/proc/PID/stat field 22), so a restarted
+    /// agent does not mistake a new process that reused the pid for the job.
+    public var processStartTicks: UInt64?
+    public var startedAt: Date
+    /// When the time limit runs out; a restarted agent re-arms it from here.
+    public var deadline: Date?
+    public var endedAt: Date?
+    public var state: JobState
+    public var exitCode: Int32?
+    /// The signal that ended the job's main process, if one did.
+    public var signal: Int32?
+    /// Why it ended the way it did, in words ("time limit 5s reached", "process vanished ...").
+    public var reason: String?
+}

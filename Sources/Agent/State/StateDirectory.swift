@@ -1,0 +1,62 @@
+import Foundation
+import Glibc
+
+/// The agent's state directory: `jobs/<job id>.json`, one file per job, each replaced atomically
+/// (written to a temporary file, flushed, renamed), so a crash leaves either the old or the new record.
+public struct StateDirectory: Sendable {
+    public let root: URL
+
+    /// Opens (and creates when missing) the directory at `path`.
+    public init(path: String) throws {
+        root = URL(fileURLWithPath: path, isDirectory: true)
+        try FileManager.default.createDirectory(at: jobsDirectory, withIntermediateDirectories: true)
+    }
+
+    private var jobsDirectory: URL { root.appendingPathComponent("jobs", isDirectory: true) }
+
+    /// Job ids become file names: letters, digits, '.', '_' and '-' only, not starting with '.'.
+    public static func isValidJobId(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 128 && !id.hasPrefix(".")
+            && id.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)
+            }
+            && id.allSatisfy(\.isASCII)
+    }
+
+    /// Writes `record` atomically.
+    public func save(_ record: JobRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(record)
+        let final = jobsDirectory.appendingPathComponent("\(record.jobId).json")
+        let temp = jobsDirectory.appendingPathComponent(".\(record.jobId).json.tmp")
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
+        }
+        let handle = try FileHandle(forWritingTo: temp)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temp.path, final.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: final.path])
+        }
+        // The rename is durable only once the directory itself is flushed.
+        let dir = open(jobsDirectory.path, O_RDONLY | O_DIRECTORY)
+        if dir >= 0 {
+            _ = fsync(dir)
+            close(dir)
+        }
+    }
+
+    /// Every job record in the directory, by job id; unreadable files are reported, not skipped silently.
+    public func loadAll() throws -> [JobRecord] {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let files = try FileManager.default.contentsOfDirectory(atPath: jobsDirectory.path)
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+        return try files.map { name in
+            try decoder.decode(JobRecord.self, from: Data(contentsOf: jobsDirectory.appendingPathComponent(name)))
+        }
+    }
+}

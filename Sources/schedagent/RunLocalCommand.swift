@@ -1,0 +1,98 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Scheduler
+
+/// `schedagent run-local`: run one job on this machine, by hand, the way the controller would.
+struct RunLocalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-local",
+        abstract: "Run one job here with the given GPUs, cores and NUMA memory, and wait for it.",
+        discussion: "Exit status: the job's own, or 128+signal when a signal ended it.")
+
+    @Option(name: .long, help: "GPU indices (PCI bus order), e.g. 0,1.")
+    var gpus: String?
+
+    @Option(name: .long, help: "Physical cores (hwloc logical index), e.g. 0-3; all their hardware threads are used.")
+    var cores: String?
+
+    @Option(name: .long, help: "Logical CPUs (OS indexes) instead of --cores.")
+    var cpus: String?
+
+    @Option(name: .long, help: "NUMA nodes (OS indexes) to bind memory to.")
+    var numa: String?
+
+    @Option(name: .long, help: "Output file template (%j job id, %x name, %N host).")
+    var output: String = "raspored-%j.out"
+
+    @Option(name: .long, help: "Separate stderr file template.")
+    var error: String?
+
+    @Option(name: .long, help: "Time limit, e.g. 30s, 10m, 1h.")
+    var time: String?
+
+    @Option(name: .long, help: "Job id (default: local-<pid>).")
+    var jobId: String?
+
+    @Option(name: .long, help: "Job name.")
+    var name: String = "local"
+
+    @Option(name: .long, help: "State directory (default: ./.schedagent).")
+    var stateDir: String = ".schedagent"
+
+    @Argument(parsing: .captureForPassthrough, help: "The command, after --.")
+    var command: [String] = []
+
+    func run() async throws {
+        func list(_ text: String?, _ what: String) throws -> [Int] {
+            guard let text else { return [] }
+            guard let ids = RangeList.expandIntegers(text) else {
+                throw ValidationError("--\(what) '\(text)' is not a list")
+            }
+            return ids
+        }
+        let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        guard !argv.isEmpty else { throw ValidationError("give the command after --") }
+        let id = jobId ?? "local-\(ProcessInfo.processInfo.processIdentifier)"
+        var request = LaunchRequest(
+            jobId: id, name: name, command: argv, workingDirectory: FileManager.default.currentDirectoryPath)
+        request.gpus = try list(gpus, "gpus")
+        request.mems = try list(numa, "numa")
+        request.output = output
+        request.error = error
+        if let cores {
+            let wanted = Set(try list(cores, "cores"))
+            let node = try DiscoveredNode.discover(.live)
+            let known = node.coreList.filter { wanted.contains($0.index) }
+            guard known.count == wanted.count else {
+                throw ValidationError("--cores \(cores): this machine has cores 0-\(node.cores - 1)")
+            }
+            request.cpus = known.flatMap(\.cpus).sorted()
+            request.coreCount = known.count
+        } else {
+            request.cpus = try list(cpus, "cpus")
+        }
+        if let time {
+            guard let span = TimeSpan(parsing: time) else {
+                throw ValidationError("--time '\(time)' is not a duration")
+            }
+            request.timeLimit = .seconds(span.seconds)
+        }
+        let launcher = try JobLauncher(
+            stateDirectory: stateDir, shimExecutable: selfExecutable(), gracePeriod: .seconds(10))
+        let started = try await launcher.launch(request)
+        FileHandle.standardError.write(
+            Data("job \(id) started, pid \(started.pid ?? 0), output \(started.stdoutPath)\n".utf8))
+        guard let done = await launcher.wait(id) else { throw CLIError("job \(id) vanished") }
+        FileHandle.standardError.write(
+            Data("job \(id) \(done.state.rawValue)\(done.reason.map { ": \($0)" } ?? "")\n".utf8))
+        if let signal = done.signal { throw ExitCode(128 + signal) }
+        if let code = done.exitCode, code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// This executable's path, so the launcher can re-execute it as `schedagent exec-bound`.
+func selfExecutable() throws -> String {
+    let path = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    return path
+}

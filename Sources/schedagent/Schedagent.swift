@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The node agent's command line: discovery, the node check, running one job by hand.
+@main
+struct Schedagent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedagent",
+        abstract: "Raspored node agent: discovers the node through hwloc and runs jobs bound to their resources.",
+        subcommands: [DiscoverCommand.self, RunLocalCommand.self, ExecBoundCommand.self]
+    )
+}
+
+/// A user-facing failure: one line on stderr, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
