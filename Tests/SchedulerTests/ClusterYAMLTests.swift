@@ -144,3 +144,15 @@ import Testing
         }
     }
 }
+
+@Suite struct ClusterScalingTests {
+    @Test func resizingKeepsTheHardwareAndSpreadsNodesOverLeaves() throws {
+        let spec = try platform().withNodes(ofType: "dgx-h200", count: 100, perLeaf: 32)!
+        #expect(spec.nodes.count == 100 && spec.totalGPUs == 800)
+        #expect(spec.nodes.first?.name == "n00001" && spec.nodes.last?.name == "n00100")
+        #expect(Set(spec.nodes.map(\.fabricSwitch)).count == 4)
+        #expect(spec.partitions.allSatisfy { $0.nodes.count == 100 })
+        #expect(ClusterState(spec: spec).invariantViolations().isEmpty)
+        #expect(try platform().withNodes(ofType: "dgx-h300", count: 1) == nil)
+    }
+}

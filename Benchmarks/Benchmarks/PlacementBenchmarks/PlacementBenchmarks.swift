@@ -56,14 +56,9 @@ func repositoryFile(_ path: String) -> String {
         .deletingLastPathComponent().appendingPathComponent(path).path
 }
 
-/// `nodes` DGX H200 nodes, 32 per leaf switch.
+/// `nodes` DGX H200 nodes of cluster.yaml's type, 32 per leaf switch.
 func syntheticCluster(nodes: Int) -> ClusterSpec {
-    var spec = try! ClusterSpec.load(file: repositoryFile("cluster.yaml"))
-    let leaves = (nodes + 31) / 32
-    spec.switches = [FabricSwitch(name: "spine", parent: nil)] + (0..<leaves).map { FabricSwitch(name: "leaf\($0)", parent: "spine") }
-    spec.nodes = (0..<nodes).map { Node(name: String(format: "n%05d", $0 + 1), type: "dgx-h200", fabricSwitch: "leaf\($0 / 32)", nvlinkDomain: nil) }
-    spec.partitions = spec.partitions.map { var p = $0; p.nodes = spec.nodes.map(\.name); return p }
-    return spec
+    try! ClusterSpec.load(file: repositoryFile("cluster.yaml")).withNodes(ofType: "dgx-h200", count: nodes)!
 }
 
 /// The cluster about 60 % busy with a seeded mix of 1-, 2-, 4- and 8-GPU jobs, as in production.
