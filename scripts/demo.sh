@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 swift build --product schedctl >&2
+swift build --product schedagent >&2
 schedctl=.build/debug/schedctl
+schedagent=.build/debug/schedagent
 
 echo "== The platform (schedctl cluster show) =="
 $schedctl cluster show
@@ -18,3 +20,13 @@ for policy in pack best-fit first-fit spread; do
     $schedctl place --jobs examples/jobs.yaml --policy "$policy" | tail -3 | tr '\n' ' ' | sed "s/^/$policy: /"
     echo
 done
+echo
+echo "== A node agent standing in for dgx03: discovery from the DGX H200 topology, checked against cluster.yaml =="
+$schedagent discover --topology Tests/Fixtures/hwloc/dgx-h200.xml --check cluster.yaml --node dgx03
+echo
+echo "== A job run by the agent on this machine, bound to GPUs 0,1 and core 0 (schedagent run-local) =="
+out=$(mktemp -d)
+$schedagent run-local --gpus 0,1 --cores 0 --state-dir "$out/state" --output "$out/job-%j.out" --job-id demo1 -- \
+    sh -c 'echo "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES NCCL_IB_HCA=$NCCL_IB_HCA"; grep -E "Cpus_allowed_list|Mems_allowed_list" /proc/self/status'
+cat "$out/job-demo1.out"
+rm -rf "$out"

@@ -40,7 +40,7 @@ struct RunLocalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "State directory (default: ./.schedagent).")
     var stateDir: String = ".schedagent"
 
-    @Argument(parsing: .captureForPassthrough, help: "The command, after --.")
+    @Argument(parsing: .postTerminator, help: "The command, after --.")
     var command: [String] = []
 
     func run() async throws {
