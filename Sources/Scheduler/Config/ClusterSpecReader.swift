@@ -46,6 +46,7 @@ extension ClusterSpec {
             types.append(try readNodeType(key, value, models: models))
         }
         if types.isEmpty { throw typesNode.error("declare at least one node type") }
+        if types.count > 64 { throw typesNode.error("at most 64 node types are supported") }
 
         var switches: [FabricSwitch] = []
         if let fabric = try root.optional("fabric") {

@@ -43,7 +43,11 @@ extension ClusterState {
         var tally = CheckTally()
         let shapes = resolved.shapes
         // Gangs and exclusive jobs take idle nodes; everything else goes through the signature index.
-        let anyShape = shapes.compactMap { try? $0.get() }.first!
+        var anyShape = NodeShape(nodes: 1, gpusPerNode: 0, cores: 0, memory: .zero, scratch: .zero, exclusive: false)
+        for case let .success(s) in shapes {
+            anyShape = s
+            break
+        }
         let result: PlacementDecision?
         if anyShape.gang || anyShape.exclusive {
             result = placeWholeNodes(resolved, tally: &tally)
@@ -71,16 +75,16 @@ extension ClusterState {
         var options: [PlacementOption] = []
         options.reserveCapacity(32)
         let pack = policy == .pack
-        for (p, shape) in eligiblePools(r) {
-            let pool = pools[p]
-            let layout = layouts[pool.layout]
+        for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
+            guard case let .success(shape) = r.shapes[pools[p].layout] else { continue }
+            let layout = layouts[pools[p].layout]
             let g = shape.gpusPerNode
             let wholeNode = g == layout.gpuCount
-            for sig in pool.active {
+            for sig in pools[p].active {
                 let total = layout.total(sig)
                 guard total >= g else { continue }
-                guard let first = pool.buckets[sig].first() else { continue }
-                let nodeIndex = pool.members[first]
+                guard let first = pools[p].buckets[sig].first() else { continue }
+                let nodeIndex = pools[p].members[first]
                 let after = total - g
                 var contained = false
                 if g <= layout.maxDomainGPUs && !wholeNode {
@@ -124,14 +128,25 @@ extension ClusterState {
                 }
             }
         }
-        options.sort(by: <)
-        for option in options {
-            let pool = pools[option.pool]
-            let layout = layouts[pool.layout]
-            let shape = try! r.shapes[pool.layout].get()
-            var ordinal = pool.buckets[option.signature].first()
+        // The best option almost always has a node with the cores and memory it needs: try it first,
+        // and sort the rest only when it does not.
+        if let best = options.indices.min(by: { options[$0] < options[$1] }), best != 0 {
+            options.swapAt(0, best)
+        }
+        var sorted = false
+        var index = 0
+        while index < options.count {
+            if index == 1 && !sorted {
+                options[1...].sort(by: <)
+                sorted = true
+            }
+            let option = options[index]
+            index += 1
+            let layout = layouts[pools[option.pool].layout]
+            let shape = try! r.shapes[pools[option.pool].layout].get()
+            var ordinal = pools[option.pool].buckets[option.signature].first()
             while let o = ordinal {
-                let node = pool.members[o]
+                let node = pools[option.pool].members[o]
                 if let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally) {
                     let delta = policy == .pack ? option.key.1
                         : fragmentationDelta(layout: layout, signature: option.signature, take: option.take,
@@ -142,7 +157,7 @@ extension ClusterState {
                         note: PlacementNote(
                             shape: kind, fragmentationDelta: delta, candidatesScored: options.count, nodesChecked: tally.nodesChecked))
                 }
-                ordinal = pool.buckets[option.signature].next(from: o + 1)
+                ordinal = pools[option.pool].buckets[option.signature].next(from: o + 1)
             }
         }
         return nil
@@ -166,24 +181,12 @@ extension ClusterState {
 
     /// Change of the fragmentation measure when `take` GPUs leave a node of signature `sig`.
     func fragmentationDelta(layout: NodeLayout, signature sig: Int, take: Int, total: Int, gpus g: Int) -> Double {
-        var delta = 0.0
-        let sizes = mix.sizes
-        let probabilities = mix.probabilities
-        for i in sizes.indices {
-            let s = sizes[i]
-            var d = ShapeMix.unusableByTotal(total: total - g, size: s, layout: layout)
-                - ShapeMix.unusableByTotal(total: total, size: s, layout: layout)
-            if s <= layout.maxDomainGPUs {
-                for k in layout.capacity.indices {
-                    let t = layout.digit(take, k)
-                    guard t > 0 else { continue }
-                    let f = layout.digit(sig, k)
-                    let cap = layout.capacity[k]
-                    d += ShapeMix.unusableInDomain(free: f - t, cap: cap, size: s, layout: layout)
-                        - ShapeMix.unusableInDomain(free: f, cap: cap, size: s, layout: layout)
-                }
-            }
-            delta += probabilities[i] * Double(d)
+        let table = fragmentationTables[layout.index]
+        var delta = table.totalDelta(free: total, gpus: g)
+        for k in layout.capacity.indices {
+            let t = layout.digit(take, k)
+            guard t > 0 else { continue }
+            delta += table.domainDelta(cap: layout.capacity[k], free: layout.digit(sig, k), taken: t)
         }
         return delta
     }
@@ -220,11 +223,12 @@ extension ClusterState {
     /// or nil (tallying why) when those domains lack cores, memory or the node lacks scratch.
     func allocate(node: Int, layout: NodeLayout, take: Int, shape: NodeShape, tally: inout CheckTally) -> NodeAllocation? {
         tally.nodesChecked += 1
-        let n = nodes[node]
-        if shape.scratch > n.freeScratch {
-            tally.lackScratch = tally.lackScratch ?? (node, n.freeScratch)
+        if shape.scratch > nodes[node].freeScratch {
+            tally.lackScratch = tally.lackScratch ?? (node, nodes[node].freeScratch)
             return nil
         }
+        let freeGPUs = nodes[node].freeGPUs
+        let freeCores = nodes[node].freeCores
         let g = shape.gpusPerNode
         var gpus: UInt64 = 0
         var cores = CPUSet()
@@ -236,20 +240,20 @@ extension ClusterState {
             let t = layout.digit(take, k)
             guard t > 0 else { continue }
             let d = layout.gpuDomains[k]
-            gpus |= GPUSet(mask: n.freeGPUs & layout.domainGPUs[d]).lowest(t)!.mask
+            gpus |= GPUSet(mask: freeGPUs & layout.domainGPUs[d]).lowest(t)!.mask
             // This domain's share of cores and memory is proportional to its share of the GPUs;
             // the last domain takes what rounding left.
             let last = gpusLeft == t
             let c = last ? coresLeft : shape.cores * t / g
             let m = last ? memoryLeft : shape.memory.bytes / UInt64(g) * UInt64(t)
             gpusLeft -= t
-            let free = n.freeCores.intersection(layout.domainCores[d])
+            let free = freeCores.intersection(layout.domainCores[d])
             guard let picked = free.lowest(c) else {
                 tally.lackCores = tally.lackCores ?? (node, d, free.count, c)
                 return nil
             }
-            guard n.freeMemory[d].bytes >= m else {
-                tally.lackMemory = tally.lackMemory ?? (node, d, n.freeMemory[d], ByteSize(bytes: m))
+            guard nodes[node].freeMemory[d].bytes >= m else {
+                tally.lackMemory = tally.lackMemory ?? (node, d, nodes[node].freeMemory[d], ByteSize(bytes: m))
                 return nil
             }
             cores = cores.union(picked)

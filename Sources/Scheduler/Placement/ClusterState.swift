@@ -3,6 +3,13 @@ struct PartitionFacts: Sendable {
     var members: [Int]
     var nodesPerLayout: [Int]
     var gpusPerLayout: [Int]
+    var maxTime: TimeSpan
+    var coresPerGPU: Int
+    var memoryPerGPU: ByteSize
+    var defaultCores: Int
+    var defaultMemory: ByteSize
+    /// The partition holds every node of the cluster.
+    var isWhole: Bool
 }
 
 /// Whether a node takes new work. The engine keeps allocations on a node whatever its availability.
@@ -43,8 +50,12 @@ public struct ClusterState: Sendable {
     let leaves: [String]
     var sharedStorageFree: ByteSize
     var mix: ShapeMix
+    /// The measure's changes per node type under the current mix (rebuilt when the mix is).
+    var fragmentationTables: [FragmentationTable]
     /// Per partition: its nodes, and its nodes and GPUs per layout (so requests resolve without a scan).
     let partitionFacts: [PartitionFacts]
+    let partitionIndex: [String: Int]
+    let defaultPartitionIndex: Int?
     /// Nodes not up, ascending: few, so refusals can name them without scanning every node.
     var unavailable: [Int] = []
     var observations = 0
@@ -53,7 +64,7 @@ public struct ClusterState: Sendable {
     public init(spec: ClusterSpec, policy: PlacementPolicyName? = nil) {
         self.spec = spec
         self.policy = policy ?? spec.placement.policy
-        let layouts = spec.nodeTypes.map(NodeLayout.init)
+        let layouts = spec.nodeTypes.enumerated().map { NodeLayout($1, index: $0) }
         self.layouts = layouts
         let layoutOf = Dictionary(uniqueKeysWithValues: spec.nodeTypes.enumerated().map { ($1.name, $0) })
         let leafNames = Array(Set(spec.nodes.map(\.fabricSwitch))).sorted()
@@ -65,7 +76,9 @@ public struct ClusterState: Sendable {
         for (p, part) in spec.partitions.enumerated() {
             var f = PartitionFacts(
                 members: part.nodes.compactMap { indexOf[$0] }.sorted(),
-                nodesPerLayout: Array(repeating: 0, count: layouts.count), gpusPerLayout: Array(repeating: 0, count: layouts.count))
+                nodesPerLayout: Array(repeating: 0, count: layouts.count), gpusPerLayout: Array(repeating: 0, count: layouts.count),
+                maxTime: part.maxTime, coresPerGPU: part.coresPerGPU, memoryPerGPU: part.memoryPerGPU,
+                defaultCores: part.defaultCores, defaultMemory: part.defaultMemory, isWhole: Set(part.nodes).count == spec.nodes.count)
             for i in f.members {
                 let l = layoutOf[spec.nodes[i].type]!
                 f.nodesPerLayout[l] += 1
@@ -75,6 +88,8 @@ public struct ClusterState: Sendable {
             facts.append(f)
         }
         partitionFacts = facts
+        partitionIndex = Dictionary(spec.partitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        defaultPartitionIndex = spec.partitions.firstIndex(where: \.isDefault) ?? (spec.partitions.isEmpty ? nil : 0)
         // Pools: one per (layout, partition membership), in order of first node.
         var poolKeys: [(Int, UInt64)] = []
         var poolMembers: [[Int]] = []
@@ -105,30 +120,34 @@ public struct ClusterState: Sendable {
                 freeGPUs: l.allGPUs, freeCores: l.allCores, freeMemory: l.domainMemory, freeScratch: l.type.scratch)
         }
         sharedStorageFree = spec.sharedStorage
-        mix = ShapeMix(settings: spec.placement)
+        var mix = ShapeMix(settings: spec.placement)
         mix.refresh()
+        self.mix = mix
+        fragmentationTables = layouts.map { FragmentationTable(layout: $0, mix: mix) }
         for i in nodes.indices { addToIndex(i) }
     }
 
     // MARK: Index upkeep
 
     private mutating func addToIndex(_ i: Int) {
-        let n = nodes[i]
-        guard n.availability == .up else { return }
-        pools[n.pool].insert(ordinal: n.ordinal, signature: layouts[n.layout].signature(free: n.freeGPUs))
-        if n.jobs == 0 {
-            pools[n.pool].idle.insert(n.ordinal)
-            pools[n.pool].idleByLeaf[n.leaf] += 1
+        guard nodes[i].availability == .up else { return }
+        let pool = nodes[i].pool
+        let ordinal = nodes[i].ordinal
+        pools[pool].insert(ordinal: ordinal, signature: layouts[nodes[i].layout].signature(free: nodes[i].freeGPUs))
+        if nodes[i].jobs == 0 {
+            pools[pool].idle.insert(ordinal)
+            pools[pool].idleByLeaf[nodes[i].leaf] += 1
         }
     }
 
     private mutating func removeFromIndex(_ i: Int) {
-        let n = nodes[i]
-        guard n.availability == .up else { return }
-        pools[n.pool].remove(ordinal: n.ordinal, signature: layouts[n.layout].signature(free: n.freeGPUs))
-        if n.jobs == 0 {
-            pools[n.pool].idle.remove(n.ordinal)
-            pools[n.pool].idleByLeaf[n.leaf] -= 1
+        guard nodes[i].availability == .up else { return }
+        let pool = nodes[i].pool
+        let ordinal = nodes[i].ordinal
+        pools[pool].remove(ordinal: ordinal, signature: layouts[nodes[i].layout].signature(free: nodes[i].freeGPUs))
+        if nodes[i].jobs == 0 {
+            pools[pool].idle.remove(ordinal)
+            pools[pool].idleByLeaf[nodes[i].leaf] -= 1
         }
     }
 
@@ -170,7 +189,7 @@ public struct ClusterState: Sendable {
             if a.scratch > n.freeScratch { throw StateError(description: "\(name): not enough free scratch") }
             if a.exclusive && n.jobs > 0 { throw StateError(description: "\(name): exclusive, but the node is in use") }
         }
-        if Set(allocation.nodes.map(\.node)).count != allocation.nodes.count {
+        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node }) {
             throw StateError(description: "a node appears twice in one allocation")
         }
         if allocation.sharedStorage > sharedStorageFree {
@@ -191,7 +210,10 @@ public struct ClusterState: Sendable {
             mix.observe(size: size)
             observations += 1
             // The mix moves slowly; re-weighing it every 32 placements keeps commits cheap.
-            if observations % 32 == 1 { mix.refresh() }
+            if observations % 32 == 1 {
+                mix.refresh()
+                fragmentationTables = layouts.map { FragmentationTable(layout: $0, mix: mix) }
+            }
         }
     }
 

@@ -1,7 +1,13 @@
 /// A node type compiled for fast decisions: per-domain GPU masks and core sets, and the mixed-radix
 /// numbering of "free GPUs per NUMA domain" signatures that the placement index buckets nodes by.
-struct NodeLayout: Sendable {
+final class NodeLayout: Sendable {
     let type: NodeType
+    /// Position among the cluster's node types.
+    let index: Int
+    let name: String
+    let cores: Int
+    let memory: ByteSize
+    let scratch: ByteSize
     let gpuCount: Int
     let allGPUs: UInt64
     let gpuModel: String?
@@ -20,8 +26,13 @@ struct NodeLayout: Sendable {
     let radix: [Int]
     let signatureCount: Int
 
-    init(_ type: NodeType) {
+    init(_ type: NodeType, index: Int) {
         self.type = type
+        self.index = index
+        name = type.name
+        cores = type.cores
+        memory = type.memory
+        scratch = type.scratch
         gpuCount = type.gpus.count
         allGPUs = gpuCount == 64 ? ~0 : (1 << UInt64(gpuCount)) - 1
         gpuModel = type.gpuModel

@@ -33,11 +33,18 @@ extension ClusterState {
             return invalid("\(g) GPUs requested, but \(n) nodes × \(per) GPUs per node is \(n * per)")
         }
 
-        let partitionName = r.partition ?? spec.defaultPartition?.name ?? ""
-        guard let p = spec.partitions.firstIndex(where: { $0.name == partitionName }) else {
-            return invalid("unknown partition '\(partitionName)' (partitions: \(spec.partitions.map(\.name).joined(separator: ", ")))")
+        let p: Int
+        if let name = r.partition {
+            guard let i = partitionIndex[name] else {
+                return invalid("unknown partition '\(name)' (partitions: \(spec.partitions.map(\.name).joined(separator: ", ")))")
+            }
+            p = i
+        } else {
+            guard let i = defaultPartitionIndex else { return invalid("the cluster has no partition") }
+            p = i
         }
-        let partition = spec.partitions[p]
+        let facts = partitionFacts[p]
+        var partition: Partition { spec.partitions[p] }  // read only on the way to a refusal
         if let a = r.account {
             if !spec.accounts.isEmpty && !spec.accounts.contains(where: { $0.name == a }) {
                 return invalid("unknown account '\(a)' (accounts: \(spec.accounts.map(\.name).joined(separator: ", ")))")
@@ -46,7 +53,7 @@ extension ClusterState {
                 return invalid("account '\(a)' may not use partition \(partition.name) (allowed: \(partition.accounts.joined(separator: ", ")))")
             }
         }
-        if let t = r.time, t > partition.maxTime {
+        if let t = r.time, t > facts.maxTime {
             return never("time limit \(t) exceeds partition \(partition.name)'s maximum of \(partition.maxTime)")
         }
         if let t = r.time, t.seconds <= 0 { return invalid("time limit must be more than 0") }
@@ -57,10 +64,8 @@ extension ClusterState {
         let wantsGPUs = (r.gpus ?? 0) > 0 || r.gpuMemory != nil || r.gpusPerNode != nil
             || (r.gpus == nil && r.nodes.map { $0 > 1 } == true)
         // Model filters, applied to every node type of the partition.
-        let facts = partitionFacts[p]
-        let inPartition = Set(layouts.indices.filter { facts.nodesPerLayout[$0] > 0 })
-        if wantsGPUs || r.gpuModel != nil || r.minGpuMemory != nil {
-            let withGPUs = inPartition.filter { layouts[$0].gpuCount > 0 }
+        if r.gpuModel != nil || r.minGpuMemory != nil {
+            let withGPUs = layouts.indices.filter { facts.nodesPerLayout[$0] > 0 && layouts[$0].gpuCount > 0 }
             let models = Set(withGPUs.compactMap { layouts[$0].gpuModel }).sorted()
             if let m = r.gpuModel {
                 let everywhere = Set(layouts.compactMap(\.gpuModel))
@@ -78,24 +83,27 @@ extension ClusterState {
             }
         }
 
-        func eligible(_ l: Int) -> Bool {
-            guard inPartition.contains(l) else { return false }
-            let layout = layouts[l]
-            if !wantsGPUs && r.gpuModel == nil && r.minGpuMemory == nil { return true }
-            guard layout.gpuCount > 0 else { return false }
-            if let m = r.gpuModel, layout.gpuModel?.caseInsensitiveCompare(m) != .orderedSame { return false }
-            if let min = r.minGpuMemory, layout.gpuMemory < min { return false }
-            return true
+        // Node types of the partition that meet the GPU filters, as a mask (at most 64 node types).
+        var eligibleMask: UInt64 = 0
+        let filtering = wantsGPUs || r.gpuModel != nil || r.minGpuMemory != nil
+        for (l, layout) in layouts.enumerated() where facts.nodesPerLayout[l] > 0 {
+            if filtering {
+                guard layout.gpuCount > 0 else { continue }
+                if let m = r.gpuModel, layout.gpuModel?.caseInsensitiveCompare(m) != .orderedSame { continue }
+                if let min = r.minGpuMemory, layout.gpuMemory < min { continue }
+            }
+            eligibleMask |= 1 << UInt64(l)
         }
-        let eligibleLayouts = layouts.indices.filter(eligible)
-        if eligibleLayouts.isEmpty {
+        func eligible(_ l: Int) -> Bool { eligibleMask & (1 << UInt64(l)) != 0 }
+        if eligibleMask == 0 {
             return never("partition \(partition.name) has no node with GPUs")
         }
         if let g = r.gpus, g > 0 {
-            let total = layouts.indices.filter(eligible).reduce(0) { $0 + facts.gpusPerLayout[$1] }
+            var total = 0
+            for l in layouts.indices where eligible(l) { total += facts.gpusPerLayout[l] }
             if g > total {
                 let everything = spec.totalGPUs
-                let whole = partition.nodes.count == spec.nodes.count && r.gpuModel == nil && r.minGpuMemory == nil
+                let whole = facts.isWhole && r.gpuModel == nil && r.minGpuMemory == nil
                 return never(
                     whole ? "\(g) GPUs requested; the cluster has \(everything)"
                         : "\(g) GPUs requested; partition \(partition.name) has \(total)\(r.gpuModel.map { " \($0)" } ?? "") (the cluster \(everything))")
@@ -103,29 +111,34 @@ extension ClusterState {
         }
 
         var shapes: [Result<NodeShape, PlacementRefusal>] = []
+        shapes.reserveCapacity(layouts.count)
+        var anyShape = false
         for l in layouts.indices {
             guard eligible(l) else {
                 shapes.append(.failure(.init(.neverFits, "not eligible")))
                 continue
             }
-            shapes.append(shape(r, layout: l, partition: partition, nodesOfType: facts.nodesPerLayout[l]))
+            let s = shape(r, layout: l, partition: p, facts: facts)
+            if case .success = s { anyShape = true }
+            shapes.append(s)
         }
-        if !shapes.contains(where: { if case .success = $0 { true } else { false } }) {
-            let firstReason = eligibleLayouts.compactMap { l -> PlacementRefusal? in
-                if case let .failure(e) = shapes[l] { return e }
-                return nil
-            }.first!
-            return .failure(firstReason)
+        if !anyShape {
+            // Every eligible node type refused the shape: the first one's reason.
+            for l in layouts.indices where eligible(l) {
+                if case let .failure(e) = shapes[l] { return .failure(e) }
+            }
         }
         return .success(ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes))
     }
 
     /// The per-node shape of a request on node type `l`, or why that type can never hold it.
     private func shape(
-        _ r: ResourceRequest, layout l: Int, partition: Partition, nodesOfType: Int
+        _ r: ResourceRequest, layout l: Int, partition p: Int, facts: PartitionFacts
     ) -> Result<NodeShape, PlacementRefusal> {
         let layout = layouts[l]
-        let type = layout.type
+        let type = layout
+        let nodesOfType = facts.nodesPerLayout[l]
+        var partition: Partition { spec.partitions[p] }  // read only on the way to a refusal
         func never(_ m: String) -> Result<NodeShape, PlacementRefusal> { .failure(.init(.neverFits, m)) }
         var total = r.gpus ?? 0
         if let m = r.gpuMemory {
@@ -154,8 +167,8 @@ extension ClusterState {
             return never("\(nodeCount) nodes requested; partition \(partition.name) has \(nodesOfType) \(type.name) node\(nodesOfType == 1 ? "" : "s")")
         }
         let exclusive = r.exclusive || nodeCount > 1
-        let cores = r.cpus ?? (perNode > 0 ? perNode * partition.coresPerGPU : partition.defaultCores)
-        let memory = r.memory ?? (perNode > 0 ? partition.memoryPerGPU * perNode : partition.defaultMemory)
+        let cores = r.cpus ?? (perNode > 0 ? perNode * facts.coresPerGPU : facts.defaultCores)
+        let memory = r.memory ?? (perNode > 0 ? facts.memoryPerGPU * perNode : facts.defaultMemory)
         if cores > type.cores {
             return never("\(cores) cores per node requested; a \(type.name) node has \(type.cores)")
         }
