@@ -195,14 +195,15 @@ public struct ClusterState: Sendable {
         if allocation.sharedStorage > sharedStorageFree {
             throw StateError(description: "not enough free shared storage")
         }
-        for a in allocation.nodes {
-            removeFromIndex(a.node)
-            nodes[a.node].freeGPUs &= ~a.gpus.mask
-            nodes[a.node].freeCores = nodes[a.node].freeCores.subtracting(a.cores)
-            for (d, m) in a.memory.enumerated() { nodes[a.node].freeMemory[d] -= m }
-            nodes[a.node].freeScratch -= a.scratch
-            nodes[a.node].jobs += 1
-            addToIndex(a.node)
+        for i in allocation.nodes.indices {
+            let a = allocation.nodes[i].node
+            removeFromIndex(a)
+            nodes[a].freeGPUs &= ~allocation.nodes[i].gpus.mask
+            nodes[a].freeCores = nodes[a].freeCores.subtracting(allocation.nodes[i].cores)
+            for d in allocation.nodes[i].memory.indices { nodes[a].freeMemory[d] -= allocation.nodes[i].memory[d] }
+            nodes[a].freeScratch -= allocation.nodes[i].scratch
+            nodes[a].jobs += 1
+            addToIndex(a)
         }
         sharedStorageFree -= allocation.sharedStorage
         if let first = allocation.nodes.first {
@@ -235,14 +236,15 @@ public struct ClusterState: Sendable {
         if sharedStorageFree + allocation.sharedStorage > spec.sharedStorage {
             throw StateError(description: "releasing more shared storage than the cluster has")
         }
-        for a in allocation.nodes {
-            removeFromIndex(a.node)
-            nodes[a.node].freeGPUs |= a.gpus.mask
-            nodes[a.node].freeCores = nodes[a.node].freeCores.union(a.cores)
-            for (d, m) in a.memory.enumerated() { nodes[a.node].freeMemory[d] += m }
-            nodes[a.node].freeScratch += a.scratch
-            nodes[a.node].jobs -= 1
-            addToIndex(a.node)
+        for i in allocation.nodes.indices {
+            let a = allocation.nodes[i].node
+            removeFromIndex(a)
+            nodes[a].freeGPUs |= allocation.nodes[i].gpus.mask
+            nodes[a].freeCores = nodes[a].freeCores.union(allocation.nodes[i].cores)
+            for d in allocation.nodes[i].memory.indices { nodes[a].freeMemory[d] += allocation.nodes[i].memory[d] }
+            nodes[a].freeScratch += allocation.nodes[i].scratch
+            nodes[a].jobs -= 1
+            addToIndex(a)
         }
         sharedStorageFree += allocation.sharedStorage
     }

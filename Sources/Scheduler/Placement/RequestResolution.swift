@@ -43,7 +43,6 @@ extension ClusterState {
             guard let i = defaultPartitionIndex else { return invalid("the cluster has no partition") }
             p = i
         }
-        let facts = partitionFacts[p]
         var partition: Partition { spec.partitions[p] }  // read only on the way to a refusal
         if let a = r.account {
             if !spec.accounts.isEmpty && !spec.accounts.contains(where: { $0.name == a }) {
@@ -53,7 +52,7 @@ extension ClusterState {
                 return invalid("account '\(a)' may not use partition \(partition.name) (allowed: \(partition.accounts.joined(separator: ", ")))")
             }
         }
-        if let t = r.time, t > facts.maxTime {
+        if let t = r.time, t > partitionFacts[p].maxTime {
             return never("time limit \(t) exceeds partition \(partition.name)'s maximum of \(partition.maxTime)")
         }
         if let t = r.time, t.seconds <= 0 { return invalid("time limit must be more than 0") }
@@ -65,7 +64,7 @@ extension ClusterState {
             || (r.gpus == nil && r.nodes.map { $0 > 1 } == true)
         // Model filters, applied to every node type of the partition.
         if r.gpuModel != nil || r.minGpuMemory != nil {
-            let withGPUs = layouts.indices.filter { facts.nodesPerLayout[$0] > 0 && layouts[$0].gpuCount > 0 }
+            let withGPUs = layouts.indices.filter { partitionFacts[p].nodesPerLayout[$0] > 0 && layouts[$0].gpuCount > 0 }
             let models = Set(withGPUs.compactMap { layouts[$0].gpuModel }).sorted()
             if let m = r.gpuModel {
                 let everywhere = Set(layouts.compactMap(\.gpuModel))
@@ -86,7 +85,7 @@ extension ClusterState {
         // Node types of the partition that meet the GPU filters, as a mask (at most 64 node types).
         var eligibleMask: UInt64 = 0
         let filtering = wantsGPUs || r.gpuModel != nil || r.minGpuMemory != nil
-        for (l, layout) in layouts.enumerated() where facts.nodesPerLayout[l] > 0 {
+        for (l, layout) in layouts.enumerated() where partitionFacts[p].nodesPerLayout[l] > 0 {
             if filtering {
                 guard layout.gpuCount > 0 else { continue }
                 if let m = r.gpuModel, layout.gpuModel?.caseInsensitiveCompare(m) != .orderedSame { continue }
@@ -100,10 +99,10 @@ extension ClusterState {
         }
         if let g = r.gpus, g > 0 {
             var total = 0
-            for l in layouts.indices where eligible(l) { total += facts.gpusPerLayout[l] }
+            for l in layouts.indices where eligible(l) { total += partitionFacts[p].gpusPerLayout[l] }
             if g > total {
                 let everything = spec.totalGPUs
-                let whole = facts.isWhole && r.gpuModel == nil && r.minGpuMemory == nil
+                let whole = partitionFacts[p].isWhole && r.gpuModel == nil && r.minGpuMemory == nil
                 return never(
                     whole ? "\(g) GPUs requested; the cluster has \(everything)"
                         : "\(g) GPUs requested; partition \(partition.name) has \(total)\(r.gpuModel.map { " \($0)" } ?? "") (the cluster \(everything))")
@@ -118,7 +117,7 @@ extension ClusterState {
                 shapes.append(.failure(.init(.neverFits, "not eligible")))
                 continue
             }
-            let s = shape(r, layout: l, partition: p, facts: facts)
+            let s = shape(r, layout: l, partition: p)
             if case .success = s { anyShape = true }
             shapes.append(s)
         }
@@ -133,11 +132,11 @@ extension ClusterState {
 
     /// The per-node shape of a request on node type `l`, or why that type can never hold it.
     private func shape(
-        _ r: ResourceRequest, layout l: Int, partition p: Int, facts: PartitionFacts
+        _ r: ResourceRequest, layout l: Int, partition p: Int
     ) -> Result<NodeShape, PlacementRefusal> {
         let layout = layouts[l]
         let type = layout
-        let nodesOfType = facts.nodesPerLayout[l]
+        let nodesOfType = partitionFacts[p].nodesPerLayout[l]
         var partition: Partition { spec.partitions[p] }  // read only on the way to a refusal
         func never(_ m: String) -> Result<NodeShape, PlacementRefusal> { .failure(.init(.neverFits, m)) }
         var total = r.gpus ?? 0
@@ -167,8 +166,8 @@ extension ClusterState {
             return never("\(nodeCount) nodes requested; partition \(partition.name) has \(nodesOfType) \(type.name) node\(nodesOfType == 1 ? "" : "s")")
         }
         let exclusive = r.exclusive || nodeCount > 1
-        let cores = r.cpus ?? (perNode > 0 ? perNode * facts.coresPerGPU : facts.defaultCores)
-        let memory = r.memory ?? (perNode > 0 ? facts.memoryPerGPU * perNode : facts.defaultMemory)
+        let cores = r.cpus ?? (perNode > 0 ? perNode * partitionFacts[p].coresPerGPU : partitionFacts[p].defaultCores)
+        let memory = r.memory ?? (perNode > 0 ? partitionFacts[p].memoryPerGPU * perNode : partitionFacts[p].defaultMemory)
         if cores > type.cores {
             return never("\(cores) cores per node requested; a \(type.name) node has \(type.cores)")
         }
