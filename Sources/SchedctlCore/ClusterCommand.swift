@@ -57,10 +57,13 @@ struct ClusterSummary: Encodable {
         totals = Totals(
             nodes: spec.nodes.count, gpus: spec.totalGPUs, gpusByModel: spec.gpusByModel,
             cores: types.reduce(0) { $0 + $1.cores }, cpus: types.reduce(0) { $0 + $1.cpus },
-            memoryBytes: types.reduce(0) { $0 + $1.memory.bytes }, scratchBytes: types.reduce(0) { $0 + $1.scratch.bytes },
+            memoryBytes: types.reduce(0) { $0 + $1.memory.bytes },
+            scratchBytes: types.reduce(0) { $0 + $1.scratch.bytes },
             sharedStorageBytes: spec.sharedStorage.bytes)
         nodeTypes = spec.nodeTypes
-        nodes = spec.nodes.map { NodeRow(name: $0.name, type: $0.type, fabricSwitch: $0.fabricSwitch, nvlinkDomain: $0.nvlinkDomain) }
+        nodes = spec.nodes.map {
+            NodeRow(name: $0.name, type: $0.type, fabricSwitch: $0.fabricSwitch, nvlinkDomain: $0.nvlinkDomain)
+        }
         switches = spec.switches
         partitions = spec.partitions
         accounts = spec.accounts
@@ -70,7 +73,8 @@ struct ClusterSummary: Encodable {
     func text(_ spec: ClusterSpec) -> String {
         var out: [String] = []
         out.append("Cluster \(name)")
-        let models = totals.gpusByModel.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
+        let models = totals.gpusByModel.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(
+            separator: ", ")
         out.append(
             "  \(totals.nodes) nodes, \(totals.gpus) GPUs (\(models.isEmpty ? "none" : models)), \(totals.cores) cores / \(totals.cpus) CPUs, "
                 + "\(ByteSize(bytes: totals.memoryBytes)) memory, \(ByteSize(bytes: totals.scratchBytes)) local scratch, "
@@ -80,7 +84,8 @@ struct ClusterSummary: Encodable {
         for n in spec.nodes {
             let t = spec.nodeType(of: n)
             nodesTable.add([
-                n.name, t.name, t.gpus.isEmpty ? "-" : "\(t.gpus.count) × \(t.gpuModel ?? "mixed")", "\(t.cores)", "\(t.cpus)",
+                n.name, t.name, t.gpus.isEmpty ? "-" : "\(t.gpus.count) × \(t.gpuModel ?? "mixed")", "\(t.cores)",
+                "\(t.cpus)",
                 "\(t.memory)", "\(t.scratch)", n.fabricSwitch + (n.nvlinkDomain.map { " (NVLink \($0))" } ?? ""),
             ])
         }
@@ -89,7 +94,8 @@ struct ClusterSummary: Encodable {
             out.append("")
             out.append("Node type \(t.name): \(t.description)")
             out.append(
-                "  \(t.sockets) sockets × \(t.coresPerSocket) cores × \(t.threadsPerCore) threads, \(t.memory), GPUs \(t.interconnect.rawValue), scratch \(t.scratch)")
+                "  \(t.sockets) sockets × \(t.coresPerSocket) cores × \(t.threadsPerCore) threads, \(t.memory), GPUs \(t.interconnect.rawValue), scratch \(t.scratch)"
+            )
             var numa = Table("NUMA", "SOCKET", "CORES", "MEMORY", "GPUS")
             for d in t.numa {
                 numa.add(["\(d.index)", "\(d.socket)", compactRanges(d.cores), "\(d.memory)", compactRanges(d.gpus)])
@@ -113,10 +119,12 @@ struct ClusterSummary: Encodable {
         out.append("")
         out.append("Storage: \(ByteSize(bytes: totals.sharedStorageBytes)) shared")
         out.append("")
-        var parts = Table("PARTITION", "DEFAULT", "NODES", "MAX TIME", "DEFAULT TIME", "CORES/GPU", "MEMORY/GPU", "ACCOUNTS")
+        var parts = Table(
+            "PARTITION", "DEFAULT", "NODES", "MAX TIME", "DEFAULT TIME", "CORES/GPU", "MEMORY/GPU", "ACCOUNTS")
         for p in partitions {
             parts.add([
-                p.name, p.isDefault ? "yes" : "no", "\(p.nodes.count)", "\(p.maxTime)", "\(p.defaultTime)", "\(p.coresPerGPU)",
+                p.name, p.isDefault ? "yes" : "no", "\(p.nodes.count)", "\(p.maxTime)", "\(p.defaultTime)",
+                "\(p.coresPerGPU)",
                 "\(p.memoryPerGPU)", p.accounts.isEmpty ? "all" : p.accounts.joined(separator: ","),
             ])
         }

@@ -15,7 +15,10 @@ struct PlaceCommand: ParsableCommand {
 
     @OptionGroup var options: ClusterOption
     @Option(help: "The jobs file.") var jobs: String
-    @Option(help: "Placement policy: \(PlacementPolicyName.allCases.map(\.rawValue).joined(separator: ", ")) (default: cluster.yaml's).")
+    @Option(
+        help:
+            "Placement policy: \(PlacementPolicyName.allCases.map(\.rawValue).joined(separator: ", ")) (default: cluster.yaml's)."
+    )
     var policy: String?
     @Flag(help: "Machine-readable output.") var json = false
 
@@ -24,7 +27,9 @@ struct PlaceCommand: ParsableCommand {
         var chosen: PlacementPolicyName?
         if let policy {
             guard let p = PlacementPolicyName(rawValue: policy) else {
-                throw CLIError("unknown policy '\(policy)' (\(PlacementPolicyName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw CLIError(
+                    "unknown policy '\(policy)' (\(PlacementPolicyName.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             chosen = p
         }
@@ -55,7 +60,8 @@ struct PlaceCommand: ParsableCommand {
             if r.placed {
                 for (i, n) in r.nodes.enumerated() {
                     table.add([
-                        i == 0 ? r.id : "", i == 0 ? (r.shape ?? "placed") : "", n.node, compactRanges(n.gpus), compactRanges(n.cores),
+                        i == 0 ? r.id : "", i == 0 ? (r.shape ?? "placed") : "", n.node, compactRanges(n.gpus),
+                        compactRanges(n.cores),
                         compactRanges(n.numa), n.nics.isEmpty ? "-" : n.nics.joined(separator: ","),
                     ])
                 }
@@ -75,7 +81,8 @@ struct PlaceCommand: ParsableCommand {
         out.append("Policy \(report.policy). Free: \(f.freeGPUs) of \(f.totalGPUs) GPUs.")
         let fits = f.fits.keys.sorted().map { "\(f.fits[$0]!) × \($0)-GPU" }.joined(separator: ", ")
         out.append("Still fits: \(fits), \(f.wholeNodes) whole node\(f.wholeNodes == 1 ? "" : "s").")
-        out.append(String(format: "Fragmentation: %.2f GPUs (%.1f%% of free GPUs).", f.fragmentedGPUs, f.fragmentation * 100))
+        out.append(
+            String(format: "Fragmentation: %.2f GPUs (%.1f%% of free GPUs).", f.fragmentedGPUs, f.fragmentation * 100))
         return out.joined(separator: "\n")
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Left-aligned text columns for people; numbers are right-aligned.
 struct Table {
     var header: [String]
@@ -11,10 +13,11 @@ struct Table {
         let all = [header] + rows
         let widths = header.indices.map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
         let numeric = header.indices.map { c in
-            !rows.isEmpty && rows.allSatisfy { row in
-                let cell = row.indices.contains(c) ? row[c] : ""
-                return !cell.isEmpty && cell.allSatisfy { $0.isNumber || $0 == "." || $0 == "%" || $0 == "-" }
-            }
+            !rows.isEmpty
+                && rows.allSatisfy { row in
+                    let cell = row.indices.contains(c) ? row[c] : ""
+                    return !cell.isEmpty && cell.allSatisfy { $0.isNumber || $0 == "." || $0 == "%" || $0 == "-" }
+                }
         }
         return all.map { row in
             header.indices.map { c in
@@ -43,5 +46,3 @@ func compactRanges(_ values: [Int]) -> String {
     }
     return parts.joined(separator: ",")
 }
-
-import Foundation

@@ -9,7 +9,8 @@ struct CLI {
         .deletingLastPathComponent()
 
     static var binary: URL {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("schedctl")
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "schedctl")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
         return root.appendingPathComponent(".build/debug/schedctl")
     }
@@ -33,7 +34,9 @@ struct CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     static func temp(_ name: String, _ text: String) throws -> String {
@@ -49,7 +52,10 @@ struct CLI {
     @Test func clusterShowSummarisesThePlatform() throws {
         let r = try CLI.run(["cluster", "show"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("6 nodes, 48 GPUs (48 × H200), 672 cores / 1344 CPUs, 12 TiB memory, 180 TB local scratch, 120 TB shared storage"))
+        #expect(
+            r.stdout.contains(
+                "6 nodes, 48 GPUs (48 × H200), 672 cores / 1344 CPUs, 12 TiB memory, 180 TB local scratch, 120 TB shared storage"
+            ))
         #expect(r.stdout.contains("dgx06  dgx-h200  8 × H200    112   224  2 TiB   30 TB    su1-leaves"))
         #expect(r.stdout.contains("    3  H200   141 GB     0  mlx5_5   0000:5d:00.0"))
         #expect(r.stdout.contains("     1       1  56-111  1 TiB    4-7"))
@@ -76,7 +82,9 @@ struct CLI {
         let byID = Dictionary(uniqueKeysWithValues: report.results.map { ($0.id, $0) })
         #expect(report.results.map(\.id) == ["a", "b", "c", "d", "e", "f", "g"])
         #expect(byID["a"]!.nodes.map { [$0.node] + $0.gpus.map(String.init) } == [["dgx01", "0"]])
-        #expect(byID["a"]!.nodes[0].cores == Array(0..<14) && byID["a"]!.nodes[0].numa == [0] && byID["a"]!.nodes[0].nics == ["mlx5_0"])
+        #expect(
+            byID["a"]!.nodes[0].cores == Array(0..<14) && byID["a"]!.nodes[0].numa == [0]
+                && byID["a"]!.nodes[0].nics == ["mlx5_0"])
         #expect(byID["b"]!.nodes[0].gpus == [1, 2] && byID["b"]!.nodes[0].node == "dgx01")
         #expect(byID["c"]!.nodes[0].gpus == [4, 5, 6, 7] && byID["c"]!.nodes[0].node == "dgx01")
         #expect(byID["c"]!.nodes[0].cores == Array(56..<112))
@@ -93,19 +101,23 @@ struct CLI {
         let first = (raw["results"] as! [[String: Any]])[0]
         #expect(Set(first.keys).isSuperset(of: ["id", "placed", "nodes"]))
         #expect(Set(((first["nodes"] as! [[String: Any]])[0]).keys) == ["node", "gpus", "cores", "numa", "nics"])
-        #expect(Set((raw["freeShapes"] as! [String: Any]).keys).isSuperset(of: ["fits", "wholeNodes", "fragmentation"]))
+        #expect(
+            Set((raw["freeShapes"] as! [String: Any]).keys).isSuperset(of: ["fits", "wholeNodes", "fragmentation"]))
     }
 
     @Test func placeTextIsATableWithReasonsAndTheFreeShapes() throws {
         let r = try CLI.run(["place", "--jobs", "Tests/SchedctlTests/Golden/place-basic.yaml"])
         #expect(r.status == 0)
-        let expected = try String(contentsOf: CLI.root.appendingPathComponent("Tests/SchedctlTests/Golden/place-basic.txt"), encoding: .utf8)
+        let expected = try String(
+            contentsOf: CLI.root.appendingPathComponent("Tests/SchedctlTests/Golden/place-basic.txt"), encoding: .utf8)
         #expect(r.stdout == expected)
     }
 
     @Test func baselinesAreSelectableByName() throws {
         for policy in ["first-fit", "best-fit", "spread", "pack"] {
-            let r = try CLI.run(["place", "--jobs", "Tests/SchedctlTests/Golden/place-basic.yaml", "--policy", policy, "--json"])
+            let r = try CLI.run([
+                "place", "--jobs", "Tests/SchedctlTests/Golden/place-basic.yaml", "--policy", policy, "--json",
+            ])
             #expect(r.status == 0)
             #expect(r.stdout.contains("\"policy\" : \"\(policy)\""))
         }
@@ -118,13 +130,25 @@ struct CLI {
         let unknownNode = try CLI.temp("node.yaml", "- { drain: [dgx09] }\n")
         let badCluster = try CLI.temp("cluster.yaml", "nodeTypes: {}\nnodes: []\n")
         let cases: [([String], String)] = [
-            (["cluster", "show", "--cluster", "nope.yaml"], "Error: nope.yaml: cannot read the file (No such file or directory)"),
+            (
+                ["cluster", "show", "--cluster", "nope.yaml"],
+                "Error: nope.yaml: cannot read the file (No such file or directory)"
+            ),
             (["place", "--jobs", badJobs], "Error: \(badJobs):2: [1].gpu: unknown field 'gpu' (did you mean 'gpus'?)"),
-            (["place", "--jobs", badYAML], "Error: \(badYAML):2: malformed YAML: while parsing a flow mapping did not find expected ',' or '}'"),
+            (
+                ["place", "--jobs", badYAML],
+                "Error: \(badYAML):2: malformed YAML: while parsing a flow mapping did not find expected ',' or '}'"
+            ),
             (["place", "--jobs", negative], "Error: \(negative):1: [0].memory: a size must not be negative ('-5GB')"),
             (["place", "--jobs", unknownNode], "Error: \(unknownNode):1: [0].drain: unknown node 'dgx09'"),
-            (["place", "--jobs", badJobs, "--policy", "random"], "Error: unknown policy 'random' (pack, first-fit, best-fit, spread)"),
-            (["cluster", "show", "--cluster", badCluster], "Error: \(badCluster):1: nodeTypes: declare at least one node type"),
+            (
+                ["place", "--jobs", badJobs, "--policy", "random"],
+                "Error: unknown policy 'random' (pack, first-fit, best-fit, spread)"
+            ),
+            (
+                ["cluster", "show", "--cluster", badCluster],
+                "Error: \(badCluster):1: nodeTypes: declare at least one node type"
+            ),
         ]
         for (args, message) in cases {
             let r = try CLI.run(args)

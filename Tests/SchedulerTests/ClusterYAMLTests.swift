@@ -9,12 +9,14 @@ import Testing
         #expect(spec.totalGPUs == 48)
         #expect(spec.sharedStorage == ByteSize(parsing: "120TB"))
         let t = spec.nodeType(of: spec.nodes[0])
-        #expect(t.gpus.count == 8 && t.gpus.allSatisfy { $0.model == "H200" && $0.memory == ByteSize(parsing: "141GB") })
+        #expect(
+            t.gpus.count == 8 && t.gpus.allSatisfy { $0.model == "H200" && $0.memory == ByteSize(parsing: "141GB") })
         #expect(t.cores == 112 && t.cpus == 224 && t.sockets == 2)
         #expect(t.memory == ByteSize(parsing: "2TiB"))
         #expect(t.numa.map(\.gpus) == [[0, 1, 2, 3], [4, 5, 6, 7]])
         #expect(t.numa.map { $0.cores.count } == [56, 56])
-        #expect(t.gpus.map(\.nic) == ["mlx5_0", "mlx5_3", "mlx5_4", "mlx5_5", "mlx5_6", "mlx5_9", "mlx5_10", "mlx5_11"])
+        #expect(
+            t.gpus.map(\.nic) == ["mlx5_0", "mlx5_3", "mlx5_4", "mlx5_5", "mlx5_6", "mlx5_9", "mlx5_10", "mlx5_11"])
         let compute = t.nics.filter { $0.role == "compute" }
         #expect(compute.count == 8 && compute.allSatisfy { $0.speedGbps == 400 && $0.kind == .infiniband })
         #expect(compute.filter { $0.numa == 0 }.map(\.name) == ["mlx5_0", "mlx5_3", "mlx5_4", "mlx5_5"])
@@ -41,20 +43,21 @@ import Testing
     }
 
     @Test func severalNUMADomainsPerSocketSplitTheCores() throws {
-        let spec = try ClusterSpec.parse(yaml: """
-            gpuModels: { MI300X: { memory: 192GB } }
-            nodeTypes:
-              snc:
-                sockets: 2
-                coresPerSocket: 48
-                gpus: { model: MI300X, count: 8 }
-                numa:
-                  - { socket: 0, memory: 384GB, gpus: 0-1 }
-                  - { socket: 0, memory: 384GB, gpus: 2-3 }
-                  - { socket: 1, memory: 384GB, gpus: 4-5 }
-                  - { socket: 1, memory: 384GB, gpus: 6-7 }
-            nodes: [ { name: a, type: snc } ]
-            """)
+        let spec = try ClusterSpec.parse(
+            yaml: """
+                gpuModels: { MI300X: { memory: 192GB } }
+                nodeTypes:
+                  snc:
+                    sockets: 2
+                    coresPerSocket: 48
+                    gpus: { model: MI300X, count: 8 }
+                    numa:
+                      - { socket: 0, memory: 384GB, gpus: 0-1 }
+                      - { socket: 0, memory: 384GB, gpus: 2-3 }
+                      - { socket: 1, memory: 384GB, gpus: 4-5 }
+                      - { socket: 1, memory: 384GB, gpus: 6-7 }
+                nodes: [ { name: a, type: snc } ]
+                """)
         let t = spec.nodeTypes[0]
         #expect(t.numa.map { $0.cores.first! } == [0, 24, 48, 72])
         #expect(t.numa.map(\.socket) == [0, 0, 1, 1])
@@ -122,7 +125,9 @@ import Testing
             "cluster.yaml:2: malformed YAML: while parsing a flow sequence did not find expected ',' or ']'"
         ),
         (
-            base.replacingOccurrences(of: "      - { socket: 1, memory: 1TiB, gpus: 4-7 }", with: "      - { socket: 1, memory: -1TiB, gpus: 4-7 }"),
+            base.replacingOccurrences(
+                of: "      - { socket: 1, memory: 1TiB, gpus: 4-7 }",
+                with: "      - { socket: 1, memory: -1TiB, gpus: 4-7 }"),
             "cluster.yaml:10: nodeTypes.dgx-h200.numa[1].memory: a size must not be negative ('-1TiB')"
         ),
     ])

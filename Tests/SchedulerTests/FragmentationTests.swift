@@ -45,7 +45,9 @@ import Testing
         let spread = experiment.run(spec: spec, policy: .spread)
         // Same arrivals for every policy.
         #expect(pack.sizes.map(\.arrivals) == first.sizes.map(\.arrivals))
-        func size(_ o: ChurnExperiment.Outcome, _ g: Int) -> ChurnExperiment.SizeOutcome { o.sizes.first { $0.gpus == g }! }
+        func size(_ o: ChurnExperiment.Outcome, _ g: Int) -> ChurnExperiment.SizeOutcome {
+            o.sizes.first { $0.gpus == g }!
+        }
         // A 4-GPU arrival finds a free NUMA domain more often under packing than under any baseline.
         for baseline in [first, best, spread] {
             #expect(size(pack, 4).noCompliantPlace < size(baseline, 4).noCompliantPlace, "\(baseline.policy)")

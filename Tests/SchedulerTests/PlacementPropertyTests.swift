@@ -124,7 +124,9 @@ import Testing
         return b
     }
 
-    func checkShape(_ state: ClusterState, _ d: PlacementDecision, gpus g: Int, brute: Brute, policy: PlacementPolicyName) {
+    func checkShape(
+        _ state: ClusterState, _ d: PlacementDecision, gpus g: Int, brute: Brute, policy: PlacementPolicyName
+    ) {
         #expect(d.allocation.gpuCount == g)
         for a in d.allocation.nodes {
             let type = state.spec.nodeType(of: state.spec.nodes[a.node])
@@ -134,7 +136,10 @@ import Testing
             #expect(a.cores.sorted.allSatisfy { c in domains.contains { type.numa[$0].cores.contains(c) } })
             if g >= 8 { #expect(a.gpus.count == type.gpus.count) }
             if policy == .pack && g < 8 {
-                if brute.contained { #expect(domains.count == 1, "\(g) GPUs spanned \(domains.count) domains although one domain had room") }
+                if brute.contained {
+                    #expect(
+                        domains.count == 1, "\(g) GPUs spanned \(domains.count) domains although one domain had room")
+                }
                 #expect(domains.count <= max(1, brute.fewestDomains))
             }
         }

@@ -52,8 +52,10 @@ import Testing
             let d = try pack.take(ResourceRequest(gpus: 4, sameNuma: true))
             #expect(d.note.shape == "numa-contained")
         }
-        #expect(spread.refusal(ResourceRequest(gpus: 4, sameNuma: true))?.reason
-            == "4 GPUs on one NUMA domain: at most 2 are free on one domain (dgx01 NUMA 1); 12 GPUs are free in all")
+        #expect(
+            spread.refusal(ResourceRequest(gpus: 4, sameNuma: true))?.reason
+                == "4 GPUs on one NUMA domain: at most 2 are free on one domain (dgx01 NUMA 1); 12 GPUs are free in all"
+        )
     }
 
     @Test func aFourGPURequestSpansDomainsOnlyWhenNoDomainAnywhereHasFour() throws {
@@ -63,7 +65,11 @@ import Testing
             for (gpus, cores) in [([0, 1], 0..<28), ([4, 5], 56..<84)] {
                 try state.commit(
                     Allocation(
-                        nodes: [NodeAllocation(node: node, gpus: GPUSet(gpus), cores: CPUSet(cores), memory: [.gibibytes(100), .zero], scratch: .zero, exclusive: false)],
+                        nodes: [
+                            NodeAllocation(
+                                node: node, gpus: GPUSet(gpus), cores: CPUSet(cores), memory: [.gibibytes(100), .zero],
+                                scratch: .zero, exclusive: false)
+                        ],
                         sharedStorage: .zero, gpuModel: "H200"))
             }
         }
@@ -94,7 +100,8 @@ import Testing
         #expect(freed == 12)
         let refusal = state.refusal(ResourceRequest(gpus: 8))
         #expect(refusal?.kind == .notNow)
-        #expect(refusal?.reason == "8 GPUs on one node: at most 2 are free on one node (dgx01); 12 GPUs are free in all")
+        #expect(
+            refusal?.reason == "8 GPUs on one node: at most 2 are free on one node (dgx01); 12 GPUs are free in all")
         // Release the rest of dgx04: the 8-GPU job lands there, on all its GPUs.
         for a in held.filter({ $0.nodes[0].node == 3 }) { try state.release(a) }
         let d = try state.take(ResourceRequest(gpus: 8))
@@ -176,24 +183,45 @@ import Testing
         let cases: [(ResourceRequest, PlacementRefusal.Kind, String)] = [
             (ResourceRequest(gpus: 65), .neverFits, "65 GPUs requested; the cluster has 48"),
             (ResourceRequest(gpus: 1, gpuModel: "B200"), .neverFits, "no node has GPU model B200 (models: H200)"),
-            (ResourceRequest(gpus: 1, minGpuMemory: ByteSize(parsing: "200GB")), .neverFits,
-             "no GPU has at least 200 GB of memory (largest: H200, 141 GB)"),
-            (ResourceRequest(gpus: 1, partition: "debug"), .invalid, "unknown partition 'debug' (partitions: gpu, interactive)"),
-            (ResourceRequest(gpus: 1, account: "nasa"), .invalid, "unknown account 'nasa' (accounts: ivi, etf, pmf-ns, ipb, mi-sanu)"),
-            (ResourceRequest(gpus: 1, partition: "interactive", time: .hours(8)), .neverFits,
-             "time limit 8h exceeds partition interactive's maximum of 4h"),
+            (
+                ResourceRequest(gpus: 1, minGpuMemory: ByteSize(parsing: "200GB")), .neverFits,
+                "no GPU has at least 200 GB of memory (largest: H200, 141 GB)"
+            ),
+            (
+                ResourceRequest(gpus: 1, partition: "debug"), .invalid,
+                "unknown partition 'debug' (partitions: gpu, interactive)"
+            ),
+            (
+                ResourceRequest(gpus: 1, account: "nasa"), .invalid,
+                "unknown account 'nasa' (accounts: ivi, etf, pmf-ns, ipb, mi-sanu)"
+            ),
+            (
+                ResourceRequest(gpus: 1, partition: "interactive", time: .hours(8)), .neverFits,
+                "time limit 8h exceeds partition interactive's maximum of 4h"
+            ),
             (ResourceRequest(gpus: 1, cpus: 120), .neverFits, "120 cores per node requested; a dgx-h200 node has 112"),
-            (ResourceRequest(gpus: 1, memory: ByteSize(parsing: "3TB")), .neverFits,
-             "3 TB of memory per node requested; a dgx-h200 node has 2 TiB"),
+            (
+                ResourceRequest(gpus: 1, memory: ByteSize(parsing: "3TB")), .neverFits,
+                "3 TB of memory per node requested; a dgx-h200 node has 2 TiB"
+            ),
             (ResourceRequest(nodes: 7), .neverFits, "7 nodes requested; partition gpu has 6 dgx-h200 nodes"),
-            (ResourceRequest(gpus: 12, nodes: 5), .invalid,
-             "12 GPUs do not split evenly over 5 nodes; ask for a multiple of 5, or set gpusPerNode"),
+            (
+                ResourceRequest(gpus: 12, nodes: 5), .invalid,
+                "12 GPUs do not split evenly over 5 nodes; ask for a multiple of 5, or set gpusPerNode"
+            ),
             (ResourceRequest(gpus: -1), .invalid, "GPU count must not be negative (-1)"),
-            (ResourceRequest(gpus: 1, storage: ByteSize(parsing: "200TB")), .neverFits,
-             "200 TB of shared storage requested; the cluster has 120 TB"),
-            (ResourceRequest(gpus: 2, gpuMemory: ByteSize(parsing: "10GB")), .invalid, "give either gpus or gpuMemory, not both"),
-            (ResourceRequest(gpus: 1, scratch: ByteSize(parsing: "40TB")), .neverFits,
-             "40 TB of scratch per node requested; a dgx-h200 node has 30 TB"),
+            (
+                ResourceRequest(gpus: 1, storage: ByteSize(parsing: "200TB")), .neverFits,
+                "200 TB of shared storage requested; the cluster has 120 TB"
+            ),
+            (
+                ResourceRequest(gpus: 2, gpuMemory: ByteSize(parsing: "10GB")), .invalid,
+                "give either gpus or gpuMemory, not both"
+            ),
+            (
+                ResourceRequest(gpus: 1, scratch: ByteSize(parsing: "40TB")), .neverFits,
+                "40 TB of scratch per node requested; a dgx-h200 node has 30 TB"
+            ),
         ]
         for (request, kind, reason) in cases {
             let r = state.refusal(request)
@@ -213,16 +241,20 @@ import Testing
         }
         for a in onDomain(1, 1).prefix(3) { try state.release(a) }
         for a in onDomain(4, 0).prefix(2) { try state.release(a) }
-        #expect(state.refusal(ResourceRequest(gpus: 4, sameNuma: true))?.reason
-            == "4 GPUs on one NUMA domain: at most 3 are free on one domain (dgx02 NUMA 1); 5 GPUs are free in all")
+        #expect(
+            state.refusal(ResourceRequest(gpus: 4, sameNuma: true))?.reason
+                == "4 GPUs on one NUMA domain: at most 3 are free on one domain (dgx02 NUMA 1); 5 GPUs are free in all")
         state.setAvailability(node: 5, .drain)
-        #expect(state.refusal(ResourceRequest(gpus: 4))?.reason
-            == "4 GPUs on one node: at most 3 are free on one node (dgx02); 5 GPUs are free in all; 1 node is down or draining (dgx06)")
+        #expect(
+            state.refusal(ResourceRequest(gpus: 4))?.reason
+                == "4 GPUs on one node: at most 3 are free on one node (dgx02); 5 GPUs are free in all; 1 node is down or draining (dgx06)"
+        )
         // The storage pool is shared by the whole cluster.
         var s2 = ClusterState(spec: try platform())
         try s2.take(ResourceRequest(gpus: 1, storage: ByteSize(parsing: "100TB")))
-        #expect(s2.refusal(ResourceRequest(gpus: 1, storage: ByteSize(parsing: "30TB")))?.reason
-            == "30 TB of shared storage requested; 20 TB of 120 TB is free")
+        #expect(
+            s2.refusal(ResourceRequest(gpus: 1, storage: ByteSize(parsing: "30TB")))?.reason
+                == "30 TB of shared storage requested; 20 TB of 120 TB is free")
     }
 
     @Test func coresNextToTheGPUsAreARealLimit() throws {
@@ -236,7 +268,10 @@ import Testing
         #expect(four.allocation.nodes[0].gpus.sorted == [4, 5, 6, 7])
         // Now NUMA 0 has 4 GPUs but 6 free cores.
         let r = state.refusal(ResourceRequest(gpus: 4, cpus: 20, sameNuma: true))
-        #expect(r?.reason == "20 cores next to the GPUs: the nodes with enough free GPUs lack cores (n00001 NUMA 0: 6 free, 20 needed)")
+        #expect(
+            r?.reason
+                == "20 cores next to the GPUs: the nodes with enough free GPUs lack cores (n00001 NUMA 0: 6 free, 20 needed)"
+        )
     }
 
     @Test func nodesThatAreDrainingOrDownTakeNothingNewButKeepTheirJobs() throws {
@@ -269,8 +304,10 @@ import Testing
             var s = ClusterState(spec: spec, policy: p)
             try s.take(ResourceRequest(gpus: 4))  // dgx01 NUMA 0
             try s.take(ResourceRequest(gpus: 3))
-            return [try s.take(ResourceRequest(gpus: 1)).allocation.nodes[0].node,
-                    try s.take(ResourceRequest(gpus: 2)).allocation.nodes[0].node]
+            return [
+                try s.take(ResourceRequest(gpus: 1)).allocation.nodes[0].node,
+                try s.take(ResourceRequest(gpus: 2)).allocation.nodes[0].node,
+            ]
         }
         #expect(try placeAfterOne(.firstFit) == [0, 1])
         #expect(try placeAfterOne(.bestFit) == [0, 1])

@@ -52,7 +52,8 @@ func dgxCluster(count: Int, perLeaf: Int = 32, policy: String = "pack") throws -
     for l in 0..<leaves {
         let first = l * perLeaf + 1
         let last = min(count, (l + 1) * perLeaf)
-        yaml += "  - { name: \"n[\(String(format: "%05d", first))-\(String(format: "%05d", last))]\", type: dgx-h200, switch: leaf\(l) }\n"
+        yaml +=
+            "  - { name: \"n[\(String(format: "%05d", first))-\(String(format: "%05d", last))]\", type: dgx-h200, switch: leaf\(l) }\n"
     }
     yaml += """
         storage: { shared: 120TB }
@@ -66,7 +67,9 @@ func dgxCluster(count: Int, perLeaf: Int = 32, policy: String = "pack") throws -
 extension ClusterState {
     /// Places and commits, failing the test when either step fails.
     @discardableResult
-    mutating func take(_ request: ResourceRequest, sourceLocation: SourceLocation = #_sourceLocation) throws -> PlacementDecision {
+    mutating func take(_ request: ResourceRequest, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> PlacementDecision
+    {
         let decision = try place(request).get()
         try commit(decision.allocation)
         #expect(invariantViolations().isEmpty, sourceLocation: sourceLocation)

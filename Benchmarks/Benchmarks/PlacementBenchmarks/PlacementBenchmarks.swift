@@ -34,9 +34,12 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    let stranded4 = BenchmarkMetric.custom("4-GPU arrivals without a free NUMA domain (‰)", polarity: .prefersSmaller, useScalingFactor: false)
-    let stranded8 = BenchmarkMetric.custom("8-GPU arrivals without a free node (‰)", polarity: .prefersSmaller, useScalingFactor: false)
-    let spanning4 = BenchmarkMetric.custom("4-GPU jobs spanning sockets (‰)", polarity: .prefersSmaller, useScalingFactor: false)
+    let stranded4 = BenchmarkMetric.custom(
+        "4-GPU arrivals without a free NUMA domain (‰)", polarity: .prefersSmaller, useScalingFactor: false)
+    let stranded8 = BenchmarkMetric.custom(
+        "8-GPU arrivals without a free node (‰)", polarity: .prefersSmaller, useScalingFactor: false)
+    let spanning4 = BenchmarkMetric.custom(
+        "4-GPU jobs spanning sockets (‰)", polarity: .prefersSmaller, useScalingFactor: false)
     let utilisation = BenchmarkMetric.custom("GPU utilisation (‰)", polarity: .prefersLarger, useScalingFactor: false)
     for (label, spec) in [("48 GPUs", platform), ("512 GPUs", syntheticCluster(nodes: 64))] {
         for policy in PlacementPolicyName.allCases {
@@ -49,7 +52,8 @@ let benchmarks: @Sendable () -> Void = {
                 let eight = o.sizes.first { $0.gpus == 8 }!
                 benchmark.measurement(stranded4, Int((four.strandedShare * 1000).rounded()))
                 benchmark.measurement(stranded8, Int((eight.strandedShare * 1000).rounded()))
-                benchmark.measurement(spanning4, Int((Double(four.spanning) / Double(max(1, four.arrivals)) * 1000).rounded()))
+                benchmark.measurement(
+                    spanning4, Int((Double(four.spanning) / Double(max(1, four.arrivals)) * 1000).rounded()))
                 benchmark.measurement(utilisation, Int((o.utilisation * 1000).rounded()))
             }
         }

@@ -9,7 +9,8 @@ extension ClusterSpec {
         let text: String
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ConfigError(file: path, line: nil, path: "", message: "cannot read the file (No such file or directory)")
+            throw ConfigError(
+                file: path, line: nil, path: "", message: "cannot read the file (No such file or directory)")
         }
         if isDirectory.boolValue {
             throw ConfigError(file: path, line: nil, path: "", message: "cannot read the file (it is a directory)")
@@ -17,7 +18,8 @@ extension ClusterSpec {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigError(file: path, line: nil, path: "", message: "cannot read the file (permission denied, or not UTF-8 text)")
+            throw ConfigError(
+                file: path, line: nil, path: "", message: "cannot read the file (permission denied, or not UTF-8 text)")
         }
         return try parse(yaml: text, file: path)
     }
@@ -25,7 +27,9 @@ extension ClusterSpec {
     /// Parses and validates cluster.yaml text; `file` names it in errors.
     public static func parse(yaml text: String, file: String? = "cluster.yaml") throws(ConfigError) -> ClusterSpec {
         let root = try ConfigNode.parse(text, file: file)
-        try root.onlyKeys(["name", "gpuModels", "nodeTypes", "nodes", "fabric", "storage", "partitions", "accounts", "placement"])
+        try root.onlyKeys([
+            "name", "gpuModels", "nodeTypes", "nodes", "fabric", "storage", "partitions", "accounts", "placement",
+        ])
         let name = try root.optional("name")?.string() ?? "cluster"
 
         var models: [GPUModel] = []
@@ -54,7 +58,9 @@ extension ClusterSpec {
             for s in try fabric.required("switches").elements() {
                 try s.onlyKeys(["name", "parent"])
                 let sw = FabricSwitch(name: try s.required("name").string(), parent: try s.optional("parent")?.string())
-                if switches.contains(where: { $0.name == sw.name }) { throw s.error("switch '\(sw.name)' is declared twice") }
+                if switches.contains(where: { $0.name == sw.name }) {
+                    throw s.error("switch '\(sw.name)' is declared twice")
+                }
                 switches.append(sw)
             }
             for (i, sw) in switches.enumerated() {
@@ -82,14 +88,16 @@ extension ClusterSpec {
             if let sw = try entry.optional("switch") {
                 switchName = try sw.string()
                 guard switches.contains(where: { $0.name == switchName }) else {
-                    throw sw.error("unknown switch '\(switchName)' (declared: \(switches.map(\.name).joined(separator: ", ")))")
+                    throw sw.error(
+                        "unknown switch '\(switchName)' (declared: \(switches.map(\.name).joined(separator: ", ")))")
                 }
             } else if !switches.isEmpty {
                 throw entry.error("missing 'switch': the fabric declares switches, so every node names its leaf")
             }
             let domain = try entry.optional("nvlinkDomain")?.string()
             if type.interconnect == .nvlinkDomain && domain == nil {
-                throw entry.error("node type '\(type.name)' has an NVLink domain across nodes; name it with 'nvlinkDomain'")
+                throw entry.error(
+                    "node type '\(type.name)' has an NVLink domain across nodes; name it with 'nvlinkDomain'")
             }
             for n in names {
                 if nodes.contains(where: { $0.name == n }) { throw nameNode.error("node '\(n)' is declared twice") }
@@ -100,7 +108,9 @@ extension ClusterSpec {
         if switches.isEmpty { switches = [FabricSwitch(name: "default", parent: nil)] }
         let parents = Set(switches.compactMap(\.parent))
         for (i, node) in nodes.enumerated() where parents.contains(node.fabricSwitch) {
-            throw nodesNode.error("nodes[\(i)] (\(node.name)): switch '\(node.fabricSwitch)' is not a leaf; nodes attach to leaf switches")
+            throw nodesNode.error(
+                "nodes[\(i)] (\(node.name)): switch '\(node.fabricSwitch)' is not a leaf; nodes attach to leaf switches"
+            )
         }
 
         var shared = ByteSize.zero
@@ -142,7 +152,8 @@ extension ClusterSpec {
             partitions = [
                 Partition(
                     name: "default", isDefault: true, maxTime: .days(7), defaultTime: .days(1), coresPerGPU: 1,
-                    memoryPerGPU: .gibibytes(8), defaultCores: 1, defaultMemory: .gibibytes(4), nodes: allNames, accounts: [])
+                    memoryPerGPU: .gibibytes(8), defaultCores: 1, defaultMemory: .gibibytes(4), nodes: allNames,
+                    accounts: [])
             ]
         }
 
@@ -158,8 +169,12 @@ extension ClusterSpec {
         return spec
     }
 
-    private static func readNodeType(_ name: String, _ n: ConfigNode, models: [GPUModel]) throws(ConfigError) -> NodeType {
-        try n.onlyKeys(["description", "sockets", "coresPerSocket", "threadsPerCore", "scratch", "gpus", "numa", "nics"])
+    private static func readNodeType(_ name: String, _ n: ConfigNode, models: [GPUModel]) throws(ConfigError)
+        -> NodeType
+    {
+        try n.onlyKeys([
+            "description", "sockets", "coresPerSocket", "threadsPerCore", "scratch", "gpus", "numa", "nics",
+        ])
         let sockets = try n.required("sockets").int()
         let coresPerSocket = try n.required("coresPerSocket").int()
         let threads = try n.optional("threadsPerCore")?.int() ?? 1
@@ -181,11 +196,14 @@ extension ClusterSpec {
             let modelName = try modelNode.string()
             guard let m = models.first(where: { $0.name == modelName }) else {
                 throw modelNode.error(
-                    "unknown GPU model '\(modelName)' (declared in gpuModels: \(models.map(\.name).joined(separator: ", ")))")
+                    "unknown GPU model '\(modelName)' (declared in gpuModels: \(models.map(\.name).joined(separator: ", ")))"
+                )
             }
             gpuModel = m
             gpuCount = try g.required("count").int()
-            if gpuCount < 0 || gpuCount > 64 { throw try g.required("count").error("a node holds 0 to 64 GPUs, not \(gpuCount)") }
+            if gpuCount < 0 || gpuCount > 64 {
+                throw try g.required("count").error("a node holds 0 to 64 GPUs, not \(gpuCount)")
+            }
             if let ic = try g.optional("interconnect") {
                 let s = try ic.string()
                 guard let v = GPUInterconnect(rawValue: s) else {
@@ -220,7 +238,9 @@ extension ClusterSpec {
                     if g < 0 || g >= gpuCount {
                         throw gn.error("\(name): GPU \(g) on NUMA \(i), but the node type has \(gpuCount) GPUs")
                     }
-                    if let other = gpuNuma[g] { throw gn.error("\(name): GPU \(g) is on NUMA \(other) and on NUMA \(i)") }
+                    if let other = gpuNuma[g] {
+                        throw gn.error("\(name): GPU \(g) is on NUMA \(other) and on NUMA \(i)")
+                    }
                     gpuNuma[g] = i
                 }
             }
@@ -240,7 +260,9 @@ extension ClusterSpec {
                 let mine = domains.indices.filter { domains[$0].socket == s }
                 if mine.isEmpty { throw numaNode.error("socket \(s) has no NUMA domain") }
                 if coresPerSocket % mine.count != 0 {
-                    throw numaNode.error("\(coresPerSocket) cores per socket do not split evenly over \(mine.count) NUMA domains; list 'cores' per domain")
+                    throw numaNode.error(
+                        "\(coresPerSocket) cores per socket do not split evenly over \(mine.count) NUMA domains; list 'cores' per domain"
+                    )
                 }
                 let per = coresPerSocket / mine.count
                 for (k, d) in mine.enumerated() {
@@ -257,7 +279,8 @@ extension ClusterSpec {
                 }
             }
             if seen.count != sockets * coresPerSocket {
-                throw numaNode.error("the NUMA domains list \(seen.count) cores, but the node type has \(sockets * coresPerSocket)")
+                throw numaNode.error(
+                    "the NUMA domains list \(seen.count) cores, but the node type has \(sockets * coresPerSocket)")
             }
         }
         if let missing = gpuNuma.firstIndex(where: { $0 == nil }) {
@@ -265,7 +288,8 @@ extension ClusterSpec {
                 for g in 0..<gpuCount { gpuNuma[g] = 0 }
                 domains[0].gpus = Array(0..<gpuCount)
             } else {
-                throw numaNode.error("\(name): GPU \(missing) is on no NUMA domain; list every GPU under one domain's 'gpus'")
+                throw numaNode.error(
+                    "\(name): GPU \(missing) is on no NUMA domain; list every GPU under one domain's 'gpus'")
             }
         }
         if domains.filter({ !$0.gpus.isEmpty }).count > 8 {
@@ -285,7 +309,8 @@ extension ClusterSpec {
                 }
                 var speed: Int?
                 if let sn = try e.optional("speed") {
-                    let t = try sn.string().lowercased().replacingOccurrences(of: "gb/s", with: "").replacingOccurrences(of: "gb", with: "")
+                    let t = try sn.string().lowercased().replacingOccurrences(of: "gb/s", with: "")
+                        .replacingOccurrences(of: "gb", with: "")
                     guard let v = Int(t.trimmingCharacters(in: .whitespaces)), v > 0 else {
                         throw sn.error("expected a link speed in Gb/s such as 400 or 400Gb, found '\(try sn.string())'")
                     }
@@ -294,17 +319,25 @@ extension ClusterSpec {
                 var numa = nicNuma[nicName]
                 if let gn = try e.optional("gpu") {
                     let g = try gn.int()
-                    if g < 0 || g >= gpuCount { throw gn.error("NIC \(nicName) next to GPU \(g), but the node type has \(gpuCount) GPUs") }
-                    if let other = gpuNic[g] { throw gn.error("GPU \(g) already has NIC \(other) behind its PCIe switch") }
+                    if g < 0 || g >= gpuCount {
+                        throw gn.error("NIC \(nicName) next to GPU \(g), but the node type has \(gpuCount) GPUs")
+                    }
+                    if let other = gpuNic[g] {
+                        throw gn.error("GPU \(g) already has NIC \(other) behind its PCIe switch")
+                    }
                     gpuNic[g] = nicName
                     numa = numa ?? gpuNuma[g]
                 }
                 if let nnuma = try e.optional("numa") {
                     let v = try nnuma.int()
-                    if v < 0 || v >= domains.count { throw nnuma.error("NIC \(nicName) on NUMA \(v), but the node type has \(domains.count)") }
+                    if v < 0 || v >= domains.count {
+                        throw nnuma.error("NIC \(nicName) on NUMA \(v), but the node type has \(domains.count)")
+                    }
                     numa = v
                 }
-                guard let numa else { throw e.error("NIC \(nicName): say which NUMA domain ('numa') or GPU ('gpu') it sits next to") }
+                guard let numa else {
+                    throw e.error("NIC \(nicName): say which NUMA domain ('numa') or GPU ('gpu') it sits next to")
+                }
                 let nextToGPU = try e.optional("gpu") != nil
                 let role = try e.optional("role")?.string() ?? (nextToGPU ? "compute" : "storage")
                 let ports = try e.optional("ports")?.int() ?? 1
@@ -315,7 +348,8 @@ extension ClusterSpec {
                 }
             }
         }
-        for nic in nicNuma.keys.sorted() where !nics.contains(where: { $0.name == nic || $0.name.hasPrefix(nic + ":") }) {
+        for nic in nicNuma.keys.sorted() where !nics.contains(where: { $0.name == nic || $0.name.hasPrefix(nic + ":") })
+        {
             throw numaNode.error("NIC '\(nic)' is listed under a NUMA domain but not declared under 'nics'")
         }
         let gpus = (0..<gpuCount).map { g in
@@ -356,7 +390,8 @@ extension ClusterSpec {
         }
         let coresPerGPU = try n.optional("coresPerGpu")?.nonNegativeInt() ?? 1
         return Partition(
-            name: name, isDefault: try n.optional("default")?.bool() ?? false, maxTime: maxTime, defaultTime: defaultTime,
+            name: name, isDefault: try n.optional("default")?.bool() ?? false, maxTime: maxTime,
+            defaultTime: defaultTime,
             coresPerGPU: coresPerGPU, memoryPerGPU: try n.optional("memoryPerGpu")?.byteSize() ?? .gibibytes(8),
             defaultCores: try n.optional("defaultCores")?.nonNegativeInt() ?? 1,
             defaultMemory: try n.optional("defaultMemory")?.byteSize() ?? .gibibytes(4), nodes: members, accounts: accs)
@@ -368,7 +403,9 @@ extension ClusterSpec {
         if let p = try n.optional("policy") {
             let name = try p.string()
             guard PlacementPolicyName(rawValue: name) != nil else {
-                throw p.error("unknown placement policy '\(name)' (\(PlacementPolicyName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw p.error(
+                    "unknown placement policy '\(name)' (\(PlacementPolicyName.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             s.policy = PlacementPolicyName(rawValue: name)!
         }

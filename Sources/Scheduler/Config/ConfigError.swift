@@ -19,7 +19,9 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         var out = ""
-        if let file { out += line.map { "\(file):\($0): " } ?? "\(file): " } else if let line {
+        if let file {
+            out += line.map { "\(file):\($0): " } ?? "\(file): "
+        } else if let line {
             out += "line \(line): "
         }
         if !path.isEmpty { out += "\(path): " }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A YAML (or JSON) node that knows its file, line and path, so every error can say where it is.
@@ -53,7 +54,9 @@ public struct ConfigNode: @unchecked Sendable {
     }
 
     public var isNull: Bool {
-        if case let .scalar(s) = node { return s.tag.rawValue.hasSuffix("null") || ["", "~", "null"].contains(s.string) && s.style == .plain }
+        if case let .scalar(s) = node {
+            return s.tag.rawValue.hasSuffix("null") || ["", "~", "null"].contains(s.string) && s.style == .plain
+        }
         return false
     }
     public var isMapping: Bool { if case .mapping = node { true } else { false } }
@@ -86,9 +89,13 @@ public struct ConfigNode: @unchecked Sendable {
             guard let name = k.string else { continue }
             if !allowed.contains(name) {
                 let plain = name.lowercased().replacingOccurrences(of: "_", with: "")
-                let nearest = allowed.sorted().min { Self.distance($0.lowercased(), plain) < Self.distance($1.lowercased(), plain) }
-                    .flatMap { Self.distance($0.lowercased(), plain) <= 2 ? $0 : nil }
-                let hint = nearest.map { " (did you mean '\($0)'?)" } ?? " (known: \(allowed.sorted().joined(separator: ", ")))"
+                let nearest = allowed.sorted().min {
+                    Self.distance($0.lowercased(), plain) < Self.distance($1.lowercased(), plain)
+                }
+                .flatMap { Self.distance($0.lowercased(), plain) <= 2 ? $0 : nil }
+                let hint =
+                    nearest.map { " (did you mean '\($0)'?)" }
+                    ?? " (known: \(allowed.sorted().joined(separator: ", ")))"
                 throw ConfigError(
                     file: file, line: k.mark?.line ?? line, path: path.isEmpty ? name : "\(path).\(name)",
                     message: "unknown field '\(name)'\(hint)")
@@ -132,7 +139,9 @@ public struct ConfigNode: @unchecked Sendable {
 
     /// The scalar's text.
     public func string() throws(ConfigError) -> String {
-        guard case let .scalar(s) = node else { throw error("expected a single value, found a \(isSequence ? "list" : "mapping")") }
+        guard case let .scalar(s) = node else {
+            throw error("expected a single value, found a \(isSequence ? "list" : "mapping")")
+        }
         return s.string
     }
 
@@ -196,5 +205,3 @@ public struct ConfigNode: @unchecked Sendable {
         return try string().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }
-
-import Foundation

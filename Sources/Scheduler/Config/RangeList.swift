@@ -1,3 +1,5 @@
+import Foundation
+
 /// Expands the compact lists people write: "0-3,8" and host lists such as "dgx[01-06]".
 public enum RangeList {
     /// "0-3,8" → [0, 1, 2, 3, 8]; nil when malformed or a range runs backwards.
@@ -63,5 +65,3 @@ public enum RangeList {
         return out
     }
 }
-
-import Foundation

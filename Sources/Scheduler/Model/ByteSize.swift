@@ -1,3 +1,5 @@
+import Foundation
+
 /// An amount of memory or storage in bytes.
 ///
 /// Text forms: decimal units `KB MB GB TB PB` (powers of 1000, as GPU and disk vendors count),
@@ -62,7 +64,9 @@ public struct ByteSize: Hashable, Comparable, Sendable, Codable, CustomStringCon
         }
         let decimal = render([("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)])
         if let decimal, decimal.exact { return decimal.0 }
-        if let binary = render([("PiB", 1_125_899_906_842_624), ("TiB", 1_099_511_627_776), ("GiB", 1_073_741_824), ("MiB", 1_048_576)]),
+        if let binary = render([
+            ("PiB", 1_125_899_906_842_624), ("TiB", 1_099_511_627_776), ("GiB", 1_073_741_824), ("MiB", 1_048_576),
+        ]),
             binary.exact
         {
             return binary.0
@@ -88,5 +92,3 @@ public struct ByteSize: Hashable, Comparable, Sendable, Codable, CustomStringCon
         try c.encode(bytes)
     }
 }
-
-import Foundation

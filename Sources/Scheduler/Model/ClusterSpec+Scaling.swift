@@ -7,7 +7,8 @@ extension ClusterSpec {
         guard nodeType(named: type) != nil, count > 0, perLeaf > 0 else { return nil }
         var spec = self
         let leaves = (count + perLeaf - 1) / perLeaf
-        spec.switches = [FabricSwitch(name: "spine", parent: nil)]
+        spec.switches =
+            [FabricSwitch(name: "spine", parent: nil)]
             + (0..<leaves).map { FabricSwitch(name: "leaf\($0)", parent: "spine") }
         let width = max(5, String(count).count)
         spec.nodes = (0..<count).map { i in

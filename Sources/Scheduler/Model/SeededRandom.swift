@@ -1,3 +1,5 @@
+import Foundation
+
 /// SplitMix64: a small, fast generator whose sequence depends only on its seed, so experiments and
 /// simulations are reproducible byte for byte.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
@@ -19,5 +21,3 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// An exponentially distributed value with the given mean.
     public mutating func exponential(mean: Double) -> Double { -mean * log(1 - unit()) }
 }
-
-import Foundation

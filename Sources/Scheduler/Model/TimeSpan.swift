@@ -1,3 +1,5 @@
+import Foundation
+
 /// A length of time in whole seconds: time limits, durations, ages.
 ///
 /// Text forms: "90s", "30m", "4h", "7d", combinations such as "1d12h", Slurm's "D-HH:MM:SS",
@@ -96,5 +98,3 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
         try c.encode(seconds)
     }
 }
-
-import Foundation

@@ -12,7 +12,10 @@ public struct ChurnExperiment: Sendable {
     public var arrivals: Int
     public var seed: UInt64
 
-    public init(mix: [(gpus: Int, weight: Double)] = [(1, 0.4), (2, 0.25), (4, 0.2), (8, 0.15)], load: Double = 0.9, arrivals: Int = 20_000, seed: UInt64 = 42) {
+    public init(
+        mix: [(gpus: Int, weight: Double)] = [(1, 0.4), (2, 0.25), (4, 0.2), (8, 0.15)], load: Double = 0.9,
+        arrivals: Int = 20_000, seed: UInt64 = 42
+    ) {
         self.mix = mix
         self.load = load
         self.arrivals = arrivals
@@ -91,7 +94,8 @@ public struct ChurnExperiment: Sendable {
             }
         }
         return Outcome(
-            policy: policy.rawValue, sizes: mix.map { outcomes[$0.gpus]! }, utilisation: busySum / Double(max(1, arrivals)))
+            policy: policy.rawValue, sizes: mix.map { outcomes[$0.gpus]! },
+            utilisation: busySum / Double(max(1, arrivals)))
     }
 
     struct Departure: Comparable {

@@ -18,7 +18,8 @@ public struct PlacementScript: Sendable {
     public var steps: [Step]
 
     /// Reads a jobs file; `file` names it in errors.
-    public static func parse(_ text: String, file: String?, cluster: ClusterSpec) throws(ConfigError) -> PlacementScript {
+    public static func parse(_ text: String, file: String?, cluster: ClusterSpec) throws(ConfigError) -> PlacementScript
+    {
         let root = try ConfigNode.parse(text, file: file)
         let list = root.isMapping ? try root.required("steps") : root
         var steps: [Step] = []
@@ -72,14 +73,18 @@ public struct PlacementScript: Sendable {
                         results.append(
                             .init(
                                 id: id, placed: true,
-                                nodes: v.nodes.map { .init(node: $0.node, gpus: $0.gpus, cores: $0.cores, numa: $0.numa, nics: $0.nics) },
+                                nodes: v.nodes.map {
+                                    .init(node: $0.node, gpus: $0.gpus, cores: $0.cores, numa: $0.numa, nics: $0.nics)
+                                },
                                 gpuModel: v.gpuModel, shape: decision.note.shape,
                                 fragmentationDelta: (decision.note.fragmentationDelta * 1000).rounded() / 1000))
                     } catch {
-                        results.append(.init(id: id, placed: false, nodes: [], reason: "internal: \(error)", refusal: "invalid"))
+                        results.append(
+                            .init(id: id, placed: false, nodes: [], reason: "internal: \(error)", refusal: "invalid"))
                     }
                 case let .failure(refusal):
-                    results.append(.init(id: id, placed: false, nodes: [], reason: refusal.reason, refusal: refusal.kind.rawValue))
+                    results.append(
+                        .init(id: id, placed: false, nodes: [], reason: refusal.reason, refusal: refusal.kind.rawValue))
                 }
             case let .release(ids):
                 for id in ids {
@@ -93,7 +98,8 @@ public struct PlacementScript: Sendable {
                 for n in nodes { state.setAvailability(node: n, availability) }
             }
         }
-        return PlacementReport(results: results, freeShapes: state.freeShapes(), warnings: warnings, policy: state.policy.rawValue)
+        return PlacementReport(
+            results: results, freeShapes: state.freeShapes(), warnings: warnings, policy: state.policy.rawValue)
     }
 }
 

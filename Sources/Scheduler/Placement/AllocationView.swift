@@ -37,7 +37,8 @@ extension ClusterSpec {
                 return NodeAllocationView(
                     node: node.name, gpus: gpus, cores: cores,
                     cpus: cores.flatMap { type.threads(ofCore: $0) }.sorted(), numa: numa.sorted(),
-                    memoryBytes: Dictionary(uniqueKeysWithValues: n.numaDomains.map { (String($0), n.memory[$0].bytes) }),
+                    memoryBytes: Dictionary(
+                        uniqueKeysWithValues: n.numaDomains.map { (String($0), n.memory[$0].bytes) }),
                     nics: gpus.compactMap { type.gpus[$0].nic }, scratchBytes: n.scratch.bytes, exclusive: n.exclusive)
             }, gpuModel: a.gpuModel, sharedStorageBytes: a.sharedStorage.bytes)
     }
@@ -53,7 +54,9 @@ extension ClusterSpec {
                 guard let d = Int(k), d >= 0, d < memory.count else { return nil }
                 memory[d] = ByteSize(bytes: bytes)
             }
-            guard n.gpus.allSatisfy({ $0 >= 0 && $0 < type.gpus.count }), n.cores.allSatisfy({ $0 >= 0 && $0 < type.cores }) else {
+            guard n.gpus.allSatisfy({ $0 >= 0 && $0 < type.gpus.count }),
+                n.cores.allSatisfy({ $0 >= 0 && $0 < type.cores })
+            else {
                 return nil
             }
             out.append(

@@ -11,7 +11,8 @@ extension ClusterState {
         } else {
             let names = unavailable.prefix(3).map { spec.nodes[$0].name }.joined(separator: ", ")
             let more = unavailable.count > 3 ? ", …" : ""
-            suffix = "; \(unavailable.count) node\(unavailable.count == 1 ? " is" : "s are") down or draining (\(names)\(more))"
+            suffix =
+                "; \(unavailable.count) node\(unavailable.count == 1 ? " is" : "s are") down or draining (\(names)\(more))"
         }
         func refuse(_ m: String) -> PlacementRefusal { PlacementRefusal(.notNow, m + suffix) }
         let shape = eligible.first?.shape ?? (try? r.shapes.first { (try? $0.get()) != nil }?.get())
@@ -29,19 +30,27 @@ extension ClusterState {
             let idleCount = eligible.reduce(0) { $0 + pools[$1.pool].idle.count }
             let what = shape.nodes == 1 ? "a whole idle node" : "\(shape.nodes) whole idle nodes"
             let listed = idle.sorted().prefix(3).map { spec.nodes[$0].name }.joined(separator: ", ")
-            return refuse("\(what) requested; \(idleCount == 0 ? "none is" : "only \(idleCount) \(idleCount == 1 ? "is" : "are")") idle\(idleCount > 0 ? " (\(listed))" : "")")
+            return refuse(
+                "\(what) requested; \(idleCount == 0 ? "none is" : "only \(idleCount) \(idleCount == 1 ? "is" : "are")") idle\(idleCount > 0 ? " (\(listed))" : "")"
+            )
         }
 
         if let c = tally.lackCores {
             let where_ = c.domain >= 0 ? "\(spec.nodes[c.node].name) NUMA \(c.domain)" : spec.nodes[c.node].name
-            return refuse("\(shape.cores) cores next to the GPUs: the nodes with enough free GPUs lack cores (\(where_): \(c.free) free, \(c.need) needed)")
+            return refuse(
+                "\(shape.cores) cores next to the GPUs: the nodes with enough free GPUs lack cores (\(where_): \(c.free) free, \(c.need) needed)"
+            )
         }
         if let m = tally.lackMemory {
             let where_ = m.domain >= 0 ? "\(spec.nodes[m.node].name) NUMA \(m.domain)" : spec.nodes[m.node].name
-            return refuse("\(shape.memory) of memory next to the GPUs: the nodes with enough free GPUs lack memory (\(where_): \(m.free) free, \(m.need) needed)")
+            return refuse(
+                "\(shape.memory) of memory next to the GPUs: the nodes with enough free GPUs lack memory (\(where_): \(m.free) free, \(m.need) needed)"
+            )
         }
         if let s = tally.lackScratch {
-            return refuse("\(shape.scratch) of scratch: the nodes with enough free GPUs lack scratch (\(spec.nodes[s.node].name): \(s.free) free)")
+            return refuse(
+                "\(shape.scratch) of scratch: the nodes with enough free GPUs lack scratch (\(spec.nodes[s.node].name): \(s.free) free)"
+            )
         }
         if shape.gpusPerNode == 0 {
             return refuse("\(shape.cores) cores and \(shape.memory) of memory on one node: no node has them free")
@@ -63,7 +72,8 @@ extension ClusterState {
                 for k in layout.capacity.indices {
                     let f = layout.digit(sig, k)
                     let d = layout.gpuDomains[k]
-                    if bestDomain == nil || (f, -node, -d) > (bestDomain!.free, -bestDomain!.node, -bestDomain!.domain) {
+                    if bestDomain == nil || (f, -node, -d) > (bestDomain!.free, -bestDomain!.node, -bestDomain!.domain)
+                    {
                         bestDomain = (f, node, d)
                     }
                 }
@@ -71,10 +81,14 @@ extension ClusterState {
         }
         let inAll = "; \(freeTotal) GPU\(freeTotal == 1 ? " is" : "s are") free in all"
         if let b = bestDomain, r.request.sameNuma, b.free < g {
-            return refuse("\(g) GPUs on one NUMA domain: at most \(b.free) \(b.free == 1 ? "is" : "are") free on one domain (\(spec.nodes[b.node].name) NUMA \(b.domain))\(inAll)")
+            return refuse(
+                "\(g) GPUs on one NUMA domain: at most \(b.free) \(b.free == 1 ? "is" : "are") free on one domain (\(spec.nodes[b.node].name) NUMA \(b.domain))\(inAll)"
+            )
         }
         if let b = bestNode, b.free < g {
-            return refuse("\(g) GPUs on one node: at most \(b.free) \(b.free == 1 ? "is" : "are") free on one node (\(spec.nodes[b.node].name))\(inAll)")
+            return refuse(
+                "\(g) GPUs on one node: at most \(b.free) \(b.free == 1 ? "is" : "are") free on one node (\(spec.nodes[b.node].name))\(inAll)"
+            )
         }
         if bestNode == nil {
             return refuse("\(g) GPUs on one node: no node of partition \(partition.name) is up")

@@ -38,7 +38,8 @@ extension ClusterState {
         }
         if let s = request.storage, s > sharedStorageFree {
             return .failure(
-                .init(.notNow, "\(s) of shared storage requested; \(sharedStorageFree) of \(spec.sharedStorage) is free"))
+                .init(
+                    .notNow, "\(s) of shared storage requested; \(sharedStorageFree) of \(spec.sharedStorage) is free"))
         }
         var tally = CheckTally()
         let shapes = resolved.shapes
@@ -97,9 +98,12 @@ extension ClusterState {
                         contained = true
                         if pack {
                             let take = g * layout.radix[k]
-                            let delta = fragmentationDelta(layout: layout, signature: sig, take: take, total: total, gpus: g)
+                            let delta = fragmentationDelta(
+                                layout: layout, signature: sig, take: take, total: total, gpus: g)
                             options.append(
-                                PlacementOption(pool: p, signature: sig, take: take, spans: false, key: (1, delta, after, nodeIndex)))
+                                PlacementOption(
+                                    pool: p, signature: sig, take: take, spans: false, key: (1, delta, after, nodeIndex)
+                                ))
                         } else if chosenDigit == nil || (policy == .bestFit && f < layout.digit(sig, chosenDigit!)) {
                             chosenDigit = k
                         }
@@ -118,12 +122,17 @@ extension ClusterState {
                     let spans = g <= layout.maxDomainGPUs
                     let touched = domainsTouched(layout, take)
                     if pack {
-                        let delta = fragmentationDelta(layout: layout, signature: sig, take: take, total: total, gpus: g)
+                        let delta = fragmentationDelta(
+                            layout: layout, signature: sig, take: take, total: total, gpus: g)
                         options.append(
-                            PlacementOption(pool: p, signature: sig, take: take, spans: spans, key: (touched, delta, after, nodeIndex)))
+                            PlacementOption(
+                                pool: p, signature: sig, take: take, spans: spans,
+                                key: (touched, delta, after, nodeIndex)))
                     } else {
                         options.append(
-                            PlacementOption(pool: p, signature: sig, take: take, spans: spans, key: baselineKey(after: after, node: nodeIndex)))
+                            PlacementOption(
+                                pool: p, signature: sig, take: take, spans: spans,
+                                key: baselineKey(after: after, node: nodeIndex)))
                     }
                 }
             }
@@ -148,14 +157,24 @@ extension ClusterState {
             while let o = ordinal {
                 let node = pools[option.pool].members[o]
                 if let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally) {
-                    let delta = policy == .pack ? option.key.1
-                        : fragmentationDelta(layout: layout, signature: option.signature, take: option.take,
-                                             total: layout.total(option.signature), gpus: shape.gpusPerNode)
-                    let kind = shape.gpusPerNode == layout.gpuCount ? "whole-node" : (option.spans ? "numa-spanning" : (takesOneDomain(layout, option.take) ? "numa-contained" : "numa-spanning"))
+                    let delta =
+                        policy == .pack
+                        ? option.key.1
+                        : fragmentationDelta(
+                            layout: layout, signature: option.signature, take: option.take,
+                            total: layout.total(option.signature), gpus: shape.gpusPerNode)
+                    let kind =
+                        shape.gpusPerNode == layout.gpuCount
+                        ? "whole-node"
+                        : (option.spans
+                            ? "numa-spanning"
+                            : (takesOneDomain(layout, option.take) ? "numa-contained" : "numa-spanning"))
                     return PlacementDecision(
-                        allocation: Allocation(nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
+                        allocation: Allocation(
+                            nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
                         note: PlacementNote(
-                            shape: kind, fragmentationDelta: delta, candidatesScored: options.count, nodesChecked: tally.nodesChecked))
+                            shape: kind, fragmentationDelta: delta, candidatesScored: options.count,
+                            nodesChecked: tally.nodesChecked))
                 }
                 ordinal = pools[option.pool].buckets[option.signature].next(from: o + 1)
             }
@@ -221,7 +240,9 @@ extension ClusterState {
 
     /// Builds the allocation of `take` GPUs on `node` with cores and memory from the GPUs' domains,
     /// or nil (tallying why) when those domains lack cores, memory or the node lacks scratch.
-    func allocate(node: Int, layout: NodeLayout, take: Int, shape: NodeShape, tally: inout CheckTally) -> NodeAllocation? {
+    func allocate(node: Int, layout: NodeLayout, take: Int, shape: NodeShape, tally: inout CheckTally)
+        -> NodeAllocation?
+    {
         tally.nodesChecked += 1
         if shape.scratch > nodes[node].freeScratch {
             tally.lackScratch = tally.lackScratch ?? (node, nodes[node].freeScratch)
@@ -261,7 +282,9 @@ extension ClusterState {
             coresLeft -= c
             memoryLeft -= m
         }
-        return NodeAllocation(node: node, gpus: GPUSet(mask: gpus), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false)
+        return NodeAllocation(
+            node: node, gpus: GPUSet(mask: gpus), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false
+        )
     }
 
     // MARK: Without GPUs
@@ -287,7 +310,9 @@ extension ClusterState {
                 if let a = allocateCPUOnly(node: node, layout: layout, shape: shape, tally: &tally) {
                     return PlacementDecision(
                         allocation: Allocation(nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: nil),
-                        note: PlacementNote(shape: "cpu-only", fragmentationDelta: 0, candidatesScored: candidates.count, nodesChecked: tally.nodesChecked))
+                        note: PlacementNote(
+                            shape: "cpu-only", fragmentationDelta: 0, candidatesScored: candidates.count,
+                            nodesChecked: tally.nodesChecked))
                 }
                 ordinal = pool.buckets[c.sig].next(from: o + 1)
             }
@@ -297,7 +322,9 @@ extension ClusterState {
 
     /// Cores and memory from one domain when one can hold them (the one with the fewest free GPUs),
     /// else from the domains with the most free cores.
-    private func allocateCPUOnly(node: Int, layout: NodeLayout, shape: NodeShape, tally: inout CheckTally) -> NodeAllocation? {
+    private func allocateCPUOnly(node: Int, layout: NodeLayout, shape: NodeShape, tally: inout CheckTally)
+        -> NodeAllocation?
+    {
         tally.nodesChecked += 1
         let n = nodes[node]
         if shape.scratch > n.freeScratch {
@@ -314,7 +341,8 @@ extension ClusterState {
             let free = n.freeCores.intersection(layout.domainCores[d])
             if let picked = free.lowest(shape.cores), n.freeMemory[d] >= shape.memory {
                 memory[d] = shape.memory
-                return NodeAllocation(node: node, gpus: GPUSet(), cores: picked, memory: memory, scratch: shape.scratch, exclusive: false)
+                return NodeAllocation(
+                    node: node, gpus: GPUSet(), cores: picked, memory: memory, scratch: shape.scratch, exclusive: false)
             }
         }
         // Spread over domains, most free cores first.
@@ -322,7 +350,9 @@ extension ClusterState {
         var coresLeft = shape.cores
         var memoryLeft = shape.memory
         for d in layout.domainMemory.indices.sorted(by: {
-            (-n.freeCores.intersection(layout.domainCores[$0]).count, $0) < (-n.freeCores.intersection(layout.domainCores[$1]).count, $1)
+            (-n.freeCores.intersection(layout.domainCores[$0]).count, $0) < (
+                -n.freeCores.intersection(layout.domainCores[$1]).count, $1
+            )
         }) where coresLeft > 0 || memoryLeft > .zero {
             let free = n.freeCores.intersection(layout.domainCores[d])
             let c = min(coresLeft, free.count)
@@ -340,7 +370,8 @@ extension ClusterState {
             tally.lackMemory = tally.lackMemory ?? (node, -1, n.freeMemory.reduce(.zero, +), shape.memory)
             return nil
         }
-        return NodeAllocation(node: node, gpus: GPUSet(), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false)
+        return NodeAllocation(
+            node: node, gpus: GPUSet(), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false)
     }
 
     // MARK: Whole nodes: exclusive jobs and multi-node gangs
@@ -364,11 +395,14 @@ extension ClusterState {
             guard idleByLeaf.reduce(0, +) >= need else { continue }
             // One leaf if any holds the gang (the tightest such), else the leaves with most idle nodes.
             var chosen: [Int] = []
-            if let best = leaves.indices.filter({ idleByLeaf[$0] >= need }).min(by: { (idleByLeaf[$0], $0) < (idleByLeaf[$1], $1) }) {
+            if let best = leaves.indices.filter({ idleByLeaf[$0] >= need }).min(by: {
+                (idleByLeaf[$0], $0) < (idleByLeaf[$1], $1)
+            }) {
                 chosen = [best]
             } else {
                 var count = 0
-                for leaf in leaves.indices.sorted(by: { (-idleByLeaf[$0], $0) < (-idleByLeaf[$1], $1) }) where count < need {
+                for leaf in leaves.indices.sorted(by: { (-idleByLeaf[$0], $0) < (-idleByLeaf[$1], $1) })
+                where count < need {
                     chosen.append(leaf)
                     count += idleByLeaf[leaf]
                 }
@@ -393,7 +427,8 @@ extension ClusterState {
             let full = layout.gpuCount > 0 ? (0..<layout.gpuCount).reduce(0) { $0 + (1 << $1) } : 0
             for node in picked.sorted() {
                 let sig = layout.signature(free: UInt64(full))
-                let take = shape.gpusPerNode <= layout.maxDomainGPUs && shape.gpusPerNode > 0
+                let take =
+                    shape.gpusPerNode <= layout.maxDomainGPUs && shape.gpusPerNode > 0
                     ? shape.gpusPerNode * layout.radix[layout.capacity.firstIndex { $0 >= shape.gpusPerNode }!]
                     : spanningTake(layout: layout, signature: sig, gpus: shape.gpusPerNode)
                 var gpus: UInt64 = 0
@@ -406,7 +441,8 @@ extension ClusterState {
                         scratch: layout.type.scratch, exclusive: true))
             }
             return PlacementDecision(
-                allocation: Allocation(nodes: allocations, sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
+                allocation: Allocation(
+                    nodes: allocations, sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
                 note: PlacementNote(
                     shape: need > 1 ? "gang" : "whole-node", fragmentationDelta: 0, candidatesScored: leaves.count,
                     nodesChecked: tally.nodesChecked))

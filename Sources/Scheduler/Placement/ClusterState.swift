@@ -76,9 +76,11 @@ public struct ClusterState: Sendable {
         for (p, part) in spec.partitions.enumerated() {
             var f = PartitionFacts(
                 members: part.nodes.compactMap { indexOf[$0] }.sorted(),
-                nodesPerLayout: Array(repeating: 0, count: layouts.count), gpusPerLayout: Array(repeating: 0, count: layouts.count),
+                nodesPerLayout: Array(repeating: 0, count: layouts.count),
+                gpusPerLayout: Array(repeating: 0, count: layouts.count),
                 maxTime: part.maxTime, coresPerGPU: part.coresPerGPU, memoryPerGPU: part.memoryPerGPU,
-                defaultCores: part.defaultCores, defaultMemory: part.defaultMemory, isWhole: Set(part.nodes).count == spec.nodes.count)
+                defaultCores: part.defaultCores, defaultMemory: part.defaultMemory,
+                isWhole: Set(part.nodes).count == spec.nodes.count)
             for i in f.members {
                 let l = layoutOf[spec.nodes[i].type]!
                 f.nodesPerLayout[l] += 1
@@ -178,10 +180,12 @@ public struct ClusterState: Sendable {
             let n = nodes[a.node]
             let name = spec.nodes[a.node].name
             if a.gpus.mask & ~n.freeGPUs != 0 {
-                throw StateError(description: "\(name): GPU(s) \(GPUSet(mask: a.gpus.mask & ~n.freeGPUs).sorted) already allocated")
+                throw StateError(
+                    description: "\(name): GPU(s) \(GPUSet(mask: a.gpus.mask & ~n.freeGPUs).sorted) already allocated")
             }
             if !a.cores.isSubset(of: n.freeCores) {
-                throw StateError(description: "\(name): core(s) \(a.cores.subtracting(n.freeCores).sorted) already allocated")
+                throw StateError(
+                    description: "\(name): core(s) \(a.cores.subtracting(n.freeCores).sorted) already allocated")
             }
             for (d, m) in a.memory.enumerated() where d >= n.freeMemory.count || m > n.freeMemory[d] {
                 throw StateError(description: "\(name): not enough free memory on NUMA \(d)")
@@ -189,7 +193,8 @@ public struct ClusterState: Sendable {
             if a.scratch > n.freeScratch { throw StateError(description: "\(name): not enough free scratch") }
             if a.exclusive && n.jobs > 0 { throw StateError(description: "\(name): exclusive, but the node is in use") }
         }
-        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node }) {
+        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node })
+        {
             throw StateError(description: "a node appears twice in one allocation")
         }
         if allocation.sharedStorage > sharedStorageFree {
@@ -207,7 +212,9 @@ public struct ClusterState: Sendable {
         }
         sharedStorageFree -= allocation.sharedStorage
         if let first = allocation.nodes.first {
-            let size = allocation.nodes.count > 1 || first.exclusive ? layouts[nodes[first.node].layout].gpuCount : first.gpus.count
+            let size =
+                allocation.nodes.count > 1 || first.exclusive
+                ? layouts[nodes[first.node].layout].gpuCount : first.gpus.count
             mix.observe(size: size)
             observations += 1
             // The mix moves slowly; re-weighing it every 32 placements keeps commits cheap.
@@ -228,10 +235,13 @@ public struct ClusterState: Sendable {
                 throw StateError(description: "\(name): the allocation is not held (released twice?)")
             }
             let layout = layouts[n.layout]
-            for (d, m) in a.memory.enumerated() where d >= n.freeMemory.count || n.freeMemory[d] + m > layout.domainMemory[d] {
+            for (d, m) in a.memory.enumerated()
+            where d >= n.freeMemory.count || n.freeMemory[d] + m > layout.domainMemory[d] {
                 throw StateError(description: "\(name): releasing more memory than NUMA \(d) has")
             }
-            if n.freeScratch + a.scratch > layout.type.scratch { throw StateError(description: "\(name): releasing more scratch than the node has") }
+            if n.freeScratch + a.scratch > layout.type.scratch {
+                throw StateError(description: "\(name): releasing more scratch than the node has")
+            }
         }
         if sharedStorageFree + allocation.sharedStorage > spec.sharedStorage {
             throw StateError(description: "releasing more shared storage than the cluster has")
@@ -280,7 +290,8 @@ public struct ClusterState: Sendable {
             }
             let pool = pools[n.pool]
             let sig = l.signature(free: n.freeGPUs)
-            for s in 0..<l.signatureCount where pool.buckets[s].contains(n.ordinal) != (n.availability == .up && s == sig) {
+            for s in 0..<l.signatureCount
+            where pool.buckets[s].contains(n.ordinal) != (n.availability == .up && s == sig) {
                 problems.append("\(name): wrong bucket membership for signature \(s)")
             }
             if pool.idle.contains(n.ordinal) != (n.availability == .up && n.jobs == 0) {

@@ -21,9 +21,11 @@ struct FragmentationTable: Sendable {
                 for t in 0...f {
                     var d = 0.0
                     for (s, p) in sizes {
-                        d += p * Double(
-                            ShapeMix.unusableInDomain(free: f - t, cap: cap, size: s, layout: layout)
-                                - ShapeMix.unusableInDomain(free: f, cap: cap, size: s, layout: layout))
+                        d +=
+                            p
+                            * Double(
+                                ShapeMix.unusableInDomain(free: f - t, cap: cap, size: s, layout: layout)
+                                    - ShapeMix.unusableInDomain(free: f, cap: cap, size: s, layout: layout))
                     }
                     domain[(cap * side + f) * side + t] = d
                 }
@@ -33,9 +35,11 @@ struct FragmentationTable: Sendable {
             for g in 0...t {
                 var d = 0.0
                 for (s, p) in sizes {
-                    d += p * Double(
-                        ShapeMix.unusableByTotal(total: t - g, size: s, layout: layout)
-                            - ShapeMix.unusableByTotal(total: t, size: s, layout: layout))
+                    d +=
+                        p
+                        * Double(
+                            ShapeMix.unusableByTotal(total: t - g, size: s, layout: layout)
+                                - ShapeMix.unusableByTotal(total: t, size: s, layout: layout))
                 }
                 total[t * nodeSide + g] = d
             }

@@ -36,7 +36,8 @@ extension ClusterState {
         let p: Int
         if let name = r.partition {
             guard let i = partitionIndex[name] else {
-                return invalid("unknown partition '\(name)' (partitions: \(spec.partitions.map(\.name).joined(separator: ", ")))")
+                return invalid(
+                    "unknown partition '\(name)' (partitions: \(spec.partitions.map(\.name).joined(separator: ", ")))")
             }
             p = i
         } else {
@@ -46,10 +47,13 @@ extension ClusterState {
         var partition: Partition { spec.partitions[p] }  // read only on the way to a refusal
         if let a = r.account {
             if !spec.accounts.isEmpty && !spec.accounts.contains(where: { $0.name == a }) {
-                return invalid("unknown account '\(a)' (accounts: \(spec.accounts.map(\.name).joined(separator: ", ")))")
+                return invalid(
+                    "unknown account '\(a)' (accounts: \(spec.accounts.map(\.name).joined(separator: ", ")))")
             }
             if !partition.accounts.isEmpty && !partition.accounts.contains(a) {
-                return invalid("account '\(a)' may not use partition \(partition.name) (allowed: \(partition.accounts.joined(separator: ", ")))")
+                return invalid(
+                    "account '\(a)' may not use partition \(partition.name) (allowed: \(partition.accounts.joined(separator: ", ")))"
+                )
             }
         }
         if let t = r.time, t > partitionFacts[p].maxTime {
@@ -60,11 +64,14 @@ extension ClusterState {
             return never("\(s) of shared storage requested; the cluster has \(spec.sharedStorage)")
         }
 
-        let wantsGPUs = (r.gpus ?? 0) > 0 || r.gpuMemory != nil || r.gpusPerNode != nil
+        let wantsGPUs =
+            (r.gpus ?? 0) > 0 || r.gpuMemory != nil || r.gpusPerNode != nil
             || (r.gpus == nil && r.nodes.map { $0 > 1 } == true)
         // Model filters, applied to every node type of the partition.
         if r.gpuModel != nil || r.minGpuMemory != nil {
-            let withGPUs = layouts.indices.filter { partitionFacts[p].nodesPerLayout[$0] > 0 && layouts[$0].gpuCount > 0 }
+            let withGPUs = layouts.indices.filter {
+                partitionFacts[p].nodesPerLayout[$0] > 0 && layouts[$0].gpuCount > 0
+            }
             let models = Set(withGPUs.compactMap { layouts[$0].gpuModel }).sorted()
             if let m = r.gpuModel {
                 let everywhere = Set(layouts.compactMap(\.gpuModel))
@@ -72,7 +79,9 @@ extension ClusterState {
                     return never("no node has GPU model \(m) (models: \(everywhere.sorted().joined(separator: ", ")))")
                 }
                 if !models.contains(where: { $0.caseInsensitiveCompare(m) == .orderedSame }) {
-                    return never("partition \(partition.name) has no node with GPU model \(m) (it has: \(models.joined(separator: ", ")))")
+                    return never(
+                        "partition \(partition.name) has no node with GPU model \(m) (it has: \(models.joined(separator: ", ")))"
+                    )
                 }
             }
             if let min = r.minGpuMemory, !withGPUs.contains(where: { layouts[$0].gpuMemory >= min }) {
@@ -104,8 +113,10 @@ extension ClusterState {
                 let everything = spec.totalGPUs
                 let whole = partitionFacts[p].isWhole && r.gpuModel == nil && r.minGpuMemory == nil
                 return never(
-                    whole ? "\(g) GPUs requested; the cluster has \(everything)"
-                        : "\(g) GPUs requested; partition \(partition.name) has \(total)\(r.gpuModel.map { " \($0)" } ?? "") (the cluster \(everything))")
+                    whole
+                        ? "\(g) GPUs requested; the cluster has \(everything)"
+                        : "\(g) GPUs requested; partition \(partition.name) has \(total)\(r.gpuModel.map { " \($0)" } ?? "") (the cluster \(everything))"
+                )
             }
         }
 
@@ -154,7 +165,11 @@ extension ClusterState {
                 perNode = (total + nodeCount - 1) / nodeCount
             } else {
                 guard total % nodeCount == 0 else {
-                    return .failure(.init(.invalid, "\(total) GPUs do not split evenly over \(nodeCount) nodes; ask for a multiple of \(nodeCount), or set gpusPerNode"))
+                    return .failure(
+                        .init(
+                            .invalid,
+                            "\(total) GPUs do not split evenly over \(nodeCount) nodes; ask for a multiple of \(nodeCount), or set gpusPerNode"
+                        ))
                 }
                 perNode = total / nodeCount
             }
@@ -163,11 +178,14 @@ extension ClusterState {
             return never("\(perNode) GPUs per node requested; a \(type.name) node has \(layout.gpuCount)")
         }
         if nodeCount > nodesOfType {
-            return never("\(nodeCount) nodes requested; partition \(partition.name) has \(nodesOfType) \(type.name) node\(nodesOfType == 1 ? "" : "s")")
+            return never(
+                "\(nodeCount) nodes requested; partition \(partition.name) has \(nodesOfType) \(type.name) node\(nodesOfType == 1 ? "" : "s")"
+            )
         }
         let exclusive = r.exclusive || nodeCount > 1
         let cores = r.cpus ?? (perNode > 0 ? perNode * partitionFacts[p].coresPerGPU : partitionFacts[p].defaultCores)
-        let memory = r.memory ?? (perNode > 0 ? partitionFacts[p].memoryPerGPU * perNode : partitionFacts[p].defaultMemory)
+        let memory =
+            r.memory ?? (perNode > 0 ? partitionFacts[p].memoryPerGPU * perNode : partitionFacts[p].defaultMemory)
         if cores > type.cores {
             return never("\(cores) cores per node requested; a \(type.name) node has \(type.cores)")
         }
@@ -182,6 +200,8 @@ extension ClusterState {
             return .failure(.init(.invalid, "the request asks for nothing: give gpus, gpuMemory, cpus or memory"))
         }
         return .success(
-            NodeShape(nodes: nodeCount, gpusPerNode: perNode, cores: cores, memory: memory, scratch: scratch, exclusive: exclusive))
+            NodeShape(
+                nodes: nodeCount, gpusPerNode: perNode, cores: cores, memory: memory, scratch: scratch,
+                exclusive: exclusive))
     }
 }

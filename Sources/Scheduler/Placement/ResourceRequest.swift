@@ -80,7 +80,9 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
         account = try n.optional("account")?.string()
         time = try n.optional("time")?.timeSpan()
         if let v = nodes, v < 1 { throw try n.required("nodes").error("a job needs at least 1 node, not \(v)") }
-        if let v = gpusPerNode, v < 1 { throw try n.required("gpusPerNode").error("gpusPerNode must be at least 1, not \(v)") }
+        if let v = gpusPerNode, v < 1 {
+            throw try n.required("gpusPerNode").error("gpusPerNode must be at least 1, not \(v)")
+        }
         if gpus != nil && gpuMemory != nil {
             throw n.error("give either 'gpus' or 'gpuMemory', not both")
         }

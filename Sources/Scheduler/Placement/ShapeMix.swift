@@ -1,3 +1,5 @@
+import Foundation
+
 /// The request-size mix that the fragmentation measure weighs free capacity by, and the measure itself.
 ///
 /// A size s (GPUs per node) has probability p_s: half from the configured prior, half from the recent
@@ -90,5 +92,3 @@ struct ShapeMix: Sendable {
         return n
     }
 }
-
-import Foundation
