@@ -88,12 +88,16 @@ import Testing
             try store.transition(id, .start(allocation: allocation("dgx03"), at: t0 + 2))
             try store.transition(id, .exit(code: 0, signal: nil, at: t0 + 9))
             let before = try store.job(id)
-            let error = #expect(throws: StateStoreError.self) { try store.transition(id, .cancel(by: "ana", at: t0 + 10)) }
+            let error = #expect(throws: StateStoreError.self) {
+                try store.transition(id, .cancel(by: "ana", at: t0 + 10))
+            }
             #expect(error?.kind == .refused)
             #expect(error?.message == "job \(id) is completed; it cannot be cancelled")
             #expect(error?.transitionError?.state == .completed)
             #expect(try store.job(id) == before)
-            let missing = #expect(throws: StateStoreError.self) { try store.transition(777, .cancel(by: "ana", at: t0)) }
+            let missing = #expect(throws: StateStoreError.self) {
+                try store.transition(777, .cancel(by: "ana", at: t0))
+            }
             #expect(missing?.kind == .notFound)
             #expect(missing?.message == "no job 777")
             var ghost = try #require(before)

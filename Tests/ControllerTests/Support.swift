@@ -13,7 +13,8 @@ func withStateDirectory<T>(_ body: (String) throws -> T) throws -> T {
     return try body(dir)
 }
 
-func submission(_ name: String = "train", user: String = "ana", gpus: Int = 2, noRequeue: Bool = false) -> JobSubmission {
+func submission(_ name: String = "train", user: String = "ana", gpus: Int = 2, noRequeue: Bool = false) -> JobSubmission
+{
     JobSubmission(
         name: name, user: user, account: "research", partition: "gpu",
         request: ResourceRequest(gpus: gpus, memory: .gibibytes(64), partition: "gpu", time: .hours(4)),

@@ -50,7 +50,9 @@ import Testing
     @Test func agentTokensNeedANodeAndOthersTakeNone() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir)
-            let noNode = #expect(throws: StateStoreError.self) { try store.createToken(user: "a", role: .agent, at: t0) }
+            let noNode = #expect(throws: StateStoreError.self) {
+                try store.createToken(user: "a", role: .agent, at: t0)
+            }
             #expect(noNode?.message == "an agent token needs its node")
             let withNode = #expect(throws: StateStoreError.self) {
                 try store.createToken(user: "ana", role: .user, node: "dgx01", at: t0)

@@ -17,12 +17,14 @@ private func allocation(_ nodes: String...) -> AllocationView {
 private func job(_ state: JobState = .pending, noRequeue: Bool = false, nodes: [String] = ["dgx01"]) -> Job {
     var j = Job(
         id: 42, name: "train", user: "ana", account: "research", partition: "gpu", request: ResourceRequest(gpus: 2),
-        timeLimit: .hours(4), submitTime: t0, noRequeue: noRequeue, command: ["python", "train.py"], workdir: "/home/ana")
+        timeLimit: .hours(4), submitTime: t0, noRequeue: noRequeue, command: ["python", "train.py"],
+        workdir: "/home/ana")
     j.pendingReason = "waiting for 2 GPUs"
     guard state != .pending else { return j }
     j.state = state
     j.startTime = t0 + 10
-    j.allocation = AllocationView(nodes: nodes.flatMap { allocation($0).nodes }, gpuModel: "H200", sharedStorageBytes: 0)
+    j.allocation = AllocationView(
+        nodes: nodes.flatMap { allocation($0).nodes }, gpuModel: "H200", sharedStorageBytes: 0)
     j.pendingReason = nil
     if state.isFinal { j.endTime = t0 + 100 }
     return j
@@ -52,8 +54,9 @@ private let phrases: [Kind: String] = [
 ]
 
 @Suite struct JobLifecycleTests {
-    @Test("every state × event: legal ones apply, the rest are refused in words",
-          arguments: JobState.allCases, Kind.allCases)
+    @Test(
+        "every state × event: legal ones apply, the rest are refused in words",
+        arguments: JobState.allCases, Kind.allCases)
     fileprivate func matrix(state: JobState, kind: Kind) throws {
         let before = job(state)
         if legal.contains("\(state).\(kind)") {

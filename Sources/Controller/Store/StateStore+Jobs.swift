@@ -11,7 +11,8 @@ extension StateStore {
     /// Records several new pending jobs in one transaction (one fsync: group commit for a burst of
     /// submissions); returns their ids in order, after the commit is on disk.
     public func submit(_ submissions: [JobSubmission], at time: Int64) throws(StateStoreError) -> [Int64] {
-        try write("submit \(submissions.count == 1 ? "job '\(submissions[0].name)'" : "\(submissions.count) jobs")") { db in
+        let what = submissions.count == 1 ? "submit job '\(submissions[0].name)'" : "submit \(submissions.count) jobs"
+        return try write(what) { db in
             try submissions.map { s in
                 try db.execute(
                     sql: "INSERT INTO jobs (\(JobRow.columns)) VALUES (\(Self.placeholders))",
@@ -67,7 +68,9 @@ extension StateStore {
     /// writes the result, commits. Returns the transition (with the actions the caller must perform)
     /// only once it is on disk; a refused event changes nothing and throws with `kind == .refused`.
     @discardableResult
-    public func transition(_ id: Int64, _ event: JobLifecycle.Event) throws(StateStoreError) -> JobLifecycle.Transition {
+    public func transition(
+        _ id: Int64, _ event: JobLifecycle.Event
+    ) throws(StateStoreError) -> JobLifecycle.Transition {
         try write("record an event for job \(id)") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
                 throw StateStoreError(.notFound, "no job \(id)")

@@ -25,7 +25,8 @@ extension StateStore {
     public func authenticate(_ secret: String) throws(StateStoreError) -> Principal? {
         let digest = TokenSecret.digest(secret)
         return try read("authenticate a token") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE secret_sha256 = ?", arguments: [digest])
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE secret_sha256 = ?", arguments: [digest])
             else { return nil }
             let id: Int64 = try row.decode(forColumn: "id")
             let roleText: String = try row.decode(forColumn: "role")
@@ -33,7 +34,8 @@ extension StateStore {
                 throw StateStoreError(.corrupt, "state store: token \(id) has an unknown role '\(roleText)'")
             }
             return Principal(
-                tokenId: id, user: try row.decode(forColumn: "user"), role: role, node: try row.decode(forColumn: "node"))
+                tokenId: id, user: try row.decode(forColumn: "user"), role: role,
+                node: try row.decode(forColumn: "node"))
         }
     }
 

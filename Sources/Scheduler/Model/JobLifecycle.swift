@@ -127,7 +127,9 @@ public enum JobLifecycle {
                 requeue(&j, reason: "requeued: node \(node) lost")
                 actions.append(.enqueue)
             case nil:
-                end(&j, as: .failed, at: at, reason: job.noRequeue ? "node \(node) lost (no-requeue)" : "node \(node) lost")
+                end(
+                    &j, as: .failed, at: at,
+                    reason: job.noRequeue ? "node \(node) lost (no-requeue)" : "node \(node) lost")
             }
             return Transition(job: j, actions: actions)
 
