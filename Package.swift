@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "schedctl", targets: ["schedctl"]),
         .library(name: "Agent", targets: ["Agent"]),
         .executable(name: "schedagent", targets: ["schedagent"]),
+        .library(name: "Controller", targets: ["Controller"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -16,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         /// The decision engine: cluster model, placement, policies. Pure: no I/O but explicit readers.
@@ -53,6 +56,24 @@ let package = Package(
         .executableTarget(
             name: "schedagent",
             dependencies: ["Agent", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        /// The controller service's foundation: the durable state store (SQLite through GRDB) and tokens.
+        .target(
+            name: "Controller",
+            dependencies: [
+                "Scheduler",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        /// Submits jobs in a loop, printing each acknowledged id; ControllerTests kills it with SIGKILL.
+        .executableTarget(
+            name: "controller-store-crash-helper",
+            dependencies: ["Controller", "Scheduler"]
+        ),
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: ["Controller", "Scheduler", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "AgentTests",

@@ -2,7 +2,7 @@
 # Installs the system packages Raspored builds against, when they are missing (Debian/Ubuntu).
 # Idempotent: does nothing when everything is there. Needs root or sudo only when it installs.
 set -euo pipefail
-packages=(libhwloc-dev libnuma-dev hwloc pkg-config)
+packages=(libhwloc-dev libnuma-dev hwloc pkg-config libsqlite3-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

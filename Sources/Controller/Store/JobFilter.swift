@@ -1,0 +1,23 @@
+import Scheduler
+
+/// Which jobs `StateStore.jobs(filter:)` returns; every field left nil matches all.
+public struct JobFilter: Hashable, Sendable {
+    /// Only jobs in one of these states.
+    public var states: Set<JobState>?
+    /// Only this user's jobs.
+    public var user: String?
+    /// Only jobs with a greater id (for paging).
+    public var afterId: Int64?
+    /// At most this many, lowest ids first.
+    public var limit: Int?
+
+    public init(states: Set<JobState>? = nil, user: String? = nil, afterId: Int64? = nil, limit: Int? = nil) {
+        self.states = states
+        self.user = user
+        self.afterId = afterId
+        self.limit = limit
+    }
+
+    /// Jobs that have not ended: what a restarted controller reloads into the engine.
+    public static let active = JobFilter(states: [.pending, .running])
+}

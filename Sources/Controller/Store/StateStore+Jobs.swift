@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import Scheduler
+
+extension StateStore {
+    /// Records a new pending job and returns its id, after the commit is on disk.
+    public func submit(_ submission: JobSubmission, at time: Int64) throws(StateStoreError) -> Int64 {
+        try submit([submission], at: time)[0]
+    }
+
+    /// Records several new pending jobs in one transaction (one fsync: group commit for a burst of
+    /// submissions); returns their ids in order, after the commit is on disk.
+    public func submit(_ submissions: [JobSubmission], at time: Int64) throws(StateStoreError) -> [Int64] {
+        let what = submissions.count == 1 ? "submit job '\(submissions[0].name)'" : "submit \(submissions.count) jobs"
+        return try write(what) { db in
+            try submissions.map { s in
+                try db.execute(
+                    sql: "INSERT INTO jobs (\(JobRow.columns)) VALUES (\(Self.placeholders))",
+                    arguments: JobRow.arguments(Job(id: 0, submission: s, submitTime: time)))
+                return db.lastInsertedRowID
+            }
+        }
+    }
+
+    /// The job with this id, or nil.
+    public func job(_ id: Int64) throws(StateStoreError) -> Job? {
+        try read("read job \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(JobRow.job)
+        }
+    }
+
+    /// The jobs that match, lowest ids first.
+    public func jobs(filter: JobFilter = JobFilter()) throws(StateStoreError) -> [Job] {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let states = filter.states {
+            let sorted = states.map(\.rawValue).sorted()
+            clauses.append("state IN (\(sorted.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += StatementArguments(sorted)
+        }
+        if let user = filter.user {
+            clauses.append("user = ?")
+            arguments += [user]
+        }
+        if let after = filter.afterId {
+            clauses.append("id > ?")
+            arguments += [after]
+        }
+        var sql = "SELECT * FROM jobs"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY id"
+        if let limit = filter.limit {
+            sql += " LIMIT ?"
+            arguments += [limit]
+        }
+        let query = sql, args = arguments
+        return try read("list jobs") { db in try Row.fetchAll(db, sql: query, arguments: args).map(JobRow.job) }
+    }
+
+    /// Replaces a job's record (the whole row). Prefer `transition(_:_:)` for state changes.
+    public func update(_ job: Job) throws(StateStoreError) {
+        try write("update job \(job.id)") { db in
+            try Self.replace(job, in: db)
+        }
+    }
+
+    /// Applies a lifecycle event to a job inside one transaction: reads it, runs `JobLifecycle.apply`,
+    /// writes the result, commits. Returns the transition (with the actions the caller must perform)
+    /// only once it is on disk; a refused event changes nothing and throws with `kind == .refused`.
+    @discardableResult
+    public func transition(
+        _ id: Int64, _ event: JobLifecycle.Event
+    ) throws(StateStoreError) -> JobLifecycle.Transition {
+        try write("record an event for job \(id)") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
+                throw StateStoreError(.notFound, "no job \(id)")
+            }
+            let t = try JobLifecycle.apply(event, to: try JobRow.job(row))
+            try Self.replace(t.job, in: db)
+            return t
+        }
+    }
+
+    private static func replace(_ job: Job, in db: Database) throws {
+        let assignments = JobRow.columns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces)) = ?" }
+        var arguments = try JobRow.arguments(job)
+        arguments += [job.id]
+        try db.execute(sql: "UPDATE jobs SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+        guard db.changesCount == 1 else { throw StateStoreError(.notFound, "no job \(job.id)") }
+    }
+
+    private static let placeholders = Array(repeating: "?", count: JobRow.columns.split(separator: ",").count)
+        .joined(separator: ", ")
+}

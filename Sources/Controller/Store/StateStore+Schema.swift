@@ -1,0 +1,58 @@
+import GRDB
+
+extension StateStore {
+    /// The schema, one migration per change; never edit a migration that has shipped, add one.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: jobs, node states, tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE jobs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        account TEXT NOT NULL,
+                        partition TEXT NOT NULL,
+                        request TEXT NOT NULL,          -- ResourceRequest as JSON
+                        time_limit INTEGER NOT NULL,    -- seconds
+                        state TEXT NOT NULL CHECK (state IN
+                            ('pending', 'running', 'completed', 'failed', 'cancelled', 'timeout')),
+                        submit_time INTEGER NOT NULL,   -- seconds since the epoch
+                        start_time INTEGER,
+                        end_time INTEGER,
+                        exit_code INTEGER,
+                        signal INTEGER,
+                        allocation TEXT,                -- AllocationView as JSON
+                        pending_reason TEXT,
+                        end_reason TEXT,
+                        stop_request TEXT,              -- JobStopRequest as JSON
+                        requeue_count INTEGER NOT NULL DEFAULT 0,
+                        no_requeue INTEGER NOT NULL DEFAULT 0,
+                        command TEXT NOT NULL,          -- [String] as JSON
+                        workdir TEXT NOT NULL,
+                        output TEXT
+                    );
+                    CREATE INDEX jobs_by_state ON jobs(state, id);
+                    CREATE INDEX jobs_by_user ON jobs(user, id);
+
+                    CREATE TABLE node_states (
+                        node TEXT PRIMARY KEY NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('up', 'drain', 'down')),
+                        reason TEXT,
+                        actor TEXT NOT NULL,
+                        since INTEGER NOT NULL
+                    );
+
+                    CREATE TABLE tokens (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('user', 'admin', 'agent')),
+                        node TEXT CHECK ((role = 'agent') = (node IS NOT NULL)),
+                        secret_sha256 TEXT NOT NULL UNIQUE,   -- hex; the secret itself is never stored
+                        created INTEGER NOT NULL
+                    );
+                    """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,82 @@
+/// A job as the controller records it: what was asked, where it is in its life, and what happened.
+///
+/// Times are seconds since the epoch and always come from the caller (the engine reads no clock).
+/// Change `state` only through `JobLifecycle.apply(_:to:)`, which keeps the fields consistent.
+public struct Job: Hashable, Sendable, Codable {
+    /// The controller's id, assigned at submission; ids only grow.
+    public var id: Int64
+    public var name: String
+    public var user: String
+    public var account: String
+    public var partition: String
+    public var request: ResourceRequest
+    public var timeLimit: TimeSpan
+    public var state: JobState
+    public var submitTime: Int64
+    /// When it last started (a requeued job starts again); nil while pending.
+    public var startTime: Int64?
+    /// When it ended; nil until it is final.
+    public var endTime: Int64?
+    /// The main process's exit status, when it exited normally.
+    public var exitCode: Int32?
+    /// The signal that ended the main process, when one did.
+    public var signal: Int32?
+    /// Where it runs, or ran: kept after the end so `show` can say where a finished job was.
+    public var allocation: AllocationView?
+    /// Why a pending job waits, in words from the engine; nil otherwise.
+    public var pendingReason: String?
+    /// How an ended job ended, in words, when the state alone does not say ("node dgx03 lost").
+    public var endReason: String?
+    /// A stop asked for but not yet confirmed by the job's exit (cancel, time limit, requeue).
+    public var stopRequest: JobStopRequest?
+    /// How many times it went back to pending after it had started.
+    public var requeueCount: Int
+    /// Fail, rather than requeue, when its node is lost.
+    public var noRequeue: Bool
+    public var command: [String]
+    public var workdir: String
+    /// Output file template; nil for the default.
+    public var output: String?
+
+    public init(
+        id: Int64, name: String, user: String, account: String, partition: String, request: ResourceRequest,
+        timeLimit: TimeSpan, state: JobState = .pending, submitTime: Int64, startTime: Int64? = nil,
+        endTime: Int64? = nil, exitCode: Int32? = nil, signal: Int32? = nil, allocation: AllocationView? = nil,
+        pendingReason: String? = nil, endReason: String? = nil, stopRequest: JobStopRequest? = nil,
+        requeueCount: Int = 0, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.user = user
+        self.account = account
+        self.partition = partition
+        self.request = request
+        self.timeLimit = timeLimit
+        self.state = state
+        self.submitTime = submitTime
+        self.startTime = startTime
+        self.endTime = endTime
+        self.exitCode = exitCode
+        self.signal = signal
+        self.allocation = allocation
+        self.pendingReason = pendingReason
+        self.endReason = endReason
+        self.stopRequest = stopRequest
+        self.requeueCount = requeueCount
+        self.noRequeue = noRequeue
+        self.command = command
+        self.workdir = workdir
+        self.output = output
+    }
+
+    /// A new pending job from a submission.
+    public init(id: Int64, submission s: JobSubmission, submitTime: Int64) {
+        self.init(
+            id: id, name: s.name, user: s.user, account: s.account, partition: s.partition, request: s.request,
+            timeLimit: s.timeLimit, submitTime: submitTime, noRequeue: s.noRequeue, command: s.command,
+            workdir: s.workdir, output: s.output)
+    }
+
+    /// The nodes it holds while running (from its allocation); empty when it holds none.
+    public var nodes: [String] { allocation?.nodes.map(\.node) ?? [] }
+}

@@ -1,0 +1,38 @@
+/// What a user submits: the parts of a job its owner chooses. The controller turns it into a `Job`.
+public struct JobSubmission: Hashable, Sendable, Codable {
+    public var name: String
+    /// The owner (from the token that submitted it, never from the request body).
+    public var user: String
+    /// The account charged, after the controller applied the user's default.
+    public var account: String
+    /// The partition, after the controller applied the cluster's default.
+    public var partition: String
+    /// The request as submitted; `account`, `partition` and `timeLimit` above are the resolved values.
+    public var request: ResourceRequest
+    /// The time limit, after the partition's default was applied.
+    public var timeLimit: TimeSpan
+    /// Fail the job, rather than requeue it, when its node is lost.
+    public var noRequeue: Bool
+    /// The program and its arguments.
+    public var command: [String]
+    /// Working directory on the node.
+    public var workdir: String
+    /// Output file template (the agent expands `%j` and friends); nil for the default.
+    public var output: String?
+
+    public init(
+        name: String, user: String, account: String, partition: String, request: ResourceRequest,
+        timeLimit: TimeSpan, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil
+    ) {
+        self.name = name
+        self.user = user
+        self.account = account
+        self.partition = partition
+        self.request = request
+        self.timeLimit = timeLimit
+        self.noRequeue = noRequeue
+        self.command = command
+        self.workdir = workdir
+        self.output = output
+    }
+}
