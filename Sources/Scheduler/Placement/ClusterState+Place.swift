@@ -73,8 +73,25 @@ extension ClusterState {
     // MARK: Single node, with GPUs
 
     private func placeSingleNode(_ r: ResolvedRequest, tally: inout CheckTally) -> PlacementDecision? {
-        var options: [PlacementOption] = []
-        options.reserveCapacity(32)
+        // At most one option per GPU domain plus one spanning option per bucket; the options live on
+        // the stack, so a decision allocates nothing for them.
+        var bound = 1
+        for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
+            bound += pools[p].active.count * (layouts[pools[p].layout].capacity.count + 1)
+        }
+        return withUnsafeTemporaryAllocation(of: PlacementOption.self, capacity: bound) { buffer in
+            placeSingleNode(r, tally: &tally, buffer: buffer)
+        }
+    }
+
+    private func placeSingleNode(
+        _ r: ResolvedRequest, tally: inout CheckTally, buffer: UnsafeMutableBufferPointer<PlacementOption>
+    ) -> PlacementDecision? {
+        var count = 0
+        func add(_ option: PlacementOption) {
+            (buffer.baseAddress! + count).initialize(to: option)
+            count += 1
+        }
         let pack = policy == .pack
         for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
             guard case let .success(shape) = r.shapes[pools[p].layout] else { continue }
@@ -100,7 +117,7 @@ extension ClusterState {
                             let take = g * layout.radix[k]
                             let delta = fragmentationDelta(
                                 layout: layout, signature: sig, take: take, total: total, gpus: g)
-                            options.append(
+                            add(
                                 PlacementOption(
                                     pool: p, signature: sig, take: take, spans: false, key: (1, delta, after, nodeIndex)
                                 ))
@@ -109,7 +126,7 @@ extension ClusterState {
                         }
                     }
                     if let k = chosenDigit {
-                        options.append(
+                        add(
                             PlacementOption(
                                 pool: p, signature: sig, take: g * layout.radix[k], spans: false,
                                 key: baselineKey(after: after, node: nodeIndex)))
@@ -124,12 +141,12 @@ extension ClusterState {
                     if pack {
                         let delta = fragmentationDelta(
                             layout: layout, signature: sig, take: take, total: total, gpus: g)
-                        options.append(
+                        add(
                             PlacementOption(
                                 pool: p, signature: sig, take: take, spans: spans,
                                 key: (touched, delta, after, nodeIndex)))
                     } else {
-                        options.append(
+                        add(
                             PlacementOption(
                                 pool: p, signature: sig, take: take, spans: spans,
                                 key: baselineKey(after: after, node: nodeIndex)))
@@ -139,6 +156,7 @@ extension ClusterState {
         }
         // The best option almost always has a node with the cores and memory it needs: try it first,
         // and sort the rest only when it does not.
+        let options = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
         if let best = options.indices.min(by: { options[$0] < options[$1] }), best != 0 {
             options.swapAt(0, best)
         }
@@ -146,7 +164,8 @@ extension ClusterState {
         var index = 0
         while index < options.count {
             if index == 1 && !sorted {
-                options[1...].sort(by: <)
+                var rest = UnsafeMutableBufferPointer(rebasing: options[1...])
+                rest.sort(by: <)
                 sorted = true
             }
             let option = options[index]
