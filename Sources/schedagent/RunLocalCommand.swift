@@ -1,7 +1,9 @@
 import Agent
 import ArgumentParser
 import Foundation
+import Glibc
 import Scheduler
+import Synchronization
 
 /// `schedagent run-local`: run one job on this machine, by hand, the way the controller would.
 struct RunLocalCommand: AsyncParsableCommand {
@@ -80,7 +82,24 @@ struct RunLocalCommand: AsyncParsableCommand {
         }
         let launcher = try JobLauncher(
             stateDirectory: stateDir, shimExecutable: selfExecutable(), gracePeriod: .seconds(10))
+        // Ctrl-C, SIGTERM and SIGHUP stop the job rather than the agent alone, which would orphan it: the
+        // agent ignores them (the exec-bound shim restores default actions for the job) and cancels the job,
+        // then waits for it to end like any other.
+        let received = Mutex<String?>(nil)
+        let sources = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")].map { number, name in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                received.withLock { $0 = $0 ?? name }
+                Task { await launcher.cancel(id, reason: "the agent received \(name)") }
+            }
+            source.resume()
+            return source
+        }
+        defer { for source in sources { source.cancel() } }
         let started = try await launcher.launch(request)
+        // A signal that came before the launcher knew the job is acted on now.
+        if let name = received.withLock({ $0 }) { await launcher.cancel(id, reason: "the agent received \(name)") }
         FileHandle.standardError.write(
             Data("job \(id) started, pid \(started.pid ?? 0), output \(started.stdoutPath)\n".utf8))
         guard let done = await launcher.wait(id) else { throw CLIError("job \(id) vanished") }

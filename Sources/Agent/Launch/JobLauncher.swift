@@ -145,6 +145,13 @@ public actor JobLauncher {
                 record.state = .lost
                 record.endedAt = Date()
                 record.reason = "process \(record.pid.map(String.init) ?? "?") vanished while the agent was not running"
+                // The leader is gone but its group may not be (torchrun's workers, a shell's background
+                // children): nobody would ever stop them, and their resources go back to the scheduler.
+                if let group = record.processGroup,
+                    ProcessProbe.killGroup(group, startedNoEarlierThan: record.processStartTicks)
+                {
+                    record.reason! += "; the rest of its process group was killed"
+                }
                 persist(record)
                 eventSink.yield(.finished(record))
             }
@@ -161,7 +168,12 @@ public actor JobLauncher {
         let record = records[id]!
         persist(record)
         eventSink.yield(.started(record))
-        if let limit { armTimeLimit(id, after: limit) }
+        if stopRequests[id] != nil {
+            // Cancelled while it was being launched.
+            terminate(pid)
+        } else if let limit {
+            armTimeLimit(id, after: limit)
+        }
         return record
     }
 
@@ -203,8 +215,15 @@ public actor JobLauncher {
     }
 
     private func stop(_ id: String, as state: JobState, reason: String) {
-        guard let record = records[id], !record.state.isFinal, let group = record.processGroup else { return }
+        guard let record = records[id], !record.state.isFinal else { return }
         if stopRequests[id] == nil { stopRequests[id] = (state, reason) }
+        // Still launching: the request is recorded, and didStart signals the group as soon as it exists.
+        guard let group = record.processGroup else { return }
+        terminate(group)
+    }
+
+    /// SIGTERM to the whole group now, SIGKILL to whatever is left of it after the grace period.
+    private func terminate(_ group: Int32) {
         kill(-group, SIGTERM)
         let grace = gracePeriod
         Task {
