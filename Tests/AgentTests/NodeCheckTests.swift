@@ -97,6 +97,17 @@ import Testing
         #expect(NodeCheck.compare(found, with: try Self.declared()).map(\.subject).contains("NUMA 0"))
     }
 
+    @Test func moreGPUsThanDeclaredIsNotCalledAFallenOffGPU() throws {
+        let found = try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
+        var declared = try Self.declared()
+        declared.gpus = Array(declared.gpus.prefix(4))
+        let text = NodeCheck.compare(found, with: declared).map(\.description)
+        #expect(
+            text.contains(
+                "GPUs: 8 found, 4 declared — more GPUs than declared: another node type, or cluster.yaml undercounts"))
+        #expect(!text.contains { $0.contains("fallen off") })
+    }
+
     @Test func commandLineExitStatus() async throws {
         let agent = try Repo.schedagent()
         func run(_ args: [String]) async throws -> (Int32, String) {
@@ -115,8 +126,17 @@ import Testing
         #expect(bad.0 == 1)
         #expect(bad.1.contains("GPUs: 4 found, 8 declared"))
         let unknown = try await run(["discover", "--topology", fixture, "--check", Repo.clusterYAML, "--node", "dgx99"])
-        #expect(unknown.0 != 0)
+        #expect(unknown.0 == 2)
         #expect(unknown.1.contains("node 'dgx99' is not in"))
+        let noSpec = try await run([
+            "discover", "--topology", fixture, "--check", "/nonexistent/cluster.yaml", "--node", "dgx03",
+        ])
+        #expect(noSpec.0 == 2)
+        let badXML = try await run([
+            "discover", "--topology", Repo.clusterYAML, "--check", Repo.clusterYAML, "--node", "dgx03",
+        ])
+        #expect(badXML.0 == 2)
+        #expect(badXML.1.contains("discovery failed"))
         let json = try await run(["discover", "--topology", fixture, "--json"])
         #expect(json.0 == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.1.utf8)) as? [String: Any]

@@ -73,9 +73,13 @@ public enum NodeCheck {
         var out: [NodeDifference] = []
         if node.gpus.count != declared.gpus.count {
             let hint =
-                node.gpus.isEmpty
-                ? "hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
-                : "a GPU fallen off the bus? look for Xid 79 in `dmesg` and compare `lspci -d 10de:`"
+                if node.gpus.isEmpty {
+                    "hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
+                } else if node.gpus.count > declared.gpus.count {
+                    "more GPUs than declared: another node type, or cluster.yaml undercounts"
+                } else {
+                    "a GPU fallen off the bus? look for Xid 79 in `dmesg` and compare `lspci -d 10de:`"
+                }
             out.append(
                 .init(.mismatch, "GPUs", "\(node.gpus.count) found, \(declared.gpus.count) declared", hint: hint))
         }
