@@ -39,40 +39,78 @@ struct RunLocalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Job name.")
     var name: String = "local"
 
-    @Option(name: .long, help: "State directory (default: ./.schedagent).")
+    @Option(name: .long, help: "State directory.")
     var stateDir: String = ".schedagent"
 
     @Argument(parsing: .postTerminator, help: "The command, after --.")
     var command: [String] = []
 
-    func run() async throws {
-        func list(_ text: String?, _ what: String) throws -> [Int] {
-            guard let text else { return [] }
-            guard let ids = RangeList.expandIntegers(text) else {
-                throw ValidationError("--\(what) '\(text)' is not a list")
-            }
-            return ids
+    private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    private var id: String { jobId ?? "local-\(ProcessInfo.processInfo.processIdentifier)" }
+
+    private static func list(_ text: String?, _ what: String) throws -> [Int] {
+        guard let text else { return [] }
+        guard let ids = RangeList.expandIntegers(text), !ids.isEmpty else {
+            throw ValidationError("--\(what) '\(text)' is not a list like 0-3,8")
         }
-        let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        return ids
+    }
+
+    /// Every argument is checked before anything starts, against this machine where it names hardware.
+    func validate() throws {
         guard !argv.isEmpty else { throw ValidationError("give the command after --") }
-        let id = jobId ?? "local-\(ProcessInfo.processInfo.processIdentifier)"
+        if cores != nil && cpus != nil { throw ValidationError("give --cores or --cpus, not both") }
+        _ = try Self.list(gpus, "gpus")
+        if let time, TimeSpan(parsing: time) == nil { throw ValidationError("--time '\(time)' is not a duration") }
+        guard StateDirectory.isValidJobId(id) else {
+            throw ValidationError("--job-id '\(id)': letters, digits, '.', '_' and '-' only, not starting with '.'")
+        }
+        let record = URL(fileURLWithPath: stateDir).appendingPathComponent("jobs/\(id).json").path
+        if FileManager.default.fileExists(atPath: record) {
+            throw ValidationError("job id \(id) already exists in \(stateDir)")
+        }
+        let wantedCores = try Self.list(cores, "cores")
+        let wantedCPUs = try Self.list(cpus, "cpus")
+        let wantedNUMA = try Self.list(numa, "numa")
+        guard !(wantedCores.isEmpty && wantedCPUs.isEmpty && wantedNUMA.isEmpty) else { return }
+        let node: DiscoveredNode
+        do { node = try DiscoveredNode.discover(.live) } catch {
+            throw ValidationError("cannot check --cores/--cpus/--numa against this machine: \(error)")
+        }
+        let coreIndexes = Set(node.coreList.map(\.index))
+        if let bad = wantedCores.first(where: { !coreIndexes.contains($0) }) {
+            throw ValidationError(
+                "--cores: core \(bad) is not on this machine (cores \(RangeList.compact(coreIndexes.sorted())))")
+        }
+        let pus = Set(node.puList)
+        if let bad = wantedCPUs.first(where: { !pus.contains($0) }) {
+            throw ValidationError("--cpus: CPU \(bad) is not on this machine (CPUs \(RangeList.compact(pus.sorted())))")
+        }
+        let domains = Set(node.numaNodes.map(\.index))
+        if let bad = wantedNUMA.first(where: { !domains.contains($0) }) {
+            throw ValidationError(
+                "--numa: NUMA node \(bad) is not on this machine (NUMA nodes \(RangeList.compact(domains.sorted())))")
+        }
+    }
+
+    func run() async throws {
+        let argv = argv
+        let id = id
         var request = LaunchRequest(
             jobId: id, name: name, command: argv, workingDirectory: FileManager.default.currentDirectoryPath)
-        request.gpus = try list(gpus, "gpus")
-        request.mems = try list(numa, "numa")
+        request.gpus = try Self.list(gpus, "gpus")
+        request.mems = try Self.list(numa, "numa")
         request.output = output
         request.error = error
         if let cores {
-            let wanted = Set(try list(cores, "cores"))
+            let wanted = Set(try Self.list(cores, "cores"))
             let node = try DiscoveredNode.discover(.live)
             let known = node.coreList.filter { wanted.contains($0.index) }
-            guard known.count == wanted.count else {
-                throw ValidationError("--cores \(cores): this machine has cores 0-\(node.cores - 1)")
-            }
             request.cpus = known.flatMap(\.cpus).sorted()
             request.coreCount = known.count
         } else {
-            request.cpus = try list(cpus, "cpus")
+            request.cpus = try Self.list(cpus, "cpus")
         }
         if let time {
             guard let span = TimeSpan(parsing: time) else {

@@ -195,16 +195,5 @@ public enum NodeCheck {
     }
 
     /// "0-55" for contiguous ids, "0-3,8" otherwise.
-    static func ranges(_ ids: [Int]) -> String {
-        var parts: [String] = []
-        var i = 0
-        let s = ids.sorted()
-        while i < s.count {
-            var j = i
-            while j + 1 < s.count, s[j + 1] == s[j] + 1 { j += 1 }
-            parts.append(i == j ? "\(s[i])" : "\(s[i])-\(s[j])")
-            i = j + 1
-        }
-        return parts.isEmpty ? "none" : parts.joined(separator: ",")
-    }
+    static func ranges(_ ids: [Int]) -> String { ids.isEmpty ? "none" : RangeList.compact(ids) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Scheduler
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -67,9 +68,11 @@ public actor JobLauncher {
         base.merge(JobEnvironment.variables(for: request, host: host)) { _, job in job }
         var environment: [Environment.Key: String] = [:]
         for (k, v) in base { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
-        var arguments = ["exec-bound"]
-        if !request.cpus.isEmpty { arguments += ["--cpus", NodeCheck.ranges(request.cpus)] }
-        if !request.mems.isEmpty { arguments += ["--mems", NodeCheck.ranges(request.mems)] }
+        let failureFile = stateDirectory.execFailureFile(request.jobId)
+        unlink(failureFile)
+        var arguments = ["exec-bound", "--status-file", failureFile]
+        if !request.cpus.isEmpty { arguments += ["--cpus", RangeList.compact(request.cpus)] }
+        if !request.mems.isEmpty { arguments += ["--mems", RangeList.compact(request.mems)] }
         arguments += ["--"] + request.command
         var options = PlatformOptions()
         options.processGroupID = 0  // setpgid(0, 0): the job leads a new group, so signals reach its whole tree
@@ -192,6 +195,10 @@ public actor JobLauncher {
             record.reason = stop.reason
         } else if record.exitCode == 0 {
             record.state = .completed
+        } else if record.exitCode == 127, let failure = execFailure(id) {
+            // The shim could not bind or exec: the job's own code never ran.
+            record.state = .failed
+            record.reason = failure
         } else {
             record.state = .failed
             record.reason =
@@ -203,6 +210,14 @@ public actor JobLauncher {
         // The job is over and its resources go back: nothing it left in its group may keep running.
         if let group = record.processGroup, ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
         finish(record)
+    }
+
+    /// What `schedagent exec-bound` wrote when it failed, removing the file.
+    private func execFailure(_ id: String) -> String? {
+        let path = stateDirectory.execFailureFile(id)
+        defer { unlink(path) }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else { return nil }
+        return text
     }
 
     private func finish(_ record: JobRecord) {

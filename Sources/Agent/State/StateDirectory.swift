@@ -49,6 +49,11 @@ public struct StateDirectory: Sendable {
         }
     }
 
+    /// Where `schedagent exec-bound` writes why it could not bind or exec the job (hidden: not a record).
+    public func execFailureFile(_ jobId: String) -> String {
+        jobsDirectory.appendingPathComponent(".\(jobId).exec-failure").path
+    }
+
     /// Every job record in the directory, by job id. A record that cannot be read or decoded does not stop
     /// the agent: it is renamed to `<file>.corrupt`, kept for people to look at, and reported on stderr
     /// with its file name.
