@@ -24,8 +24,8 @@ Modelled choices (see Tests/Fixtures/hwloc/dgx-h200.PROVENANCE.md for the source
     (15b3:1021, class 0207, InfiniBand, Port1State=4 ACTIVE) and one U.2 NVMe data drive.
     GPU OS devices: cudaN (CoProc, CUDAGlobalMemorySize in KiB) and nvmlN (GPU, NVIDIAUUID/NVIDIASerial).
   * 2 dual-port ConnectX-7 storage cards (slot 1 on package 0: mlx5_1/mlx5_2, slot 2 on package 1:
-    mlx5_7/mlx5_8): port 1 (function .0) InfiniBand, not cabled (Port1State=1 DOWN); port 2 (function .1)
-    Ethernet/RoCE (class 0200, Port1State=4) as in the DGX BasePOD deployment guide.
+    mlx5_7/mlx5_8): both ports (functions .0 and .1) Ethernet/RoCE (class 0200, Port1State=4 ACTIVE), the
+    bonded in-band/storage configuration of the DGX BasePOD deployment guide and what cluster.yaml declares.
   * 4 NVSwitches 10de:22a3 class 0680 subsystem 10de:1796 (subtype "NVSwitch"), behind a Microchip
     Switchtec (11f8:4128) management switch on package 0; NVLinkBandwidth = distances2hetero between nvml0..7
     and the 4 NVSwitch PCI objects: 5/4/4/5 NVLink4 links x 25000 MB/s, 1000000 on the diagonal
@@ -284,8 +284,9 @@ def build():
                 hb = pkg.add(hostbridge(gp, hbbus, nicbus))
                 rp = hb.add(pcibridge(gp, 1, "0000:%02x:01.0" % hbbus, nicbus, nicbus, "0604 [8086:352a] [8086:0000] 04", GEN5_X16))
                 n = int(rdma1.split("_")[1])
-                f0 = rp.add(pcidev(gp, "0000:%02x:00.0" % nicbus, "0207 [15b3:1021] [15b3:0040] 00", GEN5_X16))
-                for od in ib_osdevs(gp, "ibp%ds0f0" % nicbus, rdma1, 0x100 + n, 1, "0xffff"):
+                f0 = rp.add(pcidev(gp, "0000:%02x:00.0" % nicbus, "0200 [15b3:1021] [15b3:0040] 00", GEN5_X16))
+                mac = "a0:88:c2:d2:%02x:%02x" % (nicbus, 0)
+                for od in eth_osdevs(gp, "enp%ds0f0np0" % nicbus, rdma1, 0x100 + n, 0x100 + n, mac):
                     f0.add(od)
                 f1 = rp.add(pcidev(gp, "0000:%02x:00.1" % nicbus, "0200 [15b3:1021] [15b3:0040] 00", GEN5_X16))
                 mac = "a0:88:c2:d2:%02x:%02x" % (nicbus, 1)
