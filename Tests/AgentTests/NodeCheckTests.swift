@@ -95,6 +95,18 @@ import Testing
         #expect(NodeCheck.compare(found, with: try Self.declared()).map(\.subject).contains("NUMA 0"))
     }
 
+    @Test func busIdsCompareInTheirNormalForm() throws {
+        let found = try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
+        #expect(found.gpus.allSatisfy { PCIBusId.normalized($0.pciBusId) == $0.pciBusId })
+        var declared = try Self.declared()
+        // nvidia-smi's spelling, upper case: the same GPUs.
+        for i in declared.gpus.indices {
+            declared.gpus[i].pciBusId = declared.gpus[i].pciBusId.map { "0000" + $0.uppercased() }
+        }
+        #expect(declared.gpus.first?.pciBusId == "00000000:18:00.0")
+        #expect(NodeCheck.compare(found, with: declared) == [])
+    }
+
     @Test func moreGPUsThanDeclaredIsNotCalledAFallenOffGPU() throws {
         let found = try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
         var declared = try Self.declared()

@@ -84,12 +84,12 @@ public enum NodeCheck {
                 .init(.mismatch, "GPUs", "\(node.gpus.count) found, \(declared.gpus.count) declared", hint: hint))
         }
         let foundByBus = Dictionary(
-            node.gpus.compactMap { g in g.pciBusId.map { ($0.lowercased(), g) } },
+            node.gpus.compactMap { g in g.pciBusId.map { (PCIBusId.normalized($0) ?? $0.lowercased(), g) } },
             uniquingKeysWith: { a, _ in a })
         for d in declared.gpus {
             // Match by PCI bus id when declared (a missing GPU renumbers the ones after it), else by index.
             let f: GPUSlot?
-            if let bus = d.pciBusId?.lowercased() {
+            if let bus = d.pciBusId.map({ PCIBusId.normalized($0) ?? $0.lowercased() }) {
                 f = foundByBus[bus]
                 if f == nil, !node.gpus.isEmpty {
                     out.append(

@@ -171,6 +171,7 @@ public enum HwlocReader {
 }
 
 /// "dddd:bb:dd.f", the form lspci, nvidia-smi and cluster.yaml use.
+/// The canonical spelling `PCIBusId.normalized` produces (lowercase, four-digit domain), built from hwloc's numbers.
 private func pciBusIdString(domain: UInt32, bus: UInt8, dev: UInt8, fn: UInt8) -> String {
     func hex(_ v: UInt32, _ width: Int) -> String {
         let s = String(v, radix: 16)
