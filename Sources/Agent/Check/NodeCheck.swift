@@ -113,7 +113,15 @@ public enum NodeCheck {
                         .mismatch, subject, "\(d.memory) declared, \(f.memory) found",
                         hint: "MIG mode or a different memory variant of the model?"))
             }
-            if f.numa != d.numa {
+            if found.gpus.first(where: { $0.pciBusId == f.pciBusId })?.numa == nil {
+                // The engine's type has no "unknown" NUMA (it would read 0): say so rather than compare.
+                out.append(
+                    .init(
+                        .mismatch, subject, "NUMA locality unknown, declared on NUMA \(d.numa)",
+                        hint:
+                            "hwloc found no NUMA node above the GPU: firmware without SRAT/_PXM for its root port, or a VM?"
+                    ))
+            } else if f.numa != d.numa {
                 out.append(
                     .init(
                         .mismatch, subject, "on NUMA \(f.numa), declared on NUMA \(d.numa)",

@@ -83,7 +83,14 @@ public enum HwlocReader {
             let isPCIBridge =
                 p.pointee.type == HWLOC_OBJ_BRIDGE
                 && p.pointee.attr.pointee.bridge.upstream_type == HWLOC_OBJ_BRIDGE_PCI
-            ancestors.append(.init(id: p.pointee.gp_index, isPCIBridge: isPCIBridge))
+            let pci =
+                isPCIBridge
+                ? p.pointee.attr.pointee.bridge.upstream.pci
+                : p.pointee.type == HWLOC_OBJ_PCI_DEVICE ? p.pointee.attr.pointee.pcidev : nil
+            let ancestorBus = pci.map {
+                pciBusIdString(domain: UInt32($0.domain), bus: $0.bus, dev: $0.dev, fn: $0.func)
+            }
+            ancestors.append(.init(id: p.pointee.gp_index, isPCIBridge: isPCIBridge, busId: ancestorBus))
             parent = p.pointee.parent
         }
         // I/O objects have no cpuset or nodeset: locality is that of the first normal ancestor.
