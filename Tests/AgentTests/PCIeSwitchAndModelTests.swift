@@ -79,4 +79,43 @@ import Testing
         let text = NodeCheck.compare(found, with: declared).map(\.description)
         #expect(text.contains { $0.hasPrefix("GPU 0 (0000:18:00.0): NUMA locality unknown, declared on NUMA 0") })
     }
+
+    /// Nested switches: the NIC in the GPU's own (inner) switch comes before one that meets it only in the
+    /// outer switch, although its name sorts later.
+    @Test func aGPUsNICsAreNearestFirst() {
+        typealias A = HwlocSnapshot.Ancestor
+        func bridge(_ id: UInt64, _ bus: String) -> A { A(id: id, isPCIBridge: true, busId: bus) }
+        let host = A(id: 1, isPCIBridge: false)
+        let root = bridge(2, "0000:00:01.0")
+        let outerUp = bridge(3, "0000:01:00.0")
+        let outerDown = bridge(4, "0000:02:00.0")
+        let outerDown2 = bridge(9, "0000:02:01.0")
+        let innerUp = bridge(5, "0000:03:00.0")
+        let innerDown = bridge(6, "0000:04:00.0")
+        let innerDown2 = bridge(7, "0000:04:01.0")
+        func device(_ id: UInt64, _ bus: String, vendor: UInt16, klass: UInt16, _ ancestors: [A], rdma: String?)
+            -> HwlocSnapshot.PCIDevice
+        {
+            HwlocSnapshot.PCIDevice(
+                id: id, busId: bus, vendorId: vendor, deviceId: 0x2335, classId: klass, subtype: nil, linkGBps: nil,
+                numa: [0], ancestors: ancestors, infos: [:],
+                osDevices: rdma.map { [.init(name: $0, kind: .openFabrics, subtype: nil, infos: [:])] } ?? [])
+        }
+        let gpu = device(
+            10, "0000:05:00.0", vendor: 0x10de, klass: 0x0302, [innerDown, innerUp, outerDown, outerUp, root, host],
+            rdma: nil)
+        let inner = device(
+            11, "0000:06:00.0", vendor: 0x15b3, klass: 0x0207, [innerDown2, innerUp, outerDown, outerUp, root, host],
+            rdma: "mlx5_10")
+        let outer = device(
+            12, "0000:07:00.0", vendor: 0x15b3, klass: 0x0207, [outerDown2, outerUp, root, host], rdma: "mlx5_2")
+        let snapshot = HwlocSnapshot(
+            packages: 1, numaNodes: [.init(osIndex: 0, memoryBytes: 1 << 30, cpus: [0], package: 0)],
+            cores: [.init(logicalIndex: 0, osIndex: 0, pus: [0], package: 0)], pus: [0],
+            pciDevices: [gpu, inner, outer], distances: [], machineInfos: [:], cpuModel: nil)
+        let node = DiscoveredNode(snapshot: snapshot)
+        #expect(node.gpus.first?.nics == ["mlx5_10", "mlx5_2"])
+        #expect(node.gpus.first?.pcieSwitch == "0000:03:00.0")
+        #expect(node.nics.map(\.pcieSwitch) == ["0000:01:00.0", "0000:03:00.0"])  // mlx5_2, mlx5_10
+    }
 }
