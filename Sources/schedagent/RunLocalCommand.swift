@@ -47,7 +47,17 @@ struct RunLocalCommand: AsyncParsableCommand {
 
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
-    private var id: String { jobId ?? "local-\(ProcessInfo.processInfo.processIdentifier)" }
+    /// The given job id, else local-PID (with the time appended when an old record already has that name).
+    private var id: String {
+        if let jobId { return jobId }
+        let base = "local-\(ProcessInfo.processInfo.processIdentifier)"
+        return FileManager.default.fileExists(atPath: recordPath(base))
+            ? "\(base)-\(Int(Date().timeIntervalSince1970))" : base
+    }
+
+    private func recordPath(_ id: String) -> String {
+        URL(fileURLWithPath: stateDir).appendingPathComponent("jobs/\(id).json").path
+    }
 
     private static func list(_ text: String?, _ what: String) throws -> [Int] {
         guard let text else { return [] }
@@ -66,8 +76,7 @@ struct RunLocalCommand: AsyncParsableCommand {
         guard StateDirectory.isValidJobId(id) else {
             throw ValidationError("--job-id '\(id)': letters, digits, '.', '_' and '-' only, not starting with '.'")
         }
-        let record = URL(fileURLWithPath: stateDir).appendingPathComponent("jobs/\(id).json").path
-        if FileManager.default.fileExists(atPath: record) {
+        if FileManager.default.fileExists(atPath: recordPath(id)) {
             throw ValidationError("job id \(id) already exists in \(stateDir)")
         }
         let wantedCores = try Self.list(cores, "cores")

@@ -136,7 +136,9 @@ public actor JobLauncher {
     public func jobs() -> [JobRecord] { records.values.sorted { $0.jobId < $1.jobId } }
 
     /// Reads the state directory after a restart. Jobs whose process still runs (same pid and start time)
-    /// are adopted: watched, cancellable, time limit re-armed. Jobs whose process vanished are `lost`.
+    /// are adopted: watched, cancellable, time limit re-armed. Jobs whose process vanished are `lost`, and
+    /// whatever is left of their process group is SIGKILLed (see `ProcessProbe.killGroup`). Unreadable
+    /// records are moved aside (`StateDirectory.loadAll`).
     @discardableResult
     public func recover() throws -> [JobRecord] {
         for var record in try stateDirectory.loadAll() where records[record.jobId] == nil {
