@@ -4,7 +4,8 @@
     python3 scripts/gen-dgx-h200-topology.py [OUTPUT]     (default: Tests/Fixtures/hwloc/dgx-h200.xml)
     python3 scripts/gen-dgx-h200-topology.py --check      (exit 1 if the committed file differs)
 
-Python 3 standard library only; deterministic output (no clock, no randomness).
+Python 3 standard library only; deterministic output (no clock, no randomness). The layout tables are in
+dgx_h200_layout.py and the generic hwloc-XML writers in hwloc_xml.py, both next to this script.
 
 THIS IS NOT A CAPTURE. No public hwloc export of a DGX H100/H200 exists, so the file is written from
 NVIDIA's published layout (DGX H100/H200 User Guide: 2x Xeon Platinum 8480C, 2 TB RAM, 8 GPUs, 4 NVSwitches,
@@ -24,8 +25,8 @@ Modelled choices (see Tests/Fixtures/hwloc/dgx-h200.PROVENANCE.md for the source
     (15b3:1021, class 0207, InfiniBand, Port1State=4 ACTIVE) and one U.2 NVMe data drive.
     GPU OS devices: cudaN (CoProc, CUDAGlobalMemorySize in KiB) and nvmlN (GPU, NVIDIAUUID/NVIDIASerial).
   * 2 dual-port ConnectX-7 storage cards (slot 1 on package 0: mlx5_1/mlx5_2, slot 2 on package 1:
-    mlx5_7/mlx5_8): port 1 (function .0) InfiniBand, not cabled (Port1State=1 DOWN); port 2 (function .1)
-    Ethernet/RoCE (class 0200, Port1State=4) as in the DGX BasePOD deployment guide.
+    mlx5_7/mlx5_8): both ports (functions .0 and .1) Ethernet/RoCE (class 0200, Port1State=4 ACTIVE), the
+    bonded in-band/storage configuration of the DGX BasePOD deployment guide and what cluster.yaml declares.
   * 4 NVSwitches 10de:22a3 class 0680 subsystem 10de:1796 (subtype "NVSwitch"), behind a Microchip
     Switchtec (11f8:4128) management switch on package 0; NVLinkBandwidth = distances2hetero between nvml0..7
     and the 4 NVSwitch PCI objects: 5/4/4/5 NVLink4 links x 25000 MB/s, 1000000 on the diagonal
@@ -41,29 +42,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "Tests" / "Fixtures" / "hwloc" / "dgx-h200.xml"
 
-# ---------------------------------------------------------------- layout tables (edit here) ----------
-CORES_PER_PKG = 56
-NPKG = 2
-NCORES = CORES_PER_PKG * NPKG            # 112
-NPUS = NCORES * 2                        # 224
-NUMA_BYTES = 1099511627776               # 1 TiB per NUMA node
-GPU_BUS = [0x18, 0x2A, 0x3A, 0x5D, 0x9A, 0xAB, 0xBA, 0xDB]   # GPU i at 0000:GPU_BUS[i]:00.0
-COMPUTE_NIC = ["mlx5_0", "mlx5_3", "mlx5_4", "mlx5_5", "mlx5_6", "mlx5_9", "mlx5_10", "mlx5_11"]
-STORAGE = [  # (package, host bridge bus, NIC bus, (port1 name, port2 name))
-    (0, 0x1F, 0x20, ("mlx5_1", "mlx5_2")),
-    (1, 0xA0, 0xA1, ("mlx5_7", "mlx5_8")),
-]
-NVSWITCH_LINKS = [5, 4, 4, 5]            # NVLink4 links from every GPU to NVSwitch 0..3
-NVLINK_BW = 25000                        # MB/s per link, hwloc topology-nvml.c (NVLink v2..v4)
-GPU_MODEL = "NVIDIA H200"
-GPU_PCI = "0302 [10de:2335] [10de:18be] a1"
-# cudaDeviceProp.totalGlobalMem >> 10: 143771 MiB is the H200 total that nvidia-smi reports;
-# (a real CUDA value is a few hundred MiB lower, cf. ipa20.xml H100: CUDA 81081 MiB vs nvidia-smi 81559 MiB)
-CUDA_MEM_KIB = 143771 * 1024
-GEN5_X16 = "63.015385"
-GEN4_X4 = "7.876923"
-GEN4_X2 = "3.938462"
-GEN3_X1 = "0.984615"
+# ---------------------------------------------------------------- layout tables and XML writers --------
+# Tables (edit there): dgx_h200_layout.py; generic hwloc-XML writers: hwloc_xml.py; both next to this script.
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dgx_h200_layout import *  # noqa: E402,F401,F403
+from hwloc_xml import Gp, Obj, bitmap, cache, cpu_attrs, hostbridge, osdev, pcibridge, pcidev, values_block  # noqa: E402
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE topology SYSTEM "hwloc2.dtd">
@@ -81,110 +65,6 @@ TRAILER = """<!--
 """
 FIXTURE_ORIGIN = ("AUTHORED by scripts/gen-dgx-h200-topology.py from NVIDIA's published DGX H100/H200 layout; "
                   "not a hardware capture (see dgx-h200.PROVENANCE.md)")
-
-
-# ---------------------------------------------------------------- helpers -----------------------------
-def bitmap(bits):
-    """hwloc_bitmap_snprintf() format: 32-bit words, most significant first, zero words left empty."""
-    bits = sorted(set(bits))
-    if not bits:
-        return "0x0"
-    nwords = bits[-1] // 32 + 1
-    words = [0] * nwords
-    for b in bits:
-        words[b // 32] |= 1 << (b % 32)
-    out = []
-    for i in range(nwords - 1, -1, -1):
-        w = words[i]
-        if i == nwords - 1 or w:
-            out.append("0x%08x" % w)
-        elif i == 0:
-            out.append("0x0")
-        else:
-            out.append("")
-    return ",".join(out)
-
-
-def esc(s):
-    return (str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
-
-
-class Obj:
-    def __init__(self, attrs, infos=(), extra=()):
-        self.attrs = attrs          # list of (key, value), written in this order
-        self.infos = list(infos)    # list of (name, value)
-        self.extra = list(extra)    # raw lines (page_type)
-        self.children = []
-
-    def add(self, child):
-        self.children.append(child)
-        return child
-
-    def write(self, out, indent):
-        pad = "  " * indent
-        head = pad + "<object " + " ".join('%s="%s"' % (k, esc(v)) for k, v in self.attrs)
-        if not (self.infos or self.extra or self.children):
-            out.append(head + "/>")
-            return
-        out.append(head + ">")
-        for n, v in self.infos:
-            out.append('%s  <info name="%s" value="%s"/>' % (pad, esc(n), esc(v)))
-        for line in self.extra:
-            out.append(pad + "  " + line)
-        for c in self.children:
-            c.write(out, indent + 1)
-        out.append(pad + "</object>")
-
-
-class Gp:
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self):
-        self.n += 1
-        return self.n
-
-
-def cpu_attrs(typ, os_index, cpus, nodes):
-    a = [("type", typ)]
-    if os_index is not None:
-        a.append(("os_index", os_index))
-    cs, ns = bitmap(cpus), bitmap(nodes)
-    a += [("cpuset", cs), ("complete_cpuset", cs), ("nodeset", ns), ("complete_nodeset", ns)]
-    return a
-
-
-def cache(typ, os_index, cpus, nodes, gp, size, depth, assoc, ctype):
-    return Obj(cpu_attrs(typ, os_index, cpus, nodes) + [
-        ("gp_index", gp()), ("cache_size", size), ("depth", depth), ("cache_linesize", 64),
-        ("cache_associativity", assoc), ("cache_type", ctype)], infos=[("Inclusive", "0")])
-
-
-def hostbridge(gp, lo, hi):
-    return Obj([("type", "Bridge"), ("gp_index", gp()), ("bridge_type", "0-1"), ("depth", 0),
-                ("bridge_pci", "0000:[%02x-%02x]" % (lo, hi))])
-
-
-def pcibridge(gp, depth, busid, lo, hi, pcitype, speed):
-    return Obj([("type", "Bridge"), ("gp_index", gp()), ("bridge_type", "1-1"), ("depth", depth),
-                ("bridge_pci", "0000:[%02x-%02x]" % (lo, hi)), ("pci_busid", busid),
-                ("pci_type", pcitype), ("pci_link_speed", speed)])
-
-
-def pcidev(gp, busid, pcitype, speed, subtype=None):
-    a = [("type", "PCIDev"), ("gp_index", gp())]
-    if subtype:
-        a.append(("subtype", subtype))
-    a += [("pci_busid", busid), ("pci_type", pcitype), ("pci_link_speed", speed)]
-    return Obj(a)
-
-
-def osdev(gp, name, osdev_type, subtype=None, infos=()):
-    a = [("type", "OSDev"), ("gp_index", gp()), ("name", name)]
-    if subtype:
-        a.append(("subtype", subtype))
-    a.append(("osdev_type", osdev_type))
-    return Obj(a, infos=infos)
 
 
 def guid(n):
@@ -284,8 +164,9 @@ def build():
                 hb = pkg.add(hostbridge(gp, hbbus, nicbus))
                 rp = hb.add(pcibridge(gp, 1, "0000:%02x:01.0" % hbbus, nicbus, nicbus, "0604 [8086:352a] [8086:0000] 04", GEN5_X16))
                 n = int(rdma1.split("_")[1])
-                f0 = rp.add(pcidev(gp, "0000:%02x:00.0" % nicbus, "0207 [15b3:1021] [15b3:0040] 00", GEN5_X16))
-                for od in ib_osdevs(gp, "ibp%ds0f0" % nicbus, rdma1, 0x100 + n, 1, "0xffff"):
+                f0 = rp.add(pcidev(gp, "0000:%02x:00.0" % nicbus, "0200 [15b3:1021] [15b3:0040] 00", GEN5_X16))
+                mac = "a0:88:c2:d2:%02x:%02x" % (nicbus, 0)
+                for od in eth_osdevs(gp, "enp%ds0f0np0" % nicbus, rdma1, 0x100 + n, 0x100 + n, mac):
                     f0.add(od)
                 f1 = rp.add(pcidev(gp, "0000:%02x:00.1" % nicbus, "0200 [15b3:1021] [15b3:0040] 00", GEN5_X16))
                 mac = "a0:88:c2:d2:%02x:%02x" % (nicbus, 1)
@@ -319,14 +200,6 @@ def build():
                 ("NVIDIAUUID", "GPU-00000000-0000-0000-0000-0000000000%02x" % (0xa0 + i))]))
             nvml_gps.append(nv.attrs[1][1])
     return machine, nvml_gps, nvswitch_gps
-
-
-def values_block(tag, values, indent="    "):
-    out = []
-    for k in range(0, len(values), 10):
-        s = "".join("%s " % v for v in values[k:k + 10])
-        out.append('%s<%s length="%d">%s</%s>' % (indent, tag, len(s), s, tag))
-    return out
 
 
 def render():

@@ -1,4 +1,5 @@
 import Foundation
+import Scheduler
 
 /// Left-aligned text columns for people; numbers are right-aligned.
 struct Table {
@@ -29,20 +30,7 @@ struct Table {
     }
 }
 
-/// Compact lists: [0,1,2,3,8] → "0-3,8".
+/// Compact lists: [0,1,2,3,8] → "0-3,8"; "-" for none.
 func compactRanges(_ values: [Int]) -> String {
-    guard !values.isEmpty else { return "-" }
-    var parts: [String] = []
-    var start = values[0]
-    var prev = values[0]
-    for v in values.dropFirst() + [Int.min] {
-        if v == prev + 1 {
-            prev = v
-            continue
-        }
-        parts.append(start == prev ? "\(start)" : "\(start)-\(prev)")
-        start = v
-        prev = v
-    }
-    return parts.joined(separator: ",")
+    values.isEmpty ? "-" : RangeList.compact(values)
 }

@@ -8,7 +8,10 @@ struct DiscoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "discover",
         abstract: "Show the node's topology (GPUs, NUMA, cores, NICs), or check it against cluster.yaml.",
-        discussion: "Exit status with --check: 0 when the node matches its declared type, 1 when it does not.")
+        discussion: """
+            Exit status with --check: 0 when the node matches its declared type, 1 when it does not, 2 when \
+            it could not be checked (discovery failed, cluster.yaml unreadable, unknown node).
+            """)
 
     @Option(name: .long, help: "Read an hwloc XML export instead of this machine.")
     var topology: String?
@@ -28,11 +31,17 @@ struct DiscoverCommand: ParsableCommand {
     }
 
     func run() throws {
+        /// With --check, "could not check" (2) must differ from "does not match" (1).
+        func failure(_ message: String) -> any Error {
+            guard check != nil else { return CLIError(message) }
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            return ExitCode(2)
+        }
         let found: DiscoveredNode
         do {
             found = try DiscoveredNode.discover(topology.map { .xml(path: $0) } ?? .live)
         } catch {
-            throw CLIError("discovery failed: \(error)")
+            throw failure("discovery failed: \(error)")
         }
         guard let check, let node else {
             if json {
@@ -45,10 +54,10 @@ struct DiscoverCommand: ParsableCommand {
             return
         }
         let spec: ClusterSpec
-        do { spec = try ClusterSpec.load(file: check) } catch { throw CLIError(error.description) }
+        do { spec = try ClusterSpec.load(file: check) } catch { throw failure(error.description) }
         guard let entry = spec.nodes.first(where: { $0.name == node }) else {
             let names = spec.nodes.map(\.name).joined(separator: ", ")
-            throw CLIError("node '\(node)' is not in \(check) (its nodes: \(names))")
+            throw failure("node '\(node)' is not in \(check) (its nodes: \(names))")
         }
         let declared = spec.nodeType(of: entry)
         let differences = NodeCheck.compare(found, with: declared)

@@ -16,6 +16,9 @@ struct ExecBoundCommand: ParsableCommand {
     @Option(name: .long, help: "NUMA nodes for memory, e.g. 0.")
     var mems: String?
 
+    @Option(name: .long, help: "File to write the failure to when binding or exec fails (read by the launcher).")
+    var statusFile: String?
+
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
@@ -30,6 +33,7 @@ struct ExecBoundCommand: ParsableCommand {
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         let message = BindingShim.execBound(cpus: try list(cpus, "cpus"), mems: try list(mems, "mems"), command: argv)
         FileHandle.standardError.write(Data("schedagent exec-bound: \(message)\n".utf8))
+        if let statusFile { FileManager.default.createFile(atPath: statusFile, contents: Data(message.utf8)) }
         throw ExitCode(127)
     }
 }

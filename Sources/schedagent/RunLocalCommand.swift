@@ -1,7 +1,9 @@
 import Agent
 import ArgumentParser
 import Foundation
+import Glibc
 import Scheduler
+import Synchronization
 
 /// `schedagent run-local`: run one job on this machine, by hand, the way the controller would.
 struct RunLocalCommand: AsyncParsableCommand {
@@ -37,40 +39,87 @@ struct RunLocalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Job name.")
     var name: String = "local"
 
-    @Option(name: .long, help: "State directory (default: ./.schedagent).")
+    @Option(name: .long, help: "State directory.")
     var stateDir: String = ".schedagent"
 
     @Argument(parsing: .postTerminator, help: "The command, after --.")
     var command: [String] = []
 
-    func run() async throws {
-        func list(_ text: String?, _ what: String) throws -> [Int] {
-            guard let text else { return [] }
-            guard let ids = RangeList.expandIntegers(text) else {
-                throw ValidationError("--\(what) '\(text)' is not a list")
-            }
-            return ids
+    private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    /// The given job id, else local-PID (with the time appended when an old record already has that name).
+    private var id: String {
+        if let jobId { return jobId }
+        let base = "local-\(ProcessInfo.processInfo.processIdentifier)"
+        return FileManager.default.fileExists(atPath: recordPath(base))
+            ? "\(base)-\(Int(Date().timeIntervalSince1970))" : base
+    }
+
+    private func recordPath(_ id: String) -> String {
+        URL(fileURLWithPath: stateDir).appendingPathComponent("jobs/\(id).json").path
+    }
+
+    private static func list(_ text: String?, _ what: String) throws -> [Int] {
+        guard let text else { return [] }
+        guard let ids = RangeList.expandIntegers(text), !ids.isEmpty else {
+            throw ValidationError("--\(what) '\(text)' is not a list like 0-3,8")
         }
-        let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        return ids
+    }
+
+    /// Every argument is checked before anything starts, against this machine where it names hardware.
+    func validate() throws {
         guard !argv.isEmpty else { throw ValidationError("give the command after --") }
-        let id = jobId ?? "local-\(ProcessInfo.processInfo.processIdentifier)"
+        if cores != nil && cpus != nil { throw ValidationError("give --cores or --cpus, not both") }
+        _ = try Self.list(gpus, "gpus")
+        if let time, TimeSpan(parsing: time) == nil { throw ValidationError("--time '\(time)' is not a duration") }
+        guard StateDirectory.isValidJobId(id) else {
+            throw ValidationError("--job-id '\(id)': letters, digits, '.', '_' and '-' only, not starting with '.'")
+        }
+        if FileManager.default.fileExists(atPath: recordPath(id)) {
+            throw ValidationError("job id \(id) already exists in \(stateDir)")
+        }
+        let wantedCores = try Self.list(cores, "cores")
+        let wantedCPUs = try Self.list(cpus, "cpus")
+        let wantedNUMA = try Self.list(numa, "numa")
+        guard !(wantedCores.isEmpty && wantedCPUs.isEmpty && wantedNUMA.isEmpty) else { return }
+        let node: DiscoveredNode
+        do { node = try DiscoveredNode.discover(.live) } catch {
+            throw ValidationError("cannot check --cores/--cpus/--numa against this machine: \(error)")
+        }
+        let coreIndexes = Set(node.coreList.map(\.index))
+        if let bad = wantedCores.first(where: { !coreIndexes.contains($0) }) {
+            throw ValidationError(
+                "--cores: core \(bad) is not on this machine (cores \(RangeList.compact(coreIndexes.sorted())))")
+        }
+        let pus = Set(node.puList)
+        if let bad = wantedCPUs.first(where: { !pus.contains($0) }) {
+            throw ValidationError("--cpus: CPU \(bad) is not on this machine (CPUs \(RangeList.compact(pus.sorted())))")
+        }
+        let domains = Set(node.numaNodes.map(\.index))
+        if let bad = wantedNUMA.first(where: { !domains.contains($0) }) {
+            throw ValidationError(
+                "--numa: NUMA node \(bad) is not on this machine (NUMA nodes \(RangeList.compact(domains.sorted())))")
+        }
+    }
+
+    func run() async throws {
+        let argv = argv
+        let id = id
         var request = LaunchRequest(
             jobId: id, name: name, command: argv, workingDirectory: FileManager.default.currentDirectoryPath)
-        request.gpus = try list(gpus, "gpus")
-        request.mems = try list(numa, "numa")
+        request.gpus = try Self.list(gpus, "gpus")
+        request.mems = try Self.list(numa, "numa")
         request.output = output
         request.error = error
         if let cores {
-            let wanted = Set(try list(cores, "cores"))
+            let wanted = Set(try Self.list(cores, "cores"))
             let node = try DiscoveredNode.discover(.live)
             let known = node.coreList.filter { wanted.contains($0.index) }
-            guard known.count == wanted.count else {
-                throw ValidationError("--cores \(cores): this machine has cores 0-\(node.cores - 1)")
-            }
             request.cpus = known.flatMap(\.cpus).sorted()
             request.coreCount = known.count
         } else {
-            request.cpus = try list(cpus, "cpus")
+            request.cpus = try Self.list(cpus, "cpus")
         }
         if let time {
             guard let span = TimeSpan(parsing: time) else {
@@ -80,7 +129,24 @@ struct RunLocalCommand: AsyncParsableCommand {
         }
         let launcher = try JobLauncher(
             stateDirectory: stateDir, shimExecutable: selfExecutable(), gracePeriod: .seconds(10))
+        // Ctrl-C, SIGTERM and SIGHUP stop the job rather than the agent alone, which would orphan it: the
+        // agent ignores them (the exec-bound shim restores default actions for the job) and cancels the job,
+        // then waits for it to end like any other.
+        let received = Mutex<String?>(nil)
+        let sources = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")].map { number, name in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                received.withLock { $0 = $0 ?? name }
+                Task { await launcher.cancel(id, reason: "the agent received \(name)") }
+            }
+            source.resume()
+            return source
+        }
+        defer { for source in sources { source.cancel() } }
         let started = try await launcher.launch(request)
+        // A signal that came before the launcher knew the job is acted on now.
+        if let name = received.withLock({ $0 }) { await launcher.cancel(id, reason: "the agent received \(name)") }
         FileHandle.standardError.write(
             Data("job \(id) started, pid \(started.pid ?? 0), output \(started.stdoutPath)\n".utf8))
         guard let done = await launcher.wait(id) else { throw CLIError("job \(id) vanished") }

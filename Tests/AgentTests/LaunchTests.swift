@@ -161,6 +161,19 @@ import Testing
         let done = try #require(await launcher.wait("nocmd"))
         #expect(done.exitCode == 127)
         #expect(read(done.stdoutPath).contains("cannot execute /nonexistent/program: No such file or directory"))
+        #expect(done.reason == "cannot execute /nonexistent/program: No such file or directory (errno 2)")
+    }
+
+    @Test func aBindingFailureIsTheRecordsReason() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var r = request("badcpu", "echo ran")
+        r.cpus = [1000]  // below CPU_SETSIZE, not a CPU this machine has
+        _ = try await launcher.launch(r)
+        let done = try #require(await launcher.wait("badcpu"))
+        #expect(done.state == .failed)
+        #expect(done.exitCode == 127)
+        #expect(done.reason == "binding failed: sched_setaffinity(1000): Invalid argument (errno 22)")
+        #expect(!read(done.stdoutPath).contains("ran"))
     }
 
     @Test func invalidJobIdsAreRefused() async throws {
@@ -190,5 +203,50 @@ import Testing
         let state = try StateDirectory(path: dir.appendingPathComponent("state").path).loadAll()
         #expect(state.map(\.jobId) == ["rl1"])
         #expect(state.first?.exitCode == 3)
+    }
+
+    @Test(arguments: [
+        (["--cores", "0", "--cpus", "0"], "give --cores or --cpus, not both"),
+        (["--cpus", "100000"], "--cpus: CPU 100000 is not on this machine"),
+        (["--numa", "77"], "--numa: NUMA node 77 is not on this machine"),
+        (["--cpus", "x"], "--cpus 'x' is not a list like 0-3,8"),
+        (["--time", "soon"], "--time 'soon' is not a duration"),
+    ])
+    func argumentsAreCheckedBeforeAnythingRuns(_ options: [String], _ message: String) async throws {
+        let dir = try temporaryDirectory("runlocal-args")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try await Subprocess.run(
+            .path(FilePath(try Repo.schedagent())),
+            arguments: Arguments(["run-local", "--state-dir", "state"] + options + ["--", "touch", "ran"]),
+            workingDirectory: FilePath(dir.path), output: .discarded, error: .string(limit: 1 << 16))
+        #expect(result.terminationStatus == .exited(64))
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("ran").path))
+    }
+
+    @Test func anExistingJobIdIsRefused() async throws {
+        let dir = try temporaryDirectory("runlocal-reuse")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ marker: String) async throws -> (TerminationStatus, String) {
+            let r = try await Subprocess.run(
+                .path(FilePath(try Repo.schedagent())),
+                arguments: ["run-local", "--state-dir", "state", "--job-id", "same", "--", "touch", marker],
+                workingDirectory: FilePath(dir.path), output: .discarded, error: .string(limit: 1 << 16))
+            return (r.terminationStatus, r.standardError)
+        }
+        #expect(try await run("first").0 == .exited(0))
+        let second = try await run("second")
+        #expect(second.0 == .exited(64))
+        #expect(second.1.contains("job id same already exists in state"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("second").path))
+    }
+
+    @Test func stateDirHelpShowsItsDefaultOnce() async throws {
+        let result = try await Subprocess.run(
+            .path(FilePath(try Repo.schedagent())), arguments: ["run-local", "--help"],
+            output: .string(limit: 1 << 16), error: .discarded)
+        let text = result.standardOutput
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("  --state-dir") })
+        #expect(line.components(separatedBy: "default").count == 2, "\(line)")
     }
 }

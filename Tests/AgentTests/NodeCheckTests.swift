@@ -37,12 +37,10 @@ import Testing
         }
     }
 
-    @Test func dgxH200MatchesDgx03WithOnlyStoragePortWarnings() throws {
+    @Test func dgxH200MatchesDgx03Exactly() throws {
         let found = try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
-        let differences = NodeCheck.compare(found, with: try Self.declared())
-        #expect(differences.filter { $0.severity == .mismatch } == [])
-        // The fixture's storage cards have port 1 in InfiniBand mode and down; cluster.yaml says ethernet.
-        #expect(Set(differences.map(\.subject)) == ["NIC mlx5_1", "NIC mlx5_7"])
+        // No mismatch and no warning: all four storage ports are Ethernet and up, as cluster.yaml declares.
+        #expect(NodeCheck.compare(found, with: try Self.declared()) == [])
     }
 
     @Test func anotherMachineDiffersWithHints() throws {
@@ -97,6 +95,29 @@ import Testing
         #expect(NodeCheck.compare(found, with: try Self.declared()).map(\.subject).contains("NUMA 0"))
     }
 
+    @Test func busIdsCompareInTheirNormalForm() throws {
+        let found = try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
+        #expect(found.gpus.allSatisfy { PCIBusId.normalized($0.pciBusId) == $0.pciBusId })
+        var declared = try Self.declared()
+        // nvidia-smi's spelling, upper case: the same GPUs.
+        for i in declared.gpus.indices {
+            declared.gpus[i].pciBusId = declared.gpus[i].pciBusId.map { "0000" + $0.uppercased() }
+        }
+        #expect(declared.gpus.first?.pciBusId == "00000000:18:00.0")
+        #expect(NodeCheck.compare(found, with: declared) == [])
+    }
+
+    @Test func moreGPUsThanDeclaredIsNotCalledAFallenOffGPU() throws {
+        let found = try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
+        var declared = try Self.declared()
+        declared.gpus = Array(declared.gpus.prefix(4))
+        let text = NodeCheck.compare(found, with: declared).map(\.description)
+        #expect(
+            text.contains(
+                "GPUs: 8 found, 4 declared — more GPUs than declared: another node type, or cluster.yaml undercounts"))
+        #expect(!text.contains { $0.contains("fallen off") })
+    }
+
     @Test func commandLineExitStatus() async throws {
         let agent = try Repo.schedagent()
         func run(_ args: [String]) async throws -> (Int32, String) {
@@ -109,14 +130,23 @@ import Testing
         let fixture = Repo.fixture("dgx-h200.xml")
         let ok = try await run(["discover", "--topology", fixture, "--check", Repo.clusterYAML, "--node", "dgx03"])
         #expect(ok.0 == 0)
-        #expect(ok.1.contains("dgx03 matches node type dgx-h200"))
+        #expect(ok.1 == "dgx03 matches node type dgx-h200\n")
         let bad = try await run(
             ["discover", "--topology", Repo.fixture("ipa20.xml"), "--check", Repo.clusterYAML, "--node", "dgx03"])
         #expect(bad.0 == 1)
         #expect(bad.1.contains("GPUs: 4 found, 8 declared"))
         let unknown = try await run(["discover", "--topology", fixture, "--check", Repo.clusterYAML, "--node", "dgx99"])
-        #expect(unknown.0 != 0)
+        #expect(unknown.0 == 2)
         #expect(unknown.1.contains("node 'dgx99' is not in"))
+        let noSpec = try await run([
+            "discover", "--topology", fixture, "--check", "/nonexistent/cluster.yaml", "--node", "dgx03",
+        ])
+        #expect(noSpec.0 == 2)
+        let badXML = try await run([
+            "discover", "--topology", Repo.clusterYAML, "--check", Repo.clusterYAML, "--node", "dgx03",
+        ])
+        #expect(badXML.0 == 2)
+        #expect(badXML.1.contains("discovery failed"))
         let json = try await run(["discover", "--topology", fixture, "--json"])
         #expect(json.0 == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.1.utf8)) as? [String: Any]

@@ -73,19 +73,23 @@ public enum NodeCheck {
         var out: [NodeDifference] = []
         if node.gpus.count != declared.gpus.count {
             let hint =
-                node.gpus.isEmpty
-                ? "hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
-                : "a GPU fallen off the bus? look for Xid 79 in `dmesg` and compare `lspci -d 10de:`"
+                if node.gpus.isEmpty {
+                    "hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
+                } else if node.gpus.count > declared.gpus.count {
+                    "more GPUs than declared: another node type, or cluster.yaml undercounts"
+                } else {
+                    "a GPU fallen off the bus? look for Xid 79 in `dmesg` and compare `lspci -d 10de:`"
+                }
             out.append(
                 .init(.mismatch, "GPUs", "\(node.gpus.count) found, \(declared.gpus.count) declared", hint: hint))
         }
         let foundByBus = Dictionary(
-            node.gpus.compactMap { g in g.pciBusId.map { ($0.lowercased(), g) } },
+            node.gpus.compactMap { g in g.pciBusId.map { (PCIBusId.normalized($0) ?? $0.lowercased(), g) } },
             uniquingKeysWith: { a, _ in a })
         for d in declared.gpus {
             // Match by PCI bus id when declared (a missing GPU renumbers the ones after it), else by index.
             let f: GPUSlot?
-            if let bus = d.pciBusId?.lowercased() {
+            if let bus = d.pciBusId.map({ PCIBusId.normalized($0) ?? $0.lowercased() }) {
                 f = foundByBus[bus]
                 if f == nil, !node.gpus.isEmpty {
                     out.append(
@@ -109,7 +113,15 @@ public enum NodeCheck {
                         .mismatch, subject, "\(d.memory) declared, \(f.memory) found",
                         hint: "MIG mode or a different memory variant of the model?"))
             }
-            if f.numa != d.numa {
+            if found.gpus.first(where: { $0.pciBusId == f.pciBusId })?.numa == nil {
+                // The engine's type has no "unknown" NUMA (it would read 0): say so rather than compare.
+                out.append(
+                    .init(
+                        .mismatch, subject, "NUMA locality unknown, declared on NUMA \(d.numa)",
+                        hint:
+                            "hwloc found no NUMA node above the GPU: firmware without SRAT/_PXM for its root port, or a VM?"
+                    ))
+            } else if f.numa != d.numa {
                 out.append(
                     .init(
                         .mismatch, subject, "on NUMA \(f.numa), declared on NUMA \(d.numa)",
@@ -191,16 +203,5 @@ public enum NodeCheck {
     }
 
     /// "0-55" for contiguous ids, "0-3,8" otherwise.
-    static func ranges(_ ids: [Int]) -> String {
-        var parts: [String] = []
-        var i = 0
-        let s = ids.sorted()
-        while i < s.count {
-            var j = i
-            while j + 1 < s.count, s[j + 1] == s[j] + 1 { j += 1 }
-            parts.append(i == j ? "\(s[i])" : "\(s[i])-\(s[j])")
-            i = j + 1
-        }
-        return parts.isEmpty ? "none" : parts.joined(separator: ",")
-    }
+    static func ranges(_ ids: [Int]) -> String { ids.isEmpty ? "none" : RangeList.compact(ids) }
 }

@@ -52,11 +52,14 @@ extension DiscoveredNode {
         index: Int, device dev: HwlocSnapshot.PCIDevice, nics: [NIC], devices: [HwlocSnapshot.PCIDevice]
     ) -> GPU {
         let infos = dev.osDevices.map(\.infos)
-        let marketing = infos.lazy.compactMap { $0["GPUModel"] }.first ?? dev.infos["PCIDevice"]
+        // The driver's name (CUDA/NVML OS devices) first, then the device-id table; pci.ids' PCIDevice name
+        // ("GV100GL [Tesla V100 SXM2 16GB]") only when neither knows the GPU.
+        let driverName = infos.lazy.compactMap { $0["GPUModel"] }.first
+        let marketing = driverName ?? dev.infos["PCIDevice"]
         let entry = NVIDIADeviceTable.entries[dev.deviceId]
         let model =
-            entry?.model ?? marketing.map(NVIDIADeviceTable.shortName(fromMarketingName:))
-            ?? "NVIDIA-\(hex4(dev.deviceId))"
+            driverName.map(NVIDIADeviceTable.shortName(fromMarketingName:)) ?? entry?.model
+            ?? marketing.map(NVIDIADeviceTable.shortName(fromMarketingName:)) ?? "NVIDIA-\(hex4(dev.deviceId))"
         // CUDAGlobalMemorySize is in KiB.
         let cudaKiB = infos.lazy.compactMap { $0["CUDAGlobalMemorySize"].flatMap { UInt64($0) } }.first
         let memory = cudaKiB.map { $0 * 1024 } ?? entry?.memory.bytes
@@ -64,17 +67,31 @@ extension DiscoveredNode {
         // Same PCIe switch: the lowest common ancestor of the two functions is a PCI-to-PCI bridge.
         let mine = Dictionary(dev.ancestors.map { ($0.id, $0.isPCIBridge) }, uniquingKeysWith: { a, _ in a })
         let byBus = Dictionary(devices.map { ($0.busId, $0) }, uniquingKeysWith: { a, _ in a })
-        let near = nics.filter { nic in
-            guard nic.rdma, let d = byBus[nic.pciBusId], let lca = d.ancestors.first(where: { mine[$0.id] != nil })
-            else { return false }
-            return lca.isPCIBridge
-        }
+        let position = Dictionary(
+            dev.ancestors.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        // Nearest first: the common bridge fewest steps above the GPU; then by name (nics is in name order).
+        let near = nics.compactMap { nic -> (NIC, Int)? in
+            guard nic.rdma, let d = byBus[nic.pciBusId], let lca = d.ancestors.first(where: { mine[$0.id] != nil }),
+                lca.isPCIBridge, let steps = position[lca.id]
+            else { return nil }
+            return (nic, steps)
+        }.enumerated().sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }.map(\.element.0)
         return GPU(
             index: index, pciBusId: dev.busId, pciDeviceId: "10de:\(hex4(dev.deviceId))", model: model,
             modelName: marketing, memoryBytes: memory, memorySource: source, numa: dev.numa.first,
             nics: near.map(\.name),
             osDevices: dev.osDevices.filter { $0.kind == .gpu || $0.kind == .coprocessor }
-                .map(\.name))
+                .map(\.name),
+            pcieSwitch: pcieSwitch(dev))
+    }
+
+    /// The closest PCIe switch above a device: its parent is a switch's downstream port, whose parent (the
+    /// switch's upstream port, named by its bus id) hangs below another PCI bridge (a root port or a port of
+    /// an outer switch). A device whose parent bridge sits directly under a host bridge is on a root port.
+    static func pcieSwitch(_ dev: HwlocSnapshot.PCIDevice) -> String? {
+        let a = dev.ancestors
+        guard a.count >= 3, a[0].isPCIBridge, a[1].isPCIBridge, a[2].isPCIBridge else { return nil }
+        return a[1].busId
     }
 
     private static func nics(of devices: [HwlocSnapshot.PCIDevice]) -> [NIC] {
@@ -91,7 +108,7 @@ extension DiscoveredNode {
                     NIC(
                         name: r.name, pciBusId: dev.busId, card: card, kind: kind, numa: dev.numa.first,
                         state: ports.first?.state ?? "unknown", ports: ports, netdev: netdevs.first?.name, rdma: true,
-                        speedGbps: nil, pciLinkGBps: dev.linkGBps))
+                        speedGbps: nil, pciLinkGBps: dev.linkGBps, pcieSwitch: pcieSwitch(dev)))
             }
             if rdma.isEmpty {
                 for n in netdevs {
@@ -99,7 +116,7 @@ extension DiscoveredNode {
                         NIC(
                             name: n.name, pciBusId: dev.busId, card: card, kind: kind, numa: dev.numa.first,
                             state: "unknown", ports: [], netdev: nil, rdma: false, speedGbps: nil,
-                            pciLinkGBps: dev.linkGBps))
+                            pciLinkGBps: dev.linkGBps, pcieSwitch: pcieSwitch(dev)))
                 }
             }
         }

@@ -38,10 +38,14 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var memorySource: String?
         /// OS index of the local NUMA node.
         public var numa: Int?
-        /// RDMA NICs behind the same PCIe switch, nearest first (the ones NCCL should use with this GPU).
+        /// RDMA NICs behind the same PCIe switch, nearest first (fewest bridges up to the common one), then
+        /// by name (the ones NCCL should use with this GPU).
         public var nics: [String]
         /// hwloc OS devices that stand for this GPU (cuda0, nvml0, ...).
         public var osDevices: [String]
+        /// The closest PCIe switch above the GPU (bus id of the switch's upstream port); nil when the GPU
+        /// hangs off a root port directly. GPUs and NICs with the same value share that switch.
+        public var pcieSwitch: String? = nil
     }
 
     /// One port of a NIC.
@@ -70,6 +74,8 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var speedGbps: Int?
         /// PCIe link bandwidth of the function in GB/s.
         public var pciLinkGBps: Double?
+        /// The closest PCIe switch above the NIC, as for `GPU.pcieSwitch`.
+        public var pcieSwitch: String? = nil
     }
 
     /// GPU-to-GPU NVLink bandwidth from hwloc's `NVLinkBandwidth` distances (MB/s as hwloc gives it).

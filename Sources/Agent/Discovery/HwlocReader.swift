@@ -83,7 +83,14 @@ public enum HwlocReader {
             let isPCIBridge =
                 p.pointee.type == HWLOC_OBJ_BRIDGE
                 && p.pointee.attr.pointee.bridge.upstream_type == HWLOC_OBJ_BRIDGE_PCI
-            ancestors.append(.init(id: p.pointee.gp_index, isPCIBridge: isPCIBridge))
+            let pci =
+                isPCIBridge
+                ? p.pointee.attr.pointee.bridge.upstream.pci
+                : p.pointee.type == HWLOC_OBJ_PCI_DEVICE ? p.pointee.attr.pointee.pcidev : nil
+            let ancestorBus = pci.map {
+                pciBusIdString(domain: UInt32($0.domain), bus: $0.bus, dev: $0.dev, fn: $0.func)
+            }
+            ancestors.append(.init(id: p.pointee.gp_index, isPCIBridge: isPCIBridge, busId: ancestorBus))
             parent = p.pointee.parent
         }
         // I/O objects have no cpuset or nodeset: locality is that of the first normal ancestor.
@@ -171,6 +178,7 @@ public enum HwlocReader {
 }
 
 /// "dddd:bb:dd.f", the form lspci, nvidia-smi and cluster.yaml use.
+/// The canonical spelling `PCIBusId.normalized` produces (lowercase, four-digit domain), built from hwloc's numbers.
 private func pciBusIdString(domain: UInt32, bus: UInt8, dev: UInt8, fn: UInt8) -> String {
     func hex(_ v: UInt32, _ width: Int) -> String {
         let s = String(v, radix: 16)

@@ -34,11 +34,12 @@ public struct HwlocSnapshot: Sendable, Hashable {
         public var infos: [String: String]
     }
 
-    /// One step up the I/O tree from a PCI function: the object's hwloc id and whether it is a PCI-to-PCI
-    /// bridge (a PCIe switch port) rather than a host bridge.
+    /// One step up the I/O tree from a PCI function: the object's hwloc id, whether it is a PCI-to-PCI
+    /// bridge (a root or switch port) rather than a host bridge, and its own PCI bus id when it has one.
     public struct Ancestor: Sendable, Hashable {
         public var id: UInt64
         public var isPCIBridge: Bool
+        public var busId: String? = nil
     }
 
     /// One PCI function with its locality and OS devices.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Scheduler
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -67,9 +68,11 @@ public actor JobLauncher {
         base.merge(JobEnvironment.variables(for: request, host: host)) { _, job in job }
         var environment: [Environment.Key: String] = [:]
         for (k, v) in base { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
-        var arguments = ["exec-bound"]
-        if !request.cpus.isEmpty { arguments += ["--cpus", NodeCheck.ranges(request.cpus)] }
-        if !request.mems.isEmpty { arguments += ["--mems", NodeCheck.ranges(request.mems)] }
+        let failureFile = stateDirectory.execFailureFile(request.jobId)
+        unlink(failureFile)
+        var arguments = ["exec-bound", "--status-file", failureFile]
+        if !request.cpus.isEmpty { arguments += ["--cpus", RangeList.compact(request.cpus)] }
+        if !request.mems.isEmpty { arguments += ["--mems", RangeList.compact(request.mems)] }
         arguments += ["--"] + request.command
         var options = PlatformOptions()
         options.processGroupID = 0  // setpgid(0, 0): the job leads a new group, so signals reach its whole tree
@@ -133,7 +136,9 @@ public actor JobLauncher {
     public func jobs() -> [JobRecord] { records.values.sorted { $0.jobId < $1.jobId } }
 
     /// Reads the state directory after a restart. Jobs whose process still runs (same pid and start time)
-    /// are adopted: watched, cancellable, time limit re-armed. Jobs whose process vanished are `lost`.
+    /// are adopted: watched, cancellable, time limit re-armed. Jobs whose process vanished are `lost`, and
+    /// whatever is left of their process group is SIGKILLed (see `ProcessProbe.killGroup`). Unreadable
+    /// records are moved aside (`StateDirectory.loadAll`).
     @discardableResult
     public func recover() throws -> [JobRecord] {
         for var record in try stateDirectory.loadAll() where records[record.jobId] == nil {
@@ -145,6 +150,13 @@ public actor JobLauncher {
                 record.state = .lost
                 record.endedAt = Date()
                 record.reason = "process \(record.pid.map(String.init) ?? "?") vanished while the agent was not running"
+                // The leader is gone but its group may not be (torchrun's workers, a shell's background
+                // children): nobody would ever stop them, and their resources go back to the scheduler.
+                if let group = record.processGroup,
+                    ProcessProbe.killGroup(group, startedNoEarlierThan: record.processStartTicks)
+                {
+                    record.reason! += "; the rest of its process group was killed"
+                }
                 persist(record)
                 eventSink.yield(.finished(record))
             }
@@ -161,7 +173,12 @@ public actor JobLauncher {
         let record = records[id]!
         persist(record)
         eventSink.yield(.started(record))
-        if let limit { armTimeLimit(id, after: limit) }
+        if stopRequests[id] != nil {
+            // Cancelled while it was being launched.
+            terminate(pid)
+        } else if let limit {
+            armTimeLimit(id, after: limit)
+        }
         return record
     }
 
@@ -180,6 +197,10 @@ public actor JobLauncher {
             record.reason = stop.reason
         } else if record.exitCode == 0 {
             record.state = .completed
+        } else if record.exitCode == 127, let failure = execFailure(id) {
+            // The shim could not bind or exec: the job's own code never ran.
+            record.state = .failed
+            record.reason = failure
         } else {
             record.state = .failed
             record.reason =
@@ -193,6 +214,14 @@ public actor JobLauncher {
         finish(record)
     }
 
+    /// What `schedagent exec-bound` wrote when it failed, removing the file.
+    private func execFailure(_ id: String) -> String? {
+        let path = stateDirectory.execFailureFile(id)
+        defer { unlink(path) }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else { return nil }
+        return text
+    }
+
     private func finish(_ record: JobRecord) {
         var record = record
         record.endedAt = Date()
@@ -203,8 +232,15 @@ public actor JobLauncher {
     }
 
     private func stop(_ id: String, as state: JobState, reason: String) {
-        guard let record = records[id], !record.state.isFinal, let group = record.processGroup else { return }
+        guard let record = records[id], !record.state.isFinal else { return }
         if stopRequests[id] == nil { stopRequests[id] = (state, reason) }
+        // Still launching: the request is recorded, and didStart signals the group as soon as it exists.
+        guard let group = record.processGroup else { return }
+        terminate(group)
+    }
+
+    /// SIGTERM to the whole group now, SIGKILL to whatever is left of it after the grace period.
+    private func terminate(_ group: Int32) {
         kill(-group, SIGTERM)
         let grace = gracePeriod
         Task {

@@ -43,6 +43,23 @@ public enum ProcessProbe {
         return false
     }
 
+    /// SIGKILLs process group `pgid` when it still has live members, all of which started no earlier than
+    /// `startTicks` (the recorded start of its leader). A pgid stays reserved while any member lives, so the
+    /// members are the job's descendants; the start-time check also refuses a group whose id was reused after
+    /// the job's group emptied. Returns whether it sent the signal.
+    public static func killGroup(_ pgid: Int32, startedNoEarlierThan startTicks: UInt64?) -> Bool {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+        var live = 0
+        for entry in entries {
+            guard let pid = Int32(entry), let s = stat(pid), s.processGroup == pgid, s.state != "Z", s.state != "X"
+            else { continue }
+            if let startTicks, s.startTicks < startTicks { return false }
+            live += 1
+        }
+        guard live > 0 else { return false }
+        return kill(-pgid, SIGKILL) == 0
+    }
+
     /// The value of a "Key:" line of /proc/PID/status (e.g. Cpus_allowed_list), nil when absent.
     public static func status(_ pid: Int32, _ key: String) -> String? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

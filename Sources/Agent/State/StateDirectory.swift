@@ -49,14 +49,33 @@ public struct StateDirectory: Sendable {
         }
     }
 
-    /// Every job record in the directory, by job id; unreadable files are reported, not skipped silently.
+    /// Where `schedagent exec-bound` writes why it could not bind or exec the job (hidden: not a record).
+    public func execFailureFile(_ jobId: String) -> String {
+        jobsDirectory.appendingPathComponent(".\(jobId).exec-failure").path
+    }
+
+    /// Every job record in the directory, by job id. A record that cannot be read or decoded does not stop
+    /// the agent: it is renamed to `<file>.corrupt`, kept for people to look at, and reported on stderr
+    /// with its file name.
     public func loadAll() throws -> [JobRecord] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let files = try FileManager.default.contentsOfDirectory(atPath: jobsDirectory.path)
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
-        return try files.map { name in
-            try decoder.decode(JobRecord.self, from: Data(contentsOf: jobsDirectory.appendingPathComponent(name)))
+        return files.compactMap { name in
+            let file = jobsDirectory.appendingPathComponent(name)
+            do {
+                return try decoder.decode(JobRecord.self, from: Data(contentsOf: file))
+            } catch {
+                let moved = rename(file.path, file.path + ".corrupt") == 0
+                let message =
+                    "schedagent: job record \(file.path) is unreadable (\(error))"
+                    + (moved
+                        ? "; moved to \(name).corrupt"
+                        : "; could not move it aside: \(String(cString: strerror(errno)))")
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                return nil
+            }
         }
     }
 }

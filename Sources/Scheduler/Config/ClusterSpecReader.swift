@@ -212,7 +212,15 @@ extension ClusterSpec {
                 interconnect = v
             }
         }
-        let busIds = try gpusNode?.optional("pciBusIds")?.stringList() ?? []
+        var busIds: [String] = []
+        for entry in try gpusNode?.optional("pciBusIds")?.elements() ?? [] {
+            let text = try entry.string()
+            guard let id = PCIBusId.normalized(text) else {
+                throw entry.error(
+                    "'\(text)' is not a PCI bus id: expected [domain:]bus:device.function in hex, e.g. 0000:18:00.0")
+            }
+            busIds.append(id)
+        }
         if !busIds.isEmpty && busIds.count != gpuCount {
             throw try gpusNode!.required("pciBusIds").error("\(busIds.count) PCI bus ids for \(gpuCount) GPUs")
         }
@@ -424,5 +432,33 @@ extension ClusterSpec {
             if s.mixHalfLife < 1 { throw h.error("the half-life is a count of placements, at least 1") }
         }
         return s
+    }
+}
+
+/// PCI bus ids in one spelling, so cluster.yaml, hwloc ("0000:18:00.0") and nvidia-smi ("00000000:18:00.0")
+/// compare equal.
+public enum PCIBusId {
+    /// "00000000:18:00.0", "0000:18:00.0" and "18:00.0" → "0000:18:00.0": lowercase hex, the domain with four
+    /// digits (more only when its value needs them), a two-digit bus and device, a one-digit function; nil
+    /// when `text` is not of the form [domain:]bus:device.function (domain up to 8 hex digits, device < 0x20,
+    /// function < 8).
+    public static func normalized(_ text: String) -> String? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3 else { return nil }
+        let domainText = parts.count == 3 ? parts[0] : "0"
+        let slot = parts[parts.count - 1].split(separator: ".", omittingEmptySubsequences: false)
+        func hex(_ s: Substring, maxDigits: Int) -> UInt32? {
+            guard !s.isEmpty, s.count <= maxDigits, s.allSatisfy(\.isHexDigit) else { return nil }
+            return UInt32(s, radix: 16)
+        }
+        guard slot.count == 2, let domain = hex(domainText, maxDigits: 8),
+            let bus = hex(parts[parts.count - 2], maxDigits: 2), let device = hex(slot[0], maxDigits: 2),
+            device < 0x20, let function = hex(slot[1], maxDigits: 1), function < 8
+        else { return nil }
+        func padded(_ v: UInt32, _ width: Int) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(padded(domain, 4)):\(padded(bus, 2)):\(padded(device, 2)).\(function)"
     }
 }

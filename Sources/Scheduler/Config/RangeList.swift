@@ -1,7 +1,22 @@
 import Foundation
 
-/// Expands the compact lists people write: "0-3,8" and host lists such as "dgx[01-06]".
+/// Expands the compact lists people write: "0-3,8" and host lists such as "dgx[01-06]", and writes them.
 public enum RangeList {
+    /// [0, 1, 2, 3, 8] → "0-3,8", the inverse of `expandIntegers`: sorted and de-duplicated first, runs of
+    /// consecutive values as "a-b"; "" for no values (callers choose their own placeholder).
+    public static func compact(_ values: [Int]) -> String {
+        var parts: [String] = []
+        let sorted = Array(Set(values)).sorted()
+        var i = 0
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count, sorted[j + 1] == sorted[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(sorted[i])" : "\(sorted[i])-\(sorted[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
     /// "0-3,8" → [0, 1, 2, 3, 8]; nil when malformed or a range runs backwards.
     public static func expandIntegers(_ text: String) -> [Int]? {
         var out: [Int] = []

@@ -74,7 +74,7 @@ QUIRKS = {
     "dgx-h200.xml": [
         "AUTHORED, not a capture (Machine info FixtureOrigin; marker comment after </topology> because hwloc's minimal XML parser rejects comments before/inside <topology>)",
         "2 OS devices per GPU (cudaN CoProc/CUDA with CUDAGlobalMemorySize, nvmlN GPU/NVML with distinct UUIDs)",
-        "storage cards are dual-port ConnectX-7 with mixed link layers: function .0 InfiniBand Port1State=1 (DOWN, LID 0xffff), function .1 Ethernet class 0200 with RoCE OpenFabrics device (LID 0x0, ACTIVE)",
+        "storage cards are dual-port ConnectX-7 with both ports Ethernet class 0200 with RoCE OpenFabrics devices (LID 0x0, ACTIVE), as cluster.yaml declares",
         "non-NVIDIA VGA (ASPEED 1a03:2000 class 0300) on package 0; 4 NVSwitches (10de:22a3 class 0680) with NVLinkBandwidth distances2hetero",
         "a U.2 NVMe shares each GPU/HCA PCIe switch",
     ],
