@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Agent", targets: ["Agent"]),
         .executable(name: "schedagent", targets: ["schedagent"]),
         .library(name: "Controller", targets: ["Controller"]),
+        .library(name: "RasporedAPI", targets: ["RasporedAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -57,6 +58,8 @@ let package = Package(
             name: "schedagent",
             dependencies: ["Agent", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        /// The HTTP API's wire types (requests, views, errors), shared by the controller and its clients.
+        .target(name: "RasporedAPI", dependencies: ["Scheduler"]),
         /// The controller service's foundation: the durable state store (SQLite through GRDB) and tokens.
         .target(
             name: "Controller",
