@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: [
         /// The decision engine: cluster model, placement, policies. Pure: no I/O but explicit readers.
@@ -60,13 +61,15 @@ let package = Package(
         ),
         /// The HTTP API's wire types (requests, views, errors), shared by the controller and its clients.
         .target(name: "RasporedAPI", dependencies: ["Scheduler"]),
-        /// The controller service's foundation: the durable state store (SQLite through GRDB) and tokens.
+        /// The controller service: the durable state store (SQLite through GRDB), tokens, and the service core
+        /// that runs the engine against the store.
         .target(
             name: "Controller",
             dependencies: [
-                "Scheduler",
+                "Scheduler", "RasporedAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         /// Submits jobs in a loop, printing each acknowledged id; ControllerTests kills it with SIGKILL.
@@ -76,7 +79,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "Scheduler", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Controller", "Scheduler", "RasporedAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "AgentTests",
