@@ -111,6 +111,23 @@ import Testing
         }
     }
 
+    @Test func aJobWhoseNodeLeftClusterYAMLIsRequeuedAtRestart() async throws {
+        try await withCore { core, store, _ in
+            for _ in 0..<6 { _ = try await core.submit(submit(gpus: 8), by: ana) }
+            let onSix = try #require(try store.jobs().first { $0.nodes == ["dgx06"] })
+            var smaller = try platformSpec()
+            smaller.nodes.removeAll { $0.name == "dgx06" }
+            for i in smaller.partitions.indices { smaller.partitions[i].nodes.removeAll { $0 == "dgx06" } }
+            let again = try ControllerCore(spec: smaller, store: store, logger: quietLogger, clock: { t0 })
+            let requeued = try #require(try store.job(onSix.id))
+            #expect(requeued.state == .pending && requeued.requeueCount == 1 && requeued.allocation == nil)
+            #expect(requeued.pendingReason == "requeued: node dgx06 lost")
+            #expect(await again.clusterState.freeShapes().freeGPUs == 0)
+            #expect(await again.schedule().isEmpty)
+            #expect(await again.clusterState.invariantViolations().isEmpty)
+        }
+    }
+
     @Test func theFirstStartWritesAnAdminTokenOnlyItsOwnerCanRead() async throws {
         try await withCore { core, store, dir in
             let path = try #require(try AdminToken.bootstrap(store: store, directory: dir, at: t0))
