@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "Agent", targets: ["Agent"]),
         .executable(name: "schedagent", targets: ["schedagent"]),
         .library(name: "Controller", targets: ["Controller"]),
+        .library(name: "RasporedAPI", targets: ["RasporedAPI"]),
+        .executable(name: "schedulerd", targets: ["schedulerd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -19,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: [
         /// The decision engine: cluster model, placement, policies. Pure: no I/O but explicit readers.
@@ -57,13 +61,28 @@ let package = Package(
             name: "schedagent",
             dependencies: ["Agent", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        /// The controller service's foundation: the durable state store (SQLite through GRDB) and tokens.
+        /// The HTTP API's wire types (requests, views, errors), shared by the controller and its clients.
+        .target(name: "RasporedAPI", dependencies: ["Scheduler"]),
+        /// The controller service: the durable state store (SQLite through GRDB), tokens, the service core
+        /// that runs the engine against the store, and the HTTP API (Hummingbird).
         .target(
             name: "Controller",
             dependencies: [
-                "Scheduler",
+                "Scheduler", "RasporedAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The controller daemon: parses its options, opens the state, serves the API until SIGTERM/SIGINT.
+        .executableTarget(
+            name: "schedulerd",
+            dependencies: [
+                "Controller", "Scheduler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         /// Submits jobs in a loop, printing each acknowledged id; ControllerTests kills it with SIGKILL.
@@ -73,7 +92,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "Scheduler", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Controller", "Scheduler", "RasporedAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "AgentTests",

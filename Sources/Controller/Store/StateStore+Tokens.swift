@@ -48,3 +48,10 @@ extension StateStore {
         }
     }
 }
+
+extension StateStore {
+    /// How many tokens exist; 0 means the controller has never started (or all tokens were deleted).
+    public func tokenCount() throws(StateStoreError) -> Int {
+        try read("count tokens") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tokens") ?? 0 }
+    }
+}

@@ -77,3 +77,17 @@ extension ClusterState {
         Array(zip(mix.sizes, mix.probabilities)).map { (size: $0.0, probability: $0.1) }
     }
 }
+
+extension ClusterState {
+    /// How many more requests of each size (GPUs) fit on one node now, under the placement rules;
+    /// none for a node that takes no work (draining or down).
+    public func freeShapes(node: Int, sizes: [Int] = [1, 2, 4, 8]) -> [Int: Int] {
+        let n = nodes[node]
+        let layout = layouts[n.layout]
+        let sig = layout.signature(free: n.freeGPUs)
+        return Dictionary(
+            uniqueKeysWithValues: sizes.map {
+                ($0, n.availability == .up ? ShapeMix.fits(size: $0, signature: sig, layout: layout) : 0)
+            })
+    }
+}

@@ -1,0 +1,64 @@
+import Scheduler
+
+/// A job as the API shows it (`GET /v1/jobs/{id}`, and every job endpoint's answer).
+///
+/// Times are seconds since the epoch; `timeLimit` is in seconds; sizes inside `request` and
+/// `allocation` are bytes.
+public struct JobView: Hashable, Sendable, Codable {
+    public var id: Int64
+    public var name: String
+    public var user: String
+    public var account: String
+    public var partition: String
+    public var state: JobState
+    /// The request as submitted.
+    public var request: ResourceRequest
+    /// The time limit in force, in seconds (the partition's default when the request gave none).
+    public var timeLimit: Int64
+    public var command: [String]
+    public var workdir: String
+    public var output: String?
+    /// Where it runs, or ran; nil while pending.
+    public var allocation: AllocationView?
+    /// Why a pending job waits, in the engine's words.
+    public var pendingReason: String?
+    /// When a pending job is expected to start; nil until the controller estimates starts.
+    public var estimatedStart: Int64?
+    /// How an ended job ended, when the state alone does not say.
+    public var endReason: String?
+    /// A stop asked for and not yet confirmed by the job's exit: "cancel", "timeLimit" or "requeue".
+    public var stopRequested: String?
+    public var submitTime: Int64
+    public var startTime: Int64?
+    public var endTime: Int64?
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var requeueCount: Int
+    public var noRequeue: Bool
+
+    public init(_ job: Job, estimatedStart: Int64? = nil) {
+        id = job.id
+        name = job.name
+        user = job.user
+        account = job.account
+        partition = job.partition
+        state = job.state
+        request = job.request
+        timeLimit = job.timeLimit.seconds
+        command = job.command
+        workdir = job.workdir
+        output = job.output
+        allocation = job.allocation
+        pendingReason = job.pendingReason
+        self.estimatedStart = estimatedStart
+        endReason = job.endReason
+        stopRequested = job.stopRequest?.kind.rawValue
+        submitTime = job.submitTime
+        startTime = job.startTime
+        endTime = job.endTime
+        exitCode = job.exitCode
+        signal = job.signal
+        requeueCount = job.requeueCount
+        noRequeue = job.noRequeue
+    }
+}

@@ -1,0 +1,21 @@
+/// The answer to `GET /v1/jobs`, lowest id first.
+public struct JobList: Hashable, Sendable, Codable {
+    public var jobs: [JobView]
+
+    public init(jobs: [JobView]) { self.jobs = jobs }
+}
+
+/// The answer to `GET /v1/nodes`, in cluster.yaml's order.
+public struct NodeList: Hashable, Sendable, Codable {
+    public var nodes: [NodeView]
+
+    public init(nodes: [NodeView]) { self.nodes = nodes }
+}
+
+/// The answer to `GET /healthz`.
+public struct Health: Hashable, Sendable, Codable {
+    /// "ok" while the controller serves.
+    public var status: String
+
+    public init(status: String) { self.status = status }
+}

@@ -1,0 +1,103 @@
+import Scheduler
+
+/// The body of `POST /v1/jobs`: the engine's request fields (docs/placement.md) and the job's own.
+///
+/// On the wire it is one flat JSON object: `{"gpus": 4, "memory": "256GiB", "time": "4h", "account":
+/// "ivi", "name": "train", "command": ["python", "train.py"], "workdir": "/home/ana"}`. Sizes are
+/// text ("256GiB") or bytes; `time` is text ("4h", "2-00:00:00") or, as Slurm reads it, minutes.
+/// The owner is never in the body: it is the token's user.
+public struct SubmitRequest: Hashable, Sendable, Encodable {
+    /// What the job asks for, including `partition`, `account` and `time`.
+    public var request: ResourceRequest
+    /// A name for people; default: the command's program name.
+    public var name: String?
+    /// The program and its arguments; not empty.
+    public var command: [String]
+    /// Working directory on the node, an absolute path.
+    public var workdir: String
+    /// Output file template (the agent expands `%j` and friends); nil for the default.
+    public var output: String?
+    /// Fail, rather than requeue, when the job's node is lost.
+    public var noRequeue: Bool
+
+    public init(
+        request: ResourceRequest, name: String? = nil, command: [String], workdir: String, output: String? = nil,
+        noRequeue: Bool = false
+    ) {
+        self.request = request
+        self.name = name
+        self.command = command
+        self.workdir = workdir
+        self.output = output
+        self.noRequeue = noRequeue
+    }
+
+    /// The job's own fields, beside the request's.
+    public static let jobFieldNames: Set<String> = ["name", "command", "workdir", "output", "noRequeue"]
+
+    /// Reads a submission from a parsed JSON (or YAML) mapping; errors name the field and line.
+    public init(config n: ConfigNode) throws(ConfigError) {
+        request = try ResourceRequest(config: n, extraKeys: Self.jobFieldNames)
+        name = try n.optional("name")?.string()
+        let commandNode = try n.required("command")
+        command = try commandNode.elements().map { (e) throws(ConfigError) in try e.string() }
+        if command.isEmpty || command[0].isEmpty {
+            throw commandNode.error("the command must name a program: [\"python\", \"train.py\"]")
+        }
+        let workdirNode = try n.required("workdir")
+        workdir = try workdirNode.string()
+        if !workdir.hasPrefix("/") { throw workdirNode.error("workdir must be an absolute path, not '\(workdir)'") }
+        output = try n.optional("output")?.string()
+        noRequeue = try n.optional("noRequeue")?.bool() ?? false
+    }
+
+    /// Parses a request body; malformed JSON and wrong fields are `ConfigError`s with line and field.
+    public static func parse(json text: String) throws(ConfigError) -> SubmitRequest {
+        if text.allSatisfy(\.isWhitespace) {
+            throw ConfigError(
+                file: nil, line: nil, path: "", message: "the request body is empty; expected a JSON object")
+        }
+        let root: ConfigNode
+        do {
+            root = try ConfigNode.parse(text, file: nil)
+        } catch {
+            // The reader is YAML's (JSON is YAML); the client sent JSON, so say so.
+            var e = error
+            e.message = e.message.replacingOccurrences(of: "malformed YAML", with: "malformed JSON")
+            throw e
+        }
+        guard root.isMapping else { throw root.error("expected a JSON object") }
+        return try SubmitRequest(config: root)
+    }
+
+    enum Keys: String, CodingKey {
+        case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
+        case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue
+    }
+
+    /// Flat, as `parse(json:)` reads it; `time` as text, since a bare number would be read as minutes.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        let r = request
+        try c.encodeIfPresent(r.gpus, forKey: .gpus)
+        try c.encodeIfPresent(r.gpuMemory, forKey: .gpuMemory)
+        try c.encodeIfPresent(r.gpuModel, forKey: .gpuModel)
+        try c.encodeIfPresent(r.minGpuMemory, forKey: .minGpuMemory)
+        try c.encodeIfPresent(r.cpus, forKey: .cpus)
+        try c.encodeIfPresent(r.memory, forKey: .memory)
+        try c.encodeIfPresent(r.scratch, forKey: .scratch)
+        try c.encodeIfPresent(r.storage, forKey: .storage)
+        try c.encodeIfPresent(r.nodes, forKey: .nodes)
+        try c.encodeIfPresent(r.gpusPerNode, forKey: .gpusPerNode)
+        if r.exclusive { try c.encode(true, forKey: .exclusive) }
+        if r.sameNuma { try c.encode(true, forKey: .sameNuma) }
+        try c.encodeIfPresent(r.partition, forKey: .partition)
+        try c.encodeIfPresent(r.account, forKey: .account)
+        try c.encodeIfPresent(r.time.map { "\($0.seconds)s" }, forKey: .time)
+        try c.encodeIfPresent(name, forKey: .name)
+        try c.encode(command, forKey: .command)
+        try c.encode(workdir, forKey: .workdir)
+        try c.encodeIfPresent(output, forKey: .output)
+        if noRequeue { try c.encode(true, forKey: .noRequeue) }
+    }
+}

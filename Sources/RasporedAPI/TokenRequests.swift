@@ -1,0 +1,29 @@
+/// The body of `POST /v1/tokens` (admins only).
+public struct TokenRequest: Hashable, Sendable, Codable {
+    /// Whose token: the user its jobs will belong to.
+    public var user: String
+    /// An admin token rather than a user token.
+    public var admin: Bool?
+
+    public init(user: String, admin: Bool? = nil) {
+        self.user = user
+        self.admin = admin
+    }
+}
+
+/// The answer to `POST /v1/tokens`: the secret, shown this once (only its digest is stored).
+public struct TokenView: Hashable, Sendable, Codable {
+    public var id: Int64
+    public var user: String
+    /// "user" or "admin".
+    public var role: String
+    /// The bearer secret (`rsp_…`).
+    public var secret: String
+
+    public init(id: Int64, user: String, role: String, secret: String) {
+        self.id = id
+        self.user = user
+        self.role = role
+        self.secret = secret
+    }
+}
