@@ -113,7 +113,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedctlTests",
-            dependencies: ["SchedctlCore", "Scheduler"]
+            dependencies: ["SchedctlCore", "Scheduler"],
+            exclude: ["Golden"]
         ),
     ]
 )
