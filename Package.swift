@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
     ],
     targets: [
         /// The decision engine: cluster model, placement, policies. Pure: no I/O but explicit readers.
@@ -37,7 +39,8 @@ let package = Package(
         .target(
             name: "SchedctlCore",
             dependencies: [
-                "Scheduler",
+                "Scheduler", "RasporedAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,14 +55,21 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "Scheduler", "CHwloc", "CNuma", "CAgentShims",
+                "Scheduler", "RasporedAPI", "CHwloc", "CNuma", "CAgentShims",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "schedagent",
-            dependencies: ["Agent", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Agent", "Scheduler", "RasporedAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         /// The HTTP API's wire types (requests, views, errors), shared by the controller and its clients.
         .target(name: "RasporedAPI", dependencies: ["Scheduler"]),
@@ -73,6 +83,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         /// The controller daemon: parses its options, opens the state, serves the API until SIGTERM/SIGINT.
@@ -102,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: [
-                "Agent", "Scheduler",
+                "Agent", "Scheduler", "RasporedAPI",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -6,8 +6,10 @@ public enum NodeStateName: String, Hashable, Sendable, Codable {
     case draining
     /// Drained by an admin and idle: ready for maintenance.
     case drained
-    /// Not reachable.
+    /// Not reachable: its agent never registered since the controller started, or stopped heartbeating.
     case down
+    /// Its agent registered hardware that differs from cluster.yaml (the reason says how): takes no work.
+    case invalid
 }
 
 /// GPUs of one NUMA domain of a node.
@@ -40,11 +42,15 @@ public struct NodeView: Hashable, Sendable, Codable {
     public var gpus: [NUMAGPUs]
     /// How many more 1-, 2-, 4- and 8-GPU jobs fit on it now, keyed by size; 0 when it takes no work.
     public var freeShapes: [String: Int]
+    /// Seconds since the node's agent was last heard from; nil when it has not been since the controller
+    /// started.
+    public var lastHeartbeatAge: Double?
 
     public init(
         name: String, type: String, state: NodeStateName, reason: String?, actor: String?, since: Int64?, jobs: Int,
-        gpus: [NUMAGPUs], freeShapes: [String: Int]
+        gpus: [NUMAGPUs], freeShapes: [String: Int], lastHeartbeatAge: Double? = nil
     ) {
+        self.lastHeartbeatAge = lastHeartbeatAge
         self.name = name
         self.type = type
         self.state = state

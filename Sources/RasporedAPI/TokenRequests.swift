@@ -4,10 +4,13 @@ public struct TokenRequest: Hashable, Sendable, Codable {
     public var user: String
     /// An admin token rather than a user token.
     public var admin: Bool?
+    /// An agent token for this node instead (its agent's endpoints only); `user` is then a label.
+    public var node: String?
 
-    public init(user: String, admin: Bool? = nil) {
+    public init(user: String, admin: Bool? = nil, node: String? = nil) {
         self.user = user
         self.admin = admin
+        self.node = node
     }
 }
 
@@ -15,7 +18,7 @@ public struct TokenRequest: Hashable, Sendable, Codable {
 public struct TokenView: Hashable, Sendable, Codable {
     public var id: Int64
     public var user: String
-    /// "user" or "admin".
+    /// "user", "admin" or "agent".
     public var role: String
     /// The bearer secret (`rsp_…`).
     public var secret: String

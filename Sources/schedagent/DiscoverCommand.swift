@@ -1,3 +1,4 @@
+import RasporedAPI
 import Agent
 import ArgumentParser
 import Foundation

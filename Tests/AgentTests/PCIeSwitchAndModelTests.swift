@@ -1,3 +1,4 @@
+import RasporedAPI
 import Foundation
 import Scheduler
 import Testing

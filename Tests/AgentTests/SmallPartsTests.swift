@@ -1,3 +1,4 @@
+import RasporedAPI
 import Testing
 
 @testable import Agent

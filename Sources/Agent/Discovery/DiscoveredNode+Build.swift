@@ -1,3 +1,4 @@
+import RasporedAPI
 import Scheduler
 
 extension DiscoveredNode {
@@ -19,33 +20,27 @@ extension DiscoveredNode {
             }
         let socketOfCPU = Dictionary(
             cores.flatMap { c in c.cpus.map { ($0, c.socket) } }, uniquingKeysWith: { a, _ in a })
-        numaNodes = s.numaNodes.map { n in
+        let numaNodes = s.numaNodes.map { n in
             NUMANode(
                 index: n.osIndex, memoryBytes: n.memoryBytes, cpus: n.cpus,
                 socket: n.package ?? n.cpus.first.flatMap { socketOfCPU[$0] ?? nil })
         }
-        coreList = cores
-        puList = s.pus
-        sockets = s.packages
-        self.cores = cores.count
-        pus = s.pus.count
-        threadsPerCore = cores.map(\.cpus.count).max() ?? 1
-        cpuModel = s.cpuModel
-        product = s.machineInfos["DMIProductName"]
-
         let gpuDevices = s.pciDevices
             .filter { $0.vendorId == NVIDIADeviceTable.vendorId && ($0.classId == 0x0302 || $0.classId == 0x0300) }
             .sorted { $0.busId < $1.busId }
         let nics = Self.nics(of: s.pciDevices)
-        self.nics = nics
-        gpus = gpuDevices.enumerated().map { index, dev in
+        let gpus = gpuDevices.enumerated().map { index, dev in
             Self.gpu(index: index, device: dev, nics: nics, devices: s.pciDevices)
         }
         let switches = s.pciDevices.filter {
             $0.subtype == "NVSwitch" || ($0.vendorId == NVIDIADeviceTable.vendorId && $0.classId == 0x0680)
         }
-        nvswitches = switches.count
-        nvlink = Self.nvlink(s.distances, gpus: gpuDevices.map(\.id), switches: Set(switches.map(\.id)))
+        self.init(
+            sockets: s.packages, cores: cores.count, pus: s.pus.count,
+            threadsPerCore: cores.map(\.cpus.count).max() ?? 1, numaNodes: numaNodes, coreList: cores,
+            puList: s.pus, gpus: gpus, nics: nics, nvswitches: switches.count,
+            nvlink: Self.nvlink(s.distances, gpus: gpuDevices.map(\.id), switches: Set(switches.map(\.id))),
+            cpuModel: s.cpuModel, product: s.machineInfos["DMIProductName"])
     }
 
     private static func gpu(

@@ -1,3 +1,4 @@
+import RasporedAPI
 import CAgentShims
 import CNuma
 import Glibc

@@ -13,6 +13,15 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var cpus: [Int]
         /// Logical index of the socket holding it.
         public var socket: Int?
+
+        public init(
+            index: Int, memoryBytes: UInt64, cpus: [Int], socket: Int? = nil
+        ) {
+            self.index = index
+            self.memoryBytes = memoryBytes
+            self.cpus = cpus
+            self.socket = socket
+        }
     }
 
     /// A physical core: its logical index (the engine's core id), OS index and logical CPUs.
@@ -21,6 +30,15 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var osIndex: Int?
         public var cpus: [Int]
         public var socket: Int?
+
+        public init(
+            index: Int, osIndex: Int? = nil, cpus: [Int], socket: Int? = nil
+        ) {
+            self.index = index
+            self.osIndex = osIndex
+            self.cpus = cpus
+            self.socket = socket
+        }
     }
 
     /// A GPU: one physical device, whatever number of CUDA/NVML/OpenCL OS devices hwloc gave it.
@@ -46,6 +64,22 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         /// The closest PCIe switch above the GPU (bus id of the switch's upstream port); nil when the GPU
         /// hangs off a root port directly. GPUs and NICs with the same value share that switch.
         public var pcieSwitch: String? = nil
+
+        public init(
+            index: Int, pciBusId: String, pciDeviceId: String, model: String, modelName: String? = nil, memoryBytes: UInt64? = nil, memorySource: String? = nil, numa: Int? = nil, nics: [String], osDevices: [String], pcieSwitch: String? = nil
+        ) {
+            self.index = index
+            self.pciBusId = pciBusId
+            self.pciDeviceId = pciDeviceId
+            self.model = model
+            self.modelName = modelName
+            self.memoryBytes = memoryBytes
+            self.memorySource = memorySource
+            self.numa = numa
+            self.nics = nics
+            self.osDevices = osDevices
+            self.pcieSwitch = pcieSwitch
+        }
     }
 
     /// One port of a NIC.
@@ -54,6 +88,14 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         /// "active", "down", "init", "armed", or "state N" for others.
         public var state: String
         public var lid: String?
+
+        public init(
+            number: Int, state: String, lid: String? = nil
+        ) {
+            self.number = number
+            self.state = state
+            self.lid = lid
+        }
     }
 
     /// A network interface: an RDMA device (mlx5_0, with its IPoIB/Ethernet netdev) or a plain netdev.
@@ -76,6 +118,23 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var pciLinkGBps: Double?
         /// The closest PCIe switch above the NIC, as for `GPU.pcieSwitch`.
         public var pcieSwitch: String? = nil
+
+        public init(
+            name: String, pciBusId: String, card: String, kind: NICKind, numa: Int? = nil, state: String, ports: [Port], netdev: String? = nil, rdma: Bool, speedGbps: Int? = nil, pciLinkGBps: Double? = nil, pcieSwitch: String? = nil
+        ) {
+            self.name = name
+            self.pciBusId = pciBusId
+            self.card = card
+            self.kind = kind
+            self.numa = numa
+            self.state = state
+            self.ports = ports
+            self.netdev = netdev
+            self.rdma = rdma
+            self.speedGbps = speedGbps
+            self.pciLinkGBps = pciLinkGBps
+            self.pcieSwitch = pcieSwitch
+        }
     }
 
     /// GPU-to-GPU NVLink bandwidth from hwloc's `NVLinkBandwidth` distances (MB/s as hwloc gives it).
@@ -84,6 +143,13 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var gpuToGPU: [[UInt64]]
         /// Per GPU, the total bandwidth of its links to NVSwitches.
         public var gpuToSwitches: [UInt64]
+
+        public init(
+            gpuToGPU: [[UInt64]], gpuToSwitches: [UInt64]
+        ) {
+            self.gpuToGPU = gpuToGPU
+            self.gpuToSwitches = gpuToSwitches
+        }
     }
 
     public var sockets: Int
@@ -103,4 +169,22 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
 
     /// The node in the engine's terms (`NodeType`), named `name`; see `DiscoveredNode+NodeType.swift`.
     public func nodeType(named name: String = "discovered") -> NodeType { makeNodeType(named: name) }
+
+    public init(
+        sockets: Int, cores: Int, pus: Int, threadsPerCore: Int, numaNodes: [NUMANode], coreList: [Core], puList: [Int], gpus: [GPU], nics: [NIC], nvswitches: Int, nvlink: NVLink? = nil, cpuModel: String? = nil, product: String? = nil
+    ) {
+        self.sockets = sockets
+        self.cores = cores
+        self.pus = pus
+        self.threadsPerCore = threadsPerCore
+        self.numaNodes = numaNodes
+        self.coreList = coreList
+        self.puList = puList
+        self.gpus = gpus
+        self.nics = nics
+        self.nvswitches = nvswitches
+        self.nvlink = nvlink
+        self.cpuModel = cpuModel
+        self.product = product
+    }
 }

@@ -203,5 +203,5 @@ public enum NodeCheck {
     }
 
     /// "0-55" for contiguous ids, "0-3,8" otherwise.
-    static func ranges(_ ids: [Int]) -> String { ids.isEmpty ? "none" : RangeList.compact(ids) }
+    public static func ranges(_ ids: [Int]) -> String { ids.isEmpty ? "none" : RangeList.compact(ids) }
 }
