@@ -19,3 +19,16 @@ public struct Health: Hashable, Sendable, Codable {
 
     public init(status: String) { self.status = status }
 }
+
+/// The answer to `POST /v1/cluster/reload`.
+public struct ClusterReloaded: Hashable, Sendable, Codable {
+    /// Nodes in the description now.
+    public var nodes: Int
+    /// Nodes it added.
+    public var added: [String]
+
+    public init(nodes: Int, added: [String]) {
+        self.nodes = nodes
+        self.added = added
+    }
+}

@@ -25,11 +25,33 @@ struct Schedulerd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to serve on.", valueName: "host:port"))
     var listen = "127.0.0.1:8420"
 
+    @Option(help: ArgumentHelp("Longest wait between an agent's heartbeats (its long poll).", valueName: "duration"))
+    var heartbeat = "5s"
+
+    @Option(help: ArgumentHelp("Declare a node down after this long without a heartbeat.", valueName: "duration"))
+    var downAfter = "30s"
+
+    @Flag(help: "Place jobs on every node of cluster.yaml even without a registered agent (testing only).")
+    var withoutAgents = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
     func validate() throws {
         _ = try address()
+        _ = try settings()
+    }
+
+    func settings() throws -> ControllerSettings {
+        guard let h = TimeSpan(parsing: heartbeat), h.seconds > 0 else {
+            throw ValidationError("--heartbeat takes a duration such as 5s, not '\(heartbeat)'")
+        }
+        guard let d = TimeSpan(parsing: downAfter), d.seconds > h.seconds else {
+            throw ValidationError("--down-after takes a duration longer than --heartbeat (\(heartbeat)), not '\(downAfter)'")
+        }
+        return ControllerSettings(
+            requireAgents: !withoutAgents, heartbeatSeconds: Double(h.seconds), downAfterSeconds: Double(d.seconds),
+            outputDirectory: URL(fileURLWithPath: state).appendingPathComponent("output").path)
     }
 
     func address() throws -> (host: String, port: Int) {
@@ -51,11 +73,19 @@ struct Schedulerd: AsyncParsableCommand {
             // Unbuffered, so it shows before the logs (stderr) when both go to one terminal or file.
             FileHandle.standardOutput.write(Data("schedulerd: admin token written to \(path)\n".utf8))
         }
-        let core = try ControllerCore(spec: spec, store: store, logger: logger)
+        let core = try ControllerCore(spec: spec, store: store, settings: try settings(), logger: logger)
         await core.schedule()
+        // Declares silent nodes down and backstops time limits.
+        let sweeper = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                await core.sweep()
+            }
+        }
+        defer { sweeper.cancel() }
         let (host, port) = try address()
         let app = Application(
-            router: APIRouter.make(core: core),
+            router: APIRouter.make(core: core, clusterFile: cluster),
             configuration: .init(address: .hostname(host, port: port), serverName: "schedulerd"),
             logger: logger)
         logger.info(

@@ -93,7 +93,7 @@ import Testing
             _ = try await core.submit(submit(gpus: 4), by: ana)
             _ = try await core.drain("dgx06", reason: "maintenance", by: root)
             let before = await core.clusterState.freeShapes()
-            let again = try ControllerCore(spec: try platformSpec(), store: store, clock: { t0 })
+            let again = try ControllerCore(spec: try platformSpec(), store: store, settings: noAgents, clock: { t0 })
             #expect(await again.clusterState.freeShapes() == before)
             #expect(try await again.node("dgx06").state == .draining)
             // dgx06 drains and holds 4 GPUs: nothing else fits.
@@ -118,7 +118,7 @@ import Testing
             var smaller = try platformSpec()
             smaller.nodes.removeAll { $0.name == "dgx06" }
             for i in smaller.partitions.indices { smaller.partitions[i].nodes.removeAll { $0 == "dgx06" } }
-            let again = try ControllerCore(spec: smaller, store: store, logger: quietLogger, clock: { t0 })
+            let again = try ControllerCore(spec: smaller, store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
             let requeued = try #require(try store.job(onSix.id))
             #expect(requeued.state == .pending && requeued.requeueCount == 1 && requeued.allocation == nil)
             #expect(requeued.pendingReason == "requeued: node dgx06 lost")

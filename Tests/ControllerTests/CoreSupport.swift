@@ -29,9 +29,12 @@ func withCore<T>(_ body: (ControllerCore, StateStore, String) async throws -> T)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-core-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = try StateStore(directory: dir)
-    let core = try ControllerCore(spec: try platformSpec(), store: store, logger: quietLogger, clock: { t0 })
+    let core = try ControllerCore(spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
     return try await body(core, store, dir)
 }
 
 /// Tests' logger: silent.
 let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// Tests of the core alone: every node takes work without an agent.
+let noAgents = ControllerSettings(requireAgents: false)

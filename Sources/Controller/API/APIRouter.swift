@@ -1,18 +1,25 @@
 import Hummingbird
 import RasporedAPI
 
-/// The HTTP API (docs/api.md): `/healthz` without a token, everything else under `/v1` behind a bearer token.
+/// The HTTP API (docs/api.md): `/healthz` and `/metrics` without a token, everything else under `/v1` behind a bearer token.
 public enum APIRouter {
     /// The router serving `core`. Every route it registers is documented in docs/api.md (a test checks).
-    public static func make(core: ControllerCore) -> Router<APIRequestContext> {
+    public static func make(core: ControllerCore, clusterFile: String? = nil) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: ErrorBodyMiddleware())
         router.get("/healthz") { _, _ in try JSONResponse.make(Health(status: "ok")) }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: try await core.metricsText())))
+        }
         let v1 = router.group("/v1").add(middleware: BearerAuthMiddleware(core: core))
         JobRoutes(core: core).register(on: v1)
         NodeRoutes(core: core).register(on: v1)
         TokenRoutes(core: core).register(on: v1)
+        AgentRoutes(core: core).register(on: v1)
+        ClusterRoutes(core: core, clusterFile: clusterFile).register(on: v1)
         return router
     }
 }

@@ -1,8 +1,10 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import RasporedAPI
 import Scheduler
 
-/// `/v1/jobs`: submit, list, show, cancel.
+/// `/v1/jobs`: submit (or a dry run), list, show, output, cancel.
 struct JobRoutes {
     let core: ControllerCore
 
@@ -14,7 +16,28 @@ struct JobRoutes {
             do { submission = try SubmitRequest.parse(json: text) } catch let error as ConfigError {
                 throw APIError(.badRequest, error.description)
             }
+            if let dry = request.uri.queryParameters.get("dryRun"), dry == "true" || dry == "1" {
+                return try JSONResponse.make(try await core.dryRun(submission, by: principal))
+            }
             return try JSONResponse.make(try await core.submit(submission, by: principal), status: .created)
+        }
+        group.get("/jobs/{id}/output") { request, context in
+            let principal = try context.requirePrincipal()
+            let id = try RequestBody.jobId(context)
+            var offset: Int64 = 0
+            if let text = request.uri.queryParameters.get("offset") {
+                guard let o = Int64(text), o >= 0 else {
+                    throw APIError(.badRequest, "offset is a byte position (0 or more), not '\(text)'")
+                }
+                offset = o
+            }
+            let node = request.uri.queryParameters.get("node").map { String($0) }
+            let slice = try core.output(job: id, offset: offset, node: node, by: principal)
+            var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
+            headers[HTTPField.Name(OutputHeaders.size)!] = String(slice.size)
+            headers[HTTPField.Name(OutputHeaders.complete)!] = slice.complete ? "true" : "false"
+            headers[HTTPField.Name(OutputHeaders.state)!] = slice.state.rawValue
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](slice.bytes))))
         }
         group.get("/jobs") { request, context in
             let principal = try context.requirePrincipal()

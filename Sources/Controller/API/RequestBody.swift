@@ -4,20 +4,21 @@ import Hummingbird
 /// Reading request bodies and path parameters, with refusals that say what is wrong.
 enum RequestBody {
     /// The body as text (at most the context's upload limit).
-    static func text(_ request: Request, _ context: APIRequestContext) async throws -> String {
+    static func text(_ request: Request, _ context: APIRequestContext, limit: Int? = nil) async throws -> String {
         var request = request
         let buffer: ByteBuffer
-        do { buffer = try await request.collectBody(upTo: context.maxUploadSize) } catch {
-            throw APIError(.contentTooLarge, "the request body is larger than \(context.maxUploadSize) bytes")
+        let limit = limit ?? context.maxUploadSize
+        do { buffer = try await request.collectBody(upTo: limit) } catch {
+            throw APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
         }
         return String(buffer: buffer)
     }
 
     /// Decodes a JSON body, naming the missing or mistyped field or the JSON problem.
     static func decode<T: Decodable>(
-        _ type: T.Type, _ request: Request, _ context: APIRequestContext
+        _ type: T.Type, _ request: Request, _ context: APIRequestContext, limit: Int? = nil
     ) async throws -> T {
-        let text = try await self.text(request, context)
+        let text = try await self.text(request, context, limit: limit)
         if text.allSatisfy(\.isWhitespace) {
             throw APIError(.badRequest, "the request body is empty; expected a JSON object")
         }

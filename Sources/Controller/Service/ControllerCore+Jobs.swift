@@ -5,19 +5,78 @@ import Scheduler
 extension ControllerCore {
     /// Validates `submission` with the engine, records it (committed before this returns), runs a scheduling
     /// pass, and returns the job as it stands after the pass: running, or pending with the engine's reason.
-    public func submit(_ s: SubmitRequest, by p: Principal) throws(ControllerError) -> JobView {
+    ///
+    /// Concurrent submissions are committed together (group commit): one transaction and one fsync for
+    /// every submission that arrived while the previous commit was being written.
+    public func submit(_ s: SubmitRequest, by p: Principal) async throws(ControllerError) -> JobView {
+        let submission = try validate(s, by: p)
+        let id = try await commitSubmission(submission).get()
+        return try view(try job(id))
+    }
+
+    /// What `submit` would do now, without recording anything: where the job would run, or why not and
+    /// when it is expected to start.
+    public func dryRun(_ s: SubmitRequest, by p: Principal) throws(ControllerError) -> DryRunReply {
+        let submission = try validate(s, by: p)
+        var allocation: AllocationView?
+        var reason: String?
+        var start: Int64?
+        switch state.place(submission.request) {
+        case let .success(decision): allocation = spec.view(of: decision.allocation)
+        case let .failure(refusal):
+            reason = refusal.reason
+            let probe = Job(id: Int64.max, submission: submission, submitTime: clock())
+            start = estimatedStarts(including: probe)[probe.id]
+        }
+        return DryRunReply(
+            allocation: allocation, reason: reason, estimatedStart: start, partition: submission.partition,
+            account: submission.account, timeLimit: submission.timeLimit.seconds)
+    }
+
+    /// The engine's verdict and the cluster's defaults: throws for a request that can never run.
+    func validate(_ s: SubmitRequest, by p: Principal) throws(ControllerError) -> JobSubmission {
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot submit jobs") }
         // The engine's verdict on an idle-or-busy cluster: "not now" is fine, the job pends.
         if case let .failure(refusal) = state.place(s.request), refusal.kind != .notNow {
             throw ControllerError(.badRequest, refusal.reason)
         }
-        let submission = try resolve(s, user: p.user)
-        let id = try stored { () throws(StateStoreError) in try store.submit(submission, at: clock()) }
-        logger.info(
-            "job submitted",
-            metadata: ["job": "\(id)", "user": "\(p.user)", "partition": "\(submission.partition)"])
-        schedule()
-        return JobView(try job(id))
+        return try resolve(s, user: p.user)
+    }
+
+    /// Queues a submission for the next group commit and waits for its id.
+    func commitSubmission(_ s: JobSubmission) async -> Result<Int64, ControllerError> {
+        await withCheckedContinuation { c in
+            submitQueue.append((s, c))
+            if !flushScheduled {
+                flushScheduled = true
+                Task { await self.flushSubmissions() }
+            }
+        }
+    }
+
+    /// Commits every queued submission in one transaction, then tries to place them.
+    func flushSubmissions() {
+        flushScheduled = false
+        let batch = submitQueue
+        submitQueue = []
+        guard !batch.isEmpty else { return }
+        let ids: [Int64]
+        let now = clock()
+        do {
+            ids = try store.submit(batch.map(\.0), at: now)
+        } catch {
+            logger.error("cannot record submissions", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            for (_, c) in batch { c.resume(returning: .failure(.store(error))) }
+            return
+        }
+        metrics.submissions.increment(by: Int64(batch.count))
+        for (id, (s, _)) in zip(ids, batch) {
+            remember(Job(id: id, submission: s, submitTime: now))
+            logger.info("job submitted", metadata: ["job": "\(id)", "user": "\(s.user)", "partition": "\(s.partition)"])
+        }
+        // Nothing freed since the last full pass: only the new jobs can start now.
+        schedule(only: needsFullPass ? nil : ids)
+        for (id, (_, c)) in zip(ids, batch) { c.resume(returning: .success(id)) }
     }
 
     /// The submission with the cluster's defaults applied: partition, time limit, account, name.
@@ -45,19 +104,19 @@ extension ControllerCore {
             workdir: s.workdir, output: s.output)
     }
 
-    /// One scheduling pass, in submission order: each pending job that fits now is placed, committed and
+    /// One scheduling pass, in queue order: each pending job that fits now is placed, committed and
     /// started; each that does not gets the engine's reason as its pending reason. Returns the started ids.
+    /// `only` limits the pass to those jobs (valid only when nothing was freed since the last full pass).
     ///
-    /// A placeholder queue policy (no priorities, no reservation for large jobs) until the engine's.
+    /// A placeholder queue policy (FIFO, greedy: no priorities, no reservation for large jobs) until the
+    /// engine's.
     @discardableResult
-    public func schedule() -> [Int64] {
-        let pending: [Job]
-        do { pending = try store.jobs(filter: JobFilter(states: [.pending])) } catch {
-            logger.error("scheduling pass cannot read the queue", metadata: ["error": "\(error)"])
-            return []
-        }
+    public func schedule(only: [Int64]? = nil) -> [Int64] {
+        let began = ContinuousClock.now
+        if only == nil { needsFullPass = false }
         var started: [Int64] = []
-        for job in pending {
+        for id in only ?? pendingIds {
+            guard let job = live[id], job.state == .pending else { continue }
             switch state.place(job.request) {
             case let .success(decision):
                 do {
@@ -68,11 +127,13 @@ extension ControllerCore {
                 }
                 let view = spec.view(of: decision.allocation)
                 do {
-                    let t = try store.transition(job.id, .start(allocation: view, at: clock()))
+                    let t = try stored { () throws(StateStoreError) in
+                        try store.transition(job.id, .start(allocation: view, at: clock()))
+                    }
+                    remember(t.job)
                     started.append(job.id)
                     logger.info(
-                        "job started",
-                        metadata: ["job": "\(job.id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
+                        "job started", metadata: ["job": "\(job.id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
                     perform(t.actions, job: job.id)
                 } catch {
                     // Not recorded, so not taken: give the resources back.
@@ -83,15 +144,29 @@ extension ControllerCore {
                 guard job.pendingReason != refusal.reason else { continue }
                 var j = job
                 j.pendingReason = refusal.reason
-                do { try store.update(j) } catch {
+                do {
+                    try store.update(j)
+                    remember(j)
+                } catch {
                     logger.error("cannot record a pending reason", metadata: ["job": "\(job.id)", "error": "\(error)"])
                 }
             }
         }
+        metrics.schedulingPass(seconds: (ContinuousClock.now - began).seconds, started: started.count)
         return started
     }
 
-    /// Performs a transition's actions. Launches and stops wait for the agent connection (logged only).
+    /// Records a lifecycle event (on disk first), updates the caches and performs the transition's actions.
+    @discardableResult
+    func record(_ id: Int64, _ event: JobLifecycle.Event) throws(ControllerError) -> JobLifecycle.Transition {
+        let t = try stored { () throws(StateStoreError) in try store.transition(id, event) }
+        remember(t.job)
+        perform(t.actions, job: id)
+        return t
+    }
+
+    /// Performs a transition's actions: releases go back to the engine, launches and stops wake the nodes'
+    /// agents (their orders are computed from the jobs' states), a requeue or release triggers a pass.
     func perform(_ actions: [JobLifecycle.Action], job id: Int64) {
         var reschedule = false
         for action in actions {
@@ -107,10 +182,13 @@ extension ControllerCore {
             case .enqueue:
                 reschedule = true
             case let .launch(nodes), let .stop(nodes):
-                logger.debug("agents not connected yet", metadata: ["job": "\(id)", "nodes": "\(nodes)"])
+                for n in nodes { waiters.wake(n) }
             }
         }
-        if reschedule { schedule() }
+        if reschedule {
+            needsFullPass = true
+            schedule()
+        }
     }
 
     /// Cancels a job: a pending one ends now; a running one gets a stop request (its allocation is held
@@ -118,27 +196,41 @@ extension ControllerCore {
     public func cancel(_ id: Int64, by p: Principal) throws(ControllerError) -> JobView {
         let before = try job(id)
         try authorize(p, for: before, to: "cancel")
-        let t = try stored { () throws(StateStoreError) in try store.transition(id, .cancel(by: p.user, at: clock())) }
+        let t = try record(id, .cancel(by: p.user, at: clock()))
         logger.info("job cancel", metadata: ["job": "\(id)", "by": "\(p.user)", "now": "\(t.job.state)"])
-        perform(t.actions, job: id)
-        return JobView(try job(id))
+        if !settings.requireAgents || t.job.state != .running {
+            return try view(try job(id))
+        }
+        // With no live agent on its nodes nobody will report the exit: end it now.
+        if t.job.nodes.allSatisfy({ connections[$0]?.isLive != true }) {
+            try record(id, .exit(code: nil, signal: nil, at: clock()))
+        }
+        return try view(try job(id))
     }
 
     /// One job, as its owner or an admin may see it.
     public func job(_ id: Int64, by p: Principal) throws(ControllerError) -> JobView {
         let j = try job(id)
         try authorize(p, for: j, to: "read")
-        return JobView(j)
+        return try view(j)
     }
 
     /// Jobs, lowest id first: a user's own, or every job for an admin; optionally in one state.
     public func jobs(state: JobState? = nil, by p: Principal) throws(ControllerError) -> [JobView] {
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot list jobs") }
         let filter = JobFilter(states: state.map { [$0] }, user: p.role == .admin ? nil : p.user)
-        return try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { JobView($0) }
+        let jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }
+        let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]
+        return jobs.map { JobView($0, estimatedStart: starts[$0.id]) }
+    }
+
+    /// The API's view of a job, with its estimated start when pending.
+    func view(_ j: Job) throws(ControllerError) -> JobView {
+        JobView(j, estimatedStart: j.state == .pending ? estimatedStarts()[j.id] : nil)
     }
 
     func job(_ id: Int64) throws(ControllerError) -> Job {
+        if let j = live[id] { return j }
         guard let j = try stored({ () throws(StateStoreError) in try store.job(id) }) else {
             throw ControllerError(.notFound, "no job \(id)")
         }
@@ -152,5 +244,13 @@ extension ControllerCore {
         case .user: throw ControllerError(.forbidden, "job \(job.id) belongs to \(job.user)")
         case .agent: throw ControllerError(.forbidden, "agent tokens cannot \(what) jobs")
         }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }
 }

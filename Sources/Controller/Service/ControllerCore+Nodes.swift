@@ -45,7 +45,26 @@ extension ControllerCore {
             try store.setNodeState(name, availability, reason: reason, actor: p.user, at: now)
         }
         nodeRecords[name] = NodeStateRecord(node: name, state: availability, reason: reason, actor: p.user, since: now)
-        state.setAvailability(node: i, availability)
+        refreshAvailability(i)
+    }
+
+    /// The engine's availability of node `i`: the admin's state, and down while its agent is not connected
+    /// (or registered different hardware) when agents are required.
+    func effectiveAvailability(_ i: Int) -> NodeAvailability {
+        let name = spec.nodes[i].name
+        let admin = nodeRecords[name]?.state ?? .up
+        if admin == .down { return .down }
+        if settings.requireAgents && connections[name]?.status != .connected { return .down }
+        return admin
+    }
+
+    /// Applies the effective availability to the engine; a node coming up calls for a full pass.
+    func refreshAvailability(_ i: Int) {
+        let now = effectiveAvailability(i)
+        guard state.availability(node: i) != now else { return }
+        state.setAvailability(node: i, now)
+        if now == .up { needsFullPass = true }
+        nodeVersion += 1
     }
 
     func nodeIndex(_ name: String) throws(ControllerError) -> Int {
@@ -62,12 +81,25 @@ extension ControllerCore {
         let type = spec.nodeType(of: node)
         let record = nodeRecords[node.name]
         let jobs = state.jobCount(node: i)
-        let stateName: NodeStateName =
-            switch state.availability(node: i) {
+        var stateName: NodeStateName =
+            switch nodeRecords[node.name]?.state ?? .up {
             case .up: .up
             case .down: .down
             case .drain: jobs > 0 ? .draining : .drained
             }
+        var reason = record?.reason, actor = record?.actor, since = record?.since
+        let connection = connections[node.name]
+        if settings.requireAgents && stateName != .down {
+            switch connection?.status {
+            case .connected?: break
+            case let .invalid(why)?:
+                (stateName, reason, actor, since) = (.invalid, why, "controller", connection?.lastSeenEpoch)
+            case let .lost(why)?:
+                (stateName, reason, actor, since) = (.down, why, "controller", connection?.lastSeenEpoch)
+            case nil:
+                (stateName, reason, actor, since) = (.down, "agent not registered since the controller started", "controller", nil)
+            }
+        }
         let free = state.freeGPUs(node: i)
         let gpus = type.numa.filter { !$0.gpus.isEmpty }.map { d in
             let f = d.gpus.filter { free.contains($0) }.count
@@ -75,8 +107,9 @@ extension ControllerCore {
         }
         let shapes = state.freeShapes(node: i)
         return NodeView(
-            name: node.name, type: node.type, state: stateName, reason: record?.reason, actor: record?.actor,
-            since: record?.since, jobs: jobs, gpus: gpus,
-            freeShapes: Dictionary(uniqueKeysWithValues: shapes.map { (String($0), $1) }))
+            name: node.name, type: node.type, state: stateName, reason: reason, actor: actor,
+            since: since, jobs: jobs, gpus: gpus,
+            freeShapes: Dictionary(uniqueKeysWithValues: shapes.map { (String($0), $1) }),
+            lastHeartbeatAge: connection.map { (ContinuousClock.now - $0.lastSeen).seconds })
     }
 }

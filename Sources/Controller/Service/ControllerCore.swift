@@ -3,45 +3,81 @@ import Logging
 import RasporedAPI
 import Scheduler
 
-/// The controller's service core: the engine's `ClusterState` kept in step with the durable `StateStore`.
+/// The controller's service core: the engine's `ClusterState` kept in step with the durable `StateStore`
+/// and with the nodes' agents.
 ///
 /// Every change is written to the store (committed, fsynced) before the engine's state follows and before
 /// the caller hears of it. On start it rebuilds the engine's state from the store: running jobs' allocations
-/// are committed again and node states applied, so a restart never gives a GPU twice. An actor: one
-/// decision at a time, in the order requests arrive. Agents are not connected yet: a started job stays
-/// `running` and a stop request stays requested until the agent step reports exits.
+/// are committed again and node states applied, so a restart never gives a GPU twice; agents then register
+/// again and report what runs, and nodes whose agent stays silent past the timeout are declared down. An
+/// actor: one decision at a time, in the order requests arrive.
 public actor ControllerCore {
-    public nonisolated let spec: ClusterSpec
+    /// The cluster description in force (replaced by `reloadCluster`).
+    public internal(set) var spec: ClusterSpec
     nonisolated let store: StateStore
+    public nonisolated let settings: ControllerSettings
     let logger: Logger
     let clock: @Sendable () -> Int64
     var state: ClusterState
     /// Node states as recorded (drain reason, actor, time), by node name.
     var nodeRecords: [String: NodeStateRecord]
+    /// Pending and running jobs as stored.
+    var jobCache: JobCache
+    /// Set when resources were freed or nodes came up since the last full scheduling pass: until then a
+    /// pending job that did not fit still does not, and a new submission only needs itself tried.
+    var needsFullPass = true
+    /// Agents heard from since start, by node.
+    var connections: [String: AgentConnection] = [:]
+    var waiters = OrderWaiters()
+    /// When this controller started (monotonic), for nodes that never registered since.
+    let startedAt = ContinuousClock.now
+    /// Submissions waiting for the next group commit.
+    var submitQueue: [(JobSubmission, CheckedContinuation<Result<Int64, ControllerError>, Never>)] = []
+    var flushScheduled = false
+    /// Bumped on every change of nodes; estimates are cached per (this, the job cache's) version.
+    var nodeVersion = 0
+    var estimateCache: (version: Int, at: Int64, starts: [Int64: Int64])?
+    public nonisolated let metrics = ControllerMetrics()
 
     /// Seconds since the epoch, from the wall clock.
     public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
     /// Rebuilds the engine's state from `store`. Call `schedule()` next for the jobs left pending.
     public init(
-        spec: ClusterSpec, store: StateStore, logger: Logger = Logger(label: "raspored.controller"),
+        spec: ClusterSpec, store: StateStore, settings: ControllerSettings = ControllerSettings(),
+        logger: Logger = Logger(label: "raspored.controller"),
         clock: @escaping @Sendable () -> Int64 = ControllerCore.wallClock
     ) throws(ControllerError) {
         self.spec = spec
         self.store = store
+        self.settings = settings
         self.logger = logger
         self.clock = clock
-        let (state, records) = try Self.reload(spec: spec, store: store, logger: logger, at: clock())
+        var (state, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: clock())
+        // No agent has registered with this controller yet.
+        if settings.requireAgents { for i in spec.nodes.indices { state.setAvailability(node: i, .down) } }
         self.state = state
         self.nodeRecords = records
+        var cache = JobCache()
+        for job in jobs { cache.remember(job) }
+        self.jobCache = cache
     }
 
-    /// The engine's state as the store has it: node availabilities, then running jobs' allocations.
+    var live: [Int64: Job] { jobCache.live }
+    var pendingIds: [Int64] { jobCache.pendingIds }
+    var onNode: [String: Set<Int64>] { jobCache.onNode }
+    var version: Int { jobCache.version + nodeVersion }
+
+    func remember(_ job: Job) { jobCache.remember(job) }
+
+    /// The engine's state as the store has it: node availabilities, then running jobs' allocations; and the
+    /// pending and running jobs.
     static func reload(
         spec: ClusterSpec, store: StateStore, logger: Logger, at now: Int64
-    ) throws(ControllerError) -> (ClusterState, [String: NodeStateRecord]) {
+    ) throws(ControllerError) -> (ClusterState, [String: NodeStateRecord], [Job]) {
         var state = ClusterState(spec: spec)
         var records: [String: NodeStateRecord] = [:]
+        var live: [Job] = []
         do {
             for r in try store.nodeStates() {
                 records[r.node] = r
@@ -71,7 +107,9 @@ public actor ControllerCore {
                         "state: job \(job.id)'s allocation overlaps another running job's (\(error)); "
                             + "refusing to start rather than give a GPU twice")
                 }
+                live.append(job)
             }
+            live += try store.jobs(filter: JobFilter(states: [.pending]))
             logger.info(
                 "state reloaded",
                 metadata: ["running": "\(running.count)", "nodeStates": "\(records.count)"])
@@ -82,7 +120,7 @@ public actor ControllerCore {
         } catch {
             throw ControllerError(.internalError, "\(error)")
         }
-        return (state, records)
+        return (state, records, live)
     }
 
     /// Who holds this bearer secret; nil for an unknown one. Reads the store without waiting for the actor.
@@ -94,7 +132,7 @@ public actor ControllerCore {
     public var clusterState: ClusterState { state }
 
     /// Runs `body` against the store, turning its failures into controller errors.
-    func stored<T>(_ body: () throws(StateStoreError) -> T) throws(ControllerError) -> T {
+    nonisolated func stored<T>(_ body: () throws(StateStoreError) -> T) throws(ControllerError) -> T {
         do { return try body() } catch { throw .store(error) }
     }
 

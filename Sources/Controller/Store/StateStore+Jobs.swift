@@ -57,6 +57,17 @@ extension StateStore {
         return try read("list jobs") { db in try Row.fetchAll(db, sql: query, arguments: args).map(JobRow.job) }
     }
 
+    /// How many jobs are in each state.
+    public func jobCounts() throws(StateStoreError) -> [JobState: Int] {
+        try read("count jobs") { db in
+            var out: [JobState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+                if let s = JobState(rawValue: row["state"]) { out[s] = row["n"] }
+            }
+            return out
+        }
+    }
+
     /// Replaces a job's record (the whole row). Prefer `transition(_:_:)` for state changes.
     public func update(_ job: Job) throws(StateStoreError) {
         try write("update job \(job.id)") { db in

@@ -1,0 +1,210 @@
+import Foundation
+import Logging
+import RasporedAPI
+import Scheduler
+
+extension ControllerCore {
+    /// An agent registers its node: the hardware it found is checked against cluster.yaml (a node that
+    /// differs stays out of service with the differences as its reason), the runs it reports are
+    /// reconciled with the jobs, and the node takes work if it matches.
+    public func register(_ r: AgentRegistration, node: String, by p: Principal) throws(ControllerError)
+        -> AgentRegistrationReply
+    {
+        try authorizeAgent(p, node: node)
+        let i = try nodeIndex(node)
+        guard r.node == node else {
+            throw ControllerError(.badRequest, "the registration names node '\(r.node)', the path '\(node)'")
+        }
+        let declared = spec.nodeType(of: spec.nodes[i])
+        let differences = NodeCheck.compare(r.discovered, with: declared)
+        let mismatches = differences.filter { $0.severity == .mismatch }
+        let status: AgentConnection.Status =
+            mismatches.isEmpty
+            ? .connected
+            : .invalid(
+                "hardware differs from cluster.yaml (\(spec.nodes[i].type)): "
+                    + mismatches.map(\.description).joined(separator: "; "))
+        connections[node] = AgentConnection(
+            status: status, lastSeen: .now, lastSeenEpoch: clock(), differences: differences,
+            reported: Dictionary(r.runs.map { ($0.runId, $0) }, uniquingKeysWith: { _, b in b }))
+        switch status {
+        case .invalid(let why): logger.warning("agent registered, node kept out of service", metadata: ["node": "\(node)", "reason": "\(why)"])
+        default: logger.notice("agent registered", metadata: ["node": "\(node)", "runs": "\(r.runs.count)", "version": "\(r.version ?? "?")"])
+        }
+        refreshAvailability(i)
+        apply(r.runs, from: node)
+        if needsFullPass { schedule() }
+        return AgentRegistrationReply(
+            node: node, accepted: mismatches.isEmpty, differences: differences,
+            heartbeatSeconds: settings.heartbeatSeconds, downAfterSeconds: settings.downAfterSeconds,
+            orders: orders(for: node))
+    }
+
+    /// A heartbeat: the runs the agent knows. Answers with orders at once when there are any; otherwise
+    /// holds the request up to `wait` seconds for some (a long poll).
+    public func heartbeat(_ h: AgentHeartbeat, node: String, wait: Double, by p: Principal) async throws(ControllerError)
+        -> AgentOrders
+    {
+        try authorizeAgent(p, node: node)
+        _ = try nodeIndex(node)
+        guard var c = connections[node], c.isLive else { return AgentOrders(reregister: true) }
+        c.lastSeen = .now
+        c.lastSeenEpoch = clock()
+        c.reported = Dictionary(h.runs.map { ($0.runId, $0) }, uniquingKeysWith: { _, b in b })
+        connections[node] = c
+        apply(h.runs, from: node)
+        var o = orders(for: node)
+        if o.isEmpty && wait > 0 {
+            let seconds = min(wait, 60)
+            await withCheckedContinuation { (k: CheckedContinuation<Void, Never>) in
+                let ticket = waiters.add(node, k)
+                Task {
+                    try? await Task.sleep(for: .seconds(seconds))
+                    await self.expireWaiter(node, ticket)
+                }
+            }
+            guard connections[node]?.isLive == true else { return AgentOrders(reregister: true) }
+            connections[node]?.lastSeen = .now
+            connections[node]?.lastSeenEpoch = clock()
+            o = orders(for: node)
+        }
+        return o
+    }
+
+    func expireWaiter(_ node: String, _ ticket: Int) { waiters.expire(node, ticket) }
+
+    /// What `node`'s agent should do now, from the jobs' states and its latest report: launch the current
+    /// runs it does not know, stop runs that are stale or asked to stop, forget ended runs.
+    func orders(for node: String) -> AgentOrders {
+        guard let c = connections[node], c.isLive else { return AgentOrders(reregister: true) }
+        var o = AgentOrders()
+        var current: Set<String> = []
+        for id in (onNode[node] ?? []).sorted() {
+            guard let job = live[id], job.state == .running else { continue }
+            let runId = RunId.make(job: job.id, attempt: job.requeueCount)
+            current.insert(runId)
+            let reported = c.reported[runId]
+            if let stop = job.stopRequest {
+                if let r = reported, !r.phase.isFinal {
+                    o.stop.append(StopOrder(runId: runId, why: Self.why(stop.kind), message: Self.words(stop)))
+                }
+            } else if reported == nil, let assignment = assignment(job, on: node) {
+                o.launch.append(assignment)
+            }
+        }
+        for (runId, r) in c.reported.sorted(by: { $0.key < $1.key }) where !current.contains(runId) {
+            if r.phase.isFinal {
+                o.acknowledged.append(runId)
+            } else {
+                o.stop.append(StopOrder(runId: runId, why: .unknown, message: "no such run on \(node) any more"))
+            }
+        }
+        return o
+    }
+
+    func assignment(_ job: Job, on node: String) -> RunAssignment? {
+        guard let a = job.allocation, let mine = a.nodes.first(where: { $0.node == node }) else { return nil }
+        return RunAssignment(
+            runId: RunId.make(job: job.id, attempt: job.requeueCount), jobId: job.id, name: job.name, user: job.user,
+            command: job.command, workdir: job.workdir, output: job.output, allocation: mine,
+            nodeList: a.nodes.map(\.node), timeLimitSeconds: job.timeLimit.seconds,
+            environment: [
+                "RASPORED_ACCOUNT": job.account, "RASPORED_PARTITION": job.partition, "RASPORED_USER": job.user,
+            ])
+    }
+
+    /// Reconciles reported runs with the jobs: the end of a job's current run on its first node ends the job.
+    func apply(_ runs: [RunStatus], from node: String) {
+        for r in runs where r.phase.isFinal {
+            guard let (id, attempt) = RunId.parse(r.runId), let job = live[id], job.state == .running,
+                job.requeueCount == attempt, job.nodes.first == node
+            else { continue }
+            let at = r.endedAt.map { Int64($0) } ?? clock()
+            do {
+                if r.phase == .timedOut && job.stopRequest == nil { try record(id, .timeLimit(at: at)) }
+                let t = try record(id, .exit(code: r.exitCode, signal: r.signal, at: at))
+                if let reason = r.reason, t.job.state == .failed, t.job.endReason == nil {
+                    var j = t.job
+                    j.endReason = r.phase == .lost ? "lost: \(reason)" : reason
+                    try stored { () throws(StateStoreError) in try store.update(j) }
+                }
+                logger.info(
+                    "job ended",
+                    metadata: ["job": "\(id)", "state": "\(t.job.state)", "node": "\(node)",
+                        "exit": "\(r.exitCode.map(String.init) ?? "-")", "signal": "\(r.signal.map(String.init) ?? "-")"])
+            } catch {
+                logger.error("cannot record a run's end", metadata: ["run": "\(r.runId)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Declares down the nodes whose agents have been silent past the timeout (their jobs are requeued or
+    /// failed), and stops jobs the agents let run past their time limit. Called about once a second.
+    public func sweep() {
+        let now = ContinuousClock.now
+        let limit = Duration.seconds(settings.downAfterSeconds)
+        for (i, node) in spec.nodes.enumerated() {
+            let name = node.name
+            let silent: String?
+            if let c = connections[name] {
+                silent = c.isLive && now - c.lastSeen > limit
+                    ? "no heartbeat for \(Int(settings.downAfterSeconds))s (last at \(c.lastSeenEpoch))" : nil
+            } else {
+                silent = now - startedAt > limit && !(onNode[name]?.isEmpty ?? true)
+                    ? "agent did not register within \(Int(settings.downAfterSeconds))s of the controller's start"
+                    : nil
+            }
+            guard settings.requireAgents, let why = silent else { continue }
+            connections[name] = AgentConnection(
+                status: .lost(why), lastSeen: connections[name]?.lastSeen ?? startedAt,
+                lastSeenEpoch: connections[name]?.lastSeenEpoch ?? clock(), differences: [], reported: [:])
+            refreshAvailability(i)
+            logger.warning("node down", metadata: ["node": "\(name)", "reason": "\(why)"])
+            metrics.nodesLost.increment()
+            for id in (onNode[name] ?? []).sorted() {
+                do {
+                    let t = try record(
+                        id, .nodeLost(node: name, requeue: settings.requeueOnNodeLoss, at: clock()))
+                    logger.warning("job's node lost", metadata: ["job": "\(id)", "node": "\(name)", "now": "\(t.job.state)"])
+                } catch {
+                    logger.error("cannot record a node loss", metadata: ["job": "\(id)", "error": "\(error)"])
+                }
+            }
+            waiters.wake(name)
+        }
+        let t = clock()
+        for job in live.values where job.state == .running && job.stopRequest == nil {
+            guard let start = job.startTime, t > start + job.timeLimit.seconds + settings.timeLimitGraceSeconds
+            else { continue }
+            do { try record(job.id, .timeLimit(at: t)) } catch {
+                logger.error("cannot record a time limit", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Agent endpoints take the node's own agent token, or an admin's.
+    func authorizeAgent(_ p: Principal, node: String) throws(ControllerError) {
+        switch p.role {
+        case .admin: return
+        case .agent where p.node == node: return
+        case .agent: throw ControllerError(.forbidden, "this agent token belongs to node \(p.node ?? "?"), not \(node)")
+        case .user: throw ControllerError(.forbidden, "only node agents (or admins) may use agent endpoints; \(p.user) is a user")
+        }
+    }
+
+    static func why(_ kind: JobStopRequest.Kind) -> StopOrder.Why {
+        switch kind {
+        case .cancel: .cancel
+        case .timeLimit: .timeLimit
+        case .requeue: .requeue
+        }
+    }
+
+    static func words(_ s: JobStopRequest) -> String {
+        switch s.kind {
+        case .cancel: "cancelled by \(s.by ?? "?")"
+        case .timeLimit: "time limit reached"
+        case .requeue: "requeued by \(s.by ?? "?")"
+        }
+    }
+}

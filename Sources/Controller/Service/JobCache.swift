@@ -1,0 +1,46 @@
+import Scheduler
+
+/// The pending and running jobs, as stored, indexed for the scheduler and the agents' orders. Ended jobs
+/// are read from the store.
+struct JobCache: Sendable {
+    /// Pending and running jobs by id.
+    private(set) var live: [Int64: Job] = [:]
+    /// Pending job ids in queue order (ascending: a requeued job keeps its place).
+    private(set) var pendingIds: [Int64] = []
+    /// Running job ids per node.
+    private(set) var onNode: [String: Set<Int64>] = [:]
+    /// Bumped on every change.
+    private(set) var version = 0
+
+    /// Keeps the indexes in step with a job as just stored.
+    mutating func remember(_ job: Job) {
+        if let old = live.removeValue(forKey: job.id) {
+            if old.state == .pending {
+                let at = position(old.id)
+                if at < pendingIds.count && pendingIds[at] == old.id { pendingIds.remove(at: at) }
+            }
+            if old.state == .running { for n in old.nodes { onNode[n]?.remove(old.id) } }
+        }
+        switch job.state {
+        case .pending:
+            live[job.id] = job
+            pendingIds.insert(job.id, at: position(job.id))
+        case .running:
+            live[job.id] = job
+            for n in job.nodes { onNode[n, default: []].insert(job.id) }
+        default:
+            break
+        }
+        version += 1
+    }
+
+    /// Where `id` is or would go in `pendingIds` (binary search).
+    private func position(_ id: Int64) -> Int {
+        var lo = 0, hi = pendingIds.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if pendingIds[mid] < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}

@@ -1,0 +1,136 @@
+/// When each waiting job is expected to start, from the running jobs' time limits: the queue's own order
+/// played forward on a copy of the cluster, as the scheduler would play it if every running job used its
+/// whole time limit and nothing else arrived.
+///
+/// At each moment (now, then each expected end in time order) the waiting jobs are offered in queue
+/// order and every one that fits is placed, exactly as a scheduling pass does; a placed job is expected
+/// to end after its own time limit. A job that does not fit even once everything ahead of it has ended
+/// (a drained node it needs, a partition with nodes down) has no estimate.
+///
+/// Estimates are upper bounds in a FIFO-greedy queue: jobs end early, and nothing later in the queue can
+/// delay an earlier job's estimate, since the pass offers jobs in the same order.
+public enum StartEstimate {
+    /// A running job: what it holds and when its time limit runs out (seconds since the epoch).
+    public struct Running: Sendable {
+        public var allocation: Allocation
+        public var end: Int64
+
+        public init(allocation: Allocation, end: Int64) {
+            self.allocation = allocation
+            self.end = end
+        }
+    }
+
+    /// A waiting job, in queue order.
+    public struct Waiting: Sendable {
+        public var id: Int64
+        public var request: ResourceRequest
+        public var timeLimit: TimeSpan
+
+        public init(id: Int64, request: ResourceRequest, timeLimit: TimeSpan) {
+            self.id = id
+            self.request = request
+            self.timeLimit = timeLimit
+        }
+    }
+
+    /// What an estimate cost: placements tried (for tests of its complexity) and end events played.
+    public struct Work: Hashable, Sendable {
+        public init() {}
+        public var placements = 0
+        public var events = 0
+    }
+
+    /// Expected start per waiting job id (seconds since the epoch); jobs without one are left out.
+    /// `state` must hold exactly the running jobs' allocations.
+    public static func estimate(
+        state: ClusterState, running: [Running], waiting: [Waiting], now: Int64, work: inout Work
+    ) -> [Int64: Int64] {
+        var state = state
+        var ends = EndQueue()
+        for r in running { ends.push(max(r.end, now), r.allocation) }
+        var free = state.totalFreeGPUs
+        var remaining = waiting
+        var out: [Int64: Int64] = [:]
+        var t = now
+        while !remaining.isEmpty {
+            var kept: [Waiting] = []
+            kept.reserveCapacity(remaining.count)
+            for w in remaining {
+                // A job asking for more GPUs than are free anywhere cannot fit: skip the placement.
+                if let g = w.request.gpus, g * max(w.request.nodes ?? 1, 1) > free {
+                    kept.append(w)
+                    continue
+                }
+                work.placements += 1
+                guard case let .success(decision) = state.place(w.request),
+                    (try? state.commit(decision.allocation)) != nil
+                else {
+                    kept.append(w)
+                    continue
+                }
+                free -= decision.allocation.gpuCount
+                out[w.id] = t
+                ends.push(t + max(w.timeLimit.seconds, 1), decision.allocation)
+            }
+            remaining = kept
+            // Play every end at the next moment, then offer the rest again.
+            guard let next = ends.peekTime else { break }
+            t = next
+            while let (time, allocation) = ends.popIfAt(t) {
+                _ = time
+                work.events += 1
+                if (try? state.release(allocation)) != nil { free += allocation.gpuCount }
+            }
+        }
+        return out
+    }
+}
+
+extension ClusterState {
+    /// Free GPUs on every node, whatever their availability.
+    var totalFreeGPUs: Int { nodes.reduce(0) { $0 + $1.freeGPUs.nonzeroBitCount } }
+}
+
+/// A binary min-heap of (end time, allocation), ties in insertion order.
+private struct EndQueue {
+    private var heap: [(time: Int64, seq: Int, allocation: Allocation)] = []
+    private var seq = 0
+
+    mutating func push(_ time: Int64, _ allocation: Allocation) {
+        heap.append((time, seq, allocation))
+        seq += 1
+        var i = heap.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard less(i, p) else { break }
+            heap.swapAt(i, p)
+            i = p
+        }
+    }
+
+    var peekTime: Int64? { heap.first?.time }
+
+    mutating func popIfAt(_ t: Int64) -> (Int64, Allocation)? {
+        guard let top = heap.first, top.time <= t else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && less(l, m) { m = l }
+                if r < heap.count && less(r, m) { m = r }
+                if m == i { break }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        return (top.time, top.allocation)
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        heap[a].time != heap[b].time ? heap[a].time < heap[b].time : heap[a].seq < heap[b].seq
+    }
+}
