@@ -230,7 +230,8 @@ import Testing
             let waiting = try await core.submit(submit(gpus: 8), by: ana)
             let earliestEnd = started.compactMap { $0.startTime.map { $0 + 3600 } }.min()
             #expect(waiting.state == .pending)
-            #expect(waiting.estimatedStart == earliestEnd)
+            #expect(try await core.job(waiting.id, by: ana).estimatedStart == earliestEnd)
+            #expect(try await core.jobs(state: .pending, by: ana).map(\.estimatedStart) == [earliestEnd])
             // A dry run queues behind it: it gets the node of the second job to end.
             let ends = started.compactMap { $0.startTime.map { $0 + 3600 } }.sorted()
             let dry = try await core.dryRun(submit(gpus: 8), by: ana)

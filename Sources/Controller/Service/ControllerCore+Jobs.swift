@@ -11,7 +11,8 @@ extension ControllerCore {
     public func submit(_ s: SubmitRequest, by p: Principal) async throws(ControllerError) -> JobView {
         let submission = try validate(s, by: p)
         let id = try await commitSubmission(submission).get()
-        return try view(try job(id))
+        // Without an estimated start: that costs a walk of the queue; `show` and `queue` give it.
+        return JobView(try job(id))
     }
 
     /// What `submit` would do now, without recording anything: where the job would run, or why not and
@@ -114,42 +115,44 @@ extension ControllerCore {
     public func schedule(only: [Int64]? = nil) -> [Int64] {
         let began = ContinuousClock.now
         if only == nil { needsFullPass = false }
-        var started: [Int64] = []
+        // Decide and commit in the engine first, then record every start in one transaction.
+        var decided: [(job: Job, allocation: Allocation)] = []
         for id in only ?? pendingIds {
             guard let job = live[id], job.state == .pending else { continue }
             switch state.place(job.request) {
             case let .success(decision):
                 do {
                     try state.commit(decision.allocation)
+                    decided.append((job, decision.allocation))
                 } catch {
                     logger.error("commit refused", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                    continue
-                }
-                let view = spec.view(of: decision.allocation)
-                do {
-                    let t = try stored { () throws(StateStoreError) in
-                        try store.transition(job.id, .start(allocation: view, at: clock()))
-                    }
-                    remember(t.job)
-                    started.append(job.id)
-                    logger.info(
-                        "job started", metadata: ["job": "\(job.id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
-                    perform(t.actions, job: job.id)
-                } catch {
-                    // Not recorded, so not taken: give the resources back.
-                    try? state.release(decision.allocation)
-                    logger.error("cannot record a start", metadata: ["job": "\(job.id)", "error": "\(error)"])
                 }
             case let .failure(refusal):
-                guard job.pendingReason != refusal.reason else { continue }
-                var j = job
-                j.pendingReason = refusal.reason
-                do {
-                    try store.update(j)
+                // Derived state: kept in memory only (recomputed by every pass, also after a restart).
+                if job.pendingReason != refusal.reason {
+                    var j = job
+                    j.pendingReason = refusal.reason
                     remember(j)
-                } catch {
-                    logger.error("cannot record a pending reason", metadata: ["job": "\(job.id)", "error": "\(error)"])
                 }
+            }
+        }
+        var started: [Int64] = []
+        if !decided.isEmpty {
+            let now = clock()
+            do {
+                let ts = try store.transitions(
+                    decided.map { ($0.job.id, .start(allocation: spec.view(of: $0.allocation), at: now)) })
+                for t in ts {
+                    remember(t.job)
+                    started.append(t.job.id)
+                    logger.info(
+                        "job started", metadata: ["job": "\(t.job.id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
+                }
+                for t in ts { perform(t.actions, job: t.job.id) }
+            } catch {
+                // Not recorded, so not taken: give the resources back.
+                for d in decided { try? state.release(d.allocation) }
+                logger.error("cannot record starts", metadata: ["jobs": "\(decided.count)", "error": "\(error)"])
             }
         }
         metrics.schedulingPass(seconds: (ContinuousClock.now - began).seconds, started: started.count)
@@ -219,7 +222,8 @@ extension ControllerCore {
     public func jobs(state: JobState? = nil, by p: Principal) throws(ControllerError) -> [JobView] {
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot list jobs") }
         let filter = JobFilter(states: state.map { [$0] }, user: p.role == .admin ? nil : p.user)
-        let jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }
+        // Pending and running jobs as the cache has them (pending reasons are kept in memory only).
+        let jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
         let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]
         return jobs.map { JobView($0, estimatedStart: starts[$0.id]) }
     }

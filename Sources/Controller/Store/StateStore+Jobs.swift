@@ -92,6 +92,30 @@ extension StateStore {
         }
     }
 
+    /// Applies several events (to different jobs) in one transaction: all are recorded, or none (the first
+    /// refusal throws). One fsync for a scheduling pass that starts many jobs.
+    public func transitions(
+        _ events: [(Int64, JobLifecycle.Event)]
+    ) throws(StateStoreError) -> [JobLifecycle.Transition] {
+        guard !events.isEmpty else { return [] }
+        let list = events.map { Pair(id: $0.0, event: $0.1) }
+        return try write("record events for \(events.count) jobs") { db in
+            try list.map { p in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [p.id]) else {
+                    throw StateStoreError(.notFound, "no job \(p.id)")
+                }
+                let t = try JobLifecycle.apply(p.event, to: try JobRow.job(row))
+                try Self.replace(t.job, in: db)
+                return t
+            }
+        }
+    }
+
+    private struct Pair: Sendable {
+        var id: Int64
+        var event: JobLifecycle.Event
+    }
+
     private static func replace(_ job: Job, in db: Database) throws {
         let assignments = JobRow.columns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces)) = ?" }
         var arguments = try JobRow.arguments(job)
