@@ -83,6 +83,24 @@ struct Schedulerd: AsyncParsableCommand {
             }
         }
         defer { sweeper.cancel() }
+        // SIGHUP reloads cluster.yaml, as POST /v1/cluster/reload does.
+        signal(SIGHUP, SIG_IGN)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        let clusterFile = cluster
+        let hupLogger = logger
+        hup.setEventHandler {
+            Task {
+                let daemon = Principal(tokenId: 0, user: "schedulerd (SIGHUP)", role: .admin)
+                do {
+                    let added = try await core.reloadCluster(try ClusterSpec.load(file: clusterFile), by: daemon)
+                    hupLogger.notice("SIGHUP: cluster description reloaded", metadata: ["added": "\(added)"])
+                } catch {
+                    hupLogger.error("SIGHUP: cluster description not reloaded", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        hup.resume()
+        defer { hup.cancel() }
         let (host, port) = try address()
         let app = Application(
             router: APIRouter.make(core: core, clusterFile: cluster),
