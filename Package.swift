@@ -123,6 +123,16 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        /// End to end: the real daemons over loopback HTTP, jobs as real processes.
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "RasporedAPI", "Scheduler",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "AgentTests",
             dependencies: [

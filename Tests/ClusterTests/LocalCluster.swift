@@ -1,0 +1,216 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import RasporedAPI
+import Scheduler
+
+/// A real cluster on loopback: the `schedulerd` binary over a fresh state directory, and one `schedagent run`
+/// per node standing in for the DGX H200s (discovering from the fixture, running jobs as local processes).
+/// Everything talks real HTTP. `stop()` kills it all, jobs included.
+final class LocalCluster: @unchecked Sendable {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let topology = root.appendingPathComponent("Tests/Fixtures/hwloc/dgx-h200.xml").path
+
+    /// Executables built beside the test binary (`swift build --build-tests`).
+    static func binary(_ name: String) throws -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        while dir.path.contains(".xctest") { dir.deleteLastPathComponent() }
+        let path = dir.appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ClusterError("no \(name) beside the tests (\(path)); build with `swift build --build-tests`")
+        }
+        return path
+    }
+
+    let dir: String
+    let port: Int
+    var base: String { "http://127.0.0.1:\(port)" }
+    private(set) var controller: Process?
+    private(set) var agents: [String: Process] = [:]
+    private(set) var adminToken = ""
+    private var agentTokens: [String: String] = [:]
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    let downAfter: String
+
+    init(downAfter: String = "3s") {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
+        port = Int.random(in: 20_000...60_000)
+        self.downAfter = downAfter
+        try? FileManager.default.createDirectory(atPath: dir + "/work", withIntermediateDirectories: true)
+    }
+
+    /// Starts the controller and agents for `nodes`, and waits until those nodes are up.
+    func start(nodes: [String] = ["dgx01", "dgx02", "dgx03", "dgx04", "dgx05", "dgx06"]) async throws {
+        try await startController()
+        for n in nodes {
+            let t: TokenView = try await post("/v1/tokens", TokenRequest(user: "agent-\(n)", node: n), token: adminToken)
+            agentTokens[n] = t.secret
+            try startAgent(n)
+        }
+        try await waitFor("nodes \(nodes) up", timeout: 60) {
+            let list: NodeList = try await self.get("/v1/nodes", token: self.adminToken)
+            return nodes.allSatisfy { n in list.nodes.first { $0.name == n }?.state == .up }
+        }
+    }
+
+    func startController() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try Self.binary("schedulerd"))
+        p.arguments = [
+            "--cluster", Self.root.appendingPathComponent("cluster.yaml").path, "--state", dir + "/state",
+            "--listen", "127.0.0.1:\(port)", "--heartbeat", "1s", "--down-after", downAfter, "--log-level", "warning",
+        ]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = try logFile("schedulerd")
+        try p.run()
+        controller = p
+        try await waitFor("the controller to serve", timeout: 30) {
+            (try? await self.raw("GET", "/healthz", token: nil))?.status == 200
+        }
+        adminToken = try String(contentsOfFile: dir + "/state/admin.token", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func startAgent(_ node: String) throws {
+        let tokenFile = dir + "/\(node).token"
+        try agentTokens[node, default: ""].write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try Self.binary("schedagent"))
+        p.arguments = [
+            "run", "--controller", base, "--node", node, "--topology", Self.topology, "--token-file", tokenFile,
+            "--state-dir", dir + "/agent-\(node)", "--grace", "2s", "--log-level", "warning",
+        ]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = try logFile("agent-\(node)")
+        try p.run()
+        agents[node] = p
+    }
+
+    private func logFile(_ name: String) throws -> FileHandle {
+        let path = dir + "/\(name).log"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let h = FileHandle(forWritingAtPath: path) else { throw ClusterError("cannot write \(path)") }
+        h.seekToEndOfFile()
+        return h
+    }
+
+    /// The daemons' logs, for failure messages.
+    func logs() -> String {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasSuffix(".log") } ?? []
+        return names.sorted().map { n in
+            "== \(n)\n" + ((try? String(contentsOfFile: dir + "/" + n, encoding: .utf8)) ?? "").suffix(3000)
+        }.joined(separator: "\n")
+    }
+
+    func kill(_ p: Process?, signal: Int32 = SIGKILL) {
+        guard let p, p.isRunning else { return }
+        Glibc.kill(p.processIdentifier, signal)
+        p.waitUntilExit()
+    }
+
+    func killController() { kill(controller) }
+    func killAgent(_ node: String) { kill(agents[node]) }
+
+    /// Stops everything: agents first (their jobs with them), then the controller; removes the directory.
+    func stop() async {
+        for p in agents.values { kill(p, signal: SIGTERM) }
+        kill(controller, signal: SIGTERM)
+        // Jobs left behind by killed agents carry the directory in their command line (`sleeper`).
+        let pkill = Process()
+        pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        pkill.arguments = ["-KILL", "-f", dir]
+        try? pkill.run()
+        pkill.waitUntilExit()
+        _ = try? await client.shutdown()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    // MARK: HTTP
+
+    struct Raw {
+        var status: UInt
+        var body: Data
+        var headers: [String: String]
+    }
+
+    func raw(_ method: String, _ path: String, token: String?, body: Data? = nil) async throws -> Raw {
+        var r = HTTPClientRequest(url: base + path)
+        r.method = .init(rawValue: method)
+        if let token { r.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            r.headers.add(name: "Content-Type", value: "application/json")
+            r.body = .bytes(ByteBuffer(data: body))
+        }
+        let response = try await client.execute(r, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        var headers: [String: String] = [:]
+        for h in response.headers { headers[h.name.lowercased()] = h.value }
+        return Raw(status: response.status.code, body: Data(buffer: bytes), headers: headers)
+    }
+
+    func get<T: Decodable>(_ path: String, token: String) async throws -> T {
+        let r = try await raw("GET", path, token: token)
+        guard r.status == 200 else { throw ClusterError("GET \(path): \(r.status) \(String(decoding: r.body, as: UTF8.self))") }
+        return try JSONDecoder().decode(T.self, from: r.body)
+    }
+
+    func post<T: Decodable, B: Encodable>(_ path: String, _ body: B, token: String) async throws -> T {
+        let r = try await raw("POST", path, token: token, body: try JSONEncoder().encode(body))
+        guard r.status == 200 || r.status == 201 else {
+            throw ClusterError("POST \(path): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
+        }
+        return try JSONDecoder().decode(T.self, from: r.body)
+    }
+
+    func submit(_ s: SubmitRequest, token: String? = nil) async throws -> JobView {
+        try await post("/v1/jobs", s, token: token ?? adminToken)
+    }
+
+    func job(_ id: Int64) async throws -> JobView { try await get("/v1/jobs/\(id)", token: adminToken) }
+
+    func output(_ id: Int64) async throws -> String {
+        String(decoding: try await raw("GET", "/v1/jobs/\(id)/output", token: adminToken).body, as: UTF8.self)
+    }
+
+    /// Waits for the job to reach one of `states`.
+    @discardableResult
+    func waitForJob(_ id: Int64, in states: Set<JobState>, timeout: Double = 60) async throws -> JobView {
+        var last: JobView?
+        do {
+            try await waitFor("job \(id) to be \(states.map(\.rawValue).sorted())", timeout: timeout) {
+                last = try? await self.job(id)
+                return last.map { states.contains($0.state) } ?? false
+            }
+        } catch {
+            throw ClusterError("\(error); it is \(last.map { "\($0.state)" } ?? "?")\n\(logs())")
+        }
+        return last!
+    }
+
+    func waitFor(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ClusterError("timed out after \(timeout)s waiting for \(what)")
+    }
+
+    /// A shell command whose command line names this cluster's directory, so `stop()` finds it.
+    func sh(_ script: String) -> [String] { ["/bin/sh", "-c", script, dir] }
+
+    /// A job running `command` in this cluster's work directory, 1 h limit unless given.
+    func job(_ command: [String], gpus: Int, time: TimeSpan = .hours(1), name: String? = nil) -> SubmitRequest {
+        SubmitRequest(
+            request: ResourceRequest(gpus: gpus, account: "ivi", time: time), name: name, command: command,
+            workdir: dir + "/work")
+    }
+}
+
+struct ClusterError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
