@@ -1,35 +1,99 @@
 #!/usr/bin/env bash
-# The platform as far as it exists: reads cluster.yaml, places a realistic list of jobs with the
-# topology-aware policy, and compares the same list under the baseline policies.
+# Brings up a working Raspored cluster on this machine: the controller (schedulerd) and six agents
+# (schedagent) standing in for dgx01…dgx06, each discovering the DGX H200 from its hwloc export and
+# running jobs as real local processes. Runs a few jobs through schedctl and shows the queue, the
+# placements and the nodes. The cluster keeps running; `scripts/demo.sh stop` stops it.
+#
+#   scripts/demo.sh          start (or restart) the demo cluster and run the example jobs
+#   scripts/demo.sh stop     stop it
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-swift build --product schedctl >&2
-swift build --product schedagent >&2
-schedctl=.build/debug/schedctl
-schedagent=.build/debug/schedagent
+root=$PWD
+demo=$root/.demo
+port=${RASPORED_DEMO_PORT:-8420}
 
-echo "== The platform (schedctl cluster show) =="
-$schedctl cluster show
-echo
-echo "== examples/jobs.yaml placed with the topology-aware packing policy (schedctl place) =="
-$schedctl place --jobs examples/jobs.yaml
-echo
-echo "== examples/small-then-large.yaml under each policy (schedctl place --policy) =="
-for policy in pack best-fit first-fit spread; do
-    out=$($schedctl place --jobs examples/small-then-large.yaml --policy "$policy")
-    contained=$(echo "$out" | grep -cE '^large[0-9]+ +numa-contained' || true)
-    split=$(echo "$out" | grep -c 'numa-spanning' || true)
-    printf '%-10s 4-GPU jobs on one socket: %s of 3; jobs split across sockets: %s; %s\n' \
-        "$policy" "$contained" "$split" "$(echo "$out" | grep Fragmentation)"
+stop() {
+    if [ -d "$demo/pids" ]; then
+        for f in "$demo"/pids/*; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+        sleep 1
+        for f in "$demo"/pids/*; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
+    fi
+    pkill -f "$demo/work" 2>/dev/null || true
+    rm -rf "$demo"
+}
+if [ "${1:-}" = stop ]; then stop; echo "demo cluster stopped"; exit 0; fi
+
+scripts/deps.sh
+echo "== building schedulerd, schedagent, schedctl ==" >&2
+swift build --product schedulerd >&2
+swift build --product schedagent >&2
+swift build --product schedctl >&2
+bin=$root/.build/debug
+stop
+mkdir -p "$demo/pids" "$demo/work" "$demo/logs"
+
+echo "== controller: schedulerd on 127.0.0.1:$port, state in .demo/state =="
+"$bin/schedulerd" --cluster cluster.yaml --state "$demo/state" --listen "127.0.0.1:$port" \
+    >"$demo/logs/schedulerd.log" 2>&1 &
+echo $! >"$demo/pids/schedulerd"
+export RASPORED_CONTROLLER=http://127.0.0.1:$port
+for _ in $(seq 100); do [ -s "$demo/state/admin.token" ] && curl -sf "$RASPORED_CONTROLLER/healthz" >/dev/null && break; sleep 0.2; done
+admin=$(cat "$demo/state/admin.token")
+
+echo "== six agents: schedagent run --node dgx0N --topology Tests/Fixtures/hwloc/dgx-h200.xml =="
+for n in 1 2 3 4 5 6; do
+    node=dgx0$n
+    RASPORED_TOKEN=$admin "$bin/schedctl" token create --user "agent-$node" --agent "$node" --quiet >"$demo/$node.token"
+    "$bin/schedagent" run --controller "$RASPORED_CONTROLLER" --node "$node" \
+        --topology Tests/Fixtures/hwloc/dgx-h200.xml --token-file "$demo/$node.token" \
+        --state-dir "$demo/agents/$node" >"$demo/logs/$node.log" 2>&1 &
+    echo $! >"$demo/pids/$node"
 done
+export RASPORED_TOKEN=$admin
+for _ in $(seq 100); do
+    [ "$("$bin/schedctl" nodes --json | grep -c '"state" : "up"\|"state":"up"')" -ge 6 ] && break
+    sleep 0.2
+done
+"$bin/schedctl" nodes
 echo
-echo "== A node agent standing in for dgx03: discovery from the DGX H200 topology, checked against cluster.yaml =="
-$schedagent discover --topology Tests/Fixtures/hwloc/dgx-h200.xml --check cluster.yaml --node dgx03
+
+echo "== a user token for ana (schedctl token create --user ana) =="
+ana=$("$bin/schedctl" token create --user ana --quiet)
+cat >"$demo/env" <<ENV
+export RASPORED_CONTROLLER=$RASPORED_CONTROLLER
+export RASPORED_TOKEN=$ana
+export PATH=$bin:\$PATH
+ENV
+export RASPORED_TOKEN=$ana
+cd "$demo/work"
+
+echo "== ana submits: a 4-GPU job that prints its GPUs and CPU binding, an unchanged Slurm script, and more =="
+binding=$("$bin/schedctl" submit --gpus 4 --time 10m --account ivi --name show-binding --parsable -- \
+    "$root/examples/show-binding.sh")
+echo "Submitted job $binding (4 GPUs)"
+"$bin/schedctl" submit "$root/examples/train-slurm.sh"
+for i in 1 2 3; do "$bin/schedctl" submit --gpus 2 --time 5m --account pmf-ns --name "sweep-$i" -- sleep 40; done
+"$bin/schedctl" submit --gpus 8 --nodes 2 --time 30m --account ivi --name two-node -- sh -c 'echo "rank $RASPORED_NODE_RANK of $RASPORED_NNODES, master $MASTER_ADDR:$MASTER_PORT"; sleep 40'
+for i in 1 2 3; do "$bin/schedctl" submit --gpus 8 --time 20m --account ipb --name "big-$i" -- sleep 60; done
+sleep 2
 echo
-echo "== A job run by the agent on this machine, bound to GPUs 0,1 and core 0 (schedagent run-local) =="
-out=$(mktemp -d)
-$schedagent run-local --gpus 0,1 --cores 0 --state-dir "$out/state" --output "$out/job-%j.out" --job-id demo1 -- \
-    sh -c 'echo "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES OMP_NUM_THREADS=$OMP_NUM_THREADS"; grep -E "Cpus_allowed_list|Mems_allowed_list" /proc/self/status'
-cat "$out/job-demo1.out"
-rm -rf "$out"
+echo "== schedctl queue =="
+"$bin/schedctl" queue
+echo
+echo "== schedctl show $binding =="
+"$bin/schedctl" show "$binding"
+echo
+echo "== schedctl logs $binding (its output, shipped by the agent) =="
+"$bin/schedctl" logs "$binding"
+echo
+echo "== schedctl nodes =="
+"$bin/schedctl" nodes
+echo
+echo "== a pending job: why, and when it is expected to start (schedctl submit --dry-run) =="
+"$bin/schedctl" submit --dry-run --gpus 8 --time 1h --account ivi -- sleep 1 || true
+echo
+echo "The cluster keeps running (logs in .demo/logs). Next:"
+echo "  source .demo/env                      # RASPORED_CONTROLLER, RASPORED_TOKEN (ana), PATH"
+echo "  schedctl queue; schedctl logs -f $binding; schedctl cancel JOB"
+echo "  RASPORED_TOKEN=\$(cat .demo/state/admin.token) schedctl drain dgx06 --reason 'GPU 3 ECC errors'"
+echo "  scripts/demo.sh stop"
