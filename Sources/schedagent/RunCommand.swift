@@ -24,7 +24,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("This node's name in cluster.yaml.", valueName: "name"))
     var node: String
 
-    @Option(help: ArgumentHelp("Read an hwloc XML export instead of this machine (a stand-in node).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Read an hwloc XML export instead of this machine (a stand-in node).", valueName: "file"))
     var topology: String?
 
     @Option(help: ArgumentHelp("A file holding the bearer token (else $RASPORED_TOKEN).", valueName: "file"))

@@ -83,7 +83,8 @@ import Testing
         // Stopped once it has surely started its command (a stop may come before, but then it prints nothing).
         #expect(await eventuallyAsync(within: 20) { await controller.output["8"] == Array("up\n".utf8) })
         let pid = try #require(await controller.lastStatus("8")?.pid)
-        await controller.queue(AgentOrders(launch: [a], stop: [StopOrder(runId: "8", why: .cancel, message: "cancelled by ana")]))
+        await controller.queue(
+            AgentOrders(launch: [a], stop: [StopOrder(runId: "8", why: .cancel, message: "cancelled by ana")]))
         #expect(await eventuallyAsync(within: 20) { await controller.lastStatus("8")?.phase == .stopped })
         let stopped = try #require(await controller.lastStatus("8"))
         #expect(stopped.reason == "cancelled by ana")
@@ -102,11 +103,12 @@ import Testing
             ]))
         let task = start()
         defer { task.cancel() }
-        #expect(await eventuallyAsync(within: 20) {
-            let nine = await controller.lastStatus("9")?.phase
-            let ten = await controller.lastStatus("10")?.phase
-            return nine == .launchFailed && ten == .launchFailed
-        })
+        #expect(
+            await eventuallyAsync(within: 20) {
+                let nine = await controller.lastStatus("9")?.phase
+                let ten = await controller.lastStatus("10")?.phase
+                return nine == .launchFailed && ten == .launchFailed
+            })
         #expect(await controller.lastStatus("9")?.reason?.contains("core 100000 is not on this node") == true)
         #expect(await controller.lastStatus("10")?.reason?.contains("cannot open output file") == true)
     }

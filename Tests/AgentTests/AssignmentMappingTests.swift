@@ -39,7 +39,8 @@ import Testing
         #expect(env["RASPORED_MEMS"] == "1")
         #expect(env["CUDA_VISIBLE_DEVICES"] == "4,5")
         #expect(env["OMP_NUM_THREADS"] == "3")
-        #expect(JobEnvironment.expand(r.output, jobId: r.visibleJobId, name: r.name, host: "dgx03") == "raspored-42.out")
+        #expect(
+            JobEnvironment.expand(r.output, jobId: r.visibleJobId, name: r.name, host: "dgx03") == "raspored-42.out")
     }
 
     /// The engine's idea of the cores' threads (from cluster.yaml) and discovery's agree on the DGX H200,
@@ -49,7 +50,8 @@ import Testing
         let type = spec.nodeType(of: try #require(spec.nodes.first { $0.name == "dgx03" }))
         let mapping = AssignmentMapping(node: Self.dgx, bind: true, baseEnvironment: [:])
         for cores in [[0], [55], [56, 111], Array(0..<112)] {
-            let r = try mapping.request(for: assignment("1", "true", workdir: "/", allocation: allocation(cores: cores)))
+            let r = try mapping.request(
+                for: assignment("1", "true", workdir: "/", allocation: allocation(cores: cores)))
             #expect(r.cpus == cores.flatMap { type.threads(ofCore: $0) }.sorted(), "cores \(cores)")
         }
     }
@@ -114,8 +116,11 @@ import Testing
             // Bound for real, the same allocation cannot run here: the job's code never starts.
             guard !BindingShim.allowedCPUs().contains(56) else { return }  // a machine as big as a DGX
             let exact = AssignmentMapping(node: AssignmentMappingTests.dgx, bind: true, baseEnvironment: [:])
-            _ = try await launcher.launch(try exact.request(for: assignment("13", script, workdir: dir.path,
-                allocation: allocation(cores: [56, 57], numa: [1]))))
+            _ = try await launcher.launch(
+                try exact.request(
+                    for: assignment(
+                        "13", script, workdir: dir.path,
+                        allocation: allocation(cores: [56, 57], numa: [1]))))
             let failed = try #require(await launcher.wait("13"))
             #expect(failed.state == .failed)
             #expect(failed.execFailed == true)

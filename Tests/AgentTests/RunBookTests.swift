@@ -32,13 +32,16 @@ import Testing
 
     @Test func stopsArePassedOnOnceForRunsThatHaveNotEnded() {
         var book = RunBook()
-        _ = book.apply(AgentOrders(launch: [assignment("1", "true", workdir: "/"), assignment("2", "true", workdir: "/")]))
+        _ = book.apply(
+            AgentOrders(launch: [assignment("1", "true", workdir: "/"), assignment("2", "true", workdir: "/")]))
         book.observe(record("1", .running))
         book.observe(record("2", .completed, exit: 0))
         let stop1 = StopOrder(runId: "1", why: .cancel, message: "cancelled by ana")
         let d = book.apply(
-            AgentOrders(stop: [stop1, StopOrder(runId: "2", why: .cancel, message: "late"),
-                StopOrder(runId: "99", why: .unknown, message: "who?")]))
+            AgentOrders(stop: [
+                stop1, StopOrder(runId: "2", why: .cancel, message: "late"),
+                StopOrder(runId: "99", why: .unknown, message: "who?"),
+            ]))
         #expect(d.stop == [stop1])
         #expect(book.stopOrder(for: "1") == stop1)
         let d3 = book.apply(AgentOrders(stop: [stop1]))
@@ -120,7 +123,8 @@ import Testing
 
     @Test(arguments: [
         (JobState.running, false, RunPhase.running), (.completed, false, .completed), (.failed, false, .failed),
-        (.failed, true, .launchFailed), (.cancelled, false, .stopped), (.timedOut, false, .timedOut), (.lost, false, .lost),
+        (.failed, true, .launchFailed), (.cancelled, false, .stopped), (.timedOut, false, .timedOut),
+        (.lost, false, .lost),
     ])
     func launcherStatesReadAsPhases(state: JobState, execFailed: Bool, phase: RunPhase) {
         var r = record("6", state)

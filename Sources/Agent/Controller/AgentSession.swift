@@ -150,7 +150,8 @@ public actor AgentSession {
                 beatWanted = true
             case .finished(let record):
                 book.observe(record)
-                logger.info("run \(record.jobId) ended: \(record.state.rawValue)\(record.reason.map { ", \($0)" } ?? "")")
+                logger.info(
+                    "run \(record.jobId) ended: \(record.state.rawValue)\(record.reason.map { ", \($0)" } ?? "")")
                 // The end is reported once the shipper has flushed the output.
                 shipWanted = true
             }
@@ -204,9 +205,11 @@ public actor AgentSession {
         heartbeatSeconds = reply.heartbeatSeconds > 0 ? reply.heartbeatSeconds : configuration.heartbeatSeconds
         if reply.accepted {
             logger.info(
-                "registered with the controller: accepted, \(body.runs.count) run(s) reported, heartbeat \(heartbeatSeconds)s")
+                "registered with the controller: accepted, \(body.runs.count) run(s) reported, heartbeat \(heartbeatSeconds)s"
+            )
         } else {
-            logger.error("registered, but the controller does not place jobs here: the hardware differs from cluster.yaml")
+            logger.error(
+                "registered, but the controller does not place jobs here: the hardware differs from cluster.yaml")
         }
         for difference in reply.differences { logger.warning("\(difference)") }
         await apply(reply.orders)
