@@ -1,12 +1,13 @@
 import ArgumentParser
 
-/// The node agent's command line: discovery, the node check, running one job by hand.
+/// The node agent's command line: the agent connected to its controller, discovery, the node check, running
+/// one job by hand.
 @main
 struct Schedagent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedagent",
         abstract: "Raspored node agent: discovers the node through hwloc and runs jobs bound to their resources.",
-        subcommands: [DiscoverCommand.self, RunLocalCommand.self, ExecBoundCommand.self]
+        subcommands: [RunCommand.self, DiscoverCommand.self, RunLocalCommand.self, ExecBoundCommand.self]
     )
 }
 

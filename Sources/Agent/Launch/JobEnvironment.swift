@@ -10,7 +10,8 @@ public enum JobEnvironment {
         env["CUDA_VISIBLE_DEVICES"] = gpuList
         // The NVIDIA container runtime reads this one; "void" exposes no GPU to a job that has none.
         env["NVIDIA_VISIBLE_DEVICES"] = request.gpus.isEmpty ? "void" : gpuList
-        env["RASPORED_JOB_ID"] = request.jobId
+        env["RASPORED_JOB_ID"] = request.visibleJobId
+        env["RASPORED_RUN_ID"] = request.jobId
         env["RASPORED_JOB_NAME"] = request.name
         let nodes = request.nodeList.isEmpty ? [host] : request.nodeList
         env["RASPORED_NODELIST"] = nodes.joined(separator: ",")
@@ -19,6 +20,7 @@ public enum JobEnvironment {
             env["RASPORED_CPUS"] = request.cpus.map(String.init).joined(separator: ",")
             env["OMP_NUM_THREADS"] = String(request.coreCount ?? request.cpus.count)
         }
+        if !request.mems.isEmpty { env["RASPORED_MEMS"] = request.mems.map(String.init).joined(separator: ",") }
         if !request.nics.isEmpty { env["NCCL_IB_HCA"] = "=" + request.nics.joined(separator: ",") }
         if nodes.count > 1 {
             let rank = String(request.nodeRank)

@@ -52,7 +52,7 @@ public actor JobLauncher {
         }
         let wd = URL(fileURLWithPath: request.workingDirectory)
         func path(_ template: String) -> String {
-            let p = JobEnvironment.expand(template, jobId: request.jobId, name: request.name, host: host)
+            let p = JobEnvironment.expand(template, jobId: request.visibleJobId, name: request.name, host: host)
             return p.hasPrefix("/") ? p : wd.appendingPathComponent(p).path
         }
         let stdoutPath = path(request.output)
@@ -71,16 +71,16 @@ public actor JobLauncher {
         let failureFile = stateDirectory.execFailureFile(request.jobId)
         unlink(failureFile)
         var arguments = ["exec-bound", "--status-file", failureFile]
-        if !request.cpus.isEmpty { arguments += ["--cpus", RangeList.compact(request.cpus)] }
-        if !request.mems.isEmpty { arguments += ["--mems", RangeList.compact(request.mems)] }
+        if request.bind, !request.cpus.isEmpty { arguments += ["--cpus", RangeList.compact(request.cpus)] }
+        if request.bind, !request.mems.isEmpty { arguments += ["--mems", RangeList.compact(request.mems)] }
         arguments += ["--"] + request.command
         var options = PlatformOptions()
         options.processGroupID = 0  // setpgid(0, 0): the job leads a new group, so signals reach its whole tree
 
         records[request.jobId] = JobRecord(
-            jobId: request.jobId, name: request.name, command: request.command,
+            jobId: request.jobId, userJobId: request.userJobId, name: request.name, command: request.command,
             workingDirectory: request.workingDirectory, stdoutPath: stdoutPath, stderrPath: stderrPath,
-            gpus: request.gpus, cpus: request.cpus, mems: request.mems, startedAt: Date(),
+            gpus: request.gpus, cpus: request.cpus, mems: request.mems, bound: request.bind, startedAt: Date(),
             deadline: request.timeLimit.map { Date().addingTimeInterval($0.seconds) }, state: .running)
         stopRequests[request.jobId] = nil
         let id = request.jobId
@@ -127,6 +127,18 @@ public actor JobLauncher {
         guard let record = records[jobId] else { return nil }
         if record.state.isFinal { return record }
         return await withCheckedContinuation { waiters[jobId, default: []].append($0) }
+    }
+
+    /// Drops an ended job: from memory and from the state directory (its output files stay). Returns
+    /// false, changing nothing, for a job that is still running or unknown.
+    @discardableResult
+    public func forget(_ jobId: String) -> Bool {
+        guard let record = records[jobId], record.state.isFinal else { return false }
+        records[jobId] = nil
+        do { try stateDirectory.remove(jobId) } catch {
+            FileHandle.standardError.write(Data("schedagent: cannot remove job \(jobId)'s record: \(error)\n".utf8))
+        }
+        return true
     }
 
     /// The current record of one job.
@@ -201,6 +213,7 @@ public actor JobLauncher {
             // The shim could not bind or exec: the job's own code never ran.
             record.state = .failed
             record.reason = failure
+            record.execFailed = true
         } else {
             record.state = .failed
             record.reason =

@@ -1,6 +1,10 @@
 /// A job for this node, as the engine placed it: what to run and on exactly which resources.
 public struct LaunchRequest: Sendable, Hashable {
+    /// The launcher's key for this process: its state file's name, what `cancel` and `wait` take. For a run
+    /// the controller assigns it is the run id (`42`, or `42.1` for the job's first requeue).
     public var jobId: String
+    /// The job id people know, for `%j` and `RASPORED_JOB_ID`; nil means `jobId`. Run `42.1` is job 42.
+    public var userJobId: String?
     public var name: String
     /// argv; the first element is looked up in the job's PATH.
     public var command: [String]
@@ -18,6 +22,10 @@ public struct LaunchRequest: Sendable, Hashable {
     public var coreCount: Int?
     /// NUMA nodes (OS indexes) to bind memory to; empty means no memory binding.
     public var mems: [Int] = []
+    /// Whether `cpus` and `mems` are bound (the default). False for an agent standing in for a node whose
+    /// hardware is not this machine (`--topology`): the job then runs unbound, and `cpus`, `mems` are only
+    /// exported in its environment.
+    public var bind: Bool = true
     /// RDMA devices for NCCL (e.g. the NICs behind the allocated GPUs' switches).
     public var nics: [String] = []
     /// All nodes of the job in rank order; this node's place in it is `nodeRank`.
@@ -29,6 +37,9 @@ public struct LaunchRequest: Sendable, Hashable {
     public var timeLimit: Duration?
     /// The job's base environment (the submitter's); nil inherits the agent's own.
     public var environment: [String: String]?
+
+    /// The job id for `%j` and `RASPORED_JOB_ID`: `userJobId`, else `jobId`.
+    public var visibleJobId: String { userJobId ?? jobId }
 
     public init(jobId: String, name: String, command: [String], workingDirectory: String) {
         self.jobId = jobId

@@ -21,7 +21,10 @@ public enum JobState: String, Sendable, Hashable, Codable {
 
 /// Everything the agent knows about one job; one JSON file per job in the state directory.
 public struct JobRecord: Sendable, Hashable, Codable {
+    /// The launcher's key (the run id for a run the controller assigned).
     public var jobId: String
+    /// The job id people know, when it differs from `jobId` (run `42.1` is job 42).
+    public var userJobId: String?
     public var name: String
     public var command: [String]
     public var workingDirectory: String
@@ -33,6 +36,9 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var cpus: [Int]
     /// NUMA nodes (OS indexes) its memory is bound to.
     public var mems: [Int]
+    /// False when `cpus` and `mems` were only exported, not bound (a stand-in node); nil in records written
+    /// before this field existed, which were bound.
+    public var bound: Bool?
     public var pid: Int32?
     /// The job's process group (equal to `pid`: the job leads its own group).
     public var processGroup: Int32?
@@ -49,4 +55,7 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var signal: Int32?
     /// Why it ended the way it did, in words ("time limit 5s reached", "process vanished ...").
     public var reason: String?
+    /// True when the job's own command never ran: `schedagent exec-bound` could not bind or execute it
+    /// (exit status 127, `reason` says why).
+    public var execFailed: Bool?
 }

@@ -49,6 +49,14 @@ public struct StateDirectory: Sendable {
         }
     }
 
+    /// Removes a job's record; a record already gone is not an error.
+    public func remove(_ jobId: String) throws {
+        let file = jobsDirectory.appendingPathComponent("\(jobId).json")
+        guard unlink(file.path) == 0 || errno == ENOENT else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+        }
+    }
+
     /// Where `schedagent exec-bound` writes why it could not bind or exec the job (hidden: not a record).
     public func execFailureFile(_ jobId: String) -> String {
         jobsDirectory.appendingPathComponent(".\(jobId).exec-failure").path

@@ -1,0 +1,314 @@
+import Foundation
+import Logging
+import RasporedAPI
+
+/// The agent connected to its controller: registers, keeps one long-poll heartbeat open, reports every
+/// start and end at once with a `wait=0` heartbeat, applies the orders in every reply, and ships the
+/// runs' output. The decisions are `RunBook`'s; this actor carries them out with the launcher and the
+/// transport.
+///
+/// Three loops run side by side until the task is cancelled:
+/// - the reporter registers (at start, after `reregister`, after the controller was unreachable; with
+///   backoff) and sends a `wait=0` heartbeat whenever something changed;
+/// - the poller keeps one `wait=heartbeatSeconds` heartbeat open while registered;
+/// - the shipper sends output increments every `shipInterval`, and flushes an ended run's output before
+///   its end is reported.
+/// A fourth task follows the launcher's events.
+public actor AgentSession {
+    public struct Configuration: Sendable {
+        public var node: String
+        public var version: String?
+        /// How often running runs' output is shipped.
+        public var shipInterval: Duration = .milliseconds(500)
+        /// How often the loops look for work (a changed run, a wanted registration).
+        public var tick: Duration = .milliseconds(50)
+        /// The long poll's length until the controller says (its registration reply's `heartbeatSeconds`).
+        public var heartbeatSeconds: Double = 5
+        public var backoff = Backoff()
+        public var shipper = OutputShipper()
+
+        public init(node: String, version: String? = nil) {
+            self.node = node
+            self.version = version
+        }
+    }
+
+    public nonisolated let configuration: Configuration
+    public nonisolated let discovered: DiscoveredNode
+    public nonisolated let launcher: JobLauncher
+    public nonisolated let mapping: AssignmentMapping
+    private let transport: any ControllerTransport
+    private let logger: Logger
+    private let offsetsFile: URL
+
+    public private(set) var book = RunBook()
+    /// The last registration's answer.
+    public private(set) var registration: AgentRegistrationReply?
+    private var registered = false
+    private var everRegistered = false
+    private var heartbeatSeconds: Double
+    private var beatWanted = false
+    private var shipWanted = false
+    private var savedOffsets: [String: Int64] = [:]
+    private var warnedOutput: Set<String> = []
+
+    public init(
+        configuration: Configuration, discovered: DiscoveredNode, launcher: JobLauncher, mapping: AssignmentMapping,
+        transport: any ControllerTransport, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.discovered = discovered
+        self.launcher = launcher
+        self.mapping = mapping
+        self.transport = transport
+        self.logger = logger
+        self.heartbeatSeconds = configuration.heartbeatSeconds
+        offsetsFile = launcher.stateDirectory.root.appendingPathComponent("output-shipped.json")
+    }
+
+    /// Runs until cancelled. Throws only when the controller refuses the very first registration (a bad
+    /// token, a node it does not have): an agent that can never be accepted should say so and stop.
+    public func run() async throws {
+        try await recover()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.followLauncher() }
+            group.addTask { try await self.reportLoop() }
+            group.addTask { await self.pollLoop() }
+            group.addTask { await self.shipLoop() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Every run not yet acknowledged, as the next heartbeat reports it.
+    public var statuses: [RunStatus] { book.statuses }
+
+    // MARK: - Start
+
+    /// Adopts what the launcher's state directory holds (live runs, ended ones not yet acknowledged) with
+    /// the output offsets shipped before the restart.
+    func recover() async throws {
+        savedOffsets = loadOffsets()
+        for record in try await launcher.recover() {
+            guard RunId.parse(record.jobId) != nil else {
+                logger.warning("ignoring job \(record.jobId) in the state directory: not a controller run id")
+                continue
+            }
+            book.observe(record)
+            book.shipped(record.jobId, upTo: savedOffsets[record.jobId] ?? 0)
+            logger.info("recovered run \(record.jobId): \(record.state.rawValue)")
+        }
+        shipWanted = true
+    }
+
+    // MARK: - Orders
+
+    /// Applies one reply's orders: launches (each in its own task), stops, forgets acknowledged runs.
+    func apply(_ orders: AgentOrders) async {
+        let decisions = book.apply(orders)
+        if decisions.reregister {
+            logger.notice("the controller asks this agent to register again")
+            registered = false
+        }
+        for assignment in decisions.launch {
+            logger.info("launching run \(assignment.runId) (job \(assignment.jobId), \(assignment.name))")
+            beatWanted = true  // it is `starting` now
+            Task { await self.launch(assignment) }
+        }
+        for order in decisions.stop {
+            logger.info("stopping run \(order.runId) (\(order.why.rawValue)): \(order.message)")
+            await launcher.cancel(order.runId, reason: Self.reason(order))
+        }
+        for runId in decisions.forget { await launcher.forget(runId) }
+        if !decisions.forget.isEmpty { saveOffsets() }
+    }
+
+    private static func reason(_ order: StopOrder) -> String {
+        order.message.isEmpty ? "stopped by the controller (\(order.why.rawValue))" : order.message
+    }
+
+    func launch(_ assignment: RunAssignment) async {
+        let runId = assignment.runId
+        do {
+            let request = try mapping.request(for: assignment)
+            let record = try await launcher.launch(request)
+            book.observe(record)
+            // A stop that came while the launch was under way, before the launcher knew the run.
+            if let order = book.stopOrder(for: runId) { await launcher.cancel(runId, reason: Self.reason(order)) }
+        } catch {
+            logger.error("run \(runId) could not be launched: \(error)")
+            book.launchFailed(runId, reason: "\(error)")
+        }
+        beatWanted = true
+    }
+
+    private func followLauncher() async {
+        for await event in launcher.events {
+            switch event {
+            case .started(let record):
+                book.observe(record)
+                beatWanted = true
+            case .finished(let record):
+                book.observe(record)
+                logger.info(
+                    "run \(record.jobId) ended: \(record.state.rawValue)\(record.reason.map { ", \($0)" } ?? "")")
+                // The end is reported once the shipper has flushed the output.
+                shipWanted = true
+            }
+        }
+    }
+
+    // MARK: - Registration and heartbeats
+
+    private func reportLoop() async throws {
+        var backoff = configuration.backoff
+        while !Task.isCancelled {
+            if !registered {
+                do {
+                    try await register()
+                    backoff.reset()
+                } catch {
+                    if !everRegistered, case ControllerError.rejected = error {
+                        throw error
+                    }
+                    let delay = backoff.next()
+                    logger.warning("cannot register with the controller (\(error)); retrying in \(delay)")
+                    try? await Task.sleep(for: delay)
+                }
+                continue
+            }
+            if beatWanted {
+                beatWanted = false
+                do {
+                    let orders = try await transport.heartbeat(AgentHeartbeat(runs: book.statuses), wait: 0)
+                    await apply(orders)
+                } catch {
+                    beatWanted = true
+                    failed(error, doing: "heartbeat")
+                    try? await Task.sleep(for: backoff.next())
+                }
+                continue
+            }
+            try? await Task.sleep(for: configuration.tick)
+        }
+    }
+
+    /// Registers with every run not yet acknowledged; the reply's orders are applied.
+    func register() async throws {
+        let body = AgentRegistration(
+            node: configuration.node, discovered: discovered, runs: book.statuses, version: configuration.version)
+        let reply = try await transport.register(body)
+        registration = reply
+        registered = true
+        everRegistered = true
+        beatWanted = false  // the registration carried every run
+        heartbeatSeconds = reply.heartbeatSeconds > 0 ? reply.heartbeatSeconds : configuration.heartbeatSeconds
+        if reply.accepted {
+            logger.info(
+                "registered with the controller: accepted, \(body.runs.count) run(s) reported, heartbeat \(heartbeatSeconds)s"
+            )
+        } else {
+            logger.error(
+                "registered, but the controller does not place jobs here: the hardware differs from cluster.yaml")
+        }
+        for difference in reply.differences { logger.warning("\(difference)") }
+        await apply(reply.orders)
+    }
+
+    private func pollLoop() async {
+        var backoff = configuration.backoff
+        while !Task.isCancelled {
+            guard registered else {
+                try? await Task.sleep(for: configuration.tick)
+                continue
+            }
+            do {
+                let asked = ContinuousClock.now
+                let orders = try await transport.heartbeat(AgentHeartbeat(runs: book.statuses), wait: heartbeatSeconds)
+                backoff.reset()
+                await apply(orders)
+                // A controller that answers a long poll at once with nothing (it does not hold requests)
+                // is not asked again in a tight loop.
+                let floor = configuration.tick * 5
+                if orders.isEmpty && ContinuousClock.now - asked < floor { try? await Task.sleep(for: floor) }
+            } catch {
+                failed(error, doing: "long poll")
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+
+    /// A failed call: the agent registers again when it is unknown or the controller was unreachable
+    /// (the controller may have restarted, or declared the node down meanwhile).
+    private func failed(_ error: any Error, doing what: String) {
+        guard !Task.isCancelled else { return }
+        switch error as? ControllerError {
+        case .unknownAgent?:
+            logger.notice("\(what): \(error); registering again")
+            registered = false
+        case .rejected?:
+            logger.error("\(what): \(error)")
+        default:
+            if registered { logger.warning("\(what): \(error); jobs keep running, reconnecting") }
+            registered = false
+        }
+    }
+
+    // MARK: - Output
+
+    private func shipLoop() async {
+        var next = ContinuousClock.now
+        while !Task.isCancelled {
+            if registered && (shipWanted || ContinuousClock.now >= next) {
+                shipWanted = false
+                await shipOutput()
+                next = ContinuousClock.now + configuration.shipInterval
+            }
+            try? await Task.sleep(for: configuration.tick)
+        }
+    }
+
+    /// One pass over every run with output to send. An ended run whose output is all shipped becomes
+    /// reportable, and a heartbeat reports it.
+    func shipOutput() async {
+        for work in book.pendingOutput {
+            do {
+                let progress = try await configuration.shipper.ship(
+                    path: work.path, runId: work.runId, from: work.offset, final: work.final, over: transport)
+                if book.shipped(work.runId, upTo: progress.offset, complete: work.final && progress.caughtUp) {
+                    beatWanted = true
+                }
+            } catch ControllerError.rejected(let status, let message) {
+                if warnedOutput.insert(work.runId).inserted {
+                    logger.error("the controller refuses run \(work.runId)'s output (\(status)): \(message)")
+                }
+                // Its end must still be reported: without the rest of the output rather than never.
+                if work.final, book.shipped(work.runId, upTo: work.offset, complete: true) { beatWanted = true }
+            } catch {
+                failed(error, doing: "output of run \(work.runId)")
+                break
+            }
+        }
+        saveOffsets()
+    }
+
+    private func loadOffsets() -> [String: Int64] {
+        guard let data = try? Data(contentsOf: offsetsFile) else { return [:] }
+        return (try? JSONDecoder().decode([String: Int64].self, from: data)) ?? [:]
+    }
+
+    /// Remembers how much of each run's output the controller holds, so a restarted agent does not send it
+    /// all again (if this is stale the controller's 409 corrects it).
+    private func saveOffsets() {
+        let offsets = book.shippedOffsets
+        guard offsets != savedOffsets else { return }
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try encoder.encode(offsets).write(to: offsetsFile, options: .atomic)
+            savedOffsets = offsets
+        } catch {
+            logger.warning("cannot save output offsets to \(offsetsFile.path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import RasporedAPI
+import Scheduler
+
+/// Turns the controller's `RunAssignment` into the launcher's `LaunchRequest` on this node.
+///
+/// The engine names resources in its own terms: cores by hwloc logical index, NUMA domains by position
+/// (0, 1, … in OS-index order). The launcher binds OS CPUs and OS NUMA nodes, so both are translated through
+/// what discovery found (`DiscoveredNode.coreList`, `numaNodes`), never through the engine's idea of the
+/// node: the two can only differ on a node that failed its check, and then discovery is the truth.
+public struct AssignmentMapping: Sendable {
+    public var node: DiscoveredNode
+    /// Whether requests bind (see `BindingMode`).
+    public var bind: Bool
+    /// The environment every job starts from (the agent's own); the assignment's environment goes on top.
+    public var baseEnvironment: [String: String]
+
+    public init(node: DiscoveredNode, bind: Bool, baseEnvironment: [String: String]) {
+        self.node = node
+        self.bind = bind
+        self.baseEnvironment = baseEnvironment
+    }
+
+    /// The default output template when the assignment has none.
+    public static let defaultOutput = "raspored-%j.out"
+
+    /// The launch request for `assignment`; a `LaunchError` naming the resource when the allocation does not
+    /// fit this node (a core or NUMA domain it does not have).
+    public func request(for assignment: RunAssignment) throws -> LaunchRequest {
+        let allocation = assignment.allocation
+        var request = LaunchRequest(
+            jobId: assignment.runId, name: assignment.name, command: assignment.command,
+            workingDirectory: assignment.workdir)
+        request.userJobId = String(assignment.jobId)
+        request.output = assignment.output ?? Self.defaultOutput
+        request.gpus = allocation.gpus
+        let cores = try cores(allocation.cores)
+        request.cpus = cores.flatMap(\.cpus).sorted()
+        request.coreCount = cores.count
+        request.mems = try numaNodes(allocation.numa)
+        var seen = Set<String>()
+        request.nics = allocation.nics.filter { seen.insert($0).inserted }
+        request.nodeList = assignment.nodeList
+        request.nodeRank = assignment.nodeRank
+        if assignment.timeLimitSeconds > 0 { request.timeLimit = .seconds(assignment.timeLimitSeconds) }
+        request.environment = baseEnvironment.merging(assignment.environment) { _, job in job }
+        request.bind = bind
+        return request
+    }
+
+    /// The discovered cores for engine core ids (hwloc logical indexes).
+    func cores(_ ids: [Int]) throws -> [DiscoveredNode.Core] {
+        let byIndex = Dictionary(node.coreList.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        return try ids.map { id in
+            guard let core = byIndex[id] else {
+                let known = RangeList.compact(node.coreList.map(\.index).sorted())
+                throw LaunchError("core \(id) is not on this node (cores \(known))")
+            }
+            return core
+        }
+    }
+
+    /// OS NUMA indexes for engine NUMA positions (0, 1, … in OS-index order).
+    func numaNodes(_ positions: [Int]) throws -> [Int] {
+        let osIndexes = node.numaNodes.map(\.index).sorted()
+        return try positions.map { position in
+            guard osIndexes.indices.contains(position) else {
+                throw LaunchError(
+                    "NUMA domain \(position) is not on this node (it has \(osIndexes.count) NUMA node(s))")
+            }
+            return osIndexes[position]
+        }
+    }
+}
