@@ -124,7 +124,7 @@ struct SubmitCommand: AsyncParsableCommand {
         for m in messages { printStderr(m) }
         let client = try connection.client()
         if dryRun {
-            let reply: DryRunReply = try await client.post("/v1/jobs?dryRun=true", body: request)
+            let reply = try await Self.dryRun(request, client: client)
             if json { try printJSON(reply) } else { print(Self.text(reply)) }
             return
         }
@@ -136,6 +136,24 @@ struct SubmitCommand: AsyncParsableCommand {
         } else {
             print("Submitted job \(job.id)")
         }
+    }
+
+    /// `POST /v1/jobs?dryRun=true`. A controller that predates dry runs ignores the query and submits the
+    /// job: its answer is then a `JobView` (it has an `id`). That job is cancelled at once and the dry run
+    /// reported as unsupported, rather than leaving a job nobody asked for.
+    static func dryRun(_ request: SubmitRequest, client: ControllerClient) async throws -> DryRunReply {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let reply = try client.expectOK(
+            try await client.send(.post, "/v1/jobs?dryRun=true", body: try encoder.encode(request)))
+        if let job = try? JSONDecoder().decode(JobView.self, from: Data(reply.body)) {
+            let cancelled = (try? await client.post("/v1/jobs/\(job.id)/cancel", as: JobView.self)) != nil
+            throw ControllerError.badReply(
+                "the controller at \(client.base) does not support --dry-run: it submitted job \(job.id) instead"
+                    + (cancelled
+                        ? ", which was cancelled" : "; cancel it with 'schedctl cancel \(job.id)'"))
+        }
+        return try client.decode(reply, as: DryRunReply.self)
     }
 
     static func text(_ reply: DryRunReply, now: Int64 = nowEpoch()) -> String {

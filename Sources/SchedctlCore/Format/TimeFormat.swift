@@ -18,7 +18,8 @@ func localTime(_ epoch: Int64) -> String {
 /// Now, in seconds since the epoch.
 func nowEpoch() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
-/// A future or past moment relative to now: "in 2h3m", "5m ago".
+/// A future or past moment relative to now: "in 2h3m", "5m ago", "just now".
 func relative(_ epoch: Int64, now: Int64 = nowEpoch()) -> String {
-    epoch >= now ? "in \(humanDuration(epoch - now))" : "\(humanDuration(now - epoch)) ago"
+    if epoch == now { return "just now" }
+    return epoch > now ? "in \(humanDuration(epoch - now))" : "\(humanDuration(now - epoch)) ago"
 }
