@@ -97,6 +97,8 @@ struct SubmitCommand: AsyncParsableCommand {
             guard let p = program.first, !p.isEmpty else { throw CLIError("no command after --") }
             return (flags.submitRequest(command: program, defaultWorkdir: cwd), [])
         }
+        // The passthrough argument captures a --help that follows other options; answer it.
+        if first == "--help" || first == "-h" { throw CleanExit.helpRequest(SubmitCommand.self) }
         if first.hasPrefix("-") {
             throw CLIError("unknown option '\(first)' (see schedctl submit --help)")
         }
