@@ -147,7 +147,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedctlTests",
-            dependencies: ["SchedctlCore", "Scheduler"],
+            dependencies: [
+                "SchedctlCore", "Scheduler", "RasporedAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             exclude: ["Golden"]
         ),
     ]

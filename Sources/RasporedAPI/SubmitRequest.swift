@@ -36,7 +36,9 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     public static let jobFieldNames: Set<String> = ["name", "command", "workdir", "output", "noRequeue"]
 
     /// Reads a submission from a parsed JSON (or YAML) mapping; errors name the field and line.
-    public init(config n: ConfigNode) throws(ConfigError) {
+    /// `defaultWorkdir` stands in for an absent `workdir` (schedctl's job files default to the current
+    /// directory); the API gives none, so there `workdir` is required.
+    public init(config n: ConfigNode, defaultWorkdir: String? = nil) throws(ConfigError) {
         request = try ResourceRequest(config: n, extraKeys: Self.jobFieldNames)
         name = try n.optional("name")?.string()
         let commandNode = try n.required("command")
@@ -44,9 +46,15 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         if command.isEmpty || command[0].isEmpty {
             throw commandNode.error("the command must name a program: [\"python\", \"train.py\"]")
         }
-        let workdirNode = try n.required("workdir")
-        workdir = try workdirNode.string()
-        if !workdir.hasPrefix("/") { throw workdirNode.error("workdir must be an absolute path, not '\(workdir)'") }
+        if let defaultWorkdir, try n.optional("workdir") == nil {
+            workdir = defaultWorkdir
+        } else {
+            let workdirNode = try n.required("workdir")
+            workdir = try workdirNode.string()
+            if !workdir.hasPrefix("/") {
+                throw workdirNode.error("workdir must be an absolute path, not '\(workdir)'")
+            }
+        }
         output = try n.optional("output")?.string()
         noRequeue = try n.optional("noRequeue")?.bool() ?? false
     }

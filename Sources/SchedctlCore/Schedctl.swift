@@ -3,14 +3,71 @@ import Foundation
 import Scheduler
 
 /// The one command researchers, admins and planners type.
-public struct Schedctl: ParsableCommand {
+public struct Schedctl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "schedctl",
         abstract: "Raspored: the GPU cluster scheduler of the National AI Supercomputing Platform.",
-        subcommands: [ClusterCommand.self, PlaceCommand.self]
+        discussion: """
+            The controller is RASPORED_CONTROLLER (default \(ClientConfig.defaultController)) and the token \
+            RASPORED_TOKEN, or controller:/token:/tokenFile: in ~/.config/raspored/config.yaml; \
+            --controller and --token override both. Exit status: 0 done, 1 refused by the controller, \
+            2 usage, configuration or connection, 3 the controller failed. See docs/schedctl.md.
+            """,
+        subcommands: [
+            SubmitCommand.self, QueueCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self,
+            NodesCommand.self, DrainCommand.self, ResumeCommand.self, TokenCommand.self,
+            ClusterCommand.self, PlaceCommand.self,
+        ]
     )
 
     public init() {}
+
+    /// Runs schedctl with `arguments` (the process's when nil) and returns its exit status; every failure
+    /// is one line on stderr, `schedctl: error: ...`.
+    public static func execute(_ arguments: [String]? = nil) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return ExitStatus.success
+        } catch let e as CLIError {
+            printError(e.description)
+            return e.status
+        } catch let e as ControllerError {
+            printError(e.description)
+            return e.exitStatus
+        } catch let e as CommandFailed {
+            return e.status
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            let message = self.message(for: error).replacingOccurrences(of: "Error: ", with: "")
+            printError(message.split(separator: "\n").first.map(String.init) ?? message)
+            FileHandle.standardError.write(Data("Try 'schedctl --help' for usage.\n".utf8))
+            return ExitStatus.usage
+        }
+    }
+}
+
+/// Writes `schedctl: error: MESSAGE` to stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("schedctl: error: \(message)\n".utf8))
+}
+
+/// Writes a line to stderr (warnings and notes, which must not mix with machine-readable stdout).
+func printStderr(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// A command whose errors were already reported (one line each); only its exit status is left to give.
+struct CommandFailed: Error {
+    var status: Int32
 }
 
 /// `--cluster FILE`, defaulting to ./cluster.yaml.
@@ -27,10 +84,15 @@ struct ClusterOption: ParsableArguments {
     }
 }
 
-/// A user-facing failure: one line on stderr, exit status 1.
+/// A user-facing failure: one line on stderr (`schedctl: error: ...`) and a non-zero exit status, by
+/// default 2 (usage: the command line, or a file it names, is wrong).
 struct CLIError: Error, CustomStringConvertible {
     var description: String
-    init(_ message: String) { description = message }
+    var status: Int32
+    init(_ message: String, status: Int32 = ExitStatus.usage) {
+        description = message
+        self.status = status
+    }
 }
 
 /// Writes JSON with sorted keys, so output is stable and diffable.

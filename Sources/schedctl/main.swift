@@ -1,3 +1,4 @@
+import Foundation
 import SchedctlCore
 
-Schedctl.main()
+exit(await Schedctl.execute())

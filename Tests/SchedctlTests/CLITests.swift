@@ -21,11 +21,14 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String]) throws -> Result {
+    /// Runs schedctl with `args`; `environment` replaces the process's (nil: inherit it).
+    static func run(_ args: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> Result
+    {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
-        p.currentDirectoryURL = root
+        p.currentDirectoryURL = directory ?? root
+        if let environment { p.environment = environment }
         let out = Pipe()
         let err = Pipe()
         p.standardOutput = out
@@ -132,22 +135,22 @@ struct CLI {
         let cases: [([String], String)] = [
             (
                 ["cluster", "show", "--cluster", "nope.yaml"],
-                "Error: nope.yaml: cannot read the file (No such file or directory)"
+                "schedctl: error: nope.yaml: cannot read the file (No such file or directory)"
             ),
-            (["place", "--jobs", badJobs], "Error: \(badJobs):2: [1].gpu: unknown field 'gpu' (did you mean 'gpus'?)"),
+            (["place", "--jobs", badJobs], "schedctl: error: \(badJobs):2: [1].gpu: unknown field 'gpu' (did you mean 'gpus'?)"),
             (
                 ["place", "--jobs", badYAML],
-                "Error: \(badYAML):2: malformed YAML: while parsing a flow mapping did not find expected ',' or '}'"
+                "schedctl: error: \(badYAML):2: malformed YAML: while parsing a flow mapping did not find expected ',' or '}'"
             ),
-            (["place", "--jobs", negative], "Error: \(negative):1: [0].memory: a size must not be negative ('-5GB')"),
-            (["place", "--jobs", unknownNode], "Error: \(unknownNode):1: [0].drain: unknown node 'dgx09'"),
+            (["place", "--jobs", negative], "schedctl: error: \(negative):1: [0].memory: a size must not be negative ('-5GB')"),
+            (["place", "--jobs", unknownNode], "schedctl: error: \(unknownNode):1: [0].drain: unknown node 'dgx09'"),
             (
                 ["place", "--jobs", badJobs, "--policy", "random"],
-                "Error: unknown policy 'random' (pack, first-fit, best-fit, spread)"
+                "schedctl: error: unknown policy 'random' (pack, first-fit, best-fit, spread)"
             ),
             (
                 ["cluster", "show", "--cluster", badCluster],
-                "Error: \(badCluster):1: nodeTypes: declare at least one node type"
+                "schedctl: error: \(badCluster):1: nodeTypes: declare at least one node type"
             ),
         ]
         for (args, message) in cases {

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import RasporedAPI
+import Scheduler
+
+/// `schedctl show JOB`: everything about one job.
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one job: request, allocation, times, exit, why it waits.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The job id.") var job: Int64
+    @Flag(help: "Print the API's JSON (a JobView).") var json = false
+
+    func run() async throws {
+        let view: JobView = try await connection.client().get("/v1/jobs/\(job)")
+        if json { try printJSON(view) } else { print(Self.text(view, now: nowEpoch())) }
+    }
+
+    static func text(_ j: JobView, now: Int64) -> String {
+        var lines: [(String, String)] = [
+            ("Job", "\(j.id) (\(j.name))"), ("User", j.user), ("Account", j.account), ("Partition", j.partition),
+            ("State", j.state.rawValue + (j.stopRequested.map { " (stop requested: \($0))" } ?? "")),
+            ("Command", j.command.map(shellQuoted).joined(separator: " ")), ("Workdir", j.workdir),
+        ]
+        if let o = j.output { lines.append(("Output", o)) }
+        lines.append(("Request", requestText(j.request)))
+        lines.append(("Time limit", humanDuration(j.timeLimit)))
+        lines.append(("Submitted", "\(localTime(j.submitTime)) (\(relative(j.submitTime, now: now)))"))
+        if let s = j.startTime { lines.append(("Started", "\(localTime(s)) (\(relative(s, now: now)))")) }
+        if let e = j.endTime { lines.append(("Ended", "\(localTime(e)) (\(relative(e, now: now)))")) }
+        switch j.state {
+        case .pending:
+            lines.append(("Waited", humanDuration(now - j.submitTime)))
+            lines.append(("Pending reason", j.pendingReason ?? "waiting for a scheduling pass"))
+            lines.append(("Estimated start", j.estimatedStart.map { "\(localTime($0)) (\(relative($0, now: now)))" } ?? "unknown"))
+        case .running:
+            if let s = j.startTime { lines.append(("Running for", humanDuration(now - s))) }
+        default:
+            if let s = j.startTime, let e = j.endTime { lines.append(("Ran for", humanDuration(e - s))) }
+            if let c = j.exitCode { lines.append(("Exit code", "\(c)")) }
+            if let s = j.signal { lines.append(("Signal", "\(s)")) }
+            if let r = j.endReason { lines.append(("End reason", r)) }
+        }
+        if j.requeueCount > 0 { lines.append(("Requeued", "\(j.requeueCount) time(s)")) }
+        lines.append(("Requeue", j.noRequeue ? "no (fails if its node is lost)" : "yes, if its node is lost"))
+        let width = lines.map(\.0.count).max() ?? 0
+        var out = lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }
+        if let a = j.allocation {
+            out.append("Allocation:")
+            out.append(AllocationText.table(a))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func requestText(_ r: ResourceRequest) -> String {
+        var parts: [String] = []
+        if let g = r.gpus { parts.append("\(g) GPU\(g == 1 ? "" : "s")") }
+        if let m = r.gpuMemory { parts.append("\(m) GPU memory") }
+        if let m = r.gpuModel { parts.append("model \(m)") }
+        if let m = r.minGpuMemory { parts.append("≥ \(m) per GPU") }
+        if let c = r.cpus { parts.append("\(c) cores") }
+        if let m = r.memory { parts.append("\(m) memory") }
+        if let s = r.scratch { parts.append("\(s) scratch") }
+        if let s = r.storage { parts.append("\(s) storage") }
+        if let n = r.nodes { parts.append("\(n) node\(n == 1 ? "" : "s")") }
+        if let p = r.gpusPerNode { parts.append("\(p) GPUs per node") }
+        if r.exclusive { parts.append("exclusive") }
+        if r.sameNuma { parts.append("same NUMA") }
+        if let t = r.time { parts.append("time \(t)") }
+        return parts.isEmpty ? "defaults" : parts.joined(separator: ", ")
+    }
+}
+
+/// A word as a shell would need it written.
+func shellQuoted(_ s: String) -> String {
+    let plain = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+    return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,52 @@
+import RasporedAPI
+import Scheduler
+
+/// How jobs read in `queue` and `show`.
+enum JobText {
+    /// The GPUs a job holds, or asks for while it has none.
+    static func gpus(_ j: JobView) -> String {
+        if let a = j.allocation { return "\(AllocationText.gpuCount(a))" }
+        if let g = j.request.gpus { return "\(g)" }
+        if let m = j.request.gpuMemory { return "\(m)" }
+        if let per = j.request.gpusPerNode { return "\(per * (j.request.nodes ?? 1))" }
+        return "0"
+    }
+
+    /// Where it runs, or why it waits, or how it ended.
+    static func nodesOrReason(_ j: JobView) -> String {
+        switch j.state {
+        case .pending: return j.pendingReason ?? "waiting for a scheduling pass"
+        case .running:
+            let nodes = j.allocation.map { $0.nodes.map(\.node).joined(separator: ",") } ?? "-"
+            return j.stopRequested.map { "\(nodes) (stopping: \($0))" } ?? nodes
+        default: return ended(j)
+        }
+    }
+
+    static func ended(_ j: JobView) -> String {
+        if let r = j.endReason { return r }
+        if let s = j.signal { return "signal \(s)" }
+        if let c = j.exitCode { return "exit \(c)" }
+        return "-"
+    }
+
+    /// Running time, waiting time for pending jobs, or how long an ended job ran.
+    static func time(_ j: JobView, now: Int64) -> String {
+        switch j.state {
+        case .pending: return humanDuration(now - j.submitTime)
+        case .running: return j.startTime.map { humanDuration(now - $0) } ?? "-"
+        default:
+            guard let s = j.startTime, let e = j.endTime else { return "-" }
+            return humanDuration(e - s)
+        }
+    }
+
+    static func estimatedStart(_ j: JobView) -> String {
+        guard j.state == .pending else { return "" }
+        return j.estimatedStart.map(localTime) ?? "-"
+    }
+
+    static func clip(_ s: String, _ width: Int) -> String {
+        s.count <= width ? s : String(s.prefix(width - 1)) + "…"
+    }
+}

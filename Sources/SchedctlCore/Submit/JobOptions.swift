@@ -1,0 +1,169 @@
+import Foundation
+import RasporedAPI
+import Scheduler
+
+/// What a submission asks for, from command-line flags, `#RASPORED`/`#SBATCH` directives, or both; nil
+/// where a layer said nothing, so layers can be stacked (`over`).
+struct JobOptions: Equatable {
+    var gpus: Int?
+    var gpuMemory: ByteSize?
+    var gpuModel: String?
+    var minGpuMemory: ByteSize?
+    var cpus: Int?
+    var memory: ByteSize?
+    var scratch: ByteSize?
+    var storage: ByteSize?
+    var nodes: Int?
+    var gpusPerNode: Int?
+    var exclusive: Bool?
+    var sameNuma: Bool?
+    var time: TimeSpan?
+    var partition: String?
+    var account: String?
+    var name: String?
+    var output: String?
+    var workdir: String?
+    var noRequeue: Bool?
+
+    /// Whether any of the GPU count's fields (gpus, gpuMemory, gpusPerNode) is set.
+    var asksGPUCount: Bool { gpus != nil || gpuMemory != nil || gpusPerNode != nil }
+
+    /// These options over `base`'s: each field given here wins. The GPU count is one decision: when this
+    /// layer gives any of gpus, gpuMemory or gpusPerNode, the base's three are dropped together (a `--gpus 8`
+    /// flag replaces a script's `--gres=gpu:4`, it does not combine with it).
+    func over(_ base: JobOptions) -> JobOptions {
+        var out = base
+        if asksGPUCount {
+            out.gpus = gpus
+            out.gpuMemory = gpuMemory
+            out.gpusPerNode = gpusPerNode
+        }
+        out.gpuModel = gpuModel ?? base.gpuModel
+        out.minGpuMemory = minGpuMemory ?? base.minGpuMemory
+        out.cpus = cpus ?? base.cpus
+        out.memory = memory ?? base.memory
+        out.scratch = scratch ?? base.scratch
+        out.storage = storage ?? base.storage
+        out.nodes = nodes ?? base.nodes
+        out.exclusive = exclusive ?? base.exclusive
+        out.sameNuma = sameNuma ?? base.sameNuma
+        out.time = time ?? base.time
+        out.partition = partition ?? base.partition
+        out.account = account ?? base.account
+        out.name = name ?? base.name
+        out.output = output ?? base.output
+        out.workdir = workdir ?? base.workdir
+        out.noRequeue = noRequeue ?? base.noRequeue
+        return out
+    }
+
+    /// The engine's request. A per-node GPU count without a total (`--gres=gpu:4`, `--gpus-per-node 4`)
+    /// becomes the total over the nodes, as Slurm reads it.
+    var resourceRequest: ResourceRequest {
+        var gpus = self.gpus
+        if gpus == nil, gpuMemory == nil, let per = gpusPerNode { gpus = per * (nodes ?? 1) }
+        return ResourceRequest(
+            gpus: gpus, gpuMemory: gpuMemory, gpuModel: gpuModel, minGpuMemory: minGpuMemory, cpus: cpus,
+            memory: memory, scratch: scratch, storage: storage, nodes: nodes, gpusPerNode: gpusPerNode,
+            exclusive: exclusive ?? false, sameNuma: sameNuma ?? false, partition: partition, account: account,
+            time: time)
+    }
+
+    /// The API's submit body for `command`, in `defaultWorkdir` unless a workdir was given (a relative one is
+    /// taken from `defaultWorkdir`).
+    func submitRequest(command: [String], defaultWorkdir: String) -> SubmitRequest {
+        SubmitRequest(
+            request: resourceRequest, name: name, command: command,
+            workdir: workdir.map { absolutePath($0, from: defaultWorkdir) } ?? defaultWorkdir, output: output,
+            noRequeue: noRequeue ?? false)
+    }
+
+    /// A job file's submission with the fields given here over its own (the command stays the file's).
+    func apply(to submission: SubmitRequest, cwd: String) -> SubmitRequest {
+        var top = self
+        top.workdir = workdir.map { absolutePath($0, from: cwd) }
+        let out = top.over(JobOptions(fromRequest: submission))
+        return SubmitRequest(
+            request: out.resourceRequest, name: out.name, command: submission.command,
+            workdir: out.workdir ?? submission.workdir, output: out.output, noRequeue: out.noRequeue ?? false)
+    }
+
+    init() {}
+
+    init(fromRequest s: SubmitRequest) {
+        let r = s.request
+        gpus = r.gpus
+        gpuMemory = r.gpuMemory
+        gpuModel = r.gpuModel
+        minGpuMemory = r.minGpuMemory
+        cpus = r.cpus
+        memory = r.memory
+        scratch = r.scratch
+        storage = r.storage
+        nodes = r.nodes
+        gpusPerNode = r.gpusPerNode
+        exclusive = r.exclusive
+        sameNuma = r.sameNuma
+        time = r.time
+        partition = r.partition
+        account = r.account
+        name = s.name
+        output = s.output
+        workdir = s.workdir
+        noRequeue = s.noRequeue
+    }
+}
+
+func absolutePath(_ path: String, from dir: String) -> String {
+    if path.hasPrefix("/") { return path }
+    let joined = URL(fileURLWithPath: dir).appendingPathComponent(path).standardizedFileURL.path
+    return joined
+}
+
+/// A bad option value, without its location (the caller adds "file:line" or the flag's name).
+struct OptionValueError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Value readers shared by flags and directives, so both accept and refuse the same text.
+enum OptionValue {
+    static func count(_ v: String, min: Int = 0) throws(OptionValueError) -> Int {
+        guard let n = Int(v.trimmingCharacters(in: .whitespaces)) else {
+            throw OptionValueError("expected a whole number, not '\(v)'")
+        }
+        guard n >= min else { throw OptionValueError("must be at least \(min), not \(n)") }
+        return n
+    }
+
+    /// A size with a unit ("256GiB", "64G", "2TB"). A bare number is refused, unless `bareUnit` says what
+    /// it means (Slurm's --mem reads "4000" as MiB).
+    static func size(_ v: String, bareUnit: String? = nil) throws(OptionValueError) -> ByteSize {
+        let t = v.trimmingCharacters(in: .whitespaces)
+        if !t.isEmpty, t.allSatisfy(\.isNumber) {
+            guard let unit = bareUnit, let s = ByteSize(parsing: t + unit) else {
+                throw OptionValueError("give a unit: '\(t)GiB', '\(t)GB' or '\(t)M', not a bare '\(t)'")
+            }
+            return s
+        }
+        guard let s = ByteSize(parsing: t) else {
+            throw OptionValueError("not a size: '\(v)' (such as 256GiB, 64G, 2TB)")
+        }
+        return s
+    }
+
+    static func time(_ v: String) throws(OptionValueError) -> TimeSpan {
+        guard let t = TimeSpan(parsing: v) else {
+            throw OptionValueError(
+                "not a time: '\(v)' (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or 90s, 30m, 4h, 2d)")
+        }
+        guard t.seconds > 0 else { throw OptionValueError("a time limit must be longer than 0") }
+        return t
+    }
+
+    static func text(_ v: String) throws(OptionValueError) -> String {
+        let t = v.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty else { throw OptionValueError("expected a value") }
+        return t
+    }
+}

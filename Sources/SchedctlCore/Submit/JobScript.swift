@@ -1,0 +1,166 @@
+import Foundation
+
+/// A batch script: its `#RASPORED` and `#SBATCH` directives and how to run it.
+///
+/// Directives are read, as Slurm reads them, from the top of the script until the first line that is
+/// neither blank nor a comment; later directives override earlier ones. `#RASPORED` lines take
+/// schedctl's own options (an unknown one is an error); `#SBATCH` lines take the common Slurm options
+/// (`JobDirectives.sbatch`), and an option not understood is a warning, not an error.
+struct JobScript: Equatable {
+    /// The options the directives set.
+    var options = JobOptions()
+    /// "train.sh:7: #SBATCH --mail-type is not understood here; ignored"
+    var warnings: [String] = []
+    /// Options accepted but not used as written ("--ntasks-per-node is ignored: ...").
+    var notes: [String] = []
+    /// The program that runs the script: its shebang's, or /bin/bash.
+    var interpreter: [String] = ["/bin/bash"]
+
+    /// The job's command: the interpreter, the script's absolute path, then the script's arguments.
+    func command(path: String, arguments: [String]) -> [String] {
+        interpreter + [path] + arguments
+    }
+
+    static func parse(_ text: String, file: String) throws(JobScriptError) -> JobScript {
+        var script = JobScript()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, raw) in lines.enumerated() {
+            let number = index + 1
+            let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+            if number == 1, line.hasPrefix("#!") {
+                let words = line.dropFirst(2).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                if !words.isEmpty { script.interpreter = words }
+                continue
+            }
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            guard line.hasPrefix("#") else { break }  // the first command: directives end here
+            for (keyword, table, strict) in [
+                ("#RASPORED", JobDirectives.raspored, true), ("#SBATCH", JobDirectives.sbatch, false),
+            ] {
+                guard line.hasPrefix(keyword) else { continue }
+                let rest = line.dropFirst(keyword.count)
+                guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { continue }
+                let tokens: [String]
+                do { tokens = try tokenize(String(rest)) } catch {
+                    throw JobScriptError(file: file, line: number, message: "\(keyword): \(error)")
+                }
+                try script.read(
+                    tokens, table: table, strict: strict,
+                    at: DirectiveLocation(file: file, line: number, keyword: keyword))
+            }
+        }
+        return script
+    }
+
+    private mutating func read(
+        _ tokens: [String], table: [DirectiveOption], strict: Bool, at loc: DirectiveLocation
+    ) throws(JobScriptError) {
+        var i = 0
+        while i < tokens.count {
+            let token = tokens[i]
+            i += 1
+            var name: String
+            var inline: String?
+            var shown: String
+            if token.hasPrefix("--"), token.count > 2 {
+                let body = token.dropFirst(2)
+                if let eq = body.firstIndex(of: "=") {
+                    name = String(body[..<eq])
+                    inline = String(body[body.index(after: eq)...])
+                } else {
+                    name = String(body)
+                }
+                shown = "--" + name
+            } else if token.hasPrefix("-"), token.count >= 2, !strict {
+                name = String(token.dropFirst().prefix(1))
+                let rest = token.dropFirst(2)
+                inline = rest.isEmpty ? nil : String(rest.hasPrefix("=") ? rest.dropFirst() : rest)
+                shown = "-" + name
+            } else {
+                if strict { throw loc.error("unexpected '\(token)'; options look like --gpus 4 or --gpus=4") }
+                warnings.append(loc.text("unexpected '\(token)'; ignored"))
+                continue
+            }
+            let option = table.first { $0.long == name || (name.count == 1 && $0.short == name.first) }
+            guard let option else {
+                if strict {
+                    let known = table.map { "--" + $0.long }.joined(separator: ", ")
+                    throw loc.error("unknown option \(shown) (options: \(known))")
+                }
+                warnings.append(loc.text("\(loc.keyword) \(shown) is not understood here; ignored"))
+                // Skip its value when it was given as a separate word.
+                if inline == nil, i < tokens.count, !tokens[i].hasPrefix("-") { i += 1 }
+                continue
+            }
+            shown = "--" + option.long
+            var value = ""
+            if option.takesValue {
+                if let inline {
+                    value = inline
+                } else if i < tokens.count {
+                    value = tokens[i]
+                    i += 1
+                } else {
+                    throw loc.error("\(loc.keyword) \(shown) needs a value")
+                }
+            } else if let inline {
+                if strict { throw loc.error("\(loc.keyword) \(shown) takes no value, not '\(inline)'") }
+                notes.append(loc.text("\(loc.keyword) \(shown)=\(inline) is read as \(shown)"))
+            }
+            do {
+                if let note = try option.apply(&options, value) { notes.append(loc.text(note)) }
+            } catch {
+                throw loc.error("\(loc.keyword) \(shown): \(error)")
+            }
+        }
+    }
+
+    /// Splits a directive's words: whitespace-separated, with '…' and "…" quoting, up to a `#` comment.
+    static func tokenize(_ text: String) throws -> [String] {
+        var tokens: [String] = []
+        var current = ""
+        var inToken = false
+        var quote: Character?
+        for ch in text {
+            if let q = quote {
+                if ch == q { quote = nil } else { current.append(ch) }
+                continue
+            }
+            switch ch {
+            case "'", "\"":
+                quote = ch
+                inToken = true
+            case " ", "\t":
+                if inToken { tokens.append(current) }
+                current = ""
+                inToken = false
+            case "#" where !inToken:
+                return tokens
+            default:
+                current.append(ch)
+                inToken = true
+            }
+        }
+        if quote != nil { throw OptionValueError("unterminated quote") }
+        if inToken { tokens.append(current) }
+        return tokens
+    }
+}
+
+struct DirectiveLocation {
+    var file: String
+    var line: Int
+    var keyword: String
+
+    func text(_ message: String) -> String { "\(file):\(line): \(message)" }
+    func error(_ message: String) -> JobScriptError { JobScriptError(file: file, line: line, message: message) }
+}
+
+/// A directive schedctl cannot take: "train.sh:3: #SBATCH --time: not a time: 'soon' (...)".
+struct JobScriptError: Error, Equatable, CustomStringConvertible {
+    var file: String
+    var line: Int
+    var message: String
+
+    var description: String { "\(file):\(line): \(message)" }
+}

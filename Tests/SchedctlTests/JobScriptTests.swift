@@ -1,0 +1,199 @@
+import Foundation
+import RasporedAPI
+import Testing
+
+@testable import SchedctlCore
+@testable import Scheduler
+
+/// `#RASPORED` and `#SBATCH` directives: every option, both spellings, precedence, where they stop.
+@Suite struct JobScriptTests {
+    func parse(_ text: String) throws -> JobScript { try JobScript.parse(text, file: "train.sh") }
+
+    @Test func rasporedLinesTakeEveryOptionInBothForms() throws {
+        let s = try parse(
+            """
+            #!/bin/bash
+            #RASPORED --gpus 4 --gpu-model=H200
+            #RASPORED --min-gpu-memory 100GB --cpus=28 --mem 256GiB
+            #RASPORED --scratch=1TB --storage 2TB
+            #RASPORED --nodes=1 --gpus-per-node 4 --exclusive --same-numa
+            #RASPORED --time 4h --partition=gpu --account ivi --name 'my train' --output "out-%j.log"
+            #RASPORED --workdir=/scratch/ana --no-requeue
+            python train.py
+            """)
+        let o = s.options
+        #expect(o.gpus == 4 && o.gpuModel == "H200" && o.minGpuMemory == ByteSize(bytes: 100_000_000_000))
+        #expect(o.cpus == 28 && o.memory == .gibibytes(256))
+        #expect(o.scratch == .terabytes(1) && o.storage == .terabytes(2))
+        #expect(o.nodes == 1 && o.gpusPerNode == 4 && o.exclusive == true && o.sameNuma == true)
+        #expect(o.time == .hours(4) && o.partition == "gpu" && o.account == "ivi")
+        #expect(o.name == "my train" && o.output == "out-%j.log")
+        #expect(o.workdir == "/scratch/ana" && o.noRequeue == true)
+        #expect(s.warnings.isEmpty && s.notes.isEmpty)
+        #expect(s.interpreter == ["/bin/bash"])
+    }
+
+    @Test func gpuMemoryIsASize() throws {
+        #expect(try parse("#RASPORED --gpu-memory 300GB\n").options.gpuMemory == .gigabytes(300))
+    }
+
+    @Test func sbatchCommonOptionsLongForms() throws {
+        let s = try parse(
+            """
+            #!/bin/bash
+            #SBATCH --gres=gpu:4
+            #SBATCH --nodes=2
+            #SBATCH --time=1-12:00:00
+            #SBATCH --mem=64G
+            #SBATCH --cpus-per-task=16
+            #SBATCH --job-name=bert
+            #SBATCH --output=bert-%j.out
+            #SBATCH --partition=gpu
+            #SBATCH --account=etf
+            #SBATCH --exclusive
+            #SBATCH --no-requeue
+            #SBATCH --chdir=/home/bo
+            srun python train.py
+            """)
+        let o = s.options
+        #expect(o.gpusPerNode == 4 && o.gpus == nil && o.nodes == 2)
+        #expect(o.time == TimeSpan(seconds: 86400 + 12 * 3600))
+        #expect(o.memory == .gibibytes(64) && o.cpus == 16 && o.name == "bert" && o.output == "bert-%j.out")
+        #expect(o.partition == "gpu" && o.account == "etf" && o.exclusive == true && o.noRequeue == true)
+        #expect(o.workdir == "/home/bo")
+        // --gres counts per node, as in Slurm: 2 nodes × 4 GPUs.
+        #expect(o.resourceRequest.gpus == 8 && o.resourceRequest.gpusPerNode == 4)
+        #expect(s.warnings.isEmpty)
+    }
+
+    @Test func sbatchShortFormsSeparateAndJoined() throws {
+        let s = try parse(
+            """
+            #SBATCH -G 2 -N 1 -t 30 -c 8
+            #SBATCH -J short -o log.txt -p gpu -A ipb
+            """)
+        let o = s.options
+        #expect(o.gpus == 2 && o.nodes == 1 && o.time == .minutes(30) && o.cpus == 8)
+        #expect(o.name == "short" && o.output == "log.txt" && o.partition == "gpu" && o.account == "ipb")
+        let joined = try parse("#SBATCH -N2 -t10 -G=3\n").options
+        #expect(joined.nodes == 2 && joined.time == .minutes(10) && joined.gpus == 3)
+    }
+
+    @Test func sbatchSeparateValueForms() throws {
+        let o = try parse("#SBATCH --gres gpu:h200:2 --time 2:30:00 --mem 4000 --gpus-per-node 2\n").options
+        #expect(o.gpuModel == "h200" && o.gpusPerNode == 2)
+        #expect(o.time == TimeSpan(seconds: 2 * 3600 + 30 * 60))
+        // A bare --mem is MiB, as in Slurm.
+        #expect(o.memory == ByteSize(bytes: 4000 << 20))
+    }
+
+    @Test func sbatchGPUCountsAndModels() throws {
+        #expect(try parse("#SBATCH --gpus=8\n").options.gpus == 8)
+        let model = try parse("#SBATCH --gpus=H200:4\n").options
+        #expect(model.gpus == 4 && model.gpuModel == "H200")
+        let bare = try parse("#SBATCH --gres=gpu\n").options
+        #expect(bare.gpusPerNode == 1 && bare.resourceRequest.gpus == 1)
+        let single = try parse("#SBATCH --gres=gpu:2\n").options.resourceRequest
+        #expect(single.gpus == 2)
+    }
+
+    static let times: [(String, Int64)] = [
+        ("90", 5400), ("05:30", 330), ("01:02:03", 3723), ("2-04", 187_200), ("1-02:03", 93_780),
+        ("3-00:00:10", 259_210),
+    ]
+
+    @Test(arguments: times)
+    func slurmTimeFormats(text: String, seconds: Int64) throws {
+        #expect(try parse("#SBATCH --time=\(text)\n").options.time?.seconds == seconds)
+        #expect(try parse("#SBATCH -t \(text)\n").options.time?.seconds == seconds)
+    }
+
+    @Test func ntasksPerNodeIsIgnoredWithANote() throws {
+        let s = try parse("#SBATCH --gres=gpu:1\n#SBATCH --ntasks-per-node=4\n")
+        #expect(s.options.gpusPerNode == 1)
+        #expect(s.notes.count == 1)
+        #expect(s.notes[0].hasPrefix("train.sh:2: --ntasks-per-node is ignored"))
+        #expect(s.warnings.isEmpty)
+    }
+
+    @Test func unknownSbatchOptionsWarnWithLineAndOptionAndDoNotStop() throws {
+        let s = try parse(
+            """
+            #!/bin/bash
+            #SBATCH --mail-type=END
+            #SBATCH --qos high -N 1
+            #SBATCH -x dgx02
+            #SBATCH --gres=gpu:2
+            echo hi
+            """)
+        #expect(
+            s.warnings == [
+                "train.sh:2: #SBATCH --mail-type is not understood here; ignored",
+                "train.sh:3: #SBATCH --qos is not understood here; ignored",
+                "train.sh:4: #SBATCH -x is not understood here; ignored",
+            ])
+        // The options around them still count.
+        #expect(s.options.nodes == 1 && s.options.gpusPerNode == 2)
+    }
+
+    @Test func directivesStopAtTheFirstCommandLine() throws {
+        let s = try parse(
+            """
+            #!/bin/bash
+
+            # a comment
+            #SBATCH --gres=gpu:2
+            module load cuda
+            #SBATCH --gres=gpu:8
+            #RASPORED --time 1h
+            """)
+        #expect(s.options.gpusPerNode == 2)
+        #expect(s.options.time == nil)
+    }
+
+    @Test func laterDirectivesWinAndCommentsEndALine() throws {
+        let s = try parse(
+            """
+            #SBATCH --time=10 # ten minutes
+            #RASPORED --time 2h
+            # SBATCH --time=99   (disabled: a space after #)
+            #SBATCHED --time=77
+            """)
+        #expect(s.options.time == .hours(2))
+        #expect(s.warnings.isEmpty)
+    }
+
+    @Test func shebangChoosesTheInterpreter() throws {
+        let s = try parse("#!/usr/bin/env python3\n#RASPORED --gpus 1\nprint('hi')\n")
+        #expect(s.interpreter == ["/usr/bin/env", "python3"])
+        #expect(s.command(path: "/home/ana/t.py", arguments: ["--lr", "3"]) == [
+            "/usr/bin/env", "python3", "/home/ana/t.py", "--lr", "3",
+        ])
+        #expect(try parse("#RASPORED --gpus 1\n").command(path: "/a/b.sh", arguments: []) == ["/bin/bash", "/a/b.sh"])
+    }
+
+    static let bad: [(String, String)] = [
+        ("#!/bin/bash\n#SBATCH --time=soon\n", "train.sh:2: #SBATCH --time: not a time: 'soon'"),
+        ("#SBATCH --gres=gpu:x:y:z\n", "train.sh:1: #SBATCH --gres: expected gpu:N or gpu:MODEL:N, not 'gpu:x:y:z'"),
+        ("\n\n#SBATCH -N two\n", "train.sh:3: #SBATCH --nodes: expected a whole number, not 'two'"),
+        ("#SBATCH -N 0\n", "train.sh:1: #SBATCH --nodes: must be at least 1, not 0"),
+        ("#SBATCH --nodes=2-4\n", "train.sh:1: #SBATCH --nodes: node ranges ('2-4') are not supported; give one count"),
+        ("#SBATCH --mem=lots\n", "train.sh:1: #SBATCH --mem: not a size: 'lots'"),
+        ("#SBATCH --time\n", "train.sh:1: #SBATCH --time needs a value"),
+        ("#RASPORED --gpu 4\n", "train.sh:1: unknown option --gpu (options: --gpus,"),
+        ("#RASPORED --gpus four\n", "train.sh:1: #RASPORED --gpus: expected a whole number, not 'four'"),
+        ("#RASPORED --mem 64\n", "train.sh:1: #RASPORED --mem: give a unit: '64GiB'"),
+        ("#RASPORED --exclusive=yes\n", "train.sh:1: #RASPORED --exclusive takes no value, not 'yes'"),
+        ("#RASPORED gpus=4\n", "train.sh:1: unexpected 'gpus=4'"),
+        ("#RASPORED --name 'open\n", "train.sh:1: #RASPORED: unterminated quote"),
+    ]
+
+    @Test(arguments: bad)
+    func badValuesNameTheLine(text: String, message: String) throws {
+        #expect {
+            try parse(text)
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+}

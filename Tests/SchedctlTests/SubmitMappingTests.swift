@@ -1,0 +1,159 @@
+import Foundation
+import RasporedAPI
+import Testing
+
+@testable import SchedctlCore
+@testable import Scheduler
+
+/// `schedctl submit`'s flags, scripts and job files → the API's `SubmitRequest`.
+@Suite struct SubmitMappingTests {
+    static let dir: String = {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-submit-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = Self.dir + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func submission(_ args: [String], cwd: String = "/home/ana") throws -> (SubmitRequest, [String]) {
+        try SubmitCommand.parse(args).submission(cwd: cwd)
+    }
+
+    @Test func everyFlagMapsToTheRequest() throws {
+        let (r, messages) = try submission([
+            "--gpus", "8", "--gpu-model", "H200", "--min-gpu-memory", "141GB", "--cpus", "56", "--mem", "1TiB",
+            "--scratch", "2TB", "--storage", "10TB", "--nodes", "2", "--gpus-per-node", "4", "--exclusive",
+            "--same-numa", "--time", "2-00:00:00", "--partition", "gpu", "--account", "ivi", "--name", "big",
+            "--output", "big-%j.out", "--workdir", "runs/1", "--no-requeue", "--", "torchrun", "--nproc", "8", "t.py",
+        ])
+        #expect(messages.isEmpty)
+        #expect(
+            r.request
+                == ResourceRequest(
+                    gpus: 8, gpuModel: "H200", minGpuMemory: .gigabytes(141), cpus: 56, memory: .tebibytes(1),
+                    scratch: .terabytes(2), storage: .terabytes(10), nodes: 2, gpusPerNode: 4, exclusive: true,
+                    sameNuma: true, partition: "gpu", account: "ivi", time: .days(2)))
+        #expect(r.command == ["torchrun", "--nproc", "8", "t.py"])
+        #expect(r.name == "big" && r.output == "big-%j.out" && r.noRequeue)
+        // A relative workdir is taken from the current directory.
+        #expect(r.workdir == "/home/ana/runs/1")
+    }
+
+    @Test func defaultsAreTheCurrentDirectoryAndNothingElse() throws {
+        let (r, _) = try submission(["--gpus", "1", "--", "python", "train.py"], cwd: "/work/x")
+        #expect(r.request == ResourceRequest(gpus: 1))
+        #expect(r.workdir == "/work/x" && r.name == nil && r.output == nil && !r.noRequeue)
+        // On the wire: flat, as the controller parses it.
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        let back = try SubmitRequest.parse(json: json)
+        #expect(back == r)
+    }
+
+    @Test func gpuMemoryFlag() throws {
+        let (r, _) = try submission(["--gpu-memory", "300GB", "--", "x"])
+        #expect(r.request.gpuMemory == .gigabytes(300) && r.request.gpus == nil)
+    }
+
+    @Test func badFlagValuesNameTheFlag() throws {
+        #expect(throws: CLIError.self) { try submission(["--gpus", "many", "--", "x"]) }
+        do {
+            _ = try submission(["--time", "soon", "--", "x"])
+            Issue.record("accepted a bad time")
+        } catch {
+            #expect("\(error)".hasPrefix("--time: not a time: 'soon'"))
+        }
+        do {
+            _ = try submission(["--mem", "64", "--", "x"])
+            Issue.record("accepted a bare size")
+        } catch {
+            #expect("\(error)".hasPrefix("--mem: give a unit"))
+        }
+    }
+
+    @Test func nothingToRunAndMistakesAreUsageErrors() throws {
+        for (args, start) in [
+            ([String](), "nothing to run"), (["--"], "no command after --"),
+            (["python", "train.py"], "no batch script 'python'; to run a program, put it after --"),
+            (["--gpus", "1", "--gpuz", "2", "--", "x"], "unknown option '--gpuz'"),
+        ] {
+            do {
+                _ = try submission(args)
+                Issue.record("accepted \(args)")
+            } catch let e as CLIError {
+                #expect(e.description.hasPrefix(start), "\(e)")
+                #expect(e.status == 2)
+            }
+        }
+    }
+
+    @Test func flagsOverrideScriptDirectivesAndTheScriptRuns() throws {
+        let path = try write(
+            "train.sh",
+            """
+            #!/bin/bash
+            #SBATCH --gres=gpu:4 --time=1:00:00 -J from-script -A etf
+            #SBATCH --mail-user=ana@example.org
+            #RASPORED --mem 128GiB
+            python train.py "$@"
+            """)
+        let (r, messages) = try submission(["--gpus", "2", "--account", "ivi", path, "--lr", "0.1"], cwd: "/tmp")
+        // The flag's GPU count replaces the script's --gres (not combined with it).
+        #expect(r.request.gpus == 2 && r.request.gpusPerNode == nil)
+        #expect(r.request.account == "ivi")
+        #expect(r.request.time == .hours(1) && r.request.memory == .gibibytes(128) && r.name == "from-script")
+        #expect(r.command == ["/bin/bash", path, "--lr", "0.1"])
+        #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --mail-user is not understood here; ignored"])
+    }
+
+    @Test func aScriptWithoutANameIsNamedAfterItselfAndRunsFromItsAbsolutePath() throws {
+        _ = try write("eval.sh", "#RASPORED --gpus 1\necho hi\n")
+        let (r, _) = try submission(["eval.sh"], cwd: Self.dir)
+        #expect(r.name == "eval.sh")
+        #expect(r.command == ["/bin/bash", Self.dir + "/eval.sh"])
+        #expect(r.workdir == Self.dir)
+    }
+
+    @Test func scriptErrorsNameFileAndLine() throws {
+        let path = try write("bad.sh", "#!/bin/bash\n#SBATCH --gres=gpu:2\n#SBATCH --time=later\n")
+        do {
+            _ = try submission([path])
+            Issue.record("accepted a bad script")
+        } catch {
+            #expect("\(error)".hasPrefix("\(path):3: #SBATCH --time: not a time: 'later'"))
+        }
+    }
+
+    @Test func jobFileIsTheAPIBodyWithFlagsOverIt() throws {
+        let path = try write(
+            "job.yaml",
+            """
+            gpus: 4
+            time: 2h
+            account: ivi
+            name: from-file
+            command: [python, train.py]
+            """)
+        let (r, _) = try submission(["--file", path], cwd: "/home/ana/exp")
+        #expect(r.request == ResourceRequest(gpus: 4, account: "ivi", time: .hours(2)))
+        #expect(r.command == ["python", "train.py"] && r.name == "from-file")
+        #expect(r.workdir == "/home/ana/exp")
+        let (o, _) = try submission(["--file", path, "--gpus", "1", "--time", "30", "--workdir", "/w"])
+        #expect(o.request == ResourceRequest(gpus: 1, account: "ivi", time: .minutes(30)))
+        #expect(o.workdir == "/w" && o.name == "from-file")
+    }
+
+    @Test func jobFileErrorsAreTheParsersWithLines() throws {
+        let path = try write("typo.yaml", "gpus: 2\ngpu_model: H200\ncommand: [x]\n")
+        do {
+            _ = try submission(["--file", path])
+            Issue.record("accepted a typo")
+        } catch {
+            #expect("\(error)".hasPrefix("\(path):2: gpu_model: unknown field 'gpu_model'"))
+        }
+        #expect(throws: CLIError.self) { try submission(["--file", path, "--", "x"]) }
+    }
+}
