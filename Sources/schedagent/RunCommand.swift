@@ -104,7 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await task.value
             logger.info("stopped; running jobs keep running and are adopted by the next agent")
-        } catch let error as ControllerError {
+        } catch let error as ControllerCallError {
             throw CLIError("\(error)")
         }
     }

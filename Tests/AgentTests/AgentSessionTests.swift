@@ -172,7 +172,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         struct Refusing: ControllerTransport {
             func register(_ r: AgentRegistration) async throws -> AgentRegistrationReply {
-                throw ControllerError.rejected(status: 401, message: "unknown token")
+                throw ControllerCallError.rejected(status: 401, message: "unknown token")
             }
             func heartbeat(_ h: AgentHeartbeat, wait: Double) async throws -> AgentOrders { AgentOrders() }
             func sendOutput(runId: String, offset: Int64, bytes: [UInt8]) async throws -> OutputReply { .accepted }
@@ -180,7 +180,7 @@ import Testing
         let refused = AgentSession(
             configuration: session.configuration, discovered: session.discovered, launcher: launcher,
             mapping: session.mapping, transport: Refusing(), logger: Logger(label: "test"))
-        await #expect(throws: ControllerError.rejected(status: 401, message: "unknown token")) {
+        await #expect(throws: ControllerCallError.rejected(status: 401, message: "unknown token")) {
             try await refused.run()
         }
     }

@@ -47,7 +47,7 @@ actor ScriptedController: ControllerTransport {
     var heartbeatSeconds = 0.2
     /// Replies to output calls, used before the held-output logic (for refusals).
     var outputOverride: (@Sendable (String, Int64) -> OutputReply?)?
-    var outputError: ControllerError?
+    var outputError: ControllerCallError?
     /// A slow link: each output call takes this long (heartbeats meanwhile go through).
     var outputDelay: Duration = .zero
 
@@ -56,7 +56,7 @@ actor ScriptedController: ControllerTransport {
     func queue(_ orders: AgentOrders) { queued.append(orders) }
     func setDown(_ value: Bool) { down = value }
     func hold(_ runId: String, _ bytes: [UInt8]) { output[runId] = bytes }
-    func setOutputError(_ error: ControllerError?) { outputError = error }
+    func setOutputError(_ error: ControllerCallError?) { outputError = error }
     func setOutputOverride(_ f: (@Sendable (String, Int64) -> OutputReply?)?) { outputOverride = f }
 
     private func next() -> AgentOrders { queued.isEmpty ? AgentOrders() : queued.removeFirst() }
@@ -64,7 +64,7 @@ actor ScriptedController: ControllerTransport {
     private func checkUp() throws {
         if down {
             failedCalls += 1
-            throw ControllerError.unavailable("scripted: down")
+            throw ControllerCallError.unavailable("scripted: down")
         }
     }
 

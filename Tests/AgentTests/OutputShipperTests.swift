@@ -71,7 +71,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let controller = ScriptedController()
         await controller.setOutputOverride { _, _ in .resume(at: 0) }
-        await #expect(throws: ControllerError.self) {
+        await #expect(throws: ControllerCallError.self) {
             try await OutputShipper().ship(path: path, runId: "1", from: 0, final: true, over: controller)
         }
         #expect(await controller.outputCalls.count == 2)

@@ -168,7 +168,7 @@ public actor AgentSession {
                     try await register()
                     backoff.reset()
                 } catch {
-                    if !everRegistered, case ControllerError.rejected = error {
+                    if !everRegistered, case ControllerCallError.rejected = error {
                         throw error
                     }
                     let delay = backoff.next()
@@ -242,7 +242,7 @@ public actor AgentSession {
     /// (the controller may have restarted, or declared the node down meanwhile).
     private func failed(_ error: any Error, doing what: String) {
         guard !Task.isCancelled else { return }
-        switch error as? ControllerError {
+        switch error as? ControllerCallError {
         case .unknownAgent?:
             logger.notice("\(what): \(error); registering again")
             registered = false
@@ -278,7 +278,7 @@ public actor AgentSession {
                 if book.shipped(work.runId, upTo: progress.offset, complete: work.final && progress.caughtUp) {
                     beatWanted = true
                 }
-            } catch ControllerError.rejected(let status, let message) {
+            } catch ControllerCallError.rejected(let status, let message) {
                 if warnedOutput.insert(work.runId).inserted {
                     logger.error("the controller refuses run \(work.runId)'s output (\(status)): \(message)")
                 }

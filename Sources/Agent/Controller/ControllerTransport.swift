@@ -20,7 +20,7 @@ public enum OutputReply: Sendable, Hashable {
 }
 
 /// Why a call to the controller failed, sorted by what the agent does about it.
-public enum ControllerError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum ControllerCallError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The controller does not know this agent (404/409 on a heartbeat): register again.
     case unknownAgent(String)
     /// The controller refused the request (a 4xx other than the above): retrying the same will not help.

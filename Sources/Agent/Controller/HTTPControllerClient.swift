@@ -49,7 +49,7 @@ public struct HTTPControllerClient: ControllerTransport {
             if let position = try? JSONDecoder().decode(OutputPosition.self, from: Data(body.readableBytesView)) {
                 return .resume(at: position.size)
             }
-            throw ControllerError.rejected(status: 409, message: Self.message(body))
+            throw ControllerCallError.rejected(status: 409, message: Self.message(body))
         default:
             throw Self.error(status: status, body: body, agentCall: false)
         }
@@ -78,7 +78,7 @@ public struct HTTPControllerClient: ControllerTransport {
             let body = try await response.body.collect(upTo: 16 << 20)
             return (Int(response.status.code), body)
         } catch {
-            throw ControllerError.unavailable("\(baseURL): \(error)")
+            throw ControllerCallError.unavailable("\(baseURL): \(error)")
         }
     }
 
@@ -87,13 +87,13 @@ public struct HTTPControllerClient: ControllerTransport {
         do {
             return try JSONDecoder().decode(type, from: Data(body.readableBytesView))
         } catch {
-            throw ControllerError.rejected(status: status, message: "unreadable reply (\(error))")
+            throw ControllerCallError.rejected(status: status, message: "unreadable reply (\(error))")
         }
     }
 
     /// 404/409 on the agent's own endpoints mean the controller does not know the agent; other 4xx are
     /// refusals; 5xx and anything else are "try again later".
-    static func error(status: Int, body: ByteBuffer, agentCall: Bool) -> ControllerError {
+    static func error(status: Int, body: ByteBuffer, agentCall: Bool) -> ControllerCallError {
         let message = message(body)
         if agentCall && (status == 404 || status == 409) { return .unknownAgent(message) }
         if (400..<500).contains(status) { return .rejected(status: status, message: message) }

@@ -50,7 +50,7 @@ public struct OutputShipper: Sendable {
             case .resume(let size):
                 // Twice the same answer for the same offset would loop for ever.
                 if lastResume == size && size == offset {
-                    throw ControllerError.rejected(
+                    throw ControllerCallError.rejected(
                         status: 409, message: "the controller keeps refusing \(runId)'s output at offset \(size)")
                 }
                 lastResume = size
