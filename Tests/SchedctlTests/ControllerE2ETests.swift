@@ -25,7 +25,7 @@ final class LiveController: @unchecked Sendable {
         process.executableURL = Self.binary
         process.arguments = [
             "--cluster", CLI.root.appendingPathComponent("cluster.yaml").path, "--state", state.path,
-            "--listen", "127.0.0.1:\(port)", "--log-level", "warning",
+            "--listen", "127.0.0.1:\(port)", "--log-level", "warning", "--without-agents",
         ]
         let log = state.appendingPathComponent("schedulerd.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -318,10 +318,9 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
         }
     }
 
-    /// `logs` and `submit --dry-run` against the controller itself. Their endpoints arrive with the agent
-    /// connection (another branch); the client side is tested in ClientOverHTTPTests against a stand-in.
-    @Test(.disabled("enable after the merge: the controller in this branch has no /output or ?dryRun=true"))
-    func logsAndDryRunAgainstTheController() throws {
+    /// `logs` and `submit --dry-run` against the controller itself (no agents here: the job's output is
+    /// empty and it stays running; ClusterTests cover logs with agents).
+    @Test func logsAndDryRunAgainstTheController() throws {
         let c = try LiveController()
         let dry = try c.schedctl(["submit", "--dry-run", "--gpus", "4", "--account", "ivi", "--", "x"])
         #expect(dry.status == 0, "\(dry.stderr)")
@@ -329,5 +328,9 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
         let id = try c.schedctl(["submit", "--parsable", "--gpus", "1", "--account", "ivi", "--", "echo", "hi"])
         let logs = try c.schedctl(["logs", id.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
         #expect(logs.status == 0, "\(logs.stderr)")
+        #expect(logs.stdout.isEmpty)
+        // Nothing was recorded by the dry run: the only job is the one submitted.
+        let all = try decodeJSON(JobList.self, try c.schedctl(["queue", "--json", "--all"]))
+        #expect(all.jobs.count == 1)
     }
 }
