@@ -1,8 +1,9 @@
 #!/bin/sh
 # What a job sees of its allocation: its GPUs, the cores and NUMA memory the engine chose, and the
-# CPU affinity it actually runs with.
-echo "job $RASPORED_JOB_ID on $(hostname) as node $RASPORED_NODELIST"
+# CPU affinity it actually runs with (on a stand-in node, RASPORED_BINDING=unbound: the DGX's CPUs do not
+# exist on this machine, so the allocation is exported but not enforced).
+echo "job $RASPORED_JOB_ID on $(hostname), standing in for $RASPORED_NODELIST"
 echo "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES"
-echo "assigned CPUs (RASPORED_CPUS)=$RASPORED_CPUS  OMP_NUM_THREADS=$OMP_NUM_THREADS"
+echo "assigned CPUs: $(echo "$RASPORED_CPUS" | awk -F, '{print $1 "…" $NF " (" NF " hardware threads)"}'), NUMA $RASPORED_MEMS, OMP_NUM_THREADS=$OMP_NUM_THREADS"
 echo "NCCL_IB_HCA=$NCCL_IB_HCA"
-grep Cpus_allowed_list /proc/self/status
+echo "binding: $RASPORED_BINDING; affinity: $(grep Cpus_allowed_list /proc/self/status | cut -f2)"

@@ -92,7 +92,8 @@ import Testing
             let mapping = AssignmentMapping(node: AssignmentMappingTests.dgx, bind: false, baseEnvironment: [:])
             let script = """
                 echo CPUS=$RASPORED_CPUS; echo MEMS=$RASPORED_MEMS; echo CUDA=$CUDA_VISIBLE_DEVICES
-                echo JOB=$RASPORED_JOB_ID RUN=$RASPORED_RUN_ID; grep Cpus_allowed_list /proc/self/status
+                echo JOB=$RASPORED_JOB_ID RUN=$RASPORED_RUN_ID BINDING=$RASPORED_BINDING
+                grep Cpus_allowed_list /proc/self/status
                 """
             let a = assignment(
                 "12.1", script, workdir: dir.path,
@@ -106,7 +107,7 @@ import Testing
             #expect(lines.contains("CPUS=56,57,168,169"))
             #expect(lines.contains("MEMS=1"))
             #expect(lines.contains("CUDA=4,5"))
-            #expect(lines.contains("JOB=12 RUN=12.1"))
+            #expect(lines.contains("JOB=12 RUN=12.1 BINDING=unbound"))
             // Unbound: the job may use every CPU this process may.
             let mine = try #require(ProcessProbe.status(getpid(), "Cpus_allowed_list"))
             let allowed = lines.first { $0.hasPrefix("Cpus_allowed_list:") }?.dropFirst("Cpus_allowed_list:".count)
