@@ -52,7 +52,9 @@ let package = Package(
         /// libnuma (memory binding), from Debian's libnuma-dev; it ships no pkg-config file.
         .systemLibrary(name: "CNuma", providers: [.apt(["libnuma-dev"])]),
         /// The few Linux calls Swift cannot import directly (CPU_SET macros, SIG_DFL); see shim.c.
-        .target(name: "CAgentShims"),
+        .target(name: "CAgentShims", linkerSettings: [.linkedLibrary("numa")]),
+        /// The binding shim every job starts through (C: an exec's cost, not a Swift runtime's).
+        .executableTarget(name: "raspored-exec", dependencies: ["CAgentShims"]),
         /// The node agent: hwloc discovery, the check against cluster.yaml, the job launcher, its state.
         .target(
             name: "Agent",
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "schedagent",
             dependencies: [
-                "Agent", "Scheduler", "RasporedAPI",
+                "Agent", "Scheduler", "RasporedAPI", "raspored-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

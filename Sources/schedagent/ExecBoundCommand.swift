@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import Scheduler
 
-/// `schedagent exec-bound`: the binding shim the launcher puts in front of every job.
+/// `schedagent exec-bound`: the binding shim, by hand (the launcher runs the same C code as `raspored-exec`).
 struct ExecBoundCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec-bound",
@@ -31,9 +31,8 @@ struct ExecBoundCommand: ParsableCommand {
             return ids
         }
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
-        let message = BindingShim.execBound(cpus: try list(cpus, "cpus"), mems: try list(mems, "mems"), command: argv)
-        FileHandle.standardError.write(Data("schedagent exec-bound: \(message)\n".utf8))
-        if let statusFile { FileManager.default.createFile(atPath: statusFile, contents: Data(message.utf8)) }
-        throw ExitCode(127)
+        let status = BindingShim.execBound(
+            cpus: try list(cpus, "cpus"), mems: try list(mems, "mems"), command: argv, statusFile: statusFile)
+        throw ExitCode(status)
     }
 }

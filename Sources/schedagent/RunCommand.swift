@@ -73,7 +73,7 @@ struct RunCommand: AsyncParsableCommand {
         let launcher: JobLauncher
         do {
             launcher = try JobLauncher(
-                stateDirectory: stateDir, shimExecutable: selfExecutable(), gracePeriod: .seconds(graceSeconds),
+                stateDirectory: stateDir, shimExecutable: try execShim(), gracePeriod: .seconds(graceSeconds),
                 host: node)
         } catch {
             throw CLIError("cannot open the state directory \(stateDir): \(error)")

@@ -129,7 +129,7 @@ struct RunLocalCommand: AsyncParsableCommand {
             request.timeLimit = .seconds(span.seconds)
         }
         let launcher = try JobLauncher(
-            stateDirectory: stateDir, shimExecutable: selfExecutable(), gracePeriod: .seconds(10))
+            stateDirectory: stateDir, shimExecutable: try execShim(), gracePeriod: .seconds(10))
         // Ctrl-C, SIGTERM and SIGHUP stop the job rather than the agent alone, which would orphan it: the
         // agent ignores them (the exec-bound shim restores default actions for the job) and cancels the job,
         // then waits for it to end like any other.
@@ -158,7 +158,17 @@ struct RunLocalCommand: AsyncParsableCommand {
     }
 }
 
-/// This executable's path, so the launcher can re-execute it as `schedagent exec-bound`.
+/// The binding shim `raspored-exec`, installed beside `schedagent`.
+func execShim() throws -> String {
+    let path = URL(fileURLWithPath: try selfExecutable()).deletingLastPathComponent().appendingPathComponent("raspored-exec")
+        .path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw CLIError("the binding shim \(path) is missing: install raspored-exec beside schedagent")
+    }
+    return path
+}
+
+/// This executable's path.
 func selfExecutable() throws -> String {
     let path = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     return path

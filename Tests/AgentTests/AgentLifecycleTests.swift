@@ -69,7 +69,7 @@ private func startedRecord(_ stateDir: String) -> JobRecord? {
         let dir = try temporaryDirectory("cancel-launch")
         defer { try? FileManager.default.removeItem(at: dir) }
         let launcher = try JobLauncher(
-            stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.schedagent(),
+            stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.execShim(),
             gracePeriod: .milliseconds(500))
         // The window between "record made" and "process started" is short: try until a cancel lands in it.
         var caught = false
@@ -131,7 +131,7 @@ private func startedRecord(_ stateDir: String) -> JobRecord? {
         }
 
         let next = try JobLauncher(
-            stateDirectory: dir.appendingPathComponent("state-cancel").path, shimExecutable: agent,
+            stateDirectory: dir.appendingPathComponent("state-cancel").path, shimExecutable: try Repo.execShim(),
             gracePeriod: .seconds(5))
         let adopted = try #require(try await next.recover().first)
         #expect(adopted.state == .running)
@@ -143,7 +143,7 @@ private func startedRecord(_ stateDir: String) -> JobRecord? {
         #expect(await eventually { !ProcessProbe.groupIsAlive(cancelled.processGroup!) })
 
         let other = try JobLauncher(
-            stateDirectory: dir.appendingPathComponent("state-timed").path, shimExecutable: agent,
+            stateDirectory: dir.appendingPathComponent("state-timed").path, shimExecutable: try Repo.execShim(),
             gracePeriod: .seconds(1))
         let adoptedTimed = try #require(try await other.recover().first)
         #expect(adoptedTimed.state == .running)
@@ -166,7 +166,7 @@ private func startedRecord(_ stateDir: String) -> JobRecord? {
         #expect(ProcessProbe.groupIsAlive(group))
 
         let next = try JobLauncher(
-            stateDirectory: dir.appendingPathComponent("state-torch").path, shimExecutable: agent)
+            stateDirectory: dir.appendingPathComponent("state-torch").path, shimExecutable: try Repo.execShim())
         let lost = try #require(try await next.recover().first)
         #expect(lost.state == .lost)
         #expect(lost.reason?.contains("process group was killed") == true)

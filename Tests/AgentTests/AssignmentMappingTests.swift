@@ -87,7 +87,7 @@ import Testing
             let dir = try temporaryDirectory("standin")
             defer { try? FileManager.default.removeItem(at: dir) }
             let launcher = try JobLauncher(
-                stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.schedagent(),
+                stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.execShim(),
                 gracePeriod: .milliseconds(500), host: "dgx03")
             let mapping = AssignmentMapping(node: AssignmentMappingTests.dgx, bind: false, baseEnvironment: [:])
             let script = """

@@ -15,7 +15,7 @@ import Testing
     init() throws {
         dir = try temporaryDirectory("launch")
         launcher = try JobLauncher(
-            stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.schedagent(),
+            stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.execShim(),
             gracePeriod: .milliseconds(500), host: "testhost")
     }
 

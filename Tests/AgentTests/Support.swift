@@ -19,6 +19,15 @@ enum Repo {
             FileManager.default.isExecutableFile(atPath: path), "build schedagent first: swift build --build-tests")
         return path
     }
+
+    /// The binding shim the launcher runs jobs through.
+    static func execShim() throws -> String {
+        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let path = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("raspored-exec").path
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path), "build raspored-exec first: swift build --build-tests")
+        return path
+    }
 }
 
 /// The ground truth of one fixture, as extract-expected.py wrote it from lstopo/hwloc-info (not from our code).

@@ -12,11 +12,11 @@ public enum JobEvent: Sendable, Hashable {
 }
 
 /// Runs jobs as real processes: each in its own process group, bound to its CPUs and NUMA memory by
-/// `schedagent exec-bound`, output to files, with cancel, time limits and a state directory that
+/// `raspored-exec`, output to files, with cancel, time limits and a state directory that
 /// survives the agent.
 public actor JobLauncher {
     public let stateDirectory: StateDirectory
-    /// The `schedagent` executable, re-executed as `schedagent exec-bound` in front of every job.
+    /// The binding shim run in front of every job: `raspored-exec` (beside `schedagent`).
     public let shimExecutable: String
     /// How long a job has between SIGTERM and SIGKILL.
     public let gracePeriod: Duration
@@ -70,7 +70,7 @@ public actor JobLauncher {
         for (k, v) in base { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
         let failureFile = stateDirectory.execFailureFile(request.jobId)
         unlink(failureFile)
-        var arguments = ["exec-bound", "--status-file", failureFile]
+        var arguments = ["--status-file", failureFile]
         if request.bind, !request.cpus.isEmpty { arguments += ["--cpus", RangeList.compact(request.cpus)] }
         if request.bind, !request.mems.isEmpty { arguments += ["--mems", RangeList.compact(request.mems)] }
         arguments += ["--"] + request.command
@@ -227,7 +227,7 @@ public actor JobLauncher {
         finish(record)
     }
 
-    /// What `schedagent exec-bound` wrote when it failed, removing the file.
+    /// What the shim wrote when it failed, removing the file.
     private func execFailure(_ id: String) -> String? {
         let path = stateDirectory.execFailureFile(id)
         defer { unlink(path) }

@@ -16,4 +16,13 @@ int raspored_allowed_cpus(int *out, int capacity);
 /// Returns 0, or -1 with errno set.
 int raspored_reset_signals(void);
 
+/// Resets signals, binds to `cpus` (none: no CPU binding) and `mems` (none: no memory binding), and execs
+/// `argv` (NULL-terminated). Returns only on failure: 127, after writing the reason ("binding failed: …",
+/// "cannot execute …") to stderr and, when given, to `status_file`.
+int raspored_exec_bound(const int *cpus, int ncpus, const int *mems, int nmems, char *const argv[],
+                        const char *status_file);
+
+/// Parses "0-3,8" into `out`; returns the count, or -1 for text that is not such a list (or too long).
+int raspored_parse_list(const char *text, int *out, int capacity);
+
 #endif
