@@ -161,6 +161,43 @@ import Testing
     }
 }
 
+extension ClusterTests {
+    @Test func clusterYAMLIsReloadedWithoutLosingJobsAndBadEditsAreRefused() async throws {
+        let c = LocalCluster()
+        defer { Task { await c.stop() } }
+        try await c.start(nodes: ["dgx01"])
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
+        #expect(job.allocation?.nodes.first?.node == "dgx01")
+        let original = try String(contentsOfFile: c.clusterFile, encoding: .utf8)
+
+        // Malformed YAML: refused with the file's line, nothing changes.
+        try (original + "\nnodes: [\n").write(toFile: c.clusterFile, atomically: true, encoding: .utf8)
+        var r = try await c.raw("POST", "/v1/cluster/reload", token: c.adminToken)
+        #expect(r.status == 400, "\(String(decoding: r.body, as: UTF8.self))")
+        #expect(String(decoding: r.body, as: UTF8.self).contains("not reloaded"))
+
+        // Dropping dgx01, where the job runs: refused, naming the job.
+        let without = original.replacingOccurrences(of: "dgx[01-06]", with: "dgx[02-06]")
+        try without.write(toFile: c.clusterFile, atomically: true, encoding: .utf8)
+        r = try await c.raw("POST", "/v1/cluster/reload", token: c.adminToken)
+        #expect(r.status == 409)
+        #expect(String(decoding: r.body, as: UTF8.self).contains("job \(job.id) runs on dgx01"))
+
+        // Adding dgx07: accepted; the job keeps running where it was, the new node waits for its agent.
+        let more = original.replacingOccurrences(of: "dgx[01-06]", with: "dgx[01-07]")
+        try more.write(toFile: c.clusterFile, atomically: true, encoding: .utf8)
+        let reloaded: ClusterReloaded = try await c.post("/v1/cluster/reload", Empty(), token: c.adminToken)
+        #expect(reloaded.added == ["dgx07"] && reloaded.nodes == 7)
+        let nodes: NodeList = try await c.get("/v1/nodes", token: c.adminToken)
+        #expect(nodes.nodes.map(\.name).last == "dgx07" && nodes.nodes.last?.state == .down)
+        let still = try await c.job(job.id)
+        #expect(still.state == .running && still.allocation == job.allocation)
+        // Users may not reload.
+        let ana: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "ana"), token: c.adminToken)
+        #expect(try await c.raw("POST", "/v1/cluster/reload", token: ana.secret).status == 403)
+    }
+}
+
 private struct Empty: Encodable {}
 
 private actor Acks {

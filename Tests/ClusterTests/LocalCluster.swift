@@ -40,7 +40,13 @@ final class LocalCluster: @unchecked Sendable {
         port = Int.random(in: 20_000...60_000)
         self.downAfter = downAfter
         try? FileManager.default.createDirectory(atPath: dir + "/work", withIntermediateDirectories: true)
+        // The controller reads its own copy, so a test may edit it and reload.
+        try? FileManager.default.copyItem(
+            atPath: Self.root.appendingPathComponent("cluster.yaml").path, toPath: clusterFile)
     }
+
+    /// The cluster.yaml this controller was started with (a copy of the repository's).
+    var clusterFile: String { dir + "/cluster.yaml" }
 
     /// Starts the controller and agents for `nodes`, and waits until those nodes are up.
     func start(nodes: [String] = ["dgx01", "dgx02", "dgx03", "dgx04", "dgx05", "dgx06"]) async throws {
@@ -60,7 +66,7 @@ final class LocalCluster: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary("schedulerd"))
         p.arguments = [
-            "--cluster", Self.root.appendingPathComponent("cluster.yaml").path, "--state", dir + "/state",
+            "--cluster", clusterFile, "--state", dir + "/state",
             "--listen", "127.0.0.1:\(port)", "--heartbeat", "1s", "--down-after", downAfter, "--log-level", "warning",
         ]
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")

@@ -7,7 +7,7 @@ extension ControllerCore {
     /// An agent registers its node: the hardware it found is checked against cluster.yaml (a node that
     /// differs stays out of service with the differences as its reason), the runs it reports are
     /// reconciled with the jobs, and the node takes work if it matches.
-    public func register(_ r: AgentRegistration, node: String, by p: Principal) throws(ControllerError)
+    public func register(_ r: AgentRegistration, node: String, by p: Principal) async throws(ControllerError)
         -> AgentRegistrationReply
     {
         try authorizeAgent(p, node: node)
@@ -34,6 +34,7 @@ extension ControllerCore {
         refreshAvailability(i)
         apply(r.runs, from: node)
         if needsFullPass { schedule() }
+        await durable()
         return AgentRegistrationReply(
             node: node, accepted: mismatches.isEmpty, differences: differences,
             heartbeatSeconds: settings.heartbeatSeconds, downAfterSeconds: settings.downAfterSeconds,
@@ -68,6 +69,7 @@ extension ControllerCore {
             connections[node]?.lastSeenEpoch = clock()
             o = orders(for: node)
         }
+        await durable()
         return o
     }
 
@@ -122,11 +124,10 @@ extension ControllerCore {
             let at = r.endedAt.map { Int64($0) } ?? clock()
             do {
                 if r.phase == .timedOut && job.stopRequest == nil { try record(id, .timeLimit(at: at)) }
-                let t = try record(id, .exit(code: r.exitCode, signal: r.signal, at: at))
-                if let reason = r.reason, t.job.state == .failed, t.job.endReason == nil {
-                    var j = t.job
-                    j.endReason = r.phase == .lost ? "lost: \(reason)" : reason
-                    try stored { () throws(StateStoreError) in try store.update(j) }
+                let t = try record(id, .exit(code: r.exitCode, signal: r.signal, at: at)) { j in
+                    if let reason = r.reason, j.state == .failed, j.endReason == nil {
+                        j.endReason = r.phase == .lost ? "lost: \(reason)" : reason
+                    }
                 }
                 logger.info(
                     "job ended",
@@ -140,7 +141,7 @@ extension ControllerCore {
 
     /// Declares down the nodes whose agents have been silent past the timeout (their jobs are requeued or
     /// failed), and stops jobs the agents let run past their time limit. Called about once a second.
-    public func sweep() {
+    public func sweep() async {
         let now = ContinuousClock.now
         let limit = Duration.seconds(settings.downAfterSeconds)
         for (i, node) in spec.nodes.enumerated() {
@@ -180,6 +181,7 @@ extension ControllerCore {
                 logger.error("cannot record a time limit", metadata: ["job": "\(job.id)", "error": "\(error)"])
             }
         }
+        await durable()
     }
 
     /// Agent endpoints take the node's own agent token, or an admin's.

@@ -11,6 +11,7 @@ extension ControllerCore {
     public func submit(_ s: SubmitRequest, by p: Principal) async throws(ControllerError) -> JobView {
         let submission = try validate(s, by: p)
         let id = try await commitSubmission(submission).get()
+        await durable()
         // Without an estimated start: that costs a walk of the queue; `show` and `queue` give it.
         return JobView(try job(id))
     }
@@ -137,35 +138,20 @@ extension ControllerCore {
             }
         }
         var started: [Int64] = []
-        if !decided.isEmpty {
-            let now = clock()
+        let now = clock()
+        for d in decided {
             do {
-                let ts = try store.transitions(
-                    decided.map { ($0.job.id, .start(allocation: spec.view(of: $0.allocation), at: now)) })
-                for t in ts {
-                    remember(t.job)
-                    started.append(t.job.id)
-                    logger.info(
-                        "job started", metadata: ["job": "\(t.job.id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
-                }
-                for t in ts { perform(t.actions, job: t.job.id) }
+                let t = try record(d.job.id, .start(allocation: spec.view(of: d.allocation), at: now))
+                started.append(d.job.id)
+                logger.info(
+                    "job started", metadata: ["job": "\(d.job.id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
             } catch {
-                // Not recorded, so not taken: give the resources back.
-                for d in decided { try? state.release(d.allocation) }
-                logger.error("cannot record starts", metadata: ["jobs": "\(decided.count)", "error": "\(error)"])
+                try? state.release(d.allocation)
+                logger.error("cannot start a job", metadata: ["job": "\(d.job.id)", "error": "\(error)"])
             }
         }
         metrics.schedulingPass(seconds: (ContinuousClock.now - began).seconds, started: started.count)
         return started
-    }
-
-    /// Records a lifecycle event (on disk first), updates the caches and performs the transition's actions.
-    @discardableResult
-    func record(_ id: Int64, _ event: JobLifecycle.Event) throws(ControllerError) -> JobLifecycle.Transition {
-        let t = try stored { () throws(StateStoreError) in try store.transition(id, event) }
-        remember(t.job)
-        perform(t.actions, job: id)
-        return t
     }
 
     /// Performs a transition's actions: releases go back to the engine, launches and stops wake the nodes'
@@ -196,30 +182,32 @@ extension ControllerCore {
 
     /// Cancels a job: a pending one ends now; a running one gets a stop request (its allocation is held
     /// until its processes are known to be gone). Users may cancel only their own jobs.
-    public func cancel(_ id: Int64, by p: Principal) throws(ControllerError) -> JobView {
+    public func cancel(_ id: Int64, by p: Principal) async throws(ControllerError) -> JobView {
         let before = try job(id)
         try authorize(p, for: before, to: "cancel")
         let t = try record(id, .cancel(by: p.user, at: clock()))
         logger.info("job cancel", metadata: ["job": "\(id)", "by": "\(p.user)", "now": "\(t.job.state)"])
-        if !settings.requireAgents || t.job.state != .running {
-            return try view(try job(id))
-        }
-        // With no live agent on its nodes nobody will report the exit: end it now.
-        if t.job.nodes.allSatisfy({ connections[$0]?.isLive != true }) {
+        // With agents required and none live on its nodes, nobody will report the exit: end it now.
+        if settings.requireAgents && t.job.state == .running
+            && t.job.nodes.allSatisfy({ connections[$0]?.isLive != true })
+        {
             try record(id, .exit(code: nil, signal: nil, at: clock()))
         }
+        await durable()
         return try view(try job(id))
     }
 
     /// One job, as its owner or an admin may see it.
-    public func job(_ id: Int64, by p: Principal) throws(ControllerError) -> JobView {
+    public func job(_ id: Int64, by p: Principal) async throws(ControllerError) -> JobView {
+        await durable()
         let j = try job(id)
         try authorize(p, for: j, to: "read")
         return try view(j)
     }
 
     /// Jobs, lowest id first: a user's own, or every job for an admin; optionally in one state.
-    public func jobs(state: JobState? = nil, by p: Principal) throws(ControllerError) -> [JobView] {
+    public func jobs(state: JobState? = nil, by p: Principal) async throws(ControllerError) -> [JobView] {
+        await durable()
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot list jobs") }
         let filter = JobFilter(states: state.map { [$0] }, user: p.role == .admin ? nil : p.user)
         // Pending and running jobs as the cache has them (pending reasons are kept in memory only).

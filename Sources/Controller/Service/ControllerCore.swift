@@ -34,6 +34,10 @@ public actor ControllerCore {
     /// Submissions waiting for the next group commit.
     var submitQueue: [(JobSubmission, CheckedContinuation<Result<Int64, ControllerError>, Never>)] = []
     var flushScheduled = false
+    /// Job rows changed in memory and not yet committed, in order (`ControllerCore+Durability`).
+    var unflushed: [Job] = []
+    var flushing = false
+    var flushWaiters: [CheckedContinuation<Void, Never>] = []
     /// Bumped on every change of nodes; estimates are cached per (this, the job cache's) version.
     var nodeVersion = 0
     var estimateCache: (version: Int, at: Int64, starts: [Int64: Int64])?

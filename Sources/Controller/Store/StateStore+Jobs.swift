@@ -111,6 +111,15 @@ extension StateStore {
         }
     }
 
+    /// Writes jobs' whole rows, in order, in one transaction (one fsync): the controller's write-behind of
+    /// transitions it has already applied to its own copy (`ControllerCore+Durability`).
+    public func replace(_ jobs: [Job]) throws(StateStoreError) {
+        guard !jobs.isEmpty else { return }
+        try write("record \(jobs.count) job changes") { db in
+            for j in jobs { try Self.replace(j, in: db) }
+        }
+    }
+
     private struct Pair: Sendable {
         var id: Int64
         var event: JobLifecycle.Event

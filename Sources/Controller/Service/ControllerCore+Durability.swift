@@ -1,0 +1,108 @@
+import Logging
+import RasporedAPI
+import Scheduler
+
+/// Group commit for job changes. A transition is applied to the controller's own copy at once (the engine
+/// and the caches move on), and its row is queued; one writer commits whatever is queued in one
+/// transaction, off the actor, while the actor goes on deciding. Nothing leaves the controller before it is
+/// on disk: every answer that shows a change (a submission's state, a cancel, an agent's orders, a job read)
+/// first waits for `durable()`. A crash therefore loses only changes nobody outside has seen.
+extension ControllerCore {
+    /// Applies `event` to the job as the controller holds it, updates the caches, queues the row for the
+    /// next commit and performs the transition's actions. `adjust` may amend the resulting job (an end
+    /// reason) before it is kept and written.
+    @discardableResult
+    func record(
+        _ id: Int64, _ event: JobLifecycle.Event, adjust: ((inout Job) -> Void)? = nil
+    ) throws(ControllerError) -> JobLifecycle.Transition {
+        var t: JobLifecycle.Transition
+        if let cached = live[id] {
+            do { t = try JobLifecycle.apply(event, to: cached) } catch {
+                throw ControllerError(.conflict, error.description)
+            }
+        } else {
+            // Ended (or unknown): only the store has it, and only a refusal can come of it.
+            guard let stored = try stored({ () throws(StateStoreError) in try store.job(id) }) else {
+                throw ControllerError(.notFound, "no job \(id)")
+            }
+            do { t = try JobLifecycle.apply(event, to: stored) } catch {
+                throw ControllerError(.conflict, error.description)
+            }
+        }
+        adjust?(&t.job)
+        remember(t.job)
+        queueWrite(t.job)
+        perform(t.actions, job: id)
+        return t
+    }
+
+    func queueWrite(_ job: Job) {
+        unflushed.append(job)
+        startFlushIfIdle()
+    }
+
+    /// Starts a commit of everything queued, unless one is under way (it starts the next when done).
+    func startFlushIfIdle() {
+        guard !flushing, !unflushed.isEmpty else { return }
+        flushing = true
+        let batch = unflushed
+        unflushed = []
+        let waiting = flushWaiters
+        flushWaiters = []
+        let store = self.store
+        Task.detached {
+            var failure: StateStoreError?
+            do throws(StateStoreError) {
+                try store.replace(batch)
+            } catch {
+                failure = error
+            }
+            await self.flushed(batch.count, failure, waiting)
+        }
+    }
+
+    func flushed(_ count: Int, _ failure: StateStoreError?, _ waiting: [CheckedContinuation<Void, Never>]) {
+        flushing = false
+        if let failure {
+            // The disk refused: what the actor holds is ahead of the store. Nobody has been told (waiters
+            // learn nothing more than that the commit ended); rebuild from the store, which is the truth.
+            logger.critical("cannot record job changes; reloading state", metadata: ["count": "\(count)", "error": "\(failure)"])
+            rebuildFromStore()
+        }
+        for w in waiting { w.resume() }
+        // Waiters that came while this commit ran and have nothing newer queued are covered by it.
+        if unflushed.isEmpty {
+            let rest = flushWaiters
+            flushWaiters = []
+            for w in rest { w.resume() }
+        }
+        startFlushIfIdle()
+    }
+
+    /// Returns once every change recorded so far is on disk.
+    func durable() async {
+        if unflushed.isEmpty && !flushing { return }
+        await withCheckedContinuation { flushWaiters.append($0) }
+    }
+
+    /// After a failed commit: the engine, caches and node states from the store again.
+    func rebuildFromStore() {
+        do {
+            var (fresh, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: clock())
+            for i in spec.nodes.indices { fresh.setAvailability(node: i, .up) }
+            state = fresh
+            nodeRecords = records
+            var cache = JobCache()
+            for job in jobs { cache.remember(job) }
+            jobCache = cache
+            for i in spec.nodes.indices {
+                state.setAvailability(node: i, .up)
+                let a = effectiveAvailability(i)
+                state.setAvailability(node: i, a)
+            }
+            needsFullPass = true
+        } catch {
+            logger.critical("cannot reload state from the store", metadata: ["error": "\(error)"])
+        }
+    }
+}
