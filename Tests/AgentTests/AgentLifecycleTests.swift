@@ -73,7 +73,7 @@ private func startedRecord(_ stateDir: String) -> JobRecord? {
             gracePeriod: .milliseconds(500))
         // The window between "record made" and "process started" is short: try until a cancel lands in it.
         var caught = false
-        for attempt in 0..<50 where !caught {
+        for attempt in 0..<400 where !caught {
             let id = "launching-\(attempt)"
             let launching = Task {
                 try await launcher.launch(
