@@ -18,6 +18,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 1; pkill -f "$work" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+# `start held`: the controller alone, no agent registered, so jobs are accepted and wait (Slurm's `held` runs).
 start() {
     rm -rf "$work/state" "$work/agents"
     "$bin/schedulerd" --cluster cluster.yaml --state "$work/state" --listen "127.0.0.1:$port" --log-level error \
@@ -26,6 +27,7 @@ start() {
     export RASPORED_CONTROLLER=http://127.0.0.1:$port
     for _ in $(seq 100); do [ -s "$work/state/admin.token" ] && curl -sf "$RASPORED_CONTROLLER/healthz" >/dev/null && break; sleep 0.1; done
     export RASPORED_TOKEN=$(cat "$work/state/admin.token")
+    [ "${1:-}" = held ] && return
     for n in 1 2 3 4 5 6; do
         "$bin/schedctl" token create --user "agent-dgx0$n" --agent "dgx0$n" --quiet >"$work/dgx0$n.token"
         "$bin/schedagent" run --controller "$RASPORED_CONTROLLER" --node "dgx0$n" \
@@ -40,6 +42,10 @@ start() {
 }
 stopall() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 
+for loops in 1 4 16; do
+    echo "# held: submissions, $loops loop(s), $jobs jobs (no agent: accepted, not launched)"
+    start held; "$bin/raspored-bench" "$RASPORED_CONTROLLER" "$RASPORED_TOKEN" submit "$loops" "$jobs"; stopall
+done
 echo "# submissions, 1 loop, $jobs jobs (cluster running them meanwhile)"
 start; "$bin/raspored-bench" "$RASPORED_CONTROLLER" "$RASPORED_TOKEN" submit 1 "$jobs"; stopall
 echo "# submissions, 4 loops, $jobs jobs"
@@ -47,4 +53,8 @@ start; "$bin/raspored-bench" "$RASPORED_CONTROLLER" "$RASPORED_TOKEN" submit 4 "
 echo "# submissions, 16 loops, $jobs jobs"
 start; "$bin/raspored-bench" "$RASPORED_CONTROLLER" "$RASPORED_TOKEN" submit 16 "$jobs"; stopall
 echo "# burst of $jobs one-GPU jobs from 4 loops: time to all started / completed"
-start; "$bin/raspored-bench" "$RASPORED_CONTROLLER" "$RASPORED_TOKEN" burst "$jobs" 1; stopall
+start; "$bin/raspored-bench" "$RASPORED_CONTROLLER" "$RASPORED_TOKEN" burst "$jobs" 1
+pid=$(pgrep -f "schedulerd --cluster cluster.yaml --state $work/state" | head -1)
+echo "schedulerd_peak_rss_mib $(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$pid/status)"
+echo "schedulerd_cpu_seconds $(awk '{printf "%.1f", ($14+$15)/100}' /proc/$pid/stat)"
+stopall
