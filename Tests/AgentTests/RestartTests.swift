@@ -10,7 +10,7 @@ import Testing
         let dir = try temporaryDirectory("restart")
         defer { try? FileManager.default.removeItem(at: dir) }
         let stateDir = dir.appendingPathComponent("state").path
-        let shim = try Repo.schedagent()
+        let shim = try Repo.execShim()
         let first = try JobLauncher(stateDirectory: stateDir, shimExecutable: shim, gracePeriod: .milliseconds(500))
 
         // A job that ran and finished: its pid is gone. Rewrite its record as if the agent died while it ran.

@@ -137,6 +137,9 @@ import Testing
             let job = try await core.submit(submit(gpus: 1), by: ana)
             let orders = try await poll.value
             #expect(orders.launch.map(\.jobId) == [job.id])
+            // Answered because the job was placed there, not because its 30 s ran out.
+            let waiters = await core.waiters
+            #expect(waiters.woken == 1 && waiters.expired == 0)
         }
     }
 
