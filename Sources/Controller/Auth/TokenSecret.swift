@@ -20,6 +20,13 @@ enum TokenSecret {
     /// The stored form: SHA-256 of the secret's UTF-8, lowercase hex. The secret has 256 random bits,
     /// so a plain (unsalted, fast) hash is enough: there is nothing to guess a dictionary for.
     static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in SHA256.hash(data: Data(secret.utf8)) {
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xf)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

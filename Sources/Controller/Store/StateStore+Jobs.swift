@@ -126,12 +126,16 @@ extension StateStore {
     }
 
     private static func replace(_ job: Job, in db: Database) throws {
-        let assignments = JobRow.columns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces)) = ?" }
         var arguments = try JobRow.arguments(job)
         arguments += [job.id]
-        try db.execute(sql: "UPDATE jobs SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+        try db.cachedStatement(sql: Self.updateSQL).execute(arguments: arguments)
         guard db.changesCount == 1 else { throw StateStoreError(.notFound, "no job \(job.id)") }
     }
+
+    private static let updateSQL =
+        "UPDATE jobs SET "
+        + JobRow.columns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces)) = ?" }
+            .joined(separator: ", ") + " WHERE id = ?"
 
     private static let placeholders = Array(repeating: "?", count: JobRow.columns.split(separator: ",").count)
         .joined(separator: ", ")

@@ -24,7 +24,8 @@ extension StateStore {
     /// Who holds this secret, or nil when no token has it.
     public func authenticate(_ secret: String) throws(StateStoreError) -> Principal? {
         let digest = TokenSecret.digest(secret)
-        return try read("authenticate a token") { db in
+        if let known = principals.withLock({ $0[digest] }) { return known }
+        let found = try read("authenticate a token") { db -> Principal? in
             guard
                 let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE secret_sha256 = ?", arguments: [digest])
             else { return nil }
@@ -37,12 +38,20 @@ extension StateStore {
                 tokenId: id, user: try row.decode(forColumn: "user"), role: role,
                 node: try row.decode(forColumn: "node"))
         }
+        if let found {
+            principals.withLock {
+                if $0.count > 10_000 { $0.removeAll() }
+                $0[digest] = found
+            }
+        }
+        return found
     }
 
     /// Deletes a token; false when there was none with this id.
     @discardableResult
     public func deleteToken(_ id: Int64) throws(StateStoreError) -> Bool {
-        try write("delete token \(id)") { db in
+        defer { principals.withLock { $0.removeAll() } }
+        return try write("delete token \(id)") { db in
             try db.execute(sql: "DELETE FROM tokens WHERE id = ?", arguments: [id])
             return db.changesCount == 1
         }

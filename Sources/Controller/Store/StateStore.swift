@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Scheduler
 
 /// The controller's durable state: jobs, node states, tokens, in one SQLite database in WAL mode.
@@ -16,6 +17,9 @@ public final class StateStore: Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
+    /// Principals of tokens seen, by digest: every request authenticates, and tokens change rarely.
+    /// Cleared when a token is deleted.
+    let principals = Mutex<[String: Principal]>([:])
 
     /// Opens (creating when absent) the store in `directory`, and brings its schema up to date.
     public init(directory: String) throws(StateStoreError) {
