@@ -198,6 +198,39 @@ extension ClusterTests {
     }
 }
 
+extension ClusterTests {
+    @Test func anAgentWithDifferentHardwareKeepsItsNodeOutAndMetricsTellTheState() async throws {
+        let c = LocalCluster()
+        defer { Task { await c.stop() } }
+        try await c.start(nodes: ["dgx01"])
+        // dgx02's agent finds a DGX-2 (16 V100s) where cluster.yaml declares a DGX H200.
+        try await c.createAgentToken("dgx02")
+        try c.startAgent(
+            "dgx02", topology: LocalCluster.root.appendingPathComponent("Tests/Fixtures/hwloc/nvidiaDGX2.xml").path)
+        var node: NodeView?
+        try await c.waitFor("dgx02 to register", timeout: 30) {
+            node = try await c.get("/v1/nodes/dgx02", token: c.adminToken)
+            return node?.state == .invalid
+        }
+        #expect(node?.reason?.contains("GPUs: 16 found, 8 declared") == true, "\(node?.reason ?? "")")
+        // Two 8-GPU jobs: one runs on dgx01, the other waits rather than going to dgx02.
+        let a = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
+        let b = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
+        #expect(a.state == .running && a.allocation?.nodes.first?.node == "dgx01")
+        #expect(b.state == .pending)
+
+        let text = String(decoding: try await c.raw("GET", "/metrics", token: nil).body, as: UTF8.self)
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"raspored_jobs{state="running"} 1.0"#), "\(text)")
+        #expect(lines.contains(#"raspored_jobs{state="pending"} 1.0"#))
+        #expect(lines.contains(#"raspored_gpus_allocated{node="dgx01"} 8.0"#))
+        #expect(lines.contains(#"raspored_node_up{node="dgx02",state="invalid"} 1.0"#))
+        #expect(lines.contains(#"raspored_submissions_total 2"#))
+        #expect(text.contains("raspored_scheduling_pass_seconds_bucket"))
+        #expect(text.contains(#"raspored_heartbeat_age_seconds{node="dgx01"}"#))
+    }
+}
+
 private struct Empty: Encodable {}
 
 private actor Acks {

@@ -48,6 +48,12 @@ final class LocalCluster: @unchecked Sendable {
     /// The cluster.yaml this controller was started with (a copy of the repository's).
     var clusterFile: String { dir + "/cluster.yaml" }
 
+    /// An agent token for `node`, for agents a test starts itself.
+    func createAgentToken(_ node: String) async throws {
+        let t: TokenView = try await post("/v1/tokens", TokenRequest(user: "agent-\(node)", node: node), token: adminToken)
+        agentTokens[node] = t.secret
+    }
+
     /// Starts the controller and agents for `nodes`, and waits until those nodes are up.
     func start(nodes: [String] = ["dgx01", "dgx02", "dgx03", "dgx04", "dgx05", "dgx06"]) async throws {
         try await startController()
@@ -80,13 +86,13 @@ final class LocalCluster: @unchecked Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func startAgent(_ node: String) throws {
+    func startAgent(_ node: String, topology: String = LocalCluster.topology) throws {
         let tokenFile = dir + "/\(node).token"
         try agentTokens[node, default: ""].write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary("schedagent"))
         p.arguments = [
-            "run", "--controller", base, "--node", node, "--topology", Self.topology, "--token-file", tokenFile,
+            "run", "--controller", base, "--node", node, "--topology", topology, "--token-file", tokenFile,
             "--state-dir", dir + "/agent-\(node)", "--grace", "2s", "--log-level", "warning",
         ]
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
