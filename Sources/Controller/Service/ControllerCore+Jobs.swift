@@ -116,42 +116,52 @@ extension ControllerCore {
     public func schedule(only: [Int64]? = nil) -> [Int64] {
         let began = ContinuousClock.now
         if only == nil { needsFullPass = false }
-        // Decide and commit in the engine first, then record every start in one transaction.
-        var decided: [(job: Job, allocation: Allocation)] = []
-        for id in only ?? pendingIds {
-            guard let job = live[id], job.state == .pending else { continue }
-            switch state.place(job.request) {
-            case let .success(decision):
-                do {
-                    try state.commit(decision.allocation)
-                    decided.append((job, decision.allocation))
-                } catch {
-                    logger.error("commit refused", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                }
-            case let .failure(refusal):
-                // Derived state: kept in memory only (recomputed by every pass, also after a restart).
-                if job.pendingReason != refusal.reason {
-                    var j = job
-                    j.pendingReason = refusal.reason
-                    remember(j)
-                }
-            }
+        let queue = (only ?? pendingIds).compactMap { id -> QueuePass.Candidate? in
+            guard let job = live[id], job.state == .pending else { return nil }
+            return QueuePass.Candidate(id: id, request: job.request)
         }
-        var started: [Int64] = []
+        // The engine's pass decides and commits; the starts are recorded after it.
+        var work = QueuePass.Work()
+        var started: [(Int64, Allocation)] = []
+        var reasons: [(Int64, PlacementRefusal?)] = []
+        QueuePass.run(
+            on: &state, queue: queue, work: &work,
+            started: { c, decision in
+                started.append((c.id, decision.allocation))
+                return true
+            },
+            waiting: { c, refusal in reasons.append((c.id, refusal)) })
         let now = clock()
-        for d in decided {
+        var ids: [Int64] = []
+        for (id, allocation) in started {
             do {
-                let t = try record(d.job.id, .start(allocation: spec.view(of: d.allocation), at: now))
-                started.append(d.job.id)
-                logger.info(
-                    "job started", metadata: ["job": "\(d.job.id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
+                let t = try record(id, .start(allocation: spec.view(of: allocation), at: now))
+                ids.append(id)
+                logger.info("job started", metadata: ["job": "\(id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
             } catch {
-                try? state.release(d.allocation)
-                logger.error("cannot start a job", metadata: ["job": "\(d.job.id)", "error": "\(error)"])
+                try? state.release(allocation)
+                logger.error("cannot start a job", metadata: ["job": "\(id)", "error": "\(error)"])
             }
         }
-        metrics.schedulingPass(seconds: (ContinuousClock.now - began).seconds, started: started.count)
-        return started
+        for (id, refusal) in reasons {
+            guard var j = live[id], j.state == .pending else { continue }
+            // Skipped for want of free GPUs: keep the reason it has, or ask the engine for one.
+            let reason: String
+            if let refusal {
+                reason = refusal.reason
+            } else if j.pendingReason == nil, case let .failure(r) = state.place(j.request) {
+                reason = r.reason
+            } else {
+                continue
+            }
+            // Derived state: kept in memory only (recomputed by every pass, also after a restart).
+            if j.pendingReason != reason {
+                j.pendingReason = reason
+                remember(j)
+            }
+        }
+        metrics.schedulingPass(seconds: (ContinuousClock.now - began).seconds, started: ids.count)
+        return ids
     }
 
     /// Performs a transition's actions: releases go back to the engine, launches and stops wake the nodes'

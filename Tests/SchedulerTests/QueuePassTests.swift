@@ -1,0 +1,48 @@
+import Testing
+
+@testable import Scheduler
+
+/// The queue policy both clocks run (FIFO-greedy for now), worked out on the platform's six DGX H200s.
+@Suite struct QueuePassTests {
+    @Test func jobsThatFitStartInOrderAndOnesThatDoNotWaitWithTheEnginesReason() throws {
+        var state = ClusterState(spec: try platform())
+        // Five whole nodes busy: 8 GPUs free, all on the sixth node.
+        for _ in 0..<5 {
+            guard case let .success(d) = state.place(ResourceRequest(gpus: 8)) else { Issue.record("no room"); return }
+            try state.commit(d.allocation)
+        }
+        let queue: [QueuePass.Candidate] = [
+            .init(id: 1, request: ResourceRequest(gpus: 4, gpuModel: "B200")),  // no such GPUs: the engine says why
+            .init(id: 2, request: ResourceRequest(gpus: 4)),  // fits
+            .init(id: 3, request: ResourceRequest(gpus: 8)),  // only 4 left: skipped by count
+            .init(id: 4, request: ResourceRequest(gpus: 4)),  // fits the other half
+            .init(id: 5, request: ResourceRequest(gpus: 1)),  // nothing left: skipped by count
+        ]
+        var work = QueuePass.Work()
+        var started: [Int64] = []
+        var waiting: [Int64: String?] = [:]
+        QueuePass.run(
+            on: &state, queue: queue, work: &work,
+            started: { c, _ in
+                started.append(c.id)
+                return true
+            },
+            waiting: { c, r in waiting.updateValue(r?.reason, forKey: c.id) })
+        #expect(started == [2, 4])
+        #expect(Set(waiting.keys) == [1, 3, 5])
+        #expect(waiting[1]??.contains("B200") == true)  // the engine's words
+        #expect(waiting[3] == .some(nil) && waiting[5] == .some(nil))  // skipped: no placement tried
+        #expect(work == QueuePass.Work(placements: 3, skipped: 2, started: 2))
+        #expect(state.totalFreeGPUs == 0)
+        #expect(state.invariantViolations().isEmpty)
+    }
+
+    @Test func aStartTheCallerCannotRecordIsUndone() throws {
+        var state = ClusterState(spec: try platform())
+        var work = QueuePass.Work()
+        QueuePass.run(
+            on: &state, queue: [.init(id: 1, request: ResourceRequest(gpus: 8))], work: &work,
+            started: { _, _ in false }, waiting: { _, _ in })
+        #expect(state.totalFreeGPUs == 48 && work.started == 0)
+    }
+}
