@@ -47,8 +47,8 @@ public enum StartEstimate {
         state: ClusterState, running: [Running], waiting: [Waiting], now: Int64, work: inout Work
     ) -> [Int64: Int64] {
         var state = state
-        var ends = EndQueue()
-        for r in running { ends.push(max(r.end, now), r.allocation) }
+        var ends = EventHeap()
+        for r in running { ends.push(max(r.end, now), 0, r.allocation) }
         var free = state.totalFreeGPUs
         var remaining = waiting
         var out: [Int64: Int64] = [:]
@@ -71,14 +71,13 @@ public enum StartEstimate {
                 }
                 free -= decision.allocation.gpuCount
                 out[w.id] = t
-                ends.push(t + max(w.timeLimit.seconds, 1), decision.allocation)
+                ends.push(t + max(w.timeLimit.seconds, 1), 0, decision.allocation)
             }
             remaining = kept
             // Play every end at the next moment, then offer the rest again.
             guard let next = ends.peekTime else { break }
             t = next
-            while let (time, allocation) = ends.popIfAt(t) {
-                _ = time
+            while let (_, allocation) = ends.popIfAt(t) {
                 work.events += 1
                 if (try? state.release(allocation)) != nil { free += allocation.gpuCount }
             }
@@ -90,47 +89,4 @@ public enum StartEstimate {
 extension ClusterState {
     /// Free GPUs on every node, whatever their availability.
     var totalFreeGPUs: Int { nodes.reduce(0) { $0 + $1.freeGPUs.nonzeroBitCount } }
-}
-
-/// A binary min-heap of (end time, allocation), ties in insertion order.
-private struct EndQueue {
-    private var heap: [(time: Int64, seq: Int, allocation: Allocation)] = []
-    private var seq = 0
-
-    mutating func push(_ time: Int64, _ allocation: Allocation) {
-        heap.append((time, seq, allocation))
-        seq += 1
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard less(i, p) else { break }
-            heap.swapAt(i, p)
-            i = p
-        }
-    }
-
-    var peekTime: Int64? { heap.first?.time }
-
-    mutating func popIfAt(_ t: Int64) -> (Int64, Allocation)? {
-        guard let top = heap.first, top.time <= t else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && less(l, m) { m = l }
-                if r < heap.count && less(r, m) { m = r }
-                if m == i { break }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        return (top.time, top.allocation)
-    }
-
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        heap[a].time != heap[b].time ? heap[a].time < heap[b].time : heap[a].seq < heap[b].seq
-    }
 }

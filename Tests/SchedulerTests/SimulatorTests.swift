@@ -1,0 +1,71 @@
+import Testing
+
+@testable import Scheduler
+
+/// The simulator on small traces whose figures are worked out by hand, on the platform's 6 × DGX H200.
+@Suite struct SimulatorTests {
+    func job(_ id: Int64, at t: Int64, gpus: Int, nodes: Int? = nil, runs: Int64, limit: Int64 = 3600)
+        -> SimulatedJob
+    {
+        SimulatedJob(
+            id: id, submit: t, duration: runs, timeLimit: limit, request: ResourceRequest(gpus: gpus, nodes: nodes),
+            account: id % 2 == 0 ? "ivi" : "etf")
+    }
+
+    @Test func waitsUtilisationAndNeverFittingJobsByHand() throws {
+        var jobs = (1...6).map { job(Int64($0), at: 0, gpus: 8, runs: 100) }
+        jobs.append(job(7, at: 10, gpus: 8, runs: 50))  // waits for the first node to free at 100
+        jobs.append(job(8, at: 20, gpus: 1, runs: 10))  // waits too; starts beside job 7 at 100
+        jobs.append(job(9, at: 0, gpus: 65, runs: 10))  // never fits 48 GPUs
+        let run = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
+        let byId = Dictionary(uniqueKeysWithValues: run.outcomes.map { ($0.id, $0) })
+        #expect((1...6).allSatisfy { byId[Int64($0)]?.wait == 0 && byId[Int64($0)]?.end == 100 })
+        #expect(byId[7]?.start == 100 && byId[7]?.end == 150 && byId[7]?.wait == 90)
+        #expect(byId[8]?.start == 100 && byId[8]?.end == 110 && byId[8]?.wait == 80)
+        #expect(byId[9]?.start == nil && byId[9]?.neverFits == "65 GPUs requested; the cluster has 48")
+        // 6 × 8 × 100 + 8 × 50 + 1 × 10 GPU-seconds over 150 s of 48 GPUs.
+        #expect(run.busyGPUSeconds == 5210)
+        #expect(run.makespan == 150)
+        #expect(run.fragmentationBlockedGPUSeconds == 0)
+        #expect(run.events == 9 + 8)  // 9 arrivals, 8 ends
+    }
+
+    @Test func idleGPUsAJobCouldUseByCountButNotByShapeAreCountedAsBlocked() throws {
+        // Every node keeps 1 GPU free (6 in all), and a 4-GPU job cannot use them: blocked until 100.
+        var jobs = (1...6).map { job(Int64($0), at: 0, gpus: 7, runs: 100) }
+        jobs.append(job(7, at: 0, gpus: 4, runs: 10))
+        let run = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
+        #expect(run.outcomes.last?.start == 100)
+        #expect(run.fragmentationBlockedGPUSeconds == 6 * 100)
+    }
+
+    @Test func timeLimitsCutRunsAndFasterGPUsShortenThem() throws {
+        let jobs = [job(1, at: 0, gpus: 8, runs: 200, limit: 100), job(2, at: 0, gpus: 8, runs: 90)]
+        let run = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        #expect(run.outcomes[0].end == 100 && run.outcomes[0].timedOut)
+        #expect(run.outcomes[1].end == 90 && !run.outcomes[1].timedOut)
+        // The same trace where an H200 counts three times as fast: 200 → 67 s (rounded up), 90 → 30 s.
+        let fast = Simulator.run(
+            spec: try platform(), jobs: jobs,
+            options: .init(speed: GPUSpeed(relative: ["H200": 3]), checkInvariants: true))
+        #expect(fast.outcomes[0].end == 67 && !fast.outcomes[0].timedOut)
+        #expect(fast.outcomes[1].end == 30)
+    }
+
+    @Test func theSameInputsGiveTheSameRun() throws {
+        var rng = SeededRandom(seed: 7)
+        let sizes = [1, 1, 2, 4, 8]
+        let jobs = (1...3000).map { i in
+            job(
+                Int64(i), at: Int64(i * 3), gpus: sizes[Int(rng.next() % UInt64(sizes.count))],
+                runs: Int64(rng.next() % 400) + 1)
+        }
+        let a = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        let b = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        #expect(a.invariantViolations.isEmpty, "\(a.invariantViolations)")
+        #expect(a.outcomes == b.outcomes && a.timeline == b.timeline && a.busyGPUSeconds == b.busyGPUSeconds)
+        #expect(a.outcomes.allSatisfy { $0.end != nil })
+    }
+}
