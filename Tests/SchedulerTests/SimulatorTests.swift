@@ -69,3 +69,41 @@ import Testing
         #expect(a.outcomes.allSatisfy { $0.end != nil })
     }
 }
+
+/// The report's figures on the hand-worked trace.
+@Suite struct SimulationReportTests {
+    @Test func figuresByHand() throws {
+        var jobs = (1...6).map {
+            SimulatedJob(id: Int64($0), submit: 0, duration: 100, timeLimit: 3600, request: ResourceRequest(gpus: 8), account: "ivi")
+        }
+        jobs.append(SimulatedJob(id: 7, submit: 10, duration: 50, timeLimit: 3600, request: ResourceRequest(gpus: 8), account: "etf"))
+        jobs.append(SimulatedJob(id: 8, submit: 20, duration: 10, timeLimit: 3600, request: ResourceRequest(gpus: 1), account: "etf"))
+        let report = SimulationReport(Simulator.run(spec: try platform(), jobs: jobs))
+        #expect(report.jobs == 8)
+        #expect(report.completed == 8)
+        #expect(report.neverFits.isEmpty)
+        let utilization: Double = 5210.0 / (150.0 * 48.0)
+        #expect(abs(report.utilization - utilization) < 1e-12)
+        // Waits 0 ×6, 90, 80: mean 170/8; nearest-rank p50 = 4th of 8 = 0, p95 and p99 = 8th = 90.
+        let meanWait: Double = 170.0 / 8.0
+        #expect(report.wait.mean == meanWait)
+        #expect(report.wait.p50 == 0)
+        #expect(report.wait.p95 == 90)
+        #expect(report.wait.p99 == 90)
+        #expect(report.waitBySize["5-8"]?.jobs == 7)
+        #expect(report.waitBySize["1"]?.p50 == 80)
+        // Turnaround: 6 × 100 + 140 + 90 over 8.
+        let turnaround: Double = (600.0 + 140.0 + 90.0) / 8.0
+        #expect(report.meanTurnaround == turnaround)
+        // Bounded slowdown: 1 ×6, 140/50, 90/10 over 8.
+        let slowdown: Double = (6.0 + 2.8 + 9.0) / 8.0
+        #expect(abs(report.meanBoundedSlowdown - slowdown) < 1e-12)
+        #expect(report.accounts.map(\.name) == ["etf", "ivi"])
+        let etfHours: Double = (8.0 * 50.0 + 10.0) / 3600.0
+        let iviHours: Double = 4800.0 / 3600.0
+        #expect(report.accounts[0].gpuHours == etfHours)
+        #expect(report.accounts[0].meanWait == 85)
+        #expect(report.accounts[1].gpuHours == iviHours)
+        #expect(report.accounts[1].meanWait == 0)
+    }
+}

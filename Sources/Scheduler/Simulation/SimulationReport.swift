@@ -1,0 +1,105 @@
+/// The figures a capacity planner compares, computed from a simulator run.
+public struct SimulationReport: Sendable, Hashable, Codable {
+    /// Wait time statistics, in seconds.
+    public struct Waits: Sendable, Hashable, Codable {
+        public var jobs: Int
+        public var mean: Double
+        public var p50: Double
+        public var p95: Double
+        public var p99: Double
+
+        init(_ waits: [Int64]) {
+            let s = waits.sorted()
+            jobs = s.count
+            mean = s.isEmpty ? 0 : Double(s.reduce(0, +)) / Double(s.count)
+            func q(_ p: Double) -> Double {
+                guard !s.isEmpty else { return 0 }
+                // Nearest rank.
+                let rank = Int((p * Double(s.count)).rounded(.up)) - 1
+                return Double(s[min(max(rank, 0), s.count - 1)])
+            }
+            p50 = q(0.50)
+            p95 = q(0.95)
+            p99 = q(0.99)
+        }
+    }
+
+    public struct Account: Sendable, Hashable, Codable {
+        public var name: String
+        public var gpuHours: Double
+        public var meanWait: Double
+        public var jobs: Int
+    }
+
+    public var jobs: Int
+    public var completed: Int
+    public var timedOut: Int
+    /// Jobs that can never run on this cluster, with the engine's reason, by reason.
+    public var neverFits: [String: Int]
+    /// Busy GPU-seconds over makespan × GPUs.
+    public var utilization: Double
+    public var makespanSeconds: Int64
+    /// Jobs completed per hour of makespan.
+    public var throughputPerHour: Double
+    public var wait: Waits
+    /// By GPUs per job: "1", "2", "3-4", "5-8", "9+".
+    public var waitBySize: [String: Waits]
+    /// Mean submit-to-end time, in seconds.
+    public var meanTurnaround: Double
+    /// Mean of max(1, (wait + run) / max(run, 10 s)).
+    public var meanBoundedSlowdown: Double
+    public var fragmentationBlockedGPUHours: Double
+    public var accounts: [Account]
+    public var events: Int
+
+    public static let sizeClasses = ["1", "2", "3-4", "5-8", "9+"]
+
+    static func sizeClass(_ gpus: Int) -> String {
+        switch gpus {
+        case ...1: "1"
+        case 2: "2"
+        case 3...4: "3-4"
+        case 5...8: "5-8"
+        default: "9+"
+        }
+    }
+
+    public init(_ run: Simulator.Run) {
+        let ran = run.outcomes.filter { $0.start != nil && $0.end != nil }
+        jobs = run.outcomes.count
+        completed = ran.count
+        timedOut = ran.filter(\.timedOut).count
+        neverFits = Dictionary(run.outcomes.compactMap { $0.neverFits.map { ($0, 1) } }, uniquingKeysWith: +)
+        makespanSeconds = run.makespan
+        let capacity = Double(run.totalGPUs) * Double(max(run.makespan, 1))
+        utilization = capacity > 0 ? run.busyGPUSeconds / capacity : 0
+        throughputPerHour = Double(ran.count) / (Double(max(run.makespan, 1)) / 3600)
+        wait = Waits(ran.compactMap(\.wait))
+        var bySize: [String: [Int64]] = [:]
+        for o in ran { bySize[Self.sizeClass(o.gpus), default: []].append(o.wait ?? 0) }
+        waitBySize = bySize.mapValues(Waits.init)
+        meanTurnaround =
+            ran.isEmpty ? 0 : ran.reduce(0.0) { $0 + Double($1.end! - $1.submit) } / Double(ran.count)
+        meanBoundedSlowdown =
+            ran.isEmpty
+            ? 0
+            : ran.reduce(0.0) { sum, o in
+                let runTime = Double(o.end! - o.start!)
+                return sum + max(1, Double(o.end! - o.submit) / max(runTime, 10))
+            } / Double(ran.count)
+        fragmentationBlockedGPUHours = run.fragmentationBlockedGPUSeconds / 3600
+        var usage: [String: (gpuSeconds: Double, waits: Int64, jobs: Int)] = [:]
+        for o in ran {
+            var u = usage[o.account] ?? (0, 0, 0)
+            u.gpuSeconds += Double(o.gpus) * Double(o.end! - o.start!)
+            u.waits += o.wait ?? 0
+            u.jobs += 1
+            usage[o.account] = u
+        }
+        accounts = usage.keys.sorted().map { name in
+            let u = usage[name]!
+            return Account(name: name, gpuHours: u.gpuSeconds / 3600, meanWait: Double(u.waits) / Double(u.jobs), jobs: u.jobs)
+        }
+        events = run.events
+    }
+}
