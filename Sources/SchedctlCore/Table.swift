@@ -7,6 +7,7 @@ struct Table {
     var rows: [[String]] = []
 
     init(_ header: String...) { self.header = header }
+    init(header: [String]) { self.header = header }
 
     mutating func add(_ cells: [String]) { rows.append(cells) }
 
