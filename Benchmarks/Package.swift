@@ -13,6 +13,15 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "SimulationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Scheduler", package: "raspored"),
+            ],
+            path: "Benchmarks/SimulationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "PlacementBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -56,6 +56,8 @@ public struct ClusterState: Sendable {
     let partitionFacts: [PartitionFacts]
     let partitionIndex: [String: Int]
     let defaultPartitionIndex: Int?
+    /// Free GPUs on every node, whatever their availability (kept by commit and release).
+    var freeGPUTotal = 0
     /// Nodes not up, ascending: few, so refusals can name them without scanning every node.
     var unavailable: [Int] = []
     var observations = 0
@@ -121,6 +123,7 @@ public struct ClusterState: Sendable {
                 layout: layoutOf[node.type]!, pool: poolOf[i], ordinal: ordinals[i], leaf: leafOf[node.fabricSwitch]!,
                 freeGPUs: l.allGPUs, freeCores: l.allCores, freeMemory: l.domainMemory, freeScratch: l.type.scratch)
         }
+        freeGPUTotal = nodes.reduce(0) { $0 + $1.freeGPUs.nonzeroBitCount }
         sharedStorageFree = spec.sharedStorage
         var mix = ShapeMix(settings: spec.placement)
         mix.refresh()
@@ -204,6 +207,7 @@ public struct ClusterState: Sendable {
             let a = allocation.nodes[i].node
             removeFromIndex(a)
             nodes[a].freeGPUs &= ~allocation.nodes[i].gpus.mask
+            freeGPUTotal -= allocation.nodes[i].gpus.mask.nonzeroBitCount
             nodes[a].freeCores = nodes[a].freeCores.subtracting(allocation.nodes[i].cores)
             for d in allocation.nodes[i].memory.indices { nodes[a].freeMemory[d] -= allocation.nodes[i].memory[d] }
             nodes[a].freeScratch -= allocation.nodes[i].scratch
@@ -250,6 +254,7 @@ public struct ClusterState: Sendable {
             let a = allocation.nodes[i].node
             removeFromIndex(a)
             nodes[a].freeGPUs |= allocation.nodes[i].gpus.mask
+            freeGPUTotal += allocation.nodes[i].gpus.mask.nonzeroBitCount
             nodes[a].freeCores = nodes[a].freeCores.union(allocation.nodes[i].cores)
             for d in allocation.nodes[i].memory.indices { nodes[a].freeMemory[d] += allocation.nodes[i].memory[d] }
             nodes[a].freeScratch += allocation.nodes[i].scratch
@@ -305,6 +310,8 @@ public struct ClusterState: Sendable {
             for (o, i) in pool.members.enumerated() where pool.idle.contains(o) { perLeaf[nodes[i].leaf] += 1 }
             if perLeaf != pool.idleByLeaf { problems.append("pool \(p): idle counts per leaf disagree") }
         }
+        let counted = nodes.reduce(0) { $0 + $1.freeGPUs.nonzeroBitCount }
+        if counted != freeGPUTotal { problems.append("free GPU count \(freeGPUTotal) kept, \(counted) on the nodes") }
         return problems
     }
 }

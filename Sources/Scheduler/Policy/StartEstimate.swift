@@ -87,6 +87,6 @@ public enum StartEstimate {
 }
 
 extension ClusterState {
-    /// Free GPUs on every node, whatever their availability.
-    var totalFreeGPUs: Int { nodes.reduce(0) { $0 + $1.freeGPUs.nonzeroBitCount } }
+    /// Free GPUs on every node, whatever their availability (O(1): kept by commit and release).
+    var totalFreeGPUs: Int { freeGPUTotal }
 }
