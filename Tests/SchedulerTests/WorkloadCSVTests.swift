@@ -24,7 +24,7 @@ import Testing
                     request: ResourceRequest(
                         gpus: 16, minGpuMemory: .gigabytes(80), scratch: .terabytes(1), storage: .tebibytes(2),
                         nodes: 2, gpusPerNode: 8, exclusive: true, sameNuma: true)),
-                TraceJob(id: "d", submit: 7200, duration: 0, request: ResourceRequest(gpus: 0, cpus: 4)),
+                TraceJob(id: "d", submit: 7200, duration: 0, request: ResourceRequest(gpus: 0, cpus: 4), user: " spaced "),
             ],
             provenance: "test")
     }

@@ -3,7 +3,7 @@ import Foundation
 /// Comma-separated text split into records, each with its 1-based line number, for the trace readers.
 ///
 /// Fields may be quoted with `"` (a doubled `""` inside is one quote); a quoted field may not span
-/// lines. Blank lines are skipped; a trailing `\r` is removed.
+/// lines. Blank lines are skipped; a `\r` before a line's end is removed.
 struct CSVRecords {
     struct Record {
         var line: Int
@@ -16,23 +16,39 @@ struct CSVRecords {
     var headerLine: Int
     var records: [Record]
 
-    /// Splits `text`; the first non-blank line is the header.
+    /// Splits `text`; the first non-blank line is the header. Works on UTF-8 bytes: a line ends at LF
+    /// (a CR before it is dropped); fields are split at commas outside quotes.
     init(_ text: String, file: String) throws(ConfigError) {
         self.file = file
         var rows: [Record] = []
         var number = 0
-        // "\r\n" is one Character in Swift, so both line ends are separators.
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            number += 1
-            var line = Substring(raw)
-            if line.last == "\r" { line = line.dropLast() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            rows.append(Record(line: number, fields: try Self.split(line, file: file, line: number)))
+        var text = text
+        var failure: ConfigError?
+        text.withUTF8 { bytes in
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                number += 1
+                var last = end
+                if last > start && bytes[last - 1] == 13 { last -= 1 }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<last])
+                if !line.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                    do throws(ConfigError) {
+                        rows.append(Record(line: number, fields: try Self.split(line, file: file, line: number)))
+                    } catch {
+                        failure = error
+                        return
+                    }
+                }
+                start = end + 1
+            }
         }
+        if let failure { throw failure }
         guard let first = rows.first else {
             throw ConfigError(file: file, line: nil, path: "", message: "empty file: expected a header line")
         }
-        header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        header = first.fields
         headerLine = first.line
         records = Array(rows.dropFirst())
     }
@@ -58,47 +74,62 @@ struct CSVRecords {
         ConfigError(file: file, line: line, path: path, message: message)
     }
 
-    private static func split(_ line: Substring, file: String, line number: Int) throws(ConfigError) -> [String] {
+    /// The fields of one line, each trimmed of spaces and tabs outside quotes; `""` inside quotes is one quote.
+    private static func split(
+        _ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int
+    ) throws(ConfigError) -> [String] {
         var fields: [String] = []
-        var field = ""
+        var field: [UInt8] = []
         var quoted = false
-        var i = line.startIndex
-        while i < line.endIndex {
+        var wasQuoted = false
+        func finish() {
+            var lo = 0
+            var hi = field.count
+            if !wasQuoted {
+                while lo < hi && (field[lo] == 32 || field[lo] == 9) { lo += 1 }
+                while hi > lo && (field[hi - 1] == 32 || field[hi - 1] == 9) { hi -= 1 }
+            }
+            fields.append(String(decoding: field[lo..<hi], as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
+            wasQuoted = false
+        }
+        var i = 0
+        while i < line.count {
             let c = line[i]
             if quoted {
-                if c == "\"" {
-                    let next = line.index(after: i)
-                    if next < line.endIndex && line[next] == "\"" {
-                        field.append("\"")
-                        i = next
+                if c == 34 {
+                    if i + 1 < line.count && line[i + 1] == 34 {
+                        field.append(34)
+                        i += 1
                     } else {
                         quoted = false
                     }
                 } else {
                     field.append(c)
                 }
-            } else if c == "," {
-                fields.append(field)
-                field = ""
-            } else if c == "\"" && field.isEmpty {
+            } else if c == 44 {
+                finish()
+            } else if c == 34 && !wasQuoted && field.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                field.removeAll()
                 quoted = true
-            } else {
+                wasQuoted = true
+            } else if !(wasQuoted && (c == 32 || c == 9)) {
                 field.append(c)
             }
-            i = line.index(after: i)
+            i += 1
         }
         if quoted {
             throw ConfigError(file: file, line: number, path: "", message: "a quoted field is not closed on this line")
         }
-        fields.append(field)
+        finish()
         return fields
     }
 }
 
 extension CSVRecords.Record {
-    /// The field of `column`, trimmed; "" when the record is too short or the column is absent.
+    /// The field of `column` (already trimmed); "" when the record is too short or the column is absent.
     func field(_ column: Int?) -> String {
         guard let column, column < fields.count else { return "" }
-        return fields[column].trimmingCharacters(in: .whitespaces)
+        return fields[column]
     }
 }
