@@ -24,7 +24,8 @@ import Testing
                     request: ResourceRequest(
                         gpus: 16, minGpuMemory: .gigabytes(80), scratch: .terabytes(1), storage: .tebibytes(2),
                         nodes: 2, gpusPerNode: 8, exclusive: true, sameNuma: true)),
-                TraceJob(id: "d", submit: 7200, duration: 0, request: ResourceRequest(gpus: 0, cpus: 4), user: " spaced "),
+                TraceJob(
+                    id: "d", submit: 7200, duration: 0, request: ResourceRequest(gpus: 0, cpus: 4), user: " spaced "),
             ],
             provenance: "test")
     }
@@ -53,7 +54,9 @@ import Testing
                 j1,30,5400.5,2h,4,,H200,16,80GiB,,ana,ml,
 
                 """)
-        #expect(TraceCSV.header == "id,submit,duration,time_limit,gpus,gpu_memory,gpu_model,cpus,memory,nodes,user,account,partition")
+        #expect(
+            TraceCSV.header
+                == "id,submit,duration,time_limit,gpus,gpu_memory,gpu_model,cpus,memory,nodes,user,account,partition")
     }
 
     @Test func readsTimesAsSecondsOrTimeText() throws {
@@ -89,14 +92,26 @@ import Testing
         (["gpus": "x"], "trace.csv:3: gpus: 'x' is not a whole number"),
         (["gpus": "-2"], "trace.csv:3: gpus: must not be negative (-2)"),
         (["gpus": "1.5"], "trace.csv:3: gpus: '1.5' is not a whole number"),
-        (["submit": "soon"], "trace.csv:3: submit: 'soon' is not a time (seconds, or text such as 90s, 4h, 1d12h, 01:30:00)"),
+        (
+            ["submit": "soon"],
+            "trace.csv:3: submit: 'soon' is not a time (seconds, or text such as 90s, 4h, 1d12h, 01:30:00)"
+        ),
         (["submit": "-5"], "trace.csv:3: submit: must not be negative ('-5')"),
-        (["submit": "inf"], "trace.csv:3: submit: 'inf' is not a time (seconds, or text such as 90s, 4h, 1d12h, 01:30:00)"),
+        (
+            ["submit": "inf"],
+            "trace.csv:3: submit: 'inf' is not a time (seconds, or text such as 90s, 4h, 1d12h, 01:30:00)"
+        ),
         (["duration": ""], "trace.csv:3: duration: every job needs a duration"),
         (["submit": ""], "trace.csv:3: submit: every job needs a submit time"),
         (["id": ""], "trace.csv:3: id: every job needs an id"),
-        (["time_limit": "0"], "trace.csv:3: time_limit: a time limit must be a whole number of seconds more than 0, not 0"),
-        (["time_limit": "1.5"], "trace.csv:3: time_limit: a time limit must be a whole number of seconds more than 0, not 1.5"),
+        (
+            ["time_limit": "0"],
+            "trace.csv:3: time_limit: a time limit must be a whole number of seconds more than 0, not 0"
+        ),
+        (
+            ["time_limit": "1.5"],
+            "trace.csv:3: time_limit: a time limit must be a whole number of seconds more than 0, not 1.5"
+        ),
         (["gpus": "1", "gpu_memory": "40GB"], "trace.csv:3: gpu_memory: give either gpus or gpu_memory, not both"),
         (["gpu_memory": "lots"], "trace.csv:3: gpu_memory: 'lots' is not a size such as 80GiB or 141GB"),
         (["memory": "-1GB"], "trace.csv:3: memory: a size must not be negative ('-1GB')"),
@@ -140,7 +155,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("id,submit,duration,gpu\n", "trace.csv:1: unknown column 'gpu' (columns: \((TraceCSV.baseColumns + TraceCSV.extraColumns).joined(separator: ",")))"),
+        (
+            "id,submit,duration,gpu\n",
+            "trace.csv:1: unknown column 'gpu' (columns: \((TraceCSV.baseColumns + TraceCSV.extraColumns).joined(separator: ",")))"
+        ),
         ("id,duration,gpus\n", "trace.csv:1: missing column submit"),
         ("gpus\n", "trace.csv:1: missing columns id, submit, duration"),
         ("id,submit,duration,id\n", "trace.csv:1: column 'id' appears twice"),

@@ -62,8 +62,10 @@ import Testing
         var hours = [Double](repeating: 0, count: 24)
         for j in w.jobs { hours[Int(j.submit / 3600) % 24] += 1 }
         let m = hours.reduce(0, +) / 24
-        let a = hours.enumerated().reduce(0.0) { $0 + $1.element * cos(2 * .pi * (Double($1.offset) + 0.5) / 24) } / 12 / m
-        let b = hours.enumerated().reduce(0.0) { $0 + $1.element * sin(2 * .pi * (Double($1.offset) + 0.5) / 24) } / 12 / m
+        let a =
+            hours.enumerated().reduce(0.0) { $0 + $1.element * cos(2 * .pi * (Double($1.offset) + 0.5) / 24) } / 12 / m
+        let b =
+            hours.enumerated().reduce(0.0) { $0 + $1.element * sin(2 * .pi * (Double($1.offset) + 0.5) / 24) } / 12 / m
         #expect(abs((a * a + b * b).squareRoot() - 0.288) < 0.03)
         let peak = (atan2(b, a) / (2 * .pi) * 24 + 24).truncatingRemainder(dividingBy: 24)
         #expect(abs(peak - 4.98) < 0.5)

@@ -46,9 +46,14 @@ import Testing
     @Test func phillyErrorsNameTheLine() {
         let header = "timestamp,duration,num_gpus,gpu_time,cluster\n"
         let cases = [
-            ("2017-10-09 07:01:55,66.0,1,66.0,a\n2017-13-01 00:00:00,1,1,1,a\n",
-             "philly.csv:3: timestamp: '2017-13-01 00:00:00' is not a time such as 2017-10-09 07:01:55"),
-            ("2017-10-09 07:01:55,66.0,2,66.0,a\n", "philly.csv:2: gpu_time: '66.0' is not duration × num_gpus (132.0)"),
+            (
+                "2017-10-09 07:01:55,66.0,1,66.0,a\n2017-13-01 00:00:00,1,1,1,a\n",
+                "philly.csv:3: timestamp: '2017-13-01 00:00:00' is not a time such as 2017-10-09 07:01:55"
+            ),
+            (
+                "2017-10-09 07:01:55,66.0,2,66.0,a\n",
+                "philly.csv:2: gpu_time: '66.0' is not duration × num_gpus (132.0)"
+            ),
             ("2017-10-09 07:01:55,66.0,one,66.0,a\n", "philly.csv:2: num_gpus: 'one' is not a whole number"),
         ]
         for (body, message) in cases {
@@ -78,25 +83,32 @@ import Testing
         #expect(w.jobs.count == 11)
         #expect(w.jobs.count + w.notReplayableCount == 15)
         #expect(
-            w.jobs.map(\.id) == [
-                "0000", "0002", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0016", "0017",
-            ].map { "openb-pod-\($0)" })
+            w.jobs.map(\.id)
+                == [
+                    "0000", "0002", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0016", "0017",
+                ].map { "openb-pod-\($0)" })
         let byId = Dictionary(uniqueKeysWithValues: w.jobs.map { ($0.id, $0) })
         // openb-pod-0000,12000,16384,1,1000,,LS,Running,0,12537496,0
-        #expect(byId["openb-pod-0000"]! == TraceJob(
-            id: "openb-pod-0000", submit: 0, duration: 12_537_496,
-            request: ResourceRequest(gpus: 1, cpus: 12, memory: .gibibytes(16))))
+        #expect(
+            byId["openb-pod-0000"]!
+                == TraceJob(
+                    id: "openb-pod-0000", submit: 0, duration: 12_537_496,
+                    request: ResourceRequest(gpus: 1, cpus: 12, memory: .gibibytes(16))))
         // openb-pod-0005,20000,65536,0,0,,LS,Running,2759674,12902960,2759676: CPU-only.
-        #expect(byId["openb-pod-0005"]! == TraceJob(
-            id: "openb-pod-0005", submit: 2_759_674, duration: 12_902_960 - 2_759_676,
-            request: ResourceRequest(gpus: 0, cpus: 20, memory: .gibibytes(64))))
+        #expect(
+            byId["openb-pod-0005"]!
+                == TraceJob(
+                    id: "openb-pod-0005", submit: 2_759_674, duration: 12_902_960 - 2_759_676,
+                    request: ResourceRequest(gpus: 0, cpus: 20, memory: .gibibytes(64))))
         // openb-pod-0006,4000,16384,1,1000,,LS,Running,3019330,11815163,3019331
         #expect(byId["openb-pod-0006"]!.duration == 11_815_163 - 3_019_331)
         #expect(byId["openb-pod-0006"]!.request.cpus == 4)
         // openb-pod-0017,88000,327680,8,1000,,Burstable,Succeeded,9437497,10769854,9437497
-        #expect(byId["openb-pod-0017"]! == TraceJob(
-            id: "openb-pod-0017", submit: 9_437_497, duration: 10_769_854 - 9_437_497,
-            request: ResourceRequest(gpus: 8, cpus: 88, memory: .gibibytes(320))))
+        #expect(
+            byId["openb-pod-0017"]!
+                == TraceJob(
+                    id: "openb-pod-0017", submit: 9_437_497, duration: 10_769_854 - 9_437_497,
+                    request: ResourceRequest(gpus: 8, cpus: 88, memory: .gibibytes(320))))
         #expect(w.provenance.contains("11 of 15 pods replayable, 4 not; 10 still Running"))
     }
 
@@ -104,11 +116,12 @@ import Testing
         let w = try AlibabaOpenbTrace.read(path: Self.openbSpec)
         // 0009: whole GPU, V100M16|V100M32; 0012: whole GPU, T4; 0021: 440 milli-GPU with five alternatives.
         #expect(w.notReplayable == [AlibabaOpenbTrace.modelAlternatives: 1, AlibabaOpenbTrace.fractionalGPU: 1])
-        #expect(w.jobs == [
-            TraceJob(
-                id: "openb-pod-0012", submit: 6_588_193, duration: 10_959_245 - 6_595_531,
-                request: ResourceRequest(gpus: 1, gpuModel: "T4", cpus: 8, memory: .gibibytes(32)))
-        ])
+        #expect(
+            w.jobs == [
+                TraceJob(
+                    id: "openb-pod-0012", submit: 6_588_193, duration: 10_959_245 - 6_595_531,
+                    request: ResourceRequest(gpus: 1, gpuModel: "T4", cpus: 8, memory: .gibibytes(32)))
+            ])
     }
 
     @Test func openbVariantsWithoutTimesAreRefused() {
@@ -117,7 +130,9 @@ import Testing
             _ = try AlibabaOpenbTrace.parse(text, file: "openb_pod_list_multigpu20.csv")
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.hasPrefix("openb_pod_list_multigpu20.csv:1: no creation_time/deletion_time/scheduled_time columns"))
+            #expect(
+                error.description.hasPrefix(
+                    "openb_pod_list_multigpu20.csv:1: no creation_time/deletion_time/scheduled_time columns"))
         }
     }
 

@@ -42,7 +42,8 @@ import Testing
     }
 
     @Test func refusesWhatCannotBeScaled() {
-        let one = Workload(jobs: [TraceJob(id: "a", submit: 0, duration: 1, request: ResourceRequest(gpus: 1))], provenance: "")
+        let one = Workload(
+            jobs: [TraceJob(id: "a", submit: 0, duration: 1, request: ResourceRequest(gpus: 1))], provenance: "")
         #expect(throws: ConfigError.self) { try one.scaled(toLoad: 0.5, gpus: 4) }
         let cpuOnly = Workload(
             jobs: [

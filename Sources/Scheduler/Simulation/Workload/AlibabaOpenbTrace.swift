@@ -91,6 +91,7 @@ public enum AlibabaOpenbTrace {
         return Workload(
             jobs: jobs, notReplayable: skipped,
             provenance: "Alibaba openb v2023 pod list \(file): \(jobs.count) of \(csv.records.count) pods replayable, "
-                + "\(skippedCount) not; \(running) still Running at the end of the trace (their run times are cut there)")
+                + "\(skippedCount) not; \(running) still Running at the end of the trace (their run times are cut there)"
+        )
     }
 }

@@ -59,13 +59,16 @@ struct CSVRecords {
         for (i, name) in header.enumerated() {
             if index[name] != nil { throw error(line: headerLine, "column '\(name)' appears twice") }
             if !allowOthers && !required.contains(name) && !optional.contains(name) {
-                throw error(line: headerLine, "unknown column '\(name)' (columns: \((required + optional).joined(separator: ",")))")
+                throw error(
+                    line: headerLine,
+                    "unknown column '\(name)' (columns: \((required + optional).joined(separator: ",")))")
             }
             index[name] = i
         }
         let missing = required.filter { index[$0] == nil }
         if !missing.isEmpty {
-            throw error(line: headerLine, "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
+            throw error(
+                line: headerLine, "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
         }
         return index
     }

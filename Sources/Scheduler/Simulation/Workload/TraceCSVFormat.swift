@@ -28,7 +28,9 @@ public enum TraceCSV {
         "user", "account", "partition",
     ]
     /// Columns for the rest of the engine's request; the writer adds them only when some job uses them.
-    public static let extraColumns = ["min_gpu_memory", "gpus_per_node", "scratch", "storage", "exclusive", "same_numa"]
+    public static let extraColumns = [
+        "min_gpu_memory", "gpus_per_node", "scratch", "storage", "exclusive", "same_numa",
+    ]
     /// The header line the writer puts on a trace whose jobs use only the base columns.
     public static let header = baseColumns.joined(separator: ",")
     static let required = ["id", "submit", "duration"]

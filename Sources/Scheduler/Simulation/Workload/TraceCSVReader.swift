@@ -15,7 +15,8 @@ extension TraceCSV {
     public static func parse(_ text: String, file: String = "trace.csv") throws(ConfigError) -> Workload {
         let csv = try CSVRecords(text, file: file)
         let col = try csv.columns(
-            required: required, optional: baseColumns.filter { !required.contains($0) } + extraColumns, allowOthers: false)
+            required: required, optional: baseColumns.filter { !required.contains($0) } + extraColumns,
+            allowOthers: false)
         var jobs: [TraceJob] = []
         jobs.reserveCapacity(csv.records.count)
         var firstLine: [String: Int] = [:]
@@ -60,7 +61,9 @@ private struct TraceRow {
         var r = ResourceRequest()
         if let limit = try seconds("time_limit") {
             guard limit == limit.rounded(), limit > 0 else {
-                throw fail("time_limit", "a time limit must be a whole number of seconds more than 0, not \(text("time_limit")!)")
+                throw fail(
+                    "time_limit",
+                    "a time limit must be a whole number of seconds more than 0, not \(text("time_limit")!)")
             }
             r.time = TimeSpan(seconds: Int64(limit))
         }

@@ -60,8 +60,10 @@ public struct WorkloadGenerator: Sendable {
         }
         return Workload(
             jobs: jobs,
-            provenance: "generated: \(count) jobs, seed \(seed), profile \(p.source); mean \(p.arrivalsPerHour) arrivals/h"
-                + (p.diurnalAmplitude > 0 ? ", diurnal amplitude \(p.diurnalAmplitude) peaking at hour \(p.peakHour)" : "")
+            provenance:
+                "generated: \(count) jobs, seed \(seed), profile \(p.source); mean \(p.arrivalsPerHour) arrivals/h"
+                + (p.diurnalAmplitude > 0
+                    ? ", diurnal amplitude \(p.diurnalAmplitude) peaking at hour \(p.peakHour)" : "")
                 + ", run time log-normal (median \(p.duration.median) s, mean \(p.duration.mean) s)")
     }
 }
