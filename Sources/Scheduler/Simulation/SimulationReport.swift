@@ -90,11 +90,12 @@ public struct SimulationReport: Sendable, Hashable, Codable {
         fragmentationBlockedGPUHours = run.fragmentationBlockedGPUSeconds / 3600
         var usage: [String: (gpuSeconds: Double, waits: Int64, jobs: Int)] = [:]
         for o in ran {
-            var u = usage[o.account] ?? (0, 0, 0)
+            let account = o.account.isEmpty ? "(none)" : o.account
+            var u = usage[account] ?? (0, 0, 0)
             u.gpuSeconds += Double(o.gpus) * Double(o.end! - o.start!)
             u.waits += o.wait ?? 0
             u.jobs += 1
-            usage[o.account] = u
+            usage[account] = u
         }
         accounts = usage.keys.sorted().map { name in
             let u = usage[name]!

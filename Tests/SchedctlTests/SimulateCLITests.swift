@@ -1,0 +1,90 @@
+import Foundation
+import Scheduler
+import Testing
+
+/// `schedctl simulate`, the real binary, on fixture traces and the repository's scenarios.
+@Suite struct SimulateCLITests {
+    @Test func aTraceIsReplayedOnTwoScenariosUnderTwoPoliciesSideBySide() throws {
+        let trace = try CLI.temp(
+            "trace.csv",
+            """
+            id,submit,duration,time_limit,gpus,account
+            a,0,100,3600,8,ivi
+            b,0,100,3600,8,ivi
+            c,0,100,3600,8,ivi
+            d,0,100,3600,8,ivi
+            e,0,100,3600,8,ivi
+            f,0,100,3600,8,ivi
+            g,10,50,3600,8,etf
+            h,20,10,3600,1,etf
+            i,0,10,3600,64,etf
+
+            """)
+        let r = try CLI.run([
+            "simulate", "--trace", trace, "--cluster", "cluster.yaml", "scenarios/dgx-b200-x32.yaml",
+            "--policy", "pack,best-fit", "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        struct Out: Decodable {
+            struct Run: Decodable {
+                var scenario: String
+                var policy: String
+                var gpus: Int
+                var report: SimulationReport
+            }
+            var runs: [Run]
+        }
+        let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
+        #expect(out.runs.map { "\($0.scenario)/\($0.policy)" } == [
+            "cluster/pack", "cluster/best-fit", "dgx-b200-x32/pack", "dgx-b200-x32/best-fit",
+        ])
+        let today = out.runs[0].report
+        // The hand-worked trace of SimulatorTests: job g waits 90 s, h 80 s on 48 GPUs; i never fits.
+        #expect(out.runs[0].gpus == 48 && today.completed == 8)
+        #expect(today.neverFits == ["64 GPUs requested; the cluster has 48": 1])
+        #expect(today.wait.mean == 170.0 / 8)
+        // On 32 × B200 (256 GPUs) nobody waits, and the 64-GPU job (8 whole nodes) runs too.
+        let b200 = out.runs[2].report
+        #expect(out.runs[2].gpus == 256 && b200.completed == 9 && b200.wait.mean == 0 && b200.neverFits.isEmpty)
+    }
+
+    @Test func aGeneratedWorkloadGivesATableCSVAndAnHTMLReport() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let html = dir.appendingPathComponent("report.html").path
+        let table = try CLI.run(["simulate", "--generate", "500", "--seed", "5", "--load", "0.8", "--report", html])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("GPU utilisation") && table.stdout.contains("wait p50 / p95 / p99"))
+        #expect(table.stderr.contains("100%"))
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("<svg") && page.contains("<polyline"))
+        #expect(!page.contains("http://") || !page.contains("<script"))  // self-contained: no scripts
+        #expect(!page.contains("<script"))
+        // Same seed, same figures: the CSV twice is byte-identical.
+        let a = try CLI.run(["simulate", "--generate", "500", "--seed", "5", "--load", "0.8", "--csv"])
+        let b = try CLI.run(["simulate", "--generate", "500", "--seed", "5", "--load", "0.8", "--csv"])
+        #expect(a.status == 0 && a.stdout == b.stdout)
+        #expect(a.stdout.hasPrefix("scenario,policy,gpus,jobs,"))
+    }
+
+    @Test func theAlibabaTraceReportsPodsItCannotReplay() throws {
+        let r = try CLI.run([
+            "simulate", "--alibaba", "Tests/Fixtures/traces/alibaba-openb/openb_pod_list_default-slice.csv",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("not replayable (left out):") && r.stderr.contains("fractional GPU"))
+    }
+
+    @Test func badInvocationsSayWhatIsWrong() throws {
+        let none = try CLI.run(["simulate"])
+        #expect(none.status != 0 && none.stderr.contains("give one workload"))
+        let load = try CLI.run(["simulate", "--generate", "10", "--load", "-1"])
+        #expect(load.status != 0 && load.stderr.contains("--load"))
+        let policy = try CLI.run(["simulate", "--generate", "10", "--policy", "fastest"])
+        #expect(policy.status != 0 && policy.stderr.contains("unknown policy 'fastest'"))
+        let trace = try CLI.temp("bad.csv", "id,submit,duration,gpus\na,0,10,x\n")
+        let bad = try CLI.run(["simulate", "--trace", trace])
+        #expect(bad.status != 0 && bad.stderr.contains("gpus") && bad.stderr.contains(":2:"))
+    }
+}
