@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scheduler
+import Synchronization
 
 /// `schedctl simulate`: replays a workload on one or more cluster descriptions with the production
 /// scheduling code (the engine's placement and queue pass), side by side. Needs no controller.
@@ -45,6 +46,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Relative GPU speeds, MODEL=X (defaults in docs/simulate.md).")
     var speed: [String] = []
 
+    @Option(help: "Size a node type: TYPE=LO..HI[:STEP], e.g. dgx-b200=8..64:8 (one --cluster; points run in parallel).")
+    var sweep: String?
+
+    @Option(help: "With --sweep, the target the smallest size must meet: p50-wait, p95-wait, p99-wait or mean-wait <= TIME, or utilization >= X.")
+    var target: String?
+
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV, one row per scenario and policy.") var csv = false
 
@@ -62,6 +69,27 @@ struct SimulateCommand: ParsableCommand {
         }
         _ = try speeds()
         _ = try policies()
+        if sweep != nil {
+            guard cluster.count == 1 else { throw ValidationError("--sweep sizes one cluster: give one --cluster") }
+            _ = try sweepRange()
+            if let target { _ = try SweepTarget(parsing: target) }
+        } else if target != nil {
+            throw ValidationError("--target goes with --sweep")
+        }
+    }
+
+    /// TYPE, and the sizes to try.
+    func sweepRange() throws -> (String, [Int]) {
+        let text = sweep ?? ""
+        let bad = ValidationError("--sweep takes TYPE=LO..HI[:STEP] such as dgx-b200=8..64:8, not '\(text)'")
+        let parts = text.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2 else { throw bad }
+        let rangeAndStep = parts[1].split(separator: ":")
+        let bounds = rangeAndStep[0].components(separatedBy: "..")
+        guard bounds.count == 2, let lo = Int(bounds[0]), let hi = Int(bounds[1]), lo >= 0, hi >= lo else { throw bad }
+        let step = rangeAndStep.count > 1 ? Int(rangeAndStep[1]) : 1
+        guard let step, step > 0, rangeAndStep.count <= 2 else { throw bad }
+        return (String(parts[0]), Array(stride(from: lo, through: hi, by: step)))
     }
 
     func speeds() throws -> GPUSpeed {
@@ -98,6 +126,7 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if sweep != nil { return try runSweep() }
         let base = try workload()
         let speed = try speeds()
         var columns: [SimulationColumn] = []
@@ -150,6 +179,64 @@ struct SimulateCommand: ParsableCommand {
         }
     }
 
+    /// `--sweep`: one run per size of a node type, in parallel on the machine's cores; the same arrivals at
+    /// every size (`--load` scales them to the cluster as the file gives it).
+    func runSweep() throws {
+        let (type, sizes) = try sweepRange()
+        let goal = try target.map { try SweepTarget(parsing: $0) }
+        let spec: ClusterSpec
+        do { spec = try ClusterSpec.load(file: cluster[0]) } catch { throw CLIError("\(error)") }
+        guard spec.nodeType(named: type) != nil else {
+            throw CLIError("--sweep: no node type '\(type)' in \(cluster[0]) (types: \(spec.nodeTypes.map(\.name).joined(separator: ", ")))")
+        }
+        var base = try workload()
+        if let load {
+            do { base = try base.scaled(toLoad: load, gpus: ClusterState(spec: spec).freeShapes().totalGPUs) } catch {
+                throw CLIError("\(error)")
+            }
+        }
+        let jobs = Self.simulated(base, spec: spec)
+        let speed = try speeds()
+        let policy = try policies()[0]
+        let specs = sizes.map { spec.withCount(of: type, $0)! }
+        FileHandle.standardError.write(
+            Data("sweeping \(type) over \(sizes.count) sizes with \(jobs.count) jobs, \(ProcessInfo.processInfo.activeProcessorCount) at a time…\n".utf8))
+        let results = Mutex<[Int: SimulationColumn]>([:])
+        DispatchQueue.concurrentPerform(iterations: specs.count) { i in
+            let run = Simulator.run(spec: specs[i], jobs: jobs, options: .init(policy: policy, speed: speed))
+            let column = SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: policy?.rawValue ?? spec.placement.policy.rawValue, run: run)
+            results.withLock { $0[i] = column }
+            FileHandle.standardError.write(Data("  \(type)=\(sizes[i]) done\n".utf8))
+        }
+        let columns = results.withLock { r in sizes.indices.map { r[$0]! } }
+        let smallest = goal.flatMap { g in zip(sizes, columns).first { g.met(by: $0.1.report) }?.0 }
+        if let report {
+            let html = SimulateHTML.page(columns, title: "Raspored sizing sweep: \(type)", workload: base.provenance)
+            do { try html.write(toFile: report, atomically: true, encoding: .utf8) } catch {
+                throw CLIError("cannot write \(report): \(error.localizedDescription)")
+            }
+        }
+        if json {
+            struct Sweep: Encodable {
+                var type: String
+                var target: String?
+                var smallest: Int?
+                var runs: [SimulationColumn]
+            }
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try e.encode(Sweep(type: type, target: target, smallest: smallest, runs: columns)), as: UTF8.self))
+        } else if csv {
+            print(SimulateOutput.csv(columns))
+        } else {
+            print(SimulateOutput.table(columns))
+            if let target {
+                print("")
+                print(smallest.map { "Smallest \(type) count meeting \(target): \($0)" } ?? "No size in the sweep meets \(target)")
+            }
+        }
+    }
+
     /// The simulator's form of a workload: ids by position, times in whole seconds, the time limit the
     /// trace gives or else the partition's maximum (a trace's run times are what happened; the default
     /// limit would cut long jobs short).
@@ -160,6 +247,41 @@ struct SimulateCommand: ParsableCommand {
             return SimulatedJob(
                 id: Int64(i + 1), submit: Int64(j.submit.rounded()), duration: max(Int64(j.duration.rounded()), 1),
                 timeLimit: j.timeLimit?.seconds ?? partitionMax, request: j.request, account: j.request.account ?? "")
+        }
+    }
+}
+
+/// What a sized cluster must achieve: `p95-wait<=1h`, `mean-wait<=10m`, `utilization>=0.7`.
+struct SweepTarget {
+    enum Figure: String { case p50Wait = "p50-wait", p95Wait = "p95-wait", p99Wait = "p99-wait", meanWait = "mean-wait", utilization }
+    var figure: Figure
+    var limit: Double
+
+    init(parsing text: String) throws {
+        let bad = ValidationError(
+            "--target takes p50-wait, p95-wait, p99-wait or mean-wait <= TIME, or utilization >= X (e.g. p95-wait<=1h), not '\(text)'")
+        if let r = text.range(of: "<=") {
+            guard let f = Figure(rawValue: String(text[..<r.lowerBound])), f != .utilization,
+                let t = TimeSpan(parsing: String(text[r.upperBound...]))
+            else { throw bad }
+            figure = f
+            limit = Double(t.seconds)
+        } else if let r = text.range(of: ">=") {
+            guard text[..<r.lowerBound] == "utilization", let x = Double(text[r.upperBound...]) else { throw bad }
+            figure = .utilization
+            limit = x
+        } else {
+            throw bad
+        }
+    }
+
+    func met(by r: SimulationReport) -> Bool {
+        switch figure {
+        case .p50Wait: r.wait.p50 <= limit
+        case .p95Wait: r.wait.p95 <= limit
+        case .p99Wait: r.wait.p99 <= limit
+        case .meanWait: r.wait.mean <= limit
+        case .utilization: r.utilization >= limit
         }
     }
 }

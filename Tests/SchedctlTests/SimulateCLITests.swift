@@ -68,6 +68,34 @@ import Testing
         #expect(a.stdout.hasPrefix("scenario,policy,gpus,jobs,"))
     }
 
+    @Test func aSweepSizesANodeTypeAndNamesTheSmallestSizeMeetingTheTarget() throws {
+        let r = try CLI.run([
+            "simulate", "--generate", "2000", "--seed", "2", "--load", "0.9", "--sweep", "dgx-h200=4..12:4",
+            "--target", "p95-wait<=1h", "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        struct Out: Decodable {
+            struct Run: Decodable {
+                var scenario: String
+                var gpus: Int
+                var report: SimulationReport
+            }
+            var type: String
+            var smallest: Int?
+            var runs: [Run]
+        }
+        let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
+        #expect(out.runs.map(\.scenario) == ["dgx-h200=4", "dgx-h200=8", "dgx-h200=12"])
+        #expect(out.runs.map(\.gpus) == [32, 64, 96])
+        // The same arrivals at every size: more GPUs never make the p95 wait longer here, and the answer is
+        // the first size whose p95 wait is within an hour.
+        let p95 = out.runs.map(\.report.wait.p95)
+        #expect(p95 == p95.sorted(by: >))
+        let first = zip([4, 8, 12], p95).first { $0.1 <= 3600 }?.0
+        #expect(out.smallest == first)
+        #expect(out.runs.allSatisfy { $0.report.completed == 2000 })
+    }
+
     @Test func theAlibabaTraceReportsPodsItCannotReplay() throws {
         let r = try CLI.run([
             "simulate", "--alibaba", "Tests/Fixtures/traces/alibaba-openb/openb_pod_list_default-slice.csv",
@@ -84,6 +112,10 @@ import Testing
         let policy = try CLI.run(["simulate", "--generate", "10", "--policy", "fastest"])
         #expect(policy.status != 0 && policy.stderr.contains("unknown policy 'fastest'"))
         let trace = try CLI.temp("bad.csv", "id,submit,duration,gpus\na,0,10,x\n")
+        let sweep = try CLI.run(["simulate", "--generate", "10", "--sweep", "dgx-h300=1..4"])
+        #expect(sweep.status != 0 && sweep.stderr.contains("no node type 'dgx-h300'"))
+        let target = try CLI.run(["simulate", "--generate", "10", "--sweep", "dgx-h200=1..4", "--target", "fast"])
+        #expect(target.status != 0 && target.stderr.contains("--target"))
         let bad = try CLI.run(["simulate", "--trace", trace])
         #expect(bad.status != 0 && bad.stderr.contains("gpus") && bad.stderr.contains(":2:"))
     }

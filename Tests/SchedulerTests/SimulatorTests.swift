@@ -107,3 +107,27 @@ import Testing
         #expect(report.accounts[1].meanWait == 0)
     }
 }
+
+/// Resizing one node type for a sweep, the rest kept.
+@Suite struct SweepScalingTests {
+    @Test func aTypeIsResizedAndTheRestKept() throws {
+        let today = try platform()
+        let fewer = try #require(today.withCount(of: "dgx-h200", 4))
+        #expect(fewer.nodes.map(\.name) == ["dgx01", "dgx02", "dgx03", "dgx04"])
+        #expect(fewer.partitions.allSatisfy { Set($0.nodes).isSubset(of: Set(fewer.nodes.map(\.name))) })
+        let more = try #require(today.withCount(of: "dgx-h200", 40))
+        #expect(more.nodes.count == 40 && more.nodes.last?.name == "dgx-h200-0040")
+        #expect(ClusterState(spec: more).freeShapes().totalGPUs == 320)
+        #expect(more.partitions.allSatisfy { $0.nodes.count == 40 })
+        #expect(today.withCount(of: "dgx-h300", 4) == nil)
+    }
+
+    @Test func racksOfAnNVLinkDomainTypeGrowInWholeRacks() throws {
+        let gb = try ClusterSpec.load(file: repoFile("scenarios/gb200-nvl72-x4.yaml"))
+        let type = try #require(gb.nodes.first?.type)
+        let bigger = try #require(gb.withCount(of: type, 4 * 18 + 36))
+        let racks = Dictionary(grouping: bigger.nodes.compactMap(\.nvlinkDomain), by: { $0 }).mapValues(\.count)
+        #expect(racks.count == 6 && racks.values.allSatisfy { $0 == 18 })
+        #expect(ClusterState(spec: bigger).invariantViolations().isEmpty)
+    }
+}
