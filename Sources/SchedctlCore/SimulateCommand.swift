@@ -43,7 +43,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Placement policies to compare, comma-separated (pack, best-fit, first-fit, spread); default: each cluster's.")
     var policy: String?
 
-    @Option(parsing: .upToNextOption, help: "Relative GPU speeds, MODEL=X (defaults in docs/simulate.md).")
+    @Option(parsing: .upToNextOption, help: "Relative GPU speeds, MODEL=X, over those the cluster files declare.")
     var speed: [String] = []
 
     @Option(help: "Size a node type: TYPE=LO..HI[:STEP], e.g. dgx-b200=8..64:8 (one --cluster; points run in parallel).")
@@ -92,14 +92,15 @@ struct SimulateCommand: ParsableCommand {
         return (String(parts[0]), Array(stride(from: lo, through: hi, by: step)))
     }
 
-    func speeds() throws -> GPUSpeed {
-        var s = GPUSpeed.defaults
+    /// `--speed` overrides of the speeds the cluster files declare.
+    func speeds() throws -> [String: Double] {
+        var s: [String: Double] = [:]
         for item in speed {
             let parts = item.split(separator: "=")
             guard parts.count == 2, let v = Double(parts[1]), v > 0 else {
                 throw ValidationError("--speed takes MODEL=X with X > 0, such as B200=2.3, not '\(item)'")
             }
-            s.relative[String(parts[0])] = v
+            s[String(parts[0])] = v
         }
         return s
     }
@@ -145,7 +146,7 @@ struct SimulateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("simulating \(jobs.count) jobs on \(scenario) (\(label))…\n".utf8))
                 var last = -1
                 let run = Simulator.run(
-                    spec: spec, jobs: jobs, options: .init(policy: p, speed: speed)
+                    spec: spec, jobs: jobs, options: .init(policy: p, speed: GPUSpeed(spec: spec, overrides: speed))
                 ) { fraction in
                     let percent = Int(fraction * 100)
                     if percent / 10 != last / 10 {
@@ -203,7 +204,8 @@ struct SimulateCommand: ParsableCommand {
             Data("sweeping \(type) over \(sizes.count) sizes with \(jobs.count) jobs, \(ProcessInfo.processInfo.activeProcessorCount) at a time…\n".utf8))
         let results = Mutex<[Int: SimulationColumn]>([:])
         DispatchQueue.concurrentPerform(iterations: specs.count) { i in
-            let run = Simulator.run(spec: specs[i], jobs: jobs, options: .init(policy: policy, speed: speed))
+            let run = Simulator.run(
+                spec: specs[i], jobs: jobs, options: .init(policy: policy, speed: GPUSpeed(spec: specs[i], overrides: speed)))
             let column = SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: policy?.rawValue ?? spec.placement.policy.rawValue, run: run)
             results.withLock { $0[i] = column }
             FileHandle.standardError.write(Data("  \(type)=\(sizes[i]) done\n".utf8))

@@ -1,29 +1,21 @@
 /// Relative speed of GPU models, for scaling a job's runtime to the GPUs it lands on: a job that ran
-/// `duration` seconds on the reference model runs `duration / speed` on a model of relative `speed`.
-///
-/// Defaults are dense BF16 Tensor Core throughput from NVIDIA's datasheets, relative to the H200
-/// (989 TFLOPS dense BF16, the same as the H100 SXM): A100 SXM 312, H100 SXM 989, H200 989, B200 2,250
-/// (4.5 PFLOPS with sparsity, halved), GB200 2,500 per GPU (5 PFLOPS sparse per GPU, halved), L40S 362,
-/// L4 121, V100 125 (FP16). Training throughput follows compute more than memory; memory-bound work
-/// gains less, which a planner can say with `--speed MODEL=X`.
+/// `duration` seconds on the reference model (the H200) runs `duration / speed` on a model of relative
+/// `speed`. The speeds are what the cluster description declares (`gpuModels: {B200: {relativeSpeed: 2.2}}`;
+/// the scenario files give their sources), which a planner may override (`schedctl simulate --speed`).
 public struct GPUSpeed: Sendable, Hashable {
     public var relative: [String: Double]
-    /// Speed of a model not listed.
-    public var unknown: Double
 
-    public static let defaults = GPUSpeed(
-        relative: [
-            "A100": 312.0 / 989, "H100": 1, "H200": 1, "B200": 2250.0 / 989, "GB200": 2500.0 / 989,
-            "L40S": 362.0 / 989, "L4": 121.0 / 989, "V100": 125.0 / 989,
-        ], unknown: 1)
+    public init(relative: [String: Double]) { self.relative = relative }
 
-    public init(relative: [String: Double], unknown: Double = 1) {
-        self.relative = relative
-        self.unknown = unknown
+    /// The speeds `spec` declares, with `overrides` on top.
+    public init(spec: ClusterSpec, overrides: [String: Double] = [:]) {
+        relative = Dictionary(spec.gpuModels.map { ($0.name, $0.relativeSpeed) }, uniquingKeysWith: { a, _ in a })
+        relative.merge(overrides) { _, o in o }
     }
 
+    /// 1 for a model not listed.
     public func speed(of model: String?) -> Double {
-        guard let model else { return 1 }
-        return relative[model] ?? unknown
+        guard let model, let s = relative[model], s > 0 else { return 1 }
+        return s
     }
 }

@@ -5,12 +5,13 @@ public enum Simulator {
     public struct Options: Sendable {
         /// The placement policy (nil: cluster.yaml's).
         public var policy: PlacementPolicyName?
-        public var speed: GPUSpeed
+        /// GPU models' relative speeds (nil: what the cluster description declares).
+        public var speed: GPUSpeed?
         /// Check the run's invariants (GPU-seconds conserved, no start before submit, every job ends, the
         /// cluster empty at the end); on by default in debug builds.
         public var checkInvariants: Bool
 
-        public init(policy: PlacementPolicyName? = nil, speed: GPUSpeed = .defaults, checkInvariants: Bool? = nil) {
+        public init(policy: PlacementPolicyName? = nil, speed: GPUSpeed? = nil, checkInvariants: Bool? = nil) {
             self.policy = policy
             self.speed = speed
             self.checkInvariants = checkInvariants ?? _isDebugAssertConfiguration()
@@ -50,6 +51,7 @@ public enum Simulator {
         var state = ClusterState(spec: spec)
         if let p = options.policy { state.policy = p }
         let idle = state
+        let speeds = options.speed ?? GPUSpeed(spec: spec)
         let capacity = state.totalFreeGPUs
         let order = jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
         var outcomes = jobs.map {
@@ -112,7 +114,7 @@ public enum Simulator {
                     let index = Int(c.id)
                     let job = jobs[index]
                     let gpus = decision.allocation.gpuCount
-                    let speed = options.speed.speed(of: decision.allocation.gpuModel)
+                    let speed = speeds.speed(of: decision.allocation.gpuModel)
                     let runtime = Int64((Double(job.duration) / speed).rounded(.up))
                     let length = max(min(runtime, job.timeLimit), 1)
                     outcomes[index].start = t
