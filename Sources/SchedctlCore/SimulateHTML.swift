@@ -47,19 +47,9 @@ enum SimulateHTML {
     }
 
     static func table(_ columns: [SimulationColumn]) -> String {
-        let text = SimulateOutput.table(columns).split(separator: "\n\n")[0]
-        let lines = text.split(separator: "\n").map(String.init)
-        guard let header = lines.first else { return "" }
-        // The text table's columns are separated by two or more spaces.
-        func cells(_ line: String) -> [String] {
-            line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
         var out = "<table><tr><th></th>" + columns.map { "<th>\(escape("\($0.scenario) (\($0.policy))"))</th>" }.joined() + "</tr>"
-        _ = header
-        for line in lines.dropFirst() {
-            let c = cells(line)
-            guard let name = c.first else { continue }
-            out += "<tr><td>\(escape(name))</td>" + c.dropFirst().map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
+        for (name, cells) in SimulateOutput.rows(columns) {
+            out += "<tr><td>\(escape(name))</td>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
         }
         return out + "</table>"
     }

@@ -25,10 +25,8 @@ struct SimulationColumn: Encodable {
 
 /// `schedctl simulate`'s outputs: the side-by-side table for people, JSON and CSV for tools.
 enum SimulateOutput {
-    static func table(_ columns: [SimulationColumn]) -> String {
-        func hours(_ s: Double) -> String {
-            s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%.1fm", s / 60) : String(format: "%.2fh", s / 3600)
-        }
+    /// The figures, one row each: a name and a cell per column (the text table and the HTML report).
+    static func rows(_ columns: [SimulationColumn]) -> [(String, [String])] {
         var rows: [(String, (SimulationColumn) -> String)] = [
             ("GPUs", { "\($0.gpus)" }),
             ("jobs run / never fit", { "\($0.report.completed) / \($0.report.neverFits.values.reduce(0, +))" }),
@@ -49,10 +47,18 @@ enum SimulateOutput {
             ("timed out", { "\($0.report.timedOut)" }),
             ("makespan", { hours(Double($0.report.makespanSeconds)) }),
         ]
+        return rows.map { name, value in (name, columns.map(value)) }
+    }
+
+    static func hours(_ s: Double) -> String {
+        s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%.1fm", s / 60) : String(format: "%.2fh", s / 3600)
+    }
+
+    static func table(_ columns: [SimulationColumn]) -> String {
         var header = [""]
         header += columns.map { columns.count > 1 && Set(columns.map(\.policy)).count > 1 ? "\($0.scenario) (\($0.policy))" : $0.scenario }
         var t = Table(header: header)
-        for (name, value) in rows { t.add([name] + columns.map(value)) }
+        for (name, cells) in rows(columns) { t.add([name] + cells) }
         var out = t.render()
         let accounts = Set(columns.flatMap { $0.report.accounts.map(\.name) }).sorted()
         if !accounts.isEmpty {
