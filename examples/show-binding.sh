@@ -4,6 +4,6 @@
 # exist on this machine, so the allocation is exported but not enforced).
 echo "job $RASPORED_JOB_ID on $(hostname), standing in for $RASPORED_NODELIST"
 echo "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES"
-echo "assigned CPUs: $(echo "$RASPORED_CPUS" | awk -F, '{print $1 "…" $NF " (" NF " hardware threads)"}'), NUMA $RASPORED_MEMS, OMP_NUM_THREADS=$OMP_NUM_THREADS"
+echo "assigned CPUs: $(echo "$RASPORED_CPUS" | awk -F, '{print NF}') hardware threads ($RASPORED_CPUS), NUMA $RASPORED_MEMS, OMP_NUM_THREADS=$OMP_NUM_THREADS"
 echo "NCCL_IB_HCA=$NCCL_IB_HCA"
 echo "binding: $RASPORED_BINDING; affinity: $(grep Cpus_allowed_list /proc/self/status | cut -f2)"

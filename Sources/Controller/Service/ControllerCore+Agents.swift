@@ -149,7 +149,7 @@ extension ControllerCore {
             let silent: String?
             if let c = connections[name] {
                 silent = c.isLive && now - c.lastSeen > limit
-                    ? "no heartbeat for \(Int(settings.downAfterSeconds))s (last at \(c.lastSeenEpoch))" : nil
+                    ? "no heartbeat for \(Int(settings.downAfterSeconds))s" : nil
             } else {
                 silent = now - startedAt > limit && !(onNode[name]?.isEmpty ?? true)
                     ? "agent did not register within \(Int(settings.downAfterSeconds))s of the controller's start"

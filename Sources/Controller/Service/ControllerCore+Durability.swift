@@ -88,18 +88,13 @@ extension ControllerCore {
     /// After a failed commit: the engine, caches and node states from the store again.
     func rebuildFromStore() {
         do {
-            var (fresh, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: clock())
-            for i in spec.nodes.indices { fresh.setAvailability(node: i, .up) }
+            let (fresh, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: clock())
             state = fresh
             nodeRecords = records
             var cache = JobCache()
             for job in jobs { cache.remember(job) }
             jobCache = cache
-            for i in spec.nodes.indices {
-                state.setAvailability(node: i, .up)
-                let a = effectiveAvailability(i)
-                state.setAvailability(node: i, a)
-            }
+            for i in spec.nodes.indices { state.setAvailability(node: i, effectiveAvailability(i)) }
             needsFullPass = true
         } catch {
             logger.critical("cannot reload state from the store", metadata: ["error": "\(error)"])

@@ -36,10 +36,7 @@ extension ControllerCore {
         let added = new.nodes.map(\.name).filter { !before.contains($0) }
         spec = new
         state = fresh
-        for i in new.nodes.indices {
-            state.setAvailability(node: i, .up)
-            state.setAvailability(node: i, effectiveAvailability(i))
-        }
+        for i in new.nodes.indices { state.setAvailability(node: i, effectiveAvailability(i)) }
         needsFullPass = true
         nodeVersion += 1
         logger.notice("cluster description reloaded", metadata: ["nodes": "\(new.nodes.count)", "added": "\(added)"])
