@@ -79,8 +79,9 @@ final class LocalCluster: @unchecked Sendable {
         p.standardError = try logFile("schedulerd")
         try p.run()
         controller = p
-        try await waitFor("the controller to serve", timeout: 30) {
-            (try? await self.raw("GET", "/healthz", token: nil))?.status == 200
+        // Short attempts: after a SIGKILL a pooled connection to the old process may hang until it times out.
+        try await waitFor("the controller to serve", timeout: 60) {
+            (try? await self.raw("GET", "/healthz", token: nil, timeout: 2))?.status == 200
         }
         adminToken = try String(contentsOfFile: dir + "/state/admin.token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -148,7 +149,9 @@ final class LocalCluster: @unchecked Sendable {
         var headers: [String: String]
     }
 
-    func raw(_ method: String, _ path: String, token: String?, body: Data? = nil) async throws -> Raw {
+    func raw(_ method: String, _ path: String, token: String?, body: Data? = nil, timeout: Int64 = 30) async throws
+        -> Raw
+    {
         var r = HTTPClientRequest(url: base + path)
         r.method = .init(rawValue: method)
         if let token { r.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -156,7 +159,7 @@ final class LocalCluster: @unchecked Sendable {
             r.headers.add(name: "Content-Type", value: "application/json")
             r.body = .bytes(ByteBuffer(data: body))
         }
-        let response = try await client.execute(r, timeout: .seconds(30))
+        let response = try await client.execute(r, timeout: .seconds(timeout))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         var headers: [String: String] = [:]
         for h in response.headers { headers[h.name.lowercased()] = h.value }
