@@ -40,8 +40,17 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Rescale arrivals to this offered load on each scenario (e.g. 0.8).")
     var load: Double?
 
-    @Option(help: "Placement policies to compare, comma-separated (pack, best-fit, first-fit, spread); default: each cluster's.")
+    @Option(help: "Queue policies to compare, comma-separated (fifo, backfill, fairshare); default: each cluster's scheduling.policy.")
     var policy: String?
+
+    @Option(help: "Placement policies to compare, comma-separated (pack, best-fit, first-fit, spread); default: each cluster's.")
+    var placement: String?
+
+    @Option(help: "A maintenance window on every scenario: NODES@START+DURATION[/EVERY], e.g. 'dgx[05-06]@7d+8h/30d' or all@2d+4h (times from the trace's start).")
+    var maintenance: [String] = []
+
+    @Option(help: "Random node failures on every scenario: mtbf=TIME[,repair=TIME][,seed=N], e.g. mtbf=90d,repair=12h.")
+    var failures: String?
 
     @Option(parsing: .upToNextOption, help: "Relative GPU speeds, MODEL=X, over those the cluster files declare.")
     var speed: [String] = []
@@ -69,6 +78,8 @@ struct SimulateCommand: ParsableCommand {
         }
         _ = try speeds()
         _ = try policies()
+        _ = try placements()
+        _ = try cliEvents()
         if sweep != nil {
             guard cluster.count == 1 else { throw ValidationError("--sweep sizes one cluster: give one --cluster") }
             _ = try sweepRange()
@@ -105,14 +116,60 @@ struct SimulateCommand: ParsableCommand {
         return s
     }
 
-    func policies() throws -> [PlacementPolicyName?] {
+    func policies() throws -> [QueuePolicyName?] {
         guard let policy else { return [nil] }
         return try policy.split(separator: ",").map { name in
-            guard let p = PlacementPolicyName(rawValue: String(name)) else {
-                throw ValidationError("unknown policy '\(name)' (pack, best-fit, first-fit, spread)")
+            guard let p = QueuePolicyName(rawValue: String(name)) else {
+                let names = QueuePolicyName.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("unknown queue policy '\(name)' (\(names); placement policies go to --placement)")
             }
             return p
         }
+    }
+
+    func placements() throws -> [PlacementPolicyName?] {
+        guard let placement else { return [nil] }
+        return try placement.split(separator: ",").map { name in
+            guard let p = PlacementPolicyName(rawValue: String(name)) else {
+                throw ValidationError("unknown placement policy '\(name)' (pack, best-fit, first-fit, spread)")
+            }
+            return p
+        }
+    }
+
+    /// `--maintenance` and `--failures`, for every scenario.
+    func cliEvents() throws -> SimulationEvents {
+        var e = SimulationEvents()
+        for m in maintenance {
+            guard let w = SimulationEvents.Maintenance(parsing: m) else {
+                throw ValidationError(
+                    "--maintenance takes NODES@START+DURATION[/EVERY] such as 'dgx[05-06]@7d+8h/30d', not '\(m)'")
+            }
+            e.maintenance.append(w)
+        }
+        if let failures {
+            guard let f = SimulationEvents.FailureModel(parsing: failures) else {
+                throw ValidationError("--failures takes mtbf=TIME[,repair=TIME][,seed=N] such as mtbf=90d,repair=12h, not '\(failures)'")
+            }
+            e.failureModel = f
+        }
+        return e
+    }
+
+    /// A scenario's cluster and its own `simulation` section merged with the command line's.
+    func scenario(_ file: String) throws -> (ClusterSpec, SimulationEvents) {
+        do {
+            let spec = try ClusterSpec.load(file: file)
+            return (spec, try SimulationEvents.load(file: file).merged(with: try cliEvents()))
+        } catch let e as ConfigError {
+            throw CLIError("\(e)")
+        }
+    }
+
+    /// A column's policy label: the queue policy, with the placement policy when one was chosen.
+    static func label(_ spec: ClusterSpec, _ q: QueuePolicyName?, _ p: PlacementPolicyName?) -> String {
+        let queue = (q ?? spec.scheduling.policy).rawValue
+        return p.map { "\(queue)+\($0.rawValue)" } ?? queue
     }
 
     func workload() throws -> Workload {
@@ -132,27 +189,32 @@ struct SimulateCommand: ParsableCommand {
         let speed = try speeds()
         var columns: [SimulationColumn] = []
         let policies = try policies()
+        let placements = try placements()
         for file in cluster {
-            let spec: ClusterSpec
-            do { spec = try ClusterSpec.load(file: file) } catch { throw CLIError("\(error)") }
+            let (spec, events) = try scenario(file)
             let gpus = ClusterState(spec: spec).freeShapes().totalGPUs
             let workload = try load.map { l in
                 do { return try base.scaled(toLoad: l, gpus: gpus) } catch { throw CLIError("\(error)") }
             } ?? base
             let jobs = Self.simulated(workload, spec: spec)
             let scenario = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            for p in policies {
-                let label = p?.rawValue ?? spec.placement.policy.rawValue
+            for (q, p) in policies.flatMap({ q in placements.map { (q, $0) } }) {
+                let label = Self.label(spec, q, p)
                 FileHandle.standardError.write(Data("simulating \(jobs.count) jobs on \(scenario) (\(label))…\n".utf8))
                 var last = -1
-                let run = Simulator.run(
-                    spec: spec, jobs: jobs, options: .init(policy: p, speed: GPUSpeed(spec: spec, overrides: speed))
-                ) { fraction in
-                    let percent = Int(fraction * 100)
-                    if percent / 10 != last / 10 {
-                        last = percent
-                        FileHandle.standardError.write(Data("  \(percent)%\n".utf8))
+                let options = Simulator.Options(
+                    queue: q, placement: p, speed: GPUSpeed(spec: spec, overrides: speed), events: events)
+                let run: Simulator.Run
+                do {
+                    run = try Simulator.run(spec: spec, jobs: jobs, options: options) { fraction in
+                        let percent = Int(fraction * 100)
+                        if percent / 10 != last / 10 {
+                            last = percent
+                            FileHandle.standardError.write(Data("  \(percent)%\n".utf8))
+                        }
                     }
+                } catch {
+                    throw CLIError("\(file): \(error)")
                 }
                 if !run.invariantViolations.isEmpty {
                     throw CLIError("simulation invariant broken: \(run.invariantViolations.joined(separator: "; "))")
@@ -185,8 +247,7 @@ struct SimulateCommand: ParsableCommand {
     func runSweep() throws {
         let (type, sizes) = try sweepRange()
         let goal = try target.map { try SweepTarget(parsing: $0) }
-        let spec: ClusterSpec
-        do { spec = try ClusterSpec.load(file: cluster[0]) } catch { throw CLIError("\(error)") }
+        let (spec, events) = try scenario(cluster[0])
         guard spec.nodeType(named: type) != nil else {
             throw CLIError("--sweep: no node type '\(type)' in \(cluster[0]) (types: \(spec.nodeTypes.map(\.name).joined(separator: ", ")))")
         }
@@ -199,18 +260,26 @@ struct SimulateCommand: ParsableCommand {
         let jobs = Self.simulated(base, spec: spec)
         let speed = try speeds()
         let policy = try policies()[0]
+        let placement = try placements()[0]
         let specs = sizes.map { spec.withCount(of: type, $0)! }
         FileHandle.standardError.write(
             Data("sweeping \(type) over \(sizes.count) sizes with \(jobs.count) jobs, \(ProcessInfo.processInfo.activeProcessorCount) at a time…\n".utf8))
-        let results = Mutex<[Int: SimulationColumn]>([:])
+        let results = Mutex<[Int: Result<SimulationColumn, CLIError>]>([:])
         DispatchQueue.concurrentPerform(iterations: specs.count) { i in
-            let run = Simulator.run(
-                spec: specs[i], jobs: jobs, options: .init(policy: policy, speed: GPUSpeed(spec: specs[i], overrides: speed)))
-            let column = SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: policy?.rawValue ?? spec.placement.policy.rawValue, run: run)
-            results.withLock { $0[i] = column }
+            let options = Simulator.Options(
+                queue: policy, placement: placement, speed: GPUSpeed(spec: specs[i], overrides: speed), events: events)
+            let result: Result<SimulationColumn, CLIError>
+            do {
+                let run = try Simulator.run(spec: specs[i], jobs: jobs, options: options)
+                result = .success(
+                    SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: Self.label(spec, policy, placement), run: run))
+            } catch {
+                result = .failure(CLIError("\(cluster[0]) with \(type)=\(sizes[i]): \(error)"))
+            }
+            results.withLock { $0[i] = result }
             FileHandle.standardError.write(Data("  \(type)=\(sizes[i]) done\n".utf8))
         }
-        let columns = results.withLock { r in sizes.indices.map { r[$0]! } }
+        let columns = try results.withLock { r in try sizes.indices.map { try r[$0]!.get() } }
         let smallest = goal.flatMap { g in zip(sizes, columns).first { g.met(by: $0.1.report) }?.0 }
         if let report {
             let html = SimulateHTML.page(columns, title: "Raspored sizing sweep: \(type)", workload: base.provenance)

@@ -22,7 +22,7 @@ import Testing
             """)
         let r = try CLI.run([
             "simulate", "--trace", trace, "--cluster", "cluster.yaml", "scenarios/dgx-b200-x32.yaml",
-            "--policy", "pack,best-fit", "--json",
+            "--placement", "pack,best-fit", "--json",
         ])
         #expect(r.status == 0, "\(r.stderr)")
         struct Out: Decodable {
@@ -36,7 +36,7 @@ import Testing
         }
         let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
         #expect(out.runs.map { "\($0.scenario)/\($0.policy)" } == [
-            "cluster/pack", "cluster/best-fit", "dgx-b200-x32/pack", "dgx-b200-x32/best-fit",
+            "cluster/fifo+pack", "cluster/fifo+best-fit", "dgx-b200-x32/fifo+pack", "dgx-b200-x32/fifo+best-fit",
         ])
         let today = out.runs[0].report
         // The hand-worked trace of SimulatorTests: job g waits 90 s, h 80 s on 48 GPUs; i never fits.
@@ -110,7 +110,15 @@ import Testing
         let load = try CLI.run(["simulate", "--generate", "10", "--load", "-1"])
         #expect(load.status != 0 && load.stderr.contains("--load"))
         let policy = try CLI.run(["simulate", "--generate", "10", "--policy", "fastest"])
-        #expect(policy.status != 0 && policy.stderr.contains("unknown policy 'fastest'"))
+        #expect(policy.status != 0 && policy.stderr.contains("unknown queue policy 'fastest'"))
+        let placement = try CLI.run(["simulate", "--generate", "10", "--placement", "fastest"])
+        #expect(placement.status != 0 && placement.stderr.contains("unknown placement policy 'fastest'"))
+        let window = try CLI.run(["simulate", "--generate", "10", "--maintenance", "dgx01@soon"])
+        #expect(window.status != 0 && window.stderr.contains("--maintenance takes NODES@START+DURATION"))
+        let unknownNode = try CLI.run(["simulate", "--generate", "10", "--maintenance", "dgx99@1d+4h"])
+        #expect(unknownNode.status != 0 && unknownNode.stderr.contains("unknown node 'dgx99'"))
+        let failures = try CLI.run(["simulate", "--generate", "10", "--failures", "often"])
+        #expect(failures.status != 0 && failures.stderr.contains("--failures takes mtbf="))
         let trace = try CLI.temp("bad.csv", "id,submit,duration,gpus\na,0,10,x\n")
         let sweep = try CLI.run(["simulate", "--generate", "10", "--sweep", "dgx-h300=1..4"])
         #expect(sweep.status != 0 && sweep.stderr.contains("no node type 'dgx-h300'"))

@@ -21,13 +21,14 @@ import Testing
         var work = QueuePass.Work()
         var started: [Int64] = []
         var waiting: [Int64: String?] = [:]
+        var book = QueueBook(spec: state.spec, policy: .fifo, now: 0)
         QueuePass.run(
-            on: &state, queue: queue, work: &work,
+            on: &state, book: &book, queue: queue, now: 0, work: &work,
             started: { c, _ in
                 started.append(c.id)
                 return true
             },
-            waiting: { c, r in waiting.updateValue(r?.reason, forKey: c.id) })
+            waiting: { c, w in waiting.updateValue(w.refusal?.reason, forKey: c.id) })
         #expect(started == [2, 4])
         #expect(Set(waiting.keys) == [1, 3, 5])
         #expect(waiting[1]??.contains("B200") == true)  // the engine's words
@@ -40,9 +41,11 @@ import Testing
     @Test func aStartTheCallerCannotRecordIsUndone() throws {
         var state = ClusterState(spec: try platform())
         var work = QueuePass.Work()
+        var book = QueueBook(spec: state.spec, now: 0)
         QueuePass.run(
-            on: &state, queue: [.init(id: 1, request: ResourceRequest(gpus: 8))], work: &work,
+            on: &state, book: &book, queue: [.init(id: 1, request: ResourceRequest(gpus: 8))], now: 0, work: &work,
             started: { _, _ in false }, waiting: { _, _ in })
         #expect(state.totalFreeGPUs == 48 && work.started == 0)
+        #expect(book.runningCount == 0)
     }
 }

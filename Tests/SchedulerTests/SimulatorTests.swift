@@ -17,7 +17,7 @@ import Testing
         jobs.append(job(7, at: 10, gpus: 8, runs: 50))  // waits for the first node to free at 100
         jobs.append(job(8, at: 20, gpus: 1, runs: 10))  // waits too; starts beside job 7 at 100
         jobs.append(job(9, at: 0, gpus: 65, runs: 10))  // never fits 48 GPUs
-        let run = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let byId = Dictionary(uniqueKeysWithValues: run.outcomes.map { ($0.id, $0) })
         #expect((1...6).allSatisfy { byId[Int64($0)]?.wait == 0 && byId[Int64($0)]?.end == 100 })
@@ -35,7 +35,7 @@ import Testing
         // Every node keeps 1 GPU free (6 in all), and a 4-GPU job cannot use them: blocked until 100.
         var jobs = (1...6).map { job(Int64($0), at: 0, gpus: 7, runs: 100) }
         jobs.append(job(7, at: 0, gpus: 4, runs: 10))
-        let run = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         #expect(run.outcomes.last?.start == 100)
         #expect(run.fragmentationBlockedGPUSeconds == 6 * 100)
@@ -43,11 +43,11 @@ import Testing
 
     @Test func timeLimitsCutRunsAndFasterGPUsShortenThem() throws {
         let jobs = [job(1, at: 0, gpus: 8, runs: 200, limit: 100), job(2, at: 0, gpus: 8, runs: 90)]
-        let run = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
         #expect(run.outcomes[0].end == 100 && run.outcomes[0].timedOut)
         #expect(run.outcomes[1].end == 90 && !run.outcomes[1].timedOut)
         // The same trace where an H200 counts three times as fast: 200 → 67 s (rounded up), 90 → 30 s.
-        let fast = Simulator.run(
+        let fast = try Simulator.run(
             spec: try platform(), jobs: jobs,
             options: .init(speed: GPUSpeed(relative: ["H200": 3]), checkInvariants: true))
         #expect(fast.outcomes[0].end == 67 && !fast.outcomes[0].timedOut)
@@ -62,8 +62,8 @@ import Testing
                 Int64(i), at: Int64(i * 3), gpus: sizes[Int(rng.next() % UInt64(sizes.count))],
                 runs: Int64(rng.next() % 400) + 1)
         }
-        let a = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
-        let b = Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        let a = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
+        let b = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
         #expect(a.invariantViolations.isEmpty, "\(a.invariantViolations)")
         #expect(a.outcomes == b.outcomes && a.timeline == b.timeline && a.busyGPUSeconds == b.busyGPUSeconds)
         #expect(a.outcomes.allSatisfy { $0.end != nil })
@@ -78,7 +78,7 @@ import Testing
         }
         jobs.append(SimulatedJob(id: 7, submit: 10, duration: 50, timeLimit: 3600, request: ResourceRequest(gpus: 8), account: "etf"))
         jobs.append(SimulatedJob(id: 8, submit: 20, duration: 10, timeLimit: 3600, request: ResourceRequest(gpus: 1), account: "etf"))
-        let report = SimulationReport(Simulator.run(spec: try platform(), jobs: jobs))
+        let report = SimulationReport(try Simulator.run(spec: try platform(), jobs: jobs))
         #expect(report.jobs == 8)
         #expect(report.completed == 8)
         #expect(report.neverFits.isEmpty)

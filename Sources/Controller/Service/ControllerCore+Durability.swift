@@ -95,6 +95,7 @@ extension ControllerCore {
             for job in jobs { cache.remember(job) }
             jobCache = cache
             for i in spec.nodes.indices { state.setAvailability(node: i, effectiveAvailability(i)) }
+            rebuildBook()
             needsFullPass = true
         } catch {
             logger.critical("cannot reload state from the store", metadata: ["error": "\(error)"])

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RasporedAPI
 import Scheduler
@@ -106,32 +107,30 @@ extension ControllerCore {
             workdir: s.workdir, output: s.output)
     }
 
-    /// One scheduling pass, in queue order: each pending job that fits now is placed, committed and
-    /// started; each that does not gets the engine's reason as its pending reason. Returns the started ids.
-    /// `only` limits the pass to those jobs (valid only when nothing was freed since the last full pass).
-    ///
-    /// A placeholder queue policy (FIFO, greedy: no priorities, no reservation for large jobs) until the
-    /// engine's.
+    /// One scheduling pass (the engine's `QueuePass` under cluster.yaml's queue policy): each pending job
+    /// that may start now is placed, committed and started; each that may not gets the engine's reason as its
+    /// pending reason. Returns the started ids. `only` limits the pass to those jobs (valid only when nothing
+    /// was freed since the last full pass: they are offered against the standing backfill reservation).
     @discardableResult
     public func schedule(only: [Int64]? = nil) -> [Int64] {
         let began = ContinuousClock.now
         if only == nil { needsFullPass = false }
         let queue = (only ?? pendingIds).compactMap { id -> QueuePass.Candidate? in
             guard let job = live[id], job.state == .pending else { return nil }
-            return QueuePass.Candidate(id: id, request: job.request)
+            return candidate(job)
         }
         // The engine's pass decides and commits; the starts are recorded after it.
         var work = QueuePass.Work()
         var started: [(Int64, Allocation)] = []
-        var reasons: [(Int64, PlacementRefusal?)] = []
+        var reasons: [(Int64, QueuePass.Wait)] = []
+        let now = clock()
         QueuePass.run(
-            on: &state, queue: queue, work: &work,
+            on: &state, book: &book, queue: queue, now: now, complete: only == nil, work: &work,
             started: { c, decision in
                 started.append((c.id, decision.allocation))
                 return true
             },
-            waiting: { c, refusal in reasons.append((c.id, refusal)) })
-        let now = clock()
+            waiting: { c, wait in reasons.append((c.id, wait)) })
         var ids: [Int64] = []
         for (id, allocation) in started {
             do {
@@ -140,15 +139,16 @@ extension ControllerCore {
                 logger.info("job started", metadata: ["job": "\(id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
             } catch {
                 try? state.release(allocation)
+                book.ended(id: id, at: now)
                 logger.error("cannot start a job", metadata: ["job": "\(id)", "error": "\(error)"])
             }
         }
-        for (id, refusal) in reasons {
+        for (id, wait) in reasons {
             guard var j = live[id], j.state == .pending else { continue }
             // Skipped for want of free GPUs: keep the reason it has, or ask the engine for one.
             let reason: String
-            if let refusal {
-                reason = refusal.reason
+            if let r = wait.reason(time: Self.describeTime) {
+                reason = r
             } else if j.pendingReason == nil, case let .failure(r) = state.place(j.request) {
                 reason = r.reason
             } else {
@@ -164,6 +164,15 @@ extension ControllerCore {
         return ids
     }
 
+    /// An engine time (seconds since the epoch) in pending reasons: "2026-11-29 14:05 UTC".
+    static func describeTime(_ t: Int64) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(t)))
+    }
+
     /// Performs a transition's actions: releases go back to the engine, launches and stops wake the nodes'
     /// agents (their orders are computed from the jobs' states), a requeue or release triggers a pass.
     func perform(_ actions: [JobLifecycle.Action], job id: Int64) {
@@ -174,6 +183,7 @@ extension ControllerCore {
                 guard let allocation = spec.allocation(from: view) else { continue }
                 do {
                     try state.release(allocation)
+                    book.ended(id: id, at: clock())
                     reschedule = true
                 } catch {
                     logger.error("release refused", metadata: ["job": "\(id)", "error": "\(error)"])

@@ -63,6 +63,7 @@ extension ControllerCore {
         let now = effectiveAvailability(i)
         guard state.availability(node: i) != now else { return }
         state.setAvailability(node: i, now)
+        book.invalidatePlan()
         if now == .up { needsFullPass = true }
         nodeVersion += 1
     }

@@ -37,6 +37,7 @@ extension ControllerCore {
         spec = new
         state = fresh
         for i in new.nodes.indices { state.setAvailability(node: i, effectiveAvailability(i)) }
+        rebuildBook()
         needsFullPass = true
         nodeVersion += 1
         logger.notice("cluster description reloaded", metadata: ["nodes": "\(new.nodes.count)", "added": "\(added)"])

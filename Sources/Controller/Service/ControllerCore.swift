@@ -19,6 +19,8 @@ public actor ControllerCore {
     let logger: Logger
     let clock: @Sendable () -> Int64
     var state: ClusterState
+    /// The queue policy's memory: running jobs, account usage, fair share, the backfill reservation.
+    var book: QueueBook
     /// Node states as recorded (drain reason, actor, time), by node name.
     var nodeRecords: [String: NodeStateRecord]
     /// Pending and running jobs as stored.
@@ -65,6 +67,7 @@ public actor ControllerCore {
         var cache = JobCache()
         for job in jobs { cache.remember(job) }
         self.jobCache = cache
+        self.book = Self.makeBook(spec: spec, live: jobs, store: store, now: clock(), logger: logger)
     }
 
     var live: [Int64: Job] { jobCache.live }

@@ -46,6 +46,10 @@ extension StateStore {
             clauses.append("id > ?")
             arguments += [after]
         }
+        if let since = filter.endedSince {
+            clauses.append("end_time >= ?")
+            arguments += [since]
+        }
         var sql = "SELECT * FROM jobs"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY id"

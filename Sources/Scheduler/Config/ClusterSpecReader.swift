@@ -29,6 +29,7 @@ extension ClusterSpec {
         let root = try ConfigNode.parse(text, file: file)
         try root.onlyKeys([
             "name", "gpuModels", "nodeTypes", "nodes", "fabric", "storage", "partitions", "accounts", "placement",
+            "scheduling", "simulation",
         ])
         let name = try root.optional("name")?.string() ?? "cluster"
 
@@ -122,13 +123,15 @@ extension ClusterSpec {
         var accounts: [Account] = []
         if let acc = try root.optional("accounts") {
             for (key, value) in try acc.entries() {
-                try value.onlyKeys(["description", "share", "parent"])
+                try value.onlyKeys(["description", "share", "parent", "limits"])
                 let share = try value.optional("share")?.double() ?? 1
                 if share <= 0 { throw try value.required("share").error("a share must be more than 0") }
                 accounts.append(
                     Account(
                         name: key, description: try value.optional("description")?.string() ?? "", share: share,
-                        parent: try value.optional("parent")?.string()))
+                        parent: try value.optional("parent")?.string(),
+                        limits: try value.optional("limits").map { (l) throws(ConfigError) in try AccountLimits(config: l) }
+                            ?? AccountLimits()))
             }
             for (i, a) in accounts.enumerated() {
                 if let p = a.parent, !accounts.contains(where: { $0.name == p }) {
@@ -166,6 +169,7 @@ extension ClusterSpec {
             name: name, gpuModels: models, nodeTypes: types, nodes: nodes, switches: switches, sharedStorage: shared,
             partitions: partitions, accounts: accounts)
         spec.placement = placement
+        if let s = try root.optional("scheduling") { spec.scheduling = try SchedulingSettings(config: s) }
         return spec
     }
 
@@ -376,7 +380,7 @@ extension ClusterSpec {
     ) throws(ConfigError) -> Partition {
         try n.onlyKeys([
             "default", "nodes", "maxTime", "defaultTime", "coresPerGpu", "memoryPerGpu", "defaultCores",
-            "defaultMemory", "accounts",
+            "defaultMemory", "accounts", "priority",
         ])
         var members = nodes
         if let nn = try n.optional("nodes") {
@@ -402,7 +406,8 @@ extension ClusterSpec {
             defaultTime: defaultTime,
             coresPerGPU: coresPerGPU, memoryPerGPU: try n.optional("memoryPerGpu")?.byteSize() ?? .gibibytes(8),
             defaultCores: try n.optional("defaultCores")?.nonNegativeInt() ?? 1,
-            defaultMemory: try n.optional("defaultMemory")?.byteSize() ?? .gibibytes(4), nodes: members, accounts: accs)
+            defaultMemory: try n.optional("defaultMemory")?.byteSize() ?? .gibibytes(4), nodes: members, accounts: accs,
+            priority: try n.optional("priority")?.nonNegativeInt() ?? 0)
     }
 
     private static func readPlacement(_ n: ConfigNode) throws(ConfigError) -> PlacementSettings {

@@ -15,6 +15,8 @@ public struct ClusterSpec: Hashable, Sendable, Codable {
     public var accounts: [Account]
     /// How placement chooses among feasible places (cluster.yaml `placement`).
     public var placement = PlacementSettings()
+    /// The queue policy and its parameters (cluster.yaml `scheduling`).
+    public var scheduling = SchedulingSettings()
 
     public init(
         name: String, gpuModels: [GPUModel], nodeTypes: [NodeType], nodes: [Node], switches: [FabricSwitch],
@@ -39,6 +41,7 @@ public struct ClusterSpec: Hashable, Sendable, Codable {
     /// The partition used when a request names none.
     public var defaultPartition: Partition? { partitions.first(where: \.isDefault) ?? partitions.first }
     public func nodeIndex(named name: String) -> Int? { nodes.firstIndex { $0.name == name } }
+    public func account(named name: String) -> Account? { accounts.first { $0.name == name } }
 
     /// Total GPUs of all nodes.
     public var totalGPUs: Int { nodes.reduce(0) { $0 + nodeType(of: $1).gpus.count } }

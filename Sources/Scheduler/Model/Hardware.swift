@@ -183,6 +183,8 @@ public struct Partition: Hashable, Sendable, Codable {
     public var nodes: [String]
     /// Accounts allowed to use it; empty means all.
     public var accounts: [String]
+    /// Priority tier: jobs in a higher tier get more of the partition priority factor.
+    public var priority: Int = 0
 }
 
 /// An account (an institute or a project under one) with a fair-share weight.
@@ -193,4 +195,27 @@ public struct Account: Hashable, Sendable, Codable {
     public var share: Double
     /// The parent account for a project under an institute.
     public var parent: String?
+    /// What the account may hold at once and use per period.
+    public var limits = AccountLimits()
+}
+
+/// An account's limits (cluster.yaml `accounts.NAME.limits`); nil means no limit. A job that would pass one
+/// waits with the limit named as its reason.
+public struct AccountLimits: Hashable, Sendable, Codable {
+    /// GPUs its running jobs may hold together.
+    public var gpus: Int?
+    /// GPU-hours its jobs may use per `period` (periods start at the epoch: 30d periods repeat every 30 days).
+    public var gpuHours: Double?
+    public var period: TimeSpan = .days(30)
+    /// Shared storage its running jobs may claim together.
+    public var storage: ByteSize?
+
+    public init(gpus: Int? = nil, gpuHours: Double? = nil, period: TimeSpan = .days(30), storage: ByteSize? = nil) {
+        self.gpus = gpus
+        self.gpuHours = gpuHours
+        self.period = period
+        self.storage = storage
+    }
+
+    public var isEmpty: Bool { gpus == nil && gpuHours == nil && storage == nil }
 }

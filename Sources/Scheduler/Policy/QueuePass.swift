@@ -1,20 +1,90 @@
 /// One scheduling pass: the queue policy the controller runs at wall-clock time and the simulator at
 /// virtual time (DESIGN.md, "one engine, two clocks"). There is no other copy of it.
 ///
-/// For now the policy is FIFO-greedy: waiting jobs are offered in queue order and each one that fits now is
-/// placed and committed; one that does not fit does not block the jobs behind it (no reservation for
-/// large jobs, no priorities) and gets the engine's refusal as its reason. A job asking for more GPUs than
-/// are free anywhere is refused without a placement (`Work.skipped`), so a pass over a deep queue on a
-/// busy cluster costs a comparison per job.
+/// The waiting jobs are put in order (submission order, or multifactor `Priority` under `fairshare`) and
+/// offered one by one:
+/// - a job that would pass its account's limits waits, with the limit named;
+/// - a job is kept off nodes that a reservation holds at any moment of its time limit;
+/// - a job that fits starts: its placement is committed on the cluster and recorded in the `QueueBook`;
+/// - under `fifo` a job that does not fit never holds back the jobs behind it;
+/// - under `backfill` and `fairshare` (EASY backfill) the first job that does not fit gets a reservation at
+///   the earliest time it can start (`BackfillPlan`), and a job behind it starts now only if it ends by then
+///   or leaves the reserved allocation free, so the reservation is never delayed.
+///
+/// A job asking for more GPUs than are free anywhere is not placed at all (`Work.skipped`), so a pass over a
+/// deep queue on a busy cluster costs a comparison per job.
 public enum QueuePass {
     /// A job offered to the pass.
     public struct Candidate: Sendable {
         public var id: Int64
         public var request: ResourceRequest
+        public var account: String
+        /// When it was submitted (its age, and its place in submission order).
+        public var submit: Int64
+        /// Seconds it may run.
+        public var timeLimit: Int64
+        /// Subtracted from its priority (admins may set it; `fairshare` only).
+        public var nice: Int
 
-        public init(id: Int64, request: ResourceRequest) {
+        public init(
+            id: Int64, request: ResourceRequest, account: String = "", submit: Int64 = 0, timeLimit: Int64 = 86_400,
+            nice: Int = 0
+        ) {
             self.id = id
             self.request = request
+            self.account = account
+            self.submit = submit
+            self.timeLimit = timeLimit
+            self.nice = nice
+        }
+
+        /// GPUs it holds when it runs (0 when the request gives no count).
+        var gpuCount: Int { (request.gpus ?? 0) * max(request.nodes ?? 1, 1) }
+    }
+
+    /// A job's place in line: higher priority first, then earlier submission, then lower id.
+    public struct SortKey: Hashable, Sendable, Comparable {
+        public var priority: Double
+        public var submit: Int64
+        public var id: Int64
+
+        public static func < (a: SortKey, b: SortKey) -> Bool {
+            if a.priority != b.priority { return a.priority > b.priority }
+            return (a.submit, a.id) < (b.submit, b.id)
+        }
+    }
+
+    /// Why a job stays waiting.
+    public enum Wait: Sendable, Hashable {
+        /// It does not fit now: the engine's refusal, or nil when it was skipped for want of free GPUs (its
+        /// reason has not changed in kind: ask `place` if none is known).
+        case noRoom(PlacementRefusal?)
+        /// It is the first job in line that does not fit: reserved to start at `at`.
+        case reserved(at: Int64, PlacementRefusal?)
+        /// It fits now, but would run past the reserved start of job `job` at `at` on resources that job needs.
+        case held(by: Int64, at: Int64)
+        /// An account limit, in words.
+        case limit(String)
+
+        /// One line for people; `time` renders an engine time.
+        public func reason(time: (Int64) -> String) -> String? {
+            switch self {
+            case let .noRoom(r): return r?.reason
+            case let .reserved(at, r):
+                return (r.map { $0.reason + "; " } ?? "")
+                    + "first in line: reserved to start by \(time(at)) (backfill may not delay it)"
+            case let .held(job, at):
+                return "resources are free, but its time limit would delay job \(job), reserved to start at "
+                    + "\(time(at)) (backfill)"
+            case let .limit(s): return s
+            }
+        }
+
+        public var refusal: PlacementRefusal? {
+            switch self {
+            case let .noRoom(r), let .reserved(_, r): return r
+            case .held, .limit: return nil
+            }
         }
     }
 
@@ -23,6 +93,11 @@ public enum QueuePass {
         public var placements = 0
         public var skipped = 0
         public var started = 0
+        /// Of the started, those that started behind a reserved job (backfilled).
+        public var backfilled = 0
+        /// Reservations computed, and the placements they tried.
+        public var plans = 0
+        public var planPlacements = 0
 
         public init(placements: Int = 0, skipped: Int = 0, started: Int = 0) {
             self.placements = placements
@@ -31,38 +106,128 @@ public enum QueuePass {
         }
     }
 
-    /// Runs one pass over `queue` (in order) on `state`: every placement it makes is committed on `state`
-    /// before `started` hears of it; `waiting` hears every job that stays, with the engine's reason, or nil
-    /// when it was skipped for want of free GPUs (its reason has not changed in kind: ask `place` if none is
-    /// known). `started` may return false to undo a start (the caller could not record it).
+    /// The job's sort key under the book's policy at `now`.
+    public static func key(_ c: Candidate, book: inout QueueBook, now: Int64) -> SortKey {
+        guard book.policy.usesPriority else { return SortKey(priority: 0, submit: c.submit, id: c.id) }
+        return SortKey(priority: priority(c, book: &book, now: now).total, submit: c.submit, id: c.id)
+    }
+
+    /// The job's multifactor priority at `now` (whatever the policy: `schedctl show` prints it).
+    public static func priority(_ c: Candidate, book: inout QueueBook, now: Int64) -> Priority {
+        let a = book.accountId(c.account)
+        return Priority.of(
+            submit: c.submit, gpus: c.gpuCount, partition: c.request.partition, nice: c.nice,
+            fairShareFactor: book.fairShare.factor(id: a), now: now, spec: book.spec, totalGPUs: book.totalGPUs)
+    }
+
+    /// Runs one pass over `queue` on `state` at `now`. `complete` says the queue holds every waiting job
+    /// (false: only newcomers, offered against the standing reservation). Every placement is committed on
+    /// `state` and recorded in `book` before `started` hears of it; `started` may return false to undo a
+    /// start (the caller could not record it). `waiting` hears every job that stays, with why.
     public static func run(
-        on state: inout ClusterState, queue: some Sequence<Candidate>, work: inout Work,
+        on state: inout ClusterState, book: inout QueueBook, queue: some Sequence<Candidate>, now: Int64,
+        complete: Bool = true, work: inout Work,
         started: (Candidate, PlacementDecision) -> Bool,
-        waiting: (Candidate, PlacementRefusal?) -> Void
+        waiting: (Candidate, Wait) -> Void
     ) {
+        book.advance(to: now)
+        if book.reservations.reservations.contains(where: { $0.end <= now }) { book.reservations.expire(before: now) }
+        var items = queue.map { ($0, key($0, book: &book, now: now)) }
+        items.sort { $0.1 < $1.1 }
+        var plan = book.plan
+        if let p = plan, p.start <= now || (complete && !items.contains { $0.0.id == p.head }) { plan = nil }
+        let backfills = book.policy.backfills
         var free = state.totalFreeGPUs
-        for c in queue {
-            if let g = c.request.gpus, g * max(c.request.nodes ?? 1, 1) > free {
-                work.skipped += 1
-                waiting(c, nil)
+        for (c, key) in items {
+            let limit = max(c.timeLimit, 1)
+            if let reason = book.limitReason(
+                account: c.account, gpus: c.gpuCount, storage: c.request.storage ?? .zero, timeLimit: limit)
+            {
+                waiting(c, .limit(reason))
                 continue
             }
-            work.placements += 1
-            switch state.place(c.request) {
-            case let .success(decision):
-                guard (try? state.commit(decision.allocation)) != nil else {
-                    waiting(c, PlacementRefusal(.notNow, "its placement could not be committed"))
-                    continue
+            let behindHead = plan.map { c.id != $0.head && key > $0.headKey } ?? false
+            var refusal: PlacementRefusal?
+            var decision: PlacementDecision?
+            if c.gpuCount > free {
+                work.skipped += 1
+            } else {
+                work.placements += 1
+                switch place(c, on: &state, reservations: book.reservations, from: now, until: now + limit) {
+                case let .success(d): decision = d
+                case let .failure(r): refusal = r
                 }
-                if started(c, decision) {
-                    free -= decision.allocation.gpuCount
-                    work.started += 1
+            }
+            guard let decision else {
+                // The first job in line that does not fit gets the reservation.
+                if backfills, plan == nil || key < plan!.headKey {
+                    work.plans += 1
+                    plan = BackfillPlan.make(for: c, key: key, state: state, book: book, now: now, work: &work)
+                }
+                if let p = plan, p.head == c.id {
+                    waiting(c, .reserved(at: p.start, refusal))
                 } else {
-                    try? state.release(decision.allocation)
+                    waiting(c, .noRoom(refusal))
                 }
-            case let .failure(refusal):
-                waiting(c, refusal)
+                continue
+            }
+            let end = now + limit
+            var admittedToShadow = false
+            if var p = plan {
+                if p.head == c.id {
+                    plan = nil
+                } else if p.admit(decision.allocation, until: end) {
+                    admittedToShadow = end > p.start
+                    plan = p
+                } else if behindHead {
+                    waiting(c, .held(by: p.head, at: p.start))
+                    continue
+                } else {
+                    // A job ahead of the reserved one takes what it needed: reserve again when it is met.
+                    plan = nil
+                }
+            }
+            guard (try? state.commit(decision.allocation)) != nil else {
+                if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
+                waiting(c, .noRoom(PlacementRefusal(.notNow, "its placement could not be committed")))
+                continue
+            }
+            if started(c, decision) {
+                free -= decision.allocation.gpuCount
+                work.started += 1
+                if behindHead { work.backfilled += 1 }
+                book.started(id: c.id, account: c.account, allocation: decision.allocation, end: end, at: now)
+            } else {
+                try? state.release(decision.allocation)
+                if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
             }
         }
+        book.plan = plan
+    }
+
+    /// Places `c` on `state` keeping it off the nodes that reservations hold over [from, until). The nodes are
+    /// set aside for the decision only; `state` is as it was afterwards.
+    static func place(
+        _ c: Candidate, on state: inout ClusterState, reservations: ReservationBook, from: Int64, until: Int64
+    ) -> Result<PlacementDecision, PlacementRefusal> {
+        guard !reservations.isEmpty else { return state.place(c.request) }
+        let excluded = reservations.excluded(account: c.account, from: from, until: until)
+        guard !excluded.isEmpty else { return state.place(c.request) }
+        var toggled: [Int] = []
+        for (n, _) in excluded where state.availability(node: n) == .up {
+            state.setAvailability(node: n, .drain)
+            toggled.append(n)
+        }
+        let result = state.place(c.request)
+        for n in toggled { state.setAvailability(node: n, .up) }
+        guard case var .failure(refusal) = result else { return result }
+        var byReservation: [Int: [String]] = [:]
+        for (n, r) in excluded { byReservation[r, default: []].append(state.spec.nodes[n].name) }
+        let notes = byReservation.keys.sorted().map { r in
+            let res = reservations.reservations[r]
+            return "\(byReservation[r]!.joined(separator: ", ")) reserved (\(res.name): \(res.reason))"
+        }
+        refusal.reason += "; its time limit would reach into a reservation: " + notes.joined(separator: "; ")
+        return .failure(refusal)
     }
 }

@@ -39,6 +39,8 @@ public struct SimulatedOutcome: Sendable, Hashable {
     /// The engine's reason for a job that can never run on this cluster.
     public var neverFits: String?
     public var timedOut: Bool
+    /// Runs lost to node failures before the one that ended.
+    public var interruptions = 0
 
     public var wait: Int64? { start.map { $0 - submit } }
 }

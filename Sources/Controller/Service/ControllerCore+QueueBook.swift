@@ -1,0 +1,41 @@
+import Logging
+import Scheduler
+
+/// The engine's `QueueBook` at wall-clock time: rebuilt from the store whenever the engine's state is
+/// (start, a failed commit, a cluster reload), then kept in step by the scheduling passes and the releases.
+extension ControllerCore {
+    /// A book for `spec` at `now`: the running jobs in `live` (with what they used so far), and the usage of
+    /// jobs that ended within eight fair-share half-lives (older usage weighs under 0.4 %).
+    static func makeBook(spec: ClusterSpec, live: [Job], store: StateStore, now: Int64, logger: Logger) -> QueueBook {
+        var book = QueueBook(spec: spec, now: now)
+        let horizon = now - 8 * max(spec.scheduling.fairShareHalfLife.seconds, 1)
+        do {
+            for job in try store.jobs(filter: JobFilter(endedSince: horizon)) {
+                guard let start = job.startTime, let end = job.endTime, let view = job.allocation else { continue }
+                let gpus = view.nodes.reduce(0) { $0 + $1.gpus.count }
+                book.chargeHistory(account: job.account, gpuSeconds: Double(gpus) * Double(max(end - start, 0)), endedAt: end)
+            }
+        } catch {
+            logger.error("cannot read job history for fair share; usage starts from zero", metadata: ["error": "\(error)"])
+        }
+        for job in live.sorted(by: { $0.id < $1.id }) where job.state == .running {
+            guard let view = job.allocation, let a = spec.allocation(from: view) else { continue }
+            let start = job.startTime ?? now
+            book.chargeHistory(account: job.account, gpuSeconds: Double(a.gpuCount) * Double(max(now - start, 0)), endedAt: now)
+            book.started(id: job.id, account: job.account, allocation: a, end: start + job.timeLimit.seconds, at: now)
+        }
+        return book
+    }
+
+    /// The book rebuilt from the store and the live jobs (after the engine's state was).
+    func rebuildBook() {
+        book = Self.makeBook(spec: spec, live: Array(live.values), store: store, now: clock(), logger: logger)
+    }
+
+    /// A pending job as the queue pass sees it.
+    func candidate(_ job: Job) -> QueuePass.Candidate {
+        QueuePass.Candidate(
+            id: job.id, request: job.request, account: job.account, submit: job.submitTime,
+            timeLimit: job.timeLimit.seconds)
+    }
+}

@@ -1,0 +1,132 @@
+/// What the queue policy remembers between passes: the running jobs (what they hold, when their time limits
+/// run out, whose they are), each account's GPUs, storage and GPU-hours in use, the fair-share ledger, the
+/// reservations, and the backfill plan. The controller keeps one at wall-clock time and the simulator one at
+/// virtual time; `QueuePass` reads and updates it.
+///
+/// Tell it what happens outside a pass: `ended` for every job that stops holding its allocation (with the
+/// time, so usage is accounted up to it), `invalidatePlan` when nodes change availability.
+public struct QueueBook: Sendable {
+    public let spec: ClusterSpec
+    public var settings: SchedulingSettings
+    public private(set) var fairShare: FairShare
+    public var reservations: ReservationBook { didSet { plan = nil } }
+    public private(set) var time: Int64
+    /// GPUs of the whole cluster (the size factor's denominator).
+    public let totalGPUs: Int
+
+    struct Running: Sendable {
+        var account: Int
+        var gpus: Int
+        var storage: ByteSize
+        var end: Int64
+        var allocation: Allocation
+    }
+
+    var running: [Int64: Running] = [:]
+    /// Per account id (`fairShare`'s numbering).
+    var gpusInUse: [Int] = []
+    var storageInUse: [ByteSize] = []
+    /// Σ gpus × expected end of the account's running jobs (their committed GPU-seconds are this less
+    /// gpus in use × now).
+    var gpuEndSum: [Double] = []
+    /// GPU-seconds used in the current period, and the period it counts.
+    var periodUsage: [Double] = []
+    var periodIndex: [Int64] = []
+    var limits: [AccountLimits] = []
+    /// The backfill reservation for the first job that does not fit (nil: none made yet, or invalid).
+    var plan: BackfillPlan?
+
+    public init(spec: ClusterSpec, policy: QueuePolicyName? = nil, now: Int64, reservations: [Reservation] = []) {
+        self.spec = spec
+        var s = spec.scheduling
+        if let policy { s.policy = policy }
+        settings = s
+        fairShare = FairShare(accounts: spec.accounts, halfLife: s.fairShareHalfLife, now: now)
+        self.reservations = ReservationBook(reservations)
+        time = now
+        totalGPUs = spec.totalGPUs
+        syncAccounts()
+    }
+
+    public var policy: QueuePolicyName { settings.policy }
+    public var runningCount: Int { running.count }
+
+    /// The account's number, known from now on.
+    mutating func accountId(_ name: String) -> Int {
+        let id = fairShare.id(of: name)
+        if id >= gpusInUse.count { syncAccounts() }
+        return id
+    }
+
+    private mutating func syncAccounts() {
+        while gpusInUse.count < fairShare.names.count {
+            let name = fairShare.names[gpusInUse.count]
+            gpusInUse.append(0)
+            storageInUse.append(.zero)
+            gpuEndSum.append(0)
+            periodUsage.append(0)
+            let l = spec.account(named: name)?.limits ?? AccountLimits()
+            limits.append(l)
+            periodIndex.append(time / max(l.period.seconds, 1))
+        }
+    }
+
+    /// Moves the clock to `t`: fair-share usage decays and accrues, and each account's period usage grows
+    /// (restarting when a period ends).
+    public mutating func advance(to t: Int64) {
+        guard t > time else { return }
+        fairShare.advance(to: t, gpusInUse: gpusInUse)
+        for i in limits.indices where limits[i].gpuHours != nil {
+            let period = max(limits[i].period.seconds, 1)
+            let p = t / period
+            if p != periodIndex[i] {
+                periodIndex[i] = p
+                periodUsage[i] = Double(gpusInUse[i]) * Double(t - p * period)
+            } else {
+                periodUsage[i] += Double(gpusInUse[i]) * Double(t - time)
+            }
+        }
+        time = t
+    }
+
+    /// Records a start (the pass calls it for the jobs it starts; the controller for jobs already running
+    /// when it starts). `end` is when the time limit runs out.
+    public mutating func started(id: Int64, account: String, allocation: Allocation, end: Int64, at t: Int64) {
+        advance(to: t)
+        let a = accountId(account)
+        let g = allocation.gpuCount
+        running[id] = Running(account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation)
+        gpusInUse[a] += g
+        storageInUse[a] = storageInUse[a] + allocation.sharedStorage
+        gpuEndSum[a] += Double(g) * Double(end)
+    }
+
+    /// Records that a job no longer holds its allocation (ended, cancelled, lost with its node, preempted) at
+    /// `t`: its use up to then is accounted first.
+    public mutating func ended(id: Int64, at t: Int64) {
+        advance(to: t)
+        guard let r = running.removeValue(forKey: id) else { return }
+        gpusInUse[r.account] -= r.gpus
+        storageInUse[r.account] = storageInUse[r.account] - r.storage
+        gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)
+        if plan != nil { plan!.jobEnded(r.allocation, expectedEnd: r.end) }
+    }
+
+    /// Replays a finished job's past use into the fair-share ledger (at the current time, decayed by
+    /// its age) and the period usage.
+    public mutating func chargeHistory(account: String, gpuSeconds: Double, endedAt: Int64) {
+        let age = Double(max(time - endedAt, 0))
+        fairShare.charge(account, gpuSeconds: gpuSeconds * exp2(-age / fairShare.halfLife))
+        let a = accountId(account)
+        let period = max(limits[a].period.seconds, 1)
+        if endedAt / period == periodIndex[a] { periodUsage[a] += gpuSeconds }
+    }
+
+    /// Forget the backfill plan (node availability changed); the next pass makes a new one.
+    public mutating func invalidatePlan() { plan = nil }
+
+    /// The current backfill reservation: which job, and when it is to start.
+    public var reservedStart: (job: Int64, at: Int64)? { plan.map { ($0.head, $0.start) } }
+}
+
+import Foundation

@@ -1,0 +1,324 @@
+extension Simulator {
+    /// One run's mutable state: the cluster, the queue book, the pending jobs and the event sources
+    /// (arrivals in submission order, ends in a heap, failures, repairs and window edges).
+    struct EventLoop {
+        let jobs: [SimulatedJob]
+        let speeds: GPUSpeed
+        let capacity: Int
+        let order: [Int]
+        var state: ClusterState
+        let idle: ClusterState
+        var book: QueueBook
+        var outcomes: [SimulatedOutcome]
+        var run: Run
+
+        /// Ends of running jobs; the heap's index is job index << 16 | run generation, so an end of a run lost
+        /// to a failure is recognised and dropped.
+        var ends = EventHeap()
+        var generation: [UInt16]
+        var running: [Bool]
+        var pending: [Int] = []
+        var minPendingGPUs = Int.max
+        var next = 0
+        var busy = 0
+        var offlineGPUs = 0
+        var lastT: Int64
+        let firstT: Int64
+        var blocked = false
+        var timeline: [TimelinePoint] = []
+        var arrivals: [Int] = []
+        var neverFitsMemo: [ResourceRequest: String?] = [:]
+        /// Checking invariants: each reserved job's first reserved start, and windows found holding jobs.
+        let checking: Bool
+        var firstReserved: [Int: Int64] = [:]
+        var overrunWindows: [String] = []
+
+        /// Failures in time order, repairs pending (few), window edges in time order.
+        let failures: [(node: Int, at: Int64, repair: Int64)]
+        var nextFailure = 0
+        var repairs: [(at: Int64, node: Int)] = []
+        var downUntil: [Int64]
+        /// (time, node, +1 at a window's start / −1 at its end), in time order.
+        let windowEdges: [(at: Int64, node: Int, delta: Int)]
+        var nextEdge = 0
+        var offline: [Int]
+
+        init(spec: ClusterSpec, jobs: [SimulatedJob], options: Options) throws(ConfigError) {
+            self.jobs = jobs
+            checking = options.checkInvariants
+            var state = ClusterState(spec: spec)
+            if let p = options.placement { state.policy = p }
+            self.state = state
+            idle = state
+            speeds = options.speed ?? GPUSpeed(spec: spec)
+            capacity = state.totalFreeGPUs
+            order = jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
+            firstT = order.first.map { jobs[$0].submit } ?? 0
+            lastT = firstT
+            // Events may come until every job could have run: the last arrival plus every time limit.
+            let horizon = (order.last.map { jobs[$0].submit } ?? 0) + jobs.reduce(0) { $0 + max($1.timeLimit, 1) } + 1
+            let windows = try options.events.reservations(on: spec, until: horizon)
+            book = QueueBook(spec: spec, policy: options.queue, now: firstT, reservations: windows)
+            failures = try options.events.failureList(on: spec, until: horizon)
+            var edges: [(at: Int64, node: Int, delta: Int)] = []
+            for w in windows {
+                for n in w.nodes { edges += [(w.start, n, 1), (w.end, n, -1)] }
+            }
+            edges.sort { ($0.at, $0.delta, $0.node) < ($1.at, $1.delta, $1.node) }
+            windowEdges = edges
+            offline = Array(repeating: 0, count: spec.nodes.count)
+            downUntil = Array(repeating: .min, count: spec.nodes.count)
+            outcomes = jobs.map {
+                SimulatedOutcome(
+                    id: $0.id, submit: $0.submit, start: nil, end: nil, gpus: $0.gpuCount ?? 0, account: $0.account,
+                    neverFits: nil, timedOut: false)
+            }
+            generation = Array(repeating: 0, count: jobs.count)
+            running = Array(repeating: false, count: jobs.count)
+            run = Run(
+                outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
+                fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0,
+                work: QueuePass.Work(), timeline: [], invariantViolations: [])
+        }
+
+        /// The next moment anything happens, or nil when nothing is left that could start a job.
+        func nextTime() -> Int64? {
+            var t = Int64.max
+            if next < order.count { t = jobs[order[next]].submit }
+            if let e = ends.peekTime { t = min(t, e) }
+            // The cluster's own events matter only while jobs are still to come or to run.
+            let live = next < order.count || !ends.isEmpty || !pending.isEmpty
+            guard live else { return nil }
+            if nextFailure < failures.count { t = min(t, failures[nextFailure].at) }
+            if let r = repairs.first { t = min(t, r.at) }
+            if nextEdge < windowEdges.count { t = min(t, windowEdges[nextEdge].at) }
+            return t == .max ? nil : t
+        }
+
+        mutating func run(progress: ((Double) -> Void)?) {
+            let reportEvery = max(jobs.count / 100, 1)
+            while let t = nextTime() {
+                // Pending jobs alone, with only far events left (a window to end): stop if none could start.
+                let dt = Double(t - lastT)
+                run.busyGPUSeconds += Double(busy) * dt
+                run.unavailableGPUSeconds += Double(offlineGPUs) * dt
+                if blocked { run.fragmentationBlockedGPUSeconds += Double(capacity - busy - offlineGPUs) * dt }
+                lastT = t
+                var full = false
+                while let (key, allocation) = ends.popIfAt(t) {
+                    let index = key >> 16
+                    guard running[index], Int(generation[index]) == key & 0xFFFF else { continue }
+                    end(index, allocation, at: t)
+                    outcomes[index].end = t
+                    run.events += 1
+                    full = true
+                }
+                full = clusterEvents(at: t) || full
+                arrivals.removeAll(keepingCapacity: true)
+                while next < order.count && jobs[order[next]].submit == t {
+                    let index = order[next]
+                    next += 1
+                    run.events += 1
+                    if next % reportEvery == 0 { progress?(Double(next) / Double(order.count)) }
+                    if let reason = neverFits(jobs[index].request) {
+                        outcomes[index].neverFits = reason
+                        continue
+                    }
+                    arrivals.append(index)
+                    pending.append(index)
+                }
+                // Nothing freed: the jobs already waiting still do not fit; only the new ones are offered.
+                let offered = full ? pending : arrivals
+                if !offered.isEmpty { pass(offered, at: t, complete: full) }
+                blocked = !pending.isEmpty && minPendingGPUs <= capacity - busy - offlineGPUs
+                timeline.append(TimelinePoint(time: t, busyGPUs: busy, queued: pending.count))
+            }
+            progress?(1)
+        }
+
+        mutating func end(_ index: Int, _ allocation: Allocation, at t: Int64) {
+            try? state.release(allocation)
+            book.ended(id: Int64(index), at: t)
+            busy -= allocation.gpuCount
+            running[index] = false
+        }
+
+        /// Failures, repairs and window edges at `t`; true when they call for a full pass.
+        mutating func clusterEvents(at t: Int64) -> Bool {
+            var full = false
+            while nextEdge < windowEdges.count && windowEdges[nextEdge].at == t {
+                let e = windowEdges[nextEdge]
+                nextEdge += 1
+                run.events += 1
+                if checking && state.jobCount(node: e.node) > 0 {
+                    overrunWindows.append(
+                        "\(state.spec.nodes[e.node].name) holds a job at t=\(t), when a maintenance window "
+                            + (e.delta > 0 ? "begins" : "ends"))
+                }
+                setOffline(e.node, by: e.delta)
+                if e.delta < 0 { full = true }
+            }
+            while let r = repairs.first, r.at == t {
+                repairs.removeFirst()
+                run.events += 1
+                state.setAvailability(node: r.node, .up)
+                setOffline(r.node, by: -1)
+                book.invalidatePlan()
+                full = true
+            }
+            while nextFailure < failures.count && failures[nextFailure].at == t {
+                let f = failures[nextFailure]
+                nextFailure += 1
+                guard downUntil[f.node] <= t else { continue }
+                run.events += 1
+                run.nodeFailures += 1
+                fail(node: f.node, at: t)
+                downUntil[f.node] = t + f.repair
+                let at = repairs.firstIndex { ($0.at, $0.node) > (t + f.repair, f.node) } ?? repairs.count
+                repairs.insert((t + f.repair, f.node), at: at)
+                full = true
+            }
+            return full
+        }
+
+        mutating func setOffline(_ node: Int, by delta: Int) {
+            let before = offline[node]
+            offline[node] += delta
+            let gpus = state.spec.nodeType(of: state.spec.nodes[node]).gpus.count
+            if before == 0 && offline[node] > 0 { offlineGPUs += gpus }
+            if before > 0 && offline[node] == 0 { offlineGPUs -= gpus }
+        }
+
+        /// The node goes down; its jobs lose their runs and wait again (their submission time unchanged).
+        mutating func fail(node: Int, at t: Int64) {
+            var victims: [(Int, Allocation)] = []
+            for (id, r) in book.running where r.allocation.nodes.contains(where: { $0.node == node }) {
+                victims.append((Int(id), r.allocation))
+            }
+            victims.sort { $0.0 < $1.0 }
+            for (index, allocation) in victims {
+                end(index, allocation, at: t)
+                run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - outcomes[index].start!)
+                outcomes[index].start = nil
+                outcomes[index].timedOut = false
+                outcomes[index].interruptions += 1
+                generation[index] &+= 1
+                pending.append(index)
+            }
+            state.setAvailability(node: node, .down)
+            setOffline(node, by: 1)
+            book.invalidatePlan()
+        }
+
+        func neverFitsUncached(_ request: ResourceRequest) -> String? {
+            if case let .failure(refusal) = idle.place(request), refusal.kind != .notNow { return refusal.reason }
+            return nil
+        }
+
+        mutating func neverFits(_ request: ResourceRequest) -> String? {
+            if let known = neverFitsMemo[request] { return known }
+            let r = neverFitsUncached(request)
+            neverFitsMemo[request] = .some(r)
+            return r
+        }
+
+        mutating func pass(_ offered: [Int], at t: Int64, complete: Bool) {
+            var stillWaiting: [Int] = []
+            var minWaiting = Int.max
+            let jobs = self.jobs
+            let speeds = self.speeds
+            var startedNow: [(Int, Allocation, Int64, Bool)] = []
+            QueuePass.run(
+                on: &state, book: &book,
+                queue: offered.lazy.map {
+                    let j = jobs[$0]
+                    return QueuePass.Candidate(
+                        id: Int64($0), request: j.request, account: j.account, submit: j.submit,
+                        timeLimit: j.timeLimit)
+                },
+                now: t, complete: complete, work: &run.work,
+                started: { c, decision in
+                    let index = Int(c.id)
+                    let job = jobs[index]
+                    let speed = speeds.speed(of: decision.allocation.gpuModel)
+                    let runtime = Int64((Double(job.duration) / speed).rounded(.up))
+                    let length = max(min(runtime, job.timeLimit), 1)
+                    startedNow.append((index, decision.allocation, t + length, runtime > job.timeLimit))
+                    return true
+                },
+                waiting: { c, wait in
+                    let index = Int(c.id)
+                    stillWaiting.append(index)
+                    switch wait {
+                    case .noRoom, .reserved: minWaiting = min(minWaiting, jobs[index].gpuCount ?? 1)
+                    case .held, .limit: break
+                    }
+                })
+            if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
+                firstReserved[Int(r.job)] = r.at
+            }
+            for (index, allocation, end, timedOut) in startedNow {
+                outcomes[index].start = t
+                outcomes[index].gpus = allocation.gpuCount
+                outcomes[index].timedOut = timedOut
+                busy += allocation.gpuCount
+                running[index] = true
+                ends.push(end, index << 16 | Int(generation[index]), allocation)
+            }
+            if complete {
+                pending = stillWaiting
+                minPendingGPUs = minWaiting
+            } else if !startedNow.isEmpty {
+                // The new arrivals that wait were appended to `pending` already; drop the ones that started.
+                let started = Set(startedNow.map(\.0))
+                pending.removeAll { started.contains($0) }
+                minPendingGPUs = min(minPendingGPUs, minWaiting)
+            } else {
+                minPendingGPUs = min(minPendingGPUs, minWaiting)
+            }
+        }
+
+        mutating func finish(checkInvariants: Bool) -> Run {
+            run.makespan = lastT - firstT
+            run.outcomes = outcomes
+            run.timeline = thin(timeline, to: 2000)
+            if checkInvariants { run.invariantViolations = violations() }
+            return run
+        }
+
+        func violations() -> [String] {
+            var out: [String] = []
+            var gpuSeconds = 0.0
+            for (job, o) in zip(jobs, outcomes) {
+                if o.neverFits != nil { continue }
+                guard let s = o.start, let e = o.end else {
+                    out.append("job \(job.id) never ended")
+                    continue
+                }
+                if s < job.submit { out.append("job \(job.id) started at \(s), before its submission at \(job.submit)") }
+                if e <= s { out.append("job \(job.id) ended at \(e), not after its start at \(s)") }
+                gpuSeconds += Double(o.gpus) * Double(e - s)
+            }
+            if abs(gpuSeconds + run.lostGPUSeconds - run.busyGPUSeconds) > 0.5 {
+                out.append(
+                    "GPU-seconds not conserved: jobs held \(gpuSeconds) (+\(run.lostGPUSeconds) lost to failures), "
+                        + "the cluster counted \(run.busyGPUSeconds)")
+            }
+            // EASY backfill in submission order: no job starts later than it was first reserved to (the
+            // guarantee holds while nodes do not fail).
+            if book.policy == .backfill && run.nodeFailures == 0 {
+                for (index, at) in firstReserved.sorted(by: { $0.key < $1.key }) {
+                    if let s = outcomes[index].start, s > at {
+                        out.append("job \(jobs[index].id) was reserved to start at \(at) but started at \(s)")
+                    }
+                }
+            }
+            out += overrunWindows
+            if state.totalFreeGPUs != capacity {
+                out.append("\(capacity - state.totalFreeGPUs) GPUs still held after every job ended")
+            }
+            out += state.invariantViolations()
+            return out
+        }
+    }
+}

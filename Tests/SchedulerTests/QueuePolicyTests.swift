@@ -1,0 +1,317 @@
+import Foundation
+import Testing
+
+@testable import Scheduler
+
+/// The queue policies (fifo, EASY backfill, multifactor fair share), account limits, reservations and node
+/// failures, on schedules worked out by hand on the platform's 6 × DGX H200 (48 GPUs).
+@Suite struct QueuePolicyTests {
+    func job(_ id: Int64, at t: Int64, gpus: Int, runs: Int64, limit: Int64? = nil, account: String = "ivi")
+        -> SimulatedJob
+    {
+        SimulatedJob(
+            id: id, submit: t, duration: runs, timeLimit: limit ?? runs, request: ResourceRequest(gpus: gpus),
+            account: account)
+    }
+
+    func starts(_ run: Simulator.Run) -> [Int64: Int64] {
+        Dictionary(uniqueKeysWithValues: run.outcomes.compactMap { o in o.start.map { (o.id, $0) } })
+    }
+
+    /// Five whole nodes busy until 100 and half of the sixth until 200; A wants all 48 GPUs; B (2 GPUs,
+    /// ends by 200) and C (2 GPUs, runs to 303) arrive behind it.
+    var backfillTrace: [SimulatedJob] {
+        (1...5).map { job($0, at: 0, gpus: 8, runs: 100) } + [
+            job(6, at: 0, gpus: 4, runs: 200),
+            job(7, at: 1, gpus: 48, runs: 100),  // A
+            job(8, at: 2, gpus: 2, runs: 150),  // B: ends at 152, before A's reserved start
+            job(9, at: 3, gpus: 2, runs: 300),  // C: would hold half of node 6 past 200
+        ]
+    }
+
+    @Test func fifoLetsSmallJobsDelayTheBigOne() throws {
+        let run = try Simulator.run(spec: try platform(), jobs: backfillTrace, options: .init(queue: .fifo, checkInvariants: true))
+        #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
+        let s = starts(run)
+        // B and C start at once; A waits for C's end at 3 + 300.
+        #expect(s[8] == 2 && s[9] == 3 && s[7] == 303)
+    }
+
+    @Test func easyBackfillStartsOnlyWhatDoesNotDelayTheReservedJob() throws {
+        let run = try Simulator.run(
+            spec: try platform(), jobs: backfillTrace, options: .init(queue: .backfill, checkInvariants: true))
+        #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
+        let s = starts(run)
+        // A is reserved for 200 (when job 6 ends); B ends by then and is backfilled; C would delay A and waits
+        // until A has run (200 + 100).
+        #expect(s[7] == 200 && s[8] == 2 && s[9] == 300)
+        #expect(run.work.backfilled == 1)
+    }
+
+    @Test func aHeldJobIsToldWhichReservationItWouldDelay() throws {
+        var state = ClusterState(spec: try platform())
+        var book = QueueBook(spec: state.spec, policy: .backfill, now: 0)
+        var id: Int64 = 100
+        for gpus in [8, 8, 8, 8, 8, 4] {
+            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else { Issue.record("no room"); return }
+            try state.commit(d.allocation)
+            id += 1
+            book.started(id: id, account: "ivi", allocation: d.allocation, end: gpus == 8 ? 100 : 200, at: 0)
+        }
+        let queue: [QueuePass.Candidate] = [
+            .init(id: 1, request: ResourceRequest(gpus: 48), account: "ivi", submit: 1, timeLimit: 100),
+            .init(id: 2, request: ResourceRequest(gpus: 2), account: "etf", submit: 2, timeLimit: 150),
+            .init(id: 3, request: ResourceRequest(gpus: 2), account: "etf", submit: 3, timeLimit: 300),
+        ]
+        var work = QueuePass.Work()
+        var started: [Int64] = []
+        var waits: [Int64: QueuePass.Wait] = [:]
+        QueuePass.run(
+            on: &state, book: &book, queue: queue, now: 3, work: &work,
+            started: { c, _ in
+                started.append(c.id)
+                return true
+            }, waiting: { c, w in waits[c.id] = w })
+        #expect(started == [2])
+        #expect(book.reservedStart?.job == 1 && book.reservedStart?.at == 200)
+        guard case .reserved(at: 200, _) = waits[1] else { Issue.record("\(String(describing: waits[1]))"); return }
+        #expect(waits[3] == .held(by: 1, at: 200))
+        let words = waits[3]?.reason { "t=\($0)" } ?? ""
+        #expect(words.contains("would delay job 1, reserved to start at t=200"))
+        #expect(work.plans == 1 && work.backfilled == 1)
+    }
+
+    @Test func backfillNeverDelaysAReservationOnRandomWorkloads() throws {
+        // The simulator's invariant check compares every reserved job's start with its first reservation.
+        for seed in [3, 11, 42] as [UInt64] {
+            var rng = SeededRandom(seed: seed)
+            let sizes = [1, 1, 1, 2, 4, 8, 16, 24]
+            let jobs = (1...1500).map { i -> SimulatedJob in
+                let limit = Int64(60 + rng.next() % 7200)
+                return SimulatedJob(
+                    id: Int64(i), submit: Int64(i) * 40, duration: max(Int64(Double(limit) * rng.unit()), 1),
+                    timeLimit: limit, request: ResourceRequest(gpus: sizes[Int(rng.next() % 8)]), account: "ivi")
+            }
+            let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .backfill, checkInvariants: true))
+            #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations.prefix(3))")
+            #expect(run.work.backfilled > 0 && run.work.plans > 0)
+            #expect(run.outcomes.allSatisfy { $0.end != nil })
+        }
+    }
+
+    @Test func fairShareConvergesToTheShares() throws {
+        // ivi has share 40 and ipb 15 of the platform's 100: under contention they should use GPUs 40 : 15.
+        var jobs: [SimulatedJob] = []
+        for i in 0..<3000 {
+            jobs.append(job(Int64(2 * i + 1), at: 0, gpus: 1, runs: 3600, account: "ivi"))
+            jobs.append(job(Int64(2 * i + 2), at: 0, gpus: 1, runs: 3600, account: "ipb"))
+        }
+        func ratio(_ policy: QueuePolicyName) throws -> Double {
+            let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
+            #expect(run.invariantViolations.isEmpty)
+            // Both accounts have work waiting for the first 50 hours; count the GPU-hours each got then.
+            var used: [String: Double] = [:]
+            for o in run.outcomes { if let s = o.start, s < 50 * 3600 { used[o.account, default: 0] += 1 } }
+            return (used["ivi"] ?? 0) / max(used["ipb"] ?? 0, 1)
+        }
+        let fair = try ratio(.fairshare)
+        #expect(abs(fair - 40.0 / 15) < 0.1 * 40 / 15, "ivi : ipb = \(fair)")
+        // Submission order alternates the accounts, so FIFO gives them the same.
+        let fifo = try ratio(.fifo)
+        #expect(abs(fifo - 1) < 0.05, "fifo ratio \(fifo)")
+    }
+
+    @Test func fairShareUsageDecaysWithItsHalfLife() {
+        var fs = FairShare(accounts: [], halfLife: .hours(1), now: 0)
+        let a = fs.id(of: "a")
+        _ = fs.id(of: "b")
+        fs.advance(to: 3600, gpusInUse: [8, 0])
+        // ∫₀^h 8·2^(−(h−s)/h) ds = 8h/(2 ln 2)
+        let expected = 8.0 * 3600 / (2 * M_LN2)
+        #expect(abs(fs.decayedUsage("a") - expected) < 1e-6)
+        fs.advance(to: 7200, gpusInUse: [0, 0])
+        #expect(abs(fs.decayedUsage("a") - expected / 2) < 1e-6)
+        // a holds all the usage with half the shares: 2^(−1/0.5) = ¼; b used nothing: 1.
+        #expect(abs(fs.factor(id: a) - 0.25) < 1e-12)
+        #expect(fs.factor("b") == 1)
+    }
+
+    @Test func priorityFactorsAreWeighedAsDocumented() throws {
+        let spec = try platform()
+        // Waited 3.5 of maxAge's 7 days: age 1000 × ½; 12 of 48 GPUs: size 1000 × ¼; an unused account:
+        // fair share 10000 × 1; no partition tiers: 0; nice 30.
+        let p = Priority.of(
+            submit: 0, gpus: 12, partition: nil, nice: 30, fairShareFactor: 1, now: 302_400, spec: spec, totalGPUs: 48)
+        #expect(p.age == 500 && p.size == 250 && p.fairShare == 10000 && p.partition == 0 && p.nice == 30)
+        #expect(p.total == 10720)
+    }
+
+    @Test func accountLimitsHoldAndAreNamedAsTheReason() throws {
+        var spec = try platform()
+        let ivi = spec.accounts.firstIndex { $0.name == "ivi" }!
+        spec.accounts[ivi].limits = AccountLimits(gpus: 16, gpuHours: 40, period: .days(30), storage: .terabytes(10))
+        var state = ClusterState(spec: spec)
+        var book = QueueBook(spec: spec, policy: .fifo, now: 0)
+        let queue: [QueuePass.Candidate] = [
+            .init(id: 1, request: ResourceRequest(gpus: 8), account: "ivi", submit: 0, timeLimit: 3600),
+            .init(id: 2, request: ResourceRequest(gpus: 8), account: "ivi", submit: 1, timeLimit: 3600),
+            .init(id: 3, request: ResourceRequest(gpus: 1), account: "ivi", submit: 2, timeLimit: 60),  // 17 GPUs
+            .init(id: 4, request: ResourceRequest(gpus: 8), account: "etf", submit: 3, timeLimit: 3600),  // no limits
+        ]
+        var started: [Int64] = []
+        var waits: [Int64: String] = [:]
+        var work = QueuePass.Work()
+        QueuePass.run(
+            on: &state, book: &book, queue: queue, now: 0, work: &work,
+            started: { c, _ in
+                started.append(c.id)
+                return true
+            }, waiting: { c, w in waits[c.id] = w.reason { "\($0)" } })
+        #expect(started == [1, 2, 4])
+        #expect(waits[3] == "account ivi has 16 GPUs in use and may hold 16 (this job asks for 1)")
+        // GPU-hours: 16 were used in the first hour; 40 are allowed; 8 GPUs × 4 h more would pass it.
+        book.ended(id: 1, at: 3600)
+        book.ended(id: 2, at: 3600)
+        let big: [QueuePass.Candidate] = [
+            .init(id: 5, request: ResourceRequest(gpus: 8), account: "ivi", submit: 4, timeLimit: 4 * 3600)
+        ]
+        var later = state
+        QueuePass.run(
+            on: &later, book: &book, queue: big, now: 3600, work: &work, started: { _, _ in true },
+            waiting: { c, w in waits[c.id] = w.reason { "\($0)" } })
+        #expect(waits[5]?.contains("account ivi has used 16 of its 40 GPU-hours this period") == true, "\(waits[5] ?? "")")
+        #expect(waits[5]?.contains("this job 32") == true)
+        // Storage: 10 TB claimable; 12 TB refused in words.
+        let disk: [QueuePass.Candidate] = [
+            .init(id: 6, request: ResourceRequest(gpus: 1, storage: .terabytes(12)), account: "ivi", submit: 5, timeLimit: 60)
+        ]
+        QueuePass.run(
+            on: &later, book: &book, queue: disk, now: 3600, work: &work, started: { _, _ in true },
+            waiting: { c, w in waits[c.id] = w.reason { "\($0)" } })
+        #expect(waits[6]?.hasPrefix("account ivi claims 0") == true, "\(waits[6] ?? "")")
+        #expect(waits[6]?.contains("may claim 10 TB") == true, "\(waits[6] ?? "")")
+    }
+
+    @Test func aGPULimitHoldsThroughAWholeSimulation() throws {
+        var spec = try platform()
+        let ivi = spec.accounts.firstIndex { $0.name == "ivi" }!
+        spec.accounts[ivi].limits = AccountLimits(gpus: 12)
+        let sizes = [1, 2, 4]
+        let jobs = (1...300).map { (i: Int) -> SimulatedJob in
+            let runs = Int64(100 + (i % 7) * 50)
+            let account = i % 2 == 0 ? "ivi" : "etf"
+            return job(Int64(i), at: Int64(i), gpus: sizes[i % 3], runs: runs, account: account)
+        }
+        let run = try Simulator.run(spec: spec, jobs: jobs, options: .init(queue: .fairshare, checkInvariants: true))
+        #expect(run.invariantViolations.isEmpty)
+        // At every start, ivi's GPUs in use (its runs covering that moment) stay within 12.
+        let ivis = run.outcomes.filter { $0.account == "ivi" }
+        var peak = 0
+        for o in ivis {
+            let t = o.start!
+            var inUse = 0
+            for other in ivis where other.start! <= t && other.end! > t { inUse += other.gpus }
+            peak = max(peak, inUse)
+        }
+        #expect(peak == 12)
+        #expect(run.outcomes.allSatisfy { $0.end != nil })
+    }
+
+    @Test func noJobRunsIntoAMaintenanceWindow() throws {
+        // All six nodes go down for maintenance from 100 to 200: a job whose time limit would reach into the
+        // window waits until it is over; one that ends by 100 runs at once.
+        let events = SimulationEvents(maintenance: [.init(nodes: ["all"], start: 100, duration: 100)])
+        let jobs = [job(1, at: 0, gpus: 8, runs: 40, limit: 150), job(2, at: 0, gpus: 8, runs: 50, limit: 100)]
+        let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .fifo, events: events, checkInvariants: true))
+        #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
+        let s = starts(run)
+        #expect(s[1] == 200 && s[2] == 0)
+        #expect(run.unavailableGPUSeconds == 48 * 100)
+    }
+
+    @Test func repeatedWindowsOnSomeNodesAreNeverOverrun() throws {
+        let events = SimulationEvents(maintenance: [
+            .init(nodes: ["dgx05", "dgx06"], start: 3600, duration: 4 * 3600, every: 24 * 3600, reason: "firmware")
+        ])
+        var rng = SeededRandom(seed: 9)
+        let jobs = (1...800).map { i -> SimulatedJob in
+            let limit = Int64(600 + rng.next() % 20_000)
+            return job(Int64(i), at: Int64(i) * 200, gpus: [1, 2, 4, 8][Int(rng.next() % 4)], runs: limit / 2, limit: limit)
+        }
+        for policy in QueuePolicyName.allCases {
+            let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: policy, events: events, checkInvariants: true))
+            // The invariants include: no node of a window holds a job when the window begins or ends.
+            #expect(run.invariantViolations.isEmpty, "\(policy): \(run.invariantViolations.prefix(3))")
+            #expect(run.unavailableGPUSeconds > 0)
+        }
+    }
+
+    @Test func aFailedNodesJobIsRequeuedAndRunsAgainAfterRepair() throws {
+        // One DGX: the 8-GPU job starts at 0, its node fails at 50 (the run is lost), is repaired at 80, and
+        // the job runs again from the start: 80 to 180.
+        let one = try platform().withCount(of: "dgx-h200", 1)!
+        let events = SimulationEvents(failures: [.init(node: one.nodes[0].name, at: 50, repair: 30)])
+        let run = try Simulator.run(spec: one, jobs: [job(1, at: 0, gpus: 8, runs: 100)], options: .init(events: events, checkInvariants: true))
+        #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
+        let o = run.outcomes[0]
+        #expect(o.start == 80 && o.end == 180 && o.interruptions == 1)
+        #expect(run.nodeFailures == 1 && run.lostGPUSeconds == 400 && run.unavailableGPUSeconds == 240)
+        #expect(run.busyGPUSeconds == 400 + 800)
+    }
+
+    @Test func randomFailuresAreSeededAndLoseNoJob() throws {
+        let model = SimulationEvents(failureModel: .init(mtbf: 3 * 86_400, repair: 6 * 3600, seed: 5))
+        var rng = SeededRandom(seed: 2)
+        let jobs = (1...600).map { i in
+            job(Int64(i), at: Int64(i) * 300, gpus: [1, 2, 4, 8][Int(rng.next() % 4)], runs: Int64(300 + rng.next() % 7200), limit: 8000)
+        }
+        let a = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .backfill, events: model, checkInvariants: true))
+        let b = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .backfill, events: model, checkInvariants: true))
+        #expect(a.invariantViolations.isEmpty, "\(a.invariantViolations.prefix(3))")
+        #expect(a.nodeFailures > 0 && a.lostGPUSeconds > 0)
+        #expect(a.outcomes == b.outcomes)
+        #expect(a.outcomes.allSatisfy { $0.end != nil })
+    }
+
+    @Test func eventsAreReadFromAScenarioAndFromFlags() throws {
+        let node = try ConfigNode.parse(
+            """
+            maintenance:
+              - { nodes: "dgx[05-06]", start: 7d, duration: 8h, every: 30d, reason: firmware }
+            failures:
+              mtbf: 90d
+              repair: 12h
+              seed: 7
+              events:
+                - { node: dgx03, at: 2d, repair: 6h }
+            """, file: "s.yaml")
+        let e = try SimulationEvents(config: node)
+        let window = SimulationEvents.Maintenance(
+            nodes: ["dgx05", "dgx06"], start: 7 * 86400, duration: 8 * 3600, every: 30 * 86400, reason: "firmware")
+        #expect(e.maintenance == [window])
+        let model = SimulationEvents.FailureModel(mtbf: 90 * 86400, repair: 12 * 3600, seed: 7)
+        #expect(e.failureModel == model)
+        let failure = SimulationEvents.Failure(node: "dgx03", at: 2 * 86400, repair: 6 * 3600)
+        #expect(e.failures == [failure])
+        #expect(SimulationEvents.Maintenance(parsing: "dgx[05-06]@7d+8h/30d") == e.maintenance[0].with(reason: "maintenance"))
+        #expect(SimulationEvents.Maintenance(parsing: "dgx01@1d+8h/4h") == nil)  // repeats before it ends
+        #expect(SimulationEvents.FailureModel(parsing: "mtbf=90d,repair=12h,seed=7") == e.failureModel)
+        #expect(SimulationEvents.FailureModel(parsing: "repair=12h") == nil)
+        let bad = try ConfigNode.parse("maintenance:\n  - { nodes: dgx01, duration: 0s }\n", file: "s.yaml")
+        #expect(throws: ConfigError.self) { try SimulationEvents(config: bad) }
+        let windows = try e.reservations(on: try platform(), until: 70 * 86400)
+        let expectedStarts: [Int64] = [7 * 86400, 37 * 86400, 67 * 86400]
+        #expect(windows.map(\.start) == expectedStarts)
+        #expect(throws: ConfigError.self) {
+            try SimulationEvents(maintenance: [.init(nodes: ["dgx99"], start: 0, duration: 1)]).reservations(on: try platform(), until: 10)
+        }
+    }
+}
+
+extension SimulationEvents.Maintenance {
+    func with(reason: String) -> Self {
+        var m = self
+        m.reason = reason
+        return m
+    }
+}
