@@ -2,7 +2,7 @@ import Testing
 
 @testable import Scheduler
 
-/// The queue policy both clocks run (FIFO-greedy for now), worked out on the platform's six DGX H200s.
+/// The queue pass both clocks run, under FIFO, worked out on the platform's six DGX H200s.
 @Suite struct QueuePassTests {
     @Test func jobsThatFitStartInOrderAndOnesThatDoNotWaitWithTheEnginesReason() throws {
         var state = ClusterState(spec: try platform())
@@ -30,9 +30,9 @@ import Testing
             },
             waiting: { c, w in waiting.updateValue(w.refusal?.reason, forKey: c.id) })
         #expect(started == [2, 4])
-        #expect(Set(waiting.keys) == [1, 3, 5])
+        // Jobs 3 and 5 are skipped by count (no placement tried): their reasons have not changed in kind.
+        #expect(Set(waiting.keys) == [1])
         #expect(waiting[1]??.contains("B200") == true)  // the engine's words
-        #expect(waiting[3] == .some(nil) && waiting[5] == .some(nil))  // skipped: no placement tried
         #expect(work == QueuePass.Work(placements: 3, skipped: 2, started: 2))
         #expect(state.totalFreeGPUs == 0)
         #expect(state.invariantViolations().isEmpty)

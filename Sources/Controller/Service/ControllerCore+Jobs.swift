@@ -124,6 +124,10 @@ extension ControllerCore {
         var started: [(Int64, Allocation)] = []
         var reasons: [(Int64, QueuePass.Wait)] = []
         let now = clock()
+        // A reserved job that left the queue (cancelled) gives up its reservation.
+        if only == nil, let head = book.reservedStart?.job, !queue.contains(where: { $0.id == head }) {
+            book.withdraw(id: head)
+        }
         QueuePass.run(
             on: &state, book: &book, queue: queue, now: now, complete: only == nil, work: &work,
             started: { c, decision in
@@ -143,17 +147,15 @@ extension ControllerCore {
                 logger.error("cannot start a job", metadata: ["job": "\(id)", "error": "\(error)"])
             }
         }
+        var told = Set(reasons.map(\.0))
+        for (id, _) in started { told.insert(id) }
+        // Jobs skipped for want of free GPUs keep the reason they have; a new one asks the engine for one.
+        for c in queue where !told.contains(c.id) && live[c.id]?.pendingReason == nil {
+            if case let .failure(r) = state.place(c.request) { reasons.append((c.id, .noRoom(r))) }
+        }
         for (id, wait) in reasons {
             guard var j = live[id], j.state == .pending else { continue }
-            // Skipped for want of free GPUs: keep the reason it has, or ask the engine for one.
-            let reason: String
-            if let r = wait.reason(time: Self.describeTime) {
-                reason = r
-            } else if j.pendingReason == nil, case let .failure(r) = state.place(j.request) {
-                reason = r.reason
-            } else {
-                continue
-            }
+            guard let reason = wait.reason(time: Self.describeTime) else { continue }
             // Derived state: kept in memory only (recomputed by every pass, also after a restart).
             if j.pendingReason != reason {
                 j.pendingReason = reason

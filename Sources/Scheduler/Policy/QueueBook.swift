@@ -122,6 +122,12 @@ public struct QueueBook: Sendable {
         if endedAt / period == periodIndex[a] { periodUsage[a] += gpuSeconds }
     }
 
+    /// A waiting job left the queue without starting (cancelled): if it held the backfill reservation, the
+    /// next pass makes a new one.
+    public mutating func withdraw(id: Int64) {
+        if plan?.head == id { plan = nil }
+    }
+
     /// Forget the backfill plan (node availability changed); the next pass makes a new one.
     public mutating func invalidatePlan() { plan = nil }
 

@@ -121,39 +121,94 @@ public enum QueuePass {
     }
 
     /// Runs one pass over `queue` on `state` at `now`. `complete` says the queue holds every waiting job
-    /// (false: only newcomers, offered against the standing reservation). Every placement is committed on
-    /// `state` and recorded in `book` before `started` hears of it; `started` may return false to undo a
-    /// start (the caller could not record it). `waiting` hears every job that stays, with why.
+    /// (false: only newcomers, offered against the standing reservation). A job that leaves the queue other
+    /// than by starting (cancelled) must be withdrawn from the book (`QueueBook.withdraw`). Under `fifo` and `backfill` the
+    /// queue must come in submission order (as the controller and the simulator keep it); under `fairshare`
+    /// the pass orders it by priority.
+    ///
+    /// Every placement is committed on `state` and recorded in `book` before `started` hears of it; `started`
+    /// may return false to undo a start (the caller could not record it). `waiting` hears the jobs that stay
+    /// with why; jobs skipped for want of free GPUs are not reported (their reason has not changed in kind),
+    /// and once fewer GPUs are free than `minimumGPUs` (the fewest any queued job asks for, when the caller
+    /// knows it) the pass stops: no later job could start.
     public static func run(
         on state: inout ClusterState, book: inout QueueBook, queue: some Sequence<Candidate>, now: Int64,
-        complete: Bool = true, work: inout Work,
+        complete: Bool = true, minimumGPUs: Int? = nil, work: inout Work,
         started: (Candidate, PlacementDecision) -> Bool,
         waiting: (Candidate, Wait) -> Void
     ) {
         book.advance(to: now)
         if book.reservations.reservations.contains(where: { $0.end <= now }) { book.reservations.expire(before: now) }
-        var items = queue.map { ($0, key($0, book: &book, now: now)) }
-        items.sort { $0.1 < $1.1 }
-        var plan = book.plan
-        if let p = plan, p.start <= now || (complete && !items.contains { $0.0.id == p.head }) { plan = nil }
-        let backfills = book.policy.backfills
-        var free = state.totalFreeGPUs
-        for (c, key) in items {
+        let floor = minimumGPUs ?? 0
+        var pass = Pass(book: book, plan: book.plan, free: state.totalFreeGPUs, now: now)
+        if let p = pass.plan, p.start <= now { pass.plan = nil }
+        // Nothing can start; under backfill the first job in line must still hold a reservation.
+        if pass.free < floor && (!pass.backfills || pass.plan != nil) {
+            book.plan = pass.plan
+            return
+        }
+        if book.policy.usesPriority {
+            var items = queue.map { ($0, key($0, book: &book, now: now)) }
+            items.sort { $0.1 < $1.1 }
+            for (c, key) in items {
+                if pass.free < floor && (!pass.backfills || pass.plan != nil) { break }
+                pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
+            }
+        } else {
+            for c in queue {
+                if pass.free < floor && (!pass.backfills || pass.plan != nil) { break }
+                let key = SortKey(priority: 0, submit: c.submit, id: c.id)
+                pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
+            }
+        }
+        book.plan = pass.plan
+    }
+
+    /// One pass's running state: free GPUs and the backfill reservation as it evolves.
+    struct Pass {
+        let backfills: Bool
+        var plan: BackfillPlan?
+        var free: Int
+        let now: Int64
+
+        init(book: QueueBook, plan: BackfillPlan?, free: Int, now: Int64) {
+            backfills = book.policy.backfills
+            self.plan = plan
+            self.free = free
+            self.now = now
+        }
+
+        mutating func offer(
+            _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
+        ) {
             let limit = max(c.timeLimit, 1)
+            let gpus = c.gpuCount
+            if gpus > free && plan != nil && plan!.head != c.id && key > plan!.headKey {
+                // Behind the reservation and too big for what is free: nothing to learn.
+                work.skipped += 1
+                return
+            }
             if let reason = book.limitReason(
-                account: c.account, gpus: c.gpuCount, storage: c.request.storage ?? .zero, timeLimit: limit)
+                account: c.account, gpus: gpus, storage: c.request.storage ?? .zero, timeLimit: limit)
             {
                 waiting(c, .limit(reason))
-                continue
+                return
             }
             let behindHead = plan.map { c.id != $0.head && key > $0.headKey } ?? false
             var refusal: PlacementRefusal?
             var decision: PlacementDecision?
-            if c.gpuCount > free {
+            if gpus > free {
                 work.skipped += 1
+                guard backfills else { return }
+                if let p = plan {
+                    if p.head == c.id { waiting(c, .reserved(at: p.start, nil)) }
+                    if p.head == c.id || key > p.headKey { return }
+                }
+                // A blocked job ahead of any reservation: it becomes the reserved one below.
             } else {
                 work.placements += 1
-                switch place(c, on: &state, reservations: book.reservations, from: now, until: now + limit) {
+                switch QueuePass.place(c, on: &state, reservations: book.reservations, from: now, until: now + limit) {
                 case let .success(d): decision = d
                 case let .failure(r): refusal = r
                 }
@@ -166,10 +221,10 @@ public enum QueuePass {
                 }
                 if let p = plan, p.head == c.id {
                     waiting(c, .reserved(at: p.start, refusal))
-                } else {
+                } else if refusal != nil {
                     waiting(c, .noRoom(refusal))
                 }
-                continue
+                return
             }
             let end = now + limit
             var admittedToShadow = false
@@ -181,7 +236,7 @@ public enum QueuePass {
                     plan = p
                 } else if behindHead {
                     waiting(c, .held(by: p.head, at: p.start))
-                    continue
+                    return
                 } else {
                     // A job ahead of the reserved one takes what it needed: reserve again when it is met.
                     plan = nil
@@ -190,7 +245,7 @@ public enum QueuePass {
             guard (try? state.commit(decision.allocation)) != nil else {
                 if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
                 waiting(c, .noRoom(PlacementRefusal(.notNow, "its placement could not be committed")))
-                continue
+                return
             }
             if started(c, decision) {
                 free -= decision.allocation.gpuCount
@@ -202,7 +257,6 @@ public enum QueuePass {
                 if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
             }
         }
-        book.plan = plan
     }
 
     /// Places `c` on `state` keeping it off the nodes that reservations hold over [from, until). The nodes are

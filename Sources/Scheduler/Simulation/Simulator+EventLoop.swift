@@ -17,8 +17,14 @@ extension Simulator {
         var ends = EventHeap()
         var generation: [UInt16]
         var running: [Bool]
+        /// Waiting jobs in submission order; entries whose `queued` flag is off are dropped lazily.
         var pending: [Int] = []
-        var minPendingGPUs = Int.max
+        var queued: [Bool]
+        var queuedCount = 0
+        var dropped = 0
+        /// Waiting jobs per GPU count (0 for requests without a count), and the smallest count waiting.
+        var sizeCounts: [Int]
+        var minSize = Int.max
         var next = 0
         var busy = 0
         var offlineGPUs = 0
@@ -75,6 +81,8 @@ extension Simulator {
             }
             generation = Array(repeating: 0, count: jobs.count)
             running = Array(repeating: false, count: jobs.count)
+            queued = Array(repeating: false, count: jobs.count)
+            sizeCounts = Array(repeating: 0, count: (jobs.map { $0.gpuCount ?? 0 }.max() ?? 0) + 1)
             run = Run(
                 outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
                 fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0,
@@ -87,7 +95,7 @@ extension Simulator {
             if next < order.count { t = jobs[order[next]].submit }
             if let e = ends.peekTime { t = min(t, e) }
             // The cluster's own events matter only while jobs are still to come or to run.
-            let live = next < order.count || !ends.isEmpty || !pending.isEmpty
+            let live = next < order.count || !ends.isEmpty || queuedCount > 0
             guard live else { return nil }
             if nextFailure < failures.count { t = min(t, failures[nextFailure].at) }
             if let r = repairs.first { t = min(t, r.at) }
@@ -125,13 +133,16 @@ extension Simulator {
                         continue
                     }
                     arrivals.append(index)
-                    pending.append(index)
+                    enqueue(index, appending: true)
                 }
                 // Nothing freed: the jobs already waiting still do not fit; only the new ones are offered.
-                let offered = full ? pending : arrivals
-                if !offered.isEmpty { pass(offered, at: t, complete: full) }
-                blocked = !pending.isEmpty && minPendingGPUs <= capacity - busy - offlineGPUs
-                timeline.append(TimelinePoint(time: t, busyGPUs: busy, queued: pending.count))
+                if full && queuedCount > 0 {
+                    pass(nil, at: t)
+                } else if !arrivals.isEmpty {
+                    pass(arrivals, at: t)
+                }
+                blocked = queuedCount > 0 && minSize <= capacity - busy - offlineGPUs
+                timeline.append(TimelinePoint(time: t, busyGPUs: busy, queued: queuedCount))
             }
             progress?(1)
         }
@@ -203,7 +214,7 @@ extension Simulator {
                 outcomes[index].timedOut = false
                 outcomes[index].interruptions += 1
                 generation[index] &+= 1
-                pending.append(index)
+                enqueue(index, appending: false)
             }
             state.setAvailability(node: node, .down)
             setOffline(node, by: 1)
@@ -222,59 +233,79 @@ extension Simulator {
             return r
         }
 
-        mutating func pass(_ offered: [Int], at t: Int64, complete: Bool) {
-            var stillWaiting: [Int] = []
-            var minWaiting = Int.max
-            let jobs = self.jobs
-            let speeds = self.speeds
+        /// Adds a waiting job: at the end (an arrival, in submission order) or in its place (a requeued job).
+        mutating func enqueue(_ index: Int, appending: Bool) {
+            if appending {
+                pending.append(index)
+            } else {
+                let key = (jobs[index].submit, index)
+                var lo = 0, hi = pending.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if (jobs[pending[mid]].submit, pending[mid]) < key { lo = mid + 1 } else { hi = mid }
+                }
+                pending.insert(index, at: lo)
+            }
+            queued[index] = true
+            queuedCount += 1
+            let g = jobs[index].gpuCount ?? 0
+            sizeCounts[g] += 1
+            minSize = min(minSize, g)
+        }
+
+        mutating func dequeue(_ index: Int) {
+            queued[index] = false
+            queuedCount -= 1
+            dropped += 1
+            let g = jobs[index].gpuCount ?? 0
+            sizeCounts[g] -= 1
+            if g == minSize && sizeCounts[g] == 0 {
+                minSize = queuedCount == 0 ? .max : (g + 1..<sizeCounts.count).first { sizeCounts[$0] > 0 } ?? .max
+            }
+        }
+
+        /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
+        mutating func pass(_ arrivals: [Int]?, at t: Int64) {
+            if dropped > 64 && dropped > pending.count / 2 {
+                pending.removeAll { !queued[$0] }
+                dropped = 0
+            }
             var startedNow: [(Int, Allocation, Int64, Bool)] = []
-            QueuePass.run(
-                on: &state, book: &book,
-                queue: offered.lazy.map {
-                    let j = jobs[$0]
+            // In a scope of its own, so the copy of `queued` it reads is gone before `dequeue` writes.
+            do {
+                let jobs = self.jobs
+                let speeds = self.speeds
+                let isQueued = self.queued
+                let offered = (arrivals ?? pending).lazy.filter { isQueued[$0] }.map { index -> QueuePass.Candidate in
+                    let j = jobs[index]
                     return QueuePass.Candidate(
-                        id: Int64($0), request: j.request, account: j.account, submit: j.submit,
-                        timeLimit: j.timeLimit)
-                },
-                now: t, complete: complete, work: &run.work,
-                started: { c, decision in
-                    let index = Int(c.id)
-                    let job = jobs[index]
-                    let speed = speeds.speed(of: decision.allocation.gpuModel)
-                    let runtime = Int64((Double(job.duration) / speed).rounded(.up))
-                    let length = max(min(runtime, job.timeLimit), 1)
-                    startedNow.append((index, decision.allocation, t + length, runtime > job.timeLimit))
-                    return true
-                },
-                waiting: { c, wait in
-                    let index = Int(c.id)
-                    stillWaiting.append(index)
-                    switch wait {
-                    case .noRoom, .reserved: minWaiting = min(minWaiting, jobs[index].gpuCount ?? 1)
-                    case .held, .limit: break
-                    }
-                })
+                        id: Int64(index), request: j.request, account: j.account, submit: j.submit, timeLimit: j.timeLimit)
+                }
+                QueuePass.run(
+                    on: &state, book: &book, queue: offered, now: t, complete: arrivals == nil,
+                    minimumGPUs: arrivals == nil ? minSize : nil, work: &run.work,
+                    started: { c, decision in
+                        let index = Int(c.id)
+                        let job = jobs[index]
+                        let speed = speeds.speed(of: decision.allocation.gpuModel)
+                        let runtime = Int64((Double(job.duration) / speed).rounded(.up))
+                        let length = max(min(runtime, job.timeLimit), 1)
+                        startedNow.append((index, decision.allocation, t + length, runtime > job.timeLimit))
+                        return true
+                    },
+                    waiting: { _, _ in })
+            }
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
             }
             for (index, allocation, end, timedOut) in startedNow {
+                dequeue(index)
                 outcomes[index].start = t
                 outcomes[index].gpus = allocation.gpuCount
                 outcomes[index].timedOut = timedOut
                 busy += allocation.gpuCount
                 running[index] = true
                 ends.push(end, index << 16 | Int(generation[index]), allocation)
-            }
-            if complete {
-                pending = stillWaiting
-                minPendingGPUs = minWaiting
-            } else if !startedNow.isEmpty {
-                // The new arrivals that wait were appended to `pending` already; drop the ones that started.
-                let started = Set(startedNow.map(\.0))
-                pending.removeAll { started.contains($0) }
-                minPendingGPUs = min(minPendingGPUs, minWaiting)
-            } else {
-                minPendingGPUs = min(minPendingGPUs, minWaiting)
             }
         }
 
