@@ -10,12 +10,18 @@ public struct JobFilter: Hashable, Sendable {
     public var afterId: Int64?
     /// At most this many, lowest ids first.
     public var limit: Int?
+    /// Only the tasks of the job array with this id.
+    public var arrayJobId: Int64?
 
-    public init(states: Set<JobState>? = nil, user: String? = nil, afterId: Int64? = nil, limit: Int? = nil) {
+    public init(
+        states: Set<JobState>? = nil, user: String? = nil, afterId: Int64? = nil, limit: Int? = nil,
+        arrayJobId: Int64? = nil
+    ) {
         self.states = states
         self.user = user
         self.afterId = afterId
         self.limit = limit
+        self.arrayJobId = arrayJobId
     }
 
     /// Jobs that have not ended: what a restarted controller reloads into the engine.
