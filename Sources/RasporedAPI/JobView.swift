@@ -6,6 +6,17 @@ import Scheduler
 /// `allocation` are bytes.
 public struct JobView: Hashable, Sendable, Codable {
     public var id: Int64
+    /// The id as people write it: "42", or "42_7" for task 7 of array 42 (always set by the controller).
+    public var displayId: String?
+    /// For a task of a job array: the array's id (its first task's id), the task's index, and the array in
+    /// Slurm's syntax ("0-99%8").
+    public var arrayJobId: Int64?
+    public var arrayTaskId: Int?
+    public var array: String?
+    /// How many tasks the array has.
+    public var arrayTaskCount: Int?
+    /// What it waits for besides resources, in Slurm's syntax ("afterok:12"), as submitted.
+    public var dependency: String?
     public var name: String
     public var user: String
     public var account: String
@@ -38,6 +49,12 @@ public struct JobView: Hashable, Sendable, Codable {
 
     public init(_ job: Job, estimatedStart: Int64? = nil) {
         id = job.id
+        displayId = job.array.map(\.description) ?? "\(job.id)"
+        arrayJobId = job.array?.arrayJobId
+        arrayTaskId = job.array?.taskId
+        array = job.array?.arrayText
+        arrayTaskCount = job.array?.taskCount
+        dependency = job.dependency?.description
         name = job.name
         user = job.user
         account = job.account
@@ -61,4 +78,15 @@ public struct JobView: Hashable, Sendable, Codable {
         requeueCount = job.requeueCount
         noRequeue = job.noRequeue
     }
+}
+
+extension JobView {
+    /// How people name it: `42_7` for an array task, else its id.
+    public var reference: JobReference {
+        if let a = arrayJobId, let t = arrayTaskId { return .task(array: a, index: t) }
+        return .job(id)
+    }
+
+    /// Whether this is the first task of an array, whose id is the array's id.
+    public var isArrayHead: Bool { arrayJobId == id }
 }

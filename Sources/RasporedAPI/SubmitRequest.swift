@@ -19,10 +19,14 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     public var output: String?
     /// Fail, rather than requeue, when the job's node is lost.
     public var noRequeue: Bool
+    /// Submit a job array: one job per task index (`0-99%8`); nil for one job.
+    public var array: ArraySpec?
+    /// What the job (every task, for an array) waits for besides resources (`afterok:12`); nil for nothing.
+    public var dependency: JobDependency?
 
     public init(
         request: ResourceRequest, name: String? = nil, command: [String], workdir: String, output: String? = nil,
-        noRequeue: Bool = false
+        noRequeue: Bool = false, array: ArraySpec? = nil, dependency: JobDependency? = nil
     ) {
         self.request = request
         self.name = name
@@ -30,10 +34,14 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         self.workdir = workdir
         self.output = output
         self.noRequeue = noRequeue
+        self.array = array
+        self.dependency = dependency
     }
 
     /// The job's own fields, beside the request's.
-    public static let jobFieldNames: Set<String> = ["name", "command", "workdir", "output", "noRequeue"]
+    public static let jobFieldNames: Set<String> = [
+        "name", "command", "workdir", "output", "noRequeue", "array", "dependency",
+    ]
 
     /// Reads a submission from a parsed JSON (or YAML) mapping; errors name the field and line.
     /// `defaultWorkdir` stands in for an absent `workdir` (schedctl's job files default to the current
@@ -57,6 +65,18 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         }
         output = try n.optional("output")?.string()
         noRequeue = try n.optional("noRequeue")?.bool() ?? false
+        if let a = try n.optional("array") {
+            let text = try a.string()
+            do throws(ArraySpecError) { array = try ArraySpec(parsing: text) } catch {
+                throw a.error(error.description)
+            }
+        }
+        if let d = try n.optional("dependency") {
+            let text = try d.string()
+            do throws(JobDependencyError) { dependency = try JobDependency(parsing: text) } catch {
+                throw d.error(error.description)
+            }
+        }
     }
 
     /// Parses a request body; malformed JSON and wrong fields are `ConfigError`s with line and field.
@@ -80,7 +100,8 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
 
     enum Keys: String, CodingKey {
         case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
-        case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue
+        case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue, array
+        case dependency
     }
 
     /// Flat, as `parse(json:)` reads it; `time` as text, since a bare number would be read as minutes.
@@ -107,5 +128,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         try c.encode(workdir, forKey: .workdir)
         try c.encodeIfPresent(output, forKey: .output)
         if noRequeue { try c.encode(true, forKey: .noRequeue) }
+        try c.encodeIfPresent(array?.description, forKey: .array)
+        try c.encodeIfPresent(dependency?.description, forKey: .dependency)
     }
 }

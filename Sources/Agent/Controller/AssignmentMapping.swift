@@ -43,6 +43,7 @@ public struct AssignmentMapping: Sendable {
         request.nodeRank = assignment.nodeRank
         if assignment.timeLimitSeconds > 0 { request.timeLimit = .seconds(assignment.timeLimitSeconds) }
         request.environment = baseEnvironment.merging(assignment.environment) { _, job in job }
+        request.array = assignment.array
         request.bind = bind
         return request
     }

@@ -1,3 +1,5 @@
+import Scheduler
+
 /// The environment variables a job gets on top of its base environment.
 public enum JobEnvironment {
     /// The variables for `request` on `host`. GPU numbering follows the PCI bus order (CUDA_DEVICE_ORDER);
@@ -24,6 +26,9 @@ public enum JobEnvironment {
         if !request.cpus.isEmpty || !request.mems.isEmpty { env["RASPORED_BINDING"] = request.bind ? "bound" : "unbound" }
         if !request.mems.isEmpty { env["RASPORED_MEMS"] = request.mems.map(String.init).joined(separator: ",") }
         if !request.nics.isEmpty { env["NCCL_IB_HCA"] = "=" + request.nics.joined(separator: ",") }
+        if let a = request.array {
+            for (k, v) in arrayVariables(a) { env[k] = v }
+        }
         if nodes.count > 1 {
             let rank = String(request.nodeRank)
             let count = String(nodes.count)
@@ -43,6 +48,19 @@ public enum JobEnvironment {
         return env
     }
 
+    /// A job array task's variables, Raspored's and Slurm's names: the array's id, the task's index, and the
+    /// array's lowest and highest index, task count and step.
+    public static func arrayVariables(_ a: ArrayTask) -> [String: String] {
+        [
+            "RASPORED_ARRAY_JOB_ID": String(a.arrayJobId), "RASPORED_ARRAY_TASK_ID": String(a.taskId),
+            "RASPORED_ARRAY_TASK_MIN": String(a.minTask), "RASPORED_ARRAY_TASK_MAX": String(a.maxTask),
+            "RASPORED_ARRAY_TASK_COUNT": String(a.taskCount), "RASPORED_ARRAY_TASK_STEP": String(a.step),
+            "SLURM_ARRAY_JOB_ID": String(a.arrayJobId), "SLURM_ARRAY_TASK_ID": String(a.taskId),
+            "SLURM_ARRAY_TASK_MIN": String(a.minTask), "SLURM_ARRAY_TASK_MAX": String(a.maxTask),
+            "SLURM_ARRAY_TASK_COUNT": String(a.taskCount), "SLURM_ARRAY_TASK_STEP": String(a.step),
+        ]
+    }
+
     /// A port in 29500..<39500 that every node of the job computes alike from the job id (FNV-1a).
     public static func defaultMasterPort(jobId: String) -> Int {
         var h: UInt32 = 2_166_136_261
@@ -50,8 +68,11 @@ public enum JobEnvironment {
         return 29_500 + Int(h % 10_000)
     }
 
-    /// Expands an output path template: %j job id, %x name, %N host, %% percent.
-    public static func expand(_ template: String, jobId: String, name: String, host: String) -> String {
+    /// Expands an output path template: %j job id, %x name, %N host, %% percent; as in Slurm, %A the array's
+    /// id (the job id for a job not in an array) and %a the task index (nothing for a job not in an array).
+    public static func expand(
+        _ template: String, jobId: String, name: String, host: String, array: ArrayTask? = nil
+    ) -> String {
         var out = ""
         var it = template.makeIterator()
         while let c = it.next() {
@@ -63,6 +84,8 @@ public enum JobEnvironment {
             case "j": out += jobId
             case "x": out += name
             case "N": out += host
+            case "A": out += array.map { String($0.arrayJobId) } ?? jobId
+            case "a": out += array.map { String($0.taskId) } ?? ""
             case "%": out += "%"
             case let other?: out += "%" + String(other)
             case nil: out += "%"

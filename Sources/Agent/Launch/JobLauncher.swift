@@ -52,7 +52,8 @@ public actor JobLauncher {
         }
         let wd = URL(fileURLWithPath: request.workingDirectory)
         func path(_ template: String) -> String {
-            let p = JobEnvironment.expand(template, jobId: request.visibleJobId, name: request.name, host: host)
+            let p = JobEnvironment.expand(
+                template, jobId: request.visibleJobId, name: request.name, host: host, array: request.array)
             return p.hasPrefix("/") ? p : wd.appendingPathComponent(p).path
         }
         let stdoutPath = path(request.output)

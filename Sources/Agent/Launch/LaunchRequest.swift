@@ -1,3 +1,5 @@
+import Scheduler
+
 /// A job for this node, as the engine placed it: what to run and on exactly which resources.
 public struct LaunchRequest: Sendable, Hashable {
     /// The launcher's key for this process: its state file's name, what `cancel` and `wait` take. For a run
@@ -9,8 +11,8 @@ public struct LaunchRequest: Sendable, Hashable {
     /// argv; the first element is looked up in the job's PATH.
     public var command: [String]
     public var workingDirectory: String
-    /// Output file template: `%j` job id, `%x` job name, `%N` host name, `%%` a percent sign; relative to
-    /// the working directory.
+    /// Output file template: `%j` job id, `%x` job name, `%N` host name, `%A` array id, `%a` array task
+    /// index, `%%` a percent sign; relative to the working directory.
     public var output: String = "raspored-%j.out"
     /// Separate stderr file template; nil sends stderr to the output file.
     public var error: String?
@@ -37,6 +39,8 @@ public struct LaunchRequest: Sendable, Hashable {
     public var timeLimit: Duration?
     /// The job's base environment (the submitter's); nil inherits the agent's own.
     public var environment: [String: String]?
+    /// For a task of a job array: which task of which array (`SLURM_ARRAY_*`, `%A`, `%a`); nil otherwise.
+    public var array: ArrayTask?
 
     /// The job id for `%j` and `RASPORED_JOB_ID`: `userJobId`, else `jobId`.
     public var visibleJobId: String { userJobId ?? jobId }

@@ -4,7 +4,7 @@ import Hummingbird
 import RasporedAPI
 import Scheduler
 
-/// `/v1/jobs`: submit (or a dry run), list, show, output, cancel.
+/// `/v1/jobs`: submit (or a dry run), list, show, output, cancel. `{id}` is a job id or an array task (`42_7`).
 struct JobRoutes {
     let core: ControllerCore
 
@@ -23,7 +23,7 @@ struct JobRoutes {
         }
         group.get("/jobs/{id}/output") { request, context in
             let principal = try context.requirePrincipal()
-            let id = try RequestBody.jobId(context)
+            let id = try core.jobId(try RequestBody.jobReference(context))
             var offset: Int64 = 0
             if let text = request.uri.queryParameters.get("offset") {
                 guard let o = Int64(text), o >= 0 else {
@@ -49,15 +49,25 @@ struct JobRoutes {
                 }
                 state = s
             }
-            return try JSONResponse.make(JobList(jobs: try await core.jobs(state: state, by: principal)))
+            var array: Int64?
+            if let text = request.uri.queryParameters.get("array") {
+                guard let a = Int64(text), a > 0 else {
+                    throw APIError(.badRequest, "array is a job array's id, a positive number, not '\(text)'")
+                }
+                array = a
+            }
+            return try JSONResponse.make(JobList(jobs: try await core.jobs(state: state, array: array, by: principal)))
         }
         group.get("/jobs/{id}") { _, context in
             let principal = try context.requirePrincipal()
-            return try JSONResponse.make(try await core.job(try RequestBody.jobId(context), by: principal))
+            return try JSONResponse.make(try await core.job(try RequestBody.jobReference(context), by: principal))
         }
         group.post("/jobs/{id}/cancel") { _, context in
             let principal = try context.requirePrincipal()
-            return try JSONResponse.make(try await core.cancel(try RequestBody.jobId(context), by: principal))
+            switch try await core.cancel(try RequestBody.jobReference(context), by: principal) {
+            case let .job(view): return try JSONResponse.make(view)
+            case let .array(tasks): return try JSONResponse.make(JobList(jobs: tasks))
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Scheduler
 
 /// Reading request bodies and path parameters, with refusals that say what is wrong.
 enum RequestBody {
@@ -36,13 +37,13 @@ enum RequestBody {
         }
     }
 
-    /// A job id from the path.
-    static func jobId(_ context: APIRequestContext) throws -> Int64 {
+    /// A job from the path: its id (`42`) or an array task (`42_7`).
+    static func jobReference(_ context: APIRequestContext) throws -> JobReference {
         let text = context.parameters.get("id") ?? ""
-        guard let id = Int64(text), id > 0 else {
-            throw APIError(.badRequest, "a job id is a positive number, not '\(text)'")
+        do { return try JobReference(parsing: text) } catch {
+            throw APIError(
+                .badRequest, "a job is its id, a positive number (42), or an array task (42_7), not '\(text)'")
         }
-        return id
     }
 
     private static func path(_ c: DecodingError.Context) -> String {

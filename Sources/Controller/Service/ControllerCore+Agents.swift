@@ -112,7 +112,7 @@ extension ControllerCore {
             nodeList: a.nodes.map(\.node), timeLimitSeconds: job.timeLimit.seconds,
             environment: [
                 "RASPORED_ACCOUNT": job.account, "RASPORED_PARTITION": job.partition, "RASPORED_USER": job.user,
-            ])
+            ], array: job.array)
     }
 
     /// Reconciles reported runs with the jobs: the end of a job's current run on its first node ends the job.

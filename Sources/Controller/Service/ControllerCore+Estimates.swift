@@ -11,7 +11,10 @@ extension ControllerCore {
             guard j.state == .running, let view = j.allocation, let a = spec.allocation(from: view) else { return nil }
             return .init(allocation: a, end: (j.startTime ?? now) + j.timeLimit.seconds)
         }
-        var waiting = pendingIds.prefix(settings.estimateLimit).compactMap { id -> StartEstimate.Waiting? in
+        // Jobs held by a dependency or an array's cap have no estimate: they wait for more than resources.
+        let held = dependencyBook.held
+        let queue = Array(pendingIds.lazy.filter { !held.contains($0) }.prefix(settings.estimateLimit))
+        var waiting = queue.compactMap { id -> StartEstimate.Waiting? in
             guard let j = live[id] else { return nil }
             return .init(id: id, request: j.request, timeLimit: j.timeLimit)
         }

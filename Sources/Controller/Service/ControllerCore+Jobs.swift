@@ -6,15 +6,16 @@ import Scheduler
 extension ControllerCore {
     /// Validates `submission` with the engine, records it (committed before this returns), runs a scheduling
     /// pass, and returns the job as it stands after the pass: running, or pending with the engine's reason.
+    /// An array's tasks are recorded together (all or none) and the first task is returned.
     ///
     /// Concurrent submissions are committed together (group commit): one transaction and one fsync for
     /// every submission that arrived while the previous commit was being written.
     public func submit(_ s: SubmitRequest, by p: Principal) async throws(ControllerError) -> JobView {
-        let submission = try validate(s, by: p)
-        let id = try await commitSubmission(submission).get()
+        let group = try submissionGroup(s, by: p)
+        let ids = try await commitSubmission(group).get()
         await durable()
         // Without an estimated start: that costs a walk of the queue; `show` and `queue` give it.
-        return JobView(try job(id))
+        return JobView(try job(ids[0]))
     }
 
     /// What `submit` would do now, without recording anything: where the job would run, or why not and
@@ -24,6 +25,11 @@ extension ControllerCore {
         var allocation: AllocationView?
         var reason: String?
         var start: Int64?
+        if let d = s.dependency, let why = dependencyWait(try resolve(d, by: p)) {
+            return DryRunReply(
+                allocation: nil, reason: why, estimatedStart: nil, partition: submission.partition,
+                account: submission.account, timeLimit: submission.timeLimit.seconds)
+        }
         switch state.place(submission.request) {
         case let .success(decision): allocation = spec.view(of: decision.allocation)
         case let .failure(refusal):
@@ -46,8 +52,8 @@ extension ControllerCore {
         return try resolve(s, user: p.user)
     }
 
-    /// Queues a submission for the next group commit and waits for its id.
-    func commitSubmission(_ s: JobSubmission) async -> Result<Int64, ControllerError> {
+    /// Queues a submission (one job, or an array's tasks) for the next group commit and waits for its ids.
+    func commitSubmission(_ s: [JobSubmission]) async -> Result<[Int64], ControllerError> {
         await withCheckedContinuation { c in
             submitQueue.append((s, c))
             if !flushScheduled {
@@ -63,23 +69,29 @@ extension ControllerCore {
         let batch = submitQueue
         submitQueue = []
         guard !batch.isEmpty else { return }
-        let ids: [Int64]
+        let recorded: [[Job]]
         let now = clock()
         do {
-            ids = try store.submit(batch.map(\.0), at: now)
+            recorded = try store.submit(groups: batch.map(\.0), at: now)
         } catch {
             logger.error("cannot record submissions", metadata: ["count": "\(batch.count)", "error": "\(error)"])
             for (_, c) in batch { c.resume(returning: .failure(.store(error))) }
             return
         }
-        metrics.submissions.increment(by: Int64(batch.count))
-        for (id, (s, _)) in zip(ids, batch) {
-            remember(Job(id: id, submission: s, submitTime: now))
-            logger.info("job submitted", metadata: ["job": "\(id)", "user": "\(s.user)", "partition": "\(s.partition)"])
+        let ids = recorded.flatMap { $0.map(\.id) }
+        metrics.submissions.increment(by: Int64(ids.count))
+        for group in recorded {
+            for job in group { remember(job) }
+            let first = group[0]
+            var metadata: Logger.Metadata = [
+                "job": "\(first.id)", "user": "\(first.user)", "partition": "\(first.partition)",
+            ]
+            if let a = first.array { metadata["array"] = "\(a.arrayText)" }
+            logger.info("job submitted", metadata: metadata)
         }
         // Nothing freed since the last full pass: only the new jobs can start now.
         schedule(only: needsFullPass ? nil : ids)
-        for (id, (_, c)) in zip(ids, batch) { c.resume(returning: .success(id)) }
+        for (group, (_, c)) in zip(recorded, batch) { c.resume(returning: .success(group.map(\.id))) }
     }
 
     /// The submission with the cluster's defaults applied: partition, time limit, account, name.
@@ -115,7 +127,7 @@ extension ControllerCore {
     public func schedule(only: [Int64]? = nil) -> [Int64] {
         let began = ContinuousClock.now
         if only == nil { needsFullPass = false }
-        let queue = (only ?? pendingIds).compactMap { id -> QueuePass.Candidate? in
+        let queue = eligible(only ?? pendingIds).compactMap { id -> QueuePass.Candidate? in
             guard let job = live[id], job.state == .pending else { return nil }
             return candidate(job)
         }
@@ -207,6 +219,14 @@ extension ControllerCore {
     public func cancel(_ id: Int64, by p: Principal) async throws(ControllerError) -> JobView {
         let before = try job(id)
         try authorize(p, for: before, to: "cancel")
+        try cancelNow(id, by: p)
+        settleDependencies()
+        await durable()
+        return try view(try job(id))
+    }
+
+    /// Records a cancel: a pending job ends, a running one is asked to stop.
+    func cancelNow(_ id: Int64, by p: Principal) throws(ControllerError) {
         let t = try record(id, .cancel(by: p.user, at: clock()))
         logger.info("job cancel", metadata: ["job": "\(id)", "by": "\(p.user)", "now": "\(t.job.state)"])
         // With agents required and none live on its nodes, nobody will report the exit: end it now.
@@ -215,23 +235,26 @@ extension ControllerCore {
         {
             try record(id, .exit(code: nil, signal: nil, at: clock()))
         }
-        await durable()
-        return try view(try job(id))
     }
 
     /// One job, as its owner or an admin may see it.
     public func job(_ id: Int64, by p: Principal) async throws(ControllerError) -> JobView {
+        settleDependencies()
         await durable()
         let j = try job(id)
         try authorize(p, for: j, to: "read")
         return try view(j)
     }
 
-    /// Jobs, lowest id first: a user's own, or every job for an admin; optionally in one state.
-    public func jobs(state: JobState? = nil, by p: Principal) async throws(ControllerError) -> [JobView] {
+    /// Jobs, lowest id first: a user's own, or every job for an admin; optionally in one state, or only the
+    /// tasks of one job array.
+    public func jobs(
+        state: JobState? = nil, array: Int64? = nil, by p: Principal
+    ) async throws(ControllerError) -> [JobView] {
+        settleDependencies()
         await durable()
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot list jobs") }
-        let filter = JobFilter(states: state.map { [$0] }, user: p.role == .admin ? nil : p.user)
+        let filter = JobFilter(states: state.map { [$0] }, user: p.role == .admin ? nil : p.user, arrayJobId: array)
         // Pending and running jobs as the cache has them (pending reasons are kept in memory only).
         let jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
         let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]

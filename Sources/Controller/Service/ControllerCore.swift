@@ -33,8 +33,8 @@ public actor ControllerCore {
     var waiters = OrderWaiters()
     /// When this controller started (monotonic), for nodes that never registered since.
     let startedAt = ContinuousClock.now
-    /// Submissions waiting for the next group commit.
-    var submitQueue: [(JobSubmission, CheckedContinuation<Result<Int64, ControllerError>, Never>)] = []
+    /// Submissions waiting for the next group commit: each a group (one job, or an array's tasks).
+    var submitQueue: [([JobSubmission], CheckedContinuation<Result<[Int64], ControllerError>, Never>)] = []
     var flushScheduled = false
     /// Job rows changed in memory and not yet committed, in order (`ControllerCore+Durability`).
     var unflushed: [Job] = []
@@ -44,6 +44,8 @@ public actor ControllerCore {
     var nodeVersion = 0
     var estimateCache: (version: Int, at: Int64, starts: [Int64: Int64])?
     public nonisolated let metrics = ControllerMetrics()
+    /// Jobs held by a dependency or an array's cap, and what dependencies need between passes.
+    var dependencyBook = DependencyBook()
 
     /// Seconds since the epoch, from the wall clock.
     public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
@@ -75,7 +77,11 @@ public actor ControllerCore {
     var onNode: [String: Set<Int64>] { jobCache.onNode }
     var version: Int { jobCache.version + nodeVersion }
 
-    func remember(_ job: Job) { jobCache.remember(job) }
+    func remember(_ job: Job) {
+        let before = jobCache.live[job.id]?.state
+        jobCache.remember(job)
+        if let before, before != job.state { dependencyTargetChanged(job) }
+    }
 
     /// The engine's state as the store has it: node availabilities, then running jobs' allocations; and the
     /// pending and running jobs.

@@ -11,9 +11,16 @@ struct JobCache: Sendable {
     private(set) var onNode: [String: Set<Int64>] = [:]
     /// Bumped on every change.
     private(set) var version = 0
+    /// What pending jobs with a dependency or an array cap wait for.
+    private(set) var gates = GateIndex()
+    /// Final states of recently ended jobs (and of dependency targets read from the store).
+    private(set) var ended = EndedJobs()
 
     /// Keeps the indexes in step with a job as just stored.
     mutating func remember(_ job: Job) {
+        let old = live[job.id]
+        gates.update(old: old, new: job)
+        if job.state.isFinal { ended.note(job.id, job.state) }
         if let old = live.removeValue(forKey: job.id) {
             if old.state == .pending {
                 let at = position(old.id)
@@ -32,6 +39,11 @@ struct JobCache: Sendable {
             break
         }
         version += 1
+    }
+
+    /// Remembers the final state of a job read from the store.
+    mutating func noteEnded(_ id: Int64, _ state: JobState) {
+        if state.isFinal { ended.note(id, state) }
     }
 
     /// Where `id` is or would go in `pendingIds` (binary search).

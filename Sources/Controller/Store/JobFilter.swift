@@ -12,16 +12,19 @@ public struct JobFilter: Hashable, Sendable {
     public var limit: Int?
     /// Only jobs that ended at or after this time (seconds since the epoch).
     public var endedSince: Int64?
+    /// Only the tasks of the job array with this id.
+    public var arrayJobId: Int64?
 
     public init(
         states: Set<JobState>? = nil, user: String? = nil, afterId: Int64? = nil, limit: Int? = nil,
-        endedSince: Int64? = nil
+        endedSince: Int64? = nil, arrayJobId: Int64? = nil
     ) {
         self.states = states
         self.user = user
         self.afterId = afterId
         self.limit = limit
         self.endedSince = endedSince
+        self.arrayJobId = arrayJobId
     }
 
     /// Jobs that have not ended: what a restarted controller reloads into the engine.

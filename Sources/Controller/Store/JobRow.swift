@@ -2,13 +2,13 @@ import Foundation
 import GRDB
 import Scheduler
 
-/// How a `Job` maps to a row of `jobs`: plain columns, with the request, allocation, stop request and
-/// command as JSON text.
+/// How a `Job` maps to a row of `jobs`: plain columns, with the request, allocation, stop request, command,
+/// array task and dependency as JSON text (the array's id and task index also as columns, to look tasks up).
 enum JobRow {
     static let columns = """
         name, user, account, partition, request, time_limit, state, submit_time, start_time, end_time, \
         exit_code, signal, allocation, pending_reason, end_reason, stop_request, requeue_count, no_requeue, \
-        command, workdir, output
+        command, workdir, output, array_job_id, array_task_id, array, dependency
         """
 
     /// The values for `columns`, in order.
@@ -17,7 +17,8 @@ enum JobRow {
             j.name, j.user, j.account, j.partition, try json(j.request), j.timeLimit.seconds, j.state.rawValue,
             j.submitTime, j.startTime, j.endTime, j.exitCode, j.signal, try j.allocation.map(json),
             j.pendingReason, j.endReason, try j.stopRequest.map(json), j.requeueCount, j.noRequeue,
-            try json(j.command), j.workdir, j.output,
+            try json(j.command), j.workdir, j.output, j.array?.arrayJobId, j.array?.taskId, try j.array.map(json),
+            try j.dependency.map(json),
         ]
     }
 
@@ -51,7 +52,9 @@ enum JobRow {
             pendingReason: try column("pending_reason"), endReason: try column("end_reason"),
             stopRequest: try decoded("stop_request", as: JobStopRequest.self),
             requeueCount: try column("requeue_count"), noRequeue: try column("no_requeue"),
-            command: command, workdir: try column("workdir"), output: try column("output"))
+            command: command, workdir: try column("workdir"), output: try column("output"),
+            array: try decoded("array", as: ArrayTask.self),
+            dependency: try decoded("dependency", as: JobDependency.self))
     }
 
     private static func json<T: Encodable>(_ value: T) throws -> String {

@@ -11,14 +11,60 @@ extension StateStore {
     /// Records several new pending jobs in one transaction (one fsync: group commit for a burst of
     /// submissions); returns their ids in order, after the commit is on disk.
     public func submit(_ submissions: [JobSubmission], at time: Int64) throws(StateStoreError) -> [Int64] {
-        let what = submissions.count == 1 ? "submit job '\(submissions[0].name)'" : "submit \(submissions.count) jobs"
+        try submit(groups: submissions.map { [$0] }, at: time).flatMap { $0.map(\.id) }
+    }
+
+    /// Records groups of new pending jobs in one transaction: every job of every group, or (on any failure)
+    /// none. A group is one submission: a single job, or every task of a job array, whose `arrayJobId` is
+    /// set here to the id of the group's first job. Returns the jobs as recorded, after the commit is on disk.
+    public func submit(groups: [[JobSubmission]], at time: Int64) throws(StateStoreError) -> [[Job]] {
+        let count = groups.reduce(0) { $0 + $1.count }
+        let what = count == 1 ? "submit job '\(groups[0][0].name)'" : "submit \(count) jobs"
         return try write(what) { db in
-            try submissions.map { s in
-                try db.execute(
-                    sql: "INSERT INTO jobs (\(JobRow.columns)) VALUES (\(Self.placeholders))",
-                    arguments: JobRow.arguments(Job(id: 0, submission: s, submitTime: time)))
-                return db.lastInsertedRowID
+            try groups.map { group in
+                var arrayJobId: Int64?
+                return try group.map { s in
+                    var job = Job(id: 0, submission: s, submitTime: time)
+                    if let a = arrayJobId { job.array?.arrayJobId = a }
+                    try db.cachedStatement(sql: Self.insertSQL).execute(arguments: JobRow.arguments(job))
+                    job.id = db.lastInsertedRowID
+                    if job.array != nil && arrayJobId == nil {
+                        // The first task: its id is the array's.
+                        arrayJobId = job.id
+                        job.array?.arrayJobId = job.id
+                        try Self.replace(job, in: db)
+                    }
+                    return job
+                }
             }
+        }
+    }
+
+    /// The tasks of job array `arrayJobId` (lowest index first) as id, index and state: a light read for
+    /// dependencies on a whole array.
+    public func arrayTasks(_ arrayJobId: Int64) throws(StateStoreError) -> [ArrayTaskState] {
+        try read("read array \(arrayJobId)'s tasks") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, array_task_id, state FROM jobs WHERE array_job_id = ? ORDER BY array_task_id",
+                arguments: [arrayJobId]
+            ).map { row in
+                let id: Int64 = row["id"]
+                let text: String = row["state"]
+                guard let state = JobState(rawValue: text) else {
+                    throw StateStoreError(.corrupt, "state store: job \(id) has an unknown state '\(text)'")
+                }
+                return ArrayTaskState(id: id, taskId: row["array_task_id"], state: state)
+            }
+        }
+    }
+
+    /// Task `taskId` of job array `arrayJobId`, or nil.
+    public func job(arrayJobId: Int64, taskId: Int) throws(StateStoreError) -> Job? {
+        try read("read job \(arrayJobId)_\(taskId)") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM jobs WHERE array_job_id = ? AND array_task_id = ?",
+                arguments: [arrayJobId, taskId]
+            ).map(JobRow.job)
         }
     }
 
@@ -41,6 +87,10 @@ extension StateStore {
         if let user = filter.user {
             clauses.append("user = ?")
             arguments += [user]
+        }
+        if let array = filter.arrayJobId {
+            clauses.append("array_job_id = ?")
+            arguments += [array]
         }
         if let after = filter.afterId {
             clauses.append("id > ?")
@@ -141,6 +191,14 @@ extension StateStore {
         + JobRow.columns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces)) = ?" }
             .joined(separator: ", ") + " WHERE id = ?"
 
-    private static let placeholders = Array(repeating: "?", count: JobRow.columns.split(separator: ",").count)
-        .joined(separator: ", ")
+    private static let insertSQL =
+        "INSERT INTO jobs (\(JobRow.columns)) VALUES ("
+        + Array(repeating: "?", count: JobRow.columns.split(separator: ",").count).joined(separator: ", ") + ")"
+}
+
+/// A task of a job array as `StateStore.arrayTasks` reads it.
+public struct ArrayTaskState: Hashable, Sendable {
+    public var id: Int64
+    public var taskId: Int
+    public var state: JobState
 }

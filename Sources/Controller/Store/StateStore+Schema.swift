@@ -53,6 +53,17 @@ extension StateStore {
                     );
                     """)
         }
+        m.registerMigration("v2: job arrays and dependencies") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN array_job_id INTEGER;   -- the array's id (its first task's id)
+                    ALTER TABLE jobs ADD COLUMN array_task_id INTEGER;  -- the task's index
+                    ALTER TABLE jobs ADD COLUMN array TEXT;             -- ArrayTask as JSON
+                    ALTER TABLE jobs ADD COLUMN dependency TEXT;        -- JobDependency as JSON
+                    CREATE UNIQUE INDEX jobs_by_array ON jobs(array_job_id, array_task_id)
+                        WHERE array_job_id IS NOT NULL;
+                    """)
+        }
         return m
     }
 }

@@ -47,7 +47,8 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     public var user: String
     public var command: [String]
     public var workdir: String
-    /// Output file template (`%j` job id, `%x` name, `%N` host); nil for `raspored-%j.out`.
+    /// Output file template (`%j` job id, `%x` name, `%N` host, `%A` array id, `%a` task index); nil for
+    /// `raspored-%j.out`.
     public var output: String?
     /// This node's share of the allocation (GPU indices, engine core ids, NUMA domain positions, memory
     /// per domain, NICs), as the engine chose it.
@@ -58,11 +59,14 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     public var timeLimitSeconds: Int64
     /// Extra environment for the job.
     public var environment: [String: String]
+    /// For a task of a job array: which, and its array's shape (the agent exports Slurm's `SLURM_ARRAY_*`
+    /// variables and expands `%A`, `%a`); nil otherwise.
+    public var array: ArrayTask?
 
     public init(
         runId: String, jobId: Int64, name: String, user: String, command: [String], workdir: String,
         output: String?, allocation: NodeAllocationView, nodeList: [String], timeLimitSeconds: Int64,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], array: ArrayTask? = nil
     ) {
         self.runId = runId
         self.jobId = jobId
@@ -75,6 +79,7 @@ public struct RunAssignment: Hashable, Sendable, Codable {
         self.nodeList = nodeList
         self.timeLimitSeconds = timeLimitSeconds
         self.environment = environment
+        self.array = array
     }
 
     /// This node's rank in `nodeList`.

@@ -1,5 +1,6 @@
 import Foundation
 import RasporedAPI
+import Scheduler
 
 /// One answer of `GET /v1/jobs/{id}/output?offset=N`: the bytes from N on and the `OutputHeaders`.
 struct OutputChunk: Equatable, Sendable {
@@ -50,6 +51,11 @@ struct OutputFollower {
 
     /// Against the controller, writing to stdout.
     static func live(_ client: ControllerClient, job: Int64) -> OutputFollower {
+        live(client, job: .job(job))
+    }
+
+    /// Against the controller, writing to stdout: a job, or an array task (`42_7`).
+    static func live(_ client: ControllerClient, job: JobReference) -> OutputFollower {
         OutputFollower(
             fetch: { offset in
                 OutputChunk(try client.expectOK(try await client.send(.get, "/v1/jobs/\(job)/output?offset=\(offset)")))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Scheduler
 
 /// `schedctl logs JOB [-f]`: the job's output as the controller holds it.
 struct LogsCommand: AsyncParsableCommand {
@@ -7,7 +8,7 @@ struct LogsCommand: AsyncParsableCommand {
         commandName: "logs", abstract: "Print a job's output; -f follows it until the job ends.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The job id.") var job: Int64
+    @Argument(help: "The job id, or an array task (42_7).", transform: parseJobReference) var job: JobReference
     @Flag(name: .shortAndLong, help: "Keep printing new output (polling every 0.5 s) until the job ends.")
     var follow = false
 

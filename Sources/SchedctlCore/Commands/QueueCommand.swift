@@ -8,13 +8,18 @@ struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "List jobs: pending and running ones, or all with --all.",
-        discussion: "A user sees their own jobs; an admin sees everyone's.")
+        discussion: """
+            A user sees their own jobs; an admin sees everyone's. An array's pending tasks that wait for the same \
+            reason share one line, 42_[8-99%8], as in squeue; -r lists them one per line.
+            """)
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only this user's jobs.") var user: String?
     @Option(help: "Only jobs in this state: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).")
     var state: String?
     @Flag(help: "Ended jobs too.") var all = false
+    @Flag(name: [.customShort("r"), .customLong("array")], help: "One line per array task, pending ones too.")
+    var eachTask = false
     @Flag(help: "Print the API's JSON ({\"jobs\": [...]}).") var json = false
 
     func run() async throws {
@@ -27,19 +32,47 @@ struct QueueCommand: AsyncParsableCommand {
         if json {
             try printJSON(list)
         } else {
-            print(Self.text(list.jobs, now: nowEpoch()))
+            print(Self.text(list.jobs, now: nowEpoch(), eachTask: eachTask))
         }
     }
 
-    static func text(_ jobs: [JobView], now: Int64) -> String {
+    static func text(_ jobs: [JobView], now: Int64, eachTask: Bool = false) -> String {
         if jobs.isEmpty { return "No jobs." }
         var t = Table("ID", "USER", "NAME", "STATE", "GPUS", "NODES/REASON", "TIME", "EST START")
-        for j in jobs {
+        for (id, j) in eachTask ? jobs.map({ (JobText.id($0), $0) }) : collapsed(jobs) {
             t.add([
-                "\(j.id)", j.user, JobText.clip(j.name, 24), j.state.rawValue, JobText.gpus(j),
+                id, j.user, JobText.clip(j.name, 24), j.state.rawValue, JobText.gpus(j),
                 JobText.clip(JobText.nodesOrReason(j), 60), JobText.time(j, now: now), JobText.estimatedStart(j),
             ])
         }
         return t.render()
+    }
+
+    /// Rows with an array's consecutive pending tasks that wait for the same reason as one, `42_[8-99%8]`
+    /// (the first task stands for them), as squeue shows them.
+    static func collapsed(_ jobs: [JobView]) -> [(String, JobView)] {
+        var out: [(String, JobView)] = []
+        var i = 0
+        while i < jobs.count {
+            let j = jobs[i]
+            var k = i + 1
+            if j.state == .pending, let a = j.arrayJobId, j.arrayTaskId != nil {
+                while k < jobs.count, jobs[k].state == .pending, jobs[k].arrayJobId == a,
+                    jobs[k].arrayTaskId != nil, jobs[k].pendingReason == j.pendingReason
+                {
+                    k += 1
+                }
+            }
+            if k - i > 1, let a = j.arrayJobId {
+                let tasks = jobs[i..<k].compactMap(\.arrayTaskId)
+                let cap = j.array.flatMap { $0.contains("%") ? $0.split(separator: "%").last.map { "%\($0)" } : nil }
+                let indices = (try? ArraySpec(indices: tasks).indicesText) ?? RangeList.compact(tasks)
+                out.append(("\(a)_[\(indices)\(cap ?? "")]", j))
+            } else {
+                out.append((JobText.id(j), j))
+            }
+            i = k
+        }
+        return out
     }
 }

@@ -3,27 +3,42 @@ import Foundation
 import RasporedAPI
 import Scheduler
 
-/// `schedctl show JOB`: everything about one job.
+/// `schedctl show JOB`: everything about one job, or about every task of an array.
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Show one job: request, allocation, times, exit, why it waits.")
+        commandName: "show", abstract: "Show one job: request, allocation, times, exit, why it waits.",
+        discussion: "42_7 is task 7 of array 42; an array's id shows every task of the array, as scontrol does.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The job id.") var job: Int64
-    @Flag(help: "Print the API's JSON (a JobView).") var json = false
+    @Argument(help: "The job id, or an array task (42_7).", transform: parseJobReference) var job: JobReference
+    @Flag(help: "Print the API's JSON (a JobView; a JobList for an array's id).") var json = false
 
     func run() async throws {
-        let view: JobView = try await connection.client().get("/v1/jobs/\(job)")
+        let client = try connection.client()
+        let view: JobView = try await client.get("/v1/jobs/\(job)")
+        if case .job = job, view.isArrayHead, let a = view.arrayJobId {
+            let tasks: JobList = try await client.get("/v1/jobs?array=\(a)")
+            if json {
+                try printJSON(tasks)
+            } else {
+                print(tasks.jobs.map { Self.text($0, now: nowEpoch()) }.joined(separator: "\n\n"))
+            }
+            return
+        }
         if json { try printJSON(view) } else { print(Self.text(view, now: nowEpoch())) }
     }
 
     static func text(_ j: JobView, now: Int64) -> String {
         var lines: [(String, String)] = [
-            ("Job", "\(j.id) (\(j.name))"), ("User", j.user), ("Account", j.account), ("Partition", j.partition),
+            ("Job", "\(JobText.id(j)) (\(j.name))"), ("User", j.user), ("Account", j.account), ("Partition", j.partition),
             ("State", j.state.rawValue + (j.stopRequested.map { " (stop requested: \($0))" } ?? "")),
             ("Command", j.command.map(shellQuoted).joined(separator: " ")), ("Workdir", j.workdir),
         ]
         if let o = j.output { lines.append(("Output", o)) }
+        if let a = JobText.array(j) {
+            lines.append(("Array", a + (j.displayId != "\(j.id)" ? "; job id \(j.id)" : "")))
+        }
+        if let d = j.dependency { lines.append(("Dependency", d)) }
         lines.append(("Request", requestText(j.request)))
         lines.append(("Time limit", humanDuration(j.timeLimit)))
         lines.append(("Submitted", "\(localTime(j.submitTime)) (\(relative(j.submitTime, now: now)))"))

@@ -12,6 +12,7 @@ struct SubmitCommand: AsyncParsableCommand {
             schedctl submit --gpus 4 --time 4h --account ivi -- python train.py
             schedctl submit train.sh [ARGS...]      (#RASPORED and #SBATCH lines at its top)
             schedctl submit --file job.yaml         (the API's submit body as YAML or JSON)
+            schedctl submit --array 0-99%8 --dependency afterok:41 train.sh   (tasks 42_0…42_99, at most 8 at once)
             Flags override a script's directives and a job file's fields. Sizes take a unit (256GiB, 64G, \
             2TB); times are minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM:SS or 90s, 30m, 4h, 2d.
             """)
@@ -37,6 +38,13 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Output file template; %j is the job id (default: the agent's).") var output: String?
     @Option(help: "Working directory on the node (default: the current directory).") var workdir: String?
     @Flag(help: "Fail rather than requeue when the job's node is lost.") var noRequeue = false
+    @Option(help: "A job array, one job per task index: 0-99, 1,3,5-7, 0-15:4; %N caps running tasks (0-99%8).")
+    var array: String?
+    @Option(
+        help: ArgumentHelp(
+            "Start only after other jobs: afterok:ID[:ID], afterany:ID, afternotok:ID, after:ID, singleton; "
+                + "',' all, '?' any."))
+    var dependency: String?
 
     @Option(help: "A job file (YAML or JSON) with the API's submit fields.") var file: String?
     @Flag(help: "Show where the job would run now, or why not and when; submit nothing.") var dryRun = false
@@ -55,7 +63,7 @@ struct SubmitCommand: AsyncParsableCommand {
             ("gpus", gpus), ("gpu-memory", gpuMemory), ("gpu-model", gpuModel), ("min-gpu-memory", minGpuMemory),
             ("cpus", cpus), ("mem", mem), ("scratch", scratch), ("storage", storage), ("nodes", nodes),
             ("gpus-per-node", gpusPerNode), ("time", time), ("partition", partition), ("account", account),
-            ("name", name), ("output", output), ("workdir", workdir),
+            ("name", name), ("output", output), ("workdir", workdir), ("array", array), ("dependency", dependency),
         ]
         for (flag, value) in given {
             guard let value, let option = JobDirectives.raspored.first(where: { $0.long == flag }) else { continue }
@@ -136,8 +144,16 @@ struct SubmitCommand: AsyncParsableCommand {
         } else if parsable {
             print(job.id)
         } else {
-            print("Submitted job \(job.id)")
+            print(Self.submitted(job))
         }
+    }
+
+    /// "Submitted job 42", and for an array "Submitted job 42 (array 42_[0-99%8], 100 tasks)".
+    static func submitted(_ job: JobView) -> String {
+        guard let a = job.arrayJobId, let spec = job.array, let n = job.arrayTaskCount else {
+            return "Submitted job \(job.id)"
+        }
+        return "Submitted job \(a) (array \(a)_[\(spec)], \(n) task\(n == 1 ? "" : "s"))"
     }
 
     /// `POST /v1/jobs?dryRun=true`. A controller that predates dry runs ignores the query and submits the

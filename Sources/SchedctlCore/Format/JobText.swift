@@ -1,8 +1,19 @@
+import ArgumentParser
 import RasporedAPI
 import Scheduler
 
 /// How jobs read in `queue` and `show`.
 enum JobText {
+    /// "42", or "42_7" for an array task.
+    static func id(_ j: JobView) -> String { j.displayId ?? j.reference.description }
+
+    /// "task 7 of array 42 (0-99%8, 100 tasks)"; nil for a job not in an array.
+    static func array(_ j: JobView) -> String? {
+        guard let a = j.arrayJobId, let t = j.arrayTaskId else { return nil }
+        let n = j.arrayTaskCount.map { ", \($0) task\($0 == 1 ? "" : "s")" } ?? ""
+        return "task \(t) of array \(a) (\(j.array ?? "?")\(n))"
+    }
+
     /// The GPUs a job holds, or asks for while it has none.
     static func gpus(_ j: JobView) -> String {
         if let a = j.allocation { return "\(AllocationText.gpuCount(a))" }
@@ -49,4 +60,9 @@ enum JobText {
     static func clip(_ s: String, _ width: Int) -> String {
         s.count <= width ? s : String(s.prefix(width - 1)) + "…"
     }
+}
+
+/// A job named on the command line: its id (42) or an array task (42_7).
+func parseJobReference(_ text: String) throws -> JobReference {
+    do { return try JobReference(parsing: text) } catch { throw ValidationError(error.description) }
 }

@@ -24,6 +24,8 @@ struct JobOptions: Equatable {
     var output: String?
     var workdir: String?
     var noRequeue: Bool?
+    var array: ArraySpec?
+    var dependency: JobDependency?
 
     /// Whether any of the GPU count's fields (gpus, gpuMemory, gpusPerNode) is set.
     var asksGPUCount: Bool { gpus != nil || gpuMemory != nil || gpusPerNode != nil }
@@ -54,6 +56,8 @@ struct JobOptions: Equatable {
         out.output = output ?? base.output
         out.workdir = workdir ?? base.workdir
         out.noRequeue = noRequeue ?? base.noRequeue
+        out.array = array ?? base.array
+        out.dependency = dependency ?? base.dependency
         return out
     }
 
@@ -75,7 +79,7 @@ struct JobOptions: Equatable {
         SubmitRequest(
             request: resourceRequest, name: name, command: command,
             workdir: workdir.map { absolutePath($0, from: defaultWorkdir) } ?? defaultWorkdir, output: output,
-            noRequeue: noRequeue ?? false)
+            noRequeue: noRequeue ?? false, array: array, dependency: dependency)
     }
 
     /// A job file's submission with the fields given here over its own (the command stays the file's).
@@ -85,7 +89,8 @@ struct JobOptions: Equatable {
         let out = top.over(JobOptions(fromRequest: submission))
         return SubmitRequest(
             request: out.resourceRequest, name: out.name, command: submission.command,
-            workdir: out.workdir ?? submission.workdir, output: out.output, noRequeue: out.noRequeue ?? false)
+            workdir: out.workdir ?? submission.workdir, output: out.output, noRequeue: out.noRequeue ?? false,
+            array: out.array, dependency: out.dependency)
     }
 
     init() {}
@@ -111,6 +116,8 @@ struct JobOptions: Equatable {
         output = s.output
         workdir = s.workdir
         noRequeue = s.noRequeue
+        array = s.array
+        dependency = s.dependency
     }
 }
 
@@ -159,6 +166,16 @@ enum OptionValue {
         }
         guard t.seconds > 0 else { throw OptionValueError("a time limit must be longer than 0") }
         return t
+    }
+
+    /// A job array in Slurm's syntax: "0-99%8", "1,3,5-7", "0-15:4".
+    static func array(_ v: String) throws(OptionValueError) -> ArraySpec {
+        do { return try ArraySpec(parsing: v) } catch { throw OptionValueError(error.description) }
+    }
+
+    /// A dependency in Slurm's syntax: "afterok:12:13,afterany:14", "afterok:12?afternotok:13".
+    static func dependency(_ v: String) throws(OptionValueError) -> JobDependency {
+        do { return try JobDependency(parsing: v) } catch { throw OptionValueError(error.description) }
     }
 
     static func text(_ v: String) throws(OptionValueError) -> String {

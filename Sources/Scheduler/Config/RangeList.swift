@@ -19,21 +19,44 @@ public enum RangeList {
 
     /// "0-3,8" → [0, 1, 2, 3, 8]; nil when malformed or a range runs backwards.
     public static func expandIntegers(_ text: String) -> [Int]? {
-        var out: [Int] = []
+        guard let pieces = try? ranges(text), !pieces.isEmpty else { return nil }
+        return pieces.flatMap(\.values)
+    }
+
+    /// "0-3,8" → the pieces `0-3` and `8`, in the order written; with `steps`, a range may also take a
+    /// step, as Slurm's `--array` does: "0-15:4" is 0, 4, 8, 12. No values for an empty text; an error naming
+    /// the piece for anything else that is not a list (a range that runs backwards, a step below 1).
+    public static func ranges(_ text: String, steps: Bool = false) throws(RangeListError) -> [IntegerRange] {
+        var out: [IntegerRange] = []
         for part in text.split(separator: ",") {
             let p = part.trimmingCharacters(in: .whitespaces)
-            let bounds = p.split(separator: "-", omittingEmptySubsequences: false)
+            var body = Substring(p)
+            var step = 1
+            if let colon = p.firstIndex(of: ":") {
+                guard steps else { throw RangeListError("'\(p)': a step (':') is not allowed here") }
+                let stepText = p[p.index(after: colon)...]
+                guard let s = Int(stepText) else { throw RangeListError("'\(p)': the step '\(stepText)' is not a number") }
+                guard s >= 1 else { throw RangeListError("'\(p)': the step must be at least 1, not \(s)") }
+                step = s
+                body = p[..<colon]
+            }
+            let bounds = body.split(separator: "-", omittingEmptySubsequences: false)
             switch bounds.count {
             case 1:
-                guard let v = Int(bounds[0]) else { return nil }
-                out.append(v)
+                guard let v = Int(bounds[0]) else { throw RangeListError("'\(p)' is not a number or a range a-b") }
+                guard body.count == p.count else { throw RangeListError("'\(p)': a step needs a range (a-b:step)") }
+                out.append(IntegerRange(first: v, last: v))
             case 2:
-                guard let a = Int(bounds[0]), let b = Int(bounds[1]), a <= b else { return nil }
-                out.append(contentsOf: a...b)
-            default: return nil
+                guard let a = Int(bounds[0]), let b = Int(bounds[1]) else {
+                    throw RangeListError("'\(p)' is not a range a-b of numbers (from 0)")
+                }
+                guard a <= b else { throw RangeListError("'\(p)' runs backwards") }
+                out.append(IntegerRange(first: a, last: b, step: step))
+            default:
+                throw RangeListError("'\(p)' is not a number or a range a-b")
             }
         }
-        return out.isEmpty ? nil : out
+        return out
     }
 
     /// "dgx[01-03,07]" → ["dgx01", "dgx02", "dgx03", "dgx07"], keeping zero padding; a name
@@ -79,4 +102,30 @@ public enum RangeList {
         }
         return out
     }
+}
+
+/// One piece of a range list: `first`, `first-last`, or (`RangeList.ranges(_:steps:)`) `first-last:step`.
+public struct IntegerRange: Hashable, Sendable {
+    public var first: Int
+    public var last: Int
+    /// At least 1.
+    public var step: Int
+
+    public init(first: Int, last: Int, step: Int = 1) {
+        self.first = first
+        self.last = last
+        self.step = step
+    }
+
+    /// How many values it holds, without listing them.
+    public var count: Int { last < first ? 0 : (last - first) / step + 1 }
+
+    /// Its values in ascending order.
+    public var values: StrideThrough<Int> { stride(from: first, through: last, by: step) }
+}
+
+/// Why a text is not a range list, naming the piece ("'5-3' runs backwards").
+public struct RangeListError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -37,13 +37,18 @@ public struct Job: Hashable, Sendable, Codable {
     public var workdir: String
     /// Output file template; nil for the default.
     public var output: String?
+    /// Which task of which job array it is; nil for a job not in an array.
+    public var array: ArrayTask?
+    /// What it waits for besides resources (`afterok:12`); nil for none.
+    public var dependency: JobDependency?
 
     public init(
         id: Int64, name: String, user: String, account: String, partition: String, request: ResourceRequest,
         timeLimit: TimeSpan, state: JobState = .pending, submitTime: Int64, startTime: Int64? = nil,
         endTime: Int64? = nil, exitCode: Int32? = nil, signal: Int32? = nil, allocation: AllocationView? = nil,
         pendingReason: String? = nil, endReason: String? = nil, stopRequest: JobStopRequest? = nil,
-        requeueCount: Int = 0, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil
+        requeueCount: Int = 0, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil,
+        array: ArrayTask? = nil, dependency: JobDependency? = nil
     ) {
         self.id = id
         self.name = name
@@ -67,6 +72,8 @@ public struct Job: Hashable, Sendable, Codable {
         self.command = command
         self.workdir = workdir
         self.output = output
+        self.array = array
+        self.dependency = dependency
     }
 
     /// A new pending job from a submission.
@@ -74,7 +81,7 @@ public struct Job: Hashable, Sendable, Codable {
         self.init(
             id: id, name: s.name, user: s.user, account: s.account, partition: s.partition, request: s.request,
             timeLimit: s.timeLimit, submitTime: submitTime, noRequeue: s.noRequeue, command: s.command,
-            workdir: s.workdir, output: s.output)
+            workdir: s.workdir, output: s.output, array: s.array, dependency: s.dependency)
     }
 
     /// The nodes it holds while running (from its allocation); empty when it holds none.

@@ -19,10 +19,16 @@ public struct JobSubmission: Hashable, Sendable, Codable {
     public var workdir: String
     /// Output file template (the agent expands `%j` and friends); nil for the default.
     public var output: String?
+    /// Which task of a job array this is; nil for a job not in an array. The store sets `arrayJobId` to the
+    /// id of the array's first task when it records the array.
+    public var array: ArrayTask?
+    /// What the job waits for besides resources; nil for none.
+    public var dependency: JobDependency?
 
     public init(
         name: String, user: String, account: String, partition: String, request: ResourceRequest,
-        timeLimit: TimeSpan, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil
+        timeLimit: TimeSpan, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil,
+        array: ArrayTask? = nil, dependency: JobDependency? = nil
     ) {
         self.name = name
         self.user = user
@@ -34,5 +40,7 @@ public struct JobSubmission: Hashable, Sendable, Codable {
         self.command = command
         self.workdir = workdir
         self.output = output
+        self.array = array
+        self.dependency = dependency
     }
 }
