@@ -273,6 +273,43 @@ import Testing
         #expect(a.outcomes.allSatisfy { $0.end != nil })
     }
 
+    @Test func theIndexedQueueDecidesExactlyAsTheJobByJobPass() throws {
+        // Full passes visit the simulator's queue bucket by bucket (fifo and backfill); offering every job in
+        // order must give the same schedule, with limits, windows and failures.
+        var spec = try platform()
+        let etf = spec.accounts.firstIndex { $0.name == "etf" }!
+        spec.accounts[etf].limits = AccountLimits(gpus: 10)
+        var rng = SeededRandom(seed: 21)
+        let sizes = [1, 1, 2, 2, 4, 8, 16]
+        let accounts = ["ivi", "etf", "ipb"]
+        let jobs = (1...1200).map { i -> SimulatedJob in
+            let limit = Int64(300 + rng.next() % 9000)
+            let gpus = sizes[Int(rng.next() % UInt64(sizes.count))]
+            let account = accounts[Int(rng.next() % 3)]
+            return job(Int64(i), at: Int64(i) * 45, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1), limit: limit, account: account)
+        }
+        let events = SimulationEvents(
+            maintenance: [.init(nodes: ["dgx02"], start: 7200, duration: 3600, every: 40_000)],
+            failureModel: .init(mtbf: 4 * 86_400, repair: 3600, seed: 3))
+        for policy in [QueuePolicyName.fifo, .backfill] {
+            for e in [SimulationEvents(), events] {
+                var indexed = Simulator.Options(queue: policy, events: e, checkInvariants: true)
+                var plain = indexed
+                plain.indexedQueue = false
+                indexed.indexedQueue = true
+                let a = try Simulator.run(spec: spec, jobs: jobs, options: indexed)
+                let b = try Simulator.run(spec: spec, jobs: jobs, options: plain)
+                #expect(a.invariantViolations.isEmpty, "\(policy): \(a.invariantViolations.prefix(2))")
+                #expect(b.invariantViolations.isEmpty, "plain \(policy): \(b.invariantViolations.prefix(2))")
+                let diff = zip(a.outcomes, b.outcomes).first { $0.0 != $0.1 }
+                #expect(diff == nil, "\(policy), events: \(!e.isEmpty): first difference \(String(describing: diff))")
+                #expect(a.work.started == b.work.started)
+                // The index tries fewer placements, never more.
+                #expect(a.work.placements <= b.work.placements)
+            }
+        }
+    }
+
     @Test func eventsAreReadFromAScenarioAndFromFlags() throws {
         let node = try ConfigNode.parse(
             """

@@ -35,6 +35,24 @@ extension QueueBook {
         return nil
     }
 
+    /// Why a job of `account` can never start under its account's limits, however idle the account, or nil.
+    public static func neverWithinLimits(
+        spec: ClusterSpec, account: String, gpus: Int, storage: ByteSize, timeLimit: Int64
+    ) -> String? {
+        guard let l = spec.account(named: account)?.limits, !l.isEmpty else { return nil }
+        if let max = l.gpus, gpus > max {
+            return "\(gpus) GPUs requested; account \(account) may hold \(max) at once"
+        }
+        if let max = l.storage, storage > max {
+            return "\(storage) of shared storage requested; account \(account) may claim \(max)"
+        }
+        if let hours = l.gpuHours, Double(gpus) * Double(max(timeLimit, 1)) / 3600 > hours + 1e-9 {
+            return "\(gpus) GPUs × its time limit is \(Self.hours(Double(gpus) * Double(max(timeLimit, 1)) / 3600)) GPU-hours; "
+                + "account \(account) may use \(Self.hours(hours)) per \(l.period)"
+        }
+        return nil
+    }
+
     static func hours(_ h: Double) -> String {
         let tenths = (h * 10).rounded()
         if h >= 100 || tenths.truncatingRemainder(dividingBy: 10) == 0 { return String(Int(h.rounded())) }

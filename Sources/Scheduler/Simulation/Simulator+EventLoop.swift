@@ -17,11 +17,14 @@ extension Simulator {
         var ends = EventHeap()
         var generation: [UInt16]
         var running: [Bool]
-        /// Waiting jobs in submission order; entries whose `queued` flag is off are dropped lazily.
-        var pending: [Int] = []
+        /// Waiting jobs, indexed for the pass; `queued` says whether a job waits.
+        var waiting = WaitQueue()
         var queued: [Bool]
         var queuedCount = 0
-        var dropped = 0
+        /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
+        /// Under `fairshare` every job is offered in priority order (the bucket merge is not yet proven
+        /// equal there).
+        let indexed: Bool
         /// Waiting jobs per GPU count (0 for requests without a count), and the smallest count waiting.
         var sizeCounts: [Int]
         var minSize = Int.max
@@ -52,6 +55,7 @@ extension Simulator {
         init(spec: ClusterSpec, jobs: [SimulatedJob], options: Options) throws(ConfigError) {
             self.jobs = jobs
             checking = options.checkInvariants
+            indexed = options.indexedQueue
             var state = ClusterState(spec: spec)
             if let p = options.placement { state.policy = p }
             self.state = state
@@ -128,7 +132,7 @@ extension Simulator {
                     next += 1
                     run.events += 1
                     if next % reportEvery == 0 { progress?(Double(next) / Double(order.count)) }
-                    if let reason = neverFits(jobs[index].request) {
+                    if let reason = neverFits(jobs[index]) {
                         outcomes[index].neverFits = reason
                         continue
                     }
@@ -226,26 +230,29 @@ extension Simulator {
             return nil
         }
 
-        mutating func neverFits(_ request: ResourceRequest) -> String? {
-            if let known = neverFitsMemo[request] { return known }
-            let r = neverFitsUncached(request)
-            neverFitsMemo[request] = .some(r)
+        /// Why a job can never run here (the engine's refusal on the idle cluster, or its account's limits).
+        mutating func neverFits(_ job: SimulatedJob) -> String? {
+            if let reason = QueueBook.neverWithinLimits(
+                spec: idle.spec, account: job.account, gpus: job.gpuCount ?? 0, storage: job.request.storage ?? .zero,
+                timeLimit: job.timeLimit)
+            {
+                return reason
+            }
+            if let known = neverFitsMemo[job.request] { return known }
+            let r = neverFitsUncached(job.request)
+            neverFitsMemo[job.request] = .some(r)
             return r
         }
 
-        /// Adds a waiting job: at the end (an arrival, in submission order) or in its place (a requeued job).
+        func candidate(_ index: Int) -> QueuePass.Candidate {
+            let j = jobs[index]
+            return QueuePass.Candidate(
+                id: Int64(index), request: j.request, account: j.account, submit: j.submit, timeLimit: j.timeLimit)
+        }
+
+        /// Adds a waiting job (an arrival, or a job requeued after a failure).
         mutating func enqueue(_ index: Int, appending: Bool) {
-            if appending {
-                pending.append(index)
-            } else {
-                let key = (jobs[index].submit, index)
-                var lo = 0, hi = pending.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if (jobs[pending[mid]].submit, pending[mid]) < key { lo = mid + 1 } else { hi = mid }
-                }
-                pending.insert(index, at: lo)
-            }
+            waiting.add(candidate(index))
             queued[index] = true
             queuedCount += 1
             let g = jobs[index].gpuCount ?? 0
@@ -253,10 +260,11 @@ extension Simulator {
             minSize = min(minSize, g)
         }
 
-        mutating func dequeue(_ index: Int) {
+        /// A waiting job started; `fromQueue` when the pass did not take it out of `waiting` itself.
+        mutating func dequeue(_ index: Int, fromQueue: Bool) {
+            if fromQueue { waiting.remove(id: Int64(index), request: jobs[index].request, account: jobs[index].account) }
             queued[index] = false
             queuedCount -= 1
-            dropped += 1
             let g = jobs[index].gpuCount ?? 0
             sizeCounts[g] -= 1
             if g == minSize && sizeCounts[g] == 0 {
@@ -266,40 +274,38 @@ extension Simulator {
 
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
         mutating func pass(_ arrivals: [Int]?, at t: Int64) {
-            if dropped > 64 && dropped > pending.count / 2 {
-                pending.removeAll { !queued[$0] }
-                dropped = 0
-            }
             var startedNow: [(Int, Allocation, Int64, Bool)] = []
-            // In a scope of its own, so the copy of `queued` it reads is gone before `dequeue` writes.
-            do {
-                let jobs = self.jobs
-                let speeds = self.speeds
-                let isQueued = self.queued
-                let offered = (arrivals ?? pending).lazy.filter { isQueued[$0] }.map { index -> QueuePass.Candidate in
-                    let j = jobs[index]
-                    return QueuePass.Candidate(
-                        id: Int64(index), request: j.request, account: j.account, submit: j.submit, timeLimit: j.timeLimit)
-                }
+            let jobs = self.jobs
+            let speeds = self.speeds
+            let start = { (c: QueuePass.Candidate, decision: PlacementDecision) -> Bool in
+                let index = Int(c.id)
+                let job = jobs[index]
+                let speed = speeds.speed(of: decision.allocation.gpuModel)
+                let runtime = Int64((Double(job.duration) / speed).rounded(.up))
+                let length = max(min(runtime, job.timeLimit), 1)
+                startedNow.append((index, decision.allocation, t + length, runtime > job.timeLimit))
+                return true
+            }
+            let fromQueue: Bool
+            if let arrivals {
+                fromQueue = true
                 QueuePass.run(
-                    on: &state, book: &book, queue: offered, now: t, complete: arrivals == nil,
-                    minimumGPUs: arrivals == nil ? minSize : nil, work: &run.work,
-                    started: { c, decision in
-                        let index = Int(c.id)
-                        let job = jobs[index]
-                        let speed = speeds.speed(of: decision.allocation.gpuModel)
-                        let runtime = Int64((Double(job.duration) / speed).rounded(.up))
-                        let length = max(min(runtime, job.timeLimit), 1)
-                        startedNow.append((index, decision.allocation, t + length, runtime > job.timeLimit))
-                        return true
-                    },
-                    waiting: { _, _ in })
+                    on: &state, book: &book, queue: arrivals.lazy.map(candidate), now: t, complete: false,
+                    work: &run.work, started: start, waiting: { _, _ in })
+            } else if indexed && !book.policy.usesPriority {
+                fromQueue = false
+                QueuePass.run(on: &state, book: &book, queue: &waiting, now: t, work: &run.work, started: start)
+            } else {
+                fromQueue = true
+                QueuePass.run(
+                    on: &state, book: &book, queue: waiting.inSubmissionOrder(), now: t, complete: true,
+                    minimumGPUs: minSize, work: &run.work, started: start, waiting: { _, _ in })
             }
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
             }
             for (index, allocation, end, timedOut) in startedNow {
-                dequeue(index)
+                dequeue(index, fromQueue: fromQueue)
                 outcomes[index].start = t
                 outcomes[index].gpus = allocation.gpuCount
                 outcomes[index].timedOut = timedOut
@@ -335,9 +341,11 @@ extension Simulator {
                     "GPU-seconds not conserved: jobs held \(gpuSeconds) (+\(run.lostGPUSeconds) lost to failures), "
                         + "the cluster counted \(run.busyGPUSeconds)")
             }
-            // EASY backfill in submission order: no job starts later than it was first reserved to (the
-            // guarantee holds while nodes do not fail).
-            if book.policy == .backfill && run.nodeFailures == 0 {
+            // EASY backfill in submission order: no job starts later than it was first reserved to. The
+            // guarantee holds while nodes do not fail and no job ahead waits for an account limit (when the
+            // limit frees, that job goes first, as it would under Slurm).
+            let limited = state.spec.accounts.contains { !$0.limits.isEmpty }
+            if book.policy == .backfill && run.nodeFailures == 0 && !limited {
                 for (index, at) in firstReserved.sorted(by: { $0.key < $1.key }) {
                     if let s = outcomes[index].start, s > at {
                         out.append("job \(jobs[index].id) was reserved to start at \(at) but started at \(s)")

@@ -18,6 +18,9 @@ public enum Simulator {
         /// Check the run's invariants (GPU-seconds conserved, no start before submit, every job ends, the
         /// cluster empty at the end); on by default in debug builds.
         public var checkInvariants: Bool
+        /// Full passes go bucket by bucket through the indexed queue (false: job by job in order; the same
+        /// decisions, kept to test that they are).
+        var indexedQueue = true
 
         public init(
             queue: QueuePolicyName? = nil, placement: PlacementPolicyName? = nil, speed: GPUSpeed? = nil,

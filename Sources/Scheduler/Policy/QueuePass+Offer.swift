@@ -1,0 +1,116 @@
+extension QueuePass {
+    /// One pass's running state: free GPUs and the backfill reservation as it evolves.
+    struct Pass {
+        let backfills: Bool
+        var plan: BackfillPlan?
+        var free: Int
+        let now: Int64
+
+        init(book: QueueBook, plan: BackfillPlan?, free: Int, now: Int64) {
+            backfills = book.policy.backfills
+            self.plan = plan
+            self.free = free
+            self.now = now
+        }
+
+        /// What became of one offered job.
+        enum Outcome {
+            case started
+            /// Too big for the free GPUs (and not to be reserved).
+            case skipped
+            /// Placement refused, or its start undone.
+            case refused
+            /// It does not fit and holds (or tried for) the backfill reservation.
+            case blocked
+            /// It fits but would delay the reservation.
+            case held
+            /// An account limit.
+            case limit
+        }
+
+        @discardableResult
+        mutating func offer(
+            _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
+        ) -> Outcome {
+            let limit = max(c.timeLimit, 1)
+            let gpus = c.gpuCount
+            if gpus > free && plan != nil && plan!.head != c.id && key > plan!.headKey {
+                // Behind the reservation and too big for what is free: nothing to learn.
+                work.skipped += 1
+                return .skipped
+            }
+            if let reason = book.limitReason(
+                account: c.account, gpus: gpus, storage: c.request.storage ?? .zero, timeLimit: limit)
+            {
+                waiting(c, .limit(reason))
+                return .limit
+            }
+            let behindHead = plan.map { c.id != $0.head && key > $0.headKey } ?? false
+            var refusal: PlacementRefusal?
+            var decision: PlacementDecision?
+            if gpus > free {
+                work.skipped += 1
+                guard backfills else { return .skipped }
+                if let p = plan {
+                    if p.head == c.id {
+                        waiting(c, .reserved(at: p.start, nil))
+                        return .blocked
+                    }
+                    if key > p.headKey { return .skipped }
+                }
+                // A blocked job ahead of any reservation: it becomes the reserved one below.
+            } else {
+                work.placements += 1
+                switch QueuePass.place(c, on: &state, reservations: book.reservations, from: now, until: now + limit) {
+                case let .success(d): decision = d
+                case let .failure(r): refusal = r
+                }
+            }
+            guard let decision else {
+                // The first job in line that does not fit gets the reservation.
+                if backfills, plan == nil || key < plan!.headKey {
+                    work.plans += 1
+                    plan = BackfillPlan.make(for: c, key: key, state: state, book: book, now: now, work: &work)
+                }
+                if let p = plan, p.head == c.id {
+                    waiting(c, .reserved(at: p.start, refusal))
+                    return .blocked
+                }
+                if refusal != nil { waiting(c, .noRoom(refusal)) }
+                return refusal == nil ? .skipped : .refused
+            }
+            let end = now + limit
+            var admittedToShadow = false
+            if var p = plan {
+                if p.head == c.id {
+                    plan = nil
+                } else if p.admit(decision.allocation, until: end) {
+                    admittedToShadow = end > p.start
+                    plan = p
+                } else if behindHead {
+                    waiting(c, .held(by: p.head, at: p.start))
+                    return .held
+                } else {
+                    // A job ahead of the reserved one takes what it needed: reserve again when it is met.
+                    plan = nil
+                }
+            }
+            guard (try? state.commit(decision.allocation)) != nil else {
+                if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
+                waiting(c, .noRoom(PlacementRefusal(.notNow, "its placement could not be committed")))
+                return .refused
+            }
+            if started(c, decision) {
+                free -= decision.allocation.gpuCount
+                work.started += 1
+                if behindHead { work.backfilled += 1 }
+                book.started(id: c.id, account: c.account, allocation: decision.allocation, end: end, at: now)
+                return .started
+            }
+            try? state.release(decision.allocation)
+            if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
+            return .refused
+        }
+    }
+}

@@ -1,0 +1,88 @@
+extension QueuePass {
+    /// A complete pass over the jobs of `queue`, with the same decisions as `run(on:book:queue:…)` over them in
+    /// order, visiting bucket by bucket (`WaitQueue`): a bucket whose job was too big for the free GPUs or
+    /// could not be placed is set aside for the rest of the pass (when no reservation is in force; a window
+    /// keeps jobs off nodes by their own time limits, so then each job is offered). Started jobs leave the
+    /// queue.
+    public static func run(
+        on state: inout ClusterState, book: inout QueueBook, queue: inout WaitQueue, now: Int64, work: inout Work,
+        started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void = { _, _ in }
+    ) {
+        book.advance(to: now)
+        if book.reservations.reservations.contains(where: { $0.end <= now }) { book.reservations.expire(before: now) }
+        var pass = Pass(book: book, plan: book.plan, free: state.totalFreeGPUs, now: now)
+        if let p = pass.plan, p.start <= now { pass.plan = nil }
+        let floor = queue.minimumGPUs ?? 0
+        func stop() -> Bool { pass.free < floor && (!pass.backfills || pass.plan != nil) }
+        if stop() || queue.isEmpty {
+            book.plan = pass.plan
+            return
+        }
+        let whole = book.reservations.isEmpty
+        // Each live bucket's current job, merged by key.
+        var heap = BucketHeap()
+        for b in queue.buckets.indices where queue.buckets[b].live > 0 {
+            guard let i = queue.next(in: b, from: queue.buckets[b].head) else { continue }
+            heap.push(key(queue.candidate(b, i), book: &book, now: now), b, i)
+        }
+        var startedIds: [(Int64, Int)] = []
+        while let (k, b, i) = heap.pop() {
+            if stop() { break }
+            let c = queue.candidate(b, i)
+            let outcome = pass.offer(c, key: k, state: &state, book: &book, work: &work, started: started, waiting: waiting)
+            switch outcome {
+            case .skipped:
+                continue
+            case .refused, .blocked:
+                if whole { continue }
+            case .started:
+                startedIds.append((c.id, b))
+            case .held, .limit:
+                break
+            }
+            if let n = queue.next(in: b, from: i + 1) {
+                heap.push(key(queue.candidate(b, n), book: &book, now: now), b, n)
+            }
+        }
+        for (id, b) in startedIds {
+            let k = queue.buckets[b].key
+            queue.remove(id: id, request: k.request, account: k.account, nice: k.nice)
+        }
+        book.plan = pass.plan
+    }
+
+    /// A min-heap of (key, bucket, position).
+    struct BucketHeap {
+        var items: [(SortKey, Int, Int)] = []
+
+        mutating func push(_ k: SortKey, _ b: Int, _ i: Int) {
+            items.append((k, b, i))
+            var c = items.count - 1
+            while c > 0 {
+                let p = (c - 1) / 2
+                guard items[c].0 < items[p].0 else { break }
+                items.swapAt(c, p)
+                c = p
+            }
+        }
+
+        mutating func pop() -> (SortKey, Int, Int)? {
+            guard let top = items.first else { return nil }
+            let last = items.removeLast()
+            if !items.isEmpty {
+                items[0] = last
+                var i = 0
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var m = i
+                    if l < items.count && items[l].0 < items[m].0 { m = l }
+                    if r < items.count && items[r].0 < items[m].0 { m = r }
+                    if m == i { break }
+                    items.swapAt(i, m)
+                    i = m
+                }
+            }
+            return top
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/// Waiting jobs indexed for `QueuePass`: jobs with the same request, account and nice value share a
+/// bucket, kept in submission order. Within a bucket, submission order is also priority order (same size,
+/// partition, account and nice; older jobs have waited longer), so a pass visits the buckets' heads merged
+/// by their keys and meets every job in exactly the order of the whole queue sorted, while it can set a
+/// whole bucket aside at once: once one of its jobs is too big for the free GPUs, or cannot be placed,
+/// neither can the rest in that pass (the cluster only fills up during a pass).
+///
+/// The simulator keeps its queue here, so a pass over a deep queue costs the buckets and the jobs that
+/// start, not the queue's length.
+public struct WaitQueue: Sendable {
+    struct Key: Hashable, Sendable {
+        var request: ResourceRequest
+        var account: String
+        var nice: Int
+    }
+
+    struct Entry: Sendable {
+        var id: Int64
+        var submit: Int64
+        var timeLimit: Int64
+    }
+
+    struct Bucket: Sendable {
+        var key: Key
+        var gpus: Int
+        /// In (submit, id) order from `head` on; entries before `head` have left.
+        var entries: [Entry] = []
+        var head = 0
+        var live: Int { entries.count - head }
+    }
+
+    var buckets: [Bucket] = []
+    var bucketOf: [Key: Int] = [:]
+    public private(set) var count = 0
+    /// Waiting jobs per GPU count (0 for requests without a count).
+    private var sizes: [Int: Int] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// The fewest GPUs a waiting job asks for (0 when one asks for none or gives no count).
+    public var minimumGPUs: Int? { sizes.keys.min() }
+
+    /// Adds a waiting job (in its place by submission time; a requeued job goes back where it was).
+    public mutating func add(_ c: QueuePass.Candidate) {
+        let key = Key(request: c.request, account: c.account, nice: c.nice)
+        let b: Int
+        if let existing = bucketOf[key] {
+            b = existing
+        } else {
+            b = buckets.count
+            buckets.append(Bucket(key: key, gpus: c.gpuCount))
+            bucketOf[key] = b
+        }
+        let entry = Entry(id: c.id, submit: c.submit, timeLimit: c.timeLimit)
+        var bucket = buckets[b]
+        buckets[b] = Bucket(key: key, gpus: 0)  // keep the entries uniquely referenced while they change
+        if bucket.head > 64 && bucket.head > bucket.entries.count / 2 {
+            bucket.entries.removeFirst(bucket.head)
+            bucket.head = 0
+        }
+        if let last = bucket.entries.last, (last.submit, last.id) > (c.submit, c.id) {
+            var lo = bucket.head, hi = bucket.entries.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if (bucket.entries[mid].submit, bucket.entries[mid].id) < (c.submit, c.id) { lo = mid + 1 } else { hi = mid }
+            }
+            bucket.entries.insert(entry, at: lo)
+        } else {
+            bucket.entries.append(entry)
+        }
+        buckets[b] = bucket
+        count += 1
+        sizes[c.gpuCount, default: 0] += 1
+    }
+
+    /// Removes a waiting job (started or cancelled); unknown ids are ignored.
+    public mutating func remove(id: Int64, request: ResourceRequest, account: String, nice: Int = 0) {
+        guard let b = bucketOf[Key(request: request, account: account, nice: nice)],
+            let i = buckets[b].entries[buckets[b].head...].firstIndex(where: { $0.id == id })
+        else { return }
+        if i == buckets[b].head {
+            buckets[b].head += 1
+        } else {
+            buckets[b].entries.remove(at: i)
+        }
+        count -= 1
+        let g = buckets[b].gpus
+        sizes[g]! -= 1
+        if sizes[g] == 0 { sizes[g] = nil }
+    }
+
+    /// Every waiting job in submission order (ties by id).
+    public func inSubmissionOrder() -> [QueuePass.Candidate] {
+        var out: [QueuePass.Candidate] = []
+        out.reserveCapacity(count)
+        for b in buckets.indices {
+            for i in buckets[b].head..<buckets[b].entries.count { out.append(candidate(b, i)) }
+        }
+        out.sort { ($0.submit, $0.id) < ($1.submit, $1.id) }
+        return out
+    }
+
+    /// Position `i` of bucket `b` if a job waits there.
+    func next(in b: Int, from i: Int) -> Int? { i < buckets[b].entries.count ? i : nil }
+
+    func candidate(_ b: Int, _ i: Int) -> QueuePass.Candidate {
+        let bucket = buckets[b]
+        let e = bucket.entries[i]
+        return QueuePass.Candidate(
+            id: e.id, request: bucket.key.request, account: bucket.key.account, submit: e.submit,
+            timeLimit: e.timeLimit, nice: bucket.key.nice)
+    }
+}
