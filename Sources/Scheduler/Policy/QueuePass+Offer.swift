@@ -82,14 +82,14 @@ extension QueuePass {
             }
             let end = now + limit
             var admittedToShadow = false
-            if var p = plan {
-                if p.head == c.id {
+            // The plan is changed in place: a copy would copy its shadow cluster.
+            if plan != nil {
+                if plan!.head == c.id {
                     plan = nil
-                } else if p.admit(decision.allocation, until: end) {
-                    admittedToShadow = end > p.start
-                    plan = p
+                } else if plan!.admit(decision.allocation, until: end) {
+                    admittedToShadow = end > plan!.start
                 } else if behindHead {
-                    waiting(c, .held(by: p.head, at: p.start))
+                    waiting(c, .held(by: plan!.head, at: plan!.start))
                     return .held
                 } else {
                     // A job ahead of the reserved one takes what it needed: reserve again when it is met.

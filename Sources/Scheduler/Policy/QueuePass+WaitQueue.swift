@@ -10,7 +10,10 @@ extension QueuePass {
     ) {
         book.advance(to: now)
         if book.reservations.reservations.contains(where: { $0.end <= now }) { book.reservations.expire(before: now) }
-        var pass = Pass(book: book, plan: book.plan, free: state.totalFreeGPUs, now: now)
+        // The pass holds the only reference to the plan while it changes it (no copy of its shadow cluster).
+        let standing = book.plan
+        book.plan = nil
+        var pass = Pass(book: book, plan: standing, free: state.totalFreeGPUs, now: now)
         if let p = pass.plan, p.start <= now { pass.plan = nil }
         let floor = queue.minimumGPUs ?? 0
         func stop() -> Bool { pass.free < floor && (!pass.backfills || pass.plan != nil) }

@@ -140,7 +140,10 @@ public enum QueuePass {
         book.advance(to: now)
         if book.reservations.reservations.contains(where: { $0.end <= now }) { book.reservations.expire(before: now) }
         let floor = minimumGPUs ?? 0
-        var pass = Pass(book: book, plan: book.plan, free: state.totalFreeGPUs, now: now)
+        // The pass holds the only reference to the plan while it changes it (no copy of its shadow cluster).
+        let standing = book.plan
+        book.plan = nil
+        var pass = Pass(book: book, plan: standing, free: state.totalFreeGPUs, now: now)
         if let p = pass.plan, p.start <= now { pass.plan = nil }
         // Nothing can start; under backfill the first job in line must still hold a reservation.
         if pass.free < floor && (!pass.backfills || pass.plan != nil) {

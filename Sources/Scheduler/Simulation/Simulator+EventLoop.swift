@@ -244,7 +244,9 @@ extension Simulator {
             return r
         }
 
-        func candidate(_ index: Int) -> QueuePass.Candidate {
+        func candidate(_ index: Int) -> QueuePass.Candidate { Self.candidate(jobs, index) }
+
+        static func candidate(_ jobs: [SimulatedJob], _ index: Int) -> QueuePass.Candidate {
             let j = jobs[index]
             return QueuePass.Candidate(
                 id: Int64(index), request: j.request, account: j.account, submit: j.submit, timeLimit: j.timeLimit)
@@ -290,7 +292,8 @@ extension Simulator {
             if let arrivals {
                 fromQueue = true
                 QueuePass.run(
-                    on: &state, book: &book, queue: arrivals.lazy.map(candidate), now: t, complete: false,
+                    on: &state, book: &book, queue: arrivals.lazy.map { Self.candidate(jobs, $0) }, now: t,
+                    complete: false,
                     work: &run.work, started: start, waiting: { _, _ in })
             } else if indexed && !book.policy.usesPriority {
                 fromQueue = false
