@@ -31,6 +31,12 @@ extension ClusterState {
     /// Decides where `request` runs now, or says exactly why it cannot. Changes nothing: pass the
     /// decision's allocation to `commit` to take it.
     public func place(_ request: ResourceRequest) -> Result<PlacementDecision, PlacementRefusal> {
+        place(request, explain: true)
+    }
+
+    /// `place`, optionally without working out the words of a not-now refusal (the simulator does not read
+    /// them): its reason is then empty.
+    func place(_ request: ResourceRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
         let resolved: ResolvedRequest
         switch resolve(request) {
         case let .success(r): resolved = r
@@ -58,7 +64,7 @@ extension ClusterState {
             result = placeSingleNode(resolved, tally: &tally)
         }
         if let result { return .success(result) }
-        return .failure(explainNotNow(resolved, tally: tally))
+        return .failure(explain ? explainNotNow(resolved, tally: tally) : PlacementRefusal(.notNow, ""))
     }
 
     /// Pools whose nodes are in the request's partition and whose type can hold its shape.

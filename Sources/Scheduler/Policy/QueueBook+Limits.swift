@@ -6,6 +6,7 @@ extension QueueBook {
     /// GPU-hours count what the account used this period plus what its running jobs may still use (to their
     /// time limits) plus this job's whole time limit, so jobs started together cannot pass the limit.
     mutating func limitReason(account: String, gpus: Int, storage: ByteSize, timeLimit: Int64) -> String? {
+        guard anyLimits else { return nil }
         let a = accountId(account)
         let l = limits[a]
         guard !l.isEmpty else { return nil }

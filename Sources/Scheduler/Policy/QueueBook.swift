@@ -13,6 +13,10 @@ public struct QueueBook: Sendable {
     public private(set) var time: Int64
     /// GPUs of the whole cluster (the size factor's denominator).
     public let totalGPUs: Int
+    /// Refusals come with their reasons in words (the simulator, which does not read them, turns this off).
+    public var explains = true
+    /// Some account has limits (otherwise the pass does not look them up).
+    let anyLimits: Bool
 
     struct Running: Sendable {
         var account: Int
@@ -45,6 +49,7 @@ public struct QueueBook: Sendable {
         self.reservations = ReservationBook(reservations)
         time = now
         totalGPUs = spec.totalGPUs
+        anyLimits = spec.accounts.contains { !$0.limits.isEmpty }
         syncAccounts()
     }
 

@@ -62,7 +62,9 @@ extension QueuePass {
                 // A blocked job ahead of any reservation: it becomes the reserved one below.
             } else {
                 work.placements += 1
-                switch QueuePass.place(c, on: &state, reservations: book.reservations, from: now, until: now + limit) {
+                switch QueuePass.place(
+                    c, on: &state, reservations: book.reservations, from: now, until: now + limit, explain: book.explains)
+                {
                 case let .success(d): decision = d
                 case let .failure(r): refusal = r
                 }

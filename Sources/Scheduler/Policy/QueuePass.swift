@@ -170,17 +170,18 @@ public enum QueuePass {
     /// Places `c` on `state` keeping it off the nodes that reservations hold over [from, until). The nodes are
     /// set aside for the decision only; `state` is as it was afterwards.
     static func place(
-        _ c: Candidate, on state: inout ClusterState, reservations: ReservationBook, from: Int64, until: Int64
+        _ c: Candidate, on state: inout ClusterState, reservations: ReservationBook, from: Int64, until: Int64,
+        explain: Bool = true
     ) -> Result<PlacementDecision, PlacementRefusal> {
-        guard !reservations.isEmpty else { return state.place(c.request) }
+        guard !reservations.isEmpty else { return state.place(c.request, explain: explain) }
         let excluded = reservations.excluded(account: c.account, from: from, until: until)
-        guard !excluded.isEmpty else { return state.place(c.request) }
+        guard !excluded.isEmpty else { return state.place(c.request, explain: explain) }
         var toggled: [Int] = []
         for (n, _) in excluded where state.availability(node: n) == .up {
             state.setAvailability(node: n, .drain)
             toggled.append(n)
         }
-        let result = state.place(c.request)
+        let result = state.place(c.request, explain: explain)
         for n in toggled { state.setAvailability(node: n, .up) }
         guard case var .failure(refusal) = result else { return result }
         var byReservation: [Int: [String]] = [:]

@@ -69,6 +69,7 @@ extension Simulator {
             let horizon = (order.last.map { jobs[$0].submit } ?? 0) + jobs.reduce(0) { $0 + max($1.timeLimit, 1) } + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
             book = QueueBook(spec: spec, policy: options.queue, now: firstT, reservations: windows)
+            book.explains = false
             failures = try options.events.failureList(on: spec, until: horizon)
             var edges: [(at: Int64, node: Int, delta: Int)] = []
             for w in windows {
