@@ -47,6 +47,18 @@ enum SimulateOutput {
             ("timed out", { "\($0.report.timedOut)" }),
             ("makespan", { hours(Double($0.report.makespanSeconds)) }),
         ]
+        if columns.contains(where: { $0.report.backfilled > 0 }) {
+            rows.append(("backfilled jobs", { "\($0.report.backfilled)" }))
+        }
+        if columns.contains(where: { $0.report.unavailableGPUHours > 0 }) {
+            rows.append(("GPU-h down or in maintenance", { String(format: "%.1f", $0.report.unavailableGPUHours) }))
+        }
+        if columns.contains(where: { $0.report.nodeFailures > 0 }) {
+            rows += [
+                ("node failures / jobs rerun", { "\($0.report.nodeFailures) / \($0.report.interruptedJobs)" }),
+                ("GPU-h lost to failures", { String(format: "%.1f", $0.report.lostGPUHours) }),
+            ]
+        }
         return rows.map { name, value in (name, columns.map(value)) }
     }
 
@@ -91,7 +103,8 @@ enum SimulateOutput {
     static func csv(_ columns: [SimulationColumn]) -> String {
         var lines = [
             "scenario,policy,gpus,jobs,completed,never_fit,utilization,wait_mean_s,wait_p50_s,wait_p95_s,wait_p99_s,"
-                + "turnaround_mean_s,bounded_slowdown,throughput_per_hour,fragmentation_blocked_gpu_hours,timed_out,makespan_s"
+                + "turnaround_mean_s,bounded_slowdown,throughput_per_hour,fragmentation_blocked_gpu_hours,timed_out,makespan_s,"
+                + "backfilled,unavailable_gpu_hours,node_failures,jobs_rerun,lost_gpu_hours"
         ]
         for c in columns {
             let r = c.report
@@ -101,6 +114,8 @@ enum SimulateOutput {
                 "\(r.wait.p95)", "\(r.wait.p99)", String(format: "%.1f", r.meanTurnaround),
                 String(format: "%.3f", r.meanBoundedSlowdown), String(format: "%.2f", r.throughputPerHour),
                 String(format: "%.2f", r.fragmentationBlockedGPUHours), "\(r.timedOut)", "\(r.makespanSeconds)",
+                "\(r.backfilled)", String(format: "%.2f", r.unavailableGPUHours), "\(r.nodeFailures)",
+                "\(r.interruptedJobs)", String(format: "%.2f", r.lostGPUHours),
             ]
             lines.append(cells.joined(separator: ","))
         }

@@ -51,6 +51,14 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var fragmentationBlockedGPUHours: Double
     public var accounts: [Account]
     public var events: Int
+    /// GPU-hours of nodes down (failed) or in maintenance windows.
+    public var unavailableGPUHours: Double
+    /// Node failures, the GPU-hours of the runs they cut short, and the jobs that had to run again.
+    public var nodeFailures: Int
+    public var lostGPUHours: Double
+    public var interruptedJobs: Int
+    /// Jobs started ahead of a reserved one by backfill.
+    public var backfilled: Int
 
     public static let sizeClasses = ["1", "2", "3-4", "5-8", "9+"]
 
@@ -102,5 +110,10 @@ public struct SimulationReport: Sendable, Hashable, Codable {
             return Account(name: name, gpuHours: u.gpuSeconds / 3600, meanWait: Double(u.waits) / Double(u.jobs), jobs: u.jobs)
         }
         events = run.events
+        unavailableGPUHours = run.unavailableGPUSeconds / 3600
+        nodeFailures = run.nodeFailures
+        lostGPUHours = run.lostGPUSeconds / 3600
+        interruptedJobs = run.outcomes.filter { $0.interruptions > 0 }.count
+        backfilled = run.work.backfilled
     }
 }
