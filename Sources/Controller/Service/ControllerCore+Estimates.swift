@@ -13,14 +13,26 @@ extension ControllerCore {
         }
         // Jobs held by a dependency or an array's cap have no estimate: they wait for more than resources.
         let held = dependencyBook.held
-        let queue = Array(pendingIds.lazy.filter { !held.contains($0) }.prefix(settings.estimateLimit))
-        var waiting = queue.compactMap { id -> StartEstimate.Waiting? in
-            guard let j = live[id] else { return nil }
-            return .init(id: id, request: j.request, timeLimit: j.timeLimit)
+        // In the order the queue policy offers them (by priority under fairshare).
+        var ordered: [(QueuePass.Candidate, QueuePass.SortKey)] = []
+        for id in pendingIds where !held.contains(id) {
+            guard let j = live[id] else { continue }
+            let c = candidate(j)
+            ordered.append((c, QueuePass.key(c, book: &book, now: now)))
         }
-        if let probe { waiting.append(.init(id: probe.id, request: probe.request, timeLimit: probe.timeLimit)) }
+        ordered.sort { $0.1 < $1.1 }
+        var waiting = ordered.prefix(settings.estimateLimit).compactMap { c, _ -> StartEstimate.Waiting? in
+            guard let j = live[c.id] else { return nil }
+            return .init(id: c.id, request: j.request, timeLimit: j.timeLimit, account: j.account)
+        }
+        if let probe {
+            waiting.append(.init(id: probe.id, request: probe.request, timeLimit: probe.timeLimit, account: probe.account))
+        }
         var work = StartEstimate.Work()
-        let starts = StartEstimate.estimate(state: state, running: running, waiting: waiting, now: now, work: &work)
+        var starts = StartEstimate.estimate(
+            state: state, running: running, waiting: waiting, now: now, reservations: book.reservations, work: &work)
+        // The job holding the backfill reservation starts by its reserved time: backfill may not delay it.
+        if let r = book.reservedStart, starts[r.job] == nil || starts[r.job]! > r.at { starts[r.job] = max(r.at, now) }
         if probe == nil { estimateCache = (version, now, starts) }
         return starts
     }

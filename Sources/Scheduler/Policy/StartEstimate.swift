@@ -8,7 +8,8 @@
 /// (a drained node it needs, a partition with nodes down) has no estimate.
 ///
 /// Estimates are upper bounds in a FIFO-greedy queue: jobs end early, and nothing later in the queue can
-/// delay an earlier job's estimate, since the pass offers jobs in the same order.
+/// delay an earlier job's estimate, since the pass offers jobs in the same order. Under backfill the job
+/// holding the reservation is expected at its reserved start (the controller takes it from the plan).
 public enum StartEstimate {
     /// A running job: what it holds and when its time limit runs out (seconds since the epoch).
     public struct Running: Sendable {
@@ -26,11 +27,13 @@ public enum StartEstimate {
         public var id: Int64
         public var request: ResourceRequest
         public var timeLimit: TimeSpan
+        public var account: String
 
-        public init(id: Int64, request: ResourceRequest, timeLimit: TimeSpan) {
+        public init(id: Int64, request: ResourceRequest, timeLimit: TimeSpan, account: String = "") {
             self.id = id
             self.request = request
             self.timeLimit = timeLimit
+            self.account = account
         }
     }
 
@@ -42,9 +45,11 @@ public enum StartEstimate {
     }
 
     /// Expected start per waiting job id (seconds since the epoch); jobs without one are left out.
-    /// `state` must hold exactly the running jobs' allocations.
+    /// `state` must hold exactly the running jobs' allocations. Jobs are kept off reserved nodes as a pass keeps
+    /// them (`reservations`), and `waiting` comes in the order the queue policy offers the jobs.
     public static func estimate(
-        state: ClusterState, running: [Running], waiting: [Waiting], now: Int64, work: inout Work
+        state: ClusterState, running: [Running], waiting: [Waiting], now: Int64,
+        reservations: ReservationBook = ReservationBook(), work: inout Work
     ) -> [Int64: Int64] {
         var state = state
         var ends = EventHeap()
@@ -63,7 +68,10 @@ public enum StartEstimate {
                     continue
                 }
                 work.placements += 1
-                guard case let .success(decision) = state.place(w.request),
+                let candidate = QueuePass.Candidate(
+                    id: w.id, request: w.request, account: w.account, timeLimit: max(w.timeLimit.seconds, 1))
+                guard case let .success(decision) = QueuePass.place(
+                    candidate, on: &state, reservations: reservations, from: t, until: t + max(w.timeLimit.seconds, 1)),
                     (try? state.commit(decision.allocation)) != nil
                 else {
                     kept.append(w)
@@ -74,8 +82,9 @@ public enum StartEstimate {
                 ends.push(t + max(w.timeLimit.seconds, 1), 0, decision.allocation)
             }
             remaining = kept
-            // Play every end at the next moment, then offer the rest again.
-            guard let next = ends.peekTime else { break }
+            // Play every end (and the end of every window) at the next moment, then offer the rest again.
+            let windowEnd = reservations.reservations.map(\.end).filter { $0 > t }.min()
+            guard let next = [ends.peekTime, windowEnd].compactMap({ $0 }).min() else { break }
             t = next
             while let (_, allocation) = ends.popIfAt(t) {
                 work.events += 1
