@@ -36,7 +36,8 @@ import Testing
         }
         let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
         #expect(out.runs.map { "\($0.scenario)/\($0.policy)" } == [
-            "cluster/fifo+pack", "cluster/fifo+best-fit", "dgx-b200-x32/fifo+pack", "dgx-b200-x32/fifo+best-fit",
+            "cluster/fairshare+pack", "cluster/fairshare+best-fit", "dgx-b200-x32/fairshare+pack",
+            "dgx-b200-x32/fairshare+best-fit",
         ])
         let today = out.runs[0].report
         // The hand-worked trace of SimulatorTests: job g waits 90 s, h 80 s on 48 GPUs; i never fits.

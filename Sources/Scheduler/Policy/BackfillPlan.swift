@@ -8,6 +8,8 @@
 /// delayed.
 struct BackfillPlan: Sendable {
     var head: Int64
+    /// The reserved job, and its place in line (renewed at each pass: priorities change with time).
+    var headJob: QueuePass.Candidate
     var headKey: QueuePass.SortKey
     var start: Int64
     var shadow: ClusterState
@@ -43,7 +45,7 @@ struct BackfillPlan: Sendable {
                 head, on: &shadow, reservations: book.reservations, from: t, until: t + limit),
                 (try? shadow.commit(d.allocation)) != nil
             {
-                return BackfillPlan(head: head.id, headKey: key, start: t, shadow: shadow)
+                return BackfillPlan(head: head.id, headJob: head, headKey: key, start: t, shadow: shadow)
             }
         }
         return nil

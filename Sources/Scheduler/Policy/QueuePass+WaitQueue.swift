@@ -15,6 +15,7 @@ extension QueuePass {
         book.plan = nil
         var pass = Pass(book: book, plan: standing, free: state.totalFreeGPUs, now: now)
         if let p = pass.plan, p.start <= now { pass.plan = nil }
+        if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         let floor = queue.minimumGPUs ?? 0
         func stop() -> Bool { pass.free < floor && (!pass.backfills || pass.plan != nil) }
         if stop() || queue.isEmpty {

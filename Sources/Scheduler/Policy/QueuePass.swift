@@ -145,6 +145,7 @@ public enum QueuePass {
         book.plan = nil
         var pass = Pass(book: book, plan: standing, free: state.totalFreeGPUs, now: now)
         if let p = pass.plan, p.start <= now { pass.plan = nil }
+        if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         // Nothing can start; under backfill the first job in line must still hold a reservation.
         if pass.free < floor && (!pass.backfills || pass.plan != nil) {
             book.plan = pass.plan

@@ -22,8 +22,6 @@ extension Simulator {
         var queued: [Bool]
         var queuedCount = 0
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
-        /// Under `fairshare` every job is offered in priority order (the bucket merge is not yet proven
-        /// equal there).
         let indexed: Bool
         /// Waiting jobs per GPU count (0 for requests without a count), and the smallest count waiting.
         var sizeCounts: [Int]
@@ -296,7 +294,7 @@ extension Simulator {
                     on: &state, book: &book, queue: arrivals.lazy.map { Self.candidate(jobs, $0) }, now: t,
                     complete: false,
                     work: &run.work, started: start, waiting: { _, _ in })
-            } else if indexed && !book.policy.usesPriority {
+            } else if indexed {
                 fromQueue = false
                 QueuePass.run(on: &state, book: &book, queue: &waiting, now: t, work: &run.work, started: start)
             } else {
