@@ -1,4 +1,5 @@
 import Logging
+import RasporedAPI
 import Scheduler
 
 /// The engine's `QueueBook` at wall-clock time: rebuilt from the store whenever the engine's state is
@@ -38,6 +39,15 @@ extension ControllerCore {
     func rebuildBook() {
         book = Self.makeBook(spec: spec, live: Array(live.values), store: store, now: clock(), logger: logger)
     }
+
+    /// A pending job's priority from the book as it stands (the last pass's fair-share ledger), at now.
+    func priorityView(_ job: Job) -> PriorityView? {
+        guard job.state == .pending else { return nil }
+        return PriorityView(QueuePass.priority(candidate(job), book: &book, now: clock()), policy: book.policy)
+    }
+
+    /// The queue policy in force (cluster.yaml `scheduling.policy`).
+    public var queuePolicy: QueuePolicyName { book.policy }
 
     /// A pending job as the queue pass sees it.
     func candidate(_ job: Job) -> QueuePass.Candidate {
