@@ -46,8 +46,10 @@ public struct JobView: Hashable, Sendable, Codable {
     public var signal: Int32?
     public var requeueCount: Int
     public var noRequeue: Bool
+    /// A pending job's priority, from the controller's queue book at the time of the answer.
+    public var priority: PriorityView?
 
-    public init(_ job: Job, estimatedStart: Int64? = nil) {
+    public init(_ job: Job, estimatedStart: Int64? = nil, priority: PriorityView? = nil) {
         id = job.id
         displayId = job.array.map(\.description) ?? "\(job.id)"
         arrayJobId = job.array?.arrayJobId
@@ -77,6 +79,7 @@ public struct JobView: Hashable, Sendable, Codable {
         signal = job.signal
         requeueCount = job.requeueCount
         noRequeue = job.noRequeue
+        self.priority = priority
     }
 }
 

@@ -1,8 +1,14 @@
 /// The answer to `GET /v1/jobs`, lowest id first.
 public struct JobList: Hashable, Sendable, Codable {
     public var jobs: [JobView]
+    /// The cluster's queue policy ("fifo", "backfill", "fairshare"), which orders the pending jobs; set by
+    /// `GET /v1/jobs` only.
+    public var policy: String?
 
-    public init(jobs: [JobView]) { self.jobs = jobs }
+    public init(jobs: [JobView], policy: String? = nil) {
+        self.jobs = jobs
+        self.policy = policy
+    }
 }
 
 /// The answer to `GET /v1/nodes`, in cluster.yaml's order.

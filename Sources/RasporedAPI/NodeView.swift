@@ -45,12 +45,15 @@ public struct NodeView: Hashable, Sendable, Codable {
     /// Seconds since the node's agent was last heard from; nil when it has not been since the controller
     /// started.
     public var lastHeartbeatAge: Double?
+    /// The reservation whose window holds the node now (jobs of other accounts are kept off it).
+    public var reservation: String?
 
     public init(
         name: String, type: String, state: NodeStateName, reason: String?, actor: String?, since: Int64?, jobs: Int,
-        gpus: [NUMAGPUs], freeShapes: [String: Int], lastHeartbeatAge: Double? = nil
+        gpus: [NUMAGPUs], freeShapes: [String: Int], lastHeartbeatAge: Double? = nil, reservation: String? = nil
     ) {
         self.lastHeartbeatAge = lastHeartbeatAge
+        self.reservation = reservation
         self.name = name
         self.type = type
         self.state = state

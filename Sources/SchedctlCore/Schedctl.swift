@@ -15,7 +15,8 @@ public struct Schedctl: AsyncParsableCommand {
             """,
         subcommands: [
             SubmitCommand.self, QueueCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self,
-            NodesCommand.self, DrainCommand.self, ResumeCommand.self, TokenCommand.self,
+            NodesCommand.self, DrainCommand.self, ResumeCommand.self, ReserveCommand.self, ReservationsCommand.self,
+            UnreserveCommand.self, TokenCommand.self,
             ClusterCommand.self, PlaceCommand.self, SimulateCommand.self,
         ]
     )

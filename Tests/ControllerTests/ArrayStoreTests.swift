@@ -58,7 +58,7 @@ import Testing
             let old = try #require(try store.job(1))
             #expect(old.name == "old" && old.request.gpus == 2 && old.array == nil && old.dependency == nil)
             let applied = try store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-            #expect(applied == ["v1: jobs, node states, tokens", "v2: job arrays and dependencies"])
+            #expect(applied.starts(with: ["v1: jobs, node states, tokens", "v2: job arrays and dependencies"]))
             // New jobs go on from there, arrays included.
             var task = submission("new")
             task.array = try ArraySpec(parsing: "0-1").task(0, arrayJobId: 0)

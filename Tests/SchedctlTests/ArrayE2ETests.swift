@@ -35,7 +35,8 @@ import Testing
 
         let queue = try c.schedctl(["queue"], token: ana)
         let lines = queue.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 7, "\(queue.stdout)")
+        #expect(lines.count == 8, "\(queue.stdout)")
+        #expect(lines[7].hasPrefix("Queue order: "))
         #expect(lines[1].hasPrefix("1_0 ") && lines[1].contains("running"))
         #expect(
             lines[5].hasPrefix("1_[4-9%4] ") && lines[5].contains("array 1 runs at most 4 tasks at once (4 running)"))

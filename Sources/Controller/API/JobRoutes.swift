@@ -56,7 +56,8 @@ struct JobRoutes {
                 }
                 array = a
             }
-            return try JSONResponse.make(JobList(jobs: try await core.jobs(state: state, array: array, by: principal)))
+            let jobs = try await core.jobs(state: state, array: array, by: principal)
+            return try JSONResponse.make(JobList(jobs: jobs, policy: await core.queuePolicy.rawValue))
         }
         group.get("/jobs/{id}") { _, context in
             let principal = try context.requirePrincipal()

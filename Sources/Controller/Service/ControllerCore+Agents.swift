@@ -140,7 +140,8 @@ extension ControllerCore {
     }
 
     /// Declares down the nodes whose agents have been silent past the timeout (their jobs are requeued or
-    /// failed), and stops jobs the agents let run past their time limit. Called about once a second.
+    /// failed), stops jobs the agents let run past their time limit, and runs a full pass when a
+    /// reservation's window is over. Called about once a second.
     public func sweep() async {
         let now = ContinuousClock.now
         let limit = Duration.seconds(settings.downAfterSeconds)
@@ -181,6 +182,7 @@ extension ControllerCore {
                 logger.error("cannot record a time limit", metadata: ["job": "\(job.id)", "error": "\(error)"])
             }
         }
+        endReservationWindows()
         await durable()
     }
 

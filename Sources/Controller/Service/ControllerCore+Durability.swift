@@ -20,6 +20,11 @@ extension ControllerCore {
             do { t = try JobLifecycle.apply(event, to: cached) } catch {
                 throw ControllerError(.conflict, error.description)
             }
+        } else if let final = jobCache.ended[id] {
+            // It ended here, and its row may not be on disk yet: the store can still say running. Ended jobs
+            // take no events; refuse as the lifecycle would, from the state the controller knows.
+            throw ControllerError(
+                .conflict, JobTransitionError(jobId: id, state: final, event: event, reason: .wrongState).description)
         } else {
             // Ended (or unknown): only the store has it, and only a refusal can come of it.
             guard let stored = try stored({ () throws(StateStoreError) in try store.job(id) }) else {

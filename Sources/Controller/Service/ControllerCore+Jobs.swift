@@ -15,7 +15,8 @@ extension ControllerCore {
         let ids = try await commitSubmission(group).get()
         await durable()
         // Without an estimated start: that costs a walk of the queue; `show` and `queue` give it.
-        return JobView(try job(ids[0]))
+        let first = try job(ids[0])
+        return JobView(first, priority: priorityView(first))
     }
 
     /// What `submit` would do now, without recording anything: where the job would run, or why not and
@@ -258,12 +259,12 @@ extension ControllerCore {
         // Pending and running jobs as the cache has them (pending reasons are kept in memory only).
         let jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
         let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]
-        return jobs.map { JobView($0, estimatedStart: starts[$0.id]) }
+        return jobs.map { JobView($0, estimatedStart: starts[$0.id], priority: priorityView($0)) }
     }
 
-    /// The API's view of a job, with its estimated start when pending.
+    /// The API's view of a job, with its estimated start and priority when pending.
     func view(_ j: Job) throws(ControllerError) -> JobView {
-        JobView(j, estimatedStart: j.state == .pending ? estimatedStarts()[j.id] : nil)
+        JobView(j, estimatedStart: j.state == .pending ? estimatedStarts()[j.id] : nil, priority: priorityView(j))
     }
 
     func job(_ id: Int64) throws(ControllerError) -> Job {

@@ -111,6 +111,7 @@ extension ControllerCore {
             name: node.name, type: node.type, state: stateName, reason: reason, actor: actor,
             since: since, jobs: jobs, gpus: gpus,
             freeShapes: Dictionary(uniqueKeysWithValues: shapes.map { (String($0), $1) }),
-            lastHeartbeatAge: connection.map { (ContinuousClock.now - $0.lastSeen).seconds })
+            lastHeartbeatAge: connection.map { (ContinuousClock.now - $0.lastSeen).seconds },
+            reservation: activeReservation(node: i))
     }
 }

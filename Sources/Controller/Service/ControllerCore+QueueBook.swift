@@ -1,13 +1,21 @@
 import Logging
+import RasporedAPI
 import Scheduler
 
 /// The engine's `QueueBook` at wall-clock time: rebuilt from the store whenever the engine's state is
 /// (start, a failed commit, a cluster reload), then kept in step by the scheduling passes and the releases.
 extension ControllerCore {
-    /// A book for `spec` at `now`: the running jobs in `live` (with what they used so far), and the usage of
-    /// jobs that ended within eight fair-share half-lives (older usage weighs under 0.4 %).
+    /// A book for `spec` at `now`: the running jobs in `live` (with what they used so far), the usage of
+    /// jobs that ended within eight fair-share half-lives (older usage weighs under 0.4 %), and the
+    /// recorded reservations not over yet.
     static func makeBook(spec: ClusterSpec, live: [Job], store: StateStore, now: Int64, logger: Logger) -> QueueBook {
-        var book = QueueBook(spec: spec, now: now)
+        var reservations: [Reservation] = []
+        do {
+            reservations = bookReservations(try store.reservations(), spec: spec, now: now, logger: logger)
+        } catch {
+            logger.critical("cannot read reservations; none is honoured", metadata: ["error": "\(error)"])
+        }
+        var book = QueueBook(spec: spec, now: now, reservations: reservations)
         let horizon = now - 8 * max(spec.scheduling.fairShareHalfLife.seconds, 1)
         do {
             for job in try store.jobs(filter: JobFilter(endedSince: horizon)) {
@@ -31,6 +39,15 @@ extension ControllerCore {
     func rebuildBook() {
         book = Self.makeBook(spec: spec, live: Array(live.values), store: store, now: clock(), logger: logger)
     }
+
+    /// A pending job's priority from the book as it stands (the last pass's fair-share ledger), at now.
+    func priorityView(_ job: Job) -> PriorityView? {
+        guard job.state == .pending else { return nil }
+        return PriorityView(QueuePass.priority(candidate(job), book: &book, now: clock()), policy: book.policy)
+    }
+
+    /// The queue policy in force (cluster.yaml `scheduling.policy`).
+    public var queuePolicy: QueuePolicyName { book.policy }
 
     /// A pending job as the queue pass sees it.
     func candidate(_ job: Job) -> QueuePass.Candidate {

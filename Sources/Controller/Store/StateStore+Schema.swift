@@ -64,6 +64,23 @@ extension StateStore {
                         WHERE array_job_id IS NOT NULL;
                     """)
         }
+        m.registerMigration("v3: reservations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE reservations (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL UNIQUE,
+                        nodes TEXT NOT NULL,            -- [String] as JSON: node names
+                        start_time INTEGER NOT NULL,    -- seconds since the epoch
+                        end_time INTEGER NOT NULL CHECK (end_time > start_time),
+                        accounts TEXT NOT NULL,         -- [String] as JSON; [] for maintenance
+                        reason TEXT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        created INTEGER NOT NULL
+                    );
+                    CREATE INDEX reservations_by_end ON reservations(end_time);
+                    """)
+        }
         return m
     }
 }

@@ -20,7 +20,7 @@ struct ControllerClient: Sendable {
         self.init(base: config.controller, token: try config.requireToken())
     }
 
-    enum Method: Sendable { case get, post }
+    enum Method: Sendable { case get, post, delete }
 
     /// One HTTP exchange's outcome, whatever the status.
     struct Reply: Sendable {
@@ -35,6 +35,10 @@ struct ControllerClient: Sendable {
 
     func get<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
         try decode(try await expectOK(send(.get, path)), as: type)
+    }
+
+    func delete<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
+        try decode(try await expectOK(send(.delete, path)), as: type)
     }
 
     func post<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
@@ -53,6 +57,7 @@ struct ControllerClient: Sendable {
         switch method {
         case .get: request.method = .GET
         case .post: request.method = .POST
+        case .delete: request.method = .DELETE
         }
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "User-Agent", value: "schedctl")

@@ -33,8 +33,14 @@ struct NodesCommand: AsyncParsableCommand {
         return keys.isEmpty ? "-" : keys.map { "\($0):\(n.freeShapes[$0]!)" }.joined(separator: " ")
     }
 
-    /// "GPU 3 ECC errors (admin, 2025-03-14 09:26:53)"
+    /// The state, or `reserved` for an up node in a reservation's window.
+    static func state(_ n: NodeView) -> String {
+        n.state == .up && n.reservation != nil ? "reserved" : n.state.rawValue
+    }
+
+    /// "GPU 3 ECC errors (admin, 2025-03-14 09:26:53)", or the reservation holding an up node.
     static func reason(_ n: NodeView) -> String {
+        if n.state == .up, n.reason == nil, let r = n.reservation { return "reservation \(r)" }
         guard n.state != .up || n.reason != nil else { return "" }
         var who: [String] = []
         if let a = n.actor { who.append(a) }
@@ -50,16 +56,17 @@ struct NodesCommand: AsyncParsableCommand {
     static func table(_ nodes: [NodeView]) -> String {
         var t = Table("NODE", "STATE", "GPUS USED/FREE", "FREE SHAPES", "JOBS", "HEARTBEAT", "REASON")
         for n in nodes {
-            t.add([n.name, n.state.rawValue, gpus(n), shapes(n), "\(n.jobs)", heartbeat(n), reason(n)])
+            t.add([n.name, state(n), gpus(n), shapes(n), "\(n.jobs)", heartbeat(n), reason(n)])
         }
         return t.render()
     }
 
     static func detail(_ n: NodeView) -> String {
         var lines: [(String, String)] = [
-            ("Node", n.name), ("Type", n.type), ("State", n.state.rawValue),
+            ("Node", n.name), ("Type", n.type), ("State", state(n)),
         ]
         if n.reason != nil || n.actor != nil { lines.append(("Reason", reason(n))) }
+        if let r = n.reservation { lines.append(("Reservation", "\(r) (active now)")) }
         lines.append(("Jobs", "\(n.jobs)"))
         lines.append(("GPUs used/free", n.gpus.map { "NUMA \($0.numa): \($0.used)/\($0.free)" }.joined(separator: ", ")))
         lines.append(("Free shapes", shapes(n) + " (GPUs per job: how many more fit)"))

@@ -10,7 +10,9 @@ struct QueueCommand: AsyncParsableCommand {
         abstract: "List jobs: pending and running ones, or all with --all.",
         discussion: """
             A user sees their own jobs; an admin sees everyone's. An array's pending tasks that wait for the same \
-            reason share one line, 42_[8-99%8], as in squeue; -r lists them one per line.
+            reason share one line, 42_[8-99%8], as in squeue; -r lists them one per line. Under the fairshare \
+            policy pending jobs are listed in priority order (the order the scheduler offers them), with a \
+            PRIORITY column; the last line names the policy.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -32,20 +34,42 @@ struct QueueCommand: AsyncParsableCommand {
         if json {
             try printJSON(list)
         } else {
-            print(Self.text(list.jobs, now: nowEpoch(), eachTask: eachTask))
+            print(Self.text(list.jobs, now: nowEpoch(), eachTask: eachTask, policy: list.policy))
         }
     }
 
-    static func text(_ jobs: [JobView], now: Int64, eachTask: Bool = false) -> String {
+    /// The table; with `policy` (the controller's), pending jobs in the order it offers them, a PRIORITY column
+    /// when that order is priority's, and a last line naming the policy.
+    static func text(_ jobs: [JobView], now: Int64, eachTask: Bool = false, policy: String? = nil) -> String {
         if jobs.isEmpty { return "No jobs." }
-        var t = Table("ID", "USER", "NAME", "STATE", "GPUS", "NODES/REASON", "TIME", "EST START")
-        for (id, j) in eachTask ? jobs.map({ (JobText.id($0), $0) }) : collapsed(jobs) {
-            t.add([
+        let byPriority = policy.flatMap(QueuePolicyName.init(rawValue:))?.usesPriority ?? false
+        let ordered = byPriority ? priorityOrder(jobs) : jobs
+        var header = ["ID", "USER", "NAME", "STATE", "GPUS", "NODES/REASON", "TIME", "EST START"]
+        if byPriority { header.insert("PRIORITY", at: 4) }
+        var t = Table(header: header)
+        for (id, j) in eachTask ? ordered.map({ (JobText.id($0), $0) }) : collapsed(ordered) {
+            var row = [
                 id, j.user, JobText.clip(j.name, 24), j.state.rawValue, JobText.gpus(j),
                 JobText.clip(JobText.nodesOrReason(j), 60), JobText.time(j, now: now), JobText.estimatedStart(j),
-            ])
+            ]
+            if byPriority { row.insert(j.priority.map { JobText.number($0.total) } ?? "", at: 4) }
+            t.add(row)
         }
-        return t.render()
+        let rendered = t.render()
+        guard let policy else { return rendered }
+        return rendered + "\nQueue order: " + JobText.policy(policy)
+    }
+
+    /// Jobs that are not pending first (lowest id first), then pending ones as the scheduler offers them:
+    /// highest priority first, then earlier submission, then lower id (the engine's `QueuePass.SortKey`).
+    static func priorityOrder(_ jobs: [JobView]) -> [JobView] {
+        let others = jobs.filter { $0.state != .pending }
+        let pending = jobs.filter { $0.state == .pending }.sorted { a, b in
+            let pa = a.priority?.total ?? 0, pb = b.priority?.total ?? 0
+            if pa != pb { return pa > pb }
+            return (a.submitTime, a.id) < (b.submitTime, b.id)
+        }
+        return others + pending
     }
 
     /// Rows with an array's consecutive pending tasks that wait for the same reason as one, `42_[8-99%8]`

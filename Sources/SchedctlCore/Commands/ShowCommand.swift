@@ -49,6 +49,7 @@ struct ShowCommand: AsyncParsableCommand {
             lines.append(("Waited", humanDuration(now - j.submitTime)))
             lines.append(("Pending reason", j.pendingReason ?? "waiting for a scheduling pass"))
             lines.append(("Estimated start", j.estimatedStart.map { "\(localTime($0)) (\(relative($0, now: now)))" } ?? "unknown"))
+            if let p = j.priority { lines.append(("Priority", JobText.priority(p))) }
         case .running:
             if let s = j.startTime { lines.append(("Running for", humanDuration(now - s))) }
         default:

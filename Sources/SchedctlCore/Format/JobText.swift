@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import RasporedAPI
 import Scheduler
@@ -55,6 +56,37 @@ enum JobText {
     static func estimatedStart(_ j: JobView) -> String {
         guard j.state == .pending else { return "" }
         return j.estimatedStart.map(localTime) ?? "-"
+    }
+
+    /// A priority or one of its parts: whole above 100, else with up to two decimals ("10167", "5.95", "0").
+    static func number(_ v: Double) -> String {
+        if abs(v) >= 100 { return String(Int(v.rounded())) }
+        let hundredths = (v * 100).rounded() / 100
+        if hundredths == hundredths.rounded() { return String(Int(hundredths)) }
+        return String(format: "%.2f", hundredths).replacingOccurrences(of: #"0$"#, with: "", options: .regularExpression)
+    }
+
+    /// How a policy orders the queue: "priority, highest first (policy fairshare, with backfill)".
+    static func policy(_ name: String) -> String {
+        switch QueuePolicyName(rawValue: name) {
+        case .fifo?: "submission (policy fifo: every job that fits starts)"
+        case .backfill?: "submission (policy backfill: a later job starts first only if it delays no reserved start)"
+        case .fairshare?: "priority, highest first (policy fairshare, with backfill)"
+        case nil: "policy \(name)"
+        }
+    }
+
+    /// "10167 (age 0.5 + fair share 10000 + size 167 + partition 0); the queue is in priority order (policy
+    /// fairshare)".
+    static func priority(_ p: PriorityView) -> String {
+        var parts = "age \(number(p.age)) + fair share \(number(p.fairShare)) + size \(number(p.size)) + partition "
+            + number(p.partition)
+        if p.nice != 0 { parts += " − nice \(number(p.nice))" }
+        let order =
+            p.ordersQueue
+            ? "the queue is in priority order (policy \(p.policy))"
+            : "not used: the queue is in submission order (policy \(p.policy))"
+        return "\(number(p.total)) (\(parts)); \(order)"
     }
 
     static func clip(_ s: String, _ width: Int) -> String {

@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Controller
+@testable import Scheduler
+
+/// Reservations in the state store: round trips, names, and a database from before they existed.
+@Suite struct ReservationStoreTests {
+    static func record(_ name: String, start: Int64 = t0, nodes: [String] = ["dgx05", "dgx06"]) -> ReservationRecord {
+        ReservationRecord(
+            name: name, nodes: nodes, start: start, end: start + 3600, accounts: ["etf"], reason: "workshop",
+            createdBy: "admin", created: t0)
+    }
+
+    @Test func reservationsAreKeptAsRecordedUntilDeleted() throws {
+        try withStateDirectory { dir in
+            let store = try StateStore(directory: dir)
+            try store.addReservation(Self.record("late", start: t0 + 600))
+            try store.addReservation(Self.record("early"))
+            #expect(try store.reservations() == [Self.record("early"), Self.record("late", start: t0 + 600)])
+            #expect(throws: StateStoreError.self) { try store.addReservation(Self.record("early", nodes: ["dgx01"])) }
+            #expect(try store.deleteReservation(named: "early"))
+            #expect(try !store.deleteReservation(named: "early"))
+            // Reopened: still there.
+            try store.close()
+            let reopened = try StateStore(directory: dir)
+            #expect(try reopened.reservations().map(\.name) == ["late"])
+        }
+    }
+
+    @Test func aDatabaseWrittenBeforeReservationsIsMigratedAndKeepsItsJobs() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-v2-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            // The schema as the arrays controller left it (v2), with a job and a drain in it.
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let pool = try DatabasePool(path: dir + "/" + StateStore.fileName)
+                try StateStore.migrator.migrate(pool, upTo: "v2: job arrays and dependencies")
+                try await pool.write { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO jobs (name, user, account, partition, request, time_limit, state, submit_time,
+                                command, workdir)
+                            VALUES ('old', 'ana', 'ivi', 'gpu', '{"gpus":2,"exclusive":false,"sameNuma":false}', 3600,
+                                'pending', \(t0), '["python","train.py"]', '/home/ana');
+                            INSERT INTO node_states (node, state, reason, actor, since)
+                            VALUES ('dgx03', 'drain', 'ECC', 'admin', \(t0));
+                            """)
+                }
+                try pool.close()
+            }
+            let store = try StateStore(directory: dir)
+            let applied = try await store.pool.read {
+                try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations")
+            }
+            #expect(
+                applied == ["v1: jobs, node states, tokens", "v2: job arrays and dependencies", "v3: reservations"])
+            let old = try #require(try store.job(1))
+            #expect(old.name == "old" && old.state == .pending && old.request.gpus == 2)
+            #expect(try store.nodeState("dgx03")?.reason == "ECC")
+            #expect(try store.reservations().isEmpty)
+            try store.addReservation(Self.record("maint-1"))
+            #expect(try store.reservations().map(\.name) == ["maint-1"])
+            // A controller starts on it and honours the reservation.
+            let core = try ControllerCore(
+                spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
+            #expect(await core.book.reservations.reservations.map(\.nodes) == [[4, 5]])
+        }
+    }
+}
