@@ -15,6 +15,12 @@ import Testing
         return s
     }
 
+    static func fifo() throws -> ClusterSpec {
+        var s = try platformSpec()
+        s.scheduling.policy = .fifo
+        return s
+    }
+
     @Test func pendingJobsCarryTheirPriorityAndTheSchedulerOffersThemInItsOrder() async throws {
         try await withClockedCore(spec: try Self.fairshare()) { core, _, clock in
             var running: [JobView] = []
@@ -48,7 +54,7 @@ import Testing
     }
 
     @Test func underFIFOThePriorityIsShownButSubmissionOrderRules() async throws {
-        try await withClockedCore { core, _, _ in
+        try await withClockedCore(spec: try Self.fifo()) { core, _, _ in
             var running: [JobView] = []
             for _ in 0..<6 { running.append(try await core.submit(job(gpus: 8), by: ana)) }
             let small = try await core.submit(job(gpus: 1, account: "etf"), by: bo)
@@ -69,9 +75,10 @@ import Testing
             #expect(waiting.state == .pending)
             let shown = try await api.call(.get, "/v1/jobs/\(waiting.id)").decode(JobView.self)
             let p = try #require(shown.priority)
-            #expect(p.policy == "fifo" && p.size == 1000 * (2.0 / 48.0) && p.total == p.age + p.fairShare + p.size)
+            // cluster.yaml's policy: fairshare.
+            #expect(p.policy == "fairshare" && p.size == 1000 * (2.0 / 48.0) && p.total == p.age + p.fairShare + p.size)
             let list = try await api.call(.get, "/v1/jobs").decode(JobList.self)
-            #expect(list.policy == "fifo")
+            #expect(list.policy == "fairshare")
             #expect(list.jobs.filter { $0.priority != nil }.map(\.id) == [waiting.id])
         }
     }

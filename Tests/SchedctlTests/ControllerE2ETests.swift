@@ -163,7 +163,7 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
         let table = try c.schedctl(["queue"], token: ana)
         let lines = table.stdout.split(separator: "\n")
         #expect(lines.count == 5)
-        #expect(lines[4] == "Queue order: submission (policy fifo: every job that fits starts)")
+        #expect(lines[4] == "Queue order: priority, highest first (policy fairshare, with backfill)")
         #expect(lines[0].hasPrefix("ID  USER  NAME"))
         #expect(lines[0].contains("NODES/REASON") && lines[0].contains("EST START"))
         #expect(lines[3].contains("slurmish") && lines[3].contains("running") && lines[3].contains(" 8 "))
