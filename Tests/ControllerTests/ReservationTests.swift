@@ -207,3 +207,41 @@ import Testing
         }
     }
 }
+
+/// Dry runs and submissions see what a pass sees: reservations and account limits.
+@Suite struct DryRunPolicyTests {
+    @Test func aDryRunSaysAReservationWouldKeepTheJobOut() async throws {
+        try await withClockedCore { core, _, _ in
+            try await drainAllBut("dgx06", core)
+            _ = try await core.reserve(ReservationTests.maintenance(["dgx06"], start: .fromNow(.minutes(30))), by: root)
+            let long = try await core.dryRun(job(gpus: 1, time: .hours(1)), by: ana)
+            #expect(long.allocation == nil)
+            #expect(long.reason?.contains("dgx06 reserved (maint-1: firmware update)") == true, "\(long.reason ?? "")")
+            let short = try await core.dryRun(job(gpus: 1, time: .minutes(20)), by: ana)
+            #expect(short.allocation?.nodes.map(\.node) == ["dgx06"])
+        }
+    }
+
+    @Test func limitsRefuseWhatCanNeverRunAndHoldWhatMustWait() async throws {
+        var spec = try platformSpec()
+        let etf = spec.accounts.firstIndex { $0.name == "etf" }!
+        spec.accounts[etf].limits = AccountLimits(gpus: 8)
+        try await withClockedCore(spec: spec) { core, _, _ in
+            await #expect(throws: ControllerError.self) {
+                try await core.submit(job(gpus: 16, account: "etf"), by: bo)
+            }
+            do {
+                _ = try await core.submit(job(gpus: 16, account: "etf"), by: bo)
+            } catch {
+                #expect("\(error)".contains("16 GPUs requested; account etf may hold 8 at once"), "\(error)")
+            }
+            let first = try await core.submit(job(gpus: 8, account: "etf"), by: bo)
+            #expect(first.state == .running)
+            let second = try await core.submit(job(gpus: 1, account: "etf"), by: bo)
+            #expect(second.state == .pending)
+            #expect(second.pendingReason == "account etf has 8 GPUs in use and may hold 8 (this job asks for 1)")
+            let dry = try await core.dryRun(job(gpus: 1, account: "etf"), by: bo)
+            #expect(dry.allocation == nil && dry.reason == second.pendingReason)
+        }
+    }
+}

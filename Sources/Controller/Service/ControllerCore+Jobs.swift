@@ -31,11 +31,12 @@ extension ControllerCore {
                 allocation: nil, reason: why, estimatedStart: nil, partition: submission.partition,
                 account: submission.account, timeLimit: submission.timeLimit.seconds)
         }
-        switch state.place(submission.request) {
+        // As a pass would: account limits and reservations first, then the engine's placement.
+        let probe = Job(id: Int64.max, submission: submission, submitTime: clock())
+        switch QueuePass.trial(candidate(probe), on: &state, book: &book, now: clock()) {
         case let .success(decision): allocation = spec.view(of: decision.allocation)
         case let .failure(refusal):
             reason = refusal.reason
-            let probe = Job(id: Int64.max, submission: submission, submitTime: clock())
             start = estimatedStarts(including: probe)[probe.id]
         }
         return DryRunReply(
@@ -50,7 +51,15 @@ extension ControllerCore {
         if case let .failure(refusal) = state.place(s.request), refusal.kind != .notNow {
             throw ControllerError(.badRequest, refusal.reason)
         }
-        return try resolve(s, user: p.user)
+        let submission = try resolve(s, user: p.user)
+        // A job its account's limits can never let start is refused like one that can never fit.
+        if let why = QueueBook.neverWithinLimits(
+            spec: spec, account: submission.account, gpus: (submission.request.gpus ?? 0) * max(submission.request.nodes ?? 1, 1),
+            storage: submission.request.storage ?? .zero, timeLimit: submission.timeLimit.seconds)
+        {
+            throw ControllerError(.badRequest, why)
+        }
+        return submission
     }
 
     /// Queues a submission (one job, or an array's tasks) for the next group commit and waits for its ids.

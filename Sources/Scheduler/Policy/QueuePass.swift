@@ -168,6 +168,20 @@ public enum QueuePass {
         book.plan = pass.plan
     }
 
+    /// Where `c` would start now, as a pass would see it (its account's limits, the reservations, then
+    /// placement), or why it would wait; changes nothing (a dry run).
+    public static func trial(
+        _ c: Candidate, on state: inout ClusterState, book: inout QueueBook, now: Int64
+    ) -> Result<PlacementDecision, PlacementRefusal> {
+        let limit = max(c.timeLimit, 1)
+        if let reason = book.limitReason(
+            account: c.account, gpus: c.gpuCount, storage: c.request.storage ?? .zero, timeLimit: limit)
+        {
+            return .failure(PlacementRefusal(.notNow, reason))
+        }
+        return place(c, on: &state, reservations: book.reservations, from: now, until: now + limit)
+    }
+
     /// Places `c` on `state` keeping it off the nodes that reservations hold over [from, until). The nodes are
     /// set aside for the decision only; `state` is as it was afterwards.
     static func place(
