@@ -53,10 +53,13 @@ enum SimulateOutput {
         if columns.contains(where: { $0.report.unavailableGPUHours > 0 }) {
             rows.append(("GPU-h down or in maintenance", { String(format: "%.1f", $0.report.unavailableGPUHours) }))
         }
-        if columns.contains(where: { $0.report.nodeFailures > 0 }) {
+        if columns.contains(where: { $0.report.preemptedRuns > 0 }) {
+            rows.append(("runs preempted", { "\($0.report.preemptedRuns)" }))
+        }
+        if columns.contains(where: { $0.report.nodeFailures > 0 || $0.report.preemptedRuns > 0 }) {
             rows += [
                 ("node failures / jobs rerun", { "\($0.report.nodeFailures) / \($0.report.interruptedJobs)" }),
-                ("GPU-h lost to failures", { String(format: "%.1f", $0.report.lostGPUHours) }),
+                ("GPU-h lost (failures, preemption)", { String(format: "%.1f", $0.report.lostGPUHours) }),
             ]
         }
         return rows.map { name, value in (name, columns.map(value)) }

@@ -54,7 +54,7 @@ extension ControllerCore {
         let submission = try resolve(s, user: p.user)
         // A job its account's limits can never let start is refused like one that can never fit.
         if let why = QueueBook.neverWithinLimits(
-            spec: spec, account: submission.account, gpus: (submission.request.gpus ?? 0) * max(submission.request.nodes ?? 1, 1),
+            spec: spec, account: submission.account, gpus: submission.request.gpuCount ?? 0,
             storage: submission.request.storage ?? .zero, timeLimit: submission.timeLimit.seconds)
         {
             throw ControllerError(.badRequest, why)
@@ -174,6 +174,20 @@ extension ControllerCore {
         // Jobs skipped for want of free GPUs keep the reason they have; a new one asks the engine for one.
         for c in queue where !told.contains(c.id) && live[c.id]?.pendingReason == nil {
             if case let .failure(r) = state.place(c.request) { reasons.append((c.id, .noRoom(r))) }
+        }
+        // Preemption: the victims are requeued (their agents stop them, SIGTERM then SIGKILL after the agent's
+        // grace); the job starts in a later pass, once their resources are back.
+        for (id, wait) in reasons {
+            guard case let .preempting(victims) = wait else { continue }
+            for v in victims {
+                do {
+                    _ = try record(v, .requeue(by: "preempted by job \(id)", at: now))
+                    logger.notice("job preempted", metadata: ["job": "\(v)", "for": "\(id)"])
+                } catch {
+                    book.spare(id: v)
+                    logger.warning("cannot preempt a job", metadata: ["job": "\(v)", "error": "\(error)"])
+                }
+            }
         }
         for (id, wait) in reasons {
             guard var j = live[id], j.state == .pending else { continue }

@@ -30,7 +30,9 @@ extension ControllerCore {
             guard let view = job.allocation, let a = spec.allocation(from: view) else { continue }
             let start = job.startTime ?? now
             book.chargeHistory(account: job.account, gpuSeconds: Double(a.gpuCount) * Double(max(now - start, 0)), endedAt: now)
-            book.started(id: job.id, account: job.account, allocation: a, end: start + job.timeLimit.seconds, at: now)
+            book.started(
+                id: job.id, account: job.account, allocation: a, end: start + job.timeLimit.seconds, at: now,
+                partition: job.partition)
         }
         return book
     }
@@ -51,8 +53,10 @@ extension ControllerCore {
 
     /// A pending job as the queue pass sees it.
     func candidate(_ job: Job) -> QueuePass.Candidate {
-        QueuePass.Candidate(
-            id: job.id, request: job.request, account: job.account, submit: job.submitTime,
+        var request = job.request
+        request.partition = job.partition
+        return QueuePass.Candidate(
+            id: job.id, request: request, account: job.account, submit: job.submitTime,
             timeLimit: job.timeLimit.seconds)
     }
 }

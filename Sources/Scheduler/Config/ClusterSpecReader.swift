@@ -380,7 +380,7 @@ extension ClusterSpec {
     ) throws(ConfigError) -> Partition {
         try n.onlyKeys([
             "default", "nodes", "maxTime", "defaultTime", "coresPerGpu", "memoryPerGpu", "defaultCores",
-            "defaultMemory", "accounts", "priority",
+            "defaultMemory", "accounts", "priority", "preemptible",
         ])
         var members = nodes
         if let nn = try n.optional("nodes") {
@@ -407,7 +407,8 @@ extension ClusterSpec {
             coresPerGPU: coresPerGPU, memoryPerGPU: try n.optional("memoryPerGpu")?.byteSize() ?? .gibibytes(8),
             defaultCores: try n.optional("defaultCores")?.nonNegativeInt() ?? 1,
             defaultMemory: try n.optional("defaultMemory")?.byteSize() ?? .gibibytes(4), nodes: members, accounts: accs,
-            priority: try n.optional("priority")?.nonNegativeInt() ?? 0)
+            priority: try n.optional("priority")?.nonNegativeInt() ?? 0,
+            preemptible: try n.optional("preemptible")?.bool() ?? false)
     }
 
     private static func readPlacement(_ n: ConfigNode) throws(ConfigError) -> PlacementSettings {

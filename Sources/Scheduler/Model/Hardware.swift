@@ -185,6 +185,8 @@ public struct Partition: Hashable, Sendable, Codable {
     public var accounts: [String]
     /// Priority tier: jobs in a higher tier get more of the partition priority factor.
     public var priority: Int = 0
+    /// Its running jobs may be preempted (requeued) to start a job of a partition with a higher tier.
+    public var preemptible = false
 }
 
 /// An account (an institute or a project under one) with a fair-share weight.

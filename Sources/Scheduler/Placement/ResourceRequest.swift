@@ -55,6 +55,14 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
     }
 
     /// The request's fields as a jobs file or API body names them.
+    /// GPUs the job holds when it runs, when the request says (`gpus`, or `gpusPerNode` × nodes); nil for a
+    /// GPU-memory request, whose count depends on the model chosen.
+    public var gpuCount: Int? {
+        if let g = gpus { return g }
+        if let p = gpusPerNode { return p * max(nodes ?? 1, 1) }
+        return gpuMemory == nil ? 0 : nil
+    }
+
     public static let fieldNames: Set<String> = [
         "gpus", "gpuMemory", "gpuModel", "minGpuMemory", "cpus", "memory", "scratch", "storage", "nodes",
         "gpusPerNode", "exclusive", "sameNuma", "partition", "account", "time",

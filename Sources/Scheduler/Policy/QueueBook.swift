@@ -24,7 +24,18 @@ public struct QueueBook: Sendable {
         var storage: ByteSize
         var end: Int64
         var allocation: Allocation
+        var start: Int64 = 0
+        /// Its partition's tier, and whether the partition lets it be preempted.
+        var tier = 0
+        var preemptible = false
     }
+
+    /// Running jobs chosen as victims and not yet ended, and the jobs they make room for (with their tiers):
+    /// until such a job starts, no job of a lower tier may start in its place.
+    var preempting: Set<Int64> = []
+    var preemptors: [Int64: Int] = [:]
+    /// Running jobs in preemptible partitions (no victim search without any).
+    var preemptibleRunning = 0
 
     var running: [Int64: Running] = [:]
     /// Per account id (`fairShare`'s numbering).
@@ -96,11 +107,18 @@ public struct QueueBook: Sendable {
 
     /// Records a start (the pass calls it for the jobs it starts; the controller for jobs already running
     /// when it starts). `end` is when the time limit runs out.
-    public mutating func started(id: Int64, account: String, allocation: Allocation, end: Int64, at t: Int64) {
+    public mutating func started(
+        id: Int64, account: String, allocation: Allocation, end: Int64, at t: Int64, partition: String? = nil
+    ) {
         advance(to: t)
         let a = accountId(account)
         let g = allocation.gpuCount
-        running[id] = Running(account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation)
+        let p = partition.flatMap(spec.partition(named:)) ?? spec.defaultPartition
+        running[id] = Running(
+            account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation, start: t,
+            tier: p?.priority ?? 0, preemptible: p?.preemptible ?? false)
+        if p?.preemptible == true { preemptibleRunning += 1 }
+        preemptors.removeValue(forKey: id)
         gpusInUse[a] += g
         storageInUse[a] = storageInUse[a] + allocation.sharedStorage
         gpuEndSum[a] += Double(g) * Double(end)
@@ -111,6 +129,8 @@ public struct QueueBook: Sendable {
     public mutating func ended(id: Int64, at t: Int64) {
         advance(to: t)
         guard let r = running.removeValue(forKey: id) else { return }
+        if r.preemptible { preemptibleRunning -= 1 }
+        preempting.remove(id)
         gpusInUse[r.account] -= r.gpus
         storageInUse[r.account] = storageInUse[r.account] - r.storage
         gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)
@@ -131,6 +151,7 @@ public struct QueueBook: Sendable {
     /// next pass makes a new one.
     public mutating func withdraw(id: Int64) {
         if plan?.head == id { plan = nil }
+        preemptors.removeValue(forKey: id)
     }
 
     /// Forget the backfill plan (node availability changed); the next pass makes a new one.

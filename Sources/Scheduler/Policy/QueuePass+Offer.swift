@@ -26,6 +26,8 @@ extension QueuePass {
             case held
             /// An account limit.
             case limit
+            /// Running jobs are to be preempted for it.
+            case preempting
         }
 
         @discardableResult
@@ -46,11 +48,21 @@ extension QueuePass {
                 waiting(c, .limit(reason))
                 return .limit
             }
+            if let preemptor = book.preemptorAhead(of: c) {
+                // The resources being freed by preemption are for that job.
+                waiting(c, .held(by: preemptor, at: now))
+                return .held
+            }
             let behindHead = plan.map { c.id != $0.head && key > $0.headKey } ?? false
             var refusal: PlacementRefusal?
             var decision: PlacementDecision?
             if gpus > free {
                 work.skipped += 1
+                if let victims = book.victims(for: c, state: state, now: now, work: &work) {
+                    work.preemptions += 1
+                    waiting(c, .preempting(victims))
+                    return .preempting
+                }
                 guard backfills else { return .skipped }
                 if let p = plan {
                     if p.head == c.id {
@@ -70,6 +82,12 @@ extension QueuePass {
                 }
             }
             guard let decision else {
+                // Lower-tier preemptible jobs may make room for it.
+                if let victims = book.victims(for: c, state: state, now: now, work: &work) {
+                    work.preemptions += 1
+                    waiting(c, .preempting(victims))
+                    return .preempting
+                }
                 // The first job in line that does not fit gets the reservation.
                 if backfills, plan == nil || key < plan!.headKey {
                     work.plans += 1
@@ -107,7 +125,9 @@ extension QueuePass {
                 free -= decision.allocation.gpuCount
                 work.started += 1
                 if behindHead { work.backfilled += 1 }
-                book.started(id: c.id, account: c.account, allocation: decision.allocation, end: end, at: now)
+                book.started(
+                    id: c.id, account: c.account, allocation: decision.allocation, end: end, at: now,
+                    partition: c.request.partition)
                 return .started
             }
             try? state.release(decision.allocation)

@@ -17,7 +17,7 @@ extension QueuePass {
         if let p = pass.plan, p.start <= now { pass.plan = nil }
         if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         let floor = queue.minimumGPUs ?? 0
-        func stop() -> Bool { pass.free < floor && (!pass.backfills || pass.plan != nil) }
+        func stop() -> Bool { pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 }
         if stop() || queue.isEmpty {
             book.plan = pass.plan
             return
@@ -41,7 +41,7 @@ extension QueuePass {
                 if whole { continue }
             case .started:
                 startedIds.append((c.id, b))
-            case .held, .limit:
+            case .held, .limit, .preempting:
                 break
             }
             if let n = queue.next(in: b, from: i + 1) {

@@ -39,7 +39,7 @@ public enum QueuePass {
         }
 
         /// GPUs it holds when it runs (0 when the request gives no count).
-        var gpuCount: Int { (request.gpus ?? 0) * max(request.nodes ?? 1, 1) }
+        var gpuCount: Int { request.gpuCount ?? 0 }
     }
 
     /// A job's place in line: higher priority first, then earlier submission, then lower id.
@@ -65,6 +65,9 @@ public enum QueuePass {
         case held(by: Int64, at: Int64)
         /// An account limit, in words.
         case limit(String)
+        /// It does not fit; these running jobs of lower-tier preemptible partitions are to be requeued to make
+        /// room (the caller stops them; the job starts once they have given their resources back).
+        case preempting([Int64])
 
         /// One line for people; `time` renders an engine time.
         public func reason(time: (Int64) -> String) -> String? {
@@ -77,13 +80,16 @@ public enum QueuePass {
                 return "resources are free, but its time limit would delay job \(job), reserved to start at "
                     + "\(time(at)) (backfill)"
             case let .limit(s): return s
+            case let .preempting(ids):
+                return "preempting job" + (ids.count == 1 ? " " : "s ") + ids.map(String.init).joined(separator: ", ")
+                    + " (lower-tier preemptible partition) to make room; it starts once they are requeued"
             }
         }
 
         public var refusal: PlacementRefusal? {
             switch self {
             case let .noRoom(r), let .reserved(_, r): return r
-            case .held, .limit: return nil
+            case .held, .limit, .preempting: return nil
             }
         }
     }
@@ -98,6 +104,9 @@ public enum QueuePass {
         /// Reservations computed, and the placements they tried.
         public var plans = 0
         public var planPlacements = 0
+        /// Jobs that had others preempted for them, and the placements the victim search tried.
+        public var preemptions = 0
+        public var preemptionPlacements = 0
 
         public init(placements: Int = 0, skipped: Int = 0, started: Int = 0) {
             self.placements = placements
@@ -147,7 +156,7 @@ public enum QueuePass {
         if let p = pass.plan, p.start <= now { pass.plan = nil }
         if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         // Nothing can start; under backfill the first job in line must still hold a reservation.
-        if pass.free < floor && (!pass.backfills || pass.plan != nil) {
+        if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 {
             book.plan = pass.plan
             return
         }
@@ -155,12 +164,12 @@ public enum QueuePass {
             var items = queue.map { ($0, key($0, book: &book, now: now)) }
             items.sort { $0.1 < $1.1 }
             for (c, key) in items {
-                if pass.free < floor && (!pass.backfills || pass.plan != nil) { break }
+                if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 { break }
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }
         } else {
             for c in queue {
-                if pass.free < floor && (!pass.backfills || pass.plan != nil) { break }
+                if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 { break }
                 let key = SortKey(priority: 0, submit: c.submit, id: c.id)
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }

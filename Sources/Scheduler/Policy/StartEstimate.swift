@@ -63,7 +63,7 @@ public enum StartEstimate {
             kept.reserveCapacity(remaining.count)
             for w in remaining {
                 // A job asking for more GPUs than are free anywhere cannot fit: skip the placement.
-                if let g = w.request.gpus, g * max(w.request.nodes ?? 1, 1) > free {
+                if let g = w.request.gpuCount, g > free {
                     kept.append(w)
                     continue
                 }

@@ -24,7 +24,7 @@ public struct SimulatedJob: Sendable, Hashable {
 
     /// GPUs the job holds when it runs, when the request gives a count (GPU-memory requests resolve at
     /// placement).
-    var gpuCount: Int? { request.gpus.map { $0 * max(request.nodes ?? 1, 1) } }
+    var gpuCount: Int? { request.gpuCount }
 }
 
 /// What happened to one job.

@@ -53,12 +53,15 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var events: Int
     /// GPU-hours of nodes down (failed) or in maintenance windows.
     public var unavailableGPUHours: Double
-    /// Node failures, the GPU-hours of the runs they cut short, and the jobs that had to run again.
+    /// Node failures, the GPU-hours of the runs they (and preemption) cut short, and the jobs that had to
+    /// run again.
     public var nodeFailures: Int
     public var lostGPUHours: Double
     public var interruptedJobs: Int
     /// Jobs started ahead of a reserved one by backfill.
     public var backfilled: Int
+    /// Runs cut short by preemption.
+    public var preemptedRuns: Int
 
     public static let sizeClasses = ["1", "2", "3-4", "5-8", "9+"]
 
@@ -115,5 +118,6 @@ public struct SimulationReport: Sendable, Hashable, Codable {
         lostGPUHours = run.lostGPUSeconds / 3600
         interruptedJobs = run.outcomes.filter { $0.interruptions > 0 }.count
         backfilled = run.work.backfilled
+        preemptedRuns = run.preemptedRuns
     }
 }

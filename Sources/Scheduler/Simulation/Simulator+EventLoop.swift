@@ -88,7 +88,7 @@ extension Simulator {
             sizeCounts = Array(repeating: 0, count: (jobs.map { $0.gpuCount ?? 0 }.max() ?? 0) + 1)
             run = Run(
                 outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
-                fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0,
+                fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0, preemptedRuns: 0,
                 work: QueuePass.Work(), timeline: [], invariantViolations: [])
         }
 
@@ -210,18 +210,21 @@ extension Simulator {
                 victims.append((Int(id), r.allocation))
             }
             victims.sort { $0.0 < $1.0 }
-            for (index, allocation) in victims {
-                end(index, allocation, at: t)
-                run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - outcomes[index].start!)
-                outcomes[index].start = nil
-                outcomes[index].timedOut = false
-                outcomes[index].interruptions += 1
-                generation[index] &+= 1
-                enqueue(index, appending: false)
-            }
+            for (index, allocation) in victims { requeue(index, allocation, at: t) }
             state.setAvailability(node: node, .down)
             setOffline(node, by: 1)
             book.invalidatePlan()
+        }
+
+        /// A running job loses its run (node failure, preemption) and waits again, its submission time kept.
+        mutating func requeue(_ index: Int, _ allocation: Allocation, at t: Int64) {
+            end(index, allocation, at: t)
+            run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - outcomes[index].start!)
+            outcomes[index].start = nil
+            outcomes[index].timedOut = false
+            outcomes[index].interruptions += 1
+            generation[index] &+= 1
+            enqueue(index, appending: false)
         }
 
         func neverFitsUncached(_ request: ResourceRequest) -> String? {
@@ -274,8 +277,12 @@ extension Simulator {
         }
 
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
-        mutating func pass(_ arrivals: [Int]?, at t: Int64) {
+        mutating func pass(_ arrivals: [Int]?, at t: Int64, depth: Int = 0) {
             var startedNow: [(Int, Allocation, Int64, Bool)] = []
+            var victims: [Int64] = []
+            let collect = { (_: QueuePass.Candidate, w: QueuePass.Wait) in
+                if case let .preempting(ids) = w { victims += ids }
+            }
             let jobs = self.jobs
             let speeds = self.speeds
             let start = { (c: QueuePass.Candidate, decision: PlacementDecision) -> Bool in
@@ -293,15 +300,16 @@ extension Simulator {
                 QueuePass.run(
                     on: &state, book: &book, queue: arrivals.lazy.map { Self.candidate(jobs, $0) }, now: t,
                     complete: false,
-                    work: &run.work, started: start, waiting: { _, _ in })
+                    work: &run.work, started: start, waiting: collect)
             } else if indexed {
                 fromQueue = false
-                QueuePass.run(on: &state, book: &book, queue: &waiting, now: t, work: &run.work, started: start)
+                QueuePass.run(
+                    on: &state, book: &book, queue: &waiting, now: t, work: &run.work, started: start, waiting: collect)
             } else {
                 fromQueue = true
                 QueuePass.run(
                     on: &state, book: &book, queue: waiting.inSubmissionOrder(), now: t, complete: true,
-                    minimumGPUs: minSize, work: &run.work, started: start, waiting: { _, _ in })
+                    minimumGPUs: minSize, work: &run.work, started: start, waiting: collect)
             }
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
@@ -315,6 +323,14 @@ extension Simulator {
                 running[index] = true
                 ends.push(end, index << 16 | Int(generation[index]), allocation)
             }
+            // Preempted jobs give their resources back at once and wait again; the freed room is offered now.
+            guard !victims.isEmpty else { return }
+            for id in victims {
+                guard let r = book.running[id] else { continue }
+                run.preemptedRuns += 1
+                requeue(Int(id), r.allocation, at: t)
+            }
+            if depth < 2 { pass(nil, at: t, depth: depth + 1) }
         }
 
         mutating func finish(checkInvariants: Bool) -> Run {
@@ -347,7 +363,7 @@ extension Simulator {
             // guarantee holds while nodes do not fail and no job ahead waits for an account limit (when the
             // limit frees, that job goes first, as it would under Slurm).
             let limited = state.spec.accounts.contains { !$0.limits.isEmpty }
-            if book.policy == .backfill && run.nodeFailures == 0 && !limited {
+            if book.policy == .backfill && run.nodeFailures == 0 && run.preemptedRuns == 0 && !limited {
                 for (index, at) in firstReserved.sorted(by: { $0.key < $1.key }) {
                     if let s = outcomes[index].start, s > at {
                         out.append("job \(jobs[index].id) was reserved to start at \(at) but started at \(s)")

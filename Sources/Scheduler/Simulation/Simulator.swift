@@ -51,6 +51,8 @@ public enum Simulator {
         /// GPU-seconds of runs cut short by a node failure (the work is lost; the job runs again).
         public var lostGPUSeconds: Double
         public var nodeFailures: Int
+        /// Runs cut short by preemption (the job ran again later).
+        public var preemptedRuns: Int
         public var work: QueuePass.Work
         /// Busy GPUs and queued jobs after each moment something changed (time, busy, queued), thinned to
         /// at most about 2,000 points.
