@@ -48,7 +48,7 @@ public enum Simulator {
         public var fragmentationBlockedGPUSeconds: Double
         /// GPU-seconds of nodes down (failed) or in a maintenance window.
         public var unavailableGPUSeconds: Double
-        /// GPU-seconds of runs cut short by a node failure (the work is lost; the job runs again).
+        /// GPU-seconds of runs cut short by a node failure or preemption (the work is lost; the job runs again).
         public var lostGPUSeconds: Double
         public var nodeFailures: Int
         /// Runs cut short by preemption (the job ran again later).
