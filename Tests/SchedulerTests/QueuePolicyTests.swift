@@ -310,6 +310,35 @@ import Testing
         }
     }
 
+    @Test func aPassOverThousandsOfWaitingJobsTriesFewPlacements() throws {
+        // The cluster is full but for one GPU; 5,000 jobs of 2 to 16 GPUs wait. Whatever the policy, the pass
+        // compares counts (no placement for a job that cannot fit by count) and makes at most one reservation.
+        var state = ClusterState(spec: try platform())
+        var running: [(Int64, Allocation)] = []
+        for gpus in [8, 8, 8, 8, 8, 4, 2, 1] {
+            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else { Issue.record("no room"); return }
+            try state.commit(d.allocation)
+            running.append((Int64(running.count + 100_000), d.allocation))
+        }
+        let sizes = [2, 4, 8, 16]
+        let queue = (0..<5000).map { i in
+            QueuePass.Candidate(
+                id: Int64(i), request: ResourceRequest(gpus: sizes[i % 4]), account: ["ivi", "etf"][i % 2],
+                submit: Int64(i), timeLimit: 3600)
+        }
+        for policy in QueuePolicyName.allCases {
+            var s = state
+            var book = QueueBook(spec: s.spec, policy: policy, now: 0)
+            for (id, a) in running { book.started(id: id, account: "ivi", allocation: a, end: 7200, at: 0) }
+            var work = QueuePass.Work()
+            QueuePass.run(on: &s, book: &book, queue: queue, now: 10, work: &work, started: { _, _ in true }, waiting: { _, _ in })
+            #expect(work.started == 0 && work.placements == 0, "\(policy): \(work)")
+            #expect(work.plans <= 1, "\(policy): \(work)")
+            // The reservation tries a placement at each distinct end time at most (here, one: 7200).
+            #expect(work.planPlacements <= 1, "\(policy): \(work)")
+        }
+    }
+
     @Test func eventsAreReadFromAScenarioAndFromFlags() throws {
         let node = try ConfigNode.parse(
             """

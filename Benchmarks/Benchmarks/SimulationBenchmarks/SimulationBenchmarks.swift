@@ -50,6 +50,8 @@ let benchmarks: @Sendable () -> Void = {
             .custom("bytes/job", useScalingFactor: false),
         ], timeUnits: .milliseconds, maxDuration: .seconds(60), maxIterations: 3)
 
+    queuePassBenchmarks(platform: platform)
+
     let scenarios: [(String, ClusterSpec, [SimulatedJob])] = [
         ("48 GPUs", platform, trace(jobs: jobCount, gpus: 48, seed: 1)),
         ("100,000 GPUs", platform.withNodes(ofType: "dgx-h200", count: 12_500)!, trace(jobs: jobCount, gpus: 100_000, seed: 2)),

@@ -65,6 +65,10 @@ public struct QueueBook: Sendable {
     }
 
     public var policy: QueuePolicyName { settings.policy }
+    /// The running jobs' allocations and expected ends, by id (for tools and benchmarks).
+    public var runningAllocations: [(Int64, (Allocation, Int64))] {
+        running.map { ($0.key, ($0.value.allocation, $0.value.end)) }.sorted { $0.0 < $1.0 }
+    }
     public var runningCount: Int { running.count }
 
     /// The account's number, known from now on.

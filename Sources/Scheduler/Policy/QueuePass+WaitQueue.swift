@@ -24,13 +24,14 @@ extension QueuePass {
         }
         let whole = book.reservations.isEmpty
         // Each live bucket's current job, merged by key.
-        var heap = BucketHeap()
+        var heap = BinaryHeap<BucketHead>()
         for b in queue.buckets.indices where queue.buckets[b].live > 0 {
             guard let i = queue.next(in: b, from: queue.buckets[b].head) else { continue }
-            heap.push(key(queue.candidate(b, i), book: &book, now: now), b, i)
+            heap.push(BucketHead(key: key(queue.candidate(b, i), book: &book, now: now), bucket: b, position: i))
         }
         var startedIds: [(Int64, Int)] = []
-        while let (k, b, i) = heap.pop() {
+        while let head = heap.pop() {
+            let (k, b, i) = (head.key, head.bucket, head.position)
             if stop() { break }
             let c = queue.candidate(b, i)
             let outcome = pass.offer(c, key: k, state: &state, book: &book, work: &work, started: started, waiting: waiting)
@@ -45,7 +46,7 @@ extension QueuePass {
                 break
             }
             if let n = queue.next(in: b, from: i + 1) {
-                heap.push(key(queue.candidate(b, n), book: &book, now: now), b, n)
+                heap.push(BucketHead(key: key(queue.candidate(b, n), book: &book, now: now), bucket: b, position: n))
             }
         }
         for (id, b) in startedIds {
@@ -55,38 +56,13 @@ extension QueuePass {
         book.plan = pass.plan
     }
 
-    /// A min-heap of (key, bucket, position).
-    struct BucketHeap {
-        var items: [(SortKey, Int, Int)] = []
+    /// A bucket's current job in a pass: its key, the bucket and the position.
+    struct BucketHead: Comparable {
+        var key: SortKey
+        var bucket: Int
+        var position: Int
 
-        mutating func push(_ k: SortKey, _ b: Int, _ i: Int) {
-            items.append((k, b, i))
-            var c = items.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                guard items[c].0 < items[p].0 else { break }
-                items.swapAt(c, p)
-                c = p
-            }
-        }
-
-        mutating func pop() -> (SortKey, Int, Int)? {
-            guard let top = items.first else { return nil }
-            let last = items.removeLast()
-            if !items.isEmpty {
-                items[0] = last
-                var i = 0
-                while true {
-                    let l = 2 * i + 1, r = l + 1
-                    var m = i
-                    if l < items.count && items[l].0 < items[m].0 { m = l }
-                    if r < items.count && items[r].0 < items[m].0 { m = r }
-                    if m == i { break }
-                    items.swapAt(i, m)
-                    i = m
-                }
-            }
-            return top
-        }
+        static func < (a: BucketHead, b: BucketHead) -> Bool { a.key < b.key }
+        static func == (a: BucketHead, b: BucketHead) -> Bool { a.key == b.key }
     }
 }

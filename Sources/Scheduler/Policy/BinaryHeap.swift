@@ -1,0 +1,38 @@
+/// A binary min-heap: the engine's one priority queue (job ends in the simulator and the start estimate, the
+/// buckets' heads in a pass over the `WaitQueue`).
+struct BinaryHeap<Element: Comparable> {
+    private(set) var items: [Element] = []
+
+    var isEmpty: Bool { items.isEmpty }
+    var first: Element? { items.first }
+
+    mutating func push(_ e: Element) {
+        items.append(e)
+        var c = items.count - 1
+        while c > 0 {
+            let p = (c - 1) / 2
+            guard items[c] < items[p] else { break }
+            items.swapAt(c, p)
+            c = p
+        }
+    }
+
+    mutating func pop() -> Element? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && items[l] < items[m] { m = l }
+                if r < items.count && items[r] < items[m] { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
+    }
+}
