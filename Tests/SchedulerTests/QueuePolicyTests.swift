@@ -86,7 +86,7 @@ import Testing
         for seed in [3, 11, 42] as [UInt64] {
             var rng = SeededRandom(seed: seed)
             let sizes = [1, 1, 1, 2, 4, 8, 16, 24]
-            let jobs = (1...1500).map { i -> SimulatedJob in
+            let jobs = (1...700).map { i -> SimulatedJob in
                 let limit = Int64(60 + rng.next() % 7200)
                 return SimulatedJob(
                     id: Int64(i), submit: Int64(i) * 40, duration: max(Int64(Double(limit) * rng.unit()), 1),
@@ -101,17 +101,23 @@ import Testing
 
     @Test func fairShareConvergesToTheShares() throws {
         // ivi has share 40 and ipb 15 of the platform's 100: under contention they should use GPUs 40 : 15.
+        // Runs of 30 to 90 minutes, so GPUs free one at a time rather than all at once each hour.
         var jobs: [SimulatedJob] = []
-        for i in 0..<3000 {
-            jobs.append(job(Int64(2 * i + 1), at: 0, gpus: 1, runs: 3600, account: "ivi"))
-            jobs.append(job(Int64(2 * i + 2), at: 0, gpus: 1, runs: 3600, account: "ipb"))
+        for i in 0..<1800 {
+            let runs = Int64(1800 + (i * 7919) % 3600)
+            jobs.append(job(Int64(2 * i + 1), at: 0, gpus: 1, runs: runs, account: "ivi"))
+            jobs.append(job(Int64(2 * i + 2), at: 0, gpus: 1, runs: runs, account: "ipb"))
         }
         func ratio(_ policy: QueuePolicyName) throws -> Double {
             let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
             #expect(run.invariantViolations.isEmpty)
-            // Both accounts have work waiting for the first 50 hours; count the GPU-hours each got then.
+            // Both accounts have work waiting for the first 40 hours; count the GPU-hours each got by then.
             var used: [String: Double] = [:]
-            for o in run.outcomes { if let s = o.start, s < 50 * 3600 { used[o.account, default: 0] += 1 } }
+            for o in run.outcomes {
+                if let s = o.start, let e = o.end, s < 40 * 3600 {
+                    used[o.account, default: 0] += Double(min(e, 40 * 3600) - s) / 3600
+                }
+            }
             return (used["ivi"] ?? 0) / max(used["ipb"] ?? 0, 1)
         }
         let fair = try ratio(.fairshare)
@@ -234,7 +240,7 @@ import Testing
             .init(nodes: ["dgx05", "dgx06"], start: 3600, duration: 4 * 3600, every: 24 * 3600, reason: "firmware")
         ])
         var rng = SeededRandom(seed: 9)
-        let jobs = (1...800).map { i -> SimulatedJob in
+        let jobs = (1...500).map { i -> SimulatedJob in
             let limit = Int64(600 + rng.next() % 20_000)
             return job(Int64(i), at: Int64(i) * 200, gpus: [1, 2, 4, 8][Int(rng.next() % 4)], runs: limit / 2, limit: limit)
         }
@@ -282,7 +288,7 @@ import Testing
         var rng = SeededRandom(seed: 21)
         let sizes = [1, 1, 2, 2, 4, 8, 16]
         let accounts = ["ivi", "etf", "ipb"]
-        let jobs = (1...600).map { i -> SimulatedJob in
+        let jobs = (1...300).map { i -> SimulatedJob in
             let limit = Int64(300 + rng.next() % 9000)
             let gpus = sizes[Int(rng.next() % UInt64(sizes.count))]
             let account = accounts[Int(rng.next() % 3)]
