@@ -81,21 +81,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
 
     /// Parses a request body; malformed JSON and wrong fields are `ConfigError`s with line and field.
     public static func parse(json text: String) throws(ConfigError) -> SubmitRequest {
-        if text.allSatisfy(\.isWhitespace) {
-            throw ConfigError(
-                file: nil, line: nil, path: "", message: "the request body is empty; expected a JSON object")
-        }
-        let root: ConfigNode
-        do {
-            root = try ConfigNode.parse(text, file: nil)
-        } catch {
-            // The reader is YAML's (JSON is YAML); the client sent JSON, so say so.
-            var e = error
-            e.message = e.message.replacingOccurrences(of: "malformed YAML", with: "malformed JSON")
-            throw e
-        }
-        guard root.isMapping else { throw root.error("expected a JSON object") }
-        return try SubmitRequest(config: root)
+        try SubmitRequest(config: try ConfigNode.parseJSONObject(text))
     }
 
     enum Keys: String, CodingKey {

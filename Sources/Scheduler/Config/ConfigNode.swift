@@ -45,6 +45,25 @@ public struct ConfigNode: @unchecked Sendable {
     public var line: Int? { node.mark?.line }
 
     /// An error located at this node.
+    /// Parses an HTTP request body that must be one JSON object: an empty body, malformed JSON (the reader is
+    /// YAML's, as JSON is YAML; errors say JSON) and anything but an object are errors with line and field.
+    public static func parseJSONObject(_ text: String) throws(ConfigError) -> ConfigNode {
+        if text.allSatisfy(\.isWhitespace) {
+            throw ConfigError(
+                file: nil, line: nil, path: "", message: "the request body is empty; expected a JSON object")
+        }
+        let root: ConfigNode
+        do {
+            root = try ConfigNode.parse(text, file: nil)
+        } catch {
+            var e = error
+            e.message = e.message.replacingOccurrences(of: "malformed YAML", with: "malformed JSON")
+            throw e
+        }
+        guard root.isMapping else { throw root.error("expected a JSON object") }
+        return root
+    }
+
     public func error(_ message: String) -> ConfigError {
         ConfigError(file: file, line: line, path: path, message: message)
     }
