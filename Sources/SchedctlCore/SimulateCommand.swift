@@ -159,8 +159,10 @@ struct SimulateCommand: ParsableCommand {
     /// A scenario's cluster and its own `simulation` section merged with the command line's.
     func scenario(_ file: String) throws -> (ClusterSpec, SimulationEvents) {
         do {
-            let spec = try ClusterSpec.load(file: file)
-            return (spec, try SimulationEvents.load(file: file).merged(with: try cliEvents()))
+            // Read once: the cluster and its `simulation` section are in the same file.
+            let text = try ConfigNode.readFile(file)
+            let spec = try ClusterSpec.parse(yaml: text, file: file)
+            return (spec, try SimulationEvents.parse(yaml: text, file: file).merged(with: try cliEvents()))
         } catch let e as ConfigError {
             throw CLIError("\(e)")
         }

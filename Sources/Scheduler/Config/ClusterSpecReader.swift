@@ -6,22 +6,7 @@ import Foundation
 extension ClusterSpec {
     /// Reads and validates the file at `path`.
     public static func load(file path: String) throws(ConfigError) -> ClusterSpec {
-        let text: String
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ConfigError(
-                file: path, line: nil, path: "", message: "cannot read the file (No such file or directory)")
-        }
-        if isDirectory.boolValue {
-            throw ConfigError(file: path, line: nil, path: "", message: "cannot read the file (it is a directory)")
-        }
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(
-                file: path, line: nil, path: "", message: "cannot read the file (permission denied, or not UTF-8 text)")
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: try ConfigNode.readFile(path), file: path)
     }
 
     /// Parses and validates cluster.yaml text; `file` names it in errors.

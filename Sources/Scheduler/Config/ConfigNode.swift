@@ -45,6 +45,25 @@ public struct ConfigNode: @unchecked Sendable {
     public var line: Int? { node.mark?.line }
 
     /// An error located at this node.
+    /// The text of the configuration file at `path`; a missing file, a directory or unreadable text is an
+    /// error naming the file.
+    public static func readFile(_ path: String) throws(ConfigError) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigError(
+                file: path, line: nil, path: "", message: "cannot read the file (No such file or directory)")
+        }
+        if isDirectory.boolValue {
+            throw ConfigError(file: path, line: nil, path: "", message: "cannot read the file (it is a directory)")
+        }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(
+                file: path, line: nil, path: "", message: "cannot read the file (permission denied, or not UTF-8 text)")
+        }
+    }
+
     /// Parses an HTTP request body that must be one JSON object: an empty body, malformed JSON (the reader is
     /// YAML's, as JSON is YAML; errors say JSON) and anything but an object are errors with line and field.
     public static func parseJSONObject(_ text: String) throws(ConfigError) -> ConfigNode {

@@ -101,20 +101,7 @@ public struct ArraySpec: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-extension ArraySpec: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
+extension ArraySpec: TextCodable {}
 
 /// Why a text is not an array: "an array of 100000 tasks is too large: at most 10000 tasks per array".
 public struct ArraySpecError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -34,20 +34,7 @@ public enum JobReference: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-extension JobReference: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
+extension JobReference: TextCodable {}
 
 /// A text that names no job.
 public struct JobReferenceError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -29,14 +29,27 @@ public struct Priority: Hashable, Sendable, Codable, Comparable {
         submit: Int64, gpus: Int, partition: String?, nice: Int, fairShareFactor: Double, now: Int64,
         spec: ClusterSpec, totalGPUs: Int
     ) -> Priority {
-        let s = spec.scheduling
+        of(
+            submit: submit, gpus: gpus, partitionFactor: partitionFactor(partition, spec: spec), nice: nice,
+            fairShareFactor: fairShareFactor, now: now, settings: spec.scheduling, totalGPUs: totalGPUs)
+    }
+
+    /// The partition factor: its tier over the highest tier (0 when no partition has a tier).
+    static func partitionFactor(_ partition: String?, spec: ClusterSpec) -> Double {
+        let topTier = spec.partitions.map(\.priority).max() ?? 0
+        let tier = (partition.flatMap(spec.partition(named:)) ?? spec.defaultPartition)?.priority ?? 0
+        return topTier > 0 ? Double(tier) / Double(topTier) : 0
+    }
+
+    /// `of(…)` with the partition factor already known (the queue book keeps them per partition).
+    static func of(
+        submit: Int64, gpus: Int, partitionFactor: Double, nice: Int, fairShareFactor: Double, now: Int64,
+        settings s: SchedulingSettings, totalGPUs: Int
+    ) -> Priority {
         let w = s.weights
         let waited = Double(max(now - submit, 0))
         let ageFactor = min(waited / Double(max(s.maxAge.seconds, 1)), 1)
         let sizeFactor = totalGPUs > 0 ? min(Double(gpus) / Double(totalGPUs), 1) : 0
-        let topTier = spec.partitions.map(\.priority).max() ?? 0
-        let tier = (partition.flatMap(spec.partition(named:)) ?? spec.defaultPartition)?.priority ?? 0
-        let partitionFactor = topTier > 0 ? Double(tier) / Double(topTier) : 0
         return Priority(
             age: w.age * ageFactor, fairShare: w.fairShare * fairShareFactor, size: w.size * sizeFactor,
             partition: w.partition * partitionFactor, nice: Double(nice))

@@ -17,6 +17,9 @@ public struct QueueBook: Sendable {
     public var explains = true
     /// Some account has limits (otherwise the pass does not look them up).
     let anyLimits: Bool
+    /// The priority's partition factor per partition name, and for a request that names none.
+    let partitionFactors: [String: Double]
+    let defaultPartitionFactor: Double
 
     struct Running: Sendable {
         var account: Int
@@ -61,6 +64,9 @@ public struct QueueBook: Sendable {
         time = now
         totalGPUs = spec.totalGPUs
         anyLimits = spec.accounts.contains { !$0.limits.isEmpty }
+        partitionFactors = Dictionary(
+            spec.partitions.map { ($0.name, Priority.partitionFactor($0.name, spec: spec)) }, uniquingKeysWith: { a, _ in a })
+        defaultPartitionFactor = Priority.partitionFactor(nil, spec: spec)
         syncAccounts()
     }
 
@@ -156,6 +162,11 @@ public struct QueueBook: Sendable {
     public mutating func withdraw(id: Int64) {
         if plan?.head == id { plan = nil }
         preemptors.removeValue(forKey: id)
+    }
+
+    /// The priority's partition factor of a request's partition (nil: the default partition).
+    func partitionFactor(_ partition: String?) -> Double {
+        partition.flatMap { partitionFactors[$0] } ?? defaultPartitionFactor
     }
 
     /// Forget the backfill plan (node availability changed); the next pass makes a new one.

@@ -125,8 +125,9 @@ public enum QueuePass {
     public static func priority(_ c: Candidate, book: inout QueueBook, now: Int64) -> Priority {
         let a = book.accountId(c.account)
         return Priority.of(
-            submit: c.submit, gpus: c.gpuCount, partition: c.request.partition, nice: c.nice,
-            fairShareFactor: book.fairShare.factor(id: a), now: now, spec: book.spec, totalGPUs: book.totalGPUs)
+            submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.request.partition),
+            nice: c.nice, fairShareFactor: book.fairShare.factor(id: a), now: now, settings: book.settings,
+            totalGPUs: book.totalGPUs)
     }
 
     /// Runs one pass over `queue` on `state` at `now`. `complete` says the queue holds every waiting job

@@ -15,12 +15,9 @@ import Foundation
 ///       - { node: dgx03, at: 2d, repair: 6h }
 /// ```
 extension SimulationEvents {
-    /// The `simulation` section of the scenario file at `path` (empty when it has none).
-    public static func load(file path: String) throws(ConfigError) -> SimulationEvents {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError(file: path, line: nil, path: "", message: "cannot read the file")
-        }
-        let root = try ConfigNode.parse(text, file: path)
+    /// The `simulation` section of a scenario file's text (empty when it has none); `file` names it in errors.
+    public static func parse(yaml text: String, file: String?) throws(ConfigError) -> SimulationEvents {
+        let root = try ConfigNode.parse(text, file: file)
         guard let s = try root.optional("simulation") else { return SimulationEvents() }
         return try SimulationEvents(config: s)
     }

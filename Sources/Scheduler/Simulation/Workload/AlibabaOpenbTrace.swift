@@ -22,11 +22,7 @@ public enum AlibabaOpenbTrace {
     public static let modelAlternatives = "GPU model alternatives (a request names one model)"
 
     public static func read(path: String) throws(ConfigError) -> Workload {
-        let name = (path as NSString).lastPathComponent
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: name, line: nil, path: "", message: "cannot read: \(error.localizedDescription)")
-        }
+        let (text, name) = try Workload.readTrace(path: path)
         return try parse(text, file: name)
     }
 

@@ -136,3 +136,13 @@ extension CSVRecords.Record {
         return fields[column]
     }
 }
+
+extension Workload {
+    /// A trace file's text and the name errors give it (its last path component).
+    static func readTrace(path: String) throws(ConfigError) -> (text: String, name: String) {
+        let name = (path as NSString).lastPathComponent
+        do { return (try String(contentsOfFile: path, encoding: .utf8), name) } catch {
+            throw ConfigError(file: name, line: nil, path: "", message: "cannot read: \(error.localizedDescription)")
+        }
+    }
+}

@@ -14,11 +14,7 @@ import Foundation
 /// - `gpu_time` must equal duration × num_gpus; a row where it does not is an error.
 public enum PhillyTrace {
     public static func read(path: String) throws(ConfigError) -> Workload {
-        let name = (path as NSString).lastPathComponent
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: name, line: nil, path: "", message: "cannot read: \(error.localizedDescription)")
-        }
+        let (text, name) = try Workload.readTrace(path: path)
         return try parse(text, file: name)
     }
 

@@ -3,11 +3,7 @@ import Foundation
 extension TraceCSV {
     /// Reads a trace in the project's format from a file.
     public static func read(path: String) throws(ConfigError) -> Workload {
-        let name = (path as NSString).lastPathComponent
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: name, line: nil, path: "", message: "cannot read: \(error.localizedDescription)")
-        }
+        let (text, name) = try Workload.readTrace(path: path)
         return try parse(text, file: name)
     }
 
