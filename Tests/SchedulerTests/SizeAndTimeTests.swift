@@ -72,4 +72,32 @@ import Testing
         #expect(b.first() == 4_096)
         #expect(b.count == 2)
     }
+
+    @Test func nodeBitsetsKeepTheirSetsApart() {
+        // 25 sets of 130 members share three arrays: a change to one set must leave the others as they were.
+        var sets = NodeBitsets(sets: 25, capacity: 130)
+        sets.insert(0, 129)
+        sets.insert(24, 0)
+        sets.insert(12, 64)
+        sets.insert(12, 65)
+        sets.insert(12, 65)
+        #expect(sets.count(0) == 1)
+        #expect(sets.count(12) == 2)
+        #expect(sets.count(24) == 1)
+        #expect(sets.first(0) == 129)
+        #expect(sets.first(1) == nil)
+        #expect(sets.first(24) == 0)
+        #expect(sets.next(12, from: 65) == 65)
+        #expect(sets.next(12, from: 66) == nil)
+        #expect(!sets.contains(11, 64) && !sets.contains(13, 64))
+        sets.remove(12, 64)
+        sets.remove(12, 64)
+        #expect(sets.count(12) == 1)
+        #expect(sets.first(12) == 65)
+        #expect(sets.first(0) == 129)
+        let copy = sets
+        sets.remove(0, 129)
+        #expect(sets.first(0) == nil)
+        #expect(copy.first(0) == 129)
+    }
 }

@@ -64,10 +64,10 @@ extension ClusterState {
             let pool = pools[p]
             let layout = layouts[pool.layout]
             for sig in pool.active {
-                guard let first = pool.buckets[sig].first() else { continue }
+                guard let first = pool.buckets.first(sig) else { continue }
                 let node = pool.members[first]
                 let total = layout.total(sig)
-                freeTotal += total * pool.buckets[sig].count
+                freeTotal += total * pool.buckets.count(sig)
                 if bestNode == nil || (total, -node) > (bestNode!.free, -bestNode!.node) { bestNode = (total, node) }
                 for k in layout.capacity.indices {
                     let f = layout.digit(sig, k)

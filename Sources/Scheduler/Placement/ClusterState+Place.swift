@@ -107,7 +107,7 @@ extension ClusterState {
             for sig in pools[p].active {
                 let total = layout.total(sig)
                 guard total >= g else { continue }
-                guard let first = pools[p].buckets[sig].first() else { continue }
+                guard let first = pools[p].buckets.first(sig) else { continue }
                 let nodeIndex = pools[p].members[first]
                 let after = total - g
                 var contained = false
@@ -178,7 +178,7 @@ extension ClusterState {
             index += 1
             let layout = layouts[pools[option.pool].layout]
             let shape = try! r.shapes[pools[option.pool].layout].get()
-            var ordinal = pools[option.pool].buckets[option.signature].first()
+            var ordinal = pools[option.pool].buckets.first(option.signature)
             while let o = ordinal {
                 let node = pools[option.pool].members[o]
                 if let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally) {
@@ -201,7 +201,7 @@ extension ClusterState {
                             shape: kind, fragmentationDelta: delta, candidatesScored: options.count,
                             nodesChecked: tally.nodesChecked))
                 }
-                ordinal = pools[option.pool].buckets[option.signature].next(from: o + 1)
+                ordinal = pools[option.pool].buckets.next(option.signature, from: o + 1)
             }
         }
         return nil
@@ -320,7 +320,7 @@ extension ClusterState {
         for (p, _) in eligiblePools(r) {
             let layout = layouts[pools[p].layout]
             for sig in pools[p].active {
-                guard let first = pools[p].buckets[sig].first() else { continue }
+                guard let first = pools[p].buckets.first(sig) else { continue }
                 candidates.append(((layout.total(sig), pools[p].members[first]), p, sig))
             }
         }
@@ -329,7 +329,7 @@ extension ClusterState {
             let pool = pools[c.pool]
             let layout = layouts[pool.layout]
             let shape = try! r.shapes[pool.layout].get()
-            var ordinal = pool.buckets[c.sig].first()
+            var ordinal = pool.buckets.first(c.sig)
             while let o = ordinal {
                 let node = pool.members[o]
                 if let a = allocateCPUOnly(node: node, layout: layout, shape: shape, tally: &tally) {
@@ -339,7 +339,7 @@ extension ClusterState {
                             shape: "cpu-only", fragmentationDelta: 0, candidatesScored: candidates.count,
                             nodesChecked: tally.nodesChecked))
                 }
-                ordinal = pool.buckets[c.sig].next(from: o + 1)
+                ordinal = pool.buckets.next(c.sig, from: o + 1)
             }
         }
         return nil

@@ -55,7 +55,7 @@ extension ClusterState {
             let layout = layouts[pool.layout]
             whole += pool.idle.count
             for sig in pool.active {
-                let count = pool.buckets[sig].count
+                let count = pool.buckets.count(sig)
                 free += layout.total(sig) * count
                 total += layout.gpuCount * count
                 frag += mix.fragmentation(signature: sig, layout: layout) * Double(count)

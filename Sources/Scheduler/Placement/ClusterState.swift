@@ -26,7 +26,27 @@ public enum NodeAvailability: String, Hashable, Sendable, Codable {
 ///
 /// `place` decides (pure), `commit` takes what a decision chose, `release` gives it back exactly.
 public struct ClusterState: Sendable {
-    public let spec: ClusterSpec
+    /// What never changes after `init`, shared by every copy (a copy, such as a backfill plan's shadow,
+    /// then costs a few references).
+    final class Fixed: Sendable {
+        let spec: ClusterSpec
+        /// Leaf switch names, by leaf index.
+        let leaves: [String]
+        let partitionIndex: [String: Int]
+        let defaultPartitionIndex: Int?
+
+        init(
+            spec: ClusterSpec, leaves: [String], partitionIndex: [String: Int], defaultPartitionIndex: Int?
+        ) {
+            self.spec = spec
+            self.leaves = leaves
+            self.partitionIndex = partitionIndex
+            self.defaultPartitionIndex = defaultPartitionIndex
+        }
+    }
+
+    let fixed: Fixed
+    public var spec: ClusterSpec { fixed.spec }
     /// The policy `place` uses.
     public var policy: PlacementPolicyName
 
@@ -43,34 +63,33 @@ public struct ClusterState: Sendable {
         var jobs = 0
     }
 
-    var layouts: [NodeLayout]
+    let layouts: [NodeLayout]
     var nodes: [NodeRuntime]
     var pools: [NodePool]
-    /// Leaf switch names, by leaf index.
-    let leaves: [String]
+    var leaves: [String] { fixed.leaves }
     var sharedStorageFree: ByteSize
     var mix: ShapeMix
     /// The measure's changes per node type under the current mix (rebuilt when the mix is).
     var fragmentationTables: [FragmentationTable]
     /// Per partition: its nodes, and its nodes and GPUs per layout (so requests resolve without a scan).
     let partitionFacts: [PartitionFacts]
-    let partitionIndex: [String: Int]
-    let defaultPartitionIndex: Int?
+    var partitionIndex: [String: Int] { fixed.partitionIndex }
+    var defaultPartitionIndex: Int? { fixed.defaultPartitionIndex }
     /// Free GPUs on every node, whatever their availability (kept by commit and release).
     var freeGPUTotal = 0
     /// Nodes not up, ascending: few, so refusals can name them without scanning every node.
     var unavailable: [Int] = []
     var observations = 0
+    /// Commits update the measure of the job mix (false on a what-if copy, such as a backfill plan's shadow).
+    var recordsMix = true
 
     /// An empty cluster (every node up, nothing allocated) using the spec's configured policy.
     public init(spec: ClusterSpec, policy: PlacementPolicyName? = nil) {
-        self.spec = spec
         self.policy = policy ?? spec.placement.policy
         let layouts = spec.nodeTypes.enumerated().map { NodeLayout($1, index: $0) }
         self.layouts = layouts
         let layoutOf = Dictionary(uniqueKeysWithValues: spec.nodeTypes.enumerated().map { ($1.name, $0) })
         let leafNames = Array(Set(spec.nodes.map(\.fabricSwitch))).sorted()
-        leaves = leafNames
         let leafOf = Dictionary(uniqueKeysWithValues: leafNames.enumerated().map { ($1, $0) })
         let indexOf = Dictionary(spec.nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         var membership: [Int: UInt64] = [:]
@@ -92,8 +111,10 @@ public struct ClusterState: Sendable {
             facts.append(f)
         }
         partitionFacts = facts
-        partitionIndex = Dictionary(spec.partitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        defaultPartitionIndex = spec.partitions.firstIndex(where: \.isDefault) ?? (spec.partitions.isEmpty ? nil : 0)
+        fixed = Fixed(
+            spec: spec, leaves: leafNames,
+            partitionIndex: Dictionary(spec.partitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a }),
+            defaultPartitionIndex: spec.partitions.firstIndex(where: \.isDefault) ?? (spec.partitions.isEmpty ? nil : 0))
         // Pools: one per (layout, partition membership), in order of first node.
         var poolKeys: [(Int, UInt64)] = []
         var poolMembers: [[Int]] = []
@@ -172,8 +193,27 @@ public struct ClusterState: Sendable {
     // MARK: Commit and release
 
     /// Why a commit or release was refused: the allocation does not match the state.
+    /// The words are put together only when read: the simulator's backfill plan tries commits that fail
+    /// on every pass.
     public struct StateError: Error, Hashable, Sendable, CustomStringConvertible {
-        public var description: String
+        enum Detail: Hashable, Sendable {
+            case text(String)
+            case gpusTaken(node: String, GPUSet)
+            case coresTaken(node: String, CPUSet)
+        }
+
+        let detail: Detail
+
+        init(description: String) { detail = .text(description) }
+        init(_ detail: Detail) { self.detail = detail }
+
+        public var description: String {
+            switch detail {
+            case let .text(s): return s
+            case let .gpusTaken(node, gpus): return "\(node): GPU(s) \(gpus.sorted) already allocated"
+            case let .coresTaken(node, cores): return "\(node): core(s) \(cores.sorted) already allocated"
+            }
+        }
     }
 
     /// Takes the resources of `allocation`. Refuses, changing nothing, when any of them is not free.
@@ -181,14 +221,12 @@ public struct ClusterState: Sendable {
         for a in allocation.nodes {
             guard a.node >= 0 && a.node < nodes.count else { throw StateError(description: "no node \(a.node)") }
             let n = nodes[a.node]
-            let name = spec.nodes[a.node].name
+            var name: String { spec.nodes[a.node].name }
             if a.gpus.mask & ~n.freeGPUs != 0 {
-                throw StateError(
-                    description: "\(name): GPU(s) \(GPUSet(mask: a.gpus.mask & ~n.freeGPUs).sorted) already allocated")
+                throw StateError(.gpusTaken(node: name, GPUSet(mask: a.gpus.mask & ~n.freeGPUs)))
             }
             if !a.cores.isSubset(of: n.freeCores) {
-                throw StateError(
-                    description: "\(name): core(s) \(a.cores.subtracting(n.freeCores).sorted) already allocated")
+                throw StateError(.coresTaken(node: name, a.cores.subtracting(n.freeCores)))
             }
             for (d, m) in a.memory.enumerated() where d >= n.freeMemory.count || m > n.freeMemory[d] {
                 throw StateError(description: "\(name): not enough free memory on NUMA \(d)")
@@ -215,7 +253,7 @@ public struct ClusterState: Sendable {
             addToIndex(a)
         }
         sharedStorageFree -= allocation.sharedStorage
-        if let first = allocation.nodes.first {
+        if recordsMix, let first = allocation.nodes.first {
             let size =
                 allocation.nodes.count > 1 || first.exclusive
                 ? layouts[nodes[first.node].layout].gpuCount : first.gpus.count
@@ -234,7 +272,7 @@ public struct ClusterState: Sendable {
         for a in allocation.nodes {
             guard a.node >= 0 && a.node < nodes.count else { throw StateError(description: "no node \(a.node)") }
             let n = nodes[a.node]
-            let name = spec.nodes[a.node].name
+            var name: String { spec.nodes[a.node].name }
             if a.gpus.mask & n.freeGPUs != 0 || !a.cores.isDisjoint(with: n.freeCores) || n.jobs == 0 {
                 throw StateError(description: "\(name): the allocation is not held (released twice?)")
             }
@@ -296,7 +334,7 @@ public struct ClusterState: Sendable {
             let pool = pools[n.pool]
             let sig = l.signature(free: n.freeGPUs)
             for s in 0..<l.signatureCount
-            where pool.buckets[s].contains(n.ordinal) != (n.availability == .up && s == sig) {
+            where pool.buckets.contains(s, n.ordinal) != (n.availability == .up && s == sig) {
                 problems.append("\(name): wrong bucket membership for signature \(s)")
             }
             if pool.idle.contains(n.ordinal) != (n.availability == .up && n.jobs == 0) {
@@ -304,7 +342,7 @@ public struct ClusterState: Sendable {
             }
         }
         for (p, pool) in pools.enumerated() {
-            let expected = (0..<pool.buckets.count).filter { pool.buckets[$0].count > 0 }
+            let expected = (0..<pool.buckets.setCount).filter { pool.buckets.count($0) > 0 }
             if expected != pool.active { problems.append("pool \(p): active signature list disagrees") }
             var perLeaf = Array(repeating: 0, count: leaves.count)
             for (o, i) in pool.members.enumerated() where pool.idle.contains(o) { perLeaf[nodes[i].leaf] += 1 }

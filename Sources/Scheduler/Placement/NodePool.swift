@@ -10,7 +10,7 @@ struct NodePool: Sendable {
     /// Global node indices, ascending; a node's ordinal is its position here.
     let members: [Int]
     /// Nodes accepting work, by signature id.
-    var buckets: [NodeBitset]
+    var buckets: NodeBitsets
     /// Signature ids with at least one node, ascending.
     var active: [Int] = []
     /// Nodes accepting work with nothing allocated.
@@ -24,7 +24,7 @@ struct NodePool: Sendable {
         self.layout = layout
         self.partitions = partitions
         self.members = members
-        buckets = Array(repeating: NodeBitset(capacity: members.count), count: signatures)
+        buckets = NodeBitsets(sets: signatures, capacity: members.count)
         idle = NodeBitset(capacity: members.count)
         idleByLeaf = Array(repeating: 0, count: leaves)
         firstOrdinal = Array(repeating: nil, count: leaves)
@@ -32,16 +32,16 @@ struct NodePool: Sendable {
     }
 
     mutating func insert(ordinal: Int, signature: Int) {
-        if buckets[signature].count == 0 {
+        if buckets.count(signature) == 0 {
             let at = active.firstIndex { $0 > signature } ?? active.count
             active.insert(signature, at: at)
         }
-        buckets[signature].insert(ordinal)
+        buckets.insert(signature, ordinal)
     }
 
     mutating func remove(ordinal: Int, signature: Int) {
-        buckets[signature].remove(ordinal)
-        if buckets[signature].count == 0, let at = active.firstIndex(of: signature) {
+        buckets.remove(signature, ordinal)
+        if buckets.count(signature) == 0, let at = active.firstIndex(of: signature) {
             active.remove(at: at)
         }
     }

@@ -6,13 +6,43 @@
 /// the reserved job's allocation committed. A job that would still run at `start` may start now only if
 /// its allocation also commits on `shadow`; then the reserved job still fits at `start`, so it is never
 /// delayed.
+///
+/// A small value: the reserved job's request and the shadow cluster live in a box, copied only when a
+/// shared plan is about to change (copy on write).
 struct BackfillPlan: Sendable {
     var head: Int64
-    /// The reserved job, and its place in line (renewed at each pass: priorities change with time).
-    var headJob: QueuePass.Candidate
+    /// The reserved job's place in line (renewed at each pass: priorities change with time).
     var headKey: QueuePass.SortKey
     var start: Int64
-    var shadow: ClusterState
+    private var box: Box
+
+    init(head: QueuePass.Candidate, headKey: QueuePass.SortKey, start: Int64, shadow: ClusterState) {
+        self.head = head.id
+        self.headKey = headKey
+        self.start = start
+        box = Box(headJob: head, state: shadow)
+    }
+
+    /// The reserved job.
+    var headJob: QueuePass.Candidate { box.headJob }
+
+    /// The cluster at `start` as planned (read only; change it through the plan's methods).
+    var shadow: ClusterState { box.state }
+
+    private final class Box: @unchecked Sendable {
+        let headJob: QueuePass.Candidate
+        var state: ClusterState
+        init(headJob: QueuePass.Candidate, state: ClusterState) {
+            self.headJob = headJob
+            self.state = state
+        }
+    }
+
+    /// The box, to change its shadow: copied first if another plan value shares it.
+    private mutating func uniqueShadow() -> Box {
+        if !isKnownUniquelyReferenced(&box) { box = Box(headJob: box.headJob, state: box.state) }
+        return box
+    }
 
     /// The earliest start for `head` (which does not fit now) and the shadow cluster, or nil when it cannot
     /// start even once every running job has ended and every window has passed.
@@ -21,8 +51,12 @@ struct BackfillPlan: Sendable {
         work: inout QueuePass.Work
     ) -> BackfillPlan? {
         var shadow = state
-        var ends = book.running.map { (id: $0.key, end: max($0.value.end, now), allocation: $0.value.allocation) }
-        ends.sort { ($0.end, $0.id) < ($1.end, $1.id) }
+        // Placements on the shadow are not the cluster's: they do not move its measure of the job mix.
+        shadow.recordsMix = false
+        var ends: [(end: Int64, id: Int64)] = []
+        ends.reserveCapacity(book.running.count)
+        for (id, r) in book.running { ends.append((max(r.end, now), id)) }
+        ends.sort { $0 < $1 }
         // Windows that end later may unblock it too.
         var windowEnds = book.reservations.reservations.map(\.end).filter { $0 > now }
         windowEnds.sort()
@@ -33,8 +67,9 @@ struct BackfillPlan: Sendable {
         while i < ends.count || w < windowEnds.count {
             let t = min(i < ends.count ? ends[i].end : .max, w < windowEnds.count ? windowEnds[w] : .max)
             while i < ends.count && ends[i].end == t {
-                try? shadow.release(ends[i].allocation)
-                free += ends[i].allocation.gpuCount
+                let allocation = book.running[ends[i].id]!.allocation
+                try? shadow.release(allocation)
+                free += allocation.gpuCount
                 i += 1
             }
             while w < windowEnds.count && windowEnds[w] == t { w += 1 }
@@ -42,10 +77,10 @@ struct BackfillPlan: Sendable {
             work.planPlacements += 1
             let limit = max(head.timeLimit, 1)
             if case let .success(d) = QueuePass.place(
-                head, on: &shadow, reservations: book.reservations, from: t, until: t + limit),
+                head, on: &shadow, reservations: book.reservations, from: t, until: t + limit, explain: false),
                 (try? shadow.commit(d.allocation)) != nil
             {
-                return BackfillPlan(head: head.id, headJob: head, headKey: key, start: t, shadow: shadow)
+                return BackfillPlan(head: head, headKey: key, start: t, shadow: shadow)
             }
         }
         return nil
@@ -53,13 +88,16 @@ struct BackfillPlan: Sendable {
 
     /// A running job stopped holding its allocation: if it was to run past `start`, the shadow gets it back.
     mutating func jobEnded(_ allocation: Allocation, expectedEnd: Int64) {
-        if expectedEnd > start { try? shadow.release(allocation) }
+        if expectedEnd > start { try? uniqueShadow().state.release(allocation) }
     }
 
     /// Whether a job on `allocation` until `end` leaves the reservation intact; if so (and it runs past
     /// `start`), it is now held in the shadow too.
     mutating func admit(_ allocation: Allocation, until end: Int64) -> Bool {
         if end <= start { return true }
-        return (try? shadow.commit(allocation)) != nil
+        return (try? uniqueShadow().state.commit(allocation)) != nil
     }
+
+    /// Gives back what `admit` took for a start that was undone.
+    mutating func unadmit(_ allocation: Allocation) { try? uniqueShadow().state.release(allocation) }
 }

@@ -23,6 +23,8 @@ public struct FairShare: Sendable {
     private(set) var time: Int64
     private let declared: [String: Account]
     private var total: Double = 0
+    /// Factors worked out since usage last changed (NaN: not yet); a pass asks for each account's many times.
+    private var factors: [Double] = []
 
     public init(accounts: [Account], halfLife: TimeSpan, now: Int64) {
         self.halfLife = Double(max(halfLife.seconds, 1))
@@ -52,6 +54,7 @@ public struct FairShare: Sendable {
         // ∫₀^dt 2^(−(dt−s)/h) ds = h/ln2 · (1 − 2^(−dt/h))
         let accrued = halfLife / M_LN2 * (1 - keep)
         total = 0
+        forgetFactors()
         for i in usage.indices {
             let g = i < gpusInUse.count ? Double(gpusInUse[i]) : 0
             usage[i] = usage[i] * keep + g * accrued
@@ -65,6 +68,7 @@ public struct FairShare: Sendable {
         let i = id(of: account)
         usage[i] += gpuSeconds
         total += gpuSeconds
+        forgetFactors()
     }
 
     /// Decayed GPU-seconds of `account` at the last `advance`.
@@ -77,6 +81,18 @@ public struct FairShare: Sendable {
     public func factor(_ account: String) -> Double {
         guard let i = ids[account] else { return 1 }
         return factor(id: i)
+    }
+
+    /// `factor(id:)`, worked out once until usage changes.
+    public mutating func cachedFactor(id i: Int) -> Double {
+        if !factors[i].isNaN { return factors[i] }
+        let f = factor(id: i)
+        factors[i] = f
+        return f
+    }
+
+    private mutating func forgetFactors() {
+        for i in factors.indices { factors[i] = .nan }
     }
 
     public func factor(id i: Int) -> Double {
@@ -92,6 +108,7 @@ public struct FairShare: Sendable {
         ids[name] = i
         usage.append(0)
         shares.append(0)
+        factors.append(.nan)
         return i
     }
 
@@ -109,5 +126,6 @@ public struct FairShare: Sendable {
             return own * normalised(parent, depth: depth + 1)
         }
         for (i, name) in names.enumerated() { shares[i] = normalised(name, depth: 0) }
+        forgetFactors()
     }
 }

@@ -164,6 +164,14 @@ public struct QueueBook: Sendable {
         preemptors.removeValue(forKey: id)
     }
 
+    /// The account's fair-share factor (kept until usage changes).
+    mutating func fairShareFactor(id: Int) -> Double { fairShare.cachedFactor(id: id) }
+
+    /// Whether `id` is still `name`'s number (a number kept by a caller, checked before use).
+    func isAccountId(_ id: Int, of name: String) -> Bool {
+        id >= 0 && id < fairShare.names.count && fairShare.names[id] == name
+    }
+
     /// The priority's partition factor of a request's partition (nil: the default partition).
     func partitionFactor(_ partition: String?) -> Double {
         partition.flatMap { partitionFactors[$0] } ?? defaultPartitionFactor

@@ -117,7 +117,7 @@ extension QueuePass {
                 }
             }
             guard (try? state.commit(decision.allocation)) != nil else {
-                if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
+                if admittedToShadow { plan?.unadmit(decision.allocation) }
                 waiting(c, .noRoom(PlacementRefusal(.notNow, "its placement could not be committed")))
                 return .refused
             }
@@ -131,7 +131,7 @@ extension QueuePass {
                 return .started
             }
             try? state.release(decision.allocation)
-            if admittedToShadow { try? plan?.shadow.release(decision.allocation) }
+            if admittedToShadow { plan?.unadmit(decision.allocation) }
             return .refused
         }
     }

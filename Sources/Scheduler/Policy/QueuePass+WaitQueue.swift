@@ -23,18 +23,58 @@ extension QueuePass {
             return
         }
         let whole = book.reservations.isEmpty
+        // A bucket whose job is too big for the free GPUs and could not be the reserved one (fifo, or behind
+        // the reservation) would be skipped when its turn came: it is set aside without entering the heap.
+        // The free GPUs only shrink during a pass; if the reservation changes, or a preemptible job starts,
+        // the jobs set aside that are still to come in line are put back.
+        var mayPreempt = book.preemptibleRunning > 0
+        func tooBig(_ gpus: Int, _ key: SortKey) -> Bool {
+            guard !mayPreempt, gpus > pass.free else { return false }
+            guard pass.backfills else { return true }
+            guard let p = pass.plan else { return false }
+            return key > p.headKey
+        }
+        var aside: [BucketHead] = []
         // Each live bucket's current job, merged by key.
         var heap = BinaryHeap<BucketHead>()
+        let priorities = book.policy.usesPriority
+        func push(_ b: Int, _ i: Int) {
+            var account: Int?
+            if priorities {
+                if !book.isAccountId(queue.buckets[b].accountId, of: queue.buckets[b].key.account) {
+                    queue.buckets[b].accountId = book.accountId(queue.buckets[b].key.account)
+                }
+                account = queue.buckets[b].accountId
+            }
+            let head = BucketHead(
+                key: key(queue.candidate(b, i), accountId: account, book: &book, now: now), bucket: b, position: i)
+            if tooBig(queue.buckets[b].gpus, head.key) {
+                work.skipped += 1
+                aside.append(head)
+            } else {
+                heap.push(head)
+            }
+        }
         for b in queue.buckets.indices where queue.buckets[b].live > 0 {
-            guard let i = queue.next(in: b, from: queue.buckets[b].head) else { continue }
-            heap.push(BucketHead(key: key(queue.candidate(b, i), book: &book, now: now), bucket: b, position: i))
+            if let i = queue.next(in: b, from: queue.buckets[b].head) { push(b, i) }
         }
         var startedIds: [(Int64, Int)] = []
+        var reserved = pass.plan?.head
         while let head = heap.pop() {
             let (k, b, i) = (head.key, head.bucket, head.position)
             if stop() { break }
             let c = queue.candidate(b, i)
             let outcome = pass.offer(c, key: k, state: &state, book: &book, work: &work, started: started, waiting: waiting)
+            if pass.plan?.head != reserved || mayPreempt != (book.preemptibleRunning > 0) {
+                reserved = pass.plan?.head
+                mayPreempt = book.preemptibleRunning > 0
+                // Those behind this job come back in line; those ahead of it were passed over as they would have been.
+                for h in aside where h.key > k {
+                    work.skipped -= 1
+                    heap.push(h)
+                }
+                aside.removeAll()
+            }
             switch outcome {
             case .skipped:
                 continue
@@ -45,14 +85,9 @@ extension QueuePass {
             case .held, .limit, .preempting:
                 break
             }
-            if let n = queue.next(in: b, from: i + 1) {
-                heap.push(BucketHead(key: key(queue.candidate(b, n), book: &book, now: now), bucket: b, position: n))
-            }
+            if let n = queue.next(in: b, from: i + 1) { push(b, n) }
         }
-        for (id, b) in startedIds {
-            let k = queue.buckets[b].key
-            queue.remove(id: id, request: k.request, account: k.account, nice: k.nice)
-        }
+        for (id, b) in startedIds { queue.remove(id: id, bucket: b) }
         book.plan = pass.plan
     }
 

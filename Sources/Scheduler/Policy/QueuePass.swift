@@ -17,7 +17,13 @@ public enum QueuePass {
     /// A job offered to the pass.
     public struct Candidate: Sendable {
         public var id: Int64
-        public var request: ResourceRequest
+        public var request: ResourceRequest {
+            get { shared.request }
+            set { shared = SharedRequest(newValue) }
+        }
+        /// The request, held by reference: a candidate is copied many times in a pass, and a request is
+        /// some 200 bytes. Candidates of jobs with the same request may share one (`WaitQueue` does).
+        var shared: SharedRequest
         public var account: String
         /// When it was submitted (its age, and its place in submission order).
         public var submit: Int64
@@ -30,8 +36,13 @@ public enum QueuePass {
             id: Int64, request: ResourceRequest, account: String = "", submit: Int64 = 0, timeLimit: Int64 = 86_400,
             nice: Int = 0
         ) {
+            self.init(
+                id: id, shared: SharedRequest(request), account: account, submit: submit, timeLimit: timeLimit, nice: nice)
+        }
+
+        init(id: Int64, shared: SharedRequest, account: String, submit: Int64, timeLimit: Int64, nice: Int) {
             self.id = id
-            self.request = request
+            self.shared = shared
             self.account = account
             self.submit = submit
             self.timeLimit = timeLimit
@@ -39,7 +50,18 @@ public enum QueuePass {
         }
 
         /// GPUs it holds when it runs (0 when the request gives no count).
-        var gpuCount: Int { request.gpuCount ?? 0 }
+        var gpuCount: Int { shared.gpuCount }
+    }
+
+    /// A request that candidates share, with its GPU count worked out once.
+    final class SharedRequest: Sendable {
+        let request: ResourceRequest
+        let gpuCount: Int
+
+        init(_ request: ResourceRequest) {
+            self.request = request
+            gpuCount = request.gpuCount ?? 0
+        }
     }
 
     /// A job's place in line: higher priority first, then earlier submission, then lower id.
@@ -117,16 +139,25 @@ public enum QueuePass {
 
     /// The job's sort key under the book's policy at `now`.
     public static func key(_ c: Candidate, book: inout QueueBook, now: Int64) -> SortKey {
+        key(c, accountId: nil, book: &book, now: now)
+    }
+
+    /// `key`, with the account's number in the book when the caller knows it.
+    static func key(_ c: Candidate, accountId: Int?, book: inout QueueBook, now: Int64) -> SortKey {
         guard book.policy.usesPriority else { return SortKey(priority: 0, submit: c.submit, id: c.id) }
-        return SortKey(priority: priority(c, book: &book, now: now).total, submit: c.submit, id: c.id)
+        return SortKey(priority: priority(c, accountId: accountId, book: &book, now: now).total, submit: c.submit, id: c.id)
     }
 
     /// The job's multifactor priority at `now` (whatever the policy: `schedctl show` prints it).
     public static func priority(_ c: Candidate, book: inout QueueBook, now: Int64) -> Priority {
-        let a = book.accountId(c.account)
+        priority(c, accountId: nil, book: &book, now: now)
+    }
+
+    static func priority(_ c: Candidate, accountId: Int?, book: inout QueueBook, now: Int64) -> Priority {
+        let a = accountId ?? book.accountId(c.account)
         return Priority.of(
             submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.request.partition),
-            nice: c.nice, fairShareFactor: book.fairShare.factor(id: a), now: now, settings: book.settings,
+            nice: c.nice, fairShareFactor: book.fairShareFactor(id: a), now: now, settings: book.settings,
             totalGPUs: book.totalGPUs)
     }
 

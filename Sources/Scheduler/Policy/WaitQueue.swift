@@ -22,10 +22,14 @@ public struct WaitQueue: Sendable {
 
     struct Bucket: Sendable {
         var key: Key
+        /// The key's request, shared by the bucket's candidates.
+        var shared: QueuePass.SharedRequest
         var gpus: Int
         /// In (submit, id) order from `head` on; entries before `head` have left.
         var entries: [Entry] = []
         var head = 0
+        /// The account's number in the queue book of the last pass (checked before use; −1: none yet).
+        var accountId = -1
         var live: Int { entries.count - head }
     }
 
@@ -42,20 +46,39 @@ public struct WaitQueue: Sendable {
     /// The fewest GPUs a waiting job asks for (0 when one asks for none or gives no count).
     public var minimumGPUs: Int? { sizes.keys.min() }
 
-    /// Adds a waiting job (in its place by submission time; a requeued job goes back where it was).
-    public mutating func add(_ c: QueuePass.Candidate) {
-        let key = Key(request: c.request, account: c.account, nice: c.nice)
-        let b: Int
-        if let existing = bucketOf[key] {
-            b = existing
-        } else {
-            b = buckets.count
-            buckets.append(Bucket(key: key, gpus: c.gpuCount))
-            bucketOf[key] = b
-        }
+    /// Adds a waiting job (in its place by submission time; a requeued job goes back where it was) and
+    /// returns its bucket (the caller may keep it for `add(_:bucket:)` and `remove(id:bucket:)`).
+    @discardableResult
+    public mutating func add(_ c: QueuePass.Candidate) -> Int {
+        let b = bucket(for: c)
+        add(c, bucket: b)
+        return b
+    }
+
+    /// The bucket of jobs like `c` (same request, account and nice value), made now if there is none.
+    mutating func bucket(for c: QueuePass.Candidate) -> Int {
+        bucket(request: c.request, account: c.account, nice: c.nice, shared: c.shared)
+    }
+
+    /// The bucket of jobs with this request, account and nice value, made now if there is none.
+    mutating func bucket(
+        request: ResourceRequest, account: String, nice: Int, shared: QueuePass.SharedRequest? = nil
+    ) -> Int {
+        let key = Key(request: request, account: account, nice: nice)
+        if let existing = bucketOf[key] { return existing }
+        let b = buckets.count
+        let s = shared ?? QueuePass.SharedRequest(request)
+        buckets.append(Bucket(key: key, shared: s, gpus: s.gpuCount))
+        bucketOf[key] = b
+        return b
+    }
+
+    /// Adds a waiting job to bucket `b`, which `add(_:)` returned for a job of the same request, account and
+    /// nice value.
+    mutating func add(_ c: QueuePass.Candidate, bucket b: Int) {
         let entry = Entry(id: c.id, submit: c.submit, timeLimit: c.timeLimit)
         var bucket = buckets[b]
-        buckets[b] = Bucket(key: key, gpus: 0)  // keep the entries uniquely referenced while they change
+        buckets[b].entries = []  // keep the entries uniquely referenced while they change
         if bucket.head > 64 && bucket.head > bucket.entries.count / 2 {
             bucket.entries.removeFirst(bucket.head)
             bucket.head = 0
@@ -72,14 +95,18 @@ public struct WaitQueue: Sendable {
         }
         buckets[b] = bucket
         count += 1
-        sizes[c.gpuCount, default: 0] += 1
+        sizes[bucket.gpus, default: 0] += 1
     }
 
     /// Removes a waiting job (started or cancelled); unknown ids are ignored.
     public mutating func remove(id: Int64, request: ResourceRequest, account: String, nice: Int = 0) {
-        guard let b = bucketOf[Key(request: request, account: account, nice: nice)],
-            let i = buckets[b].entries[buckets[b].head...].firstIndex(where: { $0.id == id })
-        else { return }
+        guard let b = bucketOf[Key(request: request, account: account, nice: nice)] else { return }
+        remove(id: id, bucket: b)
+    }
+
+    /// Removes a waiting job of bucket `b`; unknown ids are ignored.
+    mutating func remove(id: Int64, bucket b: Int) {
+        guard let i = buckets[b].entries[buckets[b].head...].firstIndex(where: { $0.id == id }) else { return }
         if i == buckets[b].head {
             buckets[b].head += 1
         } else {
@@ -106,10 +133,14 @@ public struct WaitQueue: Sendable {
     func next(in b: Int, from i: Int) -> Int? { i < buckets[b].entries.count ? i : nil }
 
     func candidate(_ b: Int, _ i: Int) -> QueuePass.Candidate {
-        let bucket = buckets[b]
-        let e = bucket.entries[i]
-        return QueuePass.Candidate(
-            id: e.id, request: bucket.key.request, account: bucket.key.account, submit: e.submit,
-            timeLimit: e.timeLimit, nice: bucket.key.nice)
+        let e = buckets[b].entries[i]
+        return candidate(bucket: b, id: e.id, submit: e.submit, timeLimit: e.timeLimit)
+    }
+
+    /// A job of bucket `b`, whether or not it waits.
+    func candidate(bucket b: Int, id: Int64, submit: Int64, timeLimit: Int64) -> QueuePass.Candidate {
+        QueuePass.Candidate(
+            id: id, shared: buckets[b].shared, account: buckets[b].key.account, submit: submit, timeLimit: timeLimit,
+            nice: buckets[b].key.nice)
     }
 }

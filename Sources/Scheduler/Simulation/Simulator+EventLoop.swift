@@ -19,6 +19,8 @@ extension Simulator {
         var running: [Bool]
         /// Waiting jobs, indexed for the pass; `queued` says whether a job waits.
         var waiting = WaitQueue()
+        /// Each job's bucket in `waiting` once it has waited (−1 before), so it is hashed once.
+        var bucket: [Int32]
         var queued: [Bool]
         var queuedCount = 0
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
@@ -34,6 +36,8 @@ extension Simulator {
         var blocked = false
         var timeline: [TimelinePoint] = []
         var arrivals: [Int] = []
+        /// The arrivals as offered to a pass.
+        var offered: [QueuePass.Candidate] = []
         var neverFitsMemo: [ResourceRequest: String?] = [:]
         /// Checking invariants: each reserved job's first reserved start, and windows found holding jobs.
         let checking: Bool
@@ -85,6 +89,7 @@ extension Simulator {
             generation = Array(repeating: 0, count: jobs.count)
             running = Array(repeating: false, count: jobs.count)
             queued = Array(repeating: false, count: jobs.count)
+            bucket = Array(repeating: -1, count: jobs.count)
             sizeCounts = Array(repeating: 0, count: (jobs.map { $0.gpuCount ?? 0 }.max() ?? 0) + 1)
             run = Run(
                 outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
@@ -136,11 +141,12 @@ extension Simulator {
                         continue
                     }
                     arrivals.append(index)
-                    enqueue(index, appending: true)
                 }
-                // Nothing freed: the jobs already waiting still do not fit; only the new ones are offered.
-                if full && queuedCount > 0 {
-                    pass(nil, at: t)
+                // Nothing freed: the jobs already waiting still do not fit; only the new ones are offered
+                // (and wait only if they do not start).
+                if full {
+                    for index in arrivals { enqueue(index) }
+                    if queuedCount > 0 { pass(nil, at: t) }
                 } else if !arrivals.isEmpty {
                     pass(arrivals, at: t)
                 }
@@ -224,7 +230,7 @@ extension Simulator {
             outcomes[index].timedOut = false
             outcomes[index].interruptions += 1
             generation[index] &+= 1
-            enqueue(index, appending: false)
+            enqueue(index)
         }
 
         func neverFitsUncached(_ request: ResourceRequest) -> String? {
@@ -246,17 +252,21 @@ extension Simulator {
             return r
         }
 
-        func candidate(_ index: Int) -> QueuePass.Candidate { Self.candidate(jobs, index) }
-
-        static func candidate(_ jobs: [SimulatedJob], _ index: Int) -> QueuePass.Candidate {
-            let j = jobs[index]
-            return QueuePass.Candidate(
-                id: Int64(index), request: j.request, account: j.account, submit: j.submit, timeLimit: j.timeLimit)
+        /// The job as a pass sees it; its bucket in `waiting` is found (or made) the first time.
+        mutating func candidate(_ index: Int) -> QueuePass.Candidate {
+            if bucket[index] < 0 {
+                bucket[index] = Int32(
+                    waiting.bucket(request: jobs[index].request, account: jobs[index].account, nice: 0))
+            }
+            return waiting.candidate(
+                bucket: Int(bucket[index]), id: Int64(index), submit: jobs[index].submit,
+                timeLimit: jobs[index].timeLimit)
         }
 
         /// Adds a waiting job (an arrival, or a job requeued after a failure).
-        mutating func enqueue(_ index: Int, appending: Bool) {
-            waiting.add(candidate(index))
+        mutating func enqueue(_ index: Int) {
+            let c = candidate(index)
+            waiting.add(c, bucket: Int(bucket[index]))
             queued[index] = true
             queuedCount += 1
             let g = jobs[index].gpuCount ?? 0
@@ -266,7 +276,7 @@ extension Simulator {
 
         /// A waiting job started; `fromQueue` when the pass did not take it out of `waiting` itself.
         mutating func dequeue(_ index: Int, fromQueue: Bool) {
-            if fromQueue { waiting.remove(id: Int64(index), request: jobs[index].request, account: jobs[index].account) }
+            if fromQueue { waiting.remove(id: Int64(index), bucket: Int(bucket[index])) }
             queued[index] = false
             queuedCount -= 1
             let g = jobs[index].gpuCount ?? 0
@@ -287,18 +297,21 @@ extension Simulator {
             let speeds = self.speeds
             let start = { (c: QueuePass.Candidate, decision: PlacementDecision) -> Bool in
                 let index = Int(c.id)
-                let job = jobs[index]
                 let speed = speeds.speed(of: decision.allocation.gpuModel)
-                let runtime = Int64((Double(job.duration) / speed).rounded(.up))
-                let length = max(min(runtime, job.timeLimit), 1)
-                startedNow.append((index, decision.allocation, t + length, runtime > job.timeLimit))
+                let runtime = Int64((Double(jobs[index].duration) / speed).rounded(.up))
+                let timeLimit = jobs[index].timeLimit
+                let length = max(min(runtime, timeLimit), 1)
+                startedNow.append((index, decision.allocation, t + length, runtime > timeLimit))
                 return true
             }
             let fromQueue: Bool
             if let arrivals {
-                fromQueue = true
+                // Arrivals are not in `waiting` yet: those that do not start join it below.
+                fromQueue = false
+                offered.removeAll(keepingCapacity: true)
+                for index in arrivals { offered.append(candidate(index)) }
                 QueuePass.run(
-                    on: &state, book: &book, queue: arrivals.lazy.map { Self.candidate(jobs, $0) }, now: t,
+                    on: &state, book: &book, queue: offered, now: t,
                     complete: false,
                     work: &run.work, started: start, waiting: collect)
             } else if indexed {
@@ -315,13 +328,16 @@ extension Simulator {
                 firstReserved[Int(r.job)] = r.at
             }
             for (index, allocation, end, timedOut) in startedNow {
-                dequeue(index, fromQueue: fromQueue)
+                if queued[index] { dequeue(index, fromQueue: fromQueue) }
                 outcomes[index].start = t
                 outcomes[index].gpus = allocation.gpuCount
                 outcomes[index].timedOut = timedOut
                 busy += allocation.gpuCount
                 running[index] = true
                 ends.push(end, index << 16 | Int(generation[index]), allocation)
+            }
+            if let arrivals {
+                for index in arrivals where !running[index] { enqueue(index) }
             }
             // Preempted jobs give their resources back at once and wait again; the freed room is offered now.
             guard !victims.isEmpty else { return }
