@@ -298,8 +298,8 @@ extension ClusterState {
                 tally.lackCores = tally.lackCores ?? (node, d, free.count, c)
                 return nil
             }
-            guard nodes[node].freeMemory[d].bytes >= m else {
-                tally.lackMemory = tally.lackMemory ?? (node, d, nodes[node].freeMemory[d], ByteSize(bytes: m))
+            guard memoryFree(node, d).bytes >= m else {
+                tally.lackMemory = tally.lackMemory ?? (node, d, memoryFree(node, d), ByteSize(bytes: m))
                 return nil
             }
             cores = cores.union(picked)
@@ -364,7 +364,7 @@ extension ClusterState {
         }
         for d in domains {
             let free = n.freeCores.intersection(layout.domainCores[d])
-            if let picked = free.lowest(shape.cores), n.freeMemory[d] >= shape.memory {
+            if let picked = free.lowest(shape.cores), memoryFree(node, d) >= shape.memory {
                 memory[d] = shape.memory
                 return NodeAllocation(
                     node: node, gpus: GPUSet(), cores: picked, memory: memory, scratch: shape.scratch, exclusive: false)
@@ -381,7 +381,7 @@ extension ClusterState {
         }) where coresLeft > 0 || memoryLeft > .zero {
             let free = n.freeCores.intersection(layout.domainCores[d])
             let c = min(coresLeft, free.count)
-            let m = min(memoryLeft, n.freeMemory[d])
+            let m = min(memoryLeft, memoryFree(node, d))
             cores = cores.union(free.lowest(c)!)
             memory[d] = m
             coresLeft -= c
@@ -392,7 +392,7 @@ extension ClusterState {
             return nil
         }
         if memoryLeft > .zero {
-            tally.lackMemory = tally.lackMemory ?? (node, -1, n.freeMemory.reduce(.zero, +), shape.memory)
+            tally.lackMemory = tally.lackMemory ?? (node, -1, freeMemory(node: node).reduce(.zero, +), shape.memory)
             return nil
         }
         return NodeAllocation(

@@ -58,10 +58,19 @@ public struct ClusterState: Sendable {
         var availability: NodeAvailability = .up
         var freeGPUs: UInt64
         var freeCores: CPUSet
-        var freeMemory: [ByteSize]
+        /// Where the node's NUMA domains start in `domainMemoryFree`, and how many it has.
+        let memoryBase: Int
+        let domains: Int
         var freeScratch: ByteSize
         var jobs = 0
     }
+
+    /// Free memory of every NUMA domain, node after node (one flat array: a node holds no reference, so
+    /// copying the cluster copies plain memory).
+    var domainMemoryFree: [ByteSize]
+
+    /// Free memory of NUMA domain `d` of node `node`.
+    func memoryFree(_ node: Int, _ d: Int) -> ByteSize { domainMemoryFree[nodes[node].memoryBase + d] }
 
     let layouts: [NodeLayout]
     var nodes: [NodeRuntime]
@@ -138,12 +147,17 @@ public struct ClusterState: Sendable {
         }
         var ordinals = Array(repeating: 0, count: spec.nodes.count)
         for pool in pools { for (o, n) in pool.members.enumerated() { ordinals[n] = o } }
+        var memoryFree: [ByteSize] = []
         nodes = spec.nodes.enumerated().map { i, node in
             let l = layouts[layoutOf[node.type]!]
+            let base = memoryFree.count
+            memoryFree += l.domainMemory
             return NodeRuntime(
                 layout: layoutOf[node.type]!, pool: poolOf[i], ordinal: ordinals[i], leaf: leafOf[node.fabricSwitch]!,
-                freeGPUs: l.allGPUs, freeCores: l.allCores, freeMemory: l.domainMemory, freeScratch: l.type.scratch)
+                freeGPUs: l.allGPUs, freeCores: l.allCores, memoryBase: base, domains: l.domainMemory.count,
+                freeScratch: l.type.scratch)
         }
+        domainMemoryFree = memoryFree
         freeGPUTotal = nodes.reduce(0) { $0 + $1.freeGPUs.nonzeroBitCount }
         sharedStorageFree = spec.sharedStorage
         var mix = ShapeMix(settings: spec.placement)
@@ -228,7 +242,7 @@ public struct ClusterState: Sendable {
             if !a.cores.isSubset(of: n.freeCores) {
                 throw StateError(.coresTaken(node: name, a.cores.subtracting(n.freeCores)))
             }
-            for (d, m) in a.memory.enumerated() where d >= n.freeMemory.count || m > n.freeMemory[d] {
+            for (d, m) in a.memory.enumerated() where d >= n.domains || m > domainMemoryFree[n.memoryBase + d] {
                 throw StateError(description: "\(name): not enough free memory on NUMA \(d)")
             }
             if a.scratch > n.freeScratch { throw StateError(description: "\(name): not enough free scratch") }
@@ -247,7 +261,8 @@ public struct ClusterState: Sendable {
             nodes[a].freeGPUs &= ~allocation.nodes[i].gpus.mask
             freeGPUTotal -= allocation.nodes[i].gpus.mask.nonzeroBitCount
             nodes[a].freeCores = nodes[a].freeCores.subtracting(allocation.nodes[i].cores)
-            for d in allocation.nodes[i].memory.indices { nodes[a].freeMemory[d] -= allocation.nodes[i].memory[d] }
+            let base = nodes[a].memoryBase
+            for d in allocation.nodes[i].memory.indices { domainMemoryFree[base + d] -= allocation.nodes[i].memory[d] }
             nodes[a].freeScratch -= allocation.nodes[i].scratch
             nodes[a].jobs += 1
             addToIndex(a)
@@ -278,7 +293,7 @@ public struct ClusterState: Sendable {
             }
             let layout = layouts[n.layout]
             for (d, m) in a.memory.enumerated()
-            where d >= n.freeMemory.count || n.freeMemory[d] + m > layout.domainMemory[d] {
+            where d >= n.domains || domainMemoryFree[n.memoryBase + d] + m > layout.domainMemory[d] {
                 throw StateError(description: "\(name): releasing more memory than NUMA \(d) has")
             }
             if n.freeScratch + a.scratch > layout.type.scratch {
@@ -294,7 +309,8 @@ public struct ClusterState: Sendable {
             nodes[a].freeGPUs |= allocation.nodes[i].gpus.mask
             freeGPUTotal += allocation.nodes[i].gpus.mask.nonzeroBitCount
             nodes[a].freeCores = nodes[a].freeCores.union(allocation.nodes[i].cores)
-            for d in allocation.nodes[i].memory.indices { nodes[a].freeMemory[d] += allocation.nodes[i].memory[d] }
+            let base = nodes[a].memoryBase
+            for d in allocation.nodes[i].memory.indices { domainMemoryFree[base + d] += allocation.nodes[i].memory[d] }
             nodes[a].freeScratch += allocation.nodes[i].scratch
             nodes[a].jobs -= 1
             addToIndex(a)
@@ -309,7 +325,9 @@ public struct ClusterState: Sendable {
     /// Free cores of a node.
     public func freeCores(node: Int) -> CPUSet { nodes[node].freeCores }
     /// Free memory per NUMA domain of a node.
-    public func freeMemory(node: Int) -> [ByteSize] { nodes[node].freeMemory }
+    public func freeMemory(node: Int) -> [ByteSize] {
+        Array(domainMemoryFree[nodes[node].memoryBase..<nodes[node].memoryBase + nodes[node].domains])
+    }
     public func freeScratch(node: Int) -> ByteSize { nodes[node].freeScratch }
     /// Allocations holding part of a node.
     public func jobCount(node: Int) -> Int { nodes[node].jobs }
@@ -324,11 +342,12 @@ public struct ClusterState: Sendable {
             let name = spec.nodes[i].name
             if n.freeGPUs & ~l.allGPUs != 0 { problems.append("\(name): free GPUs outside the node") }
             if !n.freeCores.isSubset(of: l.allCores) { problems.append("\(name): free cores outside the node") }
-            for d in n.freeMemory.indices where n.freeMemory[d] > l.domainMemory[d] {
+            let freeMemory = freeMemory(node: i)
+            for d in freeMemory.indices where freeMemory[d] > l.domainMemory[d] {
                 problems.append("\(name): NUMA \(d) has more free memory than it holds")
             }
             if n.jobs < 0 { problems.append("\(name): negative job count") }
-            if n.jobs == 0 && (n.freeGPUs != l.allGPUs || n.freeCores != l.allCores || n.freeMemory != l.domainMemory) {
+            if n.jobs == 0 && (n.freeGPUs != l.allGPUs || n.freeCores != l.allCores || freeMemory != l.domainMemory) {
                 problems.append("\(name): no allocations but resources are missing")
             }
             let pool = pools[n.pool]

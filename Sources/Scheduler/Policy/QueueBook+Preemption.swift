@@ -8,7 +8,7 @@ extension QueueBook {
 
     /// The partition tier of a request.
     func tier(of request: ResourceRequest) -> Int {
-        (request.partition.flatMap(spec.partition(named:)) ?? spec.defaultPartition)?.priority ?? 0
+        terms(request.partition).tier
     }
 
     /// A job that preempted others and waits for their resources, of a higher tier than `c`: `c` may not

@@ -17,9 +17,21 @@ public struct QueueBook: Sendable {
     public var explains = true
     /// Some account has limits (otherwise the pass does not look them up).
     let anyLimits: Bool
-    /// The priority's partition factor per partition name, and for a request that names none.
-    let partitionFactors: [String: Double]
-    let defaultPartitionFactor: Double
+    /// What the policy reads of a partition: its tier, whether it may be preempted, and the priority's
+    /// partition factor; per partition name, and for a request that names none (or an unknown one).
+    struct PartitionTerms: Sendable {
+        var tier: Int
+        var preemptible: Bool
+        var factor: Double
+
+        init(_ partition: Partition?, spec: ClusterSpec) {
+            tier = partition?.priority ?? 0
+            preemptible = partition?.preemptible ?? false
+            factor = Priority.partitionFactor(partition?.name, spec: spec)
+        }
+    }
+    let partitionTerms: [String: PartitionTerms]
+    let defaultPartitionTerms: PartitionTerms
 
     struct Running: Sendable {
         var account: Int
@@ -64,9 +76,9 @@ public struct QueueBook: Sendable {
         time = now
         totalGPUs = spec.totalGPUs
         anyLimits = spec.accounts.contains { !$0.limits.isEmpty }
-        partitionFactors = Dictionary(
-            spec.partitions.map { ($0.name, Priority.partitionFactor($0.name, spec: spec)) }, uniquingKeysWith: { a, _ in a })
-        defaultPartitionFactor = Priority.partitionFactor(nil, spec: spec)
+        partitionTerms = Dictionary(
+            spec.partitions.map { ($0.name, PartitionTerms($0, spec: spec)) }, uniquingKeysWith: { a, _ in a })
+        defaultPartitionTerms = PartitionTerms(spec.defaultPartition, spec: spec)
         syncAccounts()
     }
 
@@ -123,11 +135,11 @@ public struct QueueBook: Sendable {
         advance(to: t)
         let a = accountId(account)
         let g = allocation.gpuCount
-        let p = partition.flatMap(spec.partition(named:)) ?? spec.defaultPartition
+        let p = terms(partition)
         running[id] = Running(
             account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation, start: t,
-            tier: p?.priority ?? 0, preemptible: p?.preemptible ?? false)
-        if p?.preemptible == true { preemptibleRunning += 1 }
+            tier: p.tier, preemptible: p.preemptible)
+        if p.preemptible { preemptibleRunning += 1 }
         preemptors.removeValue(forKey: id)
         gpusInUse[a] += g
         storageInUse[a] = storageInUse[a] + allocation.sharedStorage
@@ -173,8 +185,11 @@ public struct QueueBook: Sendable {
     }
 
     /// The priority's partition factor of a request's partition (nil: the default partition).
-    func partitionFactor(_ partition: String?) -> Double {
-        partition.flatMap { partitionFactors[$0] } ?? defaultPartitionFactor
+    func partitionFactor(_ partition: String?) -> Double { terms(partition).factor }
+
+    /// The terms of a partition named by a request (nil or unknown: the default partition).
+    func terms(_ partition: String?) -> PartitionTerms {
+        partition.flatMap { partitionTerms[$0] } ?? defaultPartitionTerms
     }
 
     /// Forget the backfill plan (node availability changed); the next pass makes a new one.

@@ -240,7 +240,7 @@ extension Simulator {
 
         /// Why a job can never run here (the engine's refusal on the idle cluster, or its account's limits).
         mutating func neverFits(_ job: SimulatedJob) -> String? {
-            if let reason = QueueBook.neverWithinLimits(
+            if book.anyLimits, let reason = QueueBook.neverWithinLimits(
                 spec: idle.spec, account: job.account, gpus: job.gpuCount ?? 0, storage: job.request.storage ?? .zero,
                 timeLimit: job.timeLimit)
             {
