@@ -2,13 +2,16 @@
 /// the running jobs' time limits (and the reservations) allow, on an allocation chosen now; a later job may
 /// start before it only if it ends by then or leaves that allocation free.
 ///
-/// `shadow` is the cluster as it will be at `start` if every running job uses its whole time limit, with
+/// The shadow is the cluster as it will be at `start` if every running job uses its whole time limit, with
 /// the reserved job's allocation committed. A job that would still run at `start` may start now only if
-/// its allocation also commits on `shadow`; then the reserved job still fits at `start`, so it is never
+/// its allocation also commits on the shadow; then the reserved job still fits at `start`, so it is never
 /// delayed.
 ///
-/// A small value: the reserved job's request and the shadow cluster live in a box, copied only when a
-/// shared plan is about to change (copy on write).
+/// The shadow is built only when a job that would run past `start` asks to start (about half of all plans
+/// never meet one). It is then exactly the shadow the plan would have kept from the start: the live cluster
+/// without the running jobs that end by `start` (those found when the plan was made, and those started since
+/// with an end by `start`), plus the reserved allocation. It lives in a box, copied only when a shared plan
+/// is about to change (copy on write), so a plan is a small value.
 struct BackfillPlan: Sendable {
     var head: Int64
     /// The reserved job's place in line (renewed at each pass: priorities change with time).
@@ -16,43 +19,34 @@ struct BackfillPlan: Sendable {
     var start: Int64
     private var box: Box
 
-    init(head: QueuePass.Candidate, headKey: QueuePass.SortKey, start: Int64, shadow: ClusterState) {
-        self.head = head.id
-        self.headKey = headKey
-        self.start = start
-        box = Box(headJob: head, state: shadow)
-    }
-
-    /// The reserved job.
-    var headJob: QueuePass.Candidate { box.headJob }
-
-    /// The cluster at `start` as planned (read only; change it through the plan's methods).
-    var shadow: ClusterState { box.state }
-
+    /// What a plan holds besides its head's place and start.
     private final class Box: @unchecked Sendable {
+        /// The reserved job, and the allocation it is to start on.
         let headJob: QueuePass.Candidate
-        var state: ClusterState
-        init(headJob: QueuePass.Candidate, state: ClusterState) {
+        let headAllocation: Allocation
+        /// Running jobs that end by `start`: those the plan was made on, and those started since that end by
+        /// then.
+        var endingBefore: [Int64]
+        /// The shadow, once built.
+        var shadow: ClusterState?
+
+        init(headJob: QueuePass.Candidate, headAllocation: Allocation, endingBefore: [Int64], shadow: ClusterState?) {
             self.headJob = headJob
-            self.state = state
+            self.headAllocation = headAllocation
+            self.endingBefore = endingBefore
+            self.shadow = shadow
         }
     }
 
-    /// The box, to change its shadow: copied first if another plan value shares it.
-    private mutating func uniqueShadow() -> Box {
-        if !isKnownUniquelyReferenced(&box) { box = Box(headJob: box.headJob, state: box.state) }
-        return box
-    }
+    var headJob: QueuePass.Candidate { box.headJob }
 
-    /// The earliest start for `head` (which does not fit now) and the shadow cluster, or nil when it cannot
-    /// start even once every running job has ended and every window has passed.
+    /// The earliest start for `head` (which does not fit now), or nil when it cannot start even once every
+    /// running job has ended and every window has passed. The running jobs are taken off `state` in order of
+    /// their ends until `head` fits, and put back: `state` is as it was afterwards.
     static func make(
-        for head: QueuePass.Candidate, key: QueuePass.SortKey, state: ClusterState, book: QueueBook, now: Int64,
-        work: inout QueuePass.Work
+        for head: QueuePass.Candidate, key: QueuePass.SortKey, state: inout ClusterState, book: QueueBook,
+        now: Int64, work: inout QueuePass.Work
     ) -> BackfillPlan? {
-        var shadow = state
-        // Placements on the shadow are not the cluster's: they do not move its measure of the job mix.
-        shadow.recordsMix = false
         var ends: [(end: Int64, id: Int64)] = []
         ends.reserveCapacity(book.running.count)
         for (id, r) in book.running { ends.append((max(r.end, now), id)) }
@@ -60,7 +54,15 @@ struct BackfillPlan: Sendable {
         // Windows that end later may unblock it too.
         var windowEnds = book.reservations.reservations.map(\.end).filter { $0 > now }
         windowEnds.sort()
-        var free = shadow.totalFreeGPUs
+        var taken: [Allocation] = []
+        defer {
+            // Put the running jobs back; their commits are not new placements (the job-mix measure stays).
+            let records = state.recordsMix
+            state.recordsMix = false
+            for a in taken.reversed() { try? state.commit(a) }
+            state.recordsMix = records
+        }
+        var free = state.totalFreeGPUs
         let need = head.gpuCount
         var i = 0
         var w = 0
@@ -68,7 +70,7 @@ struct BackfillPlan: Sendable {
             let t = min(i < ends.count ? ends[i].end : .max, w < windowEnds.count ? windowEnds[w] : .max)
             while i < ends.count && ends[i].end == t {
                 let allocation = book.running[ends[i].id]!.allocation
-                try? shadow.release(allocation)
+                if (try? state.release(allocation)) != nil { taken.append(allocation) }
                 free += allocation.gpuCount
                 i += 1
             }
@@ -77,10 +79,11 @@ struct BackfillPlan: Sendable {
             work.planPlacements += 1
             let limit = max(head.timeLimit, 1)
             if case let .success(d) = QueuePass.place(
-                head, on: &shadow, reservations: book.reservations, from: t, until: t + limit, explain: false),
-                (try? shadow.commit(d.allocation)) != nil
+                head, on: &state, reservations: book.reservations, from: t, until: t + limit, explain: false)
             {
-                return BackfillPlan(head: head, headKey: key, start: t, shadow: shadow)
+                return BackfillPlan(
+                    head: head.id, headKey: key, start: t,
+                    box: Box(headJob: head, headAllocation: d.allocation, endingBefore: ends[..<i].map(\.id), shadow: nil))
             }
         }
         return nil
@@ -88,16 +91,44 @@ struct BackfillPlan: Sendable {
 
     /// A running job stopped holding its allocation: if it was to run past `start`, the shadow gets it back.
     mutating func jobEnded(_ allocation: Allocation, expectedEnd: Int64) {
-        if expectedEnd > start { try? uniqueShadow().state.release(allocation) }
+        guard expectedEnd > start, box.shadow != nil else { return }
+        try? uniqueBox().shadow!.release(allocation)
     }
 
-    /// Whether a job on `allocation` until `end` leaves the reservation intact; if so (and it runs past
-    /// `start`), it is now held in the shadow too.
-    mutating func admit(_ allocation: Allocation, until end: Int64) -> Bool {
-        if end <= start { return true }
-        return (try? uniqueShadow().state.commit(allocation)) != nil
+    /// Whether job `id` on `allocation` until `end` leaves the reservation intact; if so, it is now held in the
+    /// shadow too (or counted among the jobs that end by `start`). `state` and `running` are the cluster and
+    /// the running jobs before it starts (to build the shadow the first time one is needed).
+    mutating func admit(
+        id: Int64, _ allocation: Allocation, until end: Int64, state: ClusterState, running: [Int64: QueueBook.Running]
+    ) -> Bool {
+        let b = uniqueBox()
+        if end <= start {
+            b.endingBefore.append(id)
+            return true
+        }
+        if b.shadow == nil {
+            var shadow = state
+            // Placements on the shadow are not the cluster's: they do not move its measure of the job mix.
+            shadow.recordsMix = false
+            for id in b.endingBefore {
+                if let r = running[id], r.end <= start { try? shadow.release(r.allocation) }
+            }
+            guard (try? shadow.commit(b.headAllocation)) != nil else { return false }
+            b.shadow = shadow
+        }
+        return (try? b.shadow!.commit(allocation)) != nil
     }
 
     /// Gives back what `admit` took for a start that was undone.
-    mutating func unadmit(_ allocation: Allocation) { try? uniqueShadow().state.release(allocation) }
+    mutating func unadmit(_ allocation: Allocation) { try? uniqueBox().shadow?.release(allocation) }
+
+    /// The box, to change it: copied first if another plan value shares it.
+    private mutating func uniqueBox() -> Box {
+        if !isKnownUniquelyReferenced(&box) {
+            box = Box(
+                headJob: box.headJob, headAllocation: box.headAllocation, endingBefore: box.endingBefore,
+                shadow: box.shadow)
+        }
+        return box
+    }
 }

@@ -91,7 +91,7 @@ extension QueuePass {
                 // The first job in line that does not fit gets the reservation.
                 if backfills, plan == nil || key < plan!.headKey {
                     work.plans += 1
-                    plan = BackfillPlan.make(for: c, key: key, state: state, book: book, now: now, work: &work)
+                    plan = BackfillPlan.make(for: c, key: key, state: &state, book: book, now: now, work: &work)
                 }
                 if let p = plan, p.head == c.id {
                     waiting(c, .reserved(at: p.start, refusal))
@@ -106,7 +106,7 @@ extension QueuePass {
             if plan != nil {
                 if plan!.head == c.id {
                     plan = nil
-                } else if plan!.admit(decision.allocation, until: end) {
+                } else if plan!.admit(id: c.id, decision.allocation, until: end, state: state, running: book.running) {
                     admittedToShadow = end > plan!.start
                 } else if behindHead {
                     waiting(c, .held(by: plan!.head, at: plan!.start))
