@@ -5,6 +5,8 @@ extension QueuePass {
         var plan: BackfillPlan?
         var free: Int
         let now: Int64
+        /// The placement refusal of the last job offered, if it met one.
+        var lastRefusal: PlacementRefusal?
 
         init(book: QueueBook, plan: BackfillPlan?, free: Int, now: Int64) {
             backfills = book.policy.backfills
@@ -18,8 +20,10 @@ extension QueuePass {
             case started
             /// Too big for the free GPUs (and not to be reserved).
             case skipped
-            /// Placement refused, or its start undone.
+            /// Placement refused.
             case refused
+            /// Placed, but its start was undone (not committed, or the caller refused it).
+            case undone
             /// It does not fit and holds (or tried for) the backfill reservation.
             case blocked
             /// It fits but would delay the reservation.
@@ -30,11 +34,15 @@ extension QueuePass {
             case preempting
         }
 
+        /// Offers `c`. `unplaceable`: the refusal its request already met in this pass (the cluster only fills
+        /// during a pass, so it would meet it again), given instead of placing it once more.
         @discardableResult
         mutating func offer(
             _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            unplaceable: PlacementRefusal? = nil,
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
+            lastRefusal = nil
             let limit = max(c.timeLimit, 1)
             let gpus = c.gpuCount
             if gpus > free && plan != nil && plan!.head != c.id && key > plan!.headKey {
@@ -72,6 +80,8 @@ extension QueuePass {
                     if key > p.headKey { return .skipped }
                 }
                 // A blocked job ahead of any reservation: it becomes the reserved one below.
+            } else if let unplaceable {
+                refusal = unplaceable
             } else {
                 work.placements += 1
                 switch QueuePass.place(
@@ -82,6 +92,7 @@ extension QueuePass {
                 }
             }
             guard let decision else {
+                lastRefusal = refusal
                 // Lower-tier preemptible jobs may make room for it.
                 if let victims = book.victims(for: c, state: state, now: now, work: &work) {
                     work.preemptions += 1
@@ -119,7 +130,7 @@ extension QueuePass {
             guard (try? state.commit(decision.allocation)) != nil else {
                 if admittedToShadow { plan?.unadmit(decision.allocation) }
                 waiting(c, .noRoom(PlacementRefusal(.notNow, "its placement could not be committed")))
-                return .refused
+                return .undone
             }
             if started(c, decision) {
                 free -= decision.allocation.gpuCount
@@ -132,7 +143,7 @@ extension QueuePass {
             }
             try? state.release(decision.allocation)
             if admittedToShadow { plan?.unadmit(decision.allocation) }
-            return .refused
+            return .undone
         }
     }
 }

@@ -60,11 +60,19 @@ extension QueuePass {
         }
         var startedIds: [(Int64, Int)] = []
         var reserved = pass.plan?.head
+        // Requests that could not be placed in this pass (when no reservation is in force, placement does not
+        // depend on the account or the time limit): another account's bucket of the same request is not placed
+        // again.
+        var unplaceable: [ObjectIdentifier: PlacementRefusal] = [:]
         while let head = heap.pop() {
             let (k, b, i) = (head.key, head.bucket, head.position)
             if stop() { break }
             let c = queue.candidate(b, i)
-            let outcome = pass.offer(c, key: k, state: &state, book: &book, work: &work, started: started, waiting: waiting)
+            let request = ObjectIdentifier(c.shared)
+            let known = whole ? unplaceable[request] : nil
+            let outcome = pass.offer(
+                c, key: k, state: &state, book: &book, work: &work, unplaceable: known, started: started,
+                waiting: waiting)
             if pass.plan?.head != reserved || mayPreempt != (book.preemptibleRunning > 0) {
                 reserved = pass.plan?.head
                 mayPreempt = book.preemptibleRunning > 0
@@ -79,6 +87,11 @@ extension QueuePass {
             case .skipped:
                 continue
             case .refused, .blocked:
+                if whole {
+                    if known == nil, let r = pass.lastRefusal { unplaceable[request] = r }
+                    continue
+                }
+            case .undone:
                 if whole { continue }
             case .started:
                 startedIds.append((c.id, b))

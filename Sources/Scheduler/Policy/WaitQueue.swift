@@ -35,6 +35,9 @@ public struct WaitQueue: Sendable {
 
     var buckets: [Bucket] = []
     var bucketOf: [Key: Int] = [:]
+    /// One shared request per distinct request: buckets of different accounts with the same request share
+    /// it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed).
+    private var sharedOf: [ResourceRequest: QueuePass.SharedRequest] = [:]
     public private(set) var count = 0
     /// Waiting jobs per GPU count (0 for requests without a count).
     private var sizes: [Int: Int] = [:]
@@ -67,7 +70,8 @@ public struct WaitQueue: Sendable {
         let key = Key(request: request, account: account, nice: nice)
         if let existing = bucketOf[key] { return existing }
         let b = buckets.count
-        let s = shared ?? QueuePass.SharedRequest(request)
+        let s = sharedOf[request] ?? shared ?? QueuePass.SharedRequest(request)
+        sharedOf[request] = s
         buckets.append(Bucket(key: key, shared: s, gpus: s.gpuCount))
         bucketOf[key] = b
         return b
