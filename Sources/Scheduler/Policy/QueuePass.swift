@@ -25,6 +25,8 @@ public enum QueuePass {
         /// some 200 bytes. Candidates of jobs with the same request may share one (`WaitQueue` does).
         var shared: SharedRequest
         public var account: String
+        /// The account's number in a queue book, when the candidate's source knew it (checked before use).
+        var accountHint = -1
         /// When it was submitted (its age, and its place in submission order).
         public var submit: Int64
         /// Seconds it may run.
@@ -154,7 +156,7 @@ public enum QueuePass {
     }
 
     static func priority(_ c: Candidate, accountId: Int?, book: inout QueueBook, now: Int64) -> Priority {
-        let a = accountId ?? book.accountId(c.account)
+        let a = accountId ?? (book.isAccountId(c.accountHint, of: c.account) ? c.accountHint : book.accountId(c.account))
         return Priority.of(
             submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.request.partition),
             nice: c.nice, fairShareFactor: book.fairShareFactor(id: a), now: now, settings: book.settings,

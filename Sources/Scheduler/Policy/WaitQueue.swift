@@ -143,8 +143,10 @@ public struct WaitQueue: Sendable {
 
     /// A job of bucket `b`, whether or not it waits.
     func candidate(bucket b: Int, id: Int64, submit: Int64, timeLimit: Int64) -> QueuePass.Candidate {
-        QueuePass.Candidate(
+        var c = QueuePass.Candidate(
             id: id, shared: buckets[b].shared, account: buckets[b].key.account, submit: submit, timeLimit: timeLimit,
             nice: buckets[b].key.nice)
+        c.accountHint = buckets[b].accountId
+        return c
     }
 }

@@ -38,7 +38,8 @@ extension Simulator {
         var arrivals: [Int] = []
         /// The arrivals as offered to a pass.
         var offered: [QueuePass.Candidate] = []
-        var neverFitsMemo: [ResourceRequest: String?] = [:]
+        /// Per bucket of `waiting`: whether its request can never be placed here (nil: not known yet).
+        var neverFitsMemo: [String??] = []
         /// Checking invariants: each reserved job's first reserved start, and windows found holding jobs.
         let checking: Bool
         var firstReserved: [Int: Int64] = [:]
@@ -136,7 +137,7 @@ extension Simulator {
                     next += 1
                     run.events += 1
                     if next % reportEvery == 0 { progress?(Double(next) / Double(order.count)) }
-                    if let reason = neverFits(jobs[index]) {
+                    if let reason = neverFits(index) {
                         outcomes[index].neverFits = reason
                         continue
                     }
@@ -239,28 +240,39 @@ extension Simulator {
         }
 
         /// Why a job can never run here (the engine's refusal on the idle cluster, or its account's limits).
-        mutating func neverFits(_ job: SimulatedJob) -> String? {
+        mutating func neverFits(_ index: Int) -> String? {
             if book.anyLimits, let reason = QueueBook.neverWithinLimits(
-                spec: idle.spec, account: job.account, gpus: job.gpuCount ?? 0, storage: job.request.storage ?? .zero,
-                timeLimit: job.timeLimit)
+                spec: idle.spec, account: jobs[index].account, gpus: jobs[index].gpuCount ?? 0,
+                storage: jobs[index].request.storage ?? .zero, timeLimit: jobs[index].timeLimit)
             {
                 return reason
             }
-            if let known = neverFitsMemo[job.request] { return known }
-            let r = neverFitsUncached(job.request)
-            neverFitsMemo[job.request] = .some(r)
+            let b = bucket(of: index)
+            if b >= neverFitsMemo.count { neverFitsMemo += Array(repeating: nil, count: b + 1 - neverFitsMemo.count) }
+            if let known = neverFitsMemo[b] { return known }
+            let r = neverFitsUncached(jobs[index].request)
+            neverFitsMemo[b] = .some(r)
             return r
         }
 
-        /// The job as a pass sees it; its bucket in `waiting` is found (or made) the first time.
+        /// The job as a pass sees it.
         mutating func candidate(_ index: Int) -> QueuePass.Candidate {
-            if bucket[index] < 0 {
-                bucket[index] = Int32(
-                    waiting.bucket(request: jobs[index].request, account: jobs[index].account, nice: 0))
+            let b = bucket(of: index)
+            // Priorities read the account's number: known once per bucket, not looked up per job.
+            if book.policy.usesPriority && waiting.buckets[b].accountId < 0 {
+                waiting.buckets[b].accountId = book.accountId(jobs[index].account)
             }
             return waiting.candidate(
-                bucket: Int(bucket[index]), id: Int64(index), submit: jobs[index].submit,
-                timeLimit: jobs[index].timeLimit)
+                bucket: b, id: Int64(index), submit: jobs[index].submit, timeLimit: jobs[index].timeLimit)
+        }
+
+        /// The job's bucket in `waiting`, found (or made) the first time.
+        mutating func bucket(of index: Int) -> Int {
+            if bucket[index] < 0 {
+                let b = waiting.bucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
+                bucket[index] = Int32(b)
+            }
+            return Int(bucket[index])
         }
 
         /// Adds a waiting job (an arrival, or a job requeued after a failure).
