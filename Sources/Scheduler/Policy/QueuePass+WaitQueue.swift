@@ -41,8 +41,8 @@ extension QueuePass {
         func push(_ b: Int, _ i: Int) {
             var account: Int?
             if priorities {
-                if !book.isAccountId(queue.buckets[b].accountId, of: queue.buckets[b].key.account) {
-                    queue.buckets[b].accountId = book.accountId(queue.buckets[b].key.account)
+                if !book.isAccountId(queue.buckets[b].accountId, of: queue.buckets[b].account) {
+                    queue.buckets[b].accountId = book.accountId(queue.buckets[b].account)
                 }
                 account = queue.buckets[b].accountId
             }

@@ -20,10 +20,12 @@ public struct WaitQueue: Sendable {
         var timeLimit: Int64
     }
 
+    /// A bucket holds its request by reference (a pass reads buckets often; a request is some 200 bytes).
     struct Bucket: Sendable {
-        var key: Key
-        /// The key's request, shared by the bucket's candidates.
+        /// The request, shared by the bucket's candidates.
         var shared: QueuePass.SharedRequest
+        var account: String
+        var nice: Int
         var gpus: Int
         /// In (submit, id) order from `head` on; entries before `head` have left.
         var entries: [Entry] = []
@@ -72,7 +74,7 @@ public struct WaitQueue: Sendable {
         let b = buckets.count
         let s = sharedOf[request] ?? shared ?? QueuePass.SharedRequest(request)
         sharedOf[request] = s
-        buckets.append(Bucket(key: key, shared: s, gpus: s.gpuCount))
+        buckets.append(Bucket(shared: s, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b
         return b
     }
@@ -144,8 +146,8 @@ public struct WaitQueue: Sendable {
     /// A job of bucket `b`, whether or not it waits.
     func candidate(bucket b: Int, id: Int64, submit: Int64, timeLimit: Int64) -> QueuePass.Candidate {
         var c = QueuePass.Candidate(
-            id: id, shared: buckets[b].shared, account: buckets[b].key.account, submit: submit, timeLimit: timeLimit,
-            nice: buckets[b].key.nice)
+            id: id, shared: buckets[b].shared, account: buckets[b].account, submit: submit, timeLimit: timeLimit,
+            nice: buckets[b].nice)
         c.accountHint = buckets[b].accountId
         return c
     }
