@@ -26,8 +26,10 @@ extension QueuePass {
             case undone
             /// It does not fit and holds (or tried for) the backfill reservation.
             case blocked
-            /// It fits but would delay the reservation.
+            /// It waits for a job that preempted others.
             case held
+            /// It fits, but on an allocation that would delay the reservation.
+            case delays
             /// An account limit.
             case limit
             /// Running jobs are to be preempted for it.
@@ -121,7 +123,7 @@ extension QueuePass {
                     admittedToShadow = end > plan!.start
                 } else if behindHead {
                     waiting(c, .held(by: plan!.head, at: plan!.start))
-                    return .held
+                    return .delays
                 } else {
                     // A job ahead of the reserved one takes what it needed: reserve again when it is met.
                     plan = nil

@@ -64,10 +64,21 @@ extension QueuePass {
         // depend on the account or the time limit): another account's bucket of the same request is not placed
         // again.
         var unplaceable: [ObjectIdentifier: PlacementRefusal] = [:]
+        // Buckets whose last job fitted but would have delayed the reservation, with the count of starts then:
+        // while nothing has started since, the bucket's next job gets the same allocation, which the
+        // reservation still refuses; only a job ending by the reserved start could start.
+        var delayed: [Int: (starts: Int, head: Int64, start: Int64)] = [:]
         while let head = heap.pop() {
             let (k, b, i) = (head.key, head.bucket, head.position)
             if stop() { break }
             let c = queue.candidate(b, i)
+            if let d = delayed[b], d.starts == work.started, let p = pass.plan, p.head == d.head, p.start == d.start,
+                now + max(c.timeLimit, 1) > p.start
+            {
+                work.delayed += 1
+                if let n = queue.next(in: b, from: i + 1) { push(b, n) }
+                continue
+            }
             let request = ObjectIdentifier(c.shared)
             let known = whole ? unplaceable[request] : nil
             let outcome = pass.offer(
@@ -95,6 +106,8 @@ extension QueuePass {
                 if whole { continue }
             case .started:
                 startedIds.append((c.id, b))
+            case .delays:
+                if let p = pass.plan { delayed[b] = (work.started, p.head, p.start) }
             case .held, .limit, .preempting:
                 break
             }

@@ -128,6 +128,9 @@ public enum QueuePass {
         /// Reservations computed, and the placements they tried.
         public var plans = 0
         public var planPlacements = 0
+        /// Jobs passed over without a placement: the job before them in their bucket would have delayed the
+        /// reservation on the same allocation, and they would run past the reserved start too.
+        public var delayed = 0
         /// Jobs that had others preempted for them, and the placements the victim search tried.
         public var preemptions = 0
         public var preemptionPlacements = 0
