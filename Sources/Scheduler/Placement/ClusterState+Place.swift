@@ -37,11 +37,24 @@ extension ClusterState {
     /// `place`, optionally without working out the words of a not-now refusal (the simulator does not read
     /// them): its reason is then empty.
     func place(_ request: ResourceRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
-        let resolved: ResolvedRequest
         switch resolve(request) {
-        case let .success(r): resolved = r
+        case let .success(r): return place(resolved: r, explain: explain)
         case let .failure(e): return .failure(e)
         }
+    }
+
+    /// `place` for a shared request, with the resolution it carries when that was made on this cluster.
+    func place(_ shared: QueuePass.SharedRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
+        guard let r = shared.resolution, r.cluster === fixed else { return place(shared.request, explain: explain) }
+        switch r.result {
+        case let .success(resolved): return place(resolved: resolved, explain: explain)
+        case let .failure(e): return .failure(e)
+        }
+    }
+
+    /// `place` for a request already resolved on this cluster.
+    func place(resolved: ResolvedRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
+        let request = resolved.request
         if let s = request.storage, s > sharedStorageFree {
             return .failure(
                 .init(

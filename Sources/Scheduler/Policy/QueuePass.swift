@@ -55,14 +55,17 @@ public enum QueuePass {
         var gpuCount: Int { shared.gpuCount }
     }
 
-    /// A request that candidates share, with its GPU count worked out once.
+    /// A request that candidates share, with its GPU count worked out once, and (when made for a cluster)
+    /// its resolution on that cluster (the partition's defaults applied, the node types that can hold it).
     final class SharedRequest: Sendable {
         let request: ResourceRequest
         let gpuCount: Int
+        let resolution: (cluster: ClusterState.Fixed, result: Result<ResolvedRequest, PlacementRefusal>)?
 
-        init(_ request: ResourceRequest) {
+        init(_ request: ResourceRequest, resolvedOn state: ClusterState? = nil) {
             self.request = request
             gpuCount = request.gpuCount ?? 0
+            resolution = state.map { ($0.fixed, $0.resolve(request)) }
         }
     }
 
@@ -234,15 +237,15 @@ public enum QueuePass {
         _ c: Candidate, on state: inout ClusterState, reservations: ReservationBook, from: Int64, until: Int64,
         explain: Bool = true
     ) -> Result<PlacementDecision, PlacementRefusal> {
-        guard !reservations.isEmpty else { return state.place(c.request, explain: explain) }
+        guard !reservations.isEmpty else { return state.place(c.shared, explain: explain) }
         let excluded = reservations.excluded(account: c.account, from: from, until: until)
-        guard !excluded.isEmpty else { return state.place(c.request, explain: explain) }
+        guard !excluded.isEmpty else { return state.place(c.shared, explain: explain) }
         var toggled: [Int] = []
         for (n, _) in excluded where state.availability(node: n) == .up {
             state.setAvailability(node: n, .drain)
             toggled.append(n)
         }
-        let result = state.place(c.request, explain: explain)
+        let result = state.place(c.shared, explain: explain)
         for n in toggled { state.setAvailability(node: n, .up) }
         guard case var .failure(refusal) = result else { return result }
         var byReservation: [Int: [String]] = [:]

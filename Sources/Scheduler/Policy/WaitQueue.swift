@@ -66,13 +66,15 @@ public struct WaitQueue: Sendable {
     }
 
     /// The bucket of jobs with this request, account and nice value, made now if there is none.
+    /// A new bucket's request is resolved on `cluster`, if given (its placements then skip that step).
     mutating func bucket(
-        request: ResourceRequest, account: String, nice: Int, shared: QueuePass.SharedRequest? = nil
+        request: ResourceRequest, account: String, nice: Int, shared: QueuePass.SharedRequest? = nil,
+        resolvingOn cluster: ClusterState? = nil
     ) -> Int {
         let key = Key(request: request, account: account, nice: nice)
         if let existing = bucketOf[key] { return existing }
         let b = buckets.count
-        let s = sharedOf[request] ?? shared ?? QueuePass.SharedRequest(request)
+        let s = sharedOf[request] ?? shared ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
         sharedOf[request] = s
         buckets.append(Bucket(shared: s, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b

@@ -269,7 +269,8 @@ extension Simulator {
         /// The job's bucket in `waiting`, found (or made) the first time.
         mutating func bucket(of index: Int) -> Int {
             if bucket[index] < 0 {
-                let b = waiting.bucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
+                let b = waiting.bucket(
+                    request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
                 bucket[index] = Int32(b)
             }
             return Int(bucket[index])
