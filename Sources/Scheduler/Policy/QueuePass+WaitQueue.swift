@@ -39,15 +39,17 @@ extension QueuePass {
         var heap = BinaryHeap<BucketHead>()
         let priorities = book.policy.usesPriority
         func push(_ b: Int, _ i: Int) {
-            var account: Int?
+            let k: SortKey
             if priorities {
                 if !book.isAccountId(queue.buckets[b].accountId, of: queue.buckets[b].account) {
                     queue.buckets[b].accountId = book.accountId(queue.buckets[b].account)
                 }
-                account = queue.buckets[b].accountId
+                k = key(queue.candidate(b, i), accountId: queue.buckets[b].accountId, book: &book, now: now)
+            } else {
+                let e = queue.buckets[b].entries[i]
+                k = SortKey(priority: 0, submit: e.submit, id: e.id)
             }
-            let head = BucketHead(
-                key: key(queue.candidate(b, i), accountId: account, book: &book, now: now), bucket: b, position: i)
+            let head = BucketHead(key: k, bucket: b, position: i)
             if tooBig(queue.buckets[b].gpus, head.key) {
                 work.skipped += 1
                 aside.append(head)

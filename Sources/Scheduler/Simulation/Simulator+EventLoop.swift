@@ -68,8 +68,24 @@ extension Simulator {
             order = jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
             firstT = order.first.map { jobs[$0].submit } ?? 0
             lastT = firstT
+            // One walk over the jobs (a million of them are a few hundred megabytes): the outcomes to fill in,
+            // the sum of time limits and the largest GPU count.
+            var limits: Int64 = 0
+            var largest = 0
+            var outcomes: [SimulatedOutcome] = []
+            outcomes.reserveCapacity(jobs.count)
+            for j in jobs {
+                limits += max(j.timeLimit, 1)
+                let g = j.gpuCount ?? 0
+                largest = max(largest, g)
+                outcomes.append(
+                    SimulatedOutcome(
+                        id: j.id, submit: j.submit, start: nil, end: nil, gpus: g, account: j.account, neverFits: nil,
+                        timedOut: false))
+            }
+            self.outcomes = outcomes
             // Events may come until every job could have run: the last arrival plus every time limit.
-            let horizon = (order.last.map { jobs[$0].submit } ?? 0) + jobs.reduce(0) { $0 + max($1.timeLimit, 1) } + 1
+            let horizon = (order.last.map { jobs[$0].submit } ?? 0) + limits + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
             book = QueueBook(spec: spec, policy: options.queue, now: firstT, reservations: windows)
             book.explains = false
@@ -82,16 +98,11 @@ extension Simulator {
             windowEdges = edges
             offline = Array(repeating: 0, count: spec.nodes.count)
             downUntil = Array(repeating: .min, count: spec.nodes.count)
-            outcomes = jobs.map {
-                SimulatedOutcome(
-                    id: $0.id, submit: $0.submit, start: nil, end: nil, gpus: $0.gpuCount ?? 0, account: $0.account,
-                    neverFits: nil, timedOut: false)
-            }
             generation = Array(repeating: 0, count: jobs.count)
             running = Array(repeating: false, count: jobs.count)
             queued = Array(repeating: false, count: jobs.count)
             bucket = Array(repeating: -1, count: jobs.count)
-            sizeCounts = Array(repeating: 0, count: (jobs.map { $0.gpuCount ?? 0 }.max() ?? 0) + 1)
+            sizeCounts = Array(repeating: 0, count: largest + 1)
             run = Run(
                 outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
                 fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0, preemptedRuns: 0,
