@@ -54,6 +54,20 @@ import Testing
         #expect(fast.outcomes[1].end == 30)
     }
 
+    @Test func aLongRunsTimelineKeepsAFewThousandPointsFromFirstMomentToLast() throws {
+        // 5,000 one-GPU jobs, one every 10 s, each running 5 s: 10,000 moments (every arrival and every end),
+        // one job busy at most. The timeline is sampled while the run goes, then thinned to about 2,000 points.
+        let jobs = (0..<5000).map { i in job(Int64(i), at: Int64(i) * 10, gpus: 1, runs: 5) }
+        let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: false))
+        #expect(run.timeline.count > 1000 && run.timeline.count <= 2001)
+        #expect(run.timeline.first?.time == 0)
+        #expect(run.timeline.last?.time == 49_995)
+        #expect(run.timeline.last?.busyGPUs == 0 && run.timeline.last?.queued == 0)
+        #expect(zip(run.timeline, run.timeline.dropFirst()).allSatisfy { $0.time < $1.time })
+        // Arrivals come at multiples of 10 with the cluster then holding that one job, ends 5 s later with none.
+        #expect(run.timeline.allSatisfy { $0.busyGPUs == ($0.time % 10 == 0 ? 1 : 0) && $0.queued == 0 })
+    }
+
     @Test func theSameInputsGiveTheSameRun() throws {
         var rng = SeededRandom(seed: 7)
         let sizes = [1, 1, 2, 4, 8]

@@ -34,7 +34,13 @@ extension Simulator {
         var lastT: Int64
         let firstT: Int64
         var blocked = false
+        /// Busy GPUs and queued jobs at every `timelineStride`-th moment (the stride doubles, and every other
+        /// point kept goes, whenever 4,096 are kept: a million-job replay keeps a few thousand, not millions),
+        /// and the last moment.
         var timeline: [TimelinePoint] = []
+        var timelineStride = 1
+        var timelineSkipped = 0
+        var lastPoint: TimelinePoint?
         var arrivals: [Int] = []
         /// The arrivals as offered to a pass.
         var offered: [QueuePass.Candidate] = []
@@ -163,9 +169,23 @@ extension Simulator {
                     pass(arrivals, at: t)
                 }
                 blocked = queuedCount > 0 && minSize <= capacity - busy - offlineGPUs
-                timeline.append(TimelinePoint(time: t, busyGPUs: busy, queued: queuedCount))
+                record(TimelinePoint(time: t, busyGPUs: busy, queued: queuedCount))
             }
             progress?(1)
+        }
+
+        mutating func record(_ point: TimelinePoint) {
+            lastPoint = point
+            if timelineSkipped + 1 < timelineStride {
+                timelineSkipped += 1
+                return
+            }
+            timelineSkipped = 0
+            timeline.append(point)
+            if timeline.count == 4096 {
+                timeline = stride(from: 0, to: timeline.count, by: 2).map { timeline[$0] }
+                timelineStride *= 2
+            }
         }
 
         mutating func end(_ index: Int, _ allocation: Allocation, at t: Int64) {
@@ -376,6 +396,7 @@ extension Simulator {
         mutating func finish(checkInvariants: Bool) -> Run {
             run.makespan = lastT - firstT
             run.outcomes = outcomes
+            if let p = lastPoint, timeline.last != p { timeline.append(p) }
             run.timeline = thin(timeline, to: 2000)
             if checkInvariants { run.invariantViolations = violations() }
             return run
