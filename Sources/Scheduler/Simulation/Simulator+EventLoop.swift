@@ -334,12 +334,13 @@ extension Simulator {
         mutating func pass(_ arrivals: [Int]?, at t: Int64, depth: Int = 0) {
             var startedNow: [(Int, Allocation, Int64, Bool)] = []
             var victims: [Int64] = []
-            let collect = { (_: QueuePass.Candidate, w: QueuePass.Wait) in
+            // Local functions, not closures kept in constants: what they capture stays on the stack.
+            func collect(_: QueuePass.Candidate, _ w: QueuePass.Wait) {
                 if case let .preempting(ids) = w { victims += ids }
             }
             let jobs = self.jobs
             let speeds = self.speeds
-            let start = { (c: QueuePass.Candidate, decision: PlacementDecision) -> Bool in
+            func start(_ c: QueuePass.Candidate, _ decision: PlacementDecision) -> Bool {
                 let index = Int(c.id)
                 let speed = speeds.speed(of: decision.allocation.gpuModel)
                 let runtime = Int64((Double(jobs[index].duration) / speed).rounded(.up))
