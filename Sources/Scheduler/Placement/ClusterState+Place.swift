@@ -45,11 +45,9 @@ extension ClusterState {
 
     /// `place` for a shared request, with the resolution it carries when that was made on this cluster.
     func place(_ shared: QueuePass.SharedRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
-        guard let r = shared.resolution, r.cluster === fixed else { return place(shared.request, explain: explain) }
-        switch r.result {
-        case let .success(resolved): return place(resolved: resolved, explain: explain)
-        case let .failure(e): return .failure(e)
-        }
+        guard shared.resolvedOn === fixed else { return place(shared.request, explain: explain) }
+        if let resolved = shared.resolved { return place(resolved: resolved, explain: explain) }
+        return .failure(shared.refused!)
     }
 
     /// `place` for a request already resolved on this cluster.

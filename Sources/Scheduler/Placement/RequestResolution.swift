@@ -1,10 +1,18 @@
 /// A request with the partition's defaults applied, checked against what the cluster could ever give.
-struct ResolvedRequest: Sendable {
-    var request: ResourceRequest
-    var partition: Int
-    var partitionBit: UInt64
+/// A reference: the simulator keeps one per distinct request and hands it to every placement.
+final class ResolvedRequest: Sendable {
+    let request: ResourceRequest
+    let partition: Int
+    let partitionBit: UInt64
     /// Per layout: its per-node shape, or why that node type can never hold the job.
-    var shapes: [Result<NodeShape, PlacementRefusal>]
+    let shapes: [Result<NodeShape, PlacementRefusal>]
+
+    init(request: ResourceRequest, partition: Int, partitionBit: UInt64, shapes: [Result<NodeShape, PlacementRefusal>]) {
+        self.request = request
+        self.partition = partition
+        self.partitionBit = partitionBit
+        self.shapes = shapes
+    }
 }
 
 /// What a job needs from each node of one type.

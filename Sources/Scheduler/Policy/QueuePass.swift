@@ -60,12 +60,26 @@ public enum QueuePass {
     final class SharedRequest: Sendable {
         let request: ResourceRequest
         let gpuCount: Int
-        let resolution: (cluster: ClusterState.Fixed, result: Result<ResolvedRequest, PlacementRefusal>)?
+        /// The cluster it was resolved on, and the resolution or the refusal.
+        let resolvedOn: ClusterState.Fixed?
+        let resolved: ResolvedRequest?
+        let refused: PlacementRefusal?
 
         init(_ request: ResourceRequest, resolvedOn state: ClusterState? = nil) {
             self.request = request
             gpuCount = request.gpuCount ?? 0
-            resolution = state.map { ($0.fixed, $0.resolve(request)) }
+            resolvedOn = state?.fixed
+            switch state?.resolve(request) {
+            case let .success(r)?:
+                resolved = r
+                refused = nil
+            case let .failure(e)?:
+                resolved = nil
+                refused = e
+            case nil:
+                resolved = nil
+                refused = nil
+            }
         }
     }
 
@@ -201,7 +215,21 @@ public enum QueuePass {
             return
         }
         if book.policy.usesPriority {
-            var items = queue.map { ($0, key($0, book: &book, now: now)) }
+            // One job (an arrival in the simulator) needs no list to sort.
+            var jobs = queue.makeIterator()
+            guard let first = jobs.next() else {
+                book.plan = pass.plan
+                return
+            }
+            guard let second = jobs.next() else {
+                pass.offer(
+                    first, key: key(first, book: &book, now: now), state: &state, book: &book, work: &work,
+                    started: started, waiting: waiting)
+                book.plan = pass.plan
+                return
+            }
+            var items = [first, second].map { ($0, key($0, book: &book, now: now)) }
+            while let c = jobs.next() { items.append((c, key(c, book: &book, now: now))) }
             items.sort { $0.1 < $1.1 }
             for (c, key) in items {
                 if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 { break }
