@@ -3,6 +3,8 @@
 struct BinaryHeap<Element: Comparable> {
     private(set) var items: [Element] = []
 
+    init(capacity: Int = 0) { items.reserveCapacity(capacity) }
+
     var isEmpty: Bool { items.isEmpty }
     var first: Element? { items.first }
 

@@ -36,7 +36,7 @@ extension QueuePass {
         }
         var aside: [BucketHead] = []
         // Each live bucket's current job, merged by key.
-        var heap = BinaryHeap<BucketHead>()
+        var heap = BinaryHeap<BucketHead>(capacity: queue.buckets.count)
         let priorities = book.policy.usesPriority
         func push(_ b: Int, _ i: Int) {
             let k: SortKey
