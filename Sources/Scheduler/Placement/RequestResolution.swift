@@ -64,10 +64,7 @@ extension ClusterState {
                 )
             }
         }
-        if let t = r.time, t > partitionFacts[p].maxTime {
-            return never("time limit \(t) exceeds partition \(partition.name)'s maximum of \(partition.maxTime)")
-        }
-        if let t = r.time, t.seconds <= 0 { return invalid("time limit must be more than 0") }
+        if let refusal = timeLimitRefusal(r.time, partition: p) { return .failure(refusal) }
         if let s = r.storage, s > spec.sharedStorage {
             return never("\(s) of shared storage requested; the cluster has \(spec.sharedStorage)")
         }
@@ -147,6 +144,26 @@ extension ClusterState {
             }
         }
         return .success(ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes))
+    }
+
+    /// Why a time limit is refused in partition `p` (longer than its maximum, or not positive), or nil.
+    func timeLimitRefusal(_ time: TimeSpan?, partition p: Int) -> PlacementRefusal? {
+        guard let t = time else { return nil }
+        if t > partitionFacts[p].maxTime {
+            let partition = spec.partitions[p]
+            return .init(.neverFits, "time limit \(t) exceeds partition \(partition.name)'s maximum of \(partition.maxTime)")
+        }
+        if t.seconds <= 0 { return .init(.invalid, "time limit must be more than 0") }
+        return nil
+    }
+
+    /// Why `request`'s time limit is refused in its partition, or nil (also when the partition is unknown:
+    /// `resolve` says so).
+    func timeLimitRefusal(_ request: ResourceRequest) -> PlacementRefusal? {
+        guard request.time != nil else { return nil }
+        let p = request.partition.map { partitionIndex[$0] } ?? defaultPartitionIndex
+        guard let p else { return nil }
+        return timeLimitRefusal(request.time, partition: p)
     }
 
     /// The per-node shape of a request on node type `l`, or why that type can never hold it.

@@ -1,5 +1,5 @@
-/// Waiting jobs indexed for `QueuePass`: jobs with the same request, account and nice value share a
-/// bucket, kept in submission order. Within a bucket, submission order is also priority order (same size,
+/// Waiting jobs indexed for `QueuePass`: jobs with the same request (but for its time limit, which each
+/// job keeps in its entry), account and nice value share a bucket, kept in submission order. Within a bucket, submission order is also priority order (same size,
 /// partition, account and nice; older jobs have waited longer), so a pass visits the buckets' heads merged
 /// by their keys and meets every job in exactly the order of the whole queue sorted, while it can set a
 /// whole bucket aside at once: once one of its jobs is too big for the free GPUs, or cannot be placed,
@@ -65,16 +65,19 @@ public struct WaitQueue: Sendable {
         bucket(request: c.request, account: c.account, nice: c.nice, shared: c.shared)
     }
 
-    /// The bucket of jobs with this request, account and nice value, made now if there is none.
-    /// A new bucket's request is resolved on `cluster`, if given (its placements then skip that step).
+    /// The bucket of jobs with this request, account and nice value, made now if there is none. The request's
+    /// time limit is left out (each job's is in its entry), so jobs differing only in their time limits share
+    /// a bucket. A new bucket's request is resolved on `cluster`, if given (its placements then skip that step).
     mutating func bucket(
-        request: ResourceRequest, account: String, nice: Int, shared: QueuePass.SharedRequest? = nil,
+        request full: ResourceRequest, account: String, nice: Int, shared: QueuePass.SharedRequest? = nil,
         resolvingOn cluster: ClusterState? = nil
     ) -> Int {
+        var request = full
+        request.time = nil
         let key = Key(request: request, account: account, nice: nice)
         if let existing = bucketOf[key] { return existing }
         let b = buckets.count
-        let s = sharedOf[request] ?? shared ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
+        let s = sharedOf[request] ?? (full.time == nil ? shared : nil) ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
         sharedOf[request] = s
         buckets.append(Bucket(shared: s, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b
@@ -107,7 +110,9 @@ public struct WaitQueue: Sendable {
     }
 
     /// Removes a waiting job (started or cancelled); unknown ids are ignored.
-    public mutating func remove(id: Int64, request: ResourceRequest, account: String, nice: Int = 0) {
+    public mutating func remove(id: Int64, request full: ResourceRequest, account: String, nice: Int = 0) {
+        var request = full
+        request.time = nil
         guard let b = bucketOf[Key(request: request, account: account, nice: nice)] else { return }
         remove(id: id, bucket: b)
     }

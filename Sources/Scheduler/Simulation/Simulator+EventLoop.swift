@@ -278,10 +278,12 @@ extension Simulator {
             {
                 return reason
             }
+            // A bucket leaves out the time limit: that one is the job's own.
+            if let refusal = idle.timeLimitRefusal(jobs[index].request) { return refusal.reason }
             let b = bucket(of: index)
             if b >= neverFitsMemo.count { neverFitsMemo += Array(repeating: nil, count: b + 1 - neverFitsMemo.count) }
             if let known = neverFitsMemo[b] { return known }
-            let r = neverFitsUncached(jobs[index].request)
+            let r = neverFitsUncached(waiting.buckets[b].shared.request)
             neverFitsMemo[b] = .some(r)
             return r
         }
