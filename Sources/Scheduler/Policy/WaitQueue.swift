@@ -12,6 +12,14 @@ public struct WaitQueue: Sendable {
         var request: ResourceRequest
         var account: String
         var nice: Int
+
+        /// A job's bucket key: its request without the time limit (each job keeps its own in its entry).
+        init(job request: ResourceRequest, account: String, nice: Int) {
+            self.request = request
+            self.request.time = nil
+            self.account = account
+            self.nice = nice
+        }
     }
 
     struct Entry: Sendable {
@@ -72,9 +80,8 @@ public struct WaitQueue: Sendable {
         request full: ResourceRequest, account: String, nice: Int, shared: QueuePass.SharedRequest? = nil,
         resolvingOn cluster: ClusterState? = nil
     ) -> Int {
-        var request = full
-        request.time = nil
-        let key = Key(request: request, account: account, nice: nice)
+        let key = Key(job: full, account: account, nice: nice)
+        let request = key.request
         if let existing = bucketOf[key] { return existing }
         let b = buckets.count
         let s = sharedOf[request] ?? (full.time == nil ? shared : nil) ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
@@ -110,10 +117,8 @@ public struct WaitQueue: Sendable {
     }
 
     /// Removes a waiting job (started or cancelled); unknown ids are ignored.
-    public mutating func remove(id: Int64, request full: ResourceRequest, account: String, nice: Int = 0) {
-        var request = full
-        request.time = nil
-        guard let b = bucketOf[Key(request: request, account: account, nice: nice)] else { return }
+    public mutating func remove(id: Int64, request: ResourceRequest, account: String, nice: Int = 0) {
+        guard let b = bucketOf[Key(job: request, account: account, nice: nice)] else { return }
         remove(id: id, bucket: b)
     }
 
