@@ -310,8 +310,10 @@ import Testing
                 let diff = zip(a.outcomes, b.outcomes).first { $0.0 != $0.1 }
                 #expect(diff == nil, "\(policy), events: \(!e.isEmpty): first difference \(String(describing: diff))")
                 #expect(a.work.started == b.work.started)
-                // The index tries fewer placements, never more.
+                // The index tries fewer placements, never more; under backfill it passes over runs of jobs
+                // that would delay the reservation (and offers them after all when something starts first).
                 #expect(a.work.placements <= b.work.placements)
+                if policy.backfills { #expect(a.work.delayed > 0 && a.work.offered < b.work.offered, "\(policy)") }
             }
         }
     }
@@ -342,6 +344,65 @@ import Testing
             #expect(work.plans <= 1, "\(policy): \(work)")
             // The reservation tries a placement at each distinct end time at most (here, one: 7200).
             #expect(work.planPlacements <= 1, "\(policy): \(work)")
+        }
+    }
+
+    @Test func aPassJumpsOverTheJobsThatWouldDelayTheReservation() throws {
+        // dgx01–dgx04 are busy for a day; the fifth node busy until 7200 and dgx06 half busy until then: a
+        // 16-GPU job is reserved those two nodes at 7200. Behind it wait 5,000 one-GPU jobs of one account.
+        // Each fits on dgx06's four free GPUs now, but runs past 7200 on GPUs the reservation needs, but for
+        // every 1,000th (jobs 1001, 2001, …, 5001), whose time limit ends by then. The first four of those
+        // start (dgx06 is then full); the pass offers a handful of jobs, not thousands.
+        var state = ClusterState(spec: try platform())
+        var running: [(Int64, Allocation, Int64)] = []
+        for (gpus, end) in [(8, 86_400), (8, 86_400), (8, 86_400), (8, 86_400), (8, 7200), (4, 7200)] {
+            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else { Issue.record("no room"); return }
+            try state.commit(d.allocation)
+            running.append((Int64(running.count + 100_000), d.allocation, Int64(end)))
+        }
+        #expect(running.last!.1.nodes.map { state.spec.nodes[$0.node].name } == ["dgx06"])
+        let head = QueuePass.Candidate(id: 1, request: ResourceRequest(gpus: 16), account: "etf", submit: 1, timeLimit: 3600)
+        let behind = (2...5001).map { (id: Int) -> QueuePass.Candidate in
+            let limit: Int64 = (id - 1) % 1000 == 0 ? 600 : 20_000
+            return QueuePass.Candidate(
+                id: Int64(id), request: ResourceRequest(gpus: 1), account: "ivi", submit: Int64(id), timeLimit: limit)
+        }
+        for policy in [QueuePolicyName.backfill, .fairshare] {
+            var book = QueueBook(spec: state.spec, policy: policy, now: 0)
+            for (id, a, end) in running { book.started(id: id, account: "ipb", allocation: a, end: end, at: 0) }
+            var s = state
+            var queue = WaitQueue()
+            for c in [head] + behind { queue.add(c) }
+            var work = QueuePass.Work()
+            var started: [Int64] = []
+            QueuePass.run(
+                on: &s, book: &book, queue: &queue, now: 10, work: &work,
+                started: { c, _ in
+                    started.append(c.id)
+                    return true
+                })
+            #expect(started == [1001, 2001, 3001, 4001], "\(policy)")
+            #expect(book.reservedStart?.job == 1 && book.reservedStart?.at == 7200, "\(policy)")
+            // The head, then per short job the long one before it (it would delay the reservation) and itself.
+            #expect(work.offered == 1 + 4 * 2, "\(policy): \(work)")
+            // The 998 long jobs between each pair of those offered are passed over in a run.
+            #expect(work.delayed == 4 * 998, "\(policy): \(work)")
+            #expect(queue.count == 5001 - 4)
+
+            // Job by job, the same jobs start.
+            var plainBook = QueueBook(spec: state.spec, policy: policy, now: 0)
+            for (id, a, end) in running { plainBook.started(id: id, account: "ipb", allocation: a, end: end, at: 0) }
+            var plainState = state
+            var plainStarted: [Int64] = []
+            var plainWork = QueuePass.Work()
+            QueuePass.run(
+                on: &plainState, book: &plainBook, queue: [head] + behind, now: 10, minimumGPUs: 1, work: &plainWork,
+                started: { c, _ in
+                    plainStarted.append(c.id)
+                    return true
+                }, waiting: { _, _ in })
+            #expect(plainStarted == started, "\(policy)")
+            #expect(plainWork.offered > 4000)
         }
     }
 

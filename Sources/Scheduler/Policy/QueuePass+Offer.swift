@@ -45,6 +45,7 @@ extension QueuePass {
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
             lastRefusal = nil
+            work.offered += 1
             let limit = max(c.timeLimit, 1)
             let gpus = c.gpuCount
             if gpus > free && plan != nil && plan!.head != c.id && key > plan!.headKey {

@@ -38,18 +38,22 @@ extension QueuePass {
         // Each live bucket's current job, merged by key.
         var heap = BinaryHeap<BucketHead>(capacity: queue.buckets.count)
         let priorities = book.policy.usesPriority
-        func push(_ b: Int, _ i: Int) {
-            let k: SortKey
-            if priorities {
-                if !book.isAccountId(queue.buckets[b].accountId, of: queue.buckets[b].account) {
-                    queue.buckets[b].accountId = book.accountId(queue.buckets[b].account)
-                }
-                k = key(queue.candidate(b, i), accountId: queue.buckets[b].accountId, book: &book, now: now)
-            } else {
+        func keyOf(_ b: Int, _ i: Int) -> SortKey {
+            guard priorities else {
                 let e = queue.buckets[b].entries[i]
-                k = SortKey(priority: 0, submit: e.submit, id: e.id)
+                return SortKey(priority: 0, submit: e.submit, id: e.id)
             }
-            let head = BucketHead(key: k, bucket: b, position: i)
+            if !book.isAccountId(queue.buckets[b].accountId, of: queue.buckets[b].account) {
+                queue.buckets[b].accountId = book.accountId(queue.buckets[b].account)
+            }
+            return key(queue.candidate(b, i), accountId: queue.buckets[b].accountId, book: &book, now: now)
+        }
+        // Buckets that came back in line after a jump (below): the position of their one valid head in the
+        // heap (an entry at another position is stale; −1: none).
+        var current: [Int: Int] = [:]
+        func push(_ b: Int, _ i: Int) {
+            let head = BucketHead(key: keyOf(b, i), bucket: b, position: i)
+            if !current.isEmpty, current[b] != nil { current[b] = i }
             if tooBig(queue.buckets[b].gpus, head.key) {
                 work.skipped += 1
                 aside.append(head)
@@ -60,27 +64,27 @@ extension QueuePass {
         for b in queue.buckets.indices where queue.buckets[b].live > 0 {
             if let i = queue.next(in: b, from: queue.buckets[b].head) { push(b, i) }
         }
-        var startedIds: [(Int64, Int)] = []
+        var startedIds: [(Int64, Int64, Int)] = []
         var reserved = pass.plan?.head
         // Requests that could not be placed in this pass (when no reservation is in force, placement does not
         // depend on the account or the time limit): another account's bucket of the same request is not placed
         // again.
         var unplaceable: [ObjectIdentifier: PlacementRefusal] = [:]
-        // Buckets whose last job fitted but would have delayed the reservation, with the count of starts then:
-        // while nothing has started since, the bucket's next job gets the same allocation, which the
-        // reservation still refuses; only a job ending by the reserved start could start.
-        var delayed: [Int: (starts: Int, head: Int64, start: Int64)] = [:]
+        // Buckets whose last job fitted but would have delayed the reservation: while nothing starts and the
+        // reservation stands, each next job of the bucket gets the same allocation, which the reservation
+        // still refuses, so only a job ending by the reserved start could start. The pass jumps to that job,
+        // and the jobs jumped over are passed over (`Work.delayed`); if something starts, or the reservation
+        // changes, before their turn has come, they come back in line.
+        var jumps: [Int: Jump] = [:]
         while let head = heap.pop() {
             let (k, b, i) = (head.key, head.bucket, head.position)
-            if stop() { break }
-            let c = queue.candidate(b, i)
-            if let d = delayed[b], d.starts == work.started, let p = pass.plan, p.head == d.head, p.start == d.start,
-                now + max(c.timeLimit, 1) > p.start
-            {
-                work.delayed += 1
-                if let n = queue.next(in: b, from: i + 1) { push(b, n) }
-                continue
+            if !current.isEmpty, let e = current[b] {
+                if e != i { continue }  // stale: the bucket came back in line at an earlier job
+                current[b] = -1
             }
+            if stop() { break }
+            if !jumps.isEmpty { jumps[b] = nil }
+            let c = queue.candidate(b, i)
             let request = ObjectIdentifier(c.shared)
             let known = whole ? unplaceable[request] : nil
             let outcome = pass.offer(
@@ -96,6 +100,23 @@ extension QueuePass {
                 }
                 aside.removeAll()
             }
+            if !jumps.isEmpty {
+                for (jb, jump) in jumps
+                where jump.starts != work.started || pass.plan?.head != jump.head || pass.plan?.start != jump.start {
+                    jumps[jb] = nil
+                    // The jobs jumped over that come after this one in line are offered after all.
+                    var lo = jump.from, hi = jump.to
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if keyOf(jb, mid) > k { hi = mid } else { lo = mid + 1 }
+                    }
+                    if lo < jump.to {
+                        work.delayed -= jump.to - lo
+                        current[jb] = lo
+                        push(jb, lo)
+                    }
+                }
+            }
             switch outcome {
             case .skipped:
                 continue
@@ -107,16 +128,34 @@ extension QueuePass {
             case .undone:
                 if whole { continue }
             case .started:
-                startedIds.append((c.id, b))
+                startedIds.append((c.id, c.submit, b))
             case .delays:
-                if let p = pass.plan { delayed[b] = (work.started, p.head, p.start) }
+                if let p = pass.plan {
+                    let n = queue.firstEnding(in: b, from: i + 1, within: p.start - now)
+                    if n > i + 1 {
+                        work.delayed += n - (i + 1)
+                        jumps[b] = Jump(from: i + 1, to: n, starts: work.started, head: p.head, start: p.start)
+                    }
+                    if let n = queue.next(in: b, from: n) { push(b, n) }
+                    continue
+                }
             case .held, .limit, .preempting:
                 break
             }
             if let n = queue.next(in: b, from: i + 1) { push(b, n) }
         }
-        for (id, b) in startedIds { queue.remove(id: id, bucket: b) }
+        for (id, submit, b) in startedIds { queue.remove(id: id, submit: submit, bucket: b) }
         book.plan = pass.plan
+    }
+
+    /// Jobs of a bucket passed over at once: positions `from..<to`, while the count of starts and the
+    /// reservation (its job and start) stay as they were.
+    struct Jump {
+        var from: Int
+        var to: Int
+        var starts: Int
+        var head: Int64
+        var start: Int64
     }
 
     /// A bucket's current job in a pass: its key, the bucket and the position.

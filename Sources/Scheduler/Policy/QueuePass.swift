@@ -145,8 +145,10 @@ public enum QueuePass {
         /// Reservations computed, and the placements they tried.
         public var plans = 0
         public var planPlacements = 0
-        /// Jobs passed over without a placement: the job before them in their bucket would have delayed the
-        /// reservation on the same allocation, and they would run past the reserved start too.
+        /// Jobs offered one by one (each costs a sort key, and at most one placement).
+        public var offered = 0
+        /// Jobs passed over in a run, without being offered: the job before them in their bucket would have
+        /// delayed the reservation on the same allocation, and they would run past the reserved start too.
         public var delayed = 0
         /// Jobs that had others preempted for them, and the placements the victim search tried.
         public var preemptions = 0

@@ -125,6 +125,23 @@ public struct WaitQueue: Sendable {
     /// Removes a waiting job of bucket `b`; unknown ids are ignored.
     mutating func remove(id: Int64, bucket b: Int) {
         guard let i = buckets[b].entries[buckets[b].head...].firstIndex(where: { $0.id == id }) else { return }
+        remove(at: i, bucket: b)
+    }
+
+    /// Removes the waiting job `id`, submitted at `submit`, of bucket `b` (found by its place in order, not by
+    /// a walk); unknown ids are ignored.
+    mutating func remove(id: Int64, submit: Int64, bucket b: Int) {
+        var lo = buckets[b].head, hi = buckets[b].entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let e = buckets[b].entries[mid]
+            if (e.submit, e.id) < (submit, id) { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < buckets[b].entries.count, buckets[b].entries[lo].id == id else { return }
+        remove(at: lo, bucket: b)
+    }
+
+    private mutating func remove(at i: Int, bucket b: Int) {
         if i == buckets[b].head {
             buckets[b].head += 1
         } else {
@@ -134,6 +151,16 @@ public struct WaitQueue: Sendable {
         let g = buckets[b].gpus
         sizes[g]! -= 1
         if sizes[g] == 0 { sizes[g] = nil }
+    }
+
+    /// The first position from `i` on in bucket `b` whose job's time limit (at least a second) is at most
+    /// `seconds`, or the bucket's end.
+    func firstEnding(in b: Int, from i: Int, within seconds: Int64) -> Int {
+        buckets[b].entries.withUnsafeBufferPointer { entries in
+            var k = i
+            while k < entries.count && max(entries[k].timeLimit, 1) > seconds { k += 1 }
+            return k
+        }
     }
 
     /// Every waiting job in submission order (ties by id).

@@ -322,7 +322,7 @@ extension Simulator {
 
         /// A waiting job started; `fromQueue` when the pass did not take it out of `waiting` itself.
         mutating func dequeue(_ index: Int, fromQueue: Bool) {
-            if fromQueue { waiting.remove(id: Int64(index), bucket: Int(bucket[index])) }
+            if fromQueue { waiting.remove(id: Int64(index), submit: jobs[index].submit, bucket: Int(bucket[index])) }
             queued[index] = false
             queuedCount -= 1
             let g = jobs[index].gpuCount ?? 0
