@@ -76,14 +76,24 @@ public struct CPUSet: Hashable, Sendable {
         var need = n
         for i in 0..<8 where need > 0 {
             var bits = word(i)
-            var taken: UInt64 = 0
-            while bits != 0 && need > 0 {
-                let low = bits & (~bits &+ 1)
-                taken |= low
-                bits &= bits - 1
-                need -= 1
+            let count = bits.nonzeroBitCount
+            if count > need {
+                // Keep the `need` lowest ids: drop the highest ones or take the lowest, whichever is fewer steps.
+                if need * 2 < count {
+                    var taken: UInt64 = 0
+                    for _ in 0..<need {
+                        taken |= bits & (~bits &+ 1)
+                        bits &= bits - 1
+                    }
+                    bits = taken
+                } else {
+                    for _ in 0..<(count - need) { bits &= ~(UInt64(1) << (63 - bits.leadingZeroBitCount)) }
+                }
+                need = 0
+            } else {
+                need -= count
             }
-            r.setWord(i, taken)
+            r.setWord(i, bits)
         }
         return need == 0 ? r : nil
     }

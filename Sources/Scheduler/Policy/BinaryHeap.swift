@@ -6,6 +6,9 @@ struct BinaryHeap<Element: Comparable> {
     init(capacity: Int = 0) { items.reserveCapacity(capacity) }
 
     var isEmpty: Bool { items.isEmpty }
+
+    /// Empties the heap, keeping its storage.
+    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
     var first: Element? { items.first }
 
     mutating func push(_ e: Element) {
@@ -38,3 +41,4 @@ struct BinaryHeap<Element: Comparable> {
         return top
     }
 }
+extension BinaryHeap: Sendable where Element: Sendable {}

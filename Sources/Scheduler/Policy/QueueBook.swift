@@ -15,6 +15,9 @@ public struct QueueBook: Sendable {
     public let totalGPUs: Int
     /// Refusals come with their reasons in words (the simulator, which does not read them, turns this off).
     public var explains = true
+    /// Usage accrues for fair share as time advances (the simulator, under a policy that reads no priorities,
+    /// turns this off: nothing would read it).
+    public var accruesFairShare = true
     /// Some account has limits (otherwise the pass does not look them up).
     let anyLimits: Bool
     /// What the policy reads of a partition: its tier, whether it may be preempted, and the priority's
@@ -113,7 +116,7 @@ public struct QueueBook: Sendable {
     /// (restarting when a period ends).
     public mutating func advance(to t: Int64) {
         guard t > time else { return }
-        fairShare.advance(to: t, gpusInUse: gpusInUse)
+        if accruesFairShare { fairShare.advance(to: t, gpusInUse: gpusInUse) }
         for i in limits.indices where limits[i].gpuHours != nil {
             let period = max(limits[i].period.seconds, 1)
             let p = t / period

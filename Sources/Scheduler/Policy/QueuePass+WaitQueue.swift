@@ -36,7 +36,10 @@ extension QueuePass {
         }
         var aside: [BucketHead] = []
         // Each live bucket's current job, merged by key.
-        var heap = BinaryHeap<BucketHead>(capacity: queue.buckets.count)
+        var heap = BinaryHeap<BucketHead>()
+        swap(&heap, &queue.spareHeap)
+        heap.removeAll()
+        defer { swap(&heap, &queue.spareHeap) }
         let priorities = book.policy.usesPriority
         func keyOf(_ b: Int, _ i: Int) -> SortKey {
             guard priorities else {
@@ -159,7 +162,7 @@ extension QueuePass {
     }
 
     /// A bucket's current job in a pass: its key, the bucket and the position.
-    struct BucketHead: Comparable {
+    struct BucketHead: Comparable, Sendable {
         var key: SortKey
         var bucket: Int
         var position: Int

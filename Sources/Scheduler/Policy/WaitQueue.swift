@@ -20,6 +20,18 @@ public struct WaitQueue: Sendable {
             self.account = account
             self.nice = nice
         }
+
+        /// Hashes the fields that tell requests apart in practice (the simulator hashes a key per arrival; a
+        /// request has fifteen fields); equality still compares them all.
+        func hash(into h: inout Hasher) {
+            h.combine(request.gpus ?? -1)
+            h.combine(request.cpus ?? -1)
+            h.combine(request.memory?.bytes ?? .max)
+            h.combine(request.gpuMemory?.bytes ?? .max)
+            h.combine(request.nodes ?? -1)
+            h.combine(account)
+            h.combine(nice)
+        }
     }
 
     struct Entry: Sendable {
@@ -44,6 +56,8 @@ public struct WaitQueue: Sendable {
     }
 
     var buckets: [Bucket] = []
+    /// The merge heap of the last pass, kept for its storage (a pass per event would allocate one each time).
+    var spareHeap = BinaryHeap<QueuePass.BucketHead>()
     var bucketOf: [Key: Int] = [:]
     /// One shared request per distinct request: buckets of different accounts with the same request share
     /// it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed).
@@ -157,8 +171,9 @@ public struct WaitQueue: Sendable {
     /// `seconds`, or the bucket's end.
     func firstEnding(in b: Int, from i: Int, within seconds: Int64) -> Int {
         buckets[b].entries.withUnsafeBufferPointer { entries in
+            guard seconds >= 1 else { return entries.count }
             var k = i
-            while k < entries.count && max(entries[k].timeLimit, 1) > seconds { k += 1 }
+            while k < entries.count && entries[k].timeLimit > seconds { k += 1 }
             return k
         }
     }
