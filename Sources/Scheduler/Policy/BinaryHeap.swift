@@ -27,18 +27,31 @@ struct BinaryHeap<Element: Comparable> {
         let last = items.removeLast()
         if !items.isEmpty {
             items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && items[l] < items[m] { m = l }
-                if r < items.count && items[r] < items[m] { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
+            siftDown(0)
         }
         return top
+    }
+
+    /// Adds `e` without ordering: call `heapify()` before the next `push` or `pop`.
+    mutating func appendUnordered(_ e: Element) { items.append(e) }
+
+    /// Orders what `appendUnordered` added, in linear time.
+    mutating func heapify() {
+        guard items.count > 1 else { return }
+        for i in stride(from: items.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count && items[l] < items[m] { m = l }
+            if r < items.count && items[r] < items[m] { m = r }
+            if m == i { break }
+            items.swapAt(i, m)
+            i = m
+        }
     }
 }
 extension BinaryHeap: Sendable where Element: Sendable {}

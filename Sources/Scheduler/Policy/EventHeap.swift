@@ -22,7 +22,7 @@ struct EventHeap {
     var isEmpty: Bool { heap.isEmpty }
     var peekTime: Int64? { heap.first?.time }
 
-    mutating func push(_ time: Int64, _ index: Int, _ allocation: Allocation) {
+    mutating func push(_ time: Int64, _ index: Int, _ allocation: consuming Allocation) {
         let slot: Int
         if let s = freeSlots.popLast() {
             slot = s

@@ -135,15 +135,23 @@ public struct QueueBook: Sendable {
     public mutating func started(
         id: Int64, account: String, allocation: Allocation, end: Int64, at t: Int64, partition: String? = nil
     ) {
+        started(id: id, account: account, accountHint: -1, allocation: allocation, end: end, at: t, partition: partition)
+    }
+
+    /// `started`, with the account's number in this book if the caller knows it (checked before use).
+    mutating func started(
+        id: Int64, account: String, accountHint: Int, allocation: Allocation, end: Int64, at t: Int64,
+        partition: String?
+    ) {
         advance(to: t)
-        let a = accountId(account)
+        let a = isAccountId(accountHint, of: account) ? accountHint : accountId(account)
         let g = allocation.gpuCount
         let p = terms(partition)
         running[id] = Running(
             account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation, start: t,
             tier: p.tier, preemptible: p.preemptible)
         if p.preemptible { preemptibleRunning += 1 }
-        preemptors.removeValue(forKey: id)
+        if !preemptors.isEmpty { preemptors.removeValue(forKey: id) }
         gpusInUse[a] += g
         storageInUse[a] = storageInUse[a] + allocation.sharedStorage
         gpuEndSum[a] += Double(g) * Double(end)
@@ -155,7 +163,7 @@ public struct QueueBook: Sendable {
         advance(to: t)
         guard let r = running.removeValue(forKey: id) else { return }
         if r.preemptible { preemptibleRunning -= 1 }
-        preempting.remove(id)
+        if !preempting.isEmpty { preempting.remove(id) }
         gpusInUse[r.account] -= r.gpus
         storageInUse[r.account] = storageInUse[r.account] - r.storage
         gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)

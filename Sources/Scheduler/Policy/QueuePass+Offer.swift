@@ -140,8 +140,8 @@ extension QueuePass {
                 work.started += 1
                 if behindHead { work.backfilled += 1 }
                 book.started(
-                    id: c.id, account: c.account, allocation: decision.allocation, end: end, at: now,
-                    partition: c.request.partition)
+                    id: c.id, account: c.account, accountHint: c.accountHint, allocation: decision.allocation, end: end,
+                    at: now, partition: c.request.partition)
                 return .started
             }
             try? state.release(decision.allocation)

@@ -35,6 +35,9 @@ extension QueuePass {
             return key > p.headKey
         }
         var aside: [BucketHead] = []
+        swap(&aside, &queue.spareAside)
+        aside.removeAll(keepingCapacity: true)
+        defer { swap(&aside, &queue.spareAside) }
         // Each live bucket's current job, merged by key.
         var heap = BinaryHeap<BucketHead>()
         swap(&heap, &queue.spareHeap)
@@ -60,14 +63,23 @@ extension QueuePass {
             if tooBig(queue.buckets[b].gpus, head.key) {
                 work.skipped += 1
                 aside.append(head)
+            } else if building {
+                heap.appendUnordered(head)
             } else {
                 heap.push(head)
             }
         }
+        // The buckets' first heads are ordered at once.
+        var building = true
         for b in queue.buckets.indices where queue.buckets[b].live > 0 {
             if let i = queue.next(in: b, from: queue.buckets[b].head) { push(b, i) }
         }
-        var startedIds: [(Int64, Int64, Int)] = []
+        building = false
+        heap.heapify()
+        var startedIds: [(id: Int64, submit: Int64, bucket: Int)] = []
+        swap(&startedIds, &queue.spareStarted)
+        startedIds.removeAll(keepingCapacity: true)
+        defer { swap(&startedIds, &queue.spareStarted) }
         var reserved = pass.plan?.head
         // Requests that could not be placed in this pass (when no reservation is in force, placement does not
         // depend on the account or the time limit): another account's bucket of the same request is not placed
@@ -101,7 +113,7 @@ extension QueuePass {
                     work.skipped -= 1
                     heap.push(h)
                 }
-                aside.removeAll()
+                aside.removeAll(keepingCapacity: true)
             }
             if !jumps.isEmpty {
                 for (jb, jump) in jumps

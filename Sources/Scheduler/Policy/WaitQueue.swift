@@ -53,11 +53,32 @@ public struct WaitQueue: Sendable {
         /// The account's number in the queue book of the last pass (checked before use; −1: none yet).
         var accountId = -1
         var live: Int { entries.count - head }
+
+        /// Adds a job in its place by (submit, id), dropping the entries that have left once they are many.
+        mutating func insert(_ entry: Entry) {
+            if head > 64 && head > entries.count / 2 {
+                entries.removeFirst(head)
+                head = 0
+            }
+            if let last = entries.last, (last.submit, last.id) > (entry.submit, entry.id) {
+                var lo = head, hi = entries.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if (entries[mid].submit, entries[mid].id) < (entry.submit, entry.id) { lo = mid + 1 } else { hi = mid }
+                }
+                entries.insert(entry, at: lo)
+            } else {
+                entries.append(entry)
+            }
+        }
     }
 
     var buckets: [Bucket] = []
     /// The merge heap of the last pass, kept for its storage (a pass per event would allocate one each time).
     var spareHeap = BinaryHeap<QueuePass.BucketHead>()
+    /// Likewise the pass's lists of buckets set aside and of jobs started.
+    var spareAside: [QueuePass.BucketHead] = []
+    var spareStarted: [(id: Int64, submit: Int64, bucket: Int)] = []
     var bucketOf: [Key: Int] = [:]
     /// One shared request per distinct request: buckets of different accounts with the same request share
     /// it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed).
@@ -108,26 +129,9 @@ public struct WaitQueue: Sendable {
     /// Adds a waiting job to bucket `b`, which `add(_:)` returned for a job of the same request, account and
     /// nice value.
     mutating func add(_ c: QueuePass.Candidate, bucket b: Int) {
-        let entry = Entry(id: c.id, submit: c.submit, timeLimit: c.timeLimit)
-        var bucket = buckets[b]
-        buckets[b].entries = []  // keep the entries uniquely referenced while they change
-        if bucket.head > 64 && bucket.head > bucket.entries.count / 2 {
-            bucket.entries.removeFirst(bucket.head)
-            bucket.head = 0
-        }
-        if let last = bucket.entries.last, (last.submit, last.id) > (c.submit, c.id) {
-            var lo = bucket.head, hi = bucket.entries.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if (bucket.entries[mid].submit, bucket.entries[mid].id) < (c.submit, c.id) { lo = mid + 1 } else { hi = mid }
-            }
-            bucket.entries.insert(entry, at: lo)
-        } else {
-            bucket.entries.append(entry)
-        }
-        buckets[b] = bucket
+        buckets[b].insert(Entry(id: c.id, submit: c.submit, timeLimit: c.timeLimit))
         count += 1
-        sizes[bucket.gpus, default: 0] += 1
+        sizes[buckets[b].gpus, default: 0] += 1
     }
 
     /// Removes a waiting job (started or cancelled); unknown ids are ignored.

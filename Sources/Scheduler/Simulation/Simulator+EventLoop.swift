@@ -42,6 +42,8 @@ extension Simulator {
         var timelineSkipped = 0
         var lastPoint: TimelinePoint?
         var arrivals: [Int] = []
+        /// The storage of a pass's list of started jobs, kept for the next.
+        var spareStarted: [(Int, Allocation)] = []
         /// The arrivals as offered to a pass.
         var offered: [QueuePass.Candidate] = []
         /// Per bucket of `waiting`: whether its request can never be placed here (nil: not known yet).
@@ -292,8 +294,8 @@ extension Simulator {
         /// The job as a pass sees it.
         mutating func candidate(_ index: Int) -> QueuePass.Candidate {
             let b = bucket(of: index)
-            // Priorities read the account's number: known once per bucket, not looked up per job.
-            if book.policy.usesPriority && waiting.buckets[b].accountId < 0 {
+            // Priorities and starts read the account's number: known once per bucket, not looked up per job.
+            if waiting.buckets[b].accountId < 0 {
                 waiting.buckets[b].accountId = book.accountId(jobs[index].account)
             }
             return waiting.candidate(
@@ -335,21 +337,16 @@ extension Simulator {
 
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
         mutating func pass(_ arrivals: [Int]?, at t: Int64, depth: Int = 0) {
-            var startedNow: [(Int, Allocation, Int64, Bool)] = []
+            // The list's storage is kept from pass to pass.
+            var startedNow: [(Int, Allocation)] = []
+            swap(&startedNow, &spareStarted)
             var victims: [Int64] = []
             // Local functions, not closures kept in constants: what they capture stays on the stack.
             func collect(_: QueuePass.Candidate, _ w: QueuePass.Wait) {
                 if case let .preempting(ids) = w { victims += ids }
             }
-            let jobs = self.jobs
-            let speeds = self.speeds
             func start(_ c: QueuePass.Candidate, _ decision: PlacementDecision) -> Bool {
-                let index = Int(c.id)
-                let speed = speeds.speed(of: decision.allocation.gpuModel)
-                let runtime = Int64((Double(jobs[index].duration) / speed).rounded(.up))
-                let timeLimit = jobs[index].timeLimit
-                let length = max(min(runtime, timeLimit), 1)
-                startedNow.append((index, decision.allocation, t + length, runtime > timeLimit))
+                startedNow.append((Int(c.id), decision.allocation))
                 return true
             }
             let fromQueue: Bool
@@ -375,15 +372,22 @@ extension Simulator {
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
             }
-            for (index, allocation, end, timedOut) in startedNow {
+            // Taken from the end of the list reversed: each start's allocation moves into the heap, uncopied.
+            startedNow.reverse()
+            while let (index, allocation) = startedNow.popLast() {
+                // The run takes the trace's duration at the speed of the GPUs it got, cut at its time limit.
+                let runtime = Int64((Double(jobs[index].duration) / speeds.speed(of: allocation.gpuModel)).rounded(.up))
+                let timeLimit = jobs[index].timeLimit
+                let length = max(min(runtime, timeLimit), 1)
                 if queued[index] { dequeue(index, fromQueue: fromQueue) }
                 outcomes[index].start = t
                 outcomes[index].gpus = allocation.gpuCount
-                outcomes[index].timedOut = timedOut
+                outcomes[index].timedOut = runtime > timeLimit
                 busy += allocation.gpuCount
                 running[index] = true
-                ends.push(end, index << 16 | Int(generation[index]), allocation)
+                ends.push(t + length, index << 16 | Int(generation[index]), allocation)
             }
+            swap(&startedNow, &spareStarted)
             if let arrivals {
                 for index in arrivals where !running[index] { enqueue(index) }
             }
