@@ -1,7 +1,8 @@
-/// Allocations ending at a time (ties in insertion order), with the index of whatever they belong to: the
-/// simulator's job ends and the start estimate's.
+/// Ends at a time (ties in insertion order), with the index of whatever they belong to, and the allocation
+/// that ends if the caller keeps none: the simulator's job ends (times only; its queue book holds the
+/// allocations) and the start estimate's.
 ///
-/// The heap orders plain numbers; the allocations wait in slots beside it, so a heap move copies no
+/// The heap orders plain numbers; allocations wait in slots beside it, so a heap move copies no
 /// reference (a 100,000-GPU replay keeps some 20,000 ends in it).
 struct EventHeap {
     struct Entry: Comparable {
@@ -22,7 +23,7 @@ struct EventHeap {
     var isEmpty: Bool { heap.isEmpty }
     var peekTime: Int64? { heap.first?.time }
 
-    mutating func push(_ time: Int64, _ index: Int, _ allocation: consuming Allocation) {
+    mutating func push(_ time: Int64, _ index: Int, _ allocation: Allocation) {
         let slot: Int
         if let s = freeSlots.popLast() {
             slot = s
@@ -33,6 +34,18 @@ struct EventHeap {
         }
         heap.push(Entry(time: time, seq: seq, index: index, slot: slot))
         seq += 1
+    }
+
+    /// An end with no allocation kept (its owner holds it).
+    mutating func push(_ time: Int64, _ index: Int) {
+        heap.push(Entry(time: time, seq: seq, index: index, slot: -1))
+        seq += 1
+    }
+
+    /// The index of the next end at or before `t`, pushed without an allocation.
+    mutating func popIndexIfAt(_ t: Int64) -> Int? {
+        guard let top = heap.first, top.time <= t, let e = heap.pop() else { return nil }
+        return e.index
     }
 
     mutating func popIfAt(_ t: Int64) -> (Int, Allocation)? {

@@ -159,15 +159,18 @@ public struct QueueBook: Sendable {
 
     /// Records that a job no longer holds its allocation (ended, cancelled, lost with its node, preempted) at
     /// `t`: its use up to then is accounted first.
-    public mutating func ended(id: Int64, at t: Int64) {
+    /// Returns the allocation the job held (nil if it was not running).
+    @discardableResult
+    public mutating func ended(id: Int64, at t: Int64) -> Allocation? {
         advance(to: t)
-        guard let r = running.removeValue(forKey: id) else { return }
+        guard let r = running.removeValue(forKey: id) else { return nil }
         if r.preemptible { preemptibleRunning -= 1 }
         if !preempting.isEmpty { preempting.remove(id) }
         gpusInUse[r.account] -= r.gpus
         storageInUse[r.account] = storageInUse[r.account] - r.storage
         gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)
         if plan != nil { plan!.jobEnded(r.allocation, expectedEnd: r.end) }
+        return r.allocation
     }
 
     /// Replays a finished job's past use into the fair-share ledger (at the current time, decayed by

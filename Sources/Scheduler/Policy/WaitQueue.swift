@@ -108,6 +108,11 @@ public struct WaitQueue: Sendable {
         bucket(request: c.request, account: c.account, nice: c.nice, shared: c.shared)
     }
 
+    /// The bucket of jobs with this request, account and nice value, if there is one.
+    func existingBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
+        bucketOf[Key(job: request, account: account, nice: nice)]
+    }
+
     /// The bucket of jobs with this request, account and nice value, made now if there is none. The request's
     /// time limit is left out (each job's is in its entry), so jobs differing only in their time limits share
     /// a bucket. A new bucket's request is resolved on `cluster`, if given (its placements then skip that step).

@@ -12,8 +12,8 @@ extension Simulator {
         var outcomes: [SimulatedOutcome]
         var run: Run
 
-        /// Ends of running jobs; the heap's index is job index << 16 | run generation, so an end of a run lost
-        /// to a failure is recognised and dropped.
+        /// Ends of running jobs (times only: the book holds their allocations); the heap's index is job index
+        /// << 16 | run generation, so an end of a run lost to a failure is recognised and dropped.
         var ends = EventHeap()
         var generation: [UInt16]
         var running: [Bool]
@@ -142,10 +142,10 @@ extension Simulator {
                 if blocked { run.fragmentationBlockedGPUSeconds += Double(capacity - busy - offlineGPUs) * dt }
                 lastT = t
                 var full = false
-                while let (key, allocation) = ends.popIfAt(t) {
+                while let key = ends.popIndexIfAt(t) {
                     let index = key >> 16
                     guard running[index], Int(generation[index]) == key & 0xFFFF else { continue }
-                    end(index, allocation, at: t)
+                    end(index, at: t)
                     outcomes[index].end = t
                     run.events += 1
                     full = true
@@ -191,11 +191,14 @@ extension Simulator {
             }
         }
 
-        mutating func end(_ index: Int, _ allocation: Allocation, at t: Int64) {
+        /// A running job gives its allocation back (the book holds it: the end heap keeps times only).
+        @discardableResult
+        mutating func end(_ index: Int, at t: Int64) -> Allocation? {
+            guard let allocation = book.ended(id: Int64(index), at: t) else { return nil }
             try? state.release(allocation)
-            book.ended(id: Int64(index), at: t)
             busy -= allocation.gpuCount
             running[index] = false
+            return allocation
         }
 
         /// Failures, repairs and window edges at `t`; true when they call for a full pass.
@@ -246,20 +249,20 @@ extension Simulator {
 
         /// The node goes down; its jobs lose their runs and wait again (their submission time unchanged).
         mutating func fail(node: Int, at t: Int64) {
-            var victims: [(Int, Allocation)] = []
+            var victims: [Int] = []
             for (id, r) in book.running where r.allocation.nodes.contains(where: { $0.node == node }) {
-                victims.append((Int(id), r.allocation))
+                victims.append(Int(id))
             }
-            victims.sort { $0.0 < $1.0 }
-            for (index, allocation) in victims { requeue(index, allocation, at: t) }
+            victims.sort()
+            for index in victims { requeue(index, at: t) }
             state.setAvailability(node: node, .down)
             setOffline(node, by: 1)
             book.invalidatePlan()
         }
 
         /// A running job loses its run (node failure, preemption) and waits again, its submission time kept.
-        mutating func requeue(_ index: Int, _ allocation: Allocation, at t: Int64) {
-            end(index, allocation, at: t)
+        mutating func requeue(_ index: Int, at t: Int64) {
+            guard let allocation = end(index, at: t) else { return }
             run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - outcomes[index].start!)
             outcomes[index].start = nil
             outcomes[index].timedOut = false
@@ -305,8 +308,10 @@ extension Simulator {
         /// The job's bucket in `waiting`, found (or made) the first time.
         mutating func bucket(of index: Int) -> Int {
             if bucket[index] < 0 {
-                let b = waiting.bucket(
-                    request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
+                // A new bucket's request is resolved on the idle cluster (not copied for a bucket that exists).
+                let b =
+                    waiting.existingBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
+                    ?? waiting.bucket(request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
                 bucket[index] = Int32(b)
             }
             return Int(bucket[index])
@@ -372,9 +377,7 @@ extension Simulator {
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
             }
-            // Taken from the end of the list reversed: each start's allocation moves into the heap, uncopied.
-            startedNow.reverse()
-            while let (index, allocation) = startedNow.popLast() {
+            for (index, allocation) in startedNow {
                 // The run takes the trace's duration at the speed of the GPUs it got, cut at its time limit.
                 let runtime = Int64((Double(jobs[index].duration) / speeds.speed(of: allocation.gpuModel)).rounded(.up))
                 let timeLimit = jobs[index].timeLimit
@@ -385,18 +388,18 @@ extension Simulator {
                 outcomes[index].timedOut = runtime > timeLimit
                 busy += allocation.gpuCount
                 running[index] = true
-                ends.push(t + length, index << 16 | Int(generation[index]), allocation)
+                ends.push(t + length, index << 16 | Int(generation[index]))
             }
+            startedNow.removeAll(keepingCapacity: true)
             swap(&startedNow, &spareStarted)
             if let arrivals {
                 for index in arrivals where !running[index] { enqueue(index) }
             }
             // Preempted jobs give their resources back at once and wait again; the freed room is offered now.
             guard !victims.isEmpty else { return }
-            for id in victims {
-                guard let r = book.running[id] else { continue }
+            for id in victims where book.running[id] != nil {
                 run.preemptedRuns += 1
-                requeue(Int(id), r.allocation, at: t)
+                requeue(Int(id), at: t)
             }
             if depth < 2 { pass(nil, at: t, depth: depth + 1) }
         }
