@@ -314,6 +314,9 @@ import Testing
                 // that would delay the reservation (and offers them after all when something starts first).
                 #expect(a.work.placements <= b.work.placements)
                 if policy.backfills { #expect(a.work.delayed > 0 && a.work.offered < b.work.offered, "\(policy)") }
+                // With windows in force, the jobs of a bucket refused with a limit as long or longer are passed
+                // over in runs.
+                if !e.isEmpty { #expect(a.work.refusedAlike > 0, "\(policy): \(a.work)") }
             }
         }
     }
@@ -404,6 +407,84 @@ import Testing
             #expect(plainStarted == started, "\(policy)")
             #expect(plainWork.offered > 4000)
         }
+    }
+
+    @Test func withAWindowInForceAPassSkipsTheJobsRefusedForTheirLimit() throws {
+        // Five nodes are busy for a day; the sixth is free but goes into a maintenance window in an hour. Of
+        // 5,000 one-GPU jobs of one account, those with a two-hour limit would run into the window and fit
+        // nowhere else; every 1,000th has a ten-minute limit and fits now. Those five start; the pass offers
+        // ten jobs (each refused one is followed by the run of its like, passed over).
+        var state = ClusterState(spec: try platform())
+        var running: [(Int64, Allocation)] = []
+        for _ in 0..<5 {
+            guard case let .success(d) = state.place(ResourceRequest(gpus: 8)) else { Issue.record("no room"); return }
+            try state.commit(d.allocation)
+            running.append((Int64(running.count + 100_000), d.allocation))
+        }
+        let free = try #require(state.spec.nodes.indices.first { state.freeGPUs(node: $0).count == 8 })
+        let window = Reservation(name: "maint", nodes: [free], start: 3600, end: 7200, reason: "firmware")
+        let jobs = (1...5000).map { (id: Int) -> QueuePass.Candidate in
+            let limit: Int64 = id % 1000 == 0 ? 600 : 7200
+            return QueuePass.Candidate(
+                id: Int64(id), request: ResourceRequest(gpus: 1), account: "ivi", submit: Int64(id), timeLimit: limit)
+        }
+        for policy in [QueuePolicyName.fifo, .backfill] {
+            func book() -> QueueBook {
+                var b = QueueBook(spec: state.spec, policy: policy, now: 0, reservations: [window])
+                for (id, a) in running { b.started(id: id, account: "ipb", allocation: a, end: 86_400, at: 0) }
+                return b
+            }
+            var b = book()
+            var s = state
+            var queue = WaitQueue()
+            for c in jobs { queue.add(c) }
+            var work = QueuePass.Work()
+            var started: [Int64] = []
+            QueuePass.run(
+                on: &s, book: &b, queue: &queue, now: 10, work: &work,
+                started: { c, _ in
+                    started.append(c.id)
+                    return true
+                })
+            #expect(started == [1000, 2000, 3000, 4000, 5000], "\(policy)")
+            #expect(work.offered == 10, "\(policy): \(work)")
+            #expect(work.refusedAlike == 5 * 998, "\(policy): \(work)")
+
+            // Job by job, the same jobs start.
+            var plainBook = book()
+            var plainState = state
+            var plainStarted: [Int64] = []
+            var plainWork = QueuePass.Work()
+            QueuePass.run(
+                on: &plainState, book: &plainBook, queue: jobs, now: 10, work: &plainWork,
+                started: { c, _ in
+                    plainStarted.append(c.id)
+                    return true
+                }, waiting: { _, _ in })
+            #expect(plainStarted == started, "\(policy)")
+            #expect(plainWork.offered == 5000)
+        }
+    }
+
+    @Test func aReservationBookKnowsItsEndsInOrderThroughChanges() {
+        func window(_ name: String, _ start: Int64, _ end: Int64) -> Reservation {
+            Reservation(name: name, nodes: [0], start: start, end: end, reason: "test")
+        }
+        var book = ReservationBook([window("a", 0, 500), window("b", 100, 200), window("c", 50, 900)])
+        #expect(book.ends == [200, 500, 900])
+        #expect(book.earliestEnd == 200)
+        #expect(Array(book.ends(after: 200)) == [500, 900])
+        #expect(Array(book.ends(after: 199)) == [200, 500, 900])
+        #expect(book.ends(after: 900).isEmpty)
+        book.add(window("d", 10, 500))
+        #expect(book.ends == [200, 500, 500, 900])
+        #expect(book.remove(named: "a")?.end == 500)
+        #expect(book.ends == [200, 500, 900])
+        book.expire(before: 500)
+        #expect(book.reservations.map(\.name) == ["c"])
+        #expect(book.ends == [900])
+        book.expire(before: 900)
+        #expect(book.isEmpty && book.ends.isEmpty && book.earliestEnd == nil)
     }
 
     @Test func eventsAreReadFromAScenarioAndFromFlags() throws {

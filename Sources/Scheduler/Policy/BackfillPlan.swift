@@ -52,8 +52,7 @@ struct BackfillPlan: Sendable {
         for (id, r) in book.running { ends.append((max(r.end, now), id)) }
         ends.sort { $0 < $1 }
         // Windows that end later may unblock it too.
-        var windowEnds = book.reservations.reservations.map(\.end).filter { $0 > now }
-        windowEnds.sort()
+        let windowEnds = book.reservations.ends(after: now)
         var taken: [Allocation] = []
         defer {
             // Put the running jobs back; their commits are not new placements (the job-mix measure stays).
@@ -65,16 +64,16 @@ struct BackfillPlan: Sendable {
         var free = state.totalFreeGPUs
         let need = head.gpuCount
         var i = 0
-        var w = 0
-        while i < ends.count || w < windowEnds.count {
-            let t = min(i < ends.count ? ends[i].end : .max, w < windowEnds.count ? windowEnds[w] : .max)
+        var w = windowEnds.startIndex
+        while i < ends.count || w < windowEnds.endIndex {
+            let t = min(i < ends.count ? ends[i].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
             while i < ends.count && ends[i].end == t {
                 let allocation = book.running[ends[i].id]!.allocation
                 if (try? state.release(allocation)) != nil { taken.append(allocation) }
                 free += allocation.gpuCount
                 i += 1
             }
-            while w < windowEnds.count && windowEnds[w] == t { w += 1 }
+            while w < windowEnds.endIndex && windowEnds[w] == t { w += 1 }
             if need > free { continue }
             work.planPlacements += 1
             let limit = max(head.timeLimit, 1)

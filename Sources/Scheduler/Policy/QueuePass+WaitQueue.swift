@@ -9,7 +9,7 @@ extension QueuePass {
         started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void = { _, _ in }
     ) {
         book.advance(to: now)
-        if book.reservations.reservations.contains(where: { $0.end <= now }) { book.reservations.expire(before: now) }
+        if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
         // The pass holds the only reference to the plan while it changes it (no copy of its shadow cluster).
         let standing = book.plan
         book.plan = nil
@@ -140,6 +140,14 @@ extension QueuePass {
                     if known == nil, let r = pass.lastRefusal { unplaceable[request] = r }
                     continue
                 }
+                // With a window in force a job is also kept off the nodes a window holds during its time limit,
+                // so a longer limit keeps it off as many nodes or more: the bucket's jobs with a limit as long
+                // or longer are refused too (the cluster only fills during a pass). The pass goes on at the
+                // next one with a shorter limit.
+                let n = queue.firstEnding(in: b, from: i + 1, within: max(c.timeLimit, 1) - 1)
+                work.refusedAlike += n - (i + 1)
+                if let n = queue.next(in: b, from: n) { push(b, n) }
+                continue
             case .undone:
                 if whole { continue }
             case .started:

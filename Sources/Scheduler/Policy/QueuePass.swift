@@ -150,6 +150,9 @@ public enum QueuePass {
         /// Jobs passed over in a run, without being offered: the job before them in their bucket would have
         /// delayed the reservation on the same allocation, and they would run past the reserved start too.
         public var delayed = 0
+        /// Jobs passed over in a run, without being offered, while a window is in force: the job before them in
+        /// their bucket could not be placed, and their time limits are as long or longer.
+        public var refusedAlike = 0
         /// Jobs that had others preempted for them, and the placements the victim search tried.
         public var preemptions = 0
         public var preemptionPlacements = 0
@@ -203,7 +206,7 @@ public enum QueuePass {
         waiting: (Candidate, Wait) -> Void
     ) {
         book.advance(to: now)
-        if book.reservations.reservations.contains(where: { $0.end <= now }) { book.reservations.expire(before: now) }
+        if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
         let floor = minimumGPUs ?? 0
         // The pass holds the only reference to the plan while it changes it (no copy of its shadow cluster).
         let standing = book.plan

@@ -30,27 +30,50 @@ public struct Reservation: Hashable, Sendable, Codable {
 /// The reservations the engine honours, and the nodes they keep a job off.
 public struct ReservationBook: Hashable, Sendable {
     public private(set) var reservations: [Reservation] = []
+    /// Every reservation's end, ascending (a simulation's repeating windows are thousands of reservations; a
+    /// pass asks for the earliest end, a backfill reservation for those after a time).
+    public private(set) var ends: [Int64] = []
 
     public init(_ reservations: [Reservation] = []) {
         self.reservations = reservations.sorted { ($0.start, $0.name) < ($1.start, $1.name) }
+        ends = reservations.map(\.end).sorted()
     }
 
     public var isEmpty: Bool { reservations.isEmpty }
 
+    /// When the first reservation to end ends.
+    public var earliestEnd: Int64? { ends.first }
+
+    /// The ends after `t`, ascending.
+    public func ends(after t: Int64) -> ArraySlice<Int64> { ends[firstEnd(after: t)...] }
+
+    private func firstEnd(after t: Int64) -> Int {
+        var lo = 0, hi = ends.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ends[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
     public mutating func add(_ r: Reservation) {
         let at = reservations.firstIndex { ($0.start, $0.name) > (r.start, r.name) } ?? reservations.count
         reservations.insert(r, at: at)
+        ends.insert(r.end, at: firstEnd(after: r.end))
     }
 
     @discardableResult
     public mutating func remove(named name: String) -> Reservation? {
         guard let i = reservations.firstIndex(where: { $0.name == name }) else { return nil }
-        return reservations.remove(at: i)
+        let r = reservations.remove(at: i)
+        ends.remove(at: firstEnd(after: r.end) - 1)
+        return r
     }
 
     /// Drops windows that ended by `t`.
     public mutating func expire(before t: Int64) {
         reservations.removeAll { $0.end <= t }
+        ends.removeFirst(firstEnd(after: t))
     }
 
     /// Nodes a job of `account` running over [from, until) may not use, with the reservation that keeps it

@@ -83,7 +83,7 @@ public enum StartEstimate {
             }
             remaining = kept
             // Play every end (and the end of every window) at the next moment, then offer the rest again.
-            let windowEnd = reservations.reservations.map(\.end).filter { $0 > t }.min()
+            let windowEnd = reservations.ends(after: t).first
             guard let next = [ends.peekTime, windowEnd].compactMap({ $0 }).min() else { break }
             t = next
             while let (_, allocation) = ends.popIfAt(t) {
