@@ -43,7 +43,7 @@ extension Simulator {
         var lastPoint: TimelinePoint?
         var arrivals: [Int] = []
         /// The storage of a pass's list of started jobs, kept for the next.
-        var spareStarted: [(Int, Allocation)] = []
+        var spareStarted: [(index: Int, gpus: Int, model: String?)] = []
         /// The arrivals as offered to a pass.
         var offered: [QueuePass.Candidate] = []
         /// Per bucket of `waiting`: whether its request can never be placed here (nil: not known yet).
@@ -343,7 +343,7 @@ extension Simulator {
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
         mutating func pass(_ arrivals: [Int]?, at t: Int64, depth: Int = 0) {
             // The list's storage is kept from pass to pass.
-            var startedNow: [(Int, Allocation)] = []
+            var startedNow: [(index: Int, gpus: Int, model: String?)] = []
             swap(&startedNow, &spareStarted)
             var victims: [Int64] = []
             // Local functions, not closures kept in constants: what they capture stays on the stack.
@@ -351,7 +351,7 @@ extension Simulator {
                 if case let .preempting(ids) = w { victims += ids }
             }
             func start(_ c: QueuePass.Candidate, _ decision: PlacementDecision) -> Bool {
-                startedNow.append((Int(c.id), decision.allocation))
+                startedNow.append((Int(c.id), decision.allocation.gpuCount, decision.allocation.gpuModel))
                 return true
             }
             let fromQueue: Bool
@@ -377,16 +377,16 @@ extension Simulator {
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
             }
-            for (index, allocation) in startedNow {
+            for (index, gpus, model) in startedNow {
                 // The run takes the trace's duration at the speed of the GPUs it got, cut at its time limit.
-                let runtime = Int64((Double(jobs[index].duration) / speeds.speed(of: allocation.gpuModel)).rounded(.up))
+                let runtime = Int64((Double(jobs[index].duration) / speeds.speed(of: model)).rounded(.up))
                 let timeLimit = jobs[index].timeLimit
                 let length = max(min(runtime, timeLimit), 1)
                 if queued[index] { dequeue(index, fromQueue: fromQueue) }
                 outcomes[index].start = t
-                outcomes[index].gpus = allocation.gpuCount
+                outcomes[index].gpus = gpus
                 outcomes[index].timedOut = runtime > timeLimit
-                busy += allocation.gpuCount
+                busy += gpus
                 running[index] = true
                 ends.push(t + length, index << 16 | Int(generation[index]))
             }
