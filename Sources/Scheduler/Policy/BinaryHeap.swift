@@ -8,7 +8,7 @@ struct BinaryHeap<Element: Comparable> {
     var isEmpty: Bool { items.isEmpty }
 
     /// Empties the heap, keeping its storage.
-    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
+    mutating func removeAll() { items.clearKeepingCapacity() }
     var first: Element? { items.first }
 
     mutating func push(_ e: Element) {

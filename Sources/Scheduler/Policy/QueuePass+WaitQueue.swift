@@ -36,7 +36,7 @@ extension QueuePass {
         }
         var aside: [BucketHead] = []
         swap(&aside, &queue.spareAside)
-        aside.removeAll(keepingCapacity: true)
+        aside.clearKeepingCapacity()
         defer { swap(&aside, &queue.spareAside) }
         // Each live bucket's current job, merged by key.
         var heap = BinaryHeap<BucketHead>()
@@ -78,7 +78,7 @@ extension QueuePass {
         heap.heapify()
         var startedIds: [(id: Int64, submit: Int64, bucket: Int)] = []
         swap(&startedIds, &queue.spareStarted)
-        startedIds.removeAll(keepingCapacity: true)
+        startedIds.clearKeepingCapacity()
         defer { swap(&startedIds, &queue.spareStarted) }
         var reserved = pass.plan?.head
         // Requests that could not be placed in this pass (when no reservation is in force, placement does not
@@ -113,7 +113,7 @@ extension QueuePass {
                     work.skipped -= 1
                     heap.push(h)
                 }
-                aside.removeAll(keepingCapacity: true)
+                aside.clearKeepingCapacity()
             }
             if !jumps.isEmpty {
                 for (jb, jump) in jumps

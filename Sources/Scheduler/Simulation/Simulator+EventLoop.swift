@@ -151,7 +151,7 @@ extension Simulator {
                     full = true
                 }
                 full = clusterEvents(at: t) || full
-                arrivals.removeAll(keepingCapacity: true)
+                arrivals.clearKeepingCapacity()
                 while next < order.count && jobs[order[next]].submit == t {
                     let index = order[next]
                     next += 1
@@ -358,7 +358,7 @@ extension Simulator {
             if let arrivals {
                 // Arrivals are not in `waiting` yet: those that do not start join it below.
                 fromQueue = false
-                offered.removeAll(keepingCapacity: true)
+                offered.clearKeepingCapacity()
                 for index in arrivals { offered.append(candidate(index)) }
                 QueuePass.run(
                     on: &state, book: &book, queue: offered, now: t,
@@ -390,7 +390,7 @@ extension Simulator {
                 running[index] = true
                 ends.push(t + length, index << 16 | Int(generation[index]))
             }
-            startedNow.removeAll(keepingCapacity: true)
+            startedNow.clearKeepingCapacity()
             swap(&startedNow, &spareStarted)
             if let arrivals {
                 for index in arrivals where !running[index] { enqueue(index) }
