@@ -373,17 +373,8 @@ import Testing
         for policy in [QueuePolicyName.backfill, .fairshare] {
             var book = QueueBook(spec: state.spec, policy: policy, now: 0)
             for (id, a, end) in running { book.started(id: id, account: "ipb", allocation: a, end: end, at: 0) }
-            var s = state
-            var queue = WaitQueue()
-            for c in [head] + behind { queue.add(c) }
-            var work = QueuePass.Work()
-            var started: [Int64] = []
-            QueuePass.run(
-                on: &s, book: &book, queue: &queue, now: 10, work: &work,
-                started: { c, _ in
-                    started.append(c.id)
-                    return true
-                })
+            let plainBook = book
+            let (started, work, queue) = startsBucketByBucket([head] + behind, on: state, book: &book, now: 10)
             #expect(started == [1001, 2001, 3001, 4001], "\(policy)")
             #expect(book.reservedStart?.job == 1 && book.reservedStart?.at == 7200, "\(policy)")
             // The head, then per short job the long one before it (it would delay the reservation) and itself.
@@ -393,17 +384,7 @@ import Testing
             #expect(queue.count == 5001 - 4)
 
             // Job by job, the same jobs start.
-            var plainBook = QueueBook(spec: state.spec, policy: policy, now: 0)
-            for (id, a, end) in running { plainBook.started(id: id, account: "ipb", allocation: a, end: end, at: 0) }
-            var plainState = state
-            var plainStarted: [Int64] = []
-            var plainWork = QueuePass.Work()
-            QueuePass.run(
-                on: &plainState, book: &plainBook, queue: [head] + behind, now: 10, minimumGPUs: 1, work: &plainWork,
-                started: { c, _ in
-                    plainStarted.append(c.id)
-                    return true
-                }, waiting: { _, _ in })
+            let (plainStarted, plainWork) = startsJobByJob([head] + behind, on: state, book: plainBook, now: 10)
             #expect(plainStarted == started, "\(policy)")
             #expect(plainWork.offered > 4000)
         }
@@ -435,35 +416,52 @@ import Testing
                 return b
             }
             var b = book()
-            var s = state
-            var queue = WaitQueue()
-            for c in jobs { queue.add(c) }
-            var work = QueuePass.Work()
-            var started: [Int64] = []
-            QueuePass.run(
-                on: &s, book: &b, queue: &queue, now: 10, work: &work,
-                started: { c, _ in
-                    started.append(c.id)
-                    return true
-                })
+            let (started, work, _) = startsBucketByBucket(jobs, on: state, book: &b, now: 10)
             #expect(started == [1000, 2000, 3000, 4000, 5000], "\(policy)")
             #expect(work.offered == 10, "\(policy): \(work)")
             #expect(work.refusedAlike == 5 * 998, "\(policy): \(work)")
 
             // Job by job, the same jobs start.
-            var plainBook = book()
-            var plainState = state
-            var plainStarted: [Int64] = []
-            var plainWork = QueuePass.Work()
-            QueuePass.run(
-                on: &plainState, book: &plainBook, queue: jobs, now: 10, work: &plainWork,
-                started: { c, _ in
-                    plainStarted.append(c.id)
-                    return true
-                }, waiting: { _, _ in })
+            let (plainStarted, plainWork) = startsJobByJob(jobs, on: state, book: book(), now: 10)
             #expect(plainStarted == started, "\(policy)")
             #expect(plainWork.offered == 5000)
         }
+    }
+
+    /// The jobs one complete pass starts over `jobs` kept in a `WaitQueue` (as the simulator keeps them), with
+    /// its work and the queue after it.
+    func startsBucketByBucket(_ jobs: [QueuePass.Candidate], on state: ClusterState, book: inout QueueBook, now: Int64)
+        -> (started: [Int64], work: QueuePass.Work, queue: WaitQueue)
+    {
+        var s = state
+        var queue = WaitQueue()
+        for c in jobs { queue.add(c) }
+        var work = QueuePass.Work()
+        var started: [Int64] = []
+        QueuePass.run(
+            on: &s, book: &book, queue: &queue, now: now, work: &work,
+            started: { c, _ in
+                started.append(c.id)
+                return true
+            })
+        return (started, work, queue)
+    }
+
+    /// The jobs one pass starts offering `jobs` one by one in order (the reference), with its work.
+    func startsJobByJob(_ jobs: [QueuePass.Candidate], on state: ClusterState, book: QueueBook, now: Int64)
+        -> (started: [Int64], work: QueuePass.Work)
+    {
+        var s = state
+        var b = book
+        var work = QueuePass.Work()
+        var started: [Int64] = []
+        QueuePass.run(
+            on: &s, book: &b, queue: jobs, now: now, work: &work,
+            started: { c, _ in
+                started.append(c.id)
+                return true
+            }, waiting: { _, _ in })
+        return (started, work)
     }
 
     @Test func aReservationBookKnowsItsEndsInOrderThroughChanges() {
