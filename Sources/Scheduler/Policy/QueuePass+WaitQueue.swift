@@ -57,6 +57,8 @@ extension QueuePass {
         // Buckets that came back in line after a jump (below): the position of their one valid head in the
         // heap (an entry at another position is stale; −1: none).
         var current: [Int: Int] = [:]
+        // While the buckets' first heads are gathered, they are ordered at once afterwards.
+        var building = true
         func push(_ b: Int, _ i: Int) {
             let head = BucketHead(key: keyOf(b, i), bucket: b, position: i)
             if !current.isEmpty, current[b] != nil { current[b] = i }
@@ -69,8 +71,6 @@ extension QueuePass {
                 heap.push(head)
             }
         }
-        // The buckets' first heads are ordered at once.
-        var building = true
         for b in queue.buckets.indices where queue.buckets[b].live > 0 {
             if let i = queue.next(in: b, from: queue.buckets[b].head) { push(b, i) }
         }

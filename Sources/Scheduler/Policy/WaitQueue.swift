@@ -61,15 +61,20 @@ public struct WaitQueue: Sendable {
                 head = 0
             }
             if let last = entries.last, (last.submit, last.id) > (entry.submit, entry.id) {
-                var lo = head, hi = entries.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if (entries[mid].submit, entries[mid].id) < (entry.submit, entry.id) { lo = mid + 1 } else { hi = mid }
-                }
-                entries.insert(entry, at: lo)
+                entries.insert(entry, at: place(submit: entry.submit, id: entry.id))
             } else {
                 entries.append(entry)
             }
+        }
+
+        /// The first position from `head` whose entry is not before (submit, id) in order.
+        func place(submit: Int64, id: Int64) -> Int {
+            var lo = head, hi = entries.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if (entries[mid].submit, entries[mid].id) < (submit, id) { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
         }
     }
 
@@ -154,14 +159,9 @@ public struct WaitQueue: Sendable {
     /// Removes the waiting job `id`, submitted at `submit`, of bucket `b` (found by its place in order, not by
     /// a walk); unknown ids are ignored.
     mutating func remove(id: Int64, submit: Int64, bucket b: Int) {
-        var lo = buckets[b].head, hi = buckets[b].entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            let e = buckets[b].entries[mid]
-            if (e.submit, e.id) < (submit, id) { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo < buckets[b].entries.count, buckets[b].entries[lo].id == id else { return }
-        remove(at: lo, bucket: b)
+        let i = buckets[b].place(submit: submit, id: id)
+        guard i < buckets[b].entries.count, buckets[b].entries[i].id == id else { return }
+        remove(at: i, bucket: b)
     }
 
     private mutating func remove(at i: Int, bucket b: Int) {
