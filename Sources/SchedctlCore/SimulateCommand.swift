@@ -64,6 +64,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV, one row per scenario and policy.") var csv = false
 
+    @Option(help: "Time limits for jobs the workload gives none: X times the run, rounded up to a minute, at most the partition's maximum (users overestimate; e.g. 2). Default: the partition's maximum.")
+    var timeLimitFactor: Double?
+
     @Option(help: "Write a self-contained HTML report here.")
     var report: String?
 
@@ -73,6 +76,9 @@ struct SimulateCommand: ParsableCommand {
         if let generate, generate <= 0 { throw ValidationError("--generate takes a number of jobs, not \(generate)") }
         if let load, !(load > 0) { throw ValidationError("--load takes a positive offered load such as 0.8, not \(load)") }
         if json && csv { throw ValidationError("give --json or --csv, not both") }
+        if let f = timeLimitFactor, !(f >= 1 && f.isFinite) {
+            throw ValidationError("--time-limit-factor takes a factor of at least 1 (a limit shorter than the run would cut it), not \(f)")
+        }
         if generate != nil && profile != "philly" {
             throw ValidationError("unknown profile '\(profile)' (profiles: philly)")
         }
@@ -193,12 +199,13 @@ struct SimulateCommand: ParsableCommand {
         let policies = try policies()
         let placements = try placements()
         for file in cluster {
-            let (spec, events) = try scenario(file)
+            let (declared, events) = try scenario(file)
+            let spec = Self.withAccounts(of: base, on: declared, file: file)
             let gpus = ClusterState(spec: spec).freeShapes().totalGPUs
             let workload = try load.map { l in
                 do { return try base.scaled(toLoad: l, gpus: gpus) } catch { throw CLIError("\(error)") }
             } ?? base
-            let jobs = Self.simulated(workload, spec: spec)
+            let jobs = Self.simulated(workload, spec: spec, limitFactor: timeLimitFactor)
             let scenario = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             for (q, p) in policies.flatMap({ q in placements.map { (q, $0) } }) {
                 let label = Self.label(spec, q, p)
@@ -249,17 +256,18 @@ struct SimulateCommand: ParsableCommand {
     func runSweep() throws {
         let (type, sizes) = try sweepRange()
         let goal = try target.map { try SweepTarget(parsing: $0) }
-        let (spec, events) = try scenario(cluster[0])
-        guard spec.nodeType(named: type) != nil else {
-            throw CLIError("--sweep: no node type '\(type)' in \(cluster[0]) (types: \(spec.nodeTypes.map(\.name).joined(separator: ", ")))")
+        let (declared, events) = try scenario(cluster[0])
+        guard declared.nodeType(named: type) != nil else {
+            throw CLIError("--sweep: no node type '\(type)' in \(cluster[0]) (types: \(declared.nodeTypes.map(\.name).joined(separator: ", ")))")
         }
         var base = try workload()
+        let spec = Self.withAccounts(of: base, on: declared, file: cluster[0])
         if let load {
             do { base = try base.scaled(toLoad: load, gpus: ClusterState(spec: spec).freeShapes().totalGPUs) } catch {
                 throw CLIError("\(error)")
             }
         }
-        let jobs = Self.simulated(base, spec: spec)
+        let jobs = Self.simulated(base, spec: spec, limitFactor: timeLimitFactor)
         let speed = try speeds()
         let policy = try policies()[0]
         let placement = try placements()[0]
@@ -310,16 +318,31 @@ struct SimulateCommand: ParsableCommand {
         }
     }
 
+    /// `spec` with the workload's accounts it does not declare added (share 1, no limits), said on stderr.
+    static func withAccounts(of w: Workload, on spec: ClusterSpec, file: String) -> ClusterSpec {
+        let (out, added) = spec.addingAccounts(w.jobs.lazy.compactMap(\.request.account))
+        if !added.isEmpty {
+            let names = added.prefix(8).joined(separator: ", ") + (added.count > 8 ? ", …" : "")
+            FileHandle.standardError.write(
+                Data("\(file): \(added.count) accounts of the workload are not declared; simulated with share 1 and no limits: \(names)\n".utf8))
+        }
+        return out
+    }
+
     /// The simulator's form of a workload: ids by position, times in whole seconds, the time limit the
-    /// trace gives or else the partition's maximum (a trace's run times are what happened; the default
-    /// limit would cut long jobs short).
-    static func simulated(_ w: Workload, spec: ClusterSpec) -> [SimulatedJob] {
+    /// trace gives, else `limitFactor` × the run (rounded up to a whole minute, at most the partition's
+    /// maximum) when given, else the partition's maximum (a trace's run times are what happened; the
+    /// default limit would cut long jobs short).
+    static func simulated(_ w: Workload, spec: ClusterSpec, limitFactor: Double? = nil) -> [SimulatedJob] {
         let fallback = (spec.defaultPartition?.maxTime.seconds).map { max($0, 1) } ?? 7 * 86_400
         return w.jobs.enumerated().map { i, j in
             let partitionMax = j.request.partition.flatMap(spec.partition(named:))?.maxTime.seconds ?? fallback
+            let duration = max(Int64(j.duration.rounded()), 1)
+            let estimate = limitFactor.map { f in min(Int64((Double(duration) * f / 60).rounded(.up)) * 60, partitionMax) }
             return SimulatedJob(
-                id: Int64(i + 1), submit: Int64(j.submit.rounded()), duration: max(Int64(j.duration.rounded()), 1),
-                timeLimit: j.timeLimit?.seconds ?? partitionMax, request: j.request, account: j.request.account ?? "")
+                id: Int64(i + 1), submit: Int64(j.submit.rounded()), duration: duration,
+                timeLimit: j.timeLimit?.seconds ?? estimate ?? partitionMax, request: j.request,
+                account: j.request.account ?? "")
         }
     }
 }

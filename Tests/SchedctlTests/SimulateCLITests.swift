@@ -105,6 +105,30 @@ import Testing
         #expect(r.stderr.contains("not replayable (left out):") && r.stderr.contains("fractional GPU"))
     }
 
+    @Test func aTracesOwnAccountsAreAddedToTheScenarioAndNamed() throws {
+        // cluster.yaml declares ivi, etf, …; a published trace's tenants are its own (Philly's virtual
+        // clusters). They run with a share of 1 and no limits, and stderr names them.
+        let trace = try CLI.temp(
+            "tenants.csv",
+            """
+            id,submit,duration,gpus,account
+            a,0,100,8,vc-alpha
+            b,0,100,8,ivi
+            c,10,100,4,vc-beta
+
+            """)
+        let r = try CLI.run(["simulate", "--trace", trace, "--cluster", "cluster.yaml", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("cluster.yaml: 2 accounts of the workload are not declared; simulated with share 1 and no limits: vc-alpha, vc-beta"))
+        struct Out: Decodable {
+            struct Run: Decodable { var report: SimulationReport }
+            var runs: [Run]
+        }
+        let report = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8)).runs[0].report
+        #expect(report.completed == 3 && report.neverFits.isEmpty)
+        #expect(report.accounts.map(\.name) == ["ivi", "vc-alpha", "vc-beta"])
+    }
+
     @Test func badInvocationsSayWhatIsWrong() throws {
         let none = try CLI.run(["simulate"])
         #expect(none.status != 0 && none.stderr.contains("give one workload"))
