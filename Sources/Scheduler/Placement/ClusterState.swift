@@ -230,31 +230,51 @@ public struct ClusterState: Sendable {
         }
     }
 
+    /// A node's free resources, as `commit` checks an allocation against them.
+    struct NodeFree {
+        var gpus: UInt64
+        var cores: CPUSet
+        var scratch: ByteSize
+        var jobs: Int
+        var domains: Int
+    }
+
+    /// Node `i`'s free resources.
+    func nodeFree(_ i: Int) -> NodeFree {
+        let n = nodes[i]
+        return NodeFree(gpus: n.freeGPUs, cores: n.freeCores, scratch: n.freeScratch, jobs: n.jobs, domains: n.domains)
+    }
+
+    /// Why `allocation` could not be taken, with `storage` shared storage free, from the nodes as they are, or
+    /// as `adjust` changes them (their free resources, and free memory per NUMA domain); nil when it could.
+    /// `commit` asks it of the cluster; a backfill plan of the cluster as it will be at the reserved start.
+    func refusal(
+        of allocation: Allocation, storage: ByteSize, adjust: (Int, inout NodeFree) -> Void = { _, _ in },
+        adjustMemory: (Int, Int, ByteSize) -> ByteSize = { _, _, m in m }
+    ) -> StateError? {
+        for a in allocation.nodes {
+            guard a.node >= 0 && a.node < nodes.count else { return StateError(description: "no node \(a.node)") }
+            var n = nodeFree(a.node)
+            adjust(a.node, &n)
+            var name: String { spec.nodes[a.node].name }
+            if a.gpus.mask & ~n.gpus != 0 { return StateError(.gpusTaken(node: name, GPUSet(mask: a.gpus.mask & ~n.gpus))) }
+            if !a.cores.isSubset(of: n.cores) { return StateError(.coresTaken(node: name, a.cores.subtracting(n.cores))) }
+            for (d, m) in a.memory.enumerated() where d >= n.domains || m > adjustMemory(a.node, d, memoryFree(a.node, d)) {
+                return StateError(description: "\(name): not enough free memory on NUMA \(d)")
+            }
+            if a.scratch > n.scratch { return StateError(description: "\(name): not enough free scratch") }
+            if a.exclusive && n.jobs > 0 { return StateError(description: "\(name): exclusive, but the node is in use") }
+        }
+        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node }) {
+            return StateError(description: "a node appears twice in one allocation")
+        }
+        if allocation.sharedStorage > storage { return StateError(description: "not enough free shared storage") }
+        return nil
+    }
+
     /// Takes the resources of `allocation`. Refuses, changing nothing, when any of them is not free.
     public mutating func commit(_ allocation: Allocation) throws(StateError) {
-        for a in allocation.nodes {
-            guard a.node >= 0 && a.node < nodes.count else { throw StateError(description: "no node \(a.node)") }
-            let n = nodes[a.node]
-            var name: String { spec.nodes[a.node].name }
-            if a.gpus.mask & ~n.freeGPUs != 0 {
-                throw StateError(.gpusTaken(node: name, GPUSet(mask: a.gpus.mask & ~n.freeGPUs)))
-            }
-            if !a.cores.isSubset(of: n.freeCores) {
-                throw StateError(.coresTaken(node: name, a.cores.subtracting(n.freeCores)))
-            }
-            for (d, m) in a.memory.enumerated() where d >= n.domains || m > domainMemoryFree[n.memoryBase + d] {
-                throw StateError(description: "\(name): not enough free memory on NUMA \(d)")
-            }
-            if a.scratch > n.freeScratch { throw StateError(description: "\(name): not enough free scratch") }
-            if a.exclusive && n.jobs > 0 { throw StateError(description: "\(name): exclusive, but the node is in use") }
-        }
-        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node })
-        {
-            throw StateError(description: "a node appears twice in one allocation")
-        }
-        if allocation.sharedStorage > sharedStorageFree {
-            throw StateError(description: "not enough free shared storage")
-        }
+        if let refusal = refusal(of: allocation, storage: sharedStorageFree) { throw refusal }
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
             removeFromIndex(a)

@@ -7,11 +7,11 @@
 /// its allocation also commits on the shadow; then the reserved job still fits at `start`, so it is never
 /// delayed.
 ///
-/// The shadow is built only when a job that would run past `start` asks to start (about half of all plans
-/// never meet one). It is then exactly the shadow the plan would have kept from the start: the live cluster
-/// without the running jobs that end by `start` (those found when the plan was made, and those started since
-/// with an end by `start`), plus the reserved allocation. It lives in a box, copied only when a shared plan
-/// is about to change (copy on write), so a plan is a small value.
+/// The shadow is a view of the live cluster (`BackfillShadow`), built only when a job that would run past
+/// `start` asks to start (about half of all plans never meet one): the live cluster with the running jobs
+/// that end by `start` (those found when the plan was made, and those started since with an end by `start`)
+/// taken off, and the reserved allocation taken. It lives in a box, copied only when a shared plan is about
+/// to change (copy on write), so a plan is a small value.
 struct BackfillPlan: Sendable {
     var head: Int64
     /// The reserved job's place in line (renewed at each pass: priorities change with time).
@@ -28,9 +28,9 @@ struct BackfillPlan: Sendable {
         /// then.
         var endingBefore: [Int64]
         /// The shadow, once built.
-        var shadow: ClusterState?
+        var shadow: BackfillShadow?
 
-        init(headJob: QueuePass.Candidate, headAllocation: Allocation, endingBefore: [Int64], shadow: ClusterState?) {
+        init(headJob: QueuePass.Candidate, headAllocation: Allocation, endingBefore: [Int64], shadow: BackfillShadow?) {
             self.headJob = headJob
             self.headAllocation = headAllocation
             self.endingBefore = endingBefore
@@ -88,38 +88,41 @@ struct BackfillPlan: Sendable {
         return nil
     }
 
-    /// A running job stopped holding its allocation: if it was to run past `start`, the shadow gets it back.
+    /// A running job stopped holding its allocation: if it was to end by `start`, the shadow no longer frees
+    /// it (the live cluster has it back).
     mutating func jobEnded(_ allocation: Allocation, expectedEnd: Int64) {
-        guard expectedEnd > start, box.shadow != nil else { return }
-        try? uniqueBox().shadow!.release(allocation)
+        guard expectedEnd <= start, box.shadow != nil else { return }
+        uniqueBox().shadow!.unfree(allocation)
     }
 
-    /// Whether job `id` on `allocation` until `end` leaves the reservation intact; if so, it is now held in the
-    /// shadow too (or counted among the jobs that end by `start`). `state` and `running` are the cluster and
-    /// the running jobs before it starts (to build the shadow the first time one is needed).
+    /// Whether job `id` on `allocation` until `end` leaves the reservation intact; if so, it is counted among
+    /// the jobs that end by `start` when it does. `state` and `running` are the cluster and the running jobs
+    /// before it starts (to build the shadow the first time one is needed).
     mutating func admit(
         id: Int64, _ allocation: Allocation, until end: Int64, state: ClusterState, running: [Int64: QueueBook.Running]
     ) -> Bool {
         let b = uniqueBox()
         if end <= start {
             b.endingBefore.append(id)
+            b.shadow?.free(allocation)
             return true
         }
         if b.shadow == nil {
-            var shadow = state
-            // Placements on the shadow are not the cluster's: they do not move its measure of the job mix.
-            shadow.recordsMix = false
+            var shadow = BackfillShadow(taking: b.headAllocation)
             for id in b.endingBefore {
-                if let r = running[id], r.end <= start { try? shadow.release(r.allocation) }
+                if let r = running[id], r.end <= start { shadow.free(r.allocation) }
             }
-            guard (try? shadow.commit(b.headAllocation)) != nil else { return false }
+            guard shadow.holdsReserved(b.headAllocation, on: state) else { return false }
             b.shadow = shadow
         }
-        return (try? b.shadow!.commit(allocation)) != nil
+        return b.shadow!.admits(allocation, on: state)
     }
 
-    /// Gives back what `admit` took for a start that was undone.
-    mutating func unadmit(_ allocation: Allocation) { try? uniqueBox().shadow?.release(allocation) }
+    /// Takes back what `admit` noted for a start that was undone.
+    mutating func unadmit(_ allocation: Allocation, until end: Int64) {
+        guard end <= start, box.shadow != nil else { return }
+        uniqueBox().shadow!.unfree(allocation)
+    }
 
     /// The box, to change it: copied first if another plan value shares it.
     private mutating func uniqueBox() -> Box {

@@ -115,13 +115,13 @@ extension QueuePass {
                 return refusal == nil ? .skipped : .refused
             }
             let end = now + limit
-            var admittedToShadow = false
-            // The plan is changed in place: a copy would copy its shadow cluster.
+            var admitted = false
+            // The plan is changed in place (its box is not copied).
             if plan != nil {
                 if plan!.head == c.id {
                     plan = nil
                 } else if plan!.admit(id: c.id, decision.allocation, until: end, state: state, running: book.running) {
-                    admittedToShadow = end > plan!.start
+                    admitted = true
                 } else if behindHead {
                     waiting(c, .held(by: plan!.head, at: plan!.start))
                     return .delays
@@ -131,7 +131,7 @@ extension QueuePass {
                 }
             }
             guard (try? state.commit(decision.allocation)) != nil else {
-                if admittedToShadow { plan?.unadmit(decision.allocation) }
+                if admitted { plan?.unadmit(decision.allocation, until: end) }
                 waiting(c, .noRoom(PlacementRefusal(.notNow, "its placement could not be committed")))
                 return .undone
             }
@@ -145,7 +145,7 @@ extension QueuePass {
                 return .started
             }
             try? state.release(decision.allocation)
-            if admittedToShadow { plan?.unadmit(decision.allocation) }
+            if admitted { plan?.unadmit(decision.allocation, until: end) }
             return .undone
         }
     }

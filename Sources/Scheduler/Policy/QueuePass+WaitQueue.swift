@@ -10,7 +10,7 @@ extension QueuePass {
     ) {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
-        // The pass holds the only reference to the plan while it changes it (no copy of its shadow cluster).
+        // The pass holds the only reference to the plan while it changes it (its box is not copied).
         let standing = book.plan
         book.plan = nil
         var pass = Pass(book: book, plan: standing, free: state.totalFreeGPUs, now: now)

@@ -208,7 +208,7 @@ public enum QueuePass {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
         let floor = minimumGPUs ?? 0
-        // The pass holds the only reference to the plan while it changes it (no copy of its shadow cluster).
+        // The pass holds the only reference to the plan while it changes it (its box is not copied).
         let standing = book.plan
         book.plan = nil
         var pass = Pass(book: book, plan: standing, free: state.totalFreeGPUs, now: now)

@@ -89,15 +89,16 @@ public struct WaitQueue: Sendable {
     /// it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed).
     private var sharedOf: [ResourceRequest: QueuePass.SharedRequest] = [:]
     public private(set) var count = 0
-    /// Waiting jobs per GPU count (0 for requests without a count).
-    private var sizes: [Int: Int] = [:]
+    /// Waiting jobs per GPU count (0 for requests without a count), and the fewest any asks for (.max: none).
+    private var sizes: [Int] = []
+    private var fewest = Int.max
 
     public init() {}
 
     public var isEmpty: Bool { count == 0 }
 
     /// The fewest GPUs a waiting job asks for (0 when one asks for none or gives no count).
-    public var minimumGPUs: Int? { sizes.keys.min() }
+    public var minimumGPUs: Int? { fewest == .max ? nil : fewest }
 
     /// Adds a waiting job (in its place by submission time; a requeued job goes back where it was) and
     /// returns its bucket (the caller may keep it for `add(_:bucket:)` and `remove(id:bucket:)`).
@@ -141,7 +142,10 @@ public struct WaitQueue: Sendable {
     mutating func add(_ c: QueuePass.Candidate, bucket b: Int) {
         buckets[b].insert(Entry(id: c.id, submit: c.submit, timeLimit: c.timeLimit))
         count += 1
-        sizes[buckets[b].gpus, default: 0] += 1
+        let g = buckets[b].gpus
+        if g >= sizes.count { sizes += Array(repeating: 0, count: g + 1 - sizes.count) }
+        sizes[g] += 1
+        fewest = min(fewest, g)
     }
 
     /// Removes a waiting job (started or cancelled); unknown ids are ignored.
@@ -172,8 +176,8 @@ public struct WaitQueue: Sendable {
         }
         count -= 1
         let g = buckets[b].gpus
-        sizes[g]! -= 1
-        if sizes[g] == 0 { sizes[g] = nil }
+        sizes[g] -= 1
+        if g == fewest && sizes[g] == 0 { fewest = (g + 1..<sizes.count).first { sizes[$0] > 0 } ?? .max }
     }
 
     /// The first position from `i` on in bucket `b` whose job's time limit (at least a second) is at most

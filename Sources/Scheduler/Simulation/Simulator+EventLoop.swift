@@ -25,9 +25,6 @@ extension Simulator {
         var queuedCount = 0
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
         let indexed: Bool
-        /// Waiting jobs per GPU count (0 for requests without a count), and the smallest count waiting.
-        var sizeCounts: [Int]
-        var minSize = Int.max
         var next = 0
         var busy = 0
         var offlineGPUs = 0
@@ -77,18 +74,15 @@ extension Simulator {
             firstT = order.first.map { jobs[$0].submit } ?? 0
             lastT = firstT
             // One walk over the jobs (a million of them are a few hundred megabytes): the outcomes to fill in,
-            // the sum of time limits and the largest GPU count.
+            // the sum of time limits.
             var limits: Int64 = 0
-            var largest = 0
             var outcomes: [SimulatedOutcome] = []
             outcomes.reserveCapacity(jobs.count)
             for j in jobs {
                 limits += max(j.timeLimit, 1)
-                let g = j.gpuCount ?? 0
-                largest = max(largest, g)
                 outcomes.append(
                     SimulatedOutcome(
-                        id: j.id, submit: j.submit, start: nil, end: nil, gpus: g, account: j.account, neverFits: nil,
+                        id: j.id, submit: j.submit, start: nil, end: nil, gpus: j.gpuCount ?? 0, account: j.account, neverFits: nil,
                         timedOut: false))
             }
             self.outcomes = outcomes
@@ -111,7 +105,6 @@ extension Simulator {
             running = Array(repeating: false, count: jobs.count)
             queued = Array(repeating: false, count: jobs.count)
             bucket = Array(repeating: -1, count: jobs.count)
-            sizeCounts = Array(repeating: 0, count: largest + 1)
             run = Run(
                 outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
                 fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0, preemptedRuns: 0,
@@ -171,7 +164,7 @@ extension Simulator {
                 } else if !arrivals.isEmpty {
                     pass(arrivals, at: t)
                 }
-                blocked = queuedCount > 0 && minSize <= capacity - busy - offlineGPUs
+                blocked = (waiting.minimumGPUs ?? .max) <= capacity - busy - offlineGPUs
                 record(TimelinePoint(time: t, busyGPUs: busy, queued: queuedCount))
             }
             progress?(1)
@@ -323,9 +316,6 @@ extension Simulator {
             waiting.add(c, bucket: Int(bucket[index]))
             queued[index] = true
             queuedCount += 1
-            let g = jobs[index].gpuCount ?? 0
-            sizeCounts[g] += 1
-            minSize = min(minSize, g)
         }
 
         /// A waiting job started; `fromQueue` when the pass did not take it out of `waiting` itself.
@@ -333,11 +323,6 @@ extension Simulator {
             if fromQueue { waiting.remove(id: Int64(index), submit: jobs[index].submit, bucket: Int(bucket[index])) }
             queued[index] = false
             queuedCount -= 1
-            let g = jobs[index].gpuCount ?? 0
-            sizeCounts[g] -= 1
-            if g == minSize && sizeCounts[g] == 0 {
-                minSize = queuedCount == 0 ? .max : (g + 1..<sizeCounts.count).first { sizeCounts[$0] > 0 } ?? .max
-            }
         }
 
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
@@ -372,7 +357,7 @@ extension Simulator {
                 fromQueue = true
                 QueuePass.run(
                     on: &state, book: &book, queue: waiting.inSubmissionOrder(), now: t, complete: true,
-                    minimumGPUs: minSize, work: &run.work, started: start, waiting: collect)
+                    minimumGPUs: waiting.minimumGPUs, work: &run.work, started: start, waiting: collect)
             }
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at

@@ -1,0 +1,120 @@
+/// A backfill plan's shadow: the cluster as it will be at the reserved start if every running job uses its
+/// whole time limit, with the reserved allocation taken. It is kept as a view of the live cluster, not as a
+/// copy: per node, what the running jobs that end by the start hold (free by then) and what the reserved
+/// allocation takes. Every other running job holds its resources in the live cluster and keeps them at the
+/// start; so a job starting now, or ending, changes the view exactly as it changes the live cluster, and
+/// the view needs telling only of the jobs that end by the start (`free`, `unfree`).
+struct BackfillShadow: Sendable {
+    /// What the view adds to and takes from one node of the live cluster.
+    struct NodeChange: Sendable {
+        var node: Int
+        var freedGPUs: UInt64 = 0
+        var freedCores = CPUSet()
+        var freedMemory: [ByteSize] = []
+        var freedScratch = ByteSize.zero
+        var freedJobs = 0
+        var takenGPUs: UInt64 = 0
+        var takenCores = CPUSet()
+        var takenMemory: [ByteSize] = []
+        var takenScratch = ByteSize.zero
+        var takenJobs = 0
+    }
+
+    /// The nodes changed, and each one's place in `changes`.
+    private var changes: [NodeChange] = []
+    private var position: [Int: Int] = [:]
+    private var freedStorage = ByteSize.zero
+    private let takenStorage: ByteSize
+
+    /// The view with the reserved allocation `taken` and nothing freed yet.
+    init(taking taken: Allocation) {
+        takenStorage = taken.sharedStorage
+        for a in taken.nodes {
+            let k = place(a.node)
+            changes[k].takenGPUs = a.gpus.mask
+            changes[k].takenCores = a.cores
+            changes[k].takenMemory = a.memory
+            changes[k].takenScratch = a.scratch
+            changes[k].takenJobs = 1
+        }
+    }
+
+    private mutating func place(_ node: Int) -> Int {
+        if let k = position[node] { return k }
+        position[node] = changes.count
+        changes.append(NodeChange(node: node))
+        return changes.count - 1
+    }
+
+    /// The resources of a running job that ends by the start: free in the view.
+    mutating func free(_ allocation: Allocation) {
+        for a in allocation.nodes {
+            let k = place(a.node)
+            changes[k].freedGPUs |= a.gpus.mask
+            changes[k].freedCores = changes[k].freedCores.union(a.cores)
+            if changes[k].freedMemory.count < a.memory.count {
+                changes[k].freedMemory += Array(repeating: .zero, count: a.memory.count - changes[k].freedMemory.count)
+            }
+            for d in a.memory.indices { changes[k].freedMemory[d] += a.memory[d] }
+            changes[k].freedScratch += a.scratch
+            changes[k].freedJobs += 1
+        }
+        freedStorage += allocation.sharedStorage
+    }
+
+    /// A job that `free` was told of no longer holds its allocation (it ended, or its start was undone): the
+    /// live cluster has the resources back. An allocation the view does not hold as freed is ignored.
+    mutating func unfree(_ allocation: Allocation) {
+        for a in allocation.nodes {
+            guard let k = position[a.node], a.gpus.mask & ~changes[k].freedGPUs == 0,
+                a.cores.isSubset(of: changes[k].freedCores), changes[k].freedJobs > 0
+            else { return }
+        }
+        for a in allocation.nodes {
+            let k = position[a.node]!
+            changes[k].freedGPUs &= ~a.gpus.mask
+            changes[k].freedCores = changes[k].freedCores.subtracting(a.cores)
+            for d in a.memory.indices { changes[k].freedMemory[d] -= a.memory[d] }
+            changes[k].freedScratch -= a.scratch
+            changes[k].freedJobs -= 1
+        }
+        freedStorage -= allocation.sharedStorage
+    }
+
+    /// Whether `allocation` could be taken from the view of `state`: the checks of `ClusterState.commit`.
+    func admits(_ allocation: Allocation, on state: ClusterState) -> Bool {
+        refusal(of: allocation, on: state, withTaken: true) == nil
+    }
+
+    /// Whether the reserved allocation could be taken from the view of `state` without it (it holds while the
+    /// running jobs' allocations and the plan agree).
+    func holdsReserved(_ taken: Allocation, on state: ClusterState) -> Bool {
+        refusal(of: taken, on: state, withTaken: false) == nil
+    }
+
+    private func refusal(of allocation: Allocation, on state: ClusterState, withTaken: Bool) -> ClusterState.StateError? {
+        let storage = state.freeSharedStorage + freedStorage
+        let taken = withTaken ? 1 : 0
+        return state.refusal(
+            of: allocation, storage: withTaken ? (storage >= takenStorage ? storage - takenStorage : .zero) : storage,
+            adjust: { node, n in
+                guard let k = position[node] else { return }
+                n.gpus = (n.gpus | changes[k].freedGPUs) & ~(withTaken ? changes[k].takenGPUs : 0)
+                n.cores = n.cores.union(changes[k].freedCores)
+                if withTaken { n.cores = n.cores.subtracting(changes[k].takenCores) }
+                n.scratch += changes[k].freedScratch
+                if withTaken { n.scratch = n.scratch >= changes[k].takenScratch ? n.scratch - changes[k].takenScratch : .zero }
+                n.jobs += changes[k].takenJobs * taken - changes[k].freedJobs
+            },
+            adjustMemory: { node, d, free in
+                guard let k = position[node] else { return free }
+                var m = free
+                if d < changes[k].freedMemory.count { m += changes[k].freedMemory[d] }
+                if withTaken && d < changes[k].takenMemory.count {
+                    let t = changes[k].takenMemory[d]
+                    m = m >= t ? m - t : .zero
+                }
+                return m
+            })
+    }
+}
