@@ -275,6 +275,14 @@ public struct ClusterState: Sendable {
     /// Takes the resources of `allocation`. Refuses, changing nothing, when any of them is not free.
     public mutating func commit(_ allocation: Allocation) throws(StateError) {
         if let refusal = refusal(of: allocation, storage: sharedStorageFree) { throw refusal }
+        take(allocation)
+    }
+
+    /// Takes back an allocation released a moment ago, with nothing taken since (a backfill plan's look
+    /// ahead): it is known to fit, so it is not checked again.
+    mutating func retake(_ allocation: Allocation) { take(allocation) }
+
+    private mutating func take(_ allocation: Allocation) {
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
             removeFromIndex(a)

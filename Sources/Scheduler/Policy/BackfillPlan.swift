@@ -50,15 +50,29 @@ struct BackfillPlan: Sendable {
         var ends: [(end: Int64, id: Int64)] = []
         ends.reserveCapacity(book.running.count)
         for (id, r) in book.running { ends.append((max(r.end, now), id)) }
-        ends.sort { $0 < $1 }
+        // Few running jobs, as a rule: sorted in place by insertion (a merge sort would allocate).
+        if ends.count <= 32 {
+            for i in ends.indices.dropFirst() {
+                let e = ends[i]
+                var j = i
+                while j > 0 && e < ends[j - 1] {
+                    ends[j] = ends[j - 1]
+                    j -= 1
+                }
+                ends[j] = e
+            }
+        } else {
+            ends.sort { $0 < $1 }
+        }
         // Windows that end later may unblock it too.
         let windowEnds = book.reservations.ends(after: now)
         var taken: [Allocation] = []
+        taken.reserveCapacity(ends.count)
         defer {
             // Put the running jobs back; their commits are not new placements (the job-mix measure stays).
             let records = state.recordsMix
             state.recordsMix = false
-            for a in taken.reversed() { try? state.commit(a) }
+            for a in taken.reversed() { state.retake(a) }
             state.recordsMix = records
         }
         var free = state.totalFreeGPUs
