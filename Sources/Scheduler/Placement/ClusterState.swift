@@ -63,6 +63,8 @@ public struct ClusterState: Sendable {
         let domains: Int
         var freeScratch: ByteSize
         var jobs = 0
+        /// The signature of its free GPUs it is indexed under (while it is up).
+        var signature = 0
     }
 
     /// Free memory of every NUMA domain, node after node (one flat array: a node holds no reference, so
@@ -173,7 +175,9 @@ public struct ClusterState: Sendable {
         guard nodes[i].availability == .up else { return }
         let pool = nodes[i].pool
         let ordinal = nodes[i].ordinal
-        pools[pool].insert(ordinal: ordinal, signature: layouts[nodes[i].layout].signature(free: nodes[i].freeGPUs))
+        let signature = layouts[nodes[i].layout].signature(free: nodes[i].freeGPUs)
+        nodes[i].signature = signature
+        pools[pool].insert(ordinal: ordinal, signature: signature)
         if nodes[i].jobs == 0 {
             pools[pool].idle.insert(ordinal)
             pools[pool].idleByLeaf[nodes[i].leaf] += 1
@@ -184,7 +188,7 @@ public struct ClusterState: Sendable {
         guard nodes[i].availability == .up else { return }
         let pool = nodes[i].pool
         let ordinal = nodes[i].ordinal
-        pools[pool].remove(ordinal: ordinal, signature: layouts[nodes[i].layout].signature(free: nodes[i].freeGPUs))
+        pools[pool].remove(ordinal: ordinal, signature: nodes[i].signature)
         if nodes[i].jobs == 0 {
             pools[pool].idle.remove(ordinal)
             pools[pool].idleByLeaf[nodes[i].leaf] -= 1
