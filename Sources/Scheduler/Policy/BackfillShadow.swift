@@ -20,9 +20,11 @@ struct BackfillShadow: Sendable {
         var takenJobs = 0
     }
 
-    /// The nodes changed, and each one's place in `changes`.
+    /// The nodes changed, and (once they are many) each one's place in `changes`: a plan touches a few nodes,
+    /// as a rule, and a short walk costs less than a hash.
     private var changes: [NodeChange] = []
-    private var position: [Int: Int] = [:]
+    private var positions: [Int: Int] = [:]
+    private static let walked = 16
     private var freedStorage = ByteSize.zero
     private let takenStorage: ByteSize
 
@@ -39,10 +41,21 @@ struct BackfillShadow: Sendable {
         }
     }
 
+    /// Node `node`'s place in `changes`, if it has one.
+    private func position(_ node: Int) -> Int? {
+        guard changes.count > Self.walked else { return changes.firstIndex { $0.node == node } }
+        return positions[node]
+    }
+
+    /// Node `node`'s place in `changes`, made if it has none.
     private mutating func place(_ node: Int) -> Int {
-        if let k = position[node] { return k }
-        position[node] = changes.count
+        if let k = position(node) { return k }
         changes.append(NodeChange(node: node))
+        if changes.count == Self.walked + 1 {
+            for (k, c) in changes.enumerated() { positions[c.node] = k }
+        } else if changes.count > Self.walked + 1 {
+            positions[node] = changes.count - 1
+        }
         return changes.count - 1
     }
 
@@ -66,12 +79,12 @@ struct BackfillShadow: Sendable {
     /// live cluster has the resources back. An allocation the view does not hold as freed is ignored.
     mutating func unfree(_ allocation: Allocation) {
         for a in allocation.nodes {
-            guard let k = position[a.node], a.gpus.mask & ~changes[k].freedGPUs == 0,
+            guard let k = position(a.node), a.gpus.mask & ~changes[k].freedGPUs == 0,
                 a.cores.isSubset(of: changes[k].freedCores), changes[k].freedJobs > 0
             else { return }
         }
         for a in allocation.nodes {
-            let k = position[a.node]!
+            let k = position(a.node)!
             changes[k].freedGPUs &= ~a.gpus.mask
             changes[k].freedCores = changes[k].freedCores.subtracting(a.cores)
             for d in a.memory.indices { changes[k].freedMemory[d] -= a.memory[d] }
@@ -98,7 +111,7 @@ struct BackfillShadow: Sendable {
         return state.refusal(
             of: allocation, storage: withTaken ? (storage >= takenStorage ? storage - takenStorage : .zero) : storage,
             adjust: { node, n in
-                guard let k = position[node] else { return }
+                guard let k = position(node) else { return }
                 n.gpus = (n.gpus | changes[k].freedGPUs) & ~(withTaken ? changes[k].takenGPUs : 0)
                 n.cores = n.cores.union(changes[k].freedCores)
                 if withTaken { n.cores = n.cores.subtracting(changes[k].takenCores) }
@@ -107,7 +120,7 @@ struct BackfillShadow: Sendable {
                 n.jobs += changes[k].takenJobs * taken - changes[k].freedJobs
             },
             adjustMemory: { node, d, free in
-                guard let k = position[node] else { return free }
+                guard let k = position(node) else { return free }
                 var m = free
                 if d < changes[k].freedMemory.count { m += changes[k].freedMemory[d] }
                 if withTaken && d < changes[k].takenMemory.count {
