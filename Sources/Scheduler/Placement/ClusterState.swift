@@ -124,8 +124,10 @@ public struct ClusterState: Sendable {
         partitionFacts = facts
         fixed = Fixed(
             spec: spec, leaves: leafNames,
-            partitionIndex: Dictionary(spec.partitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a }),
-            defaultPartitionIndex: spec.partitions.firstIndex(where: \.isDefault) ?? (spec.partitions.isEmpty ? nil : 0))
+            partitionIndex: Dictionary(
+                spec.partitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a }),
+            defaultPartitionIndex: spec.partitions.firstIndex(where: \.isDefault) ?? (spec.partitions.isEmpty ? nil : 0)
+        )
         // Pools: one per (layout, partition membership), in order of first node.
         var poolKeys: [(Int, UInt64)] = []
         var poolMembers: [[Int]] = []
@@ -261,15 +263,23 @@ public struct ClusterState: Sendable {
             var n = nodeFree(a.node)
             adjust(a.node, &n)
             var name: String { spec.nodes[a.node].name }
-            if a.gpus.mask & ~n.gpus != 0 { return StateError(.gpusTaken(node: name, GPUSet(mask: a.gpus.mask & ~n.gpus))) }
-            if !a.cores.isSubset(of: n.cores) { return StateError(.coresTaken(node: name, a.cores.subtracting(n.cores))) }
-            for (d, m) in a.memory.enumerated() where d >= n.domains || m > adjustMemory(a.node, d, memoryFree(a.node, d)) {
+            if a.gpus.mask & ~n.gpus != 0 {
+                return StateError(.gpusTaken(node: name, GPUSet(mask: a.gpus.mask & ~n.gpus)))
+            }
+            if !a.cores.isSubset(of: n.cores) {
+                return StateError(.coresTaken(node: name, a.cores.subtracting(n.cores)))
+            }
+            for (d, m) in a.memory.enumerated()
+            where d >= n.domains || m > adjustMemory(a.node, d, memoryFree(a.node, d)) {
                 return StateError(description: "\(name): not enough free memory on NUMA \(d)")
             }
             if a.scratch > n.scratch { return StateError(description: "\(name): not enough free scratch") }
-            if a.exclusive && n.jobs > 0 { return StateError(description: "\(name): exclusive, but the node is in use") }
+            if a.exclusive && n.jobs > 0 {
+                return StateError(description: "\(name): exclusive, but the node is in use")
+            }
         }
-        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node }) {
+        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node })
+        {
             return StateError(description: "a node appears twice in one allocation")
         }
         if allocation.sharedStorage > storage { return StateError(description: "not enough free shared storage") }

@@ -96,7 +96,8 @@ struct BackfillPlan: Sendable {
             {
                 return BackfillPlan(
                     head: head.id, headKey: key, start: t,
-                    box: Box(headJob: head, headAllocation: d.allocation, endingBefore: ends[..<i].map(\.id), shadow: nil))
+                    box: Box(
+                        headJob: head, headAllocation: d.allocation, endingBefore: ends[..<i].map(\.id), shadow: nil))
             }
         }
         return nil

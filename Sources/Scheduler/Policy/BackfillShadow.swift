@@ -105,7 +105,8 @@ struct BackfillShadow: Sendable {
         refusal(of: taken, on: state, withTaken: false) == nil
     }
 
-    private func refusal(of allocation: Allocation, on state: ClusterState, withTaken: Bool) -> ClusterState.StateError? {
+    private func refusal(of allocation: Allocation, on state: ClusterState, withTaken: Bool) -> ClusterState.StateError?
+    {
         let storage = state.freeSharedStorage + freedStorage
         let taken = withTaken ? 1 : 0
         return state.refusal(
@@ -116,7 +117,9 @@ struct BackfillShadow: Sendable {
                 n.cores = n.cores.union(changes[k].freedCores)
                 if withTaken { n.cores = n.cores.subtracting(changes[k].takenCores) }
                 n.scratch += changes[k].freedScratch
-                if withTaken { n.scratch = n.scratch >= changes[k].takenScratch ? n.scratch - changes[k].takenScratch : .zero }
+                if withTaken {
+                    n.scratch = n.scratch >= changes[k].takenScratch ? n.scratch - changes[k].takenScratch : .zero
+                }
                 n.jobs += changes[k].takenJobs * taken - changes[k].freedJobs
             },
             adjustMemory: { node, d, free in

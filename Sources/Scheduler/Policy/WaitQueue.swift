@@ -130,7 +130,9 @@ public struct WaitQueue: Sendable {
         let request = key.request
         if let existing = bucketOf[key] { return existing }
         let b = buckets.count
-        let s = sharedOf[request] ?? (full.time == nil ? shared : nil) ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
+        let s =
+            sharedOf[request] ?? (full.time == nil ? shared : nil)
+            ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
         sharedOf[request] = s
         buckets.append(Bucket(shared: s, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b

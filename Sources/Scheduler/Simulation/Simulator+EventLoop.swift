@@ -72,7 +72,8 @@ extension Simulator {
             capacity = state.totalFreeGPUs
             // Traces come in submission order, as a rule: then there is nothing to sort.
             let inOrder = jobs.indices.dropFirst().allSatisfy { jobs[$0 - 1].submit <= jobs[$0].submit }
-            order = inOrder ? Array(jobs.indices) : jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
+            order =
+                inOrder ? Array(jobs.indices) : jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
             firstT = order.first.map { jobs[$0].submit } ?? 0
             lastT = firstT
             // One walk over the jobs (a million of them are a few hundred megabytes): the outcomes to fill in,
@@ -84,7 +85,8 @@ extension Simulator {
                 limits += max(j.timeLimit, 1)
                 outcomes.append(
                     SimulatedOutcome(
-                        id: j.id, submit: j.submit, start: nil, end: nil, gpus: j.gpuCount ?? 0, account: j.account, neverFits: nil,
+                        id: j.id, submit: j.submit, start: nil, end: nil, gpus: j.gpuCount ?? 0, account: j.account,
+                        neverFits: nil,
                         timedOut: false))
             }
             self.outcomes = outcomes
@@ -109,7 +111,8 @@ extension Simulator {
             bucket = Array(repeating: -1, count: jobs.count)
             run = Run(
                 outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
-                fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0, preemptedRuns: 0,
+                fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0,
+                preemptedRuns: 0,
                 work: QueuePass.Work(), timeline: [], invariantViolations: [])
         }
 
@@ -273,9 +276,10 @@ extension Simulator {
 
         /// Why a job can never run here (the engine's refusal on the idle cluster, or its account's limits).
         mutating func neverFits(_ index: Int) -> String? {
-            if book.anyLimits, let reason = QueueBook.neverWithinLimits(
-                spec: idle.spec, account: jobs[index].account, gpus: jobs[index].gpuCount ?? 0,
-                storage: jobs[index].request.storage ?? .zero, timeLimit: jobs[index].timeLimit)
+            if book.anyLimits,
+                let reason = QueueBook.neverWithinLimits(
+                    spec: idle.spec, account: jobs[index].account, gpus: jobs[index].gpuCount ?? 0,
+                    storage: jobs[index].request.storage ?? .zero, timeLimit: jobs[index].timeLimit)
             {
                 return reason
             }
@@ -306,7 +310,8 @@ extension Simulator {
                 // A new bucket's request is resolved on the idle cluster (not copied for a bucket that exists).
                 let b =
                     waiting.existingBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
-                    ?? waiting.bucket(request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
+                    ?? waiting.bucket(
+                        request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
                 bucket[index] = Int32(b)
             }
             return Int(bucket[index])
@@ -409,7 +414,9 @@ extension Simulator {
                     out.append("job \(job.id) never ended")
                     continue
                 }
-                if s < job.submit { out.append("job \(job.id) started at \(s), before its submission at \(job.submit)") }
+                if s < job.submit {
+                    out.append("job \(job.id) started at \(s), before its submission at \(job.submit)")
+                }
                 if e <= s { out.append("job \(job.id) ended at \(e), not after its start at \(s)") }
                 gpuSeconds += Double(o.gpus) * Double(e - s)
             }
