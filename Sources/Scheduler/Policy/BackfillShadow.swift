@@ -78,9 +78,12 @@ struct BackfillShadow: Sendable {
     /// A job that `free` was told of no longer holds its allocation (it ended, or its start was undone): the
     /// live cluster has the resources back. An allocation the view does not hold as freed is ignored.
     mutating func unfree(_ allocation: Allocation) {
+        guard allocation.sharedStorage <= freedStorage else { return }
         for a in allocation.nodes {
             guard let k = position(a.node), a.gpus.mask & ~changes[k].freedGPUs == 0,
-                a.cores.isSubset(of: changes[k].freedCores), changes[k].freedJobs > 0
+                a.cores.isSubset(of: changes[k].freedCores), changes[k].freedJobs > 0,
+                a.scratch <= changes[k].freedScratch, a.memory.count <= changes[k].freedMemory.count,
+                a.memory.indices.allSatisfy({ a.memory[$0] <= changes[k].freedMemory[$0] })
             else { return }
         }
         for a in allocation.nodes {

@@ -22,7 +22,6 @@ extension Simulator {
         /// Each job's bucket in `waiting` once it has waited (−1 before), so it is hashed once.
         var bucket: [Int32]
         var queued: [Bool]
-        var queuedCount = 0
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
         let indexed: Bool
         var next = 0
@@ -122,7 +121,7 @@ extension Simulator {
             if next < order.count { t = jobs[order[next]].submit }
             if let e = ends.peekTime { t = min(t, e) }
             // The cluster's own events matter only while jobs are still to come or to run.
-            let live = next < order.count || !ends.isEmpty || queuedCount > 0
+            let live = next < order.count || !ends.isEmpty || !waiting.isEmpty
             guard live else { return nil }
             if nextFailure < failures.count { t = min(t, failures[nextFailure].at) }
             if let r = repairs.first { t = min(t, r.at) }
@@ -165,12 +164,12 @@ extension Simulator {
                 // (and wait only if they do not start).
                 if full {
                     for index in arrivals { enqueue(index) }
-                    if queuedCount > 0 { pass(nil, at: t) }
+                    if !waiting.isEmpty { pass(nil, at: t) }
                 } else if !arrivals.isEmpty {
                     pass(arrivals, at: t)
                 }
                 blocked = (waiting.minimumGPUs ?? .max) <= capacity - busy - offlineGPUs
-                record(TimelinePoint(time: t, busyGPUs: busy, queued: queuedCount))
+                record(TimelinePoint(time: t, busyGPUs: busy, queued: waiting.count))
             }
             progress?(1)
         }
@@ -322,14 +321,12 @@ extension Simulator {
             let c = candidate(index)
             waiting.add(c, bucket: Int(bucket[index]))
             queued[index] = true
-            queuedCount += 1
         }
 
         /// A waiting job started; `fromQueue` when the pass did not take it out of `waiting` itself.
         mutating func dequeue(_ index: Int, fromQueue: Bool) {
             if fromQueue { waiting.remove(id: Int64(index), submit: jobs[index].submit, bucket: Int(bucket[index])) }
             queued[index] = false
-            queuedCount -= 1
         }
 
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
