@@ -25,6 +25,11 @@ final class NodeLayout: Sendable {
     let maxDomainGPUs: Int
     let radix: [Int]
     let signatureCount: Int
+    /// Every signature's digits (`digitTable[signature * capacity.count + k]`) and totals, worked out once:
+    /// scoring a decision reads them for every bucket, and a division per digit showed in profiles. Empty for
+    /// a layout with very many signatures (then they are computed).
+    private let digitTable: [Int]
+    private let totalTable: [Int]
 
     init(_ type: NodeType, index: Int) {
         self.type = type
@@ -52,6 +57,23 @@ final class NodeLayout: Sendable {
         }
         radix = r
         signatureCount = acc
+        var digits: [Int] = []
+        var totals: [Int] = []
+        if acc * max(capacity.count, 1) <= 1 << 16 {
+            digits.reserveCapacity(acc * capacity.count)
+            totals.reserveCapacity(acc)
+            for sig in 0..<acc {
+                var t = 0
+                for k in capacity.indices {
+                    let d = (sig / r[k]) % (capacity[k] + 1)
+                    digits.append(d)
+                    t += d
+                }
+                totals.append(t)
+            }
+        }
+        digitTable = digits
+        totalTable = totals
     }
 
     /// The signature id of a node with `free` GPUs.
@@ -62,10 +84,14 @@ final class NodeLayout: Sendable {
     }
 
     /// Free GPUs of signature digit `k` (the k-th GPU domain).
-    @inline(__always) func digit(_ signature: Int, _ k: Int) -> Int { (signature / radix[k]) % (capacity[k] + 1) }
+    @inline(__always) func digit(_ signature: Int, _ k: Int) -> Int {
+        digitTable.isEmpty
+            ? (signature / radix[k]) % (capacity[k] + 1) : digitTable[signature * capacity.count + k]
+    }
 
     /// Total free GPUs of a signature.
     func total(_ signature: Int) -> Int {
+        if !totalTable.isEmpty { return totalTable[signature] }
         var t = 0
         for k in capacity.indices { t += digit(signature, k) }
         return t
