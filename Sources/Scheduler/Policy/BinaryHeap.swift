@@ -13,15 +13,20 @@ struct BinaryHeap<Element: Comparable> {
 
     mutating func push(_ e: Element) {
         items.append(e)
-        var c = items.count - 1
-        while c > 0 {
-            let p = (c - 1) / 2
-            guard items[c] < items[p] else { break }
-            items.swapAt(c, p)
-            c = p
+        // The new element moves up through a hole (each parent moves down once), not by swaps.
+        items.withUnsafeMutableBufferPointer { h in
+            var c = h.count - 1
+            while c > 0 {
+                let p = (c - 1) / 2
+                guard e < h[p] else { break }
+                h[c] = h[p]
+                c = p
+            }
+            h[c] = e
         }
     }
 
+    @discardableResult
     mutating func pop() -> Element? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
@@ -41,16 +46,22 @@ struct BinaryHeap<Element: Comparable> {
         for i in stride(from: items.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     }
 
+    /// Moves the element at `start` down to its place (the same moves as swapping it with its smaller child
+    /// while that child is smaller; through a hole).
     private mutating func siftDown(_ start: Int) {
-        var i = start
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count && items[l] < items[m] { m = l }
-            if r < items.count && items[r] < items[m] { m = r }
-            if m == i { break }
-            items.swapAt(i, m)
-            i = m
+        items.withUnsafeMutableBufferPointer { h in
+            let n = h.count
+            let e = h[start]
+            var i = start
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                let m = l + 1 < n && h[l + 1] < h[l] ? l + 1 : l
+                guard h[m] < e else { break }
+                h[i] = h[m]
+                i = m
+            }
+            h[i] = e
         }
     }
 }

@@ -119,6 +119,13 @@ public struct WaitQueue: Sendable {
         bucketOf[Key(job: request, account: account, nice: nice)]
     }
 
+    /// Whether bucket `b` holds jobs with this request (one without a time limit), account and nice value:
+    /// a check against a bucket remembered for jobs like it, cheaper than building and hashing a key.
+    func holds(_ b: Int, request: ResourceRequest, account: String, nice: Int) -> Bool {
+        request.time == nil && buckets[b].nice == nice && buckets[b].account == account
+            && buckets[b].shared.request == request
+    }
+
     /// The bucket of jobs with this request, account and nice value, made now if there is none. The request's
     /// time limit is left out (each job's is in its entry), so jobs differing only in their time limits share
     /// a bucket. A new bucket's request is resolved on `cluster`, if given (its placements then skip that step).

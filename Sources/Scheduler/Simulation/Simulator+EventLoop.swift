@@ -12,16 +12,18 @@ extension Simulator {
         var outcomes: [SimulatedOutcome]
         var run: Run
 
-        /// Ends of running jobs (times only: the book holds their allocations); the heap's index is job index
-        /// << 16 | run generation, so an end of a run lost to a failure is recognised and dropped.
-        var ends = EventHeap()
-        var generation: [UInt16]
-        var running: [Bool]
-        /// Waiting jobs, indexed for the pass; `queued` says whether a job waits.
+        /// Ends of running jobs (times only: the book holds their allocations), keyed by job index << 16 | run
+        /// generation, so an end of a run lost to a failure is recognised and dropped. Ends at one moment come
+        /// out by key: they are all taken before anything is decided, so their order does not matter.
+        var ends = BinaryHeap<End>()
+        /// What the loop keeps of each job, in one place (an end reads it all: one cache line, not four).
+        var track: [Track]
+        /// Waiting jobs, indexed for the pass; a job's `queued` says whether it waits.
         var waiting = WaitQueue()
-        /// Each job's bucket in `waiting` once it has waited (−1 before), so it is hashed once.
-        var bucket: [Int32]
-        var queued: [Bool]
+        /// The bucket last found for a job of each slot (by GPU count and account): most arrivals ask for what
+        /// an earlier job of the same size and account asked for, and checking that bucket is cheaper than
+        /// hashing a key (−1: none yet).
+        var recentBucket = [Int32](repeating: -1, count: 64)
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
         let indexed: Bool
         var next = 0
@@ -104,10 +106,7 @@ extension Simulator {
             windowEdges = edges
             offline = Array(repeating: 0, count: spec.nodes.count)
             downUntil = Array(repeating: .min, count: spec.nodes.count)
-            generation = Array(repeating: 0, count: jobs.count)
-            running = Array(repeating: false, count: jobs.count)
-            queued = Array(repeating: false, count: jobs.count)
-            bucket = Array(repeating: -1, count: jobs.count)
+            track = Array(repeating: Track(), count: jobs.count)
             run = Run(
                 outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
                 fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0,
@@ -119,7 +118,7 @@ extension Simulator {
         func nextTime() -> Int64? {
             var t = Int64.max
             if next < order.count { t = jobs[order[next]].submit }
-            if let e = ends.peekTime { t = min(t, e) }
+            if let e = ends.first { t = min(t, e.time) }
             // The cluster's own events matter only while jobs are still to come or to run.
             let live = next < order.count || !ends.isEmpty || !waiting.isEmpty
             guard live else { return nil }
@@ -139,9 +138,11 @@ extension Simulator {
                 if blocked { run.fragmentationBlockedGPUSeconds += Double(capacity - busy - offlineGPUs) * dt }
                 lastT = t
                 var full = false
-                while let key = ends.popIndexIfAt(t) {
+                while let e = ends.first, e.time <= t {
+                    ends.pop()
+                    let key = e.key
                     let index = key >> 16
-                    guard running[index], Int(generation[index]) == key & 0xFFFF else { continue }
+                    guard track[index].running, Int(track[index].generation) == key & 0xFFFF else { continue }
                     end(index, at: t)
                     outcomes[index].end = t
                     run.events += 1
@@ -194,7 +195,7 @@ extension Simulator {
             guard let allocation = book.ended(id: Int64(index), at: t) else { return nil }
             try? state.release(allocation)
             busy -= allocation.gpuCount
-            running[index] = false
+            track[index].running = false
             return allocation
         }
 
@@ -264,7 +265,7 @@ extension Simulator {
             outcomes[index].start = nil
             outcomes[index].timedOut = false
             outcomes[index].interruptions += 1
-            generation[index] &+= 1
+            track[index].generation &+= 1
             enqueue(index)
         }
 
@@ -305,28 +306,39 @@ extension Simulator {
 
         /// The job's bucket in `waiting`, found (or made) the first time.
         mutating func bucket(of index: Int) -> Int {
-            if bucket[index] < 0 {
+            if track[index].bucket < 0 {
+                let slot = ((jobs[index].request.gpus ?? 0) &* 8 &+ jobs[index].account.utf8.count) & 63
+                let recent = Int(recentBucket[slot])
+                if recent >= 0
+                    && waiting.holds(recent, request: jobs[index].request, account: jobs[index].account, nice: 0)
+                {
+                    track[index].bucket = Int32(recent)
+                    return recent
+                }
                 // A new bucket's request is resolved on the idle cluster (not copied for a bucket that exists).
                 let b =
                     waiting.existingBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
                     ?? waiting.bucket(
                         request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
-                bucket[index] = Int32(b)
+                track[index].bucket = Int32(b)
+                recentBucket[slot] = Int32(b)
             }
-            return Int(bucket[index])
+            return Int(track[index].bucket)
         }
 
         /// Adds a waiting job (an arrival, or a job requeued after a failure).
         mutating func enqueue(_ index: Int) {
             let c = candidate(index)
-            waiting.add(c, bucket: Int(bucket[index]))
-            queued[index] = true
+            waiting.add(c, bucket: Int(track[index].bucket))
+            track[index].queued = true
         }
 
         /// A waiting job started; `fromQueue` when the pass did not take it out of `waiting` itself.
         mutating func dequeue(_ index: Int, fromQueue: Bool) {
-            if fromQueue { waiting.remove(id: Int64(index), submit: jobs[index].submit, bucket: Int(bucket[index])) }
-            queued[index] = false
+            if fromQueue {
+                waiting.remove(id: Int64(index), submit: jobs[index].submit, bucket: Int(track[index].bucket))
+            }
+            track[index].queued = false
         }
 
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
@@ -371,18 +383,18 @@ extension Simulator {
                 let runtime = Int64((Double(jobs[index].duration) / speeds.speed(of: model)).rounded(.up))
                 let timeLimit = jobs[index].timeLimit
                 let length = max(min(runtime, timeLimit), 1)
-                if queued[index] { dequeue(index, fromQueue: fromQueue) }
+                if track[index].queued { dequeue(index, fromQueue: fromQueue) }
                 outcomes[index].start = t
                 outcomes[index].gpus = gpus
                 outcomes[index].timedOut = runtime > timeLimit
                 busy += gpus
-                running[index] = true
-                ends.push(t + length, index << 16 | Int(generation[index]))
+                track[index].running = true
+                ends.push(End(time: t + length, key: index << 16 | Int(track[index].generation)))
             }
             startedNow.clearKeepingCapacity()
             swap(&startedNow, &spareStarted)
             if let arrivals {
-                for index in arrivals where !running[index] { enqueue(index) }
+                for index in arrivals where !track[index].running { enqueue(index) }
             }
             // Preempted jobs give their resources back at once and wait again; the freed room is offered now.
             guard !victims.isEmpty else { return }
@@ -391,6 +403,23 @@ extension Simulator {
                 requeue(Int(id), at: t)
             }
             if depth < 2 { pass(nil, at: t, depth: depth + 1) }
+        }
+
+        /// A job as the loop tracks it: its bucket in `waiting` once it has waited (−1 before, so its key is
+        /// hashed once), its run generation (an end of a lost run is dropped), whether it runs or waits.
+        struct Track {
+            var bucket: Int32 = -1
+            var generation: UInt16 = 0
+            var running = false
+            var queued = false
+        }
+
+        /// A running job's end (16 bytes: a 100,000-GPU replay keeps some 100,000 in the heap).
+        struct End: Comparable {
+            var time: Int64
+            var key: Int
+
+            static func < (a: End, b: End) -> Bool { (a.time, a.key) < (b.time, b.key) }
         }
 
         mutating func finish(checkInvariants: Bool) -> Run {
