@@ -114,7 +114,7 @@ struct BackfillPlan: Sendable {
     /// the jobs that end by `start` when it does. `state` and `running` are the cluster and the running jobs
     /// before it starts (to build the shadow the first time one is needed).
     mutating func admit(
-        id: Int64, _ allocation: Allocation, until end: Int64, state: ClusterState, running: [Int64: QueueBook.Running]
+        id: Int64, _ allocation: Allocation, until end: Int64, state: ClusterState, running: JobTable<QueueBook.Running>
     ) -> Bool {
         let b = uniqueBox()
         if end <= start {

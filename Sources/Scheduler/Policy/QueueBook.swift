@@ -55,7 +55,7 @@ public struct QueueBook: Sendable {
     /// Running jobs in preemptible partitions (no victim search without any).
     var preemptibleRunning = 0
 
-    var running: [Int64: Running] = [:]
+    var running = JobTable<Running>()
     /// Per account id (`fairShare`'s numbering).
     var gpusInUse: [Int] = []
     var storageInUse: [ByteSize] = []
