@@ -1,85 +1,92 @@
 /// Values by job id, for the queue book's running jobs: a `Dictionary` would hash every id with SipHash on
 /// each start and end, which a million-job replay showed. Ids index an open-addressing table (Fibonacci
-/// hashing, linear probing, deletion by backward shift) of (id, position) pairs; the values lie densely in
-/// insertion order (a removal moves the last one into the gap), so a walk over them touches no empty slot.
+/// hashing, linear probing, deletion by backward shift) of (id, position) pairs; the values lie in a slab
+/// whose free positions are reused last-freed first, so a start usually writes where an end just read.
 ///
-/// Walks go in the table's own order, which is the same on every run (no per-process seed); callers that
-/// need an order sort, as with a dictionary.
+/// Walks go in slab order, which is the same on every run (no per-process seed); callers that need an
+/// order sort, as with a dictionary.
 struct JobTable<Value>: Sequence {
-    /// (id, position in `ids`/`values`); `empty` marks a free slot.
+    /// (id, position in the slab); a negative position marks a free slot.
     private var slots: [(id: Int64, at: Int32)]
+    /// The slab: ids and values by position (nil: free).
     private var ids: [Int64] = []
-    private var values: [Value] = []
+    private var values: [Value?] = []
+    private var freePositions: [Int32] = []
+    private(set) var count = 0
     /// 64 − log2(slot count): an id's home slot is the top bits of id × 2⁶⁴/φ.
     private var shift: UInt64
-    private static var empty: Int32 { -1 }
 
     init() {
-        slots = Array(repeating: (0, Self.empty), count: 16)
+        slots = Array(repeating: (0, -1), count: 16)
         shift = 60
     }
 
-    var count: Int { values.count }
-    var isEmpty: Bool { values.isEmpty }
+    var isEmpty: Bool { count == 0 }
 
     @inline(__always) private func home(_ id: Int64) -> Int {
         Int(truncatingIfNeeded: (UInt64(bitPattern: id) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
-    /// The slot holding `id`, or nil.
-    private func find(_ id: Int64) -> Int? {
+    /// The slot holding `id`, or the free slot where its probe run ends (`found` false).
+    @inline(__always) private func probe(_ id: Int64) -> (slot: Int, found: Bool) {
         let mask = slots.count - 1
         var i = home(id)
-        while slots[i].at != Self.empty {
-            if slots[i].id == id { return i }
+        while slots[i].at >= 0 {
+            if slots[i].id == id { return (i, true) }
             i = (i + 1) & mask
         }
-        return nil
+        return (i, false)
     }
 
     subscript(id: Int64) -> Value? {
-        get { find(id).map { values[Int(slots[$0].at)] } }
+        get {
+            let p = probe(id)
+            return p.found ? values[Int(slots[p.slot].at)] : nil
+        }
         set {
             if let newValue { insert(id, newValue) } else { removeValue(forKey: id) }
         }
     }
 
     private mutating func insert(_ id: Int64, _ value: Value) {
-        if let s = find(id) {
-            values[Int(slots[s].at)] = value
+        var p = probe(id)
+        if p.found {
+            values[Int(slots[p.slot].at)] = value
             return
         }
-        // At most half full: probes stay short.
-        if (values.count + 1) * 2 > slots.count { grow() }
-        let mask = slots.count - 1
-        var i = home(id)
-        while slots[i].at != Self.empty { i = (i + 1) & mask }
-        slots[i] = (id, Int32(values.count))
-        ids.append(id)
-        values.append(value)
+        // At most half full: probe runs stay short.
+        if (count + 1) * 2 > slots.count {
+            grow()
+            p = probe(id)
+        }
+        let at: Int32
+        if let reused = freePositions.popLast() {
+            at = reused
+            ids[Int(at)] = id
+            values[Int(at)] = value
+        } else {
+            at = Int32(values.count)
+            ids.append(id)
+            values.append(value)
+        }
+        slots[p.slot] = (id, at)
+        count += 1
     }
 
     @discardableResult
     mutating func removeValue(forKey id: Int64) -> Value? {
-        guard let s = find(id) else { return nil }
-        let at = Int(slots[s].at)
-        let value = values[at]
-        // The last value fills the gap; its slot learns its new position.
-        let last = values.count - 1
-        if at != last {
-            let moved = ids[last]
-            values.swapAt(at, last)
-            ids[at] = moved
-            slots[find(moved)!].at = Int32(at)
-        }
-        values.removeLast()
-        ids.removeLast()
+        let p = probe(id)
+        guard p.found else { return nil }
+        let at = Int(slots[p.slot].at)
+        let value = values[at].take()
+        freePositions.append(Int32(at))
+        count -= 1
         // Backward shift: later entries of the probe run move into the hole unless their home lies
         // (cyclically) after it, so every lookup still finds its id without tombstones.
         let mask = slots.count - 1
-        var hole = s
-        var j = (s + 1) & mask
-        while slots[j].at != Self.empty {
+        var hole = p.slot
+        var j = (hole + 1) & mask
+        while slots[j].at >= 0 {
             let h = home(slots[j].id)
             let between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
             if !between {
@@ -88,23 +95,23 @@ struct JobTable<Value>: Sequence {
             }
             j = (j + 1) & mask
         }
-        slots[hole] = (0, Self.empty)
+        slots[hole] = (0, -1)
         return value
     }
 
     private mutating func grow() {
-        slots = Array(repeating: (0, Self.empty), count: slots.count * 2)
+        slots = Array(repeating: (0, -1), count: slots.count * 2)
         shift -= 1
         let mask = slots.count - 1
-        for (at, id) in ids.enumerated() {
-            var i = home(id)
-            while slots[i].at != Self.empty { i = (i + 1) & mask }
-            slots[i] = (id, Int32(at))
+        for at in values.indices where values[at] != nil {
+            var i = home(ids[at])
+            while slots[i].at >= 0 { i = (i + 1) & mask }
+            slots[i] = (ids[at], Int32(at))
         }
     }
 
     func makeIterator() -> some IteratorProtocol<(key: Int64, value: Value)> {
-        zip(ids, values).lazy.map { (key: $0, value: $1) }.makeIterator()
+        zip(ids, values).lazy.compactMap { id, value in value.map { (key: id, value: $0) } }.makeIterator()
     }
 }
 
