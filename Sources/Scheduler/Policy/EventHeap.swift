@@ -15,7 +15,7 @@ struct EventHeap {
         static func == (a: Entry, b: Entry) -> Bool { (a.time, a.seq) == (b.time, b.seq) }
     }
 
-    private var heap = BinaryHeap<Entry>()
+    private var heap = MinHeap<Entry>()
     private var seq = 0
     private var slots: [Allocation?] = []
     private var freeSlots: [Int] = []

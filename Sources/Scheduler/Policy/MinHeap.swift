@@ -1,6 +1,10 @@
-/// A binary min-heap: the engine's one priority queue (job ends in the simulator and the start estimate, the
-/// buckets' heads in a pass over the `WaitQueue`).
-struct BinaryHeap<Element: Comparable> {
+/// A 4-ary min-heap: the engine's one priority queue (job ends in the simulator and the start estimate, the
+/// buckets' heads in a pass over the `WaitQueue`). Four children per node halve the depth of a binary heap,
+/// and with elements of 16 bytes they share one cache line: a 100,000-GPU replay keeps some 100,000 ends,
+/// and each pop walks down the heap. Elements move through a hole, not by swaps.
+///
+/// Elements that compare equal come out in no promised order; every user orders by a unique key.
+struct MinHeap<Element: Comparable> {
     private(set) var items: [Element] = []
 
     init(capacity: Int = 0) { items.reserveCapacity(capacity) }
@@ -13,11 +17,10 @@ struct BinaryHeap<Element: Comparable> {
 
     mutating func push(_ e: Element) {
         items.append(e)
-        // The new element moves up through a hole (each parent moves down once), not by swaps.
         items.withUnsafeMutableBufferPointer { h in
             var c = h.count - 1
             while c > 0 {
-                let p = (c - 1) / 2
+                let p = (c - 1) / 4
                 guard e < h[p] else { break }
                 h[c] = h[p]
                 c = p
@@ -43,20 +46,25 @@ struct BinaryHeap<Element: Comparable> {
     /// Orders what `appendUnordered` added, in linear time.
     mutating func heapify() {
         guard items.count > 1 else { return }
-        for i in stride(from: items.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        for i in stride(from: (items.count - 2) / 4, through: 0, by: -1) { siftDown(i) }
     }
 
-    /// Moves the element at `start` down to its place (the same moves as swapping it with its smaller child
-    /// while that child is smaller; through a hole).
+    /// Moves the element at `start` down while its smallest child is smaller.
     private mutating func siftDown(_ start: Int) {
         items.withUnsafeMutableBufferPointer { h in
             let n = h.count
             let e = h[start]
             var i = start
             while true {
-                let l = 2 * i + 1
-                guard l < n else { break }
-                let m = l + 1 < n && h[l + 1] < h[l] ? l + 1 : l
+                let first = 4 * i + 1
+                guard first < n else { break }
+                var m = first
+                var c = first + 1
+                let end = min(first + 4, n)
+                while c < end {
+                    if h[c] < h[m] { m = c }
+                    c += 1
+                }
                 guard h[m] < e else { break }
                 h[i] = h[m]
                 i = m
@@ -65,4 +73,4 @@ struct BinaryHeap<Element: Comparable> {
         }
     }
 }
-extension BinaryHeap: Sendable where Element: Sendable {}
+extension MinHeap: Sendable where Element: Sendable {}

@@ -39,7 +39,7 @@ extension QueuePass {
         aside.clearKeepingCapacity()
         defer { swap(&aside, &queue.spareAside) }
         // Each live bucket's current job, merged by key.
-        var heap = BinaryHeap<BucketHead>()
+        var heap = MinHeap<BucketHead>()
         swap(&heap, &queue.spareHeap)
         heap.removeAll()
         defer { swap(&heap, &queue.spareHeap) }

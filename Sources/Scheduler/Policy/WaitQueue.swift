@@ -80,7 +80,7 @@ public struct WaitQueue: Sendable {
 
     var buckets: [Bucket] = []
     /// The merge heap of the last pass, kept for its storage (a pass per event would allocate one each time).
-    var spareHeap = BinaryHeap<QueuePass.BucketHead>()
+    var spareHeap = MinHeap<QueuePass.BucketHead>()
     /// Likewise the pass's lists of buckets set aside and of jobs started.
     var spareAside: [QueuePass.BucketHead] = []
     var spareStarted: [(id: Int64, submit: Int64, bucket: Int)] = []
