@@ -9,13 +9,14 @@ extension Simulator {
         var state: ClusterState
         let idle: ClusterState
         var book: QueueBook
-        var outcomes: [SimulatedOutcome]
+        /// Why jobs can never run here, by job index (few).
+        var neverFitsReasons: [Int: String] = [:]
         var run: Run
 
         /// Ends of running jobs (times only: the book holds their allocations), keyed by job index << 16 | run
         /// generation, so an end of a run lost to a failure is recognised and dropped. Ends at one moment come
         /// out by key: they are all taken before anything is decided, so their order does not matter.
-        var ends = BinaryHeap<End>()
+        var ends = MinHeap<End>()
         /// What the loop keeps of each job, in one place (an end reads it all: one cache line, not four).
         var track: [Track]
         /// Waiting jobs, indexed for the pass; a job's `queued` says whether it waits.
@@ -77,20 +78,9 @@ extension Simulator {
                 inOrder ? Array(jobs.indices) : jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
             firstT = order.first.map { jobs[$0].submit } ?? 0
             lastT = firstT
-            // One walk over the jobs (a million of them are a few hundred megabytes): the outcomes to fill in,
-            // the sum of time limits.
+            // The outcomes are written once, at the end, from each job's `Track`.
             var limits: Int64 = 0
-            var outcomes: [SimulatedOutcome] = []
-            outcomes.reserveCapacity(jobs.count)
-            for j in jobs {
-                limits += max(j.timeLimit, 1)
-                outcomes.append(
-                    SimulatedOutcome(
-                        id: j.id, submit: j.submit, start: nil, end: nil, gpus: j.gpuCount ?? 0, account: j.account,
-                        neverFits: nil,
-                        timedOut: false))
-            }
-            self.outcomes = outcomes
+            for j in jobs { limits += max(j.timeLimit, 1) }
             // Events may come until every job could have run: the last arrival plus every time limit.
             let horizon = (order.last.map { jobs[$0].submit } ?? 0) + limits + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
@@ -142,9 +132,11 @@ extension Simulator {
                     ends.pop()
                     let key = e.key
                     let index = key >> 16
-                    guard track[index].running, Int(track[index].generation) == key & 0xFFFF else { continue }
+                    guard track[index].running, Int(track[index].interruptions & 0xFFFF) == key & 0xFFFF else {
+                        continue
+                    }
                     end(index, at: t)
-                    outcomes[index].end = t
+                    track[index].end = t
                     run.events += 1
                     full = true
                 }
@@ -156,7 +148,7 @@ extension Simulator {
                     run.events += 1
                     if next % reportEvery == 0 { progress?(Double(next) / Double(order.count)) }
                     if let reason = neverFits(index) {
-                        outcomes[index].neverFits = reason
+                        neverFitsReasons[index] = reason
                         continue
                     }
                     arrivals.append(index)
@@ -261,11 +253,10 @@ extension Simulator {
         /// A running job loses its run (node failure, preemption) and waits again, its submission time kept.
         mutating func requeue(_ index: Int, at t: Int64) {
             guard let allocation = end(index, at: t) else { return }
-            run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - outcomes[index].start!)
-            outcomes[index].start = nil
-            outcomes[index].timedOut = false
-            outcomes[index].interruptions += 1
-            track[index].generation &+= 1
+            run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - track[index].start)
+            track[index].start = Track.none
+            track[index].timedOut = false
+            track[index].interruptions &+= 1
             enqueue(index)
         }
 
@@ -384,12 +375,12 @@ extension Simulator {
                 let timeLimit = jobs[index].timeLimit
                 let length = max(min(runtime, timeLimit), 1)
                 if track[index].queued { dequeue(index, fromQueue: fromQueue) }
-                outcomes[index].start = t
-                outcomes[index].gpus = gpus
-                outcomes[index].timedOut = runtime > timeLimit
+                track[index].start = t
+                track[index].gpus = Int32(gpus)
+                track[index].timedOut = runtime > timeLimit
                 busy += gpus
                 track[index].running = true
-                ends.push(End(time: t + length, key: index << 16 | Int(track[index].generation)))
+                ends.push(End(time: t + length, key: index << 16 | Int(track[index].interruptions & 0xFFFF)))
             }
             startedNow.clearKeepingCapacity()
             swap(&startedNow, &spareStarted)
@@ -405,13 +396,38 @@ extension Simulator {
             if depth < 2 { pass(nil, at: t, depth: depth + 1) }
         }
 
-        /// A job as the loop tracks it: its bucket in `waiting` once it has waited (−1 before, so its key is
-        /// hashed once), its run generation (an end of a lost run is dropped), whether it runs or waits.
+        /// A job as the loop tracks it, in 32 bytes (a start or an end reads and writes one record): its start
+        /// and end (`none`: not yet), its bucket in `waiting` once it has waited (−1 before, so its key is hashed
+        /// once), the GPUs it got (−1: never started), its runs lost (their count, modulo 2¹⁶, is its run's
+        /// generation in the end heap: an end of a lost run is dropped), whether it runs or waits, and whether its
+        /// run hit its time limit.
         struct Track {
+            static let none = Int64.min
+            var start = none
+            var end = none
             var bucket: Int32 = -1
-            var generation: UInt16 = 0
+            var gpus: Int32 = -1
+            var interruptions: UInt32 = 0
             var running = false
             var queued = false
+            var timedOut = false
+        }
+
+        /// Every job's outcome, in the order the jobs were given.
+        func outcomes() -> [SimulatedOutcome] {
+            var out: [SimulatedOutcome] = []
+            out.reserveCapacity(jobs.count)
+            for (index, j) in jobs.enumerated() {
+                let k = track[index]
+                var o = SimulatedOutcome(
+                    id: j.id, submit: j.submit, start: k.start == Track.none ? nil : k.start,
+                    end: k.end == Track.none ? nil : k.end, gpus: k.gpus < 0 ? j.gpuCount ?? 0 : Int(k.gpus),
+                    account: j.account, neverFits: neverFitsReasons.isEmpty ? nil : neverFitsReasons[index],
+                    timedOut: k.timedOut)
+                o.interruptions = Int(k.interruptions)
+                out.append(o)
+            }
+            return out
         }
 
         /// A running job's end (16 bytes: a 100,000-GPU replay keeps some 100,000 in the heap).
@@ -424,7 +440,7 @@ extension Simulator {
 
         mutating func finish(checkInvariants: Bool) -> Run {
             run.makespan = lastT - firstT
-            run.outcomes = outcomes
+            run.outcomes = outcomes()
             if let p = lastPoint, timeline.last != p { timeline.append(p) }
             run.timeline = thin(timeline, to: 2000)
             if checkInvariants { run.invariantViolations = violations() }
@@ -434,7 +450,7 @@ extension Simulator {
         func violations() -> [String] {
             var out: [String] = []
             var gpuSeconds = 0.0
-            for (job, o) in zip(jobs, outcomes) {
+            for (job, o) in zip(jobs, run.outcomes) {
                 if o.neverFits != nil { continue }
                 guard let s = o.start, let e = o.end else {
                     out.append("job \(job.id) never ended")
@@ -457,7 +473,7 @@ extension Simulator {
             let limited = state.spec.accounts.contains { !$0.limits.isEmpty }
             if book.policy == .backfill && run.nodeFailures == 0 && run.preemptedRuns == 0 && !limited {
                 for (index, at) in firstReserved.sorted(by: { $0.key < $1.key }) {
-                    if let s = outcomes[index].start, s > at {
+                    if let s = run.outcomes[index].start, s > at {
                         out.append("job \(jobs[index].id) was reserved to start at \(at) but started at \(s)")
                     }
                 }
