@@ -52,7 +52,7 @@ import Testing
             for (node, (a, b)) in busy.enumerated() {
                 for g in Array(0..<a) + Array(4..<(4 + b)) {
                     let cores = g < 4 ? CPUSet([g]) : CPUSet([56 + g])
-                    var memory: [ByteSize] = [.zero, .zero]
+                    var memory: DomainMemory = [.zero, .zero]
                     memory[g < 4 ? 0 : 1] = .gibibytes(10)
                     try state.commit(
                         Allocation(

@@ -6,7 +6,7 @@ public struct NodeAllocation: Hashable, Sendable {
     /// Physical core ids.
     public var cores: CPUSet
     /// Host memory taken from each NUMA domain of the node, indexed by domain.
-    public var memory: [ByteSize]
+    public var memory: DomainMemory
     public var scratch: ByteSize
     /// The job holds the whole node.
     public var exclusive: Bool

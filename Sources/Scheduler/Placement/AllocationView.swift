@@ -49,7 +49,7 @@ extension ClusterSpec {
         for n in v.nodes {
             guard let i = nodeIndex(named: n.node) else { return nil }
             let type = nodeType(of: nodes[i])
-            var memory = Array(repeating: ByteSize.zero, count: type.numa.count)
+            var memory = DomainMemory(zeroes: type.numa.count)
             for (k, bytes) in n.memoryBytes {
                 guard let d = Int(k), d >= 0, d < memory.count else { return nil }
                 memory[d] = ByteSize(bytes: bytes)

@@ -289,7 +289,7 @@ extension ClusterState {
         let g = shape.gpusPerNode
         var gpus: UInt64 = 0
         var cores = CPUSet()
-        var memory = Array(repeating: ByteSize.zero, count: layout.domainMemory.count)
+        var memory = DomainMemory(zeroes: layout.domainMemory.count)
         var coresLeft = shape.cores
         var memoryLeft = shape.memory.bytes
         var gpusLeft = g
@@ -367,7 +367,7 @@ extension ClusterState {
             tally.lackScratch = tally.lackScratch ?? (node, n.freeScratch)
             return nil
         }
-        var memory = Array(repeating: ByteSize.zero, count: layout.domainMemory.count)
+        var memory = DomainMemory(zeroes: layout.domainMemory.count)
         let domains = layout.domainMemory.indices.sorted {
             let a = (n.freeGPUs & layout.domainGPUs[$0]).nonzeroBitCount
             let b = (n.freeGPUs & layout.domainGPUs[$1]).nonzeroBitCount
@@ -473,7 +473,8 @@ extension ClusterState {
                 }
                 allocations.append(
                     NodeAllocation(
-                        node: node, gpus: GPUSet(mask: gpus), cores: layout.allCores, memory: layout.domainMemory,
+                        node: node, gpus: GPUSet(mask: gpus), cores: layout.allCores,
+                        memory: DomainMemory(layout.domainMemory),
                         scratch: layout.type.scratch, exclusive: true))
             }
             return PlacementDecision(

@@ -10,12 +10,12 @@ struct BackfillShadow: Sendable {
         var node: Int
         var freedGPUs: UInt64 = 0
         var freedCores = CPUSet()
-        var freedMemory: [ByteSize] = []
+        var freedMemory = DomainMemory(zeroes: 0)
         var freedScratch = ByteSize.zero
         var freedJobs = 0
         var takenGPUs: UInt64 = 0
         var takenCores = CPUSet()
-        var takenMemory: [ByteSize] = []
+        var takenMemory = DomainMemory(zeroes: 0)
         var takenScratch = ByteSize.zero
         var takenJobs = 0
     }
@@ -66,7 +66,9 @@ struct BackfillShadow: Sendable {
             changes[k].freedGPUs |= a.gpus.mask
             changes[k].freedCores = changes[k].freedCores.union(a.cores)
             if changes[k].freedMemory.count < a.memory.count {
-                changes[k].freedMemory += Array(repeating: .zero, count: a.memory.count - changes[k].freedMemory.count)
+                var grown = DomainMemory(zeroes: a.memory.count)
+                for (d, m) in changes[k].freedMemory.enumerated() { grown[d] = m }
+                changes[k].freedMemory = grown
             }
             for d in a.memory.indices { changes[k].freedMemory[d] += a.memory[d] }
             changes[k].freedScratch += a.scratch
