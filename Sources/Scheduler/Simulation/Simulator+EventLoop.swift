@@ -14,9 +14,9 @@ extension Simulator {
         var run: Run
 
         /// Ends of running jobs (times only: the book holds their allocations), keyed by job index << 16 | run
-        /// generation, so an end of a run lost to a failure is recognised and dropped. Ends at one moment come
-        /// out by key: they are all taken before anything is decided, so their order does not matter.
-        var ends = MinHeap<End>()
+        /// generation, so an end of a run lost to a failure is recognised and dropped. Ends at one moment are all
+        /// taken before anything is decided, so their order among themselves does not matter.
+        var ends = EndQueue()
         /// What the loop keeps of each job, in one place (an end reads it all: one cache line, not four).
         var track: [Track]
         /// Waiting jobs, indexed for the pass; a job's `queued` says whether it waits.
@@ -105,10 +105,10 @@ extension Simulator {
         }
 
         /// The next moment anything happens, or nil when nothing is left that could start a job.
-        func nextTime() -> Int64? {
+        mutating func nextTime() -> Int64? {
             var t = Int64.max
             if next < order.count { t = jobs[order[next]].submit }
-            if let e = ends.first { t = min(t, e.time) }
+            if let e = ends.firstTime() { t = min(t, e) }
             // The cluster's own events matter only while jobs are still to come or to run.
             let live = next < order.count || !ends.isEmpty || !waiting.isEmpty
             guard live else { return nil }
@@ -128,9 +128,8 @@ extension Simulator {
                 if blocked { run.fragmentationBlockedGPUSeconds += Double(capacity - busy - offlineGPUs) * dt }
                 lastT = t
                 var full = false
-                while let e = ends.first, e.time <= t {
-                    ends.pop()
-                    let key = e.key
+                while let e = ends.firstTime(), e <= t, let popped = ends.pop() {
+                    let key = popped.key
                     let index = key >> 16
                     guard track[index].running, Int(track[index].interruptions & 0xFFFF) == key & 0xFFFF else {
                         continue
@@ -275,7 +274,9 @@ extension Simulator {
                 return reason
             }
             // A bucket leaves out the time limit: that one is the job's own.
-            if let refusal = idle.timeLimitRefusal(jobs[index].request) { return refusal.reason }
+            if jobs[index].request.time != nil, let refusal = idle.timeLimitRefusal(jobs[index].request) {
+                return refusal.reason
+            }
             let b = bucket(of: index)
             if b >= neverFitsMemo.count { neverFitsMemo += Array(repeating: nil, count: b + 1 - neverFitsMemo.count) }
             if let known = neverFitsMemo[b] { return known }
@@ -298,7 +299,9 @@ extension Simulator {
         /// The job's bucket in `waiting`, found (or made) the first time.
         mutating func bucket(of index: Int) -> Int {
             if track[index].bucket < 0 {
-                let slot = ((jobs[index].request.gpus ?? 0) &* 8 &+ jobs[index].account.utf8.count) & 63
+                var h = jobs[index].request.gpus ?? 0
+                for b in jobs[index].account.utf8 { h = h &* 31 &+ Int(b) }
+                let slot = (h ^ h >> 6) & 63
                 let recent = Int(recentBucket[slot])
                 if recent >= 0
                     && waiting.holds(recent, request: jobs[index].request, account: jobs[index].account, nice: 0)
@@ -380,7 +383,7 @@ extension Simulator {
                 track[index].timedOut = runtime > timeLimit
                 busy += gpus
                 track[index].running = true
-                ends.push(End(time: t + length, key: index << 16 | Int(track[index].interruptions & 0xFFFF)))
+                ends.push(EndQueue.End(time: t + length, key: index << 16 | Int(track[index].interruptions & 0xFFFF)))
             }
             startedNow.clearKeepingCapacity()
             swap(&startedNow, &spareStarted)
@@ -428,14 +431,6 @@ extension Simulator {
                 out.append(o)
             }
             return out
-        }
-
-        /// A running job's end (16 bytes: a 100,000-GPU replay keeps some 100,000 in the heap).
-        struct End: Comparable {
-            var time: Int64
-            var key: Int
-
-            static func < (a: End, b: End) -> Bool { (a.time, a.key) < (b.time, b.key) }
         }
 
         mutating func finish(checkInvariants: Bool) -> Run {
