@@ -17,7 +17,9 @@ extension QueuePass {
         if let p = pass.plan, p.start <= now { pass.plan = nil }
         if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         let floor = queue.minimumGPUs ?? 0
-        func stop() -> Bool { pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 }
+        func stop() -> Bool {
+            pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0
+        }
         if stop() || queue.isEmpty {
             book.plan = pass.plan
             return
@@ -60,8 +62,15 @@ extension QueuePass {
         // While the buckets' first heads are gathered, they are ordered at once afterwards.
         var building = true
         func push(_ b: Int, _ i: Int) {
-            let head = BucketHead(key: keyOf(b, i), bucket: b, position: i)
             if !current.isEmpty, current[b] != nil { current[b] = i }
+            // Too big, whatever its place in line (no reservation to compare with): set aside before its key is
+            // worked out (that is done if it comes back in line).
+            if !pass.backfills && !mayPreempt && queue.buckets[b].gpus > pass.free {
+                work.skipped += 1
+                aside.append(BucketHead(key: .unknown, bucket: b, position: i))
+                return
+            }
+            let head = BucketHead(key: keyOf(b, i), bucket: b, position: i)
             if tooBig(queue.buckets[b].gpus, head.key) {
                 work.skipped += 1
                 aside.append(head)
@@ -109,9 +118,11 @@ extension QueuePass {
                 reserved = pass.plan?.head
                 mayPreempt = book.preemptibleRunning > 0
                 // Those behind this job come back in line; those ahead of it were passed over as they would have been.
-                for h in aside where h.key > k {
+                for h in aside {
+                    let key = h.key.isUnknown ? keyOf(h.bucket, h.position) : h.key
+                    guard key > k else { continue }
                     work.skipped -= 1
-                    heap.push(h)
+                    heap.push(BucketHead(key: key, bucket: h.bucket, position: h.position))
                 }
                 aside.clearKeepingCapacity()
             }

@@ -39,7 +39,8 @@ public enum QueuePass {
             nice: Int = 0
         ) {
             self.init(
-                id: id, shared: SharedRequest(request), account: account, submit: submit, timeLimit: timeLimit, nice: nice)
+                id: id, shared: SharedRequest(request), account: account, submit: submit, timeLimit: timeLimit,
+                nice: nice)
         }
 
         init(id: Int64, shared: SharedRequest, account: String, submit: Int64, timeLimit: Int64, nice: Int) {
@@ -93,6 +94,10 @@ public enum QueuePass {
             if a.priority != b.priority { return a.priority > b.priority }
             return (a.submit, a.id) < (b.submit, b.id)
         }
+
+        /// A key not worked out yet (a pass sets a bucket aside before it needs the key); never compared.
+        static let unknown = SortKey(priority: .nan, submit: .min, id: .min)
+        var isUnknown: Bool { priority.isNaN }
     }
 
     /// Why a job stays waiting.
@@ -172,7 +177,8 @@ public enum QueuePass {
     /// `key`, with the account's number in the book when the caller knows it.
     static func key(_ c: Candidate, accountId: Int?, book: inout QueueBook, now: Int64) -> SortKey {
         guard book.policy.usesPriority else { return SortKey(priority: 0, submit: c.submit, id: c.id) }
-        return SortKey(priority: priority(c, accountId: accountId, book: &book, now: now).total, submit: c.submit, id: c.id)
+        return SortKey(
+            priority: priority(c, accountId: accountId, book: &book, now: now).total, submit: c.submit, id: c.id)
     }
 
     /// The job's multifactor priority at `now` (whatever the policy: `schedctl show` prints it).
@@ -181,7 +187,8 @@ public enum QueuePass {
     }
 
     static func priority(_ c: Candidate, accountId: Int?, book: inout QueueBook, now: Int64) -> Priority {
-        let a = accountId ?? (book.isAccountId(c.accountHint, of: c.account) ? c.accountHint : book.accountId(c.account))
+        let a =
+            accountId ?? (book.isAccountId(c.accountHint, of: c.account) ? c.accountHint : book.accountId(c.account))
         return Priority.of(
             submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.request.partition),
             nice: c.nice, fairShareFactor: book.fairShareFactor(id: a), now: now, settings: book.settings,
