@@ -24,7 +24,7 @@ extension Simulator {
         /// The bucket last found for a job of each slot (by GPU count and account): most arrivals ask for what
         /// an earlier job of the same size and account asked for, and checking that bucket is cheaper than
         /// hashing a key (−1: none yet).
-        var recentBucket = [Int32](repeating: -1, count: 64)
+        var recentBucket = [Int32](repeating: -1, count: 256)
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
         let indexed: Bool
         var next = 0
@@ -301,7 +301,7 @@ extension Simulator {
             if track[index].bucket < 0 {
                 var h = jobs[index].request.gpus ?? 0
                 for b in jobs[index].account.utf8 { h = h &* 31 &+ Int(b) }
-                let slot = (h ^ h >> 6) & 63
+                let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(h)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
                 let recent = Int(recentBucket[slot])
                 if recent >= 0
                     && waiting.holds(recent, request: jobs[index].request, account: jobs[index].account, nice: 0)
