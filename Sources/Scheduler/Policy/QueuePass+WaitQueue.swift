@@ -54,7 +54,11 @@ extension QueuePass {
             if !book.isAccountId(queue.buckets[b].accountId, of: queue.buckets[b].account) {
                 queue.buckets[b].accountId = book.accountId(queue.buckets[b].account)
             }
-            return key(queue.candidate(b, i), accountId: queue.buckets[b].accountId, book: &book, now: now)
+            let e = queue.buckets[b].entries[i]
+            let p = priority(
+                submit: e.submit, gpus: queue.buckets[b].gpus, partition: queue.buckets[b].shared.request.partition,
+                nice: queue.buckets[b].nice, accountId: queue.buckets[b].accountId, book: &book, now: now)
+            return SortKey(priority: p.total, submit: e.submit, id: e.id)
         }
         // Buckets that came back in line after a jump (below): the position of their one valid head in the
         // heap (an entry at another position is stale; −1: none).

@@ -189,9 +189,19 @@ public enum QueuePass {
     static func priority(_ c: Candidate, accountId: Int?, book: inout QueueBook, now: Int64) -> Priority {
         let a =
             accountId ?? (book.isAccountId(c.accountHint, of: c.account) ? c.accountHint : book.accountId(c.account))
-        return Priority.of(
-            submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.request.partition),
-            nice: c.nice, fairShareFactor: book.fairShareFactor(id: a), now: now, settings: book.settings,
+        return priority(
+            submit: c.submit, gpus: c.gpuCount, partition: c.request.partition, nice: c.nice, accountId: a, book: &book,
+            now: now)
+    }
+
+    /// The priority of a job of account number `accountId` (in `book`), from its parts: a pass over the wait
+    /// queue asks it of a bucket's jobs without making a candidate of each.
+    static func priority(
+        submit: Int64, gpus: Int, partition: String?, nice: Int, accountId: Int, book: inout QueueBook, now: Int64
+    ) -> Priority {
+        Priority.of(
+            submit: submit, gpus: gpus, partitionFactor: book.partitionFactor(partition), nice: nice,
+            fairShareFactor: book.fairShareFactor(id: accountId), now: now, settings: book.settings,
             totalGPUs: book.totalGPUs)
     }
 
