@@ -30,11 +30,13 @@ extension QueuePass {
         // The free GPUs only shrink during a pass; if the reservation changes, or a preemptible job starts,
         // the jobs set aside that are still to come in line are put back.
         var mayPreempt = book.preemptibleRunning > 0
-        func tooBig(_ gpus: Int, _ key: SortKey) -> Bool {
+        /// Whether to set aside a bucket's job; its key is asked for only when the answer depends on it (a job
+        /// set aside under fifo keeps `SortKey.unknown`, worked out if it comes back in line).
+        func tooBig(_ gpus: Int, _ key: () -> SortKey) -> Bool {
             guard !mayPreempt, gpus > pass.free else { return false }
             guard pass.backfills else { return true }
             guard let p = pass.plan else { return false }
-            return key > p.headKey
+            return key() > p.headKey
         }
         var aside: [BucketHead] = []
         swap(&aside, &queue.spareAside)
@@ -67,18 +69,18 @@ extension QueuePass {
         var building = true
         func push(_ b: Int, _ i: Int) {
             if !current.isEmpty, current[b] != nil { current[b] = i }
-            // Too big, whatever its place in line (no reservation to compare with): set aside before its key is
-            // worked out (that is done if it comes back in line).
-            if !pass.backfills && !mayPreempt && queue.buckets[b].gpus > pass.free {
+            var key: SortKey?
+            func known() -> SortKey {
+                if key == nil { key = keyOf(b, i) }
+                return key!
+            }
+            if tooBig(queue.buckets[b].gpus, known) {
                 work.skipped += 1
-                aside.append(BucketHead(key: .unknown, bucket: b, position: i))
+                aside.append(BucketHead(key: key ?? .unknown, bucket: b, position: i))
                 return
             }
-            let head = BucketHead(key: keyOf(b, i), bucket: b, position: i)
-            if tooBig(queue.buckets[b].gpus, head.key) {
-                work.skipped += 1
-                aside.append(head)
-            } else if building {
+            let head = BucketHead(key: known(), bucket: b, position: i)
+            if building {
                 heap.appendUnordered(head)
             } else {
                 heap.push(head)

@@ -85,6 +85,8 @@ public struct WaitQueue: Sendable {
     var spareAside: [QueuePass.BucketHead] = []
     var spareStarted: [(id: Int64, submit: Int64, bucket: Int)] = []
     var bucketOf: [Key: Int] = [:]
+    /// The bucket last found per slot of `existingBucket`'s check (−1: none).
+    private var recent = [Int32](repeating: -1, count: 256)
     /// One shared request per distinct request: buckets of different accounts with the same request share
     /// it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed).
     private var sharedOf: [ResourceRequest: QueuePass.SharedRequest] = [:]
@@ -114,16 +116,29 @@ public struct WaitQueue: Sendable {
         bucket(request: c.request, account: c.account, nice: c.nice, shared: c.shared)
     }
 
-    /// The bucket of jobs with this request, account and nice value, if there is one.
-    func existingBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
-        bucketOf[Key(job: request, account: account, nice: nice)]
+    /// The bucket of jobs with this request, account and nice value, if there is one. The bucket last found
+    /// for jobs of the same size, account and nice value is checked first: arrivals mostly ask for what an
+    /// earlier such job asked for, and that check is cheaper than building and hashing a key.
+    mutating func existingBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
+        let slot = Self.recentSlot(request: request, account: account, nice: nice)
+        let r = Int(recent[slot])
+        if r >= 0 && holds(r, request: request, account: account, nice: nice) { return r }
+        guard let b = bucketOf[Key(job: request, account: account, nice: nice)] else { return nil }
+        recent[slot] = Int32(b)
+        return b
     }
 
-    /// Whether bucket `b` holds jobs with this request (one without a time limit), account and nice value:
-    /// a check against a bucket remembered for jobs like it, cheaper than building and hashing a key.
-    func holds(_ b: Int, request: ResourceRequest, account: String, nice: Int) -> Bool {
+    /// Whether bucket `b` holds jobs with this request (one without a time limit), account and nice value.
+    private func holds(_ b: Int, request: ResourceRequest, account: String, nice: Int) -> Bool {
         request.time == nil && buckets[b].nice == nice && buckets[b].account == account
             && buckets[b].shared.request == request
+    }
+
+    /// A slot of `recent`: the GPU count, account and nice value, mixed by a multiply.
+    private static func recentSlot(request: ResourceRequest, account: String, nice: Int) -> Int {
+        var h = (request.gpus ?? 0) &* 31 &+ nice
+        for b in account.utf8 { h = h &* 31 &+ Int(b) }
+        return Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(h)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
     }
 
     /// The bucket of jobs with this request, account and nice value, made now if there is none. The request's
@@ -143,6 +158,7 @@ public struct WaitQueue: Sendable {
         sharedOf[request] = s
         buckets.append(Bucket(shared: s, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b
+        recent[Self.recentSlot(request: full, account: account, nice: nice)] = Int32(b)
         return b
     }
 

@@ -21,10 +21,6 @@ extension Simulator {
         var track: [Track]
         /// Waiting jobs, indexed for the pass; a job's `queued` says whether it waits.
         var waiting = WaitQueue()
-        /// The bucket last found for a job of each slot (by GPU count and account): most arrivals ask for what
-        /// an earlier job of the same size and account asked for, and checking that bucket is cheaper than
-        /// hashing a key (−1: none yet).
-        var recentBucket = [Int32](repeating: -1, count: 256)
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
         let indexed: Bool
         var next = 0
@@ -299,23 +295,12 @@ extension Simulator {
         /// The job's bucket in `waiting`, found (or made) the first time.
         mutating func bucket(of index: Int) -> Int {
             if track[index].bucket < 0 {
-                var h = jobs[index].request.gpus ?? 0
-                for b in jobs[index].account.utf8 { h = h &* 31 &+ Int(b) }
-                let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(h)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
-                let recent = Int(recentBucket[slot])
-                if recent >= 0
-                    && waiting.holds(recent, request: jobs[index].request, account: jobs[index].account, nice: 0)
-                {
-                    track[index].bucket = Int32(recent)
-                    return recent
-                }
                 // A new bucket's request is resolved on the idle cluster (not copied for a bucket that exists).
                 let b =
                     waiting.existingBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
                     ?? waiting.bucket(
                         request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
                 track[index].bucket = Int32(b)
-                recentBucket[slot] = Int32(b)
             }
             return Int(track[index].bucket)
         }
