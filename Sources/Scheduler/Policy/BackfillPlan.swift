@@ -25,10 +25,11 @@ struct BackfillPlan: Sendable {
         let headJob: QueuePass.Candidate
         let headAllocation: Allocation
         /// Running jobs that end by `start`: those the plan was made on, and those started since that end by
-        /// then.
-        var endingBefore: [Int64]
+        /// then. (The box is changed only through `uniqueBox`, by the one plan that holds it, one access at a
+        /// time: its fields need no exclusivity check at run time.)
+        @exclusivity(unchecked) var endingBefore: [Int64]
         /// The shadow, once built.
-        var shadow: BackfillShadow?
+        @exclusivity(unchecked) var shadow: BackfillShadow?
 
         init(headJob: QueuePass.Candidate, headAllocation: Allocation, endingBefore: [Int64], shadow: BackfillShadow?) {
             self.headJob = headJob

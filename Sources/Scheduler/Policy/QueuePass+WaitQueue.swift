@@ -30,13 +30,13 @@ extension QueuePass {
         // The free GPUs only shrink during a pass; if the reservation changes, or a preemptible job starts,
         // the jobs set aside that are still to come in line are put back.
         var mayPreempt = book.preemptibleRunning > 0
-        /// Whether to set aside a bucket's job; its key is asked for only when the answer depends on it (a job
-        /// set aside under fifo keeps `SortKey.unknown`, worked out if it comes back in line).
-        func tooBig(_ gpus: Int, _ key: () -> SortKey) -> Bool {
+        /// Whether to set aside a bucket's job of `gpus` GPUs; nil when its key decides (whether it is behind
+        /// the reservation). A job set aside without its key (fifo) keeps `SortKey.unknown`, worked out if it
+        /// comes back in line.
+        func tooBig(_ gpus: Int) -> Bool? {
             guard !mayPreempt, gpus > pass.free else { return false }
             guard pass.backfills else { return true }
-            guard let p = pass.plan else { return false }
-            return key() > p.headKey
+            return pass.plan == nil ? false : nil
         }
         var aside: [BucketHead] = []
         swap(&aside, &queue.spareAside)
@@ -70,16 +70,17 @@ extension QueuePass {
         func push(_ b: Int, _ i: Int) {
             if !current.isEmpty, current[b] != nil { current[b] = i }
             var key: SortKey?
-            func known() -> SortKey {
-                if key == nil { key = keyOf(b, i) }
-                return key!
+            var setAside = tooBig(queue.buckets[b].gpus)
+            if setAside == nil {
+                key = keyOf(b, i)
+                setAside = key! > pass.plan!.headKey
             }
-            if tooBig(queue.buckets[b].gpus, known) {
+            if setAside! {
                 work.skipped += 1
                 aside.append(BucketHead(key: key ?? .unknown, bucket: b, position: i))
                 return
             }
-            let head = BucketHead(key: known(), bucket: b, position: i)
+            let head = BucketHead(key: key ?? keyOf(b, i), bucket: b, position: i)
             if building {
                 heap.appendUnordered(head)
             } else {

@@ -326,14 +326,9 @@ extension Simulator {
             var startedNow: [(index: Int, gpus: Int, model: String?)] = []
             swap(&startedNow, &spareStarted)
             var victims: [Int64] = []
-            // Local functions, not closures kept in constants: what they capture stays on the stack.
-            func collect(_: QueuePass.Candidate, _ w: QueuePass.Wait) {
-                if case let .preempting(ids) = w { victims += ids }
-            }
-            func start(_ c: QueuePass.Candidate, _ decision: PlacementDecision) -> Bool {
-                startedNow.append((Int(c.id), decision.allocation.gpuCount, decision.allocation.gpuModel))
-                return true
-            }
+            // The pass reports to closures written at each call: a closure passed as it is written does not
+            // escape, so what it captures is checked for exclusive access when compiled, not at every access
+            // (a local function passed as a value is checked at run time).
             let fromQueue: Bool
             if let arrivals {
                 // Arrivals are not in `waiting` yet: those that do not start join it below.
@@ -341,18 +336,28 @@ extension Simulator {
                 offered.clearKeepingCapacity()
                 for index in arrivals { offered.append(candidate(index)) }
                 QueuePass.run(
-                    on: &state, book: &book, queue: offered, now: t,
-                    complete: false,
-                    work: &run.work, started: start, waiting: collect)
+                    on: &state, book: &book, queue: offered, now: t, complete: false, work: &run.work,
+                    started: {
+                        startedNow.append(Self.started($0, $1)); return true
+                    },
+                    waiting: { if case let .preempting(ids) = $1 { victims += ids } })
             } else if indexed {
                 fromQueue = false
                 QueuePass.run(
-                    on: &state, book: &book, queue: &waiting, now: t, work: &run.work, started: start, waiting: collect)
+                    on: &state, book: &book, queue: &waiting, now: t, work: &run.work,
+                    started: {
+                        startedNow.append(Self.started($0, $1)); return true
+                    },
+                    waiting: { if case let .preempting(ids) = $1 { victims += ids } })
             } else {
                 fromQueue = true
                 QueuePass.run(
                     on: &state, book: &book, queue: waiting.inSubmissionOrder(), now: t, complete: true,
-                    minimumGPUs: waiting.minimumGPUs, work: &run.work, started: start, waiting: collect)
+                    minimumGPUs: waiting.minimumGPUs, work: &run.work,
+                    started: {
+                        startedNow.append(Self.started($0, $1)); return true
+                    },
+                    waiting: { if case let .preempting(ids) = $1 { victims += ids } })
             }
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
@@ -382,6 +387,13 @@ extension Simulator {
                 requeue(Int(id), at: t)
             }
             if depth < 2 { pass(nil, at: t, depth: depth + 1) }
+        }
+
+        /// What the loop keeps of a start: the job's index, its GPUs and their model.
+        static func started(_ c: QueuePass.Candidate, _ decision: PlacementDecision) -> (
+            index: Int, gpus: Int, model: String?
+        ) {
+            (Int(c.id), decision.allocation.gpuCount, decision.allocation.gpuModel)
         }
 
         /// A job as the loop tracks it, in 32 bytes (a start or an end reads and writes one record): its start
