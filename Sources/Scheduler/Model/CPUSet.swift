@@ -45,27 +45,30 @@ public struct CPUSet: Hashable, Sendable {
     }
     public mutating func remove(_ id: Int) { setWord(id >> 6, word(id >> 6) & ~(1 << UInt64(id & 63))) }
 
+    // The set algebra is written word by word on the tuple: commits, releases and a backfill plan's checks
+    // run it on every placement.
     public var count: Int {
-        var n = 0
-        for i in 0..<8 { n += word(i).nonzeroBitCount }
-        return n
+        w.0.nonzeroBitCount + w.1.nonzeroBitCount + w.2.nonzeroBitCount + w.3.nonzeroBitCount
+            + w.4.nonzeroBitCount + w.5.nonzeroBitCount + w.6.nonzeroBitCount + w.7.nonzeroBitCount
     }
-    public var isEmpty: Bool { count == 0 }
+    public var isEmpty: Bool { (w.0 | w.1 | w.2 | w.3 | w.4 | w.5 | w.6 | w.7) == 0 }
+
+    private init(_ w: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) { self.w = w }
 
     public func union(_ o: CPUSet) -> CPUSet {
-        var r = CPUSet()
-        for i in 0..<8 { r.setWord(i, word(i) | o.word(i)) }
-        return r
+        CPUSet(
+            (w.0 | o.w.0, w.1 | o.w.1, w.2 | o.w.2, w.3 | o.w.3, w.4 | o.w.4, w.5 | o.w.5, w.6 | o.w.6, w.7 | o.w.7))
     }
     public func intersection(_ o: CPUSet) -> CPUSet {
-        var r = CPUSet()
-        for i in 0..<8 { r.setWord(i, word(i) & o.word(i)) }
-        return r
+        CPUSet(
+            (w.0 & o.w.0, w.1 & o.w.1, w.2 & o.w.2, w.3 & o.w.3, w.4 & o.w.4, w.5 & o.w.5, w.6 & o.w.6, w.7 & o.w.7))
     }
     public func subtracting(_ o: CPUSet) -> CPUSet {
-        var r = CPUSet()
-        for i in 0..<8 { r.setWord(i, word(i) & ~o.word(i)) }
-        return r
+        CPUSet(
+            (
+                w.0 & ~o.w.0, w.1 & ~o.w.1, w.2 & ~o.w.2, w.3 & ~o.w.3, w.4 & ~o.w.4, w.5 & ~o.w.5, w.6 & ~o.w.6,
+                w.7 & ~o.w.7
+            ))
     }
     public func isSubset(of o: CPUSet) -> Bool { subtracting(o).isEmpty }
     public func isDisjoint(with o: CPUSet) -> Bool { intersection(o).isEmpty }
@@ -113,8 +116,8 @@ public struct CPUSet: Hashable, Sendable {
     }
 
     public static func == (a: CPUSet, b: CPUSet) -> Bool {
-        for i in 0..<8 where a.word(i) != b.word(i) { return false }
-        return true
+        ((a.w.0 ^ b.w.0) | (a.w.1 ^ b.w.1) | (a.w.2 ^ b.w.2) | (a.w.3 ^ b.w.3) | (a.w.4 ^ b.w.4) | (a.w.5 ^ b.w.5)
+            | (a.w.6 ^ b.w.6) | (a.w.7 ^ b.w.7)) == 0
     }
     public func hash(into h: inout Hasher) {
         for i in 0..<8 { h.combine(word(i)) }

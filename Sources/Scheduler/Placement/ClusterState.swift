@@ -197,6 +197,30 @@ public struct ClusterState: Sendable {
         }
     }
 
+    /// Node `i`'s free GPUs or job count changed (by a commit or a release; `wasIdle`: it held no job before):
+    /// it moves to the bucket of its new signature, and in or out of the idle set, in one step.
+    private mutating func reindex(_ i: Int, wasIdle: Bool) {
+        guard nodes[i].availability == .up else { return }
+        let pool = nodes[i].pool
+        let ordinal = nodes[i].ordinal
+        let old = nodes[i].signature
+        let new = layouts[nodes[i].layout].signature(free: nodes[i].freeGPUs)
+        if new != old {
+            nodes[i].signature = new
+            pools[pool].move(ordinal: ordinal, from: old, to: new)
+        }
+        let idle = nodes[i].jobs == 0
+        if idle != wasIdle {
+            if idle {
+                pools[pool].idle.insert(ordinal)
+                pools[pool].idleByLeaf[nodes[i].leaf] += 1
+            } else {
+                pools[pool].idle.remove(ordinal)
+                pools[pool].idleByLeaf[nodes[i].leaf] -= 1
+            }
+        }
+    }
+
     /// Marks a node up, draining or down; its allocations stay until released.
     public mutating func setAvailability(node: Int, _ availability: NodeAvailability) {
         removeFromIndex(node)
@@ -258,28 +282,33 @@ public struct ClusterState: Sendable {
         of allocation: Allocation, storage: ByteSize, adjust: (Int, inout NodeFree) -> Void = { _, _ in },
         adjustMemory: (Int, Int, ByteSize) -> ByteSize = { _, _, m in m }
     ) -> StateError? {
-        for a in allocation.nodes {
-            guard a.node >= 0 && a.node < nodes.count else { return StateError(description: "no node \(a.node)") }
-            var n = nodeFree(a.node)
-            adjust(a.node, &n)
-            var name: String { spec.nodes[a.node].name }
-            if a.gpus.mask & ~n.gpus != 0 {
-                return StateError(.gpusTaken(node: name, GPUSet(mask: a.gpus.mask & ~n.gpus)))
+        // Read in place (`allocation.nodes[k]`), not bound to a copy: a node's allocation is some 150 bytes.
+        for k in allocation.nodes.indices {
+            let node = allocation.nodes[k].node
+            guard node >= 0 && node < nodes.count else { return StateError(description: "no node \(node)") }
+            var n = nodeFree(node)
+            adjust(node, &n)
+            var name: String { spec.nodes[node].name }
+            let gpus = allocation.nodes[k].gpus.mask
+            if gpus & ~n.gpus != 0 {
+                return StateError(.gpusTaken(node: name, GPUSet(mask: gpus & ~n.gpus)))
             }
-            if !a.cores.isSubset(of: n.cores) {
-                return StateError(.coresTaken(node: name, a.cores.subtracting(n.cores)))
+            if !allocation.nodes[k].cores.isSubset(of: n.cores) {
+                return StateError(.coresTaken(node: name, allocation.nodes[k].cores.subtracting(n.cores)))
             }
-            for (d, m) in a.memory.enumerated()
-            where d >= n.domains || m > adjustMemory(a.node, d, memoryFree(a.node, d)) {
+            for d in allocation.nodes[k].memory.indices
+            where d >= n.domains || allocation.nodes[k].memory[d] > adjustMemory(node, d, memoryFree(node, d)) {
                 return StateError(description: "\(name): not enough free memory on NUMA \(d)")
             }
-            if a.scratch > n.scratch { return StateError(description: "\(name): not enough free scratch") }
-            if a.exclusive && n.jobs > 0 {
+            if allocation.nodes[k].scratch > n.scratch {
+                return StateError(description: "\(name): not enough free scratch")
+            }
+            if allocation.nodes[k].exclusive && n.jobs > 0 {
                 return StateError(description: "\(name): exclusive, but the node is in use")
             }
         }
-        for (i, a) in allocation.nodes.enumerated() where allocation.nodes[..<i].contains(where: { $0.node == a.node })
-        {
+        for i in allocation.nodes.indices.dropFirst()
+        where allocation.nodes[..<i].contains(where: { $0.node == allocation.nodes[i].node }) {
             return StateError(description: "a node appears twice in one allocation")
         }
         if allocation.sharedStorage > storage { return StateError(description: "not enough free shared storage") }
@@ -299,7 +328,7 @@ public struct ClusterState: Sendable {
     private mutating func take(_ allocation: Allocation) {
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
-            removeFromIndex(a)
+            let wasIdle = nodes[a].jobs == 0
             nodes[a].freeGPUs &= ~allocation.nodes[i].gpus.mask
             freeGPUTotal -= allocation.nodes[i].gpus.mask.nonzeroBitCount
             nodes[a].freeCores = nodes[a].freeCores.subtracting(allocation.nodes[i].cores)
@@ -307,7 +336,7 @@ public struct ClusterState: Sendable {
             for d in allocation.nodes[i].memory.indices { domainMemoryFree[base + d] -= allocation.nodes[i].memory[d] }
             nodes[a].freeScratch -= allocation.nodes[i].scratch
             nodes[a].jobs += 1
-            addToIndex(a)
+            reindex(a, wasIdle: wasIdle)
         }
         sharedStorageFree -= allocation.sharedStorage
         if recordsMix, let first = allocation.nodes.first {
@@ -326,19 +355,25 @@ public struct ClusterState: Sendable {
 
     /// Gives back exactly what `allocation` took. Refuses, changing nothing, when any of it is free.
     public mutating func release(_ allocation: Allocation) throws(StateError) {
-        for a in allocation.nodes {
-            guard a.node >= 0 && a.node < nodes.count else { throw StateError(description: "no node \(a.node)") }
-            let n = nodes[a.node]
-            var name: String { spec.nodes[a.node].name }
-            if a.gpus.mask & n.freeGPUs != 0 || !a.cores.isDisjoint(with: n.freeCores) || n.jobs == 0 {
+        // Read in place, as in `refusal`.
+        for k in allocation.nodes.indices {
+            let node = allocation.nodes[k].node
+            guard node >= 0 && node < nodes.count else { throw StateError(description: "no node \(node)") }
+            var name: String { spec.nodes[node].name }
+            if allocation.nodes[k].gpus.mask & nodes[node].freeGPUs != 0
+                || !allocation.nodes[k].cores.isDisjoint(with: nodes[node].freeCores) || nodes[node].jobs == 0
+            {
                 throw StateError(description: "\(name): the allocation is not held (released twice?)")
             }
-            let layout = layouts[n.layout]
-            for (d, m) in a.memory.enumerated()
-            where d >= n.domains || domainMemoryFree[n.memoryBase + d] + m > layout.domainMemory[d] {
+            let layout = nodes[node].layout
+            let base = nodes[node].memoryBase
+            for d in allocation.nodes[k].memory.indices
+            where d >= nodes[node].domains
+                || domainMemoryFree[base + d] + allocation.nodes[k].memory[d] > layouts[layout].domainMemory[d]
+            {
                 throw StateError(description: "\(name): releasing more memory than NUMA \(d) has")
             }
-            if n.freeScratch + a.scratch > layout.type.scratch {
+            if nodes[node].freeScratch + allocation.nodes[k].scratch > layouts[layout].type.scratch {
                 throw StateError(description: "\(name): releasing more scratch than the node has")
             }
         }
@@ -347,7 +382,7 @@ public struct ClusterState: Sendable {
         }
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
-            removeFromIndex(a)
+            let wasIdle = nodes[a].jobs == 0
             nodes[a].freeGPUs |= allocation.nodes[i].gpus.mask
             freeGPUTotal += allocation.nodes[i].gpus.mask.nonzeroBitCount
             nodes[a].freeCores = nodes[a].freeCores.union(allocation.nodes[i].cores)
@@ -355,7 +390,7 @@ public struct ClusterState: Sendable {
             for d in allocation.nodes[i].memory.indices { domainMemoryFree[base + d] += allocation.nodes[i].memory[d] }
             nodes[a].freeScratch += allocation.nodes[i].scratch
             nodes[a].jobs -= 1
-            addToIndex(a)
+            reindex(a, wasIdle: wasIdle)
         }
         sharedStorageFree += allocation.sharedStorage
     }

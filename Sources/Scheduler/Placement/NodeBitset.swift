@@ -47,6 +47,20 @@ struct NodeBitsets: Hashable, Sendable {
         counts[s] -= 1
     }
 
+    /// Moves `i` from set `from`, which holds it, to set `to`, which does not.
+    mutating func move(_ i: Int, from: Int, to: Int) {
+        let w = i >> 6
+        let bit: UInt64 = 1 << UInt64(i & 63)
+        let summaryBit: UInt64 = 1 << UInt64(w & 63)
+        precondition(words[from * stride + w] & bit != 0 && words[to * stride + w] & bit == 0)
+        words[from * stride + w] &= ~bit
+        if words[from * stride + w] == 0 { summary[from * summaryStride + w >> 6] &= ~summaryBit }
+        words[to * stride + w] |= bit
+        summary[to * summaryStride + w >> 6] |= summaryBit
+        counts[from] -= 1
+        counts[to] += 1
+    }
+
     /// The lowest member of set `s`.
     func first(_ s: Int) -> Int? { next(s, from: 0) }
 

@@ -39,6 +39,16 @@ struct NodePool: Sendable {
         buckets.insert(signature, ordinal)
     }
 
+    /// A node's free GPUs changed from signature `old` to `new`.
+    mutating func move(ordinal: Int, from old: Int, to new: Int) {
+        buckets.move(ordinal, from: old, to: new)
+        if buckets.count(old) == 0, let at = active.firstIndex(of: old) { active.remove(at: at) }
+        if buckets.count(new) == 1 {
+            let at = active.firstIndex { $0 > new } ?? active.count
+            active.insert(new, at: at)
+        }
+    }
+
     mutating func remove(ordinal: Int, signature: Int) {
         buckets.remove(signature, ordinal)
         if buckets.count(signature) == 0, let at = active.firstIndex(of: signature) {
