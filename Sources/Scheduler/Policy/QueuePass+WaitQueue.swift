@@ -41,12 +41,10 @@ extension QueuePass {
         var aside: [BucketHead] = []
         swap(&aside, &queue.spareAside)
         aside.clearKeepingCapacity()
-        defer { swap(&aside, &queue.spareAside) }
         // Each live bucket's current job, merged by key.
         var heap = MinHeap<BucketHead>()
         swap(&heap, &queue.spareHeap)
         heap.removeAll()
-        defer { swap(&heap, &queue.spareHeap) }
         let priorities = book.policy.usesPriority
         func keyOf(_ b: Int, _ i: Int) -> SortKey {
             guard priorities else {
@@ -95,7 +93,6 @@ extension QueuePass {
         var startedIds: [(id: Int64, submit: Int64, bucket: Int)] = []
         swap(&startedIds, &queue.spareStarted)
         startedIds.clearKeepingCapacity()
-        defer { swap(&startedIds, &queue.spareStarted) }
         var reserved = pass.plan?.head
         // Requests that could not be placed in this pass (when no reservation is in force, placement does not
         // depend on the account or the time limit): another account's bucket of the same request is not placed
@@ -187,6 +184,11 @@ extension QueuePass {
         }
         for (id, submit, b) in startedIds { queue.remove(id: id, submit: submit, bucket: b) }
         book.plan = pass.plan
+        // The lists' storage is kept for the next pass (given back here, not in `defer`: a variable a local
+        // function captures and `defer` swaps is checked for exclusive access at run time).
+        swap(&aside, &queue.spareAside)
+        swap(&heap, &queue.spareHeap)
+        swap(&startedIds, &queue.spareStarted)
     }
 
     /// Jobs of a bucket passed over at once: positions `from..<to`, while the count of starts and the

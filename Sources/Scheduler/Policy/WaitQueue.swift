@@ -48,11 +48,13 @@ public struct WaitQueue: Sendable {
         var nice: Int
         var gpus: Int
         /// In (submit, id) order from `head` on; entries before `head` have left.
-        var entries: [Entry] = []
-        var head = 0
+        private(set) var entries: [Entry] = []
+        private(set) var head = 0
         /// The account's number in the queue book of the last pass (checked before use; −1: none yet).
         var accountId = -1
-        var live: Int { entries.count - head }
+        /// Jobs waiting in it (`entries.count - head`, kept here: a pass asks it of every bucket, and the
+        /// entries' count would be read from each bucket's array storage).
+        private(set) var live = 0
 
         /// Adds a job in its place by (submit, id), dropping the entries that have left once they are many.
         mutating func insert(_ entry: Entry) {
@@ -65,6 +67,17 @@ public struct WaitQueue: Sendable {
             } else {
                 entries.append(entry)
             }
+            live += 1
+        }
+
+        /// Removes the entry at position `i` (from `head` on).
+        mutating func remove(at i: Int) {
+            if i == head {
+                head += 1
+            } else {
+                entries.remove(at: i)
+            }
+            live -= 1
         }
 
         /// The first position from `head` whose entry is not before (submit, id) in order.
@@ -194,11 +207,7 @@ public struct WaitQueue: Sendable {
     }
 
     private mutating func remove(at i: Int, bucket b: Int) {
-        if i == buckets[b].head {
-            buckets[b].head += 1
-        } else {
-            buckets[b].entries.remove(at: i)
-        }
+        buckets[b].remove(at: i)
         count -= 1
         let g = buckets[b].gpus
         sizes[g] -= 1
