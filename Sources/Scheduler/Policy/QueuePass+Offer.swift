@@ -59,7 +59,9 @@ extension QueuePass {
                 waiting(c, .limit(reason))
                 return .limit
             }
-            if let preemptor = book.preemptorAhead(of: c) {
+            // (Both preemption questions are asked only while some job preempts or may be preempted: the calls
+            // copy the candidate and the cluster.)
+            if !book.preemptors.isEmpty, let preemptor = book.preemptorAhead(of: c) {
                 // The resources being freed by preemption are for that job.
                 waiting(c, .held(by: preemptor, at: now))
                 return .held
@@ -69,7 +71,8 @@ extension QueuePass {
             var decision: PlacementDecision?
             if gpus > free {
                 work.skipped += 1
-                if let victims = book.victims(for: c, state: state, now: now, work: &work) {
+                if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work)
+                {
                     work.preemptions += 1
                     waiting(c, .preempting(victims))
                     return .preempting
@@ -88,7 +91,8 @@ extension QueuePass {
             } else {
                 work.placements += 1
                 switch QueuePass.place(
-                    c, on: &state, reservations: book.reservations, from: now, until: now + limit, explain: book.explains)
+                    c, on: &state, reservations: book.reservations, from: now, until: now + limit,
+                    explain: book.explains)
                 {
                 case let .success(d): decision = d
                 case let .failure(r): refusal = r
@@ -97,7 +101,8 @@ extension QueuePass {
             guard let decision else {
                 lastRefusal = refusal
                 // Lower-tier preemptible jobs may make room for it.
-                if let victims = book.victims(for: c, state: state, now: now, work: &work) {
+                if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work)
+                {
                     work.preemptions += 1
                     waiting(c, .preempting(victims))
                     return .preempting
