@@ -150,7 +150,16 @@ public struct WaitQueue: Sendable {
     /// A slot of `recent`: the GPU count, account and nice value, mixed by a multiply.
     private static func recentSlot(request: ResourceRequest, account: String, nice: Int) -> Int {
         var h = (request.gpus ?? 0) &* 31 &+ nice
-        for b in account.utf8 { h = h &* 31 &+ Int(b) }
+        // The name's bytes in place when they are contiguous (a native string's are), one by one otherwise.
+        if let mixed = account.utf8.withContiguousStorageIfAvailable({ bytes in
+            var m = h
+            for b in bytes { m = m &* 31 &+ Int(b) }
+            return m
+        }) {
+            h = mixed
+        } else {
+            for b in account.utf8 { h = h &* 31 &+ Int(b) }
+        }
         return Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(h)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
     }
 

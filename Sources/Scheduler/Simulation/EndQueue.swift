@@ -15,6 +15,8 @@ struct EndQueue {
 
     /// Bucket 0 holds ends at `last`; bucket b > 0 ends whose time's highest bit differing from `last` is b − 1.
     private var buckets: [[End]] = Array(repeating: [], count: 65)
+    /// Bit b − 1 set: bucket b > 0 holds ends (so the lowest such bucket is found without a walk).
+    private var occupied: UInt64 = 0
     /// The time of the last end taken.
     private var last = Int64.min
     private(set) var count = 0
@@ -29,7 +31,9 @@ struct EndQueue {
 
     mutating func push(_ e: End) {
         precondition(e.time >= last, "an end at \(e.time), before \(last): simulated time went back")
-        buckets[bucket(e.time)].append(e)
+        let b = bucket(e.time)
+        buckets[b].append(e)
+        if b > 0 { occupied |= 1 << UInt64(b - 1) }
         count += 1
         if let t = earliest, e.time < t { earliest = e.time }
     }
@@ -39,8 +43,7 @@ struct EndQueue {
         guard count > 0 else { return nil }
         if !buckets[0].isEmpty { return last }
         if let t = earliest { return t }
-        var i = 1
-        while buckets[i].isEmpty { i += 1 }
+        let i = occupied.trailingZeroBitCount + 1
         var t = Int64.max
         for e in buckets[i] where e.time < t { t = e.time }
         earliest = t
@@ -52,14 +55,18 @@ struct EndQueue {
     mutating func pop() -> End? {
         guard let t = firstTime() else { return nil }
         if buckets[0].isEmpty {
-            var i = 1
-            while buckets[i].isEmpty { i += 1 }
+            let i = occupied.trailingZeroBitCount + 1
             var items: [End] = []
             swap(&items, &buckets[i])
+            occupied &= ~(1 << UInt64(i - 1))
             last = t
             earliest = nil
             // Every end of bucket i differs from `last` in a lower bit than i − 1: each goes to a lower bucket.
-            for e in items { buckets[bucket(e.time)].append(e) }
+            for e in items {
+                let b = bucket(e.time)
+                buckets[b].append(e)
+                if b > 0 { occupied |= 1 << UInt64(b - 1) }
+            }
             items.removeAll(keepingCapacity: true)
             swap(&items, &buckets[i])
         }
