@@ -50,7 +50,10 @@ struct BackfillPlan: Sendable {
     ) -> BackfillPlan? {
         var ends: [(end: Int64, id: Int64)] = []
         ends.reserveCapacity(book.running.count)
-        for (id, r) in book.running { ends.append((max(r.end, now), id)) }
+        // Each running job's end is read in place (a walk of the table would copy every allocation).
+        for at in book.running.positions {
+            if let end = book.running[position: at]?.end { ends.append((max(end, now), book.running.id(position: at))) }
+        }
         // Few running jobs, as a rule: sorted in place by insertion (a merge sort would allocate).
         if ends.count <= 32 {
             for i in ends.indices.dropFirst() {

@@ -121,6 +121,15 @@ struct JobTable<Value>: Sequence {
         }
     }
 
+    /// Slab positions, for a walk that reads one field of each value in place (`self[position:]?.field`) rather
+    /// than copying every value (and retaining what it holds), as iteration does.
+    var positions: Range<Int> { values.indices }
+    /// The id at slab position `at`, and the value (nil: a free position).
+    func id(position at: Int) -> Int64 { ids[at] }
+    subscript(position at: Int) -> Value? {
+        _read { yield values[at] }
+    }
+
     func makeIterator() -> some IteratorProtocol<(key: Int64, value: Value)> {
         zip(ids, values).lazy.compactMap { id, value in value.map { (key: id, value: $0) } }.makeIterator()
     }
