@@ -10,10 +10,10 @@ extension QueuePass {
     ) {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
-        // The pass holds the only reference to the plan while it changes it (its box is not copied).
-        let standing = book.plan
-        book.plan = nil
-        var pass = Pass(book: book, plan: standing, free: state.totalFreeGPUs, now: now)
+        // The pass holds the only reference to the plan while it changes it: taken from the book and consumed
+        // (a reference kept alive beside it would make every change copy the plan's box).
+        let standing = book.plan.take()
+        var pass = Pass(book: book, plan: consume standing, free: state.totalFreeGPUs, now: now)
         if let p = pass.plan, p.start <= now { pass.plan = nil }
         if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         let floor = queue.minimumGPUs ?? 0
