@@ -2,49 +2,53 @@
 /// summary level, so a set's lowest member and the next member after one are found in a few word
 /// operations, whatever the capacity.
 ///
-/// The sets share three flat arrays (their words, their summaries, their sizes) rather than two arrays
-/// each: copying a cluster (a backfill plan's shadow) then costs three references per family, not two per
-/// set (a DGX pool has 25 signature sets).
+/// The sets share one flat array (every set's size, then every set's summary, then every set's words)
+/// rather than arrays of their own: copying a cluster (a backfill plan's shadow) then costs one reference
+/// per family, not two per set (a DGX pool has 25 signature sets), and a change checks one array's
+/// uniqueness, not three (commits and releases change them on every node they touch).
 struct NodeBitsets: Hashable, Sendable {
-    private var words: [UInt64]
-    private var summary: [UInt64]
-    private var counts: [Int]
-    /// Words, and summary words, per set.
+    private var storage: [UInt64]
+    /// How many sets; words, and summary words, per set; where the summaries and the words start.
+    let setCount: Int
     private let stride: Int
     private let summaryStride: Int
+    private let summaryBase: Int
+    private let wordBase: Int
 
     init(sets: Int, capacity: Int) {
+        setCount = sets
         stride = max(1, (capacity + 63) / 64)
         summaryStride = (stride + 63) / 64
-        words = Array(repeating: 0, count: stride * sets)
-        summary = Array(repeating: 0, count: summaryStride * sets)
-        counts = Array(repeating: 0, count: sets)
+        summaryBase = sets
+        wordBase = sets + summaryStride * sets
+        storage = Array(repeating: 0, count: wordBase + stride * sets)
     }
 
-    /// How many sets there are.
-    var setCount: Int { counts.count }
-
     /// Members of set `s`.
-    func count(_ s: Int) -> Int { counts[s] }
+    func count(_ s: Int) -> Int { Int(storage[s]) }
 
-    func contains(_ s: Int, _ i: Int) -> Bool { words[s * stride + i >> 6] & (1 << UInt64(i & 63)) != 0 }
+    func contains(_ s: Int, _ i: Int) -> Bool {
+        storage[wordBase + s * stride + i >> 6] & (1 << UInt64(i & 63)) != 0
+    }
 
     mutating func insert(_ s: Int, _ i: Int) {
         let w = i >> 6
         let bit: UInt64 = 1 << UInt64(i & 63)
-        guard words[s * stride + w] & bit == 0 else { return }
-        words[s * stride + w] |= bit
-        summary[s * summaryStride + w >> 6] |= 1 << UInt64(w & 63)
-        counts[s] += 1
+        let at = wordBase + s * stride + w
+        guard storage[at] & bit == 0 else { return }
+        storage[at] |= bit
+        storage[summaryBase + s * summaryStride + w >> 6] |= 1 << UInt64(w & 63)
+        storage[s] += 1
     }
 
     mutating func remove(_ s: Int, _ i: Int) {
         let w = i >> 6
         let bit: UInt64 = 1 << UInt64(i & 63)
-        guard words[s * stride + w] & bit != 0 else { return }
-        words[s * stride + w] &= ~bit
-        if words[s * stride + w] == 0 { summary[s * summaryStride + w >> 6] &= ~(1 << UInt64(w & 63)) }
-        counts[s] -= 1
+        let at = wordBase + s * stride + w
+        guard storage[at] & bit != 0 else { return }
+        storage[at] &= ~bit
+        if storage[at] == 0 { storage[summaryBase + s * summaryStride + w >> 6] &= ~(1 << UInt64(w & 63)) }
+        storage[s] -= 1
     }
 
     /// Moves `i` from set `from`, which holds it, to set `to`, which does not.
@@ -52,13 +56,16 @@ struct NodeBitsets: Hashable, Sendable {
         let w = i >> 6
         let bit: UInt64 = 1 << UInt64(i & 63)
         let summaryBit: UInt64 = 1 << UInt64(w & 63)
-        precondition(words[from * stride + w] & bit != 0 && words[to * stride + w] & bit == 0)
-        words[from * stride + w] &= ~bit
-        if words[from * stride + w] == 0 { summary[from * summaryStride + w >> 6] &= ~summaryBit }
-        words[to * stride + w] |= bit
-        summary[to * summaryStride + w >> 6] |= summaryBit
-        counts[from] -= 1
-        counts[to] += 1
+        let (old, new) = (wordBase + from * stride + w, wordBase + to * stride + w)
+        precondition(storage[old] & bit != 0 && storage[new] & bit == 0)
+        storage.withUnsafeMutableBufferPointer { b in
+            b[old] &= ~bit
+            if b[old] == 0 { b[summaryBase + from * summaryStride + w >> 6] &= ~summaryBit }
+            b[new] |= bit
+            b[summaryBase + to * summaryStride + w >> 6] |= summaryBit
+            b[from] -= 1
+            b[to] += 1
+        }
     }
 
     /// The lowest member of set `s`.
@@ -66,24 +73,24 @@ struct NodeBitsets: Hashable, Sendable {
 
     /// The lowest member of set `s` that is ≥ `start`.
     func next(_ s: Int, from start: Int) -> Int? {
-        let base = s * stride
-        let summaryBase = s * summaryStride
+        let base = wordBase + s * stride
+        let summaryAt = summaryBase + s * summaryStride
         var w = start >> 6
         guard w < stride else { return nil }
-        let masked = words[base + w] & (~0 << UInt64(start & 63))
+        let masked = storage[base + w] & (~0 << UInt64(start & 63))
         if masked != 0 { return w << 6 | masked.trailingZeroBitCount }
         w += 1
         var k = w >> 6
         guard k < summaryStride else { return nil }
-        var sbits = summary[summaryBase + k] & (w & 63 == 0 ? ~0 : (~0 << UInt64(w & 63)))
+        var sbits = storage[summaryAt + k] & (w & 63 == 0 ? ~0 : (~0 << UInt64(w & 63)))
         while true {
             if sbits != 0 {
                 let word = k << 6 | sbits.trailingZeroBitCount
-                return word << 6 | words[base + word].trailingZeroBitCount
+                return word << 6 | storage[base + word].trailingZeroBitCount
             }
             k += 1
             guard k < summaryStride else { return nil }
-            sbits = summary[summaryBase + k]
+            sbits = storage[summaryAt + k]
         }
     }
 }

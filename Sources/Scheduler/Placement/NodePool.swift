@@ -42,7 +42,18 @@ struct NodePool: Sendable {
     /// A node's free GPUs changed from signature `old` to `new`.
     mutating func move(ordinal: Int, from old: Int, to new: Int) {
         buckets.move(ordinal, from: old, to: new)
-        if buckets.count(old) == 0, let at = active.firstIndex(of: old) { active.remove(at: at) }
+        let emptied = buckets.count(old) == 0
+        if emptied, let at = active.firstIndex(of: old) {
+            // The new signature takes the old one's place when that keeps the order (on a small cluster a
+            // node's bucket is usually its own: this is most moves), without shifting the list twice.
+            if buckets.count(new) == 1 && (at == 0 || active[at - 1] < new)
+                && (at + 1 == active.count || active[at + 1] > new)
+            {
+                active[at] = new
+                return
+            }
+            active.remove(at: at)
+        }
         if buckets.count(new) == 1 {
             let at = active.firstIndex { $0 > new } ?? active.count
             active.insert(new, at: at)
