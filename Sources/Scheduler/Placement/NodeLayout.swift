@@ -19,8 +19,9 @@ final class NodeLayout: Sendable {
     let allCores: CPUSet
     /// Domains that hold GPUs, ascending; the signature has one digit per such domain.
     let gpuDomains: [Int]
-    /// GPUs in each of `gpuDomains`.
+    /// GPUs in each of `gpuDomains`, and their masks.
     let capacity: [Int]
+    let digitGPUs: [UInt64]
     /// Largest GPU count of one domain: requests up to it can stay inside one domain.
     let maxDomainGPUs: Int
     let radix: [Int]
@@ -30,6 +31,9 @@ final class NodeLayout: Sendable {
     /// a layout with very many signatures (then they are computed).
     private let digitTable: [Int]
     private let totalTable: [Int]
+    /// The signature of every mask of free GPUs, for a node type of up to 12 GPUs (empty for more: then it
+    /// is computed): every commit and release asks it of each node it touches.
+    private let signatureTable: [Int32]
 
     init(_ type: NodeType, index: Int) {
         self.type = type
@@ -48,6 +52,8 @@ final class NodeLayout: Sendable {
         allCores = CPUSet(0..<type.cores)
         gpuDomains = type.numa.indices.filter { !type.numa[$0].gpus.isEmpty }
         capacity = gpuDomains.map { type.numa[$0].gpus.count }
+        let masks = type.numa.filter { !$0.gpus.isEmpty }.map { GPUSet($0.gpus).mask }
+        digitGPUs = masks
         maxDomainGPUs = capacity.max() ?? 0
         var r: [Int] = []
         var acc = 1
@@ -74,12 +80,22 @@ final class NodeLayout: Sendable {
         }
         digitTable = digits
         totalTable = totals
+        signatureTable =
+            gpuCount <= 12
+            ? (0..<(UInt64(1) << UInt64(gpuCount))).map { Int32(Self.signature(free: $0, masks: masks, radix: r)) }
+            : []
     }
 
     /// The signature id of a node with `free` GPUs.
     func signature(free: UInt64) -> Int {
+        if !signatureTable.isEmpty { return Int(signatureTable[Int(truncatingIfNeeded: free & allGPUs)]) }
+        return Self.signature(free: free, masks: digitGPUs, radix: radix)
+    }
+
+    /// The signature of `free`: each digit's free GPUs, by its radix.
+    private static func signature(free: UInt64, masks: [UInt64], radix: [Int]) -> Int {
         var id = 0
-        for (k, d) in gpuDomains.enumerated() { id += (free & domainGPUs[d]).nonzeroBitCount * radix[k] }
+        for (k, m) in masks.enumerated() { id += (free & m).nonzeroBitCount * radix[k] }
         return id
     }
 
