@@ -36,6 +36,12 @@ import Testing
                     var walked: [Int64: Int] = [:]
                     for (k, v) in table { walked[k] = v }
                     #expect(walked == reference)
+                    // The walk by slab position, reading values in place, finds the same.
+                    var byPosition: [Int64: Int] = [:]
+                    for at in table.positions {
+                        if let v = table[position: at] { byPosition[table.id(position: at)] = v }
+                    }
+                    #expect(byPosition == reference)
                 }
                 #expect(table[id] == reference[id])
             }

@@ -31,6 +31,56 @@ import Testing
           gpu: { default: true, coresPerGpu: 12, memoryPerGpu: 200GB }
         """
 
+    /// A node type of 16 GPUs: more than the signature table covers, so its signatures are computed.
+    static let wide = """
+        gpuModels:
+          H200: { memory: 141GB }
+        nodeTypes:
+          wide16:
+            sockets: 2
+            coresPerSocket: 64
+            gpus: { model: H200, count: 16 }
+            numa:
+              - { socket: 0, memory: 512GB, gpus: 0-7 }
+              - { socket: 1, memory: 512GB, gpus: 8-15 }
+        fabric:
+          switches: [ { name: s } ]
+        nodes:
+          - { name: "w1", type: wide16, switch: s }
+        partitions:
+          gpu: { default: true, coresPerGpu: 8, memoryPerGpu: 60GB }
+        """
+
+    /// A node's signature numbers its free GPUs per domain: read back, each digit is the domain's free count,
+    /// whether the signature was looked up (up to 12 GPUs) or computed.
+    @Test func aSignatureCountsEachDomainsFreeGPUs() throws {
+        var rng = SeededRandom(seed: 11)
+        var checked = 0
+        let specs =
+            try Self.clusters() + [
+                try ClusterSpec.parse(yaml: Self.wide),
+                try ClusterSpec.load(file: repoFile("scenarios/gb200-nvl72-x4.yaml")),
+            ]
+        for spec in specs {
+            for layout in ClusterState(spec: spec).layouts {
+                let masks: [UInt64] =
+                    layout.gpuCount <= 12
+                    ? Array(0..<(UInt64(1) << UInt64(layout.gpuCount)))
+                    : (0..<4000).map { _ in rng.next() & layout.allGPUs }
+                for free in masks {
+                    let sig = layout.signature(free: free)
+                    #expect(sig >= 0 && sig < layout.signatureCount)
+                    for k in layout.capacity.indices {
+                        #expect(layout.digit(sig, k) == (free & layout.digitGPUs[k]).nonzeroBitCount)
+                    }
+                    #expect(layout.total(sig) == free.nonzeroBitCount)
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 4000 + 256)
+    }
+
     static func clusters() throws -> [ClusterSpec] {
         [try dgxCluster(count: 3), try ClusterSpec.parse(yaml: snc)]
     }

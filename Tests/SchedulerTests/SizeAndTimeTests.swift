@@ -64,6 +64,34 @@ import Testing
         #expect(CPUSet([3, 5]).isSubset(of: s))
     }
 
+    @Test func cpuSetAlgebraAgreesWithASetOfIds() {
+        // Sets over all 512 ids (each of the eight words, the last one too), sparse and dense, against Set<Int>.
+        var rng = SeededRandom(seed: 7)
+        func randomIds() -> Set<Int> {
+            let density = [1, 8, 64, 480][Int(rng.next() % 4)]
+            return Set((0..<density).map { _ in Int(rng.next() % UInt64(CPUSet.capacity)) })
+        }
+        var compared = 0
+        for _ in 0..<400 {
+            let (a, b) = (randomIds(), randomIds())
+            let (x, y) = (CPUSet(a), CPUSet(b))
+            #expect(x.count == a.count)
+            #expect(x.isEmpty == a.isEmpty)
+            #expect(x.union(y).sorted == a.union(b).sorted())
+            #expect(x.intersection(y).sorted == a.intersection(b).sorted())
+            #expect(x.subtracting(y).sorted == a.subtracting(b).sorted())
+            #expect(x.isSubset(of: y) == a.isSubset(of: b))
+            #expect(x.isDisjoint(with: y) == a.isDisjoint(with: b))
+            #expect((x == y) == (a == b))
+            #expect(x.intersection(y).isSubset(of: x) && x.subtracting(y).isDisjoint(with: y))
+            compared += 1
+        }
+        // One id in the last word alone: not empty, and different from the empty set.
+        #expect(!CPUSet([511]).isEmpty && CPUSet([511]) != CPUSet())
+        #expect(CPUSet().isEmpty && CPUSet().isSubset(of: CPUSet([0])))
+        #expect(compared == 400)
+    }
+
     @Test func nodeBitsetFindsMembersInOrderAcrossWords() {
         var b = NodeBitset(capacity: 10_000)
         for i in [9_999, 5, 64, 4_096, 63] { b.insert(i) }
@@ -82,7 +110,7 @@ import Testing
     }
 
     @Test func nodeBitsetsKeepTheirSetsApart() {
-        // 25 sets of 130 members share three arrays: a change to one set must leave the others as they were.
+        // 25 sets of 130 members share one array: a change to one set must leave the others as they were.
         var sets = NodeBitsets(sets: 25, capacity: 130)
         sets.insert(0, 129)
         sets.insert(24, 0)
@@ -107,5 +135,13 @@ import Testing
         sets.remove(0, 129)
         #expect(sets.first(0) == nil)
         #expect(copy.first(0) == 129)
+        // A move takes a member from one set to another: sizes, members and lookups across words follow.
+        sets.move(65, from: 12, to: 3)
+        #expect(sets.count(12) == 0 && sets.first(12) == nil && sets.next(12, from: 0) == nil)
+        #expect(sets.count(3) == 1 && sets.first(3) == 65 && sets.contains(3, 65) && !sets.contains(12, 65))
+        sets.insert(3, 2)
+        sets.move(2, from: 3, to: 24)
+        #expect(sets.first(3) == 65 && sets.next(24, from: 1) == 2 && sets.count(24) == 2)
+        #expect(copy.first(12) == 65 && copy.first(3) == nil)
     }
 }
