@@ -127,7 +127,7 @@ extension Simulator {
                 while let e = ends.firstTime(), e <= t, let popped = ends.pop() {
                     let key = popped.key
                     let index = key >> 16
-                    guard track[index].running, Int(track[index].interruptions & 0xFFFF) == key & 0xFFFF else {
+                    guard track[index].running, endKey(index) == key else {
                         continue
                     }
                     end(index, at: t)
@@ -373,7 +373,7 @@ extension Simulator {
                 track[index].timedOut = runtime > timeLimit
                 busy += gpus
                 track[index].running = true
-                ends.push(EndQueue.End(time: t + length, key: index << 16 | Int(track[index].interruptions & 0xFFFF)))
+                ends.push(EndQueue.End(time: t + length, key: endKey(index)))
             }
             startedNow.clearKeepingCapacity()
             swap(&startedNow, &spareStarted)
@@ -395,6 +395,10 @@ extension Simulator {
         ) {
             (Int(c.id), decision.allocation.gpuCount, decision.allocation.gpuModel)
         }
+
+        /// The key of job `index`'s current run in the end queue: the index, and its run generation (its runs
+        /// lost, modulo 2¹⁶). An end whose key is no longer this belongs to a lost run.
+        func endKey(_ index: Int) -> Int { index << 16 | Int(track[index].interruptions & 0xFFFF) }
 
         /// A job as the loop tracks it, in 32 bytes (a start or an end reads and writes one record): its start
         /// and end (`none`: not yet), its bucket in `waiting` once it has waited (−1 before, so its key is hashed
