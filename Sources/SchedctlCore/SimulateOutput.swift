@@ -89,9 +89,25 @@ enum SimulateOutput {
             }
             out += "\n\n" + a.render()
         }
-        for c in columns where !c.report.neverFits.isEmpty {
-            out += "\n\nNever fit \(c.scenario):"
-            for (reason, n) in c.report.neverFits.sorted(by: { $0.key < $1.key }) { out += "\n  \(n) × \(reason)" }
+        out += neverFit(columns)
+        return out
+    }
+
+    /// The jobs that could never fit, by scenario: once per scenario when its policies agree (whether a job
+    /// fits depends on the cluster and the accounts' limits, not on the queue policy), else once per policy.
+    static func neverFit(_ columns: [SimulationColumn]) -> String {
+        var out = ""
+        var scenarios: [String] = []
+        for c in columns where !scenarios.contains(c.scenario) { scenarios.append(c.scenario) }
+        for scenario in scenarios {
+            let those = columns.filter { $0.scenario == scenario && !$0.report.neverFits.isEmpty }
+            guard let first = those.first else { continue }
+            let alike = those.count == columns.filter { $0.scenario == scenario }.count
+                && those.allSatisfy { $0.report.neverFits == first.report.neverFits }
+            for c in alike ? [first] : those {
+                out += "\n\nNever fit on \(scenario)" + (alike ? ":" : " (\(c.policy)):")
+                for (reason, n) in c.report.neverFits.sorted(by: { $0.key < $1.key }) { out += "\n  \(n) × \(reason)" }
+            }
         }
         return out
     }

@@ -49,6 +49,28 @@ import Testing
         #expect(out.runs[2].gpus == 256 && b200.completed == 9 && b200.wait.mean == 0 && b200.neverFits.isEmpty)
     }
 
+    @Test func theTableNamesJobsThatNeverFitOncePerScenario() throws {
+        // Whether a job can fit depends on the scenario, not on the queue policy: three policies on one
+        // scenario list the 64-GPU job once, under the scenario's name; the B200 scenario holds it.
+        let trace = try CLI.temp(
+            "never.csv",
+            """
+            id,submit,duration,time_limit,gpus,account
+            a,0,100,3600,8,ivi
+            b,0,10,3600,64,etf
+            c,5,10,3600,64,etf
+
+            """)
+        let r = try CLI.run([
+            "simulate", "--trace", trace, "--cluster", "cluster.yaml", "scenarios/dgx-b200-x32.yaml", "--policy",
+            "fifo,backfill,fairshare",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.components(separatedBy: "Never fit").count == 2, "\(r.stdout)")
+        #expect(r.stdout.contains("Never fit on cluster:\n  2 × 64 GPUs requested; the cluster has 48"))
+        #expect(!r.stdout.contains("Never fit on dgx-b200-x32"))
+    }
+
     @Test func aGeneratedWorkloadGivesATableCSVAndAnHTMLReport() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
