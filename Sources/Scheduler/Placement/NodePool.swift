@@ -44,19 +44,40 @@ struct NodePool: Sendable {
         buckets.move(ordinal, from: old, to: new)
         let emptied = buckets.count(old) == 0
         if emptied, let at = active.firstIndex(of: old) {
-            // The new signature takes the old one's place when that keeps the order (on a small cluster a
-            // node's bucket is usually its own: this is most moves), without shifting the list twice.
-            if buckets.count(new) == 1 && (at == 0 || active[at - 1] < new)
-                && (at + 1 == active.count || active[at + 1] > new)
-            {
-                active[at] = new
+            // The new signature takes the old one's entry, moved to its place in order (on a small cluster a
+            // node's bucket is usually its own: this is most moves): the entries between shift by one, and
+            // the list is not shifted twice.
+            if buckets.count(new) == 1 {
+                active.withUnsafeMutableBufferPointer { a in
+                    var i = at
+                    while i + 1 < a.count && a[i + 1] < new {
+                        a[i] = a[i + 1]
+                        i += 1
+                    }
+                    while i > 0 && a[i - 1] > new {
+                        a[i] = a[i - 1]
+                        i -= 1
+                    }
+                    a[i] = new
+                }
                 return
             }
-            active.remove(at: at)
+            // (By hand, as below: the standard library's `remove(at:)` and `insert(_:at:)` are not inlined.)
+            active.withUnsafeMutableBufferPointer { a in
+                for i in at..<(a.count - 1) { a[i] = a[i + 1] }
+            }
+            active.removeLast()
         }
         if buckets.count(new) == 1 {
-            let at = active.firstIndex { $0 > new } ?? active.count
-            active.insert(new, at: at)
+            active.append(new)
+            active.withUnsafeMutableBufferPointer { a in
+                var i = a.count - 1
+                while i > 0 && a[i - 1] > new {
+                    a[i] = a[i - 1]
+                    i -= 1
+                }
+                a[i] = new
+            }
         }
     }
 

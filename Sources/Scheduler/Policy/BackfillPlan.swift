@@ -9,9 +9,10 @@
 ///
 /// The shadow is a view of the live cluster (`BackfillShadow`), built only when a job that would run past
 /// `start` asks to start (about half of all plans never meet one): the live cluster with the running jobs
-/// that end by `start` (those found when the plan was made, and those started since with an end by `start`)
-/// taken off, and the reserved allocation taken. It lives in a box, copied only when a shared plan is about
-/// to change (copy on write), so a plan is a small value.
+/// that end by `start` taken off (those running then: the ones found when the plan was made, and those
+/// started since with an end by `start`, which every start while the plan stands is), and the reserved
+/// allocation taken. It lives in a box, copied only when a shared plan is about to change (copy on write),
+/// so a plan is a small value.
 struct BackfillPlan: Sendable {
     var head: Int64
     /// The reserved job's place in line (renewed at each pass: priorities change with time).
@@ -24,72 +25,64 @@ struct BackfillPlan: Sendable {
         /// The reserved job, and the allocation it is to start on.
         let headJob: QueuePass.Candidate
         let headAllocation: Allocation
-        /// Running jobs that end by `start`: those the plan was made on, and those started since that end by
-        /// then. (The box is changed only through `uniqueBox`, by the one plan that holds it, one access at a
-        /// time: its fields need no exclusivity check at run time.)
-        @exclusivity(unchecked) var endingBefore: [Int64]
-        /// The shadow, once built.
+        /// The shadow, once built. (The box is changed only through `uniqueBox`, by the one plan that holds
+        /// it, one access at a time: the field needs no exclusivity check at run time.)
         @exclusivity(unchecked) var shadow: BackfillShadow?
 
-        init(headJob: QueuePass.Candidate, headAllocation: Allocation, endingBefore: [Int64], shadow: BackfillShadow?) {
+        init(headJob: QueuePass.Candidate, headAllocation: Allocation, shadow: BackfillShadow?) {
             self.headJob = headJob
             self.headAllocation = headAllocation
-            self.endingBefore = endingBefore
             self.shadow = shadow
         }
     }
 
     var headJob: QueuePass.Candidate { box.headJob }
 
+    /// A running job's end as a plan's search sees it (no earlier than now), its id, and its place in the
+    /// book's table of running jobs (−1 once the search could not take it off the cluster).
+    typealias End = (end: Int64, id: Int64, position: Int)
+
     /// The earliest start for `head` (which does not fit now), or nil when it cannot start even once every
     /// running job has ended and every window has passed. The running jobs are taken off `state` in order of
-    /// their ends until `head` fits, and put back: `state` is as it was afterwards.
+    /// their ends until `head` fits, and put back: `state` is as it was afterwards. `ends` is storage for the
+    /// search, kept by the caller from one plan to the next (its contents are not used).
     static func make(
         for head: QueuePass.Candidate, key: QueuePass.SortKey, state: inout ClusterState, book: QueueBook,
-        now: Int64, work: inout QueuePass.Work
+        now: Int64, work: inout QueuePass.Work, ends: inout [End]
     ) -> BackfillPlan? {
-        var ends: [(end: Int64, id: Int64)] = []
-        ends.reserveCapacity(book.running.count)
+        ends.removeAll(keepingCapacity: true)
         // Each running job's end is read in place (a walk of the table would copy every allocation).
         for at in book.running.positions {
-            if let end = book.running[position: at]?.end { ends.append((max(end, now), book.running.id(position: at))) }
-        }
-        // Few running jobs, as a rule: sorted in place by insertion (a merge sort would allocate).
-        if ends.count <= 32 {
-            for i in ends.indices.dropFirst() {
-                let e = ends[i]
-                var j = i
-                while j > 0 && e < ends[j - 1] {
-                    ends[j] = ends[j - 1]
-                    j -= 1
-                }
-                ends[j] = e
-            }
-        } else {
-            ends.sort { $0 < $1 }
+            if let end = book.running[position: at]?.end { ends.append((max(end, now), book.running.id(position: at), at)) }
         }
         // Windows that end later may unblock it too.
         let windowEnds = book.reservations.ends(after: now)
-        var taken: [Allocation] = []
-        taken.reserveCapacity(ends.count)
+        var released = 0
         defer {
-            // Put the running jobs back; their commits are not new placements (the job-mix measure stays).
+            // Put the running jobs back, the last taken off first; their commits are not new placements (the
+            // job-mix measure stays).
             let records = state.recordsMix
             state.recordsMix = false
-            for a in taken.reversed() { state.retake(a) }
+            for j in ends[..<released].indices.reversed() where ends[j].position >= 0 {
+                state.retake(book.running[position: ends[j].position]!.allocation)
+            }
             state.recordsMix = records
         }
         var free = state.totalFreeGPUs
         let need = head.gpuCount
-        var i = 0
         var w = windowEnds.startIndex
-        while i < ends.count || w < windowEnds.endIndex {
-            let t = min(i < ends.count ? ends[i].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
-            while i < ends.count && ends[i].end == t {
-                let allocation = book.running[ends[i].id]!.allocation
-                if (try? state.release(allocation)) != nil { taken.append(allocation) }
-                free += allocation.gpuCount
-                i += 1
+        // The ends are put in order only as far as the search goes (it mostly stops after one or two): the
+        // least of those left is brought forward when the next is needed.
+        if !ends.isEmpty { Self.bringLeast(&ends, to: 0) }
+        while released < ends.count || w < windowEnds.endIndex {
+            let t = min(
+                released < ends.count ? ends[released].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
+            while released < ends.count && ends[released].end == t {
+                let at = ends[released].position
+                if (try? state.release(book.running[position: at]!.allocation)) == nil { ends[released].position = -1 }
+                free += book.running[position: at]!.allocation.gpuCount
+                released += 1
+                if released < ends.count { Self.bringLeast(&ends, to: released) }
             }
             while w < windowEnds.endIndex && windowEnds[w] == t { w += 1 }
             if need > free { continue }
@@ -100,11 +93,19 @@ struct BackfillPlan: Sendable {
             {
                 return BackfillPlan(
                     head: head.id, headKey: key, start: t,
-                    box: Box(
-                        headJob: head, headAllocation: d.allocation, endingBefore: ends[..<i].map(\.id), shadow: nil))
+                    box: Box(headJob: head, headAllocation: d.allocation, shadow: nil))
             }
         }
         return nil
+    }
+
+    /// Swaps the least of `ends[from...]` (by end, then id) into `from`.
+    private static func bringLeast(_ ends: inout [End], to from: Int) {
+        ends.withUnsafeMutableBufferPointer { e in
+            var least = from
+            for i in (from + 1)..<e.count where (e[i].end, e[i].id) < (e[least].end, e[least].id) { least = i }
+            if least != from { e.swapAt(from, least) }
+        }
     }
 
     /// A running job stopped holding its allocation: if it was to end by `start`, the shadow no longer frees
@@ -114,22 +115,23 @@ struct BackfillPlan: Sendable {
         uniqueBox().shadow!.unfree(allocation)
     }
 
-    /// Whether job `id` on `allocation` until `end` leaves the reservation intact; if so, it is counted among
-    /// the jobs that end by `start` when it does. `state` and `running` are the cluster and the running jobs
-    /// before it starts (to build the shadow the first time one is needed).
+    /// Whether a job on `allocation` until `end` leaves the reservation intact; if it ends by `start`, the
+    /// shadow (once built) frees it then. `state` and `running` are the cluster and the running jobs before it
+    /// starts (to build the shadow the first time one is needed).
     mutating func admit(
-        id: Int64, _ allocation: Allocation, until end: Int64, state: ClusterState, running: JobTable<QueueBook.Running>
+        _ allocation: Allocation, until end: Int64, state: ClusterState, running: JobTable<QueueBook.Running>
     ) -> Bool {
-        let b = uniqueBox()
         if end <= start {
-            b.endingBefore.append(id)
-            b.shadow?.free(allocation)
+            if box.shadow != nil { uniqueBox().shadow!.free(allocation) }
             return true
         }
+        let b = uniqueBox()
         if b.shadow == nil {
+            // Every running job that ends by the start: each was running when the plan was made or started
+            // since through `admit` (a start while a plan stands is admitted, or it ends the plan).
             var shadow = BackfillShadow(taking: b.headAllocation)
-            for id in b.endingBefore {
-                if let r = running[id], r.end <= start { shadow.free(r.allocation) }
+            for at in running.positions {
+                if let r = running[position: at], r.end <= start { shadow.free(r.allocation) }
             }
             guard shadow.holdsReserved(b.headAllocation, on: state) else { return false }
             b.shadow = shadow
@@ -146,9 +148,7 @@ struct BackfillPlan: Sendable {
     /// The box, to change it: copied first if another plan value shares it.
     private mutating func uniqueBox() -> Box {
         if !isKnownUniquelyReferenced(&box) {
-            box = Box(
-                headJob: box.headJob, headAllocation: box.headAllocation, endingBefore: box.endingBefore,
-                shadow: box.shadow)
+            box = Box(headJob: box.headJob, headAllocation: box.headAllocation, shadow: box.shadow)
         }
         return box
     }

@@ -53,13 +53,17 @@ public struct FairShare: Sendable {
         let keep = exp2(-dt / halfLife)
         // ∫₀^dt 2^(−(dt−s)/h) ds = h/ln2 · (1 − 2^(−dt/h))
         let accrued = halfLife / M_LN2 * (1 - keep)
-        total = 0
+        var sum = 0.0
         forgetFactors()
-        for i in usage.indices {
-            let g = i < gpusInUse.count ? Double(gpusInUse[i]) : 0
-            usage[i] = usage[i] * keep + g * accrued
-            total += usage[i]
+        // (Through the buffer: this runs at every moment anything happens in a replay.)
+        usage.withUnsafeMutableBufferPointer { u in
+            for i in u.indices {
+                let g = i < gpusInUse.count ? Double(gpusInUse[i]) : 0
+                u[i] = u[i] * keep + g * accrued
+                sum += u[i]
+            }
         }
+        total = sum
         time = t
     }
 
@@ -92,7 +96,9 @@ public struct FairShare: Sendable {
     }
 
     private mutating func forgetFactors() {
-        for i in factors.indices { factors[i] = .nan }
+        factors.withUnsafeMutableBufferPointer { f in
+            for i in f.indices { f[i] = .nan }
+        }
     }
 
     public func factor(id i: Int) -> Double {

@@ -68,6 +68,8 @@ public struct QueueBook: Sendable {
     var limits: [AccountLimits] = []
     /// The backfill reservation for the first job that does not fit (nil: none made yet, or invalid).
     var plan: BackfillPlan?
+    /// Storage for a plan's search of the running jobs' ends (`BackfillPlan.make`), kept from one to the next.
+    var planEnds: [BackfillPlan.End] = []
 
     public init(spec: ClusterSpec, policy: QueuePolicyName? = nil, now: Int64, reservations: [Reservation] = []) {
         self.spec = spec
@@ -117,7 +119,7 @@ public struct QueueBook: Sendable {
     public mutating func advance(to t: Int64) {
         guard t > time else { return }
         if accruesFairShare { fairShare.advance(to: t, gpusInUse: gpusInUse) }
-        for i in limits.indices where limits[i].gpuHours != nil {
+        for i in limits.indices where anyLimits && limits[i].gpuHours != nil {
             let period = max(limits[i].period.seconds, 1)
             let p = t / period
             if p != periodIndex[i] {

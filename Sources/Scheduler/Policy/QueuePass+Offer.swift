@@ -110,7 +110,12 @@ extension QueuePass {
                 // The first job in line that does not fit gets the reservation.
                 if backfills, plan == nil || key < plan!.headKey {
                     work.plans += 1
-                    plan = BackfillPlan.make(for: c, key: key, state: &state, book: book, now: now, work: &work)
+                    // The search's storage is the book's, kept from plan to plan.
+                    var ends: [BackfillPlan.End] = []
+                    swap(&ends, &book.planEnds)
+                    plan = BackfillPlan.make(
+                        for: c, key: key, state: &state, book: book, now: now, work: &work, ends: &ends)
+                    swap(&ends, &book.planEnds)
                 }
                 if let p = plan, p.head == c.id {
                     waiting(c, .reserved(at: p.start, refusal))
@@ -125,7 +130,7 @@ extension QueuePass {
             if plan != nil {
                 if plan!.head == c.id {
                     plan = nil
-                } else if plan!.admit(id: c.id, decision.allocation, until: end, state: state, running: book.running) {
+                } else if plan!.admit(decision.allocation, until: end, state: state, running: book.running) {
                     admitted = true
                 } else if behindHead {
                     waiting(c, .held(by: plan!.head, at: plan!.start))
