@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        .executableTarget(name: "Probe", dependencies: [.product(name: "Scheduler", package: "raspored")], path: "Probe"),
         .executableTarget(
             name: "SimulationBenchmarks",
             dependencies: [

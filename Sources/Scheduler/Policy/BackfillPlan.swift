@@ -64,7 +64,7 @@ struct BackfillPlan: Sendable {
             let records = state.recordsMix
             state.recordsMix = false
             for j in ends[..<released].indices.reversed() where ends[j].position >= 0 {
-                state.retake(book.running[position: ends[j].position]!.allocation)
+                if let a = book.running[position: ends[j].position]?.allocation { state.retake(a) }
             }
             state.recordsMix = records
         }
@@ -78,9 +78,11 @@ struct BackfillPlan: Sendable {
             let t = min(
                 released < ends.count ? ends[released].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
             while released < ends.count && ends[released].end == t {
-                let at = ends[released].position
-                if (try? state.release(book.running[position: at]!.allocation)) == nil { ends[released].position = -1 }
-                free += book.running[position: at]!.allocation.gpuCount
+                // (Projected from the table in place: unwrapping a running job first would copy all of it.)
+                if let a = book.running[position: ends[released].position]?.allocation {
+                    if (try? state.release(a)) == nil { ends[released].position = -1 }
+                    free += a.gpuCount
+                }
                 released += 1
                 if released < ends.count { Self.bringLeast(&ends, to: released) }
             }
@@ -131,7 +133,9 @@ struct BackfillPlan: Sendable {
             // since through `admit` (a start while a plan stands is admitted, or it ends the plan).
             var shadow = BackfillShadow(taking: b.headAllocation)
             for at in running.positions {
-                if let r = running[position: at], r.end <= start { shadow.free(r.allocation) }
+                if let end = running[position: at]?.end, end <= start, let a = running[position: at]?.allocation {
+                    shadow.free(a)
+                }
             }
             guard shadow.holdsReserved(b.headAllocation, on: state) else { return false }
             b.shadow = shadow
