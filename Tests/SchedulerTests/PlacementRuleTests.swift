@@ -266,6 +266,9 @@ import Testing
         // Four GPUs with 56 cores fit NUMA 1 only.
         let four = try state.take(ResourceRequest(gpus: 4, cpus: 56))
         #expect(four.allocation.nodes[0].gpus.sorted == [4, 5, 6, 7])
+        // Two options were weighed (NUMA 0 or NUMA 1 of the one node), and the node was checked once for each:
+        // NUMA 0, the first of the tie, lacked cores.
+        #expect(four.note.candidatesScored == 2 && four.note.nodesChecked == 2)
         // Now NUMA 0 has 4 GPUs but 6 free cores.
         let r = state.refusal(ResourceRequest(gpus: 4, cpus: 20, sameNuma: true))
         #expect(

@@ -90,8 +90,23 @@ extension ClusterState {
     // MARK: Single node, with GPUs
 
     private func placeSingleNode(_ r: ResolvedRequest, tally: inout CheckTally) -> PlacementDecision? {
-        // At most one option per GPU domain plus one spanning option per bucket; the options live on
-        // the stack, so a decision allocates nothing for them.
+        // The best option almost always has a node with the cores and memory it needs: it is found without
+        // keeping the options, and tried first. Only when none of its nodes can take the job are the options
+        // kept and sorted (on a large cluster they are too many to keep on the stack, and a heap buffer for
+        // every decision showed in the profile).
+        var best: PlacementOption?
+        var count = 0
+        forEachSingleNodeOption(r) { option in
+            count += 1
+            if best == nil || option < best! { best = option }
+        }
+        guard let best else { return nil }
+        var trial = tally
+        if let d = decision(option: best, r, scored: count, tally: &trial) {
+            tally = trial
+            return d
+        }
+        // At most one option per GPU domain plus one spanning option per bucket.
         var bound = 1
         for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
             bound += pools[p].active.count * (layouts[pools[p].layout].capacity.count + 1)
@@ -101,14 +116,9 @@ extension ClusterState {
         }
     }
 
-    private func placeSingleNode(
-        _ r: ResolvedRequest, tally: inout CheckTally, buffer: UnsafeMutableBufferPointer<PlacementOption>
-    ) -> PlacementDecision? {
-        var count = 0
-        func add(_ option: PlacementOption) {
-            (buffer.baseAddress! + count).initialize(to: option)
-            count += 1
-        }
+    /// Every option for a single-node request: per bucket of each pool in its partition, each GPU domain that
+    /// can hold it (pack; the policy's pick otherwise), or one spanning option.
+    private func forEachSingleNodeOption(_ r: ResolvedRequest, _ add: (PlacementOption) -> Void) {
         let pack = policy == .pack
         for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
             guard case let .success(shape) = r.shapes[pools[p].layout] else { continue }
@@ -171,8 +181,17 @@ extension ClusterState {
                 }
             }
         }
-        // The best option almost always has a node with the cores and memory it needs: try it first,
-        // and sort the rest only when it does not.
+    }
+
+    /// Tries every option, best first (the sort is put off until the best one has failed).
+    private func placeSingleNode(
+        _ r: ResolvedRequest, tally: inout CheckTally, buffer: UnsafeMutableBufferPointer<PlacementOption>
+    ) -> PlacementDecision? {
+        var count = 0
+        forEachSingleNodeOption(r) { option in
+            (buffer.baseAddress! + count).initialize(to: option)
+            count += 1
+        }
         let options = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
         if let best = options.indices.min(by: { options[$0] < options[$1] }), best != 0 {
             options.swapAt(0, best)
@@ -187,33 +206,42 @@ extension ClusterState {
             }
             let option = options[index]
             index += 1
-            let layout = layouts[pools[option.pool].layout]
-            let shape = try! r.shapes[pools[option.pool].layout].get()
-            var ordinal = pools[option.pool].buckets.first(option.signature)
-            while let o = ordinal {
-                let node = pools[option.pool].members[o]
-                if let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally) {
-                    let delta =
-                        policy == .pack
-                        ? option.key.1
-                        : fragmentationDelta(
-                            layout: layout, signature: option.signature, take: option.take,
-                            total: layout.total(option.signature), gpus: shape.gpusPerNode)
-                    let kind =
-                        shape.gpusPerNode == layout.gpuCount
-                        ? "whole-node"
-                        : (option.spans
-                            ? "numa-spanning"
-                            : (takesOneDomain(layout, option.take) ? "numa-contained" : "numa-spanning"))
-                    return PlacementDecision(
-                        allocation: Allocation(
-                            nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
-                        note: PlacementNote(
-                            shape: kind, fragmentationDelta: delta, candidatesScored: options.count,
-                            nodesChecked: tally.nodesChecked))
-                }
-                ordinal = pools[option.pool].buckets.next(option.signature, from: o + 1)
+            if let d = decision(option: option, r, scored: options.count, tally: &tally) { return d }
+        }
+        return nil
+    }
+
+    /// The first node of the option's bucket that can take the request, as a decision (`scored`: the options
+    /// weighed).
+    private func decision(option: PlacementOption, _ r: ResolvedRequest, scored: Int, tally: inout CheckTally)
+        -> PlacementDecision?
+    {
+        let layout = layouts[pools[option.pool].layout]
+        let shape = try! r.shapes[pools[option.pool].layout].get()
+        var ordinal = pools[option.pool].buckets.first(option.signature)
+        while let o = ordinal {
+            let node = pools[option.pool].members[o]
+            if let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally) {
+                let delta =
+                    policy == .pack
+                    ? option.key.1
+                    : fragmentationDelta(
+                        layout: layout, signature: option.signature, take: option.take,
+                        total: layout.total(option.signature), gpus: shape.gpusPerNode)
+                let kind =
+                    shape.gpusPerNode == layout.gpuCount
+                    ? "whole-node"
+                    : (option.spans
+                        ? "numa-spanning"
+                        : (takesOneDomain(layout, option.take) ? "numa-contained" : "numa-spanning"))
+                return PlacementDecision(
+                    allocation: Allocation(
+                        nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
+                    note: PlacementNote(
+                        shape: kind, fragmentationDelta: delta, candidatesScored: scored,
+                        nodesChecked: tally.nodesChecked))
             }
+            ordinal = pools[option.pool].buckets.next(option.signature, from: o + 1)
         }
         return nil
     }
