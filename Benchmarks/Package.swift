@@ -12,7 +12,6 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(name: "Probe", dependencies: [.product(name: "Scheduler", package: "raspored")], path: "Probe"),
         .executableTarget(
             name: "SimulationBenchmarks",
             dependencies: [
