@@ -43,41 +43,35 @@ struct NodePool: Sendable {
     mutating func move(ordinal: Int, from old: Int, to new: Int) {
         buckets.move(ordinal, from: old, to: new)
         let emptied = buckets.count(old) == 0
+        let entered = buckets.count(new) == 1
         if emptied, let at = active.firstIndex(of: old) {
-            // The new signature takes the old one's entry, moved to its place in order (on a small cluster a
-            // node's bucket is usually its own: this is most moves): the entries between shift by one, and
-            // the list is not shifted twice.
-            if buckets.count(new) == 1 {
-                active.withUnsafeMutableBufferPointer { a in
-                    var i = at
-                    while i + 1 < a.count && a[i + 1] < new {
-                        a[i] = a[i + 1]
-                        i += 1
-                    }
-                    while i > 0 && a[i - 1] > new {
-                        a[i] = a[i - 1]
-                        i -= 1
-                    }
-                    a[i] = new
-                }
-                return
-            }
-            // (By hand, as below: the standard library's `remove(at:)` and `insert(_:at:)` are not inlined.)
-            active.withUnsafeMutableBufferPointer { a in
-                for i in at..<(a.count - 1) { a[i] = a[i + 1] }
-            }
-            active.removeLast()
+            // The new signature takes the old one's entry (on a small cluster a node's bucket is usually its
+            // own: this is most moves), so the list is not shifted twice; else the entry goes to the end.
+            settle(entered ? new : .max, from: at)
+            if !entered { active.removeLast() }
+            return
         }
-        if buckets.count(new) == 1 {
+        if entered {
             active.append(new)
-            active.withUnsafeMutableBufferPointer { a in
-                var i = a.count - 1
-                while i > 0 && a[i - 1] > new {
-                    a[i] = a[i - 1]
-                    i -= 1
-                }
-                a[i] = new
+            settle(new, from: active.count - 1)
+        }
+    }
+
+    /// Puts `signature` in the entry at `from` and moves it to its place in order, the entries between
+    /// shifting by one. (By hand: the standard library's `remove(at:)` and `insert(_:at:)` are not inlined,
+    /// and a commit or release moves a node on every change of its free GPUs.)
+    private mutating func settle(_ signature: Int, from: Int) {
+        active.withUnsafeMutableBufferPointer { a in
+            var i = from
+            while i + 1 < a.count && a[i + 1] < signature {
+                a[i] = a[i + 1]
+                i += 1
             }
+            while i > 0 && a[i - 1] > signature {
+                a[i] = a[i - 1]
+                i -= 1
+            }
+            a[i] = signature
         }
     }
 

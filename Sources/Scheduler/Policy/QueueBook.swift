@@ -119,14 +119,17 @@ public struct QueueBook: Sendable {
     public mutating func advance(to t: Int64) {
         guard t > time else { return }
         if accruesFairShare { fairShare.advance(to: t, gpusInUse: gpusInUse) }
-        for i in limits.indices where anyLimits && limits[i].gpuHours != nil {
-            let period = max(limits[i].period.seconds, 1)
-            let p = t / period
-            if p != periodIndex[i] {
-                periodIndex[i] = p
-                periodUsage[i] = Double(gpusInUse[i]) * Double(t - p * period)
-            } else {
-                periodUsage[i] += Double(gpusInUse[i]) * Double(t - time)
+        // Period usage only where some account has limits (otherwise there is none to keep).
+        if anyLimits {
+            for i in limits.indices where limits[i].gpuHours != nil {
+                let period = max(limits[i].period.seconds, 1)
+                let p = t / period
+                if p != periodIndex[i] {
+                    periodIndex[i] = p
+                    periodUsage[i] = Double(gpusInUse[i]) * Double(t - p * period)
+                } else {
+                    periodUsage[i] += Double(gpusInUse[i]) * Double(t - time)
+                }
             }
         }
         time = t
