@@ -350,6 +350,48 @@ import Testing
         }
     }
 
+    @Test func aRequestRefusedInAPassIsPlacedOnceAndAgainInTheNextPass() throws {
+        // Every node has one GPU free (six in all): a 2-GPU job fits by count but cannot be placed. Two accounts
+        // wait with that request (two buckets). The pass places it once; the other account's job meets the same
+        // refusal without a placement. Once a node empties, the next pass places the request again (the
+        // refusal was this pass's only) and both start.
+        var state = ClusterState(spec: try platform())
+        var running: [(Int64, Allocation)] = []
+        for _ in 0..<6 {
+            guard case let .success(d) = state.place(ResourceRequest(gpus: 7)) else { Issue.record("no room"); return }
+            try state.commit(d.allocation)
+            running.append((Int64(running.count + 100_000), d.allocation))
+        }
+        #expect(state.totalFreeGPUs == 6)
+        var book = QueueBook(spec: state.spec, policy: .fifo, now: 0)
+        for (id, a) in running { book.started(id: id, account: "ipb", allocation: a, end: 7200, at: 0) }
+        var queue = WaitQueue()
+        for (id, account) in [(1, "ivi"), (2, "etf")] {
+            queue.add(
+                QueuePass.Candidate(
+                    id: Int64(id), request: ResourceRequest(gpus: 2), account: account, submit: Int64(id),
+                    timeLimit: 3600))
+        }
+        var work = QueuePass.Work()
+        var waited: [Int64: PlacementRefusal?] = [:]
+        QueuePass.run(
+            on: &state, book: &book, queue: &queue, now: 10, work: &work, started: { _, _ in true },
+            waiting: { c, w in waited[c.id] = w.refusal })
+        #expect(work.placements == 1 && work.started == 0, "\(work)")
+        #expect(Set(waited.keys) == [1, 2])
+        #expect(waited[1]??.kind == .notNow && waited[2]??.kind == .notNow)
+
+        _ = book.ended(id: running[0].0, at: 20)
+        try state.release(running[0].1)
+        var started: [Int64] = []
+        QueuePass.run(
+            on: &state, book: &book, queue: &queue, now: 20, work: &work,
+            started: { c, _ in started.append(c.id); return true })
+        #expect(started == [1, 2])
+        #expect(work.placements == 3, "\(work)")
+        #expect(queue.isEmpty)
+    }
+
     @Test func aPassJumpsOverTheJobsThatWouldDelayTheReservation() throws {
         // dgx01–dgx04 are busy for a day; the fifth node busy until 7200 and dgx06 half busy until then: a
         // 16-GPU job is reserved those two nodes at 7200. Behind it wait 5,000 one-GPU jobs of one account.

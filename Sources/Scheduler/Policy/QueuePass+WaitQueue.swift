@@ -94,10 +94,16 @@ extension QueuePass {
         swap(&startedIds, &queue.spareStarted)
         startedIds.clearKeepingCapacity()
         var reserved = pass.plan?.head
-        // Requests that could not be placed in this pass (when no reservation is in force, placement does not
-        // depend on the account or the time limit): another account's bucket of the same request is not placed
-        // again.
-        var unplaceable: [ObjectIdentifier: PlacementRefusal] = [:]
+        // Requests that could not be placed in this pass, by number (when no reservation is in force, placement
+        // does not depend on the account or the time limit): another account's bucket of the same request is
+        // not placed again. The list is the queue's, kept from pass to pass and cleared where it was set.
+        var unplaceable: [PlacementRefusal?] = []
+        swap(&unplaceable, &queue.spareRefused)
+        if unplaceable.count < queue.requestCount {
+            unplaceable += repeatElement(nil, count: queue.requestCount - unplaceable.count)
+        }
+        var refusedNumbers: [Int] = []
+        swap(&refusedNumbers, &queue.spareRefusedNumbers)
         // Buckets whose last job fitted but would have delayed the reservation: while nothing starts and the
         // reservation stands, each next job of the bucket gets the same allocation, which the reservation
         // still refuses, so only a job ending by the reserved start could start. The pass jumps to that job,
@@ -113,7 +119,7 @@ extension QueuePass {
             if stop() { break }
             if !jumps.isEmpty { jumps[b] = nil }
             let c = queue.candidate(b, i)
-            let request = ObjectIdentifier(c.shared)
+            let request = queue.buckets[b].request
             let known = whole ? unplaceable[request] : nil
             let outcome = pass.offer(
                 c, key: k, state: &state, book: &book, work: &work, unplaceable: known, started: started,
@@ -152,7 +158,10 @@ extension QueuePass {
                 continue
             case .refused, .blocked:
                 if whole {
-                    if known == nil, let r = pass.lastRefusal { unplaceable[request] = r }
+                    if known == nil, let r = pass.lastRefusal {
+                        unplaceable[request] = r
+                        refusedNumbers.append(request)
+                    }
                     continue
                 }
                 // With a window in force a job is also kept off the nodes a window holds during its time limit,
@@ -189,6 +198,10 @@ extension QueuePass {
         swap(&aside, &queue.spareAside)
         swap(&heap, &queue.spareHeap)
         swap(&startedIds, &queue.spareStarted)
+        for r in refusedNumbers { unplaceable[r] = nil }
+        refusedNumbers.removeAll(keepingCapacity: true)
+        swap(&unplaceable, &queue.spareRefused)
+        swap(&refusedNumbers, &queue.spareRefusedNumbers)
     }
 
     /// Jobs of a bucket passed over at once: positions `from..<to`, while the count of starts and the

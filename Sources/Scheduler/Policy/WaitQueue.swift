@@ -42,8 +42,9 @@ public struct WaitQueue: Sendable {
 
     /// A bucket holds its request by reference (a pass reads buckets often; a request is some 200 bytes).
     struct Bucket: Sendable {
-        /// The request, shared by the bucket's candidates.
+        /// The request, shared by the bucket's candidates, and its number among the queue's distinct requests.
         var shared: QueuePass.SharedRequest
+        var request = 0
         var account: String
         var nice: Int
         var gpus: Int
@@ -100,9 +101,16 @@ public struct WaitQueue: Sendable {
     var bucketOf: [Key: Int] = [:]
     /// The bucket last found per slot of `existingBucket`'s check (−1: none).
     private var recent = [Int32](repeating: -1, count: 256)
-    /// One shared request per distinct request: buckets of different accounts with the same request share
-    /// it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed).
-    private var sharedOf: [ResourceRequest: QueuePass.SharedRequest] = [:]
+    /// One shared request per distinct request, numbered: buckets of different accounts with the same request
+    /// share it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed,
+    /// by number).
+    private var sharedOf: [ResourceRequest: (shared: QueuePass.SharedRequest, number: Int)] = [:]
+    /// How many distinct requests have had a bucket.
+    private(set) var requestCount = 0
+    /// A pass's refusals by request number (nil: none in this pass), and the numbers it set, kept for their
+    /// storage.
+    var spareRefused: [PlacementRefusal?] = []
+    var spareRefusedNumbers: [Int] = []
     public private(set) var count = 0
     /// Waiting jobs per GPU count (0 for requests without a count), and the fewest any asks for (.max: none).
     private var sizes: [Int] = []
@@ -174,11 +182,15 @@ public struct WaitQueue: Sendable {
         let request = key.request
         if let existing = bucketOf[key] { return existing }
         let b = buckets.count
+        let known = sharedOf[request]
         let s =
-            sharedOf[request] ?? (full.time == nil ? shared : nil)
-            ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
-        sharedOf[request] = s
-        buckets.append(Bucket(shared: s, account: account, nice: nice, gpus: s.gpuCount))
+            known?.shared ?? (full.time == nil ? shared : nil) ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
+        let number = known?.number ?? requestCount
+        if known == nil {
+            sharedOf[request] = (s, number)
+            requestCount += 1
+        }
+        buckets.append(Bucket(shared: s, request: number, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b
         recent[Self.recentSlot(request: full, account: account, nice: nice)] = Int32(b)
         return b
