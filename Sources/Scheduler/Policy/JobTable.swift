@@ -82,7 +82,7 @@ struct JobTable<Value>: Sequence {
         }
     }
 
-    private mutating func insert(_ id: Int64, _ value: Value) {
+    private mutating func insert(_ id: Int64, _ value: consuming Value) {
         if let slot = find(id) {
             values[Int(slots[slot].at)] = value
             return

@@ -66,7 +66,8 @@ extension QueuePass {
                 waiting(c, .held(by: preemptor, at: now))
                 return .held
             }
-            let behindHead = plan.map { c.id != $0.head && key > $0.headKey } ?? false
+            // (The plan is read in place, here and below: binding it to a constant would retain its box.)
+            let behindHead = plan != nil && c.id != plan!.head && key > plan!.headKey
             var refusal: PlacementRefusal?
             var decision: PlacementDecision?
             if gpus > free {
@@ -78,12 +79,12 @@ extension QueuePass {
                     return .preempting
                 }
                 guard backfills else { return .skipped }
-                if let p = plan {
-                    if p.head == c.id {
-                        waiting(c, .reserved(at: p.start, nil))
+                if plan != nil {
+                    if plan!.head == c.id {
+                        waiting(c, .reserved(at: plan!.start, nil))
                         return .blocked
                     }
-                    if key > p.headKey { return .skipped }
+                    if key > plan!.headKey { return .skipped }
                 }
                 // A blocked job ahead of any reservation: it becomes the reserved one below.
             } else if let unplaceable {
@@ -117,8 +118,8 @@ extension QueuePass {
                         for: c, key: key, state: &state, book: book, now: now, work: &work, ends: &ends)
                     swap(&ends, &book.planEnds)
                 }
-                if let p = plan, p.head == c.id {
-                    waiting(c, .reserved(at: p.start, refusal))
+                if plan != nil, plan!.head == c.id {
+                    waiting(c, .reserved(at: plan!.start, refusal))
                     return .blocked
                 }
                 if refusal != nil { waiting(c, .noRoom(refusal)) }

@@ -14,7 +14,7 @@ extension QueuePass {
         // (a reference kept alive beside it would make every change copy the plan's box).
         let standing = book.plan.take()
         var pass = Pass(book: book, plan: consume standing, free: state.totalFreeGPUs, now: now)
-        if let p = pass.plan, p.start <= now { pass.plan = nil }
+        if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
         if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         let floor = queue.minimumGPUs ?? 0
         func stop() -> Bool {
@@ -177,11 +177,12 @@ extension QueuePass {
             case .started:
                 startedIds.append((c.id, c.submit, b))
             case .delays:
-                if let p = pass.plan {
-                    let n = queue.firstEnding(in: b, from: i + 1, within: p.start - now)
+                if pass.plan != nil {
+                    let (head, start) = (pass.plan!.head, pass.plan!.start)
+                    let n = queue.firstEnding(in: b, from: i + 1, within: start - now)
                     if n > i + 1 {
                         work.delayed += n - (i + 1)
-                        jumps[b] = Jump(from: i + 1, to: n, starts: work.started, head: p.head, start: p.start)
+                        jumps[b] = Jump(from: i + 1, to: n, starts: work.started, head: head, start: start)
                     }
                     if let n = queue.next(in: b, from: n) { push(b, n) }
                     continue

@@ -229,7 +229,7 @@ public enum QueuePass {
         // (a reference kept alive beside it would make every change copy the plan's box).
         let standing = book.plan.take()
         var pass = Pass(book: book, plan: consume standing, free: state.totalFreeGPUs, now: now)
-        if let p = pass.plan, p.start <= now { pass.plan = nil }
+        if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
         if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         // Nothing can start; under backfill the first job in line must still hold a reservation.
         if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 {
