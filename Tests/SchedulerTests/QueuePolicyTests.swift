@@ -14,6 +14,19 @@ import Testing
             account: account)
     }
 
+    /// The platform with jobs of these GPU counts placed and committed in order, and the jobs (ids from
+    /// 100,000, allocations).
+    func busyPlatform(_ sizes: [Int]) throws -> (ClusterState, [(Int64, Allocation)]) {
+        var state = ClusterState(spec: try platform())
+        var running: [(Int64, Allocation)] = []
+        for gpus in sizes {
+            let d = try #require(try? state.place(ResourceRequest(gpus: gpus)).get(), "no room for \(gpus) GPUs")
+            try state.commit(d.allocation)
+            running.append((Int64(running.count + 100_000), d.allocation))
+        }
+        return (state, running)
+    }
+
     func starts(_ run: Simulator.Run) -> [Int64: Int64] {
         Dictionary(uniqueKeysWithValues: run.outcomes.compactMap { o in o.start.map { (o.id, $0) } })
     }
@@ -324,13 +337,7 @@ import Testing
     @Test func aPassOverThousandsOfWaitingJobsTriesFewPlacements() throws {
         // The cluster is full but for one GPU; 5,000 jobs of 2 to 16 GPUs wait. Whatever the policy, the pass
         // compares counts (no placement for a job that cannot fit by count) and makes at most one reservation.
-        var state = ClusterState(spec: try platform())
-        var running: [(Int64, Allocation)] = []
-        for gpus in [8, 8, 8, 8, 8, 4, 2, 1] {
-            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else { Issue.record("no room"); return }
-            try state.commit(d.allocation)
-            running.append((Int64(running.count + 100_000), d.allocation))
-        }
+        let (state, running) = try busyPlatform([8, 8, 8, 8, 8, 4, 2, 1])
         let sizes = [2, 4, 8, 16]
         let queue = (0..<5000).map { i in
             QueuePass.Candidate(
@@ -355,13 +362,8 @@ import Testing
         // wait with that request (two buckets). The pass places it once; the other account's job meets the same
         // refusal without a placement. Once a node empties, the next pass places the request again (the
         // refusal was this pass's only) and both start.
-        var state = ClusterState(spec: try platform())
-        var running: [(Int64, Allocation)] = []
-        for _ in 0..<6 {
-            guard case let .success(d) = state.place(ResourceRequest(gpus: 7)) else { Issue.record("no room"); return }
-            try state.commit(d.allocation)
-            running.append((Int64(running.count + 100_000), d.allocation))
-        }
+        let (busy, running) = try busyPlatform(Array(repeating: 7, count: 6))
+        var state = busy
         #expect(state.totalFreeGPUs == 6)
         var book = QueueBook(spec: state.spec, policy: .fifo, now: 0)
         for (id, a) in running { book.started(id: id, account: "ipb", allocation: a, end: 7200, at: 0) }
@@ -437,13 +439,7 @@ import Testing
         // 5,000 one-GPU jobs of one account, those with a two-hour limit would run into the window and fit
         // nowhere else; every 1,000th has a ten-minute limit and fits now. Those five start; the pass offers
         // ten jobs (each refused one is followed by the run of its like, passed over).
-        var state = ClusterState(spec: try platform())
-        var running: [(Int64, Allocation)] = []
-        for _ in 0..<5 {
-            guard case let .success(d) = state.place(ResourceRequest(gpus: 8)) else { Issue.record("no room"); return }
-            try state.commit(d.allocation)
-            running.append((Int64(running.count + 100_000), d.allocation))
-        }
+        let (state, running) = try busyPlatform(Array(repeating: 8, count: 5))
         let free = try #require(state.spec.nodes.indices.first { state.freeGPUs(node: $0).count == 8 })
         let window = Reservation(name: "maint", nodes: [free], start: 3600, end: 7200, reason: "firmware")
         let jobs = (1...5000).map { (id: Int) -> QueuePass.Candidate in
