@@ -429,7 +429,7 @@ extension Simulator {
                     account: j.account, neverFits: neverFitsReasons.isEmpty ? nil : neverFitsReasons[index],
                     timedOut: k.timedOut)
                 o.interruptions = Int(k.interruptions)
-                out.append(o)
+                out.append(consume o)  // (moved: a copy and a destroy per job otherwise)
             }
             return out
         }
