@@ -44,7 +44,7 @@ public struct WaitQueue: Sendable {
     struct Bucket: Sendable {
         /// The request, shared by the bucket's candidates, and its number among the queue's distinct requests.
         var shared: QueuePass.SharedRequest
-        var request = 0
+        let request: Int
         var account: String
         var nice: Int
         var gpus: Int
@@ -105,8 +105,8 @@ public struct WaitQueue: Sendable {
     /// share it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed,
     /// by number).
     private var sharedOf: [ResourceRequest: (shared: QueuePass.SharedRequest, number: Int)] = [:]
-    /// How many distinct requests have had a bucket.
-    private(set) var requestCount = 0
+    /// How many distinct requests have had a bucket (each has its number below this).
+    var requestCount: Int { sharedOf.count }
     /// A pass's refusals by request number (nil: none in this pass), and the numbers it set, kept for their
     /// storage.
     var spareRefused: [PlacementRefusal?] = []
@@ -186,10 +186,7 @@ public struct WaitQueue: Sendable {
         let s =
             known?.shared ?? (full.time == nil ? shared : nil) ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
         let number = known?.number ?? requestCount
-        if known == nil {
-            sharedOf[request] = (s, number)
-            requestCount += 1
-        }
+        if known == nil { sharedOf[request] = (s, number) }
         buckets.append(Bucket(shared: s, request: number, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b
         recent[Self.recentSlot(request: full, account: account, nice: nice)] = Int32(b)
