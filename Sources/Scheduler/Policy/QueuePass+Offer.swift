@@ -22,7 +22,7 @@ extension QueuePass {
             case skipped
             /// Placement refused.
             case refused
-            /// Placed, but its start was undone (not committed, or the caller refused it).
+            /// Placed, but its start was undone (the caller refused it).
             case undone
             /// It does not fit and holds (or tried for) the backfill reservation.
             case blocked
@@ -141,11 +141,8 @@ extension QueuePass {
                     plan = nil
                 }
             }
-            guard (try? state.commit(decision.allocation)) != nil else {
-                if admitted { plan?.unadmit(decision.allocation, until: end) }
-                waiting(c, .noRoom(PlacementRefusal(.notNow, "its placement could not be committed")))
-                return .undone
-            }
+            // Placed on this state a moment ago (the plan's check above only reads it): it is taken unchecked.
+            state.commitDecided(decision.allocation)
             if started(c, decision) {
                 free -= decision.allocation.gpuCount
                 work.started += 1
