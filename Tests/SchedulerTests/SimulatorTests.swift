@@ -82,6 +82,29 @@ import Testing
         #expect(a.outcomes == b.outcomes && a.timeline == b.timeline && a.busyGPUSeconds == b.busyGPUSeconds)
         #expect(a.outcomes.allSatisfy { $0.end != nil })
     }
+
+    @Test func jobsGivenOutOfSubmissionOrderRunAsTheyWouldInOrder() throws {
+        // The loop reads a trace in submission order as it is and sorts one that is not: both give each job the
+        // same run, and the outcomes come in the order the jobs were given.
+        var rng = SeededRandom(seed: 11)
+        let sizes = [1, 2, 4, 8]
+        let sorted = (1...600).map { i in
+            job(
+                Int64(i), at: Int64(i * 7 + Int(rng.next() % 5)), gpus: sizes[Int(rng.next() % 4)],
+                runs: Int64(rng.next() % 600) + 1)
+        }
+        var shuffled = sorted
+        for i in shuffled.indices.reversed() { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        #expect(shuffled.map(\.id) != sorted.map(\.id))
+        for policy in QueuePolicyName.allCases {
+            let a = try Simulator.run(spec: try platform(), jobs: sorted, options: .init(queue: policy, checkInvariants: true))
+            let b = try Simulator.run(spec: try platform(), jobs: shuffled, options: .init(queue: policy, checkInvariants: true))
+            #expect(a.invariantViolations.isEmpty && b.invariantViolations.isEmpty)
+            #expect(b.outcomes.map(\.id) == shuffled.map(\.id))
+            #expect(b.outcomes.sorted { $0.id < $1.id } == a.outcomes, "\(policy)")
+            #expect(a.events == b.events && a.makespan == b.makespan && a.busyGPUSeconds == b.busyGPUSeconds)
+        }
+    }
 }
 
 /// The report's figures on the hand-worked trace.

@@ -85,9 +85,8 @@ extension QueuePass {
                 heap.push(head)
             }
         }
-        for b in queue.buckets.indices where queue.buckets[b].live > 0 {
-            if let i = queue.next(in: b, from: queue.buckets[b].head) { push(b, i) }
-        }
+        // (A bucket with jobs waiting has its first at `head`: its entries' storage is not read to find out.)
+        for b in queue.buckets.indices where queue.buckets[b].live > 0 { push(b, queue.buckets[b].head) }
         building = false
         heap.heapify()
         var startedIds: [(id: Int64, submit: Int64, bucket: Int)] = []

@@ -196,7 +196,12 @@ public struct WaitQueue: Sendable {
     /// Adds a waiting job to bucket `b`, which `add(_:)` returned for a job of the same request, account and
     /// nice value.
     mutating func add(_ c: QueuePass.Candidate, bucket b: Int) {
-        buckets[b].insert(Entry(id: c.id, submit: c.submit, timeLimit: c.timeLimit))
+        add(Entry(id: c.id, submit: c.submit, timeLimit: c.timeLimit), bucket: b)
+    }
+
+    /// Adds a waiting job, given by its entry, to bucket `b` (the simulator's jobs: no candidate is made).
+    mutating func add(_ entry: Entry, bucket b: Int) {
+        buckets[b].insert(entry)
         count += 1
         let g = buckets[b].gpus
         if g >= sizes.count { sizes += Array(repeating: 0, count: g + 1 - sizes.count) }

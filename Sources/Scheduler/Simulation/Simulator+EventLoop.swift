@@ -5,6 +5,9 @@ extension Simulator {
         let jobs: [SimulatedJob]
         let speeds: GPUSpeed
         let capacity: Int
+        /// Whether the jobs come in submission order (as traces do, as a rule); if not, their indices in that
+        /// order (empty otherwise: a million-job replay keeps no 8 MB list that says i is i).
+        let inOrder: Bool
         let order: [Int]
         var state: ClusterState
         let idle: ClusterState
@@ -70,15 +73,15 @@ extension Simulator {
             capacity = state.totalFreeGPUs
             // Traces come in submission order, as a rule: then there is nothing to sort.
             let inOrder = jobs.indices.dropFirst().allSatisfy { jobs[$0 - 1].submit <= jobs[$0].submit }
-            order =
-                inOrder ? Array(jobs.indices) : jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
-            firstT = order.first.map { jobs[$0].submit } ?? 0
+            self.inOrder = inOrder
+            order = inOrder ? [] : jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
+            firstT = jobs.isEmpty ? 0 : jobs[inOrder ? 0 : order[0]].submit
             lastT = firstT
             // The outcomes are written once, at the end, from each job's `Track`.
             var limits: Int64 = 0
             for j in jobs { limits += max(j.timeLimit, 1) }
             // Events may come until every job could have run: the last arrival plus every time limit.
-            let horizon = (order.last.map { jobs[$0].submit } ?? 0) + limits + 1
+            let horizon = (jobs.isEmpty ? 0 : jobs[inOrder ? jobs.count - 1 : order[jobs.count - 1]].submit) + limits + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
             book = QueueBook(spec: spec, policy: options.queue, now: firstT, reservations: windows)
             book.explains = false
@@ -100,13 +103,16 @@ extension Simulator {
                 work: QueuePass.Work(), timeline: [], invariantViolations: [])
         }
 
+        /// The index of the `k`-th job to arrive.
+        @inline(__always) func arrival(_ k: Int) -> Int { inOrder ? k : order[k] }
+
         /// The next moment anything happens, or nil when nothing is left that could start a job.
         mutating func nextTime() -> Int64? {
             var t = Int64.max
-            if next < order.count { t = jobs[order[next]].submit }
+            if next < jobs.count { t = jobs[arrival(next)].submit }
             if let e = ends.firstTime() { t = min(t, e) }
             // The cluster's own events matter only while jobs are still to come or to run.
-            let live = next < order.count || !ends.isEmpty || !waiting.isEmpty
+            let live = next < jobs.count || !ends.isEmpty || !waiting.isEmpty
             guard live else { return nil }
             if nextFailure < failures.count { t = min(t, failures[nextFailure].at) }
             if let r = repairs.first { t = min(t, r.at) }
@@ -137,11 +143,11 @@ extension Simulator {
                 }
                 full = clusterEvents(at: t) || full
                 arrivals.clearKeepingCapacity()
-                while next < order.count && jobs[order[next]].submit == t {
-                    let index = order[next]
+                while next < jobs.count && jobs[arrival(next)].submit == t {
+                    let index = arrival(next)
                     next += 1
                     run.events += 1
-                    if next % reportEvery == 0 { progress?(Double(next) / Double(order.count)) }
+                    if next % reportEvery == 0 { progress?(Double(next) / Double(jobs.count)) }
                     if let reason = neverFits(index) {
                         neverFitsReasons[index] = reason
                         continue
@@ -283,13 +289,20 @@ extension Simulator {
 
         /// The job as a pass sees it.
         mutating func candidate(_ index: Int) -> QueuePass.Candidate {
+            let b = accountedBucket(of: index)
+            return waiting.candidate(
+                bucket: b, id: Int64(index), submit: jobs[index].submit, timeLimit: jobs[index].timeLimit)
+        }
+
+        /// The job's bucket, its account known to the book. Priorities and starts read the account's number:
+        /// it is looked up once per bucket, not per job (and an account becomes known, with its share, when
+        /// its first job is offered or waits).
+        mutating func accountedBucket(of index: Int) -> Int {
             let b = bucket(of: index)
-            // Priorities and starts read the account's number: known once per bucket, not looked up per job.
             if waiting.buckets[b].accountId < 0 {
                 waiting.buckets[b].accountId = book.accountId(jobs[index].account)
             }
-            return waiting.candidate(
-                bucket: b, id: Int64(index), submit: jobs[index].submit, timeLimit: jobs[index].timeLimit)
+            return b
         }
 
         /// The job's bucket in `waiting`, found (or made) the first time.
@@ -307,8 +320,9 @@ extension Simulator {
 
         /// Adds a waiting job (an arrival, or a job requeued after a failure).
         mutating func enqueue(_ index: Int) {
-            let c = candidate(index)
-            waiting.add(c, bucket: Int(track[index].bucket))
+            let b = accountedBucket(of: index)
+            waiting.add(
+                WaitQueue.Entry(id: Int64(index), submit: jobs[index].submit, timeLimit: jobs[index].timeLimit), bucket: b)
             track[index].queued = true
         }
 
