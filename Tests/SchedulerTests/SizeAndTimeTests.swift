@@ -84,6 +84,12 @@ import Testing
             #expect(x.isDisjoint(with: y) == a.isDisjoint(with: b))
             #expect((x == y) == (a == b))
             #expect(x.intersection(y).isSubset(of: x) && x.subtracting(y).isDisjoint(with: y))
+            // The n lowest ids, for n from none to one past all of them.
+            let ascending = a.sorted()
+            for n in [0, 1, ascending.count / 3, ascending.count / 2, ascending.count - 1, ascending.count] where n >= 0 {
+                #expect(x.lowest(n)?.sorted == Array(ascending.prefix(n)), "\(n) of \(ascending.count)")
+            }
+            #expect(x.lowest(ascending.count + 1) == nil)
             compared += 1
         }
         // One id in the last word alone: not empty, and different from the empty set.

@@ -78,27 +78,29 @@ public struct CPUSet: Hashable, Sendable {
         var r = CPUSet()
         var need = n
         for i in 0..<8 where need > 0 {
-            var bits = word(i)
+            let bits = word(i)
             let count = bits.nonzeroBitCount
             if count > need {
-                // Keep the `need` lowest ids: drop the highest ones or take the lowest, whichever is fewer steps.
-                if need * 2 < count {
-                    var taken: UInt64 = 0
-                    for _ in 0..<need {
-                        taken |= bits & (~bits &+ 1)
-                        bits &= bits - 1
-                    }
-                    bits = taken
-                } else {
-                    for _ in 0..<(count - need) { bits &= ~(UInt64(1) << (63 - bits.leadingZeroBitCount)) }
-                }
-                need = 0
-            } else {
-                need -= count
+                r.setWord(i, Self.lowestBits(bits, need))
+                return r
             }
+            need -= count
             r.setWord(i, bits)
         }
         return need == 0 ? r : nil
+    }
+
+    /// The `k` lowest set bits of `bits` (0 < k < its count): the shortest prefix of bits 0..<p holding k of
+    /// them, found by halving on p (six bit counts, where taking bit by bit made up to 32 steps).
+    @inline(__always) static func lowestBits(_ bits: UInt64, _ k: Int) -> UInt64 {
+        // Bits below `lo` hold fewer than k set bits; bits below `hi` hold at least k.
+        var lo = 0
+        var hi = 64
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if (bits & ((1 << UInt64(mid)) - 1)).nonzeroBitCount >= k { hi = mid } else { lo = mid }
+        }
+        return hi == 64 ? bits : bits & ((1 << UInt64(hi)) - 1)
     }
 
     /// The ids in ascending order.
