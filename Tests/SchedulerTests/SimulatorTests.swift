@@ -97,8 +97,9 @@ import Testing
         for i in shuffled.indices.reversed() { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
         #expect(shuffled.map(\.id) != sorted.map(\.id))
         for policy in QueuePolicyName.allCases {
-            let a = try Simulator.run(spec: try platform(), jobs: sorted, options: .init(queue: policy, checkInvariants: true))
-            let b = try Simulator.run(spec: try platform(), jobs: shuffled, options: .init(queue: policy, checkInvariants: true))
+            let options = Simulator.Options(queue: policy, checkInvariants: true)
+            let a = try Simulator.run(spec: try platform(), jobs: sorted, options: options)
+            let b = try Simulator.run(spec: try platform(), jobs: shuffled, options: options)
             #expect(a.invariantViolations.isEmpty && b.invariantViolations.isEmpty)
             #expect(b.outcomes.map(\.id) == shuffled.map(\.id))
             #expect(b.outcomes.sorted { $0.id < $1.id } == a.outcomes, "\(policy)")

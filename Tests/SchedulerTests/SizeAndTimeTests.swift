@@ -86,7 +86,8 @@ import Testing
             #expect(x.intersection(y).isSubset(of: x) && x.subtracting(y).isDisjoint(with: y))
             // The n lowest ids, for n from none to one past all of them.
             let ascending = a.sorted()
-            for n in [0, 1, ascending.count / 3, ascending.count / 2, ascending.count - 1, ascending.count] where n >= 0 {
+            let all = ascending.count
+            for n in [0, 1, all / 3, all / 2, all - 1, all] where n >= 0 {
                 #expect(x.lowest(n)?.sorted == Array(ascending.prefix(n)), "\(n) of \(ascending.count)")
             }
             #expect(x.lowest(ascending.count + 1) == nil)

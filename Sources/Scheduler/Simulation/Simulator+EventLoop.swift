@@ -81,7 +81,8 @@ extension Simulator {
             var limits: Int64 = 0
             for j in jobs { limits += max(j.timeLimit, 1) }
             // Events may come until every job could have run: the last arrival plus every time limit.
-            let horizon = (jobs.isEmpty ? 0 : jobs[inOrder ? jobs.count - 1 : order[jobs.count - 1]].submit) + limits + 1
+            let lastSubmit = jobs.isEmpty ? 0 : jobs[inOrder ? jobs.count - 1 : order[jobs.count - 1]].submit
+            let horizon = lastSubmit + limits + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
             book = QueueBook(spec: spec, policy: options.queue, now: firstT, reservations: windows)
             book.explains = false
@@ -321,8 +322,8 @@ extension Simulator {
         /// Adds a waiting job (an arrival, or a job requeued after a failure).
         mutating func enqueue(_ index: Int) {
             let b = accountedBucket(of: index)
-            waiting.add(
-                WaitQueue.Entry(id: Int64(index), submit: jobs[index].submit, timeLimit: jobs[index].timeLimit), bucket: b)
+            let entry = WaitQueue.Entry(id: Int64(index), submit: jobs[index].submit, timeLimit: jobs[index].timeLimit)
+            waiting.add(entry, bucket: b)
             track[index].queued = true
         }
 
