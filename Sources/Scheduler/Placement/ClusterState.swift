@@ -321,17 +321,14 @@ public struct ClusterState: Sendable {
         take(allocation)
     }
 
-    /// Takes an allocation that `place` decided on this state a moment ago, with nothing taken or released
-    /// since: it is known to fit, so it is checked only in debug builds. (A pass commits each decision at
-    /// once; checking it again cost some 2 % of a replay.)
-    mutating func commitDecided(_ allocation: Allocation) {
-        assert(refusal(of: allocation, storage: sharedStorageFree) == nil, "a decided allocation no longer fits")
+    /// Takes an allocation known to fit, checking it only in debug builds: one that `place` decided on this
+    /// state a moment ago with nothing taken or released since (a pass starting a job; the check cost some 2 %
+    /// of a replay), or one released a moment ago with nothing taken since (a backfill plan's look-ahead
+    /// putting running jobs back).
+    mutating func commitKnownToFit(_ allocation: Allocation) {
+        assert(refusal(of: allocation, storage: sharedStorageFree) == nil, "an allocation known to fit does not")
         take(allocation)
     }
-
-    /// Takes back an allocation released a moment ago, with nothing taken since (a backfill plan's look
-    /// ahead): it is known to fit, so it is not checked again.
-    mutating func retake(_ allocation: Allocation) { take(allocation) }
 
     private mutating func take(_ allocation: Allocation) {
         for i in allocation.nodes.indices {

@@ -64,7 +64,7 @@ struct BackfillPlan: Sendable {
             let records = state.recordsMix
             state.recordsMix = false
             for j in ends[..<released].indices.reversed() where ends[j].position >= 0 {
-                if let a = book.running[position: ends[j].position]?.allocation { state.retake(a) }
+                if let a = book.running[position: ends[j].position]?.allocation { state.commitKnownToFit(a) }
             }
             state.recordsMix = records
         }

@@ -142,7 +142,7 @@ extension QueuePass {
                 }
             }
             // Placed on this state a moment ago (the plan's check above only reads it): it is taken unchecked.
-            state.commitDecided(decision.allocation)
+            state.commitKnownToFit(decision.allocation)
             if started(c, decision) {
                 free -= decision.allocation.gpuCount
                 work.started += 1
