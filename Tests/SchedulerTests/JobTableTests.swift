@@ -39,7 +39,7 @@ import Testing
                     // The walk by slab position, reading values in place, finds the same.
                     var byPosition: [Int64: Int] = [:]
                     for at in table.positions {
-                        if let v = table[position: at] { byPosition[table.id(position: at)] = v }
+                        if let v = table.read(position: at, { $0 }) { byPosition[table.id(position: at)] = v }
                     }
                     #expect(byPosition == reference)
                 }

@@ -353,7 +353,9 @@ public struct ClusterState: Sendable {
             // The mix moves slowly; re-weighing it every 32 placements keeps commits cheap.
             if observations % 32 == 1 {
                 mix.refresh()
-                fragmentationTables = layouts.map { FragmentationTable(layout: $0, mix: mix) }
+                for l in layouts.indices {
+                    fragmentationTables[l].weigh(layout: layouts[l], mix: mix)
+                }
             }
         }
     }

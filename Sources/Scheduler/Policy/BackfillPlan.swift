@@ -53,7 +53,9 @@ struct BackfillPlan: Sendable {
         ends.removeAll(keepingCapacity: true)
         // Each running job's end is read in place (a walk of the table would copy every allocation).
         for at in book.running.positions {
-            if let end = book.running[position: at]?.end { ends.append((max(end, now), book.running.id(position: at), at)) }
+            if let end = book.running.read(position: at, { $0.end }) {
+                ends.append((max(end, now), book.running.id(position: at), at))
+            }
         }
         // Windows that end later may unblock it too.
         let windowEnds = book.reservations.ends(after: now)
@@ -64,7 +66,7 @@ struct BackfillPlan: Sendable {
             let records = state.recordsMix
             state.recordsMix = false
             for j in ends[..<released].indices.reversed() where ends[j].position >= 0 {
-                if let a = book.running[position: ends[j].position]?.allocation { state.commitKnownToFit(a) }
+                book.running.read(position: ends[j].position) { state.commitKnownToFit($0.allocation) }
             }
             state.recordsMix = records
         }
@@ -79,9 +81,12 @@ struct BackfillPlan: Sendable {
                 released < ends.count ? ends[released].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
             while released < ends.count && ends[released].end == t {
                 // (Projected from the table in place: unwrapping a running job first would copy all of it.)
-                if let a = book.running[position: ends[released].position]?.allocation {
-                    if (try? state.release(a)) == nil { ends[released].position = -1 }
-                    free += a.gpuCount
+                let taken = book.running.read(position: ends[released].position) { r in
+                    (released: (try? state.release(r.allocation)) != nil, gpus: r.allocation.gpuCount)
+                }
+                if let taken {
+                    if !taken.released { ends[released].position = -1 }
+                    free += taken.gpus
                 }
                 released += 1
                 if released < ends.count { Self.bringLeast(&ends, to: released) }
@@ -133,9 +138,7 @@ struct BackfillPlan: Sendable {
             // since through `admit` (a start while a plan stands is admitted, or it ends the plan).
             var shadow = BackfillShadow(taking: b.headAllocation)
             for at in running.positions {
-                if let end = running[position: at]?.end, end <= start, let a = running[position: at]?.allocation {
-                    shadow.free(a)
-                }
+                running.read(position: at) { r in if r.end <= start { shadow.free(r.allocation) } }
             }
             guard shadow.holdsReserved(b.headAllocation, on: state) else { return false }
             b.shadow = shadow

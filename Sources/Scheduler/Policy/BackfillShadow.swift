@@ -31,6 +31,8 @@ struct BackfillShadow: Sendable {
     /// The view with the reserved allocation `taken` and nothing freed yet.
     init(taking taken: Allocation) {
         takenStorage = taken.sharedStorage
+        // A plan touches a few nodes: room for them at once, not grown one by one.
+        changes.reserveCapacity(4)
         for a in taken.nodes {
             let k = place(a.node)
             changes[k].takenGPUs = a.gpus.mask

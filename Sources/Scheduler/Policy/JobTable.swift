@@ -132,13 +132,21 @@ struct JobTable<Value>: Sequence {
         for at in values.indices where values[at] != nil { place(ids[at], at: Int32(at)) }
     }
 
-    /// Slab positions, for a walk that reads one field of each value in place (`self[position:]?.field`) rather
+    /// Slab positions, for a walk that reads one field of each value in place (`read(position:_:)`) rather
     /// than copying every value (and retaining what it holds), as iteration does.
     var positions: Range<Int> { values.indices }
-    /// The id at slab position `at`, and the value (nil: a free position).
+    /// The id at slab position `at`.
     func id(position at: Int) -> Int64 { ids[at] }
-    subscript(position at: Int) -> Value? {
-        _read { yield values[at] }
+    /// What `body` makes of the value at slab position `at`, which it reads in place (nil: a free position).
+    ///
+    /// (Unwrapping the optional first, as `table[position: at]?.field` or a `switch` binding does, copied the
+    /// whole value through its type's witness, which showed in profiles. A value in an optional lies at the
+    /// optional's own address, as Swift lays out every single-payload enum: it is read there.)
+    @inline(__always) func read<T>(position at: Int, _ body: (borrowing Value) -> T) -> T? {
+        values.withUnsafeBufferPointer { v in
+            if case .none = v[at] { return nil }
+            return body(UnsafeRawPointer(v.baseAddress! + at).assumingMemoryBound(to: Value.self).pointee)
+        }
     }
 
     func makeIterator() -> some IteratorProtocol<(key: Int64, value: Value)> {

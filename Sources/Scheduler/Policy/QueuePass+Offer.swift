@@ -69,7 +69,6 @@ extension QueuePass {
             // (The plan is read in place, here and below: binding it to a constant would retain its box.)
             let behindHead = plan != nil && c.id != plan!.head && key > plan!.headKey
             var refusal: PlacementRefusal?
-            var decision: PlacementDecision?
             if gpus > free {
                 work.skipped += 1
                 if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work)
@@ -91,41 +90,50 @@ extension QueuePass {
                 refusal = unplaceable
             } else {
                 work.placements += 1
+                // (A decision is taken from the result as it is, not kept in an optional: copying and destroying
+                // one showed in profiles.)
                 switch QueuePass.place(
                     c, on: &state, reservations: book.reservations, from: now, until: now + limit,
                     explain: book.explains)
                 {
-                case let .success(d): decision = d
+                case let .success(decision):
+                    return start(
+                        c, on: decision, until: now + limit, behindHead: behindHead, state: &state, book: &book,
+                        work: &work, started: started, waiting: waiting)
                 case let .failure(r): refusal = r
                 }
             }
-            guard let decision else {
-                lastRefusal = refusal
-                // Lower-tier preemptible jobs may make room for it.
-                if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work)
-                {
-                    work.preemptions += 1
-                    waiting(c, .preempting(victims))
-                    return .preempting
-                }
-                // The first job in line that does not fit gets the reservation.
-                if backfills, plan == nil || key < plan!.headKey {
-                    work.plans += 1
-                    // The search's storage is the book's, kept from plan to plan.
-                    var ends: [BackfillPlan.End] = []
-                    swap(&ends, &book.planEnds)
-                    plan = BackfillPlan.make(
-                        for: c, key: key, state: &state, book: book, now: now, work: &work, ends: &ends)
-                    swap(&ends, &book.planEnds)
-                }
-                if plan != nil, plan!.head == c.id {
-                    waiting(c, .reserved(at: plan!.start, refusal))
-                    return .blocked
-                }
-                if refusal != nil { waiting(c, .noRoom(refusal)) }
-                return refusal == nil ? .skipped : .refused
+            lastRefusal = refusal
+            // Lower-tier preemptible jobs may make room for it.
+            if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work) {
+                work.preemptions += 1
+                waiting(c, .preempting(victims))
+                return .preempting
             }
-            let end = now + limit
+            // The first job in line that does not fit gets the reservation.
+            if backfills, plan == nil || key < plan!.headKey {
+                work.plans += 1
+                // The search's storage is the book's, kept from plan to plan.
+                var ends: [BackfillPlan.End] = []
+                swap(&ends, &book.planEnds)
+                plan = BackfillPlan.make(
+                    for: c, key: key, state: &state, book: book, now: now, work: &work, ends: &ends)
+                swap(&ends, &book.planEnds)
+            }
+            if plan != nil, plan!.head == c.id {
+                waiting(c, .reserved(at: plan!.start, refusal))
+                return .blocked
+            }
+            if refusal != nil { waiting(c, .noRoom(refusal)) }
+            return refusal == nil ? .skipped : .refused
+        }
+
+        /// Starts `c` on `decision` (placed on `state` a moment ago) until `end`, if the reservation allows.
+        private mutating func start(
+            _ c: Candidate, on decision: PlacementDecision, until end: Int64, behindHead: Bool,
+            state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
+        ) -> Outcome {
             var admitted = false
             // The plan is changed in place (its box is not copied).
             if plan != nil {

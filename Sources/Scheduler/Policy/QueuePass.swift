@@ -230,12 +230,20 @@ public enum QueuePass {
         let standing = book.plan.take()
         var pass = Pass(book: book, plan: consume standing, free: state.totalFreeGPUs, now: now)
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
-        if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
-        // Nothing can start; under backfill the first job in line must still hold a reservation.
-        if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 {
+        // Under fairshare a newcomer may come before the reserved job in line (and take the reservation), so a
+        // pass over newcomers only stops for want of GPUs under fifo and backfill.
+        let newcomersByPriority = !complete && book.policy.usesPriority
+        /// Nothing more can start; under backfill the first job in line must still hold a reservation.
+        func nothingCanStart() -> Bool {
+            pass.free < floor && (!pass.backfills || pass.plan != nil && !newcomersByPriority)
+                && book.preemptibleRunning == 0
+        }
+        // (The reserved job's place in line is renewed below, by a pass that offers jobs.)
+        if nothingCanStart() {
             book.plan = pass.plan
             return
         }
+        if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         if book.policy.usesPriority {
             // One job (an arrival in the simulator) needs no list to sort.
             var jobs = queue.makeIterator()
@@ -254,12 +262,12 @@ public enum QueuePass {
             while let c = jobs.next() { items.append((c, key(c, book: &book, now: now))) }
             items.sort { $0.1 < $1.1 }
             for (c, key) in items {
-                if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 { break }
+                if nothingCanStart() { break }
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }
         } else {
             for c in queue {
-                if pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0 { break }
+                if nothingCanStart() { break }
                 let key = SortKey(priority: 0, submit: c.submit, id: c.id)
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }

@@ -348,14 +348,33 @@ extension Simulator {
             if let arrivals {
                 // Arrivals are not in `waiting` yet: those that do not start join it below.
                 fromQueue = false
-                offered.clearKeepingCapacity()
-                for index in arrivals { offered.append(candidate(index)) }
-                QueuePass.run(
-                    on: &state, book: &book, queue: offered, now: t, complete: false, work: &run.work,
-                    started: {
-                        startedNow.append(Self.started($0, $1)); return true
-                    },
-                    waiting: { if case let .preempting(ids) = $1 { victims += ids } })
+                if arrivals.count == 1 {
+                    // One arrival (most moments): offered as it is made, with no list to copy it out of.
+                    let c = candidate(arrivals[0])
+                    let fewest = c.gpuCount
+                    QueuePass.run(
+                        on: &state, book: &book, queue: CollectionOfOne(consume c), now: t, complete: false,
+                        minimumGPUs: fewest, work: &run.work,
+                        started: {
+                            startedNow.append(Self.started($0, $1)); return true
+                        },
+                        waiting: { if case let .preempting(ids) = $1 { victims += ids } })
+                } else {
+                    offered.clearKeepingCapacity()
+                    // The fewest GPUs an arrival asks for: with fewer free, the pass offers none of them.
+                    var fewest = Int.max
+                    for index in arrivals {
+                        offered.append(candidate(index))
+                        fewest = min(fewest, offered[offered.count - 1].gpuCount)
+                    }
+                    QueuePass.run(
+                        on: &state, book: &book, queue: offered, now: t, complete: false, minimumGPUs: fewest,
+                        work: &run.work,
+                        started: {
+                            startedNow.append(Self.started($0, $1)); return true
+                        },
+                        waiting: { if case let .preempting(ids) = $1 { victims += ids } })
+                }
             } else if indexed {
                 fromQueue = false
                 QueuePass.run(
