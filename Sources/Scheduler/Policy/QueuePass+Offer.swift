@@ -8,11 +8,18 @@ extension QueuePass {
         /// The placement refusal of the last job offered, if it met one.
         var lastRefusal: PlacementRefusal?
 
-        init(book: QueueBook, plan: BackfillPlan?, free: Int, now: Int64) {
-            backfills = book.policy.backfills
-            self.plan = plan
+        /// A pass with no reservation yet (the caller gives it the standing one, taken from the book).
+        init(backfills: Bool, free: Int, now: Int64) {
+            self.backfills = backfills
             self.free = free
             self.now = now
+        }
+
+        /// Whether nothing more can start: fewer GPUs are free than `floor` (the fewest a job still in line asks
+        /// for), nothing preemptible runs, and under backfill the first job in line already holds the reservation
+        /// (unless `newcomersByPriority`: newcomers ordered by priority may come before it and take it).
+        func nothingCanStart(floor: Int, preemptibleRunning: Int, newcomersByPriority: Bool = false) -> Bool {
+            free < floor && (!backfills || plan != nil && !newcomersByPriority) && preemptibleRunning == 0
         }
 
         /// What became of one offered job.

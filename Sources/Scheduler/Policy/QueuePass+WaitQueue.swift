@@ -10,17 +10,20 @@ extension QueuePass {
     ) {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
-        // The pass holds the only reference to the plan while it changes it: taken from the book and consumed
-        // (a reference kept alive beside it would make every change copy the plan's box).
-        let standing = book.plan.take()
-        var pass = Pass(book: book, plan: consume standing, free: state.totalFreeGPUs, now: now)
+        // The pass holds the only reference to the plan while it changes it: taken from the book
+        // (a reference kept alive beside it would make every change copy the plan's box). The pass is made first
+        // and given the plan after: made with it, it was copied once more on every pass.
+        var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
+        pass.plan = book.plan.take()
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
         if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
         let floor = queue.minimumGPUs ?? 0
-        func stop() -> Bool {
-            pass.free < floor && (!pass.backfills || pass.plan != nil) && book.preemptibleRunning == 0
+        // (The local functions below take the pass as an argument rather than capture it: a captured pass was
+        // copied into a box of its own on every pass.)
+        func stop(_ pass: borrowing Pass) -> Bool {
+            pass.nothingCanStart(floor: floor, preemptibleRunning: book.preemptibleRunning)
         }
-        if stop() || queue.isEmpty {
+        if stop(pass) || queue.isEmpty {
             book.plan = pass.plan
             return
         }
@@ -33,7 +36,7 @@ extension QueuePass {
         /// Whether to set aside a bucket's job of `gpus` GPUs; nil when its key decides (whether it is behind
         /// the reservation). A job set aside without its key (fifo) keeps `SortKey.unknown`, worked out if it
         /// comes back in line.
-        func tooBig(_ gpus: Int) -> Bool? {
+        func tooBig(_ gpus: Int, _ pass: borrowing Pass) -> Bool? {
             guard !mayPreempt, gpus > pass.free else { return false }
             guard pass.backfills else { return true }
             return pass.plan == nil ? false : nil
@@ -65,10 +68,10 @@ extension QueuePass {
         var current: [Int: Int] = [:]
         // While the buckets' first heads are gathered, they are ordered at once afterwards.
         var building = true
-        func push(_ b: Int, _ i: Int) {
+        func push(_ b: Int, _ i: Int, _ pass: borrowing Pass) {
             if !current.isEmpty, current[b] != nil { current[b] = i }
             var key: SortKey?
-            var setAside = tooBig(queue.buckets[b].gpus)
+            var setAside = tooBig(queue.buckets[b].gpus, pass)
             if setAside == nil {
                 key = keyOf(b, i)
                 setAside = key! > pass.plan!.headKey
@@ -86,7 +89,7 @@ extension QueuePass {
             }
         }
         // (A bucket with jobs waiting has its first at `head`: its entries' storage is not read to find out.)
-        for b in queue.buckets.indices where queue.buckets[b].live > 0 { push(b, queue.buckets[b].head) }
+        for b in queue.buckets.indices where queue.buckets[b].live > 0 { push(b, queue.buckets[b].head, pass) }
         building = false
         heap.heapify()
         var startedIds: [(id: Int64, submit: Int64, bucket: Int)] = []
@@ -115,7 +118,7 @@ extension QueuePass {
                 if e != i { continue }  // stale: the bucket came back in line at an earlier job
                 current[b] = -1
             }
-            if stop() { break }
+            if stop(pass) { break }
             if !jumps.isEmpty { jumps[b] = nil }
             let c = queue.candidate(b, i)
             let request = queue.buckets[b].request
@@ -148,7 +151,7 @@ extension QueuePass {
                     if lo < jump.to {
                         work.delayed -= jump.to - lo
                         current[jb] = lo
-                        push(jb, lo)
+                        push(jb, lo, pass)
                     }
                 }
             }
@@ -169,7 +172,7 @@ extension QueuePass {
                 // next one with a shorter limit.
                 let n = queue.firstEnding(in: b, from: i + 1, within: max(c.timeLimit, 1) - 1)
                 work.refusedAlike += n - (i + 1)
-                if let n = queue.next(in: b, from: n) { push(b, n) }
+                if let n = queue.next(in: b, from: n) { push(b, n, pass) }
                 continue
             case .undone:
                 if whole { continue }
@@ -183,13 +186,13 @@ extension QueuePass {
                         work.delayed += n - (i + 1)
                         jumps[b] = Jump(from: i + 1, to: n, starts: work.started, head: head, start: start)
                     }
-                    if let n = queue.next(in: b, from: n) { push(b, n) }
+                    if let n = queue.next(in: b, from: n) { push(b, n, pass) }
                     continue
                 }
             case .held, .limit, .preempting:
                 break
             }
-            if let n = queue.next(in: b, from: i + 1) { push(b, n) }
+            if let n = queue.next(in: b, from: i + 1) { push(b, n, pass) }
         }
         for (id, submit, b) in startedIds { queue.remove(id: id, submit: submit, bucket: b) }
         book.plan = pass.plan

@@ -225,21 +225,21 @@ public enum QueuePass {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
         let floor = minimumGPUs ?? 0
-        // The pass holds the only reference to the plan while it changes it: taken from the book and consumed
-        // (a reference kept alive beside it would make every change copy the plan's box).
-        let standing = book.plan.take()
-        var pass = Pass(book: book, plan: consume standing, free: state.totalFreeGPUs, now: now)
+        // The pass holds the only reference to the plan while it changes it: taken from the book
+        // (a reference kept alive beside it would make every change copy the plan's box). The pass is made first
+        // and given the plan after: made with it, it was copied once more on every pass.
+        var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
+        pass.plan = book.plan.take()
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
         // Under fairshare a newcomer may come before the reserved job in line (and take the reservation), so a
         // pass over newcomers only stops for want of GPUs under fifo and backfill.
         let newcomersByPriority = !complete && book.policy.usesPriority
-        /// Nothing more can start; under backfill the first job in line must still hold a reservation.
-        func nothingCanStart() -> Bool {
-            pass.free < floor && (!pass.backfills || pass.plan != nil && !newcomersByPriority)
-                && book.preemptibleRunning == 0
+        func nothingCanStart(_ pass: borrowing Pass) -> Bool {
+            pass.nothingCanStart(
+                floor: floor, preemptibleRunning: book.preemptibleRunning, newcomersByPriority: newcomersByPriority)
         }
         // (The reserved job's place in line is renewed below, by a pass that offers jobs.)
-        if nothingCanStart() {
+        if nothingCanStart(pass) {
             book.plan = pass.plan
             return
         }
@@ -262,12 +262,12 @@ public enum QueuePass {
             while let c = jobs.next() { items.append((c, key(c, book: &book, now: now))) }
             items.sort { $0.1 < $1.1 }
             for (c, key) in items {
-                if nothingCanStart() { break }
+                if nothingCanStart(pass) { break }
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }
         } else {
             for c in queue {
-                if nothingCanStart() { break }
+                if nothingCanStart(pass) { break }
                 let key = SortKey(priority: 0, submit: c.submit, id: c.id)
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }
