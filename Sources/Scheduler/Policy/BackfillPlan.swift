@@ -36,7 +36,11 @@ struct BackfillPlan: Sendable {
         }
     }
 
-    var headJob: QueuePass.Candidate { box.headJob }
+    /// Renews the reserved job's place in line (`key` of the job), reading the job where the plan holds it:
+    /// copying it out first showed on every pass.
+    mutating func renewHeadKey(_ key: (borrowing QueuePass.Candidate) -> QueuePass.SortKey) {
+        headKey = key(box.headJob)
+    }
 
     /// A running job's end as a plan's search sees it (no earlier than now), its id, and its place in the
     /// book's table of running jobs (−1 once the search could not take it off the cluster).

@@ -16,7 +16,8 @@ extension QueuePass {
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
-        if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
+        // (Under fifo and backfill a job's place in line never changes.)
+        if pass.plan != nil && book.policy.usesPriority { pass.plan!.renewHeadKey { key($0, book: &book, now: now) } }
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was
         // copied into a box of its own on every pass.)

@@ -217,7 +217,7 @@ public enum QueuePass {
     /// and once fewer GPUs are free than `minimumGPUs` (the fewest any queued job asks for, when the caller
     /// knows it) the pass stops: no later job could start.
     public static func run(
-        on state: inout ClusterState, book: inout QueueBook, queue: some Sequence<Candidate>, now: Int64,
+        on state: inout ClusterState, book: inout QueueBook, queue: consuming some Sequence<Candidate>, now: Int64,
         complete: Bool = true, minimumGPUs: Int? = nil, work: inout Work,
         started: (Candidate, PlacementDecision) -> Bool,
         waiting: (Candidate, Wait) -> Void
@@ -243,7 +243,8 @@ public enum QueuePass {
             book.plan = pass.plan
             return
         }
-        if pass.plan != nil { pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now) }
+        // (Under fifo and backfill a job's place in line never changes.)
+        if pass.plan != nil && book.policy.usesPriority { pass.plan!.renewHeadKey { key($0, book: &book, now: now) } }
         if book.policy.usesPriority {
             // One job (an arrival in the simulator) needs no list to sort.
             var jobs = queue.makeIterator()
