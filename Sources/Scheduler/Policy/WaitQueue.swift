@@ -141,12 +141,18 @@ public struct WaitQueue: Sendable {
     /// for jobs of the same size, account and nice value is checked first: arrivals mostly ask for what an
     /// earlier such job asked for, and that check is cheaper than building and hashing a key.
     mutating func existingBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
-        let slot = Self.recentSlot(request: request, account: account, nice: nice)
-        let r = Int(recent[slot])
-        if r >= 0 && holds(r, request: request, account: account, nice: nice) { return r }
+        if let r = recentBucket(request: request, account: account, nice: nice) { return r }
         guard let b = bucketOf[Key(job: request, account: account, nice: nice)] else { return nil }
-        recent[slot] = Int32(b)
+        recent[Self.recentSlot(request: request, account: account, nice: nice)] = Int32(b)
         return b
+    }
+
+    /// The bucket last found for jobs of this size, account and nice value, if it holds jobs with this request:
+    /// `existingBucket`'s first check, which changes nothing. (A caller that reads the request from memory
+    /// passes it to a call that changes nothing without copying it first.)
+    func recentBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
+        let r = Int(recent[Self.recentSlot(request: request, account: account, nice: nice)])
+        return r >= 0 && holds(r, request: request, account: account, nice: nice) ? r : nil
     }
 
     /// Whether bucket `b` holds jobs with this request (one without a time limit), account and nice value.
