@@ -187,7 +187,8 @@ extension Simulator {
         @discardableResult
         mutating func end(_ index: Int, at t: Int64) -> Allocation? {
             guard let allocation = book.ended(id: Int64(index), at: t) else { return nil }
-            try? state.release(allocation)
+            // The book held it as this job's: the cluster holds it too (checked in debug builds).
+            state.releaseKnownHeld(allocation)
             busy -= allocation.gpuCount
             track[index].running = false
             return allocation
