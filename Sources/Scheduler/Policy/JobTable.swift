@@ -82,7 +82,9 @@ struct JobTable<Value>: Sequence {
         }
     }
 
-    private mutating func insert(_ id: Int64, _ value: consuming Value) {
+    /// Puts `value` under `id` (replacing one there). (Setting `table[id]` unwraps the optional it is given,
+    /// copying the value, then destroys the original.)
+    mutating func insert(_ id: Int64, _ value: consuming Value) {
         if let slot = find(id) {
             values[Int(slots[slot].at)] = value
             return

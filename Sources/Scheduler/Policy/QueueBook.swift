@@ -152,9 +152,11 @@ public struct QueueBook: Sendable {
         let a = isAccountId(accountHint, of: account) ? accountHint : accountId(account)
         let g = allocation.gpuCount
         let p = terms(partition)
-        running[id] = Running(
-            account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation, start: t,
-            tier: p.tier, preemptible: p.preemptible)
+        running.insert(
+            id,
+            Running(
+                account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation, start: t,
+                tier: p.tier, preemptible: p.preemptible))
         if p.preemptible { preemptibleRunning += 1 }
         if !preemptors.isEmpty { preemptors.removeValue(forKey: id) }
         gpusInUse[a] += g
