@@ -85,8 +85,13 @@ struct BackfillPlan: Sendable {
                 released < ends.count ? ends[released].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
             while released < ends.count && ends[released].end == t {
                 // (Projected from the table in place: unwrapping a running job first would copy all of it.)
+                let trusted = book.runningHeldOnCluster
                 let taken = book.running.read(position: ends[released].position) { r in
-                    (released: (try? state.release(r.allocation)) != nil, gpus: r.allocation.gpuCount)
+                    if trusted {
+                        state.releaseKnownHeld(r.allocation)
+                        return (released: true, gpus: r.allocation.gpuCount)
+                    }
+                    return (released: (try? state.release(r.allocation)) != nil, gpus: r.allocation.gpuCount)
                 }
                 if let taken {
                     if !taken.released { ends[released].position = -1 }

@@ -86,6 +86,7 @@ extension Simulator {
             let windows = try options.events.reservations(on: spec, until: horizon)
             book = QueueBook(spec: spec, policy: options.queue, now: firstT, reservations: windows)
             book.explains = false
+            book.runningHeldOnCluster = true
             book.accruesFairShare = book.policy.usesPriority
             failures = try options.events.failureList(on: spec, until: horizon)
             var edges: [(at: Int64, node: Int, delta: Int)] = []
