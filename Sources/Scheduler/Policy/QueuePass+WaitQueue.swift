@@ -59,8 +59,9 @@ extension QueuePass {
                 queue.buckets[b].accountId = book.accountId(queue.buckets[b].account)
             }
             let e = queue.buckets[b].entries[i]
+            let partitionFactor = book.partitionFactor(queue.buckets[b].shared.request.partition)
             let p = priority(
-                submit: e.submit, gpus: queue.buckets[b].gpus, partition: queue.buckets[b].shared.request.partition,
+                submit: e.submit, gpus: queue.buckets[b].gpus, partitionFactor: partitionFactor,
                 nice: queue.buckets[b].nice, accountId: queue.buckets[b].accountId, book: &book, now: now)
             return SortKey(priority: p.total, submit: e.submit, id: e.id)
         }

@@ -190,17 +190,20 @@ public enum QueuePass {
         let a =
             accountId ?? (book.isAccountId(c.accountHint, of: c.account) ? c.accountHint : book.accountId(c.account))
         return priority(
-            submit: c.submit, gpus: c.gpuCount, partition: c.request.partition, nice: c.nice, accountId: a, book: &book,
-            now: now)
+            submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.request.partition),
+            nice: c.nice, accountId: a, book: &book, now: now)
     }
 
     /// The priority of a job of account number `accountId` (in `book`), from its parts: a pass over the wait
-    /// queue asks it of a bucket's jobs without making a candidate of each.
+    /// queue asks it of a bucket's jobs without making a candidate of each. (The partition's factor is looked
+    /// up by the caller, which reads the partition's name in place: passed along with the book to change, the
+    /// name was copied first.)
     static func priority(
-        submit: Int64, gpus: Int, partition: String?, nice: Int, accountId: Int, book: inout QueueBook, now: Int64
+        submit: Int64, gpus: Int, partitionFactor: Double, nice: Int, accountId: Int, book: inout QueueBook,
+        now: Int64
     ) -> Priority {
         Priority.of(
-            submit: submit, gpus: gpus, partitionFactor: book.partitionFactor(partition), nice: nice,
+            submit: submit, gpus: gpus, partitionFactor: partitionFactor, nice: nice,
             fairShareFactor: book.fairShareFactor(id: accountId), now: now, settings: book.settings,
             totalGPUs: book.totalGPUs)
     }
