@@ -13,7 +13,8 @@ let engineSettings: [SwiftSetting] = {
         let cpu = ProcessInfo.processInfo.environment["RASPORED_TARGET_CPU"] ?? "haswell"
         return [
             .unsafeFlags(
-                ["-target-cpu", cpu, "-Xfrontend", "-disable-llvm-merge-functions-pass"], .when(configuration: .release))
+                ["-target-cpu", cpu, "-Xfrontend", "-disable-llvm-merge-functions-pass"],
+                .when(configuration: .release))
         ]
     #else
         return []

@@ -36,10 +36,9 @@ struct BackfillPlan: Sendable {
         }
     }
 
-    /// Renews the reserved job's place in line (`key` of the job), reading the job where the plan holds it:
-    /// copying it out first showed on every pass.
-    mutating func renewHeadKey(_ key: (borrowing QueuePass.Candidate) -> QueuePass.SortKey) {
-        headKey = key(box.headJob)
+    /// The reserved job, read where the plan holds it (copying it out showed on every pass).
+    var headJob: QueuePass.Candidate {
+        _read { yield box.headJob }
     }
 
     /// A running job's end as a plan's search sees it (no earlier than now), its id, and its place in the

@@ -144,7 +144,8 @@ public struct QueueBook: Sendable {
     public mutating func started(
         id: Int64, account: String, allocation: Allocation, end: Int64, at t: Int64, partition: String? = nil
     ) {
-        started(id: id, account: account, accountHint: -1, allocation: allocation, end: end, at: t, partition: partition)
+        started(
+            id: id, account: account, accountHint: -1, allocation: allocation, end: end, at: t, partition: partition)
     }
 
     /// `started`, with the account's number in this book if the caller knows it (checked before use).

@@ -17,7 +17,9 @@ extension QueuePass {
         pass.plan = book.plan.take()
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
         // (Under fifo and backfill a job's place in line never changes.)
-        if pass.plan != nil && book.policy.usesPriority { pass.plan!.renewHeadKey { key($0, book: &book, now: now) } }
+        if pass.plan != nil && book.policy.usesPriority {
+            pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now)
+        }
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was
         // copied into a box of its own on every pass.)

@@ -210,9 +210,9 @@ public enum QueuePass {
 
     /// Runs one pass over `queue` on `state` at `now`. `complete` says the queue holds every waiting job
     /// (false: only newcomers, offered against the standing reservation). A job that leaves the queue other
-    /// than by starting (cancelled) must be withdrawn from the book (`QueueBook.withdraw`). Under `fifo` and `backfill` the
-    /// queue must come in submission order (as the controller and the simulator keep it); under `fairshare`
-    /// the pass orders it by priority.
+    /// than by starting (cancelled) must be withdrawn from the book (`QueueBook.withdraw`). Under `fifo` and
+    /// `backfill` the queue must come in submission order (as the controller and the simulator keep it); under
+    /// `fairshare` the pass orders it by priority.
     ///
     /// Every placement is committed on `state` and recorded in `book` before `started` hears of it; `started`
     /// may return false to undo a start (the caller could not record it). `waiting` hears the jobs that stay
@@ -247,7 +247,9 @@ public enum QueuePass {
             return
         }
         // (Under fifo and backfill a job's place in line never changes.)
-        if pass.plan != nil && book.policy.usesPriority { pass.plan!.renewHeadKey { key($0, book: &book, now: now) } }
+        if pass.plan != nil && book.policy.usesPriority {
+            pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now)
+        }
         if book.policy.usesPriority {
             // One job (an arrival in the simulator) needs no list to sort.
             var jobs = queue.makeIterator()

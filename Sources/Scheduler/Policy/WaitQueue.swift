@@ -1,6 +1,7 @@
 /// Waiting jobs indexed for `QueuePass`: jobs with the same request (but for its time limit, which each
-/// job keeps in its entry), account and nice value share a bucket, kept in submission order. Within a bucket, submission order is also priority order (same size,
-/// partition, account and nice; older jobs have waited longer), so a pass visits the buckets' heads merged
+/// job keeps in its entry), account and nice value share a bucket, kept in submission order. Within a bucket,
+/// submission order is also priority order (same size, partition, account and nice; older jobs have waited
+/// longer), so a pass visits the buckets' heads merged
 /// by their keys and meets every job in exactly the order of the whole queue sorted, while it can set a
 /// whole bucket aside at once: once one of its jobs is too big for the free GPUs, or cannot be placed,
 /// neither can the rest in that pass (the cluster only fills up during a pass).
