@@ -11,11 +11,7 @@ import PackageDescription
 let engineSettings: [SwiftSetting] = {
     #if arch(x86_64)
         let cpu = ProcessInfo.processInfo.environment["RASPORED_TARGET_CPU"] ?? "haswell"
-        return [
-            .unsafeFlags(
-                ["-target-cpu", cpu, "-Xfrontend", "-disable-llvm-merge-functions-pass"],
-                .when(configuration: .release))
-        ]
+        return [.unsafeFlags(["-target-cpu", cpu], .when(configuration: .release))]
     #else
         return []
     #endif
