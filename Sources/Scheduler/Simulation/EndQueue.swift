@@ -56,19 +56,25 @@ struct EndQueue {
         guard let t = firstTime() else { return nil }
         if buckets[0].isEmpty {
             let i = occupied.trailingZeroBitCount + 1
-            var items: [End] = []
-            swap(&items, &buckets[i])
             occupied &= ~(1 << UInt64(i - 1))
             last = t
             earliest = nil
             // Every end of bucket i differs from `last` in a lower bit than i − 1: each goes to a lower bucket.
-            for e in items {
-                let b = bucket(e.time)
-                buckets[b].append(e)
-                if b > 0 { occupied |= 1 << UInt64(b - 1) }
+            // (Through the buckets' buffer: each append through the array checked two arrays' uniqueness.)
+            let lastBits = UInt64(bitPattern: t)
+            var entered: UInt64 = 0
+            buckets.withUnsafeMutableBufferPointer { buckets in
+                var items: [End] = []
+                swap(&items, &buckets[i])
+                for e in items {
+                    let b = 64 - (UInt64(bitPattern: e.time) ^ lastBits).leadingZeroBitCount
+                    buckets[b].append(e)
+                    if b > 0 { entered |= 1 << UInt64(b - 1) }
+                }
+                items.removeAll(keepingCapacity: true)
+                swap(&items, &buckets[i])
             }
-            items.removeAll(keepingCapacity: true)
-            swap(&items, &buckets[i])
+            occupied |= entered
         }
         count -= 1
         return buckets[0].removeLast()

@@ -58,6 +58,9 @@ extension Simulator {
         var downUntil: [Int64]
         /// (time, node, +1 at a window's start / −1 at its end), in time order.
         let windowEdges: [(at: Int64, node: Int, delta: Int)]
+        /// Whether any failure or window edge is to come at all (repairs follow failures): most replays have
+        /// none, and the loop then looks for none at each moment.
+        let hasClusterEvents: Bool
         var nextEdge = 0
         var offline: [Int]
 
@@ -95,6 +98,7 @@ extension Simulator {
             }
             edges.sort { ($0.at, $0.delta, $0.node) < ($1.at, $1.delta, $1.node) }
             windowEdges = edges
+            hasClusterEvents = !edges.isEmpty || !failures.isEmpty
             offline = Array(repeating: 0, count: spec.nodes.count)
             downUntil = Array(repeating: .min, count: spec.nodes.count)
             track = Array(repeating: Track(), count: jobs.count)
@@ -116,9 +120,11 @@ extension Simulator {
             // The cluster's own events matter only while jobs are still to come or to run.
             let live = next < jobs.count || !ends.isEmpty || !waiting.isEmpty
             guard live else { return nil }
-            if nextFailure < failures.count { t = min(t, failures[nextFailure].at) }
-            if let r = repairs.first { t = min(t, r.at) }
-            if nextEdge < windowEdges.count { t = min(t, windowEdges[nextEdge].at) }
+            if hasClusterEvents {
+                if nextFailure < failures.count { t = min(t, failures[nextFailure].at) }
+                if let r = repairs.first { t = min(t, r.at) }
+                if nextEdge < windowEdges.count { t = min(t, windowEdges[nextEdge].at) }
+            }
             return t == .max ? nil : t
         }
 
@@ -143,7 +149,7 @@ extension Simulator {
                     run.events += 1
                     full = true
                 }
-                full = clusterEvents(at: t) || full
+                if hasClusterEvents { full = clusterEvents(at: t) || full }
                 arrivals.clearKeepingCapacity()
                 while next < jobs.count && jobs[arrival(next)].submit == t {
                     let index = arrival(next)
