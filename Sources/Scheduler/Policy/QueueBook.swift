@@ -21,7 +21,7 @@ public struct QueueBook: Sendable {
     /// Every running job's allocation is held on the cluster the passes are given, by the caller's own
     /// record (the simulator keeps both): a backfill plan's look-ahead gives them back without checking
     /// each (in release builds). Off, a look-ahead checks each and passes over one it could not give back.
-    public var runningHeldOnCluster = false
+    var runningHeldOnCluster = false
     /// Some account has limits (otherwise the pass does not look them up).
     let anyLimits: Bool
     /// What the policy reads of a partition: its tier, whether it may be preempted, and the priority's
