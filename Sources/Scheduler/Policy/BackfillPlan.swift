@@ -75,6 +75,7 @@ struct BackfillPlan: Sendable {
         }
         var free = state.totalFreeGPUs
         let need = head.gpuCount
+        let trusted = book.runningHeldOnCluster
         var w = windowEnds.startIndex
         // The ends are put in order only as far as the search goes (it mostly stops after one or two): the
         // least of those left is brought forward when the next is needed.
@@ -84,7 +85,6 @@ struct BackfillPlan: Sendable {
                 released < ends.count ? ends[released].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
             while released < ends.count && ends[released].end == t {
                 // (Projected from the table in place: unwrapping a running job first would copy all of it.)
-                let trusted = book.runningHeldOnCluster
                 let taken = book.running.read(position: ends[released].position) { r in
                     if trusted {
                         state.releaseKnownHeld(r.allocation)

@@ -138,22 +138,21 @@ public struct WaitQueue: Sendable {
         bucket(request: c.request, account: c.account, nice: c.nice, shared: c.shared)
     }
 
-    /// The bucket of jobs with this request, account and nice value, if there is one. The bucket last found
-    /// for jobs of the same size, account and nice value is checked first: arrivals mostly ask for what an
-    /// earlier such job asked for, and that check is cheaper than building and hashing a key.
-    mutating func existingBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
-        if let r = recentBucket(request: request, account: account, nice: nice) { return r }
-        guard let b = bucketOf[Key(job: request, account: account, nice: nice)] else { return nil }
-        recent[Self.recentSlot(request: request, account: account, nice: nice)] = Int32(b)
-        return b
-    }
-
-    /// The bucket last found for jobs of this size, account and nice value, if it holds jobs with this request:
-    /// `existingBucket`'s first check, which changes nothing. (A caller that reads the request from memory
-    /// passes it to a call that changes nothing without copying it first.)
+    /// The bucket last found for jobs of the same size, account and nice value, if it holds jobs with this
+    /// request: arrivals mostly ask for what an earlier such job asked for, and this check is cheaper than
+    /// building and hashing a key. It changes nothing, so a caller that reads the request from memory passes it
+    /// without copying it first (a call that changes the queue gets a copy).
     func recentBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
         let r = Int(recent[Self.recentSlot(request: request, account: account, nice: nice)])
         return r >= 0 && holds(r, request: request, account: account, nice: nice) ? r : nil
+    }
+
+    /// The bucket of jobs with this request, account and nice value, if there is one, found by its key (for a
+    /// caller that `recentBucket` did not answer); remembered for `recentBucket`.
+    mutating func existingBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
+        guard let b = bucketOf[Key(job: request, account: account, nice: nice)] else { return nil }
+        recent[Self.recentSlot(request: request, account: account, nice: nice)] = Int32(b)
+        return b
     }
 
     /// Whether bucket `b` holds jobs with this request (one without a time limit), account and nice value.

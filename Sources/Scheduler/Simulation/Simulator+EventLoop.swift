@@ -319,8 +319,7 @@ extension Simulator {
             if track[index].bucket < 0 {
                 // A new bucket's request is resolved on the idle cluster (not copied for a bucket that exists).
                 // The look-up that mostly succeeds changes nothing, so the job's request is passed to it as it
-                // lies in the trace (to a call that changes the queue it was copied first: some 200 bytes and six
-                // references, for every arrival).
+                // lies in the trace (some 200 bytes and six references, copied for every arrival otherwise).
                 let b =
                     waiting.recentBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
                     ?? waiting.existingBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
