@@ -7,7 +7,8 @@
 struct MinHeap<Element: Comparable> {
     private(set) var items: [Element] = []
 
-    init(capacity: Int = 0) { items.reserveCapacity(capacity) }
+    /// (An empty heap asks for no storage: a pass makes one each time, and reserving none was not free.)
+    init(capacity: Int = 0) { if capacity > 0 { items.reserveCapacity(capacity) } }
 
     var isEmpty: Bool { items.isEmpty }
 

@@ -69,7 +69,7 @@ extension QueuePass {
         }
         // Buckets that came back in line after a jump (below): the position of their one valid head in the
         // heap (an entry at another position is stale; −1: none).
-        var current: [Int: Int] = [:]
+        var current = [Int: Int]()
         // While the buckets' first heads are gathered, they are ordered at once afterwards.
         var building = true
         func push(_ b: Int, _ i: Int, _ pass: borrowing Pass) {
@@ -115,7 +115,7 @@ extension QueuePass {
         // still refuses, so only a job ending by the reserved start could start. The pass jumps to that job,
         // and the jobs jumped over are passed over (`Work.delayed`); if something starts, or the reservation
         // changes, before their turn has come, they come back in line.
-        var jumps: [Int: Jump] = [:]
+        var jumps = [Int: Jump]()
         while let head = heap.pop() {
             let (k, b, i) = (head.key, head.bucket, head.position)
             if !current.isEmpty, let e = current[b] {
@@ -206,7 +206,7 @@ extension QueuePass {
         swap(&heap, &queue.spareHeap)
         swap(&startedIds, &queue.spareStarted)
         for r in refusedNumbers { unplaceable[r] = nil }
-        refusedNumbers.removeAll(keepingCapacity: true)
+        refusedNumbers.clearKeepingCapacity()
         swap(&unplaceable, &queue.spareRefused)
         swap(&refusedNumbers, &queue.spareRefusedNumbers)
     }
