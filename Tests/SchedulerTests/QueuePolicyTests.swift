@@ -466,6 +466,30 @@ import Testing
         }
     }
 
+    @Test func aWaitQueueListsExactlyTheBucketsWithJobsWaiting() {
+        // Jobs of three sizes and four accounts (twelve buckets) come and go in a seeded order; after every
+        // change the list a pass visits holds each bucket with jobs waiting once, and no other.
+        var queue = WaitQueue()
+        var rng = SeededRandom(seed: 7)
+        var waiting: [(id: Int64, submit: Int64, bucket: Int)] = []
+        let accounts = ["ivi", "etf", "ipb", "pmf-ns"]
+        for step in 0..<2000 {
+            if waiting.isEmpty || rng.next() % 3 != 0 {
+                let c = QueuePass.Candidate(
+                    id: Int64(step), request: ResourceRequest(gpus: [1, 2, 8][Int(rng.next() % 3)]),
+                    account: accounts[Int(rng.next() % 4)], submit: Int64(step), timeLimit: 3600)
+                waiting.append((c.id, c.submit, queue.add(c)))
+            } else {
+                let j = waiting.remove(at: Int(rng.next() % UInt64(waiting.count)))
+                queue.remove(id: j.id, submit: j.submit, bucket: j.bucket)
+            }
+            let expected = Set(waiting.map(\.bucket))
+            #expect(queue.liveBuckets.count == expected.count && Set(queue.liveBuckets) == expected, "step \(step)")
+            #expect(queue.count == waiting.count)
+        }
+        #expect(queue.buckets.count == 12)
+    }
+
     /// The jobs one complete pass starts over `jobs` kept in a `WaitQueue` (as the simulator keeps them), with
     /// its work and the queue after it.
     func startsBucketByBucket(_ jobs: [QueuePass.Candidate], on state: ClusterState, book: inout QueueBook, now: Int64)

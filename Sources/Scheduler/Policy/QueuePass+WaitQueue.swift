@@ -93,7 +93,7 @@ extension QueuePass {
             }
         }
         // (A bucket with jobs waiting has its first at `head`: its entries' storage is not read to find out.)
-        for b in queue.buckets.indices where queue.buckets[b].live > 0 { push(b, queue.buckets[b].head, pass) }
+        for b in queue.liveBuckets { push(b, queue.buckets[b].head, pass) }
         building = false
         heap.heapify()
         var startedIds: [(id: Int64, submit: Int64, bucket: Int)] = []

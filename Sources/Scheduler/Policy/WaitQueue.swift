@@ -94,6 +94,10 @@ public struct WaitQueue: Sendable {
     }
 
     var buckets: [Bucket] = []
+    /// The buckets with jobs waiting, in no order, and each bucket's place in that list (−1: none): a pass
+    /// visits these, not every bucket that ever held a job.
+    private(set) var liveBuckets: [Int] = []
+    private var livePlace: [Int] = []
     /// The merge heap of the last pass, kept for its storage (a pass per event would allocate one each time).
     var spareHeap = MinHeap<QueuePass.BucketHead>()
     /// Likewise the pass's lists of buckets set aside and of jobs started.
@@ -194,6 +198,7 @@ public struct WaitQueue: Sendable {
         let number = known?.number ?? requestCount
         if known == nil { sharedOf[request] = (s, number) }
         buckets.append(Bucket(shared: s, request: number, account: account, nice: nice, gpus: s.gpuCount))
+        livePlace.append(-1)
         bucketOf[key] = b
         recent[Self.recentSlot(request: full, account: account, nice: nice)] = Int32(b)
         return b
@@ -208,6 +213,10 @@ public struct WaitQueue: Sendable {
     /// Adds a waiting job, given by its entry, to bucket `b` (the simulator's jobs: no candidate is made).
     mutating func add(_ entry: Entry, bucket b: Int) {
         buckets[b].insert(entry)
+        if livePlace[b] < 0 {
+            livePlace[b] = liveBuckets.count
+            liveBuckets.append(b)
+        }
         count += 1
         let g = buckets[b].gpus
         if g >= sizes.count { sizes += Array(repeating: 0, count: g + 1 - sizes.count) }
@@ -237,6 +246,15 @@ public struct WaitQueue: Sendable {
 
     private mutating func remove(at i: Int, bucket b: Int) {
         buckets[b].remove(at: i)
+        if buckets[b].live == 0 {
+            let at = livePlace[b]
+            let last = liveBuckets.removeLast()
+            if last != b {
+                liveBuckets[at] = last
+                livePlace[last] = at
+            }
+            livePlace[b] = -1
+        }
         count -= 1
         let g = buckets[b].gpus
         sizes[g] -= 1
