@@ -57,6 +57,8 @@ public struct WaitQueue: Sendable {
         /// Jobs waiting in it (`entries.count - head`, kept here: a pass asks it of every bucket, and the
         /// entries' count would be read from each bucket's array storage).
         private(set) var live = 0
+        /// Its place in `WaitQueue.liveBuckets` (−1: not there, no job waits).
+        var listed = -1
 
         /// Adds a job in its place by (submit, id), dropping the entries that have left once they are many.
         mutating func insert(_ entry: Entry) {
@@ -94,10 +96,9 @@ public struct WaitQueue: Sendable {
     }
 
     var buckets: [Bucket] = []
-    /// The buckets with jobs waiting, in no order, and each bucket's place in that list (−1: none): a pass
-    /// visits these, not every bucket that ever held a job.
+    /// The buckets with jobs waiting, in no order (each knows its place, `Bucket.listed`): a pass visits these,
+    /// not every bucket that ever held a job.
     private(set) var liveBuckets: [Int] = []
-    private var livePlace: [Int] = []
     /// The merge heap of the last pass, kept for its storage (a pass per event would allocate one each time).
     var spareHeap = MinHeap<QueuePass.BucketHead>()
     /// Likewise the pass's lists of buckets set aside and of jobs started.
@@ -198,7 +199,6 @@ public struct WaitQueue: Sendable {
         let number = known?.number ?? requestCount
         if known == nil { sharedOf[request] = (s, number) }
         buckets.append(Bucket(shared: s, request: number, account: account, nice: nice, gpus: s.gpuCount))
-        livePlace.append(-1)
         bucketOf[key] = b
         recent[Self.recentSlot(request: full, account: account, nice: nice)] = Int32(b)
         return b
@@ -213,8 +213,8 @@ public struct WaitQueue: Sendable {
     /// Adds a waiting job, given by its entry, to bucket `b` (the simulator's jobs: no candidate is made).
     mutating func add(_ entry: Entry, bucket b: Int) {
         buckets[b].insert(entry)
-        if livePlace[b] < 0 {
-            livePlace[b] = liveBuckets.count
+        if buckets[b].listed < 0 {
+            buckets[b].listed = liveBuckets.count
             liveBuckets.append(b)
         }
         count += 1
@@ -247,13 +247,13 @@ public struct WaitQueue: Sendable {
     private mutating func remove(at i: Int, bucket b: Int) {
         buckets[b].remove(at: i)
         if buckets[b].live == 0 {
-            let at = livePlace[b]
+            let at = buckets[b].listed
+            buckets[b].listed = -1
             let last = liveBuckets.removeLast()
             if last != b {
                 liveBuckets[at] = last
-                livePlace[last] = at
+                buckets[last].listed = at
             }
-            livePlace[b] = -1
         }
         count -= 1
         let g = buckets[b].gpus
