@@ -61,7 +61,7 @@ extension QueuePass {
                 return .skipped
             }
             if let reason = book.limitReason(
-                account: c.account, gpus: gpus, storage: c.request.storage ?? .zero, timeLimit: limit)
+                account: c.account, gpus: gpus, storage: c.shared.request.storage ?? .zero, timeLimit: limit)
             {
                 waiting(c, .limit(reason))
                 return .limit
@@ -164,7 +164,7 @@ extension QueuePass {
                 if behindHead { work.backfilled += 1 }
                 book.started(
                     id: c.id, account: c.account, accountHint: c.accountHint, allocation: decision.allocation, end: end,
-                    at: now, partition: c.request.partition)
+                    at: now, partition: c.shared.request.partition)
                 return .started
             }
             try? state.release(decision.allocation)

@@ -18,7 +18,7 @@ extension QueuePass {
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
         // (Under fifo and backfill a job's place in line never changes.)
         if pass.plan != nil && book.policy.usesPriority {
-            pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now)
+            pass.plan!.headKey = renewedHeadKey(pass.plan!, book: &book, now: now)
         }
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was

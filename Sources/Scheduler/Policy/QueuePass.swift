@@ -181,6 +181,20 @@ public enum QueuePass {
             priority: priority(c, accountId: accountId, book: &book, now: now).total, submit: c.submit, id: c.id)
     }
 
+    /// The reserved job's sort key at `now` (priorities change with time). Its parts are read from the plan
+    /// before the book is changed: the job itself, passed along with the book, was copied out of the plan first.
+    static func renewedHeadKey(_ plan: borrowing BackfillPlan, book: inout QueueBook, now: Int64) -> SortKey {
+        let (id, submit, gpus, nice, hint) = (
+            plan.headJob.id, plan.headJob.submit, plan.headJob.gpuCount, plan.headJob.nice, plan.headJob.accountHint
+        )
+        let partitionFactor = book.partitionFactor(plan.headJob.shared.request.partition)
+        let a = book.isAccountId(hint, of: plan.headJob.account) ? hint : book.accountId(plan.headJob.account)
+        let p = priority(
+            submit: submit, gpus: gpus, partitionFactor: partitionFactor, nice: nice, accountId: a, book: &book,
+            now: now)
+        return SortKey(priority: p.total, submit: submit, id: id)
+    }
+
     /// The job's multifactor priority at `now` (whatever the policy: `schedctl show` prints it).
     public static func priority(_ c: Candidate, book: inout QueueBook, now: Int64) -> Priority {
         priority(c, accountId: nil, book: &book, now: now)
@@ -190,7 +204,7 @@ public enum QueuePass {
         let a =
             accountId ?? (book.isAccountId(c.accountHint, of: c.account) ? c.accountHint : book.accountId(c.account))
         return priority(
-            submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.request.partition),
+            submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.shared.request.partition),
             nice: c.nice, accountId: a, book: &book, now: now)
     }
 
@@ -248,7 +262,7 @@ public enum QueuePass {
         }
         // (Under fifo and backfill a job's place in line never changes.)
         if pass.plan != nil && book.policy.usesPriority {
-            pass.plan!.headKey = key(pass.plan!.headJob, book: &book, now: now)
+            pass.plan!.headKey = renewedHeadKey(pass.plan!, book: &book, now: now)
         }
         if book.policy.usesPriority {
             // One job (an arrival in the simulator) needs no list to sort.
