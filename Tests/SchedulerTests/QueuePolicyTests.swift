@@ -467,14 +467,19 @@ import Testing
     }
 
     @Test func aWaitQueueListsExactlyTheBucketsWithJobsWaiting() {
-        // Jobs of three sizes and four accounts (twelve buckets) come and go in a seeded order; after every
-        // change the list a pass visits holds each bucket with jobs waiting once, and no other.
+        // Jobs of three sizes and four accounts (twelve buckets) come and go in a seeded order, mostly coming for
+        // 1,000 steps and mostly going after, until none waits; after every change the list a pass visits holds
+        // each bucket with jobs waiting once, and no other.
         var queue = WaitQueue()
         var rng = SeededRandom(seed: 7)
         var waiting: [(id: Int64, submit: Int64, bucket: Int)] = []
         let accounts = ["ivi", "etf", "ipb", "pmf-ns"]
-        for step in 0..<2000 {
-            if waiting.isEmpty || rng.next() % 3 != 0 {
+        var step = 0
+        var emptied = 0
+        while step < 1000 || !waiting.isEmpty {
+            defer { step += 1 }
+            let coming = step < 1000 ? rng.next() % 3 != 0 : rng.next() % 3 == 0
+            if waiting.isEmpty || coming {
                 let c = QueuePass.Candidate(
                     id: Int64(step), request: ResourceRequest(gpus: [1, 2, 8][Int(rng.next() % 3)]),
                     account: accounts[Int(rng.next() % 4)], submit: Int64(step), timeLimit: 3600)
@@ -482,12 +487,16 @@ import Testing
             } else {
                 let j = waiting.remove(at: Int(rng.next() % UInt64(waiting.count)))
                 queue.remove(id: j.id, submit: j.submit, bucket: j.bucket)
+                if !waiting.contains(where: { $0.bucket == j.bucket }) { emptied += 1 }
             }
             let expected = Set(waiting.map(\.bucket))
             #expect(queue.liveBuckets.count == expected.count && Set(queue.liveBuckets) == expected, "step \(step)")
             #expect(queue.count == waiting.count)
         }
         #expect(queue.buckets.count == 12)
+        #expect(queue.liveBuckets.isEmpty && queue.isEmpty)
+        // Buckets left the list many times, not only at the end.
+        #expect(emptied > 12, "\(emptied)")
     }
 
     /// The jobs one complete pass starts over `jobs` kept in a `WaitQueue` (as the simulator keeps them), with

@@ -154,7 +154,7 @@ public struct QueueBook: Sendable {
         partition: String?
     ) {
         advance(to: t)
-        let a = isAccountId(accountHint, of: account) ? accountHint : accountId(account)
+        let a = accountId(account, hint: accountHint)
         let g = allocation.gpuCount
         let p = terms(partition)
         running.insert(
@@ -204,6 +204,10 @@ public struct QueueBook: Sendable {
 
     /// The account's fair-share factor (kept until usage changes).
     mutating func fairShareFactor(id: Int) -> Double { fairShare.cachedFactor(id: id) }
+
+    /// The account's number: `hint` when it still is `name`'s (a number a caller kept), else looked up (and the
+    /// account made known if it is new).
+    mutating func accountId(_ name: String, hint: Int) -> Int { isAccountId(hint, of: name) ? hint : accountId(name) }
 
     /// Whether `id` is still `name`'s number (a number kept by a caller, checked before use).
     func isAccountId(_ id: Int, of name: String) -> Bool {

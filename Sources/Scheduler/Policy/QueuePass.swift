@@ -188,7 +188,7 @@ public enum QueuePass {
             plan.headJob.id, plan.headJob.submit, plan.headJob.gpuCount, plan.headJob.nice, plan.headJob.accountHint
         )
         let partitionFactor = book.partitionFactor(plan.headJob.shared.request.partition)
-        let a = book.isAccountId(hint, of: plan.headJob.account) ? hint : book.accountId(plan.headJob.account)
+        let a = book.accountId(plan.headJob.account, hint: hint)
         let p = priority(
             submit: submit, gpus: gpus, partitionFactor: partitionFactor, nice: nice, accountId: a, book: &book,
             now: now)
@@ -201,8 +201,7 @@ public enum QueuePass {
     }
 
     static func priority(_ c: Candidate, accountId: Int?, book: inout QueueBook, now: Int64) -> Priority {
-        let a =
-            accountId ?? (book.isAccountId(c.accountHint, of: c.account) ? c.accountHint : book.accountId(c.account))
+        let a = accountId ?? book.accountId(c.account, hint: c.accountHint)
         return priority(
             submit: c.submit, gpus: c.gpuCount, partitionFactor: book.partitionFactor(c.shared.request.partition),
             nice: c.nice, accountId: a, book: &book, now: now)

@@ -58,7 +58,7 @@ public struct WaitQueue: Sendable {
         /// entries' count would be read from each bucket's array storage).
         private(set) var live = 0
         /// Its place in `WaitQueue.liveBuckets` (−1: not there, no job waits).
-        var listed = -1
+        fileprivate(set) var listed = -1
 
         /// Adds a job in its place by (submit, id), dropping the entries that have left once they are many.
         mutating func insert(_ entry: Entry) {
