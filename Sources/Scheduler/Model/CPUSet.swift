@@ -84,7 +84,7 @@ public struct CPUSet: Hashable, Sendable {
                 r.setWord(i, Self.lowestBits(bits, need))
                 return r
             }
-            need -= count
+            need &-= count  // (count ≤ need here)
             r.setWord(i, bits)
         }
         return need == 0 ? r : nil
@@ -96,11 +96,12 @@ public struct CPUSet: Hashable, Sendable {
         // Bits below `lo` hold fewer than k set bits; bits below `hi` hold at least k.
         var lo = 0
         var hi = 64
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2
-            if (bits & ((1 << UInt64(mid)) - 1)).nonzeroBitCount >= k { hi = mid } else { lo = mid }
+        // (Wrapping arithmetic: 0 ≤ lo < mid < hi ≤ 64.)
+        while hi &- lo > 1 {
+            let mid = (lo &+ hi) &>> 1
+            if (bits & ((1 &<< UInt64(mid)) &- 1)).nonzeroBitCount >= k { hi = mid } else { lo = mid }
         }
-        return hi == 64 ? bits : bits & ((1 << UInt64(hi)) - 1)
+        return hi == 64 ? bits : bits & ((1 &<< UInt64(hi)) &- 1)
     }
 
     /// The ids in ascending order.
@@ -151,10 +152,12 @@ public struct GPUSet: Hashable, Sendable, Sequence {
     public func lowest(_ n: Int) -> GPUSet? {
         var bits = mask
         var r: UInt64 = 0
-        for _ in 0..<n {
+        var left = n
+        while left > 0 {
             guard bits != 0 else { return nil }
             r |= bits & (~bits &+ 1)
-            bits &= bits - 1
+            bits &= bits &- 1
+            left &-= 1
         }
         return GPUSet(mask: r)
     }

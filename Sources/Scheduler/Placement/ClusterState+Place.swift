@@ -94,13 +94,13 @@ extension ClusterState {
         // keeping the options, and tried first. Only when none of its nodes can take the job are the options
         // kept and sorted (on a large cluster they are too many to keep on the stack, and a heap buffer for
         // every decision showed in the profile).
-        var best: PlacementOption?
+        var best = PlacementOption(pool: -1, signature: 0, take: 0, spans: false, key: (.max, .infinity, .max, .max))
         var count = 0
         forEachSingleNodeOption(r) { option in
-            count += 1
-            if best == nil || option < best! { best = option }
+            count &+= 1
+            if count == 1 || option < best { best = option }
         }
-        guard let best else { return nil }
+        guard count > 0 else { return nil }
         var trial = tally
         if let d = decision(option: best, r, scored: count, tally: &trial) {
             tally = trial

@@ -30,11 +30,18 @@ struct FragmentationTable: Sendable {
         let cells = side * side * side
         var domain = [Double](repeating: 0, count: cells)
         var total = [Double](repeating: 0, count: nodeSide * nodeSide)
-        for (s, p) in zip(mix.sizes, mix.probabilities) {
-            if terms[s].isEmpty { terms[s] = Self.terms(size: s, layout: layout, side: side, nodeSide: nodeSide) }
-            terms[s].withUnsafeBufferPointer { u in
-                for c in 0..<cells { domain[c] += p * Double(u[c]) }
-                for c in total.indices { total[c] += p * Double(u[cells + c]) }
+        for s in mix.sizes where terms[s].isEmpty {
+            terms[s] = Self.terms(size: s, layout: layout, side: side, nodeSide: nodeSide)
+        }
+        // Summed through buffers: a commit re-weighs every 32nd time, and the arrays' checks per cell showed.
+        domain.withUnsafeMutableBufferPointer { d in
+            total.withUnsafeMutableBufferPointer { n in
+                for (s, p) in zip(mix.sizes, mix.probabilities) {
+                    terms[s].withUnsafeBufferPointer { u in
+                        for c in 0..<cells { d[c] += p * Double(u[c]) }
+                        for c in 0..<n.count { n[c] += p * Double(u[cells &+ c]) }
+                    }
+                }
             }
         }
         self.domain = domain
@@ -66,9 +73,9 @@ struct FragmentationTable: Sendable {
 
     /// Change when `taken` of a domain's `free` GPUs (capacity `cap`) are taken.
     @inline(__always) func domainDelta(cap: Int, free: Int, taken: Int) -> Double {
-        domain[(cap * side + free) * side + taken]
+        domain[(cap &* side &+ free) &* side &+ taken]
     }
 
     /// Change of the node-total term when `gpus` of `free` GPUs are taken.
-    @inline(__always) func totalDelta(free: Int, gpus: Int) -> Double { total[free * nodeSide + gpus] }
+    @inline(__always) func totalDelta(free: Int, gpus: Int) -> Double { total[free &* nodeSide &+ gpus] }
 }

@@ -101,8 +101,9 @@ final class NodeLayout: Sendable {
 
     /// Free GPUs of signature digit `k` (the k-th GPU domain).
     @inline(__always) func digit(_ signature: Int, _ k: Int) -> Int {
+        // (Wrapping arithmetic: a signature and a digit index are small.)
         digitTable.isEmpty
-            ? (signature / radix[k]) % (capacity[k] + 1) : digitTable[signature * capacity.count + k]
+            ? (signature / radix[k]) % (capacity[k] &+ 1) : digitTable[signature &* capacity.count &+ k]
     }
 
     /// Total free GPUs of a signature.

@@ -62,14 +62,15 @@ struct NodePool: Sendable {
     /// and a commit or release moves a node on every change of its free GPUs.)
     private mutating func settle(_ signature: Int, from: Int) {
         active.withUnsafeMutableBufferPointer { a in
+            // (Wrapping arithmetic: `i` stays inside the list.)
             var i = from
-            while i + 1 < a.count && a[i + 1] < signature {
-                a[i] = a[i + 1]
-                i += 1
+            while i &+ 1 < a.count && a[i &+ 1] < signature {
+                a[i] = a[i &+ 1]
+                i &+= 1
             }
-            while i > 0 && a[i - 1] > signature {
-                a[i] = a[i - 1]
-                i -= 1
+            while i > 0 && a[i &- 1] > signature {
+                a[i] = a[i &- 1]
+                i &-= 1
             }
             a[i] = signature
         }

@@ -4,6 +4,9 @@
 /// and each pop walks down the heap. Elements move through a hole, not by swaps.
 ///
 /// Elements that compare equal come out in no promised order; every user orders by a unique key.
+///
+/// Index arithmetic wraps (`&+`, `&*`): every index is below the count, so none can overflow, and the
+/// overflow checks were half of a sift's instructions.
 struct MinHeap<Element: Comparable> {
     private(set) var items: [Element] = []
 
@@ -19,9 +22,9 @@ struct MinHeap<Element: Comparable> {
     mutating func push(_ e: Element) {
         items.append(e)
         items.withUnsafeMutableBufferPointer { h in
-            var c = h.count - 1
+            var c = h.count &- 1
             while c > 0 {
-                let p = (c - 1) / 4
+                let p = (c &- 1) / 4
                 guard e < h[p] else { break }
                 h[c] = h[p]
                 c = p
@@ -57,14 +60,14 @@ struct MinHeap<Element: Comparable> {
             let e = h[start]
             var i = start
             while true {
-                let first = 4 * i + 1
+                let first = 4 &* i &+ 1
                 guard first < n else { break }
                 var m = first
-                var c = first + 1
-                let end = min(first + 4, n)
+                var c = first &+ 1
+                let end = min(first &+ 4, n)
                 while c < end {
                     if h[c] < h[m] { m = c }
-                    c += 1
+                    c &+= 1
                 }
                 guard h[m] < e else { break }
                 h[i] = h[m]
