@@ -328,10 +328,11 @@ extension ClusterState {
             gpus |= GPUSet(mask: freeGPUs & layout.domainGPUs[d]).lowest(t)!.mask
             // This domain's share of cores and memory is proportional to its share of the GPUs;
             // the last domain takes what rounding left.
+            // (Wrapping: t ≤ gpusLeft ≤ g, so each share is at most the whole and nothing goes below zero.)
             let last = gpusLeft == t
-            let c = last ? coresLeft : shape.cores * t / g
-            let m = last ? memoryLeft : shape.memory.bytes / UInt64(g) * UInt64(t)
-            gpusLeft -= t
+            let c = last ? coresLeft : shape.cores &* t / g
+            let m = last ? memoryLeft : shape.memory.bytes / UInt64(g) &* UInt64(t)
+            gpusLeft &-= t
             let free = freeCores.intersection(layout.domainCores[d])
             guard let picked = free.lowest(c) else {
                 tally.lackCores = tally.lackCores ?? (node, d, free.count, c)
@@ -343,8 +344,8 @@ extension ClusterState {
             }
             cores = cores.union(picked)
             memory[d] = ByteSize(bytes: m)
-            coresLeft -= c
-            memoryLeft -= m
+            coresLeft &-= c
+            memoryLeft &-= m
         }
         return NodeAllocation(
             node: node, gpus: GPUSet(mask: gpus), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false

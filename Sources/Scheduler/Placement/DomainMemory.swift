@@ -37,7 +37,8 @@ public struct DomainMemory: RandomAccessCollection, MutableCollection, Hashable,
             default: return ByteSize(bytes: inline.3)
             }
         }
-        set {
+        // (Inlined: a placement sets a domain's memory for every domain it takes from.)
+        @inline(__always) set {
             precondition(d >= 0 && d < count, "NUMA domain \(d) out of range")
             if count > Self.inlineCapacity {
                 spilled[d] = newValue

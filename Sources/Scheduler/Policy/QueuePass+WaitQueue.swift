@@ -16,10 +16,6 @@ extension QueuePass {
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
-        // (Under fifo and backfill a job's place in line never changes.)
-        if pass.plan != nil && book.policy.usesPriority {
-            pass.plan!.headKey = renewedHeadKey(pass.plan!, book: &book, now: now)
-        }
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was
         // copied into a box of its own on every pass.)
@@ -29,6 +25,11 @@ extension QueuePass {
         if stop(pass) || queue.isEmpty {
             book.plan = pass.plan
             return
+        }
+        // The reserved job's place in line is renewed by a pass that offers jobs (as over a sequence), and read
+        // by no other. (Under fifo and backfill a job's place in line never changes.)
+        if pass.plan != nil && book.policy.usesPriority {
+            pass.plan!.headKey = renewedHeadKey(pass.plan!, book: &book, now: now)
         }
         let whole = book.reservations.isEmpty
         // A bucket whose job is too big for the free GPUs and could not be the reserved one (fifo, or behind
