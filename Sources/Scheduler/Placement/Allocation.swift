@@ -27,8 +27,20 @@ public struct Allocation: Hashable, Sendable {
 
 /// Why a decision came out as it did, and what it cost.
 public struct PlacementNote: Hashable, Sendable {
-    /// "numa-contained", "numa-spanning", "whole-node", "gang", "cpu-only".
-    public var shape: String
+    /// How a placement lies on the nodes' NUMA domains.
+    public enum Shape: String, Hashable, Sendable {
+        case numaContained = "numa-contained"
+        case numaSpanning = "numa-spanning"
+        case wholeNode = "whole-node"
+        case gang
+        case cpuOnly = "cpu-only"
+    }
+
+    /// How it lies (a decision is made, copied and dropped many times a pass: an enum, not a string, so
+    /// that costs no reference counting).
+    public var kind: Shape
+    /// Its name: "numa-contained", "numa-spanning", "whole-node", "gang", "cpu-only".
+    public var shape: String { kind.rawValue }
     /// Change of the fragmentation measure (GPUs) this placement causes.
     public var fragmentationDelta: Double
     /// Buckets of equal nodes the decision scored (the work it did; independent of cluster size).

@@ -228,17 +228,17 @@ extension ClusterState {
                     : fragmentationDelta(
                         layout: layout, signature: option.signature, take: option.take,
                         total: layout.total(option.signature), gpus: shape.gpusPerNode)
-                let kind =
+                let kind: PlacementNote.Shape =
                     shape.gpusPerNode == layout.gpuCount
-                    ? "whole-node"
+                    ? .wholeNode
                     : (option.spans
-                        ? "numa-spanning"
-                        : (takesOneDomain(layout, option.take) ? "numa-contained" : "numa-spanning"))
+                        ? .numaSpanning
+                        : (takesOneDomain(layout, option.take) ? .numaContained : .numaSpanning))
                 return PlacementDecision(
                     allocation: Allocation(
                         nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
                     note: PlacementNote(
-                        shape: kind, fragmentationDelta: delta, candidatesScored: scored,
+                        kind: kind, fragmentationDelta: delta, candidatesScored: scored,
                         nodesChecked: tally.nodesChecked))
             }
             ordinal = pools[option.pool].buckets.next(option.signature, from: o + 1)
@@ -376,7 +376,7 @@ extension ClusterState {
                     return PlacementDecision(
                         allocation: Allocation(nodes: [a], sharedStorage: r.request.storage ?? .zero, gpuModel: nil),
                         note: PlacementNote(
-                            shape: "cpu-only", fragmentationDelta: 0, candidatesScored: candidates.count,
+                            kind: .cpuOnly, fragmentationDelta: 0, candidatesScored: candidates.count,
                             nodesChecked: tally.nodesChecked))
                 }
                 ordinal = pool.buckets.next(c.sig, from: o + 1)
@@ -510,7 +510,7 @@ extension ClusterState {
                 allocation: Allocation(
                     nodes: allocations, sharedStorage: r.request.storage ?? .zero, gpuModel: layout.gpuModel),
                 note: PlacementNote(
-                    shape: need > 1 ? "gang" : "whole-node", fragmentationDelta: 0, candidatesScored: leaves.count,
+                    kind: need > 1 ? .gang : .wholeNode, fragmentationDelta: 0, candidatesScored: leaves.count,
                     nodesChecked: tally.nodesChecked))
         }
         return nil
