@@ -51,7 +51,8 @@ extension QueuePass {
             unplaceable: PlacementRefusal? = nil,
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
-            lastRefusal = nil
+            // (Cleared only when set: clearing releases the refusal's words, and most offers meet none.)
+            if lastRefusal != nil { lastRefusal = nil }
             work.offered += 1
             let limit = max(c.timeLimit, 1)
             let gpus = c.gpuCount
