@@ -61,8 +61,9 @@ extension QueuePass {
                 work.skipped += 1
                 return .skipped
             }
-            if let reason = book.limitReason(
-                account: c.account, gpus: gpus, storage: c.shared.request.storage ?? .zero, timeLimit: limit)
+            if book.anyLimits,
+                let reason = book.limitReason(
+                    account: c.account, gpus: gpus, storage: c.shared.request.storage ?? .zero, timeLimit: limit)
             {
                 waiting(c, .limit(reason))
                 return .limit

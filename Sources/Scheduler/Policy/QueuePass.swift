@@ -19,12 +19,16 @@ public enum QueuePass {
         public var id: Int64
         public var request: ResourceRequest {
             get { shared.request }
-            set { shared = SharedRequest(newValue) }
+            set { shared = SharedRequest(newValue, account: shared.account) }
         }
-        /// The request, held by reference: a candidate is copied many times in a pass, and a request is
-        /// some 200 bytes. Candidates of jobs with the same request may share one (`WaitQueue` does).
+        /// The request and the account, held by reference: a candidate is made, copied and dropped many times
+        /// in a pass, and a request is some 200 bytes (and the account's name, held here, counted its references
+        /// on each). Candidates of jobs with the same request and account may share one (`WaitQueue` does).
         var shared: SharedRequest
-        public var account: String
+        public var account: String {
+            get { shared.account }
+            set { shared = SharedRequest(shared, account: newValue) }
+        }
         /// The account's number in a queue book, when the candidate's source knew it (checked before use).
         var accountHint = -1
         /// When it was submitted (its age, and its place in submission order).
@@ -39,14 +43,13 @@ public enum QueuePass {
             nice: Int = 0
         ) {
             self.init(
-                id: id, shared: SharedRequest(request), account: account, submit: submit, timeLimit: timeLimit,
+                id: id, shared: SharedRequest(request, account: account), submit: submit, timeLimit: timeLimit,
                 nice: nice)
         }
 
-        init(id: Int64, shared: SharedRequest, account: String, submit: Int64, timeLimit: Int64, nice: Int) {
+        init(id: Int64, shared: SharedRequest, submit: Int64, timeLimit: Int64, nice: Int) {
             self.id = id
             self.shared = shared
-            self.account = account
             self.submit = submit
             self.timeLimit = timeLimit
             self.nice = nice
@@ -56,18 +59,31 @@ public enum QueuePass {
         var gpuCount: Int { shared.gpuCount }
     }
 
-    /// A request that candidates share, with its GPU count worked out once, and (when made for a cluster)
-    /// its resolution on that cluster (the partition's defaults applied, the node types that can hold it).
+    /// A request and the account it is made for, which candidates share, with its GPU count worked out once,
+    /// and (when made for a cluster) its resolution on that cluster (the partition's defaults applied, the node
+    /// types that can hold it).
     final class SharedRequest: Sendable {
         let request: ResourceRequest
+        let account: String
         let gpuCount: Int
         /// The cluster it was resolved on, and the resolution or the refusal.
         let resolvedOn: ClusterState.Fixed?
         let resolved: ResolvedRequest?
         let refused: PlacementRefusal?
 
-        init(_ request: ResourceRequest, resolvedOn state: ClusterState? = nil) {
+        /// `other`'s request, with its resolution, for `account`.
+        init(_ other: SharedRequest, account: String) {
+            request = other.request
+            self.account = account
+            gpuCount = other.gpuCount
+            resolvedOn = other.resolvedOn
+            resolved = other.resolved
+            refused = other.refused
+        }
+
+        init(_ request: ResourceRequest, account: String, resolvedOn state: ClusterState? = nil) {
             self.request = request
+            self.account = account
             gpuCount = request.gpuCount ?? 0
             resolvedOn = state?.fixed
             switch state?.resolve(request) {

@@ -195,10 +195,13 @@ public struct WaitQueue: Sendable {
         let b = buckets.count
         let known = sharedOf[request]
         let s =
-            known?.shared ?? (full.time == nil ? shared : nil) ?? QueuePass.SharedRequest(request, resolvedOn: cluster)
+            known?.shared ?? (full.time == nil ? shared : nil)
+            ?? QueuePass.SharedRequest(request, account: account, resolvedOn: cluster)
         let number = known?.number ?? requestCount
         if known == nil { sharedOf[request] = (s, number) }
-        buckets.append(Bucket(shared: s, request: number, account: account, nice: nice, gpus: s.gpuCount))
+        // The bucket's own for its account (the request's resolution is shared with other accounts' buckets).
+        let own = s.account == account ? s : QueuePass.SharedRequest(s, account: account)
+        buckets.append(Bucket(shared: own, request: number, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b
         recent[Self.recentSlot(request: full, account: account, nice: nice)] = Int32(b)
         return b
@@ -294,8 +297,7 @@ public struct WaitQueue: Sendable {
     /// A job of bucket `b`, whether or not it waits.
     func candidate(bucket b: Int, id: Int64, submit: Int64, timeLimit: Int64) -> QueuePass.Candidate {
         var c = QueuePass.Candidate(
-            id: id, shared: buckets[b].shared, account: buckets[b].account, submit: submit, timeLimit: timeLimit,
-            nice: buckets[b].nice)
+            id: id, shared: buckets[b].shared, submit: submit, timeLimit: timeLimit, nice: buckets[b].nice)
         c.accountHint = buckets[b].accountId
         return c
     }
