@@ -127,7 +127,8 @@ extension QueuePass {
             if !jumps.isEmpty { jumps[b] = nil }
             let c = queue.candidate(b, i)
             let request = queue.buckets[b].request
-            let known = whole ? unplaceable[request] : nil
+            // (Copied only when there is one: a copy counts a reference to its words, and most offers find none.)
+            let known = whole && unplaceable[request] != nil ? unplaceable[request] : nil
             let outcome = pass.offer(
                 c, key: k, state: &state, book: &book, work: &work, unplaceable: known, started: started,
                 waiting: waiting)
