@@ -112,7 +112,7 @@ extension QueuePass {
                 case let .failure(r): refusal = r
                 }
             }
-            lastRefusal = refusal
+            if refusal != nil { lastRefusal = refusal }  // (it was cleared above)
             // Lower-tier preemptible jobs may make room for it.
             if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work) {
                 work.preemptions += 1
