@@ -6,7 +6,7 @@
 /// Elements that compare equal come out in no promised order; every user orders by a unique key.
 ///
 /// Index arithmetic wraps (`&+`, `&*`): every index is below the count, so none can overflow, and the
-/// overflow checks were half of a sift's instructions.
+/// overflow checks were a fifth of a sift's instructions.
 struct MinHeap<Element: Comparable> {
     private(set) var items: [Element] = []
 
