@@ -23,6 +23,27 @@ import Testing
         #expect(d.note.shape == "numa-contained")
     }
 
+    /// Alibaba's openb trace has 4-GPU pods asking for 61 cores: more than a DGX H200's domain has (56). Their
+    /// GPUs cannot all sit in one domain with their cores, so they are spread 2 + 2 and each half brings its
+    /// share; kept in one domain, such a job was refused on every node, idle ones too, and never ran.
+    @Test func aRequestForMoreCoresThanADomainHasSpreadsItsGPUs() throws {
+        var state = ClusterState(spec: try platform())
+        let d = try state.take(ResourceRequest(gpus: 4, cpus: 61, memory: .gibibytes(313)))
+        let a = d.allocation.nodes[0]
+        let type = state.spec.nodeType(of: state.spec.nodes[a.node])
+        #expect(d.note.shape == "numa-spanning")
+        for domain in 0..<2 {
+            #expect(a.gpus.filter { type.gpus[$0].numa == domain }.count == 2)
+            let cores = a.cores.sorted.filter { type.numa[domain].cores.contains($0) }.count
+            #expect(cores == (domain == 0 ? 30 : 31))
+        }
+        #expect(a.cores.count == 61)
+        #expect(a.memory[0] + a.memory[1] == .gibibytes(313))
+        // Asked to stay in one domain, it never can.
+        let refusal = state.refusal(ResourceRequest(gpus: 4, cpus: 61, memory: .gibibytes(313), sameNuma: true))
+        #expect(refusal?.kind == .neverFits)
+    }
+
     @Test func aPartlyUsedDomainIsFilledBeforeAFreeOne() throws {
         var state = ClusterState(spec: try platform())
         let first = try state.take(ResourceRequest(gpus: 1)).allocation.nodes[0]

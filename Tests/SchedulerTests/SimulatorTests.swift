@@ -41,6 +41,24 @@ import Testing
         #expect(run.fragmentationBlockedGPUSeconds == 6 * 100)
     }
 
+    /// 4-GPU jobs asking for more cores than a domain has (as Alibaba's openb trace has) run under every
+    /// policy: on the idle cluster they all start at once, 2 + 2 GPUs each, and every job ends. (Kept in one
+    /// domain, such a job was refused everywhere; under backfill and fairshare the replay ended with it
+    /// waiting.)
+    @Test func jobsAskingForMoreCoresThanADomainHasRunUnderEveryPolicy() throws {
+        let jobs = (1...6).map {
+            SimulatedJob(
+                id: Int64($0), submit: 0, duration: 100, timeLimit: 600,
+                request: ResourceRequest(gpus: 4, cpus: 61, memory: .gibibytes(313)), account: "ivi")
+        }
+        for policy in QueuePolicyName.allCases {
+            let run = try Simulator.run(
+                spec: try platform(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
+            #expect(run.invariantViolations.isEmpty, "\(policy): \(run.invariantViolations)")
+            #expect(run.outcomes.allSatisfy { $0.start == 0 && $0.end == 100 }, "\(policy)")
+        }
+    }
+
     @Test func timeLimitsCutRunsAndFasterGPUsShortenThem() throws {
         let jobs = [job(1, at: 0, gpus: 8, runs: 200, limit: 100), job(2, at: 0, gpus: 8, runs: 90)]
         let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))

@@ -125,6 +125,11 @@ extension ClusterState {
             let layout = layouts[pools[p].layout]
             let g = shape.gpusPerNode
             let wholeNode = g == layout.gpuCount
+            // A request asking for more cores or memory than one domain has cannot stay inside one, whatever
+            // its GPU count: its GPUs are spread over the domains, so that each share of cores and memory fits.
+            let oneDomain =
+                g > layout.maxDomainGPUs
+                || (shape.cores <= layout.maxDomainCores && shape.memory <= layout.maxDomainMemory)
             for sig in pools[p].active {
                 let total = layout.total(sig)
                 guard total >= g else { continue }
@@ -132,7 +137,7 @@ extension ClusterState {
                 let nodeIndex = pools[p].members[first]
                 let after = total - g
                 var contained = false
-                if g <= layout.maxDomainGPUs && !wholeNode {
+                if g <= layout.maxDomainGPUs && !wholeNode && oneDomain {
                     // Inside one domain: every domain with room is a choice (pack), or the policy's pick.
                     // Domains with equal free GPUs score alike but may differ in free cores and memory.
                     var chosenDigit: Int?
@@ -160,7 +165,12 @@ extension ClusterState {
                     }
                 }
                 if !contained && !(r.request.sameNuma && g <= layout.maxDomainGPUs) {
-                    let take = spanningTake(layout: layout, signature: sig, gpus: g)
+                    guard
+                        let take = oneDomain
+                            ? spanningTake(layout: layout, signature: sig, gpus: g)
+                            : evenTake(
+                                layout: layout, signature: sig, gpus: g, cores: shape.cores, memory: shape.memory)
+                    else { continue }
                     // Spanning ranks after every contained option on any node type, and by the number of
                     // domains it spans: a request never spans more domains than some node could hold it in.
                     let spans = g <= layout.maxDomainGPUs
@@ -300,6 +310,35 @@ extension ClusterState {
             used |= 1 << UInt64(largest)
         }
         return take
+    }
+
+    /// GPUs per domain for a request whose GPUs one domain could hold but whose cores or memory it cannot: spread
+    /// as evenly as the free GPUs allow over the fewest domains (those with the most free GPUs) whose shares of
+    /// cores and memory each fit; nil when fewer than `g` GPUs are free or no such spread exists.
+    func evenTake(layout: NodeLayout, signature sig: Int, gpus g: Int, cores: Int, memory: ByteSize) -> Int? {
+        guard layout.total(sig) >= g else { return nil }
+        let order = layout.capacity.indices.sorted { (-layout.digit(sig, $0), $0) < (-layout.digit(sig, $1), $1) }
+        for m in 2...max(2, order.count) where m <= order.count {
+            let chosen = order.prefix(m)
+            guard chosen.reduce(0, { $0 + layout.digit(sig, $1) }) >= g else { continue }
+            var per = [Int](repeating: 0, count: layout.capacity.count)
+            var left = g
+            while left > 0 {
+                for k in chosen where left > 0 && per[k] < layout.digit(sig, k) {
+                    per[k] += 1
+                    left -= 1
+                }
+            }
+            // Each domain's share, as `allocate` takes it (in proportion to its GPUs; the last domain takes what
+            // rounding left, so each is checked rounded up).
+            let fits = chosen.allSatisfy { k in
+                let d = layout.gpuDomains[k]
+                return (cores * per[k] + g - 1) / g <= layout.domainCores[d].count
+                    && (memory.bytes / UInt64(g) + 1) * UInt64(per[k]) <= layout.domainMemory[d].bytes
+            }
+            if fits { return per.indices.reduce(0) { $0 + per[$1] * layout.radix[$1] } }
+        }
+        return nil
     }
 
     /// Builds the allocation of `take` GPUs on `node` with cores and memory from the GPUs' domains,

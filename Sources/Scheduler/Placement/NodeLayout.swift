@@ -24,6 +24,10 @@ final class NodeLayout: Sendable {
     let digitGPUs: [UInt64]
     /// Largest GPU count of one domain: requests up to it can stay inside one domain.
     let maxDomainGPUs: Int
+    /// The most cores and memory one GPU domain has: a request asking for more cannot stay inside one domain,
+    /// whatever its GPU count (its cores and memory come from its GPUs' domains).
+    let maxDomainCores: Int
+    let maxDomainMemory: ByteSize
     let radix: [Int]
     let signatureCount: Int
     /// Every signature's digits (`digitTable[signature * capacity.count + k]`) and totals, worked out once:
@@ -55,6 +59,8 @@ final class NodeLayout: Sendable {
         let masks = type.numa.filter { !$0.gpus.isEmpty }.map { GPUSet($0.gpus).mask }
         digitGPUs = masks
         maxDomainGPUs = capacity.max() ?? 0
+        maxDomainCores = gpuDomains.map { type.numa[$0].cores.count }.max() ?? 0
+        maxDomainMemory = gpuDomains.map { type.numa[$0].memory }.max() ?? .zero
         var r: [Int] = []
         var acc = 1
         for c in capacity {

@@ -217,6 +217,14 @@ extension ClusterState {
         if memory > type.memory {
             return never("\(memory) of memory per node requested; a \(type.name) node has \(type.memory)")
         }
+        // Kept inside one domain, its cores and memory come from that domain alone.
+        if r.sameNuma && perNode > 0 && perNode <= layout.maxDomainGPUs && !exclusive
+            && (cores > layout.maxDomainCores || memory > layout.maxDomainMemory)
+        {
+            return never(
+                "\(cores) cores and \(memory) of memory requested in one NUMA domain (sameNuma); a \(type.name) "
+                    + "domain has at most \(layout.maxDomainCores) cores and \(layout.maxDomainMemory)")
+        }
         let scratch = r.scratch ?? .zero
         if scratch > type.scratch {
             return never("\(scratch) of scratch per node requested; a \(type.name) node has \(type.scratch)")
