@@ -129,7 +129,7 @@ extension ClusterState {
             // its GPU count: its GPUs are spread over the domains, so that each share of cores and memory fits.
             let oneDomain =
                 g > layout.maxDomainGPUs
-                || (shape.cores <= layout.maxDomainCores && shape.memory <= layout.maxDomainMemory)
+                || layout.oneDomainHolds(cores: shape.cores, memory: shape.memory)
             for sig in pools[p].active {
                 let total = layout.total(sig)
                 guard total >= g else { continue }

@@ -28,6 +28,11 @@ final class NodeLayout: Sendable {
     /// whatever its GPU count (its cores and memory come from its GPUs' domains).
     let maxDomainCores: Int
     let maxDomainMemory: ByteSize
+
+    /// Whether some GPU domain has as many cores and as much memory as `cores` and `memory`.
+    func oneDomainHolds(cores: Int, memory: ByteSize) -> Bool {
+        cores <= maxDomainCores && memory <= maxDomainMemory
+    }
     let radix: [Int]
     let signatureCount: Int
     /// Every signature's digits (`digitTable[signature * capacity.count + k]`) and totals, worked out once:

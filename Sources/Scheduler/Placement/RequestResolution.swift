@@ -219,7 +219,7 @@ extension ClusterState {
         }
         // Kept inside one domain, its cores and memory come from that domain alone.
         if r.sameNuma && perNode > 0 && perNode <= layout.maxDomainGPUs && !exclusive
-            && (cores > layout.maxDomainCores || memory > layout.maxDomainMemory)
+            && !layout.oneDomainHolds(cores: cores, memory: memory)
         {
             return never(
                 "\(cores) cores and \(memory) of memory requested in one NUMA domain (sameNuma); a \(type.name) "
