@@ -127,9 +127,7 @@ extension ClusterState {
             let wholeNode = g == layout.gpuCount
             // A request asking for more cores or memory than one domain has cannot stay inside one, whatever
             // its GPU count: its GPUs are spread over the domains, so that each share of cores and memory fits.
-            let oneDomain =
-                g > layout.maxDomainGPUs
-                || layout.oneDomainHolds(cores: shape.cores, memory: shape.memory)
+            let oneDomain = g > layout.maxDomainGPUs || shape.oneDomain
             for sig in pools[p].active {
                 let total = layout.total(sig)
                 guard total >= g else { continue }

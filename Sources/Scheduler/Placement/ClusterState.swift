@@ -333,14 +333,7 @@ public struct ClusterState: Sendable {
     private mutating func take(_ allocation: Allocation) {
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
-            let wasIdle = nodes[a].jobs == 0
-            nodes[a].freeGPUs &= ~allocation.nodes[i].gpus.mask
-            freeGPUTotal -= allocation.nodes[i].gpus.mask.nonzeroBitCount
-            nodes[a].freeCores = nodes[a].freeCores.subtracting(allocation.nodes[i].cores)
-            let base = nodes[a].memoryBase
-            for d in allocation.nodes[i].memory.indices { domainMemoryFree[base + d] -= allocation.nodes[i].memory[d] }
-            nodes[a].freeScratch -= allocation.nodes[i].scratch
-            nodes[a].jobs += 1
+            let wasIdle = change(node: a, by: allocation, i, adding: false)
             reindex(a, wasIdle: wasIdle)
         }
         sharedStorageFree -= allocation.sharedStorage
@@ -406,17 +399,47 @@ public struct ClusterState: Sendable {
     private mutating func give(_ allocation: Allocation) {
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
-            let wasIdle = nodes[a].jobs == 0
-            nodes[a].freeGPUs |= allocation.nodes[i].gpus.mask
-            freeGPUTotal += allocation.nodes[i].gpus.mask.nonzeroBitCount
-            nodes[a].freeCores = nodes[a].freeCores.union(allocation.nodes[i].cores)
-            let base = nodes[a].memoryBase
-            for d in allocation.nodes[i].memory.indices { domainMemoryFree[base + d] += allocation.nodes[i].memory[d] }
-            nodes[a].freeScratch += allocation.nodes[i].scratch
-            nodes[a].jobs -= 1
+            let wasIdle = change(node: a, by: allocation, i, adding: true)
             reindex(a, wasIdle: wasIdle)
         }
         sharedStorageFree += allocation.sharedStorage
+    }
+
+    /// Gives back (`adding`) or takes what node entry `i` of `allocation` holds of node `a`: its GPUs, cores,
+    /// scratch and each domain's memory, with the node's job count. Each array is checked for uniqueness once,
+    /// not at every field and domain (commits and releases, and a backfill plan's look-ahead, run this for every
+    /// node they touch), and the entry is read in place, not copied. Returns whether the node held no job before.
+    @inline(__always)
+    private mutating func change(node a: Int, by allocation: borrowing Allocation, _ i: Int, adding: Bool) -> Bool {
+        precondition(a >= 0 && a < nodes.count, "no node \(a)")
+        let mask = allocation.nodes[i].gpus.mask
+        let (wasIdle, base, domains) = nodes.withUnsafeMutableBufferPointer { n in
+            let was = n[a].jobs == 0
+            if adding {
+                n[a].freeGPUs |= mask
+                n[a].freeCores = n[a].freeCores.union(allocation.nodes[i].cores)
+                n[a].freeScratch += allocation.nodes[i].scratch
+                n[a].jobs -= 1
+            } else {
+                n[a].freeGPUs &= ~mask
+                n[a].freeCores = n[a].freeCores.subtracting(allocation.nodes[i].cores)
+                n[a].freeScratch -= allocation.nodes[i].scratch
+                n[a].jobs += 1
+            }
+            return (was, n[a].memoryBase, n[a].domains)
+        }
+        freeGPUTotal += adding ? mask.nonzeroBitCount : -mask.nonzeroBitCount
+        precondition(allocation.nodes[i].memory.count <= domains, "more NUMA domains than node \(a) has")
+        domainMemoryFree.withUnsafeMutableBufferPointer { m in
+            for d in allocation.nodes[i].memory.indices {
+                if adding {
+                    m[base &+ d] += allocation.nodes[i].memory[d]
+                } else {
+                    m[base &+ d] -= allocation.nodes[i].memory[d]
+                }
+            }
+        }
+        return wasIdle
     }
 
     // MARK: Reading

@@ -23,6 +23,10 @@ struct NodeShape: Hashable, Sendable {
     var memory: ByteSize
     var scratch: ByteSize
     var exclusive: Bool
+    /// Whether one GPU domain of the node type has as many cores and as much memory as the shape asks for
+    /// (`NodeLayout.oneDomainHolds`): if not, its GPUs are spread so that each domain's share fits. Worked out
+    /// when the request is resolved, not at every placement.
+    var oneDomain = true
     var gang: Bool { nodes > 1 }
 }
 
@@ -218,9 +222,8 @@ extension ClusterState {
             return never("\(memory) of memory per node requested; a \(type.name) node has \(type.memory)")
         }
         // Kept inside one domain, its cores and memory come from that domain alone.
-        if r.sameNuma && perNode > 0 && perNode <= layout.maxDomainGPUs && !exclusive
-            && !layout.oneDomainHolds(cores: cores, memory: memory)
-        {
+        let oneDomain = layout.oneDomainHolds(cores: cores, memory: memory)
+        if r.sameNuma && perNode > 0 && perNode <= layout.maxDomainGPUs && !exclusive && !oneDomain {
             return never(
                 "\(cores) cores and \(memory) of memory requested in one NUMA domain (sameNuma); a \(type.name) "
                     + "domain has at most \(layout.maxDomainCores) cores and \(layout.maxDomainMemory)")
@@ -235,6 +238,6 @@ extension ClusterState {
         return .success(
             NodeShape(
                 nodes: nodeCount, gpusPerNode: perNode, cores: cores, memory: memory, scratch: scratch,
-                exclusive: exclusive))
+                exclusive: exclusive, oneDomain: oneDomain))
     }
 }

@@ -53,11 +53,16 @@ struct BackfillPlan: Sendable {
         for head: QueuePass.Candidate, key: QueuePass.SortKey, state: inout ClusterState, book: QueueBook,
         now: Int64, work: inout QueuePass.Work, ends: inout [End]
     ) -> BackfillPlan? {
-        ends.removeAll(keepingCapacity: true)
-        // Each running job's end is read in place (a walk of the table would copy every allocation).
-        for at in book.running.positions {
-            if let end = book.running.read(position: at, { $0.end }) {
-                ends.append((max(end, now), book.running.id(position: at), at))
+        // Each running job's end is read in place (a walk of the table would copy every allocation), into
+        // storage sized once (an append per job checked the storage's uniqueness and capacity each time).
+        let n = book.running.count
+        while ends.count < n { ends.append((0, 0, 0)) }
+        if ends.count > n { ends.removeLast(ends.count - n) }
+        ends.withUnsafeMutableBufferPointer { e in
+            var k = 0
+            book.running.forEachInPlace { id, at, r in
+                e[k] = (max(r.pointee.end, now), id, at)
+                k += 1
             }
         }
         // Windows that end later may unblock it too.
@@ -84,13 +89,14 @@ struct BackfillPlan: Sendable {
             let t = min(
                 released < ends.count ? ends[released].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
             while released < ends.count && ends[released].end == t {
-                // (Projected from the table in place: unwrapping a running job first would copy all of it.)
-                let taken = book.running.read(position: ends[released].position) { r in
+                // (Read where the table holds it: unwrapping a running job first, or handing it to this closure,
+                // copied all of it.)
+                let taken = book.running.withValue(position: ends[released].position) { r in
                     if trusted {
-                        state.releaseKnownHeld(r.allocation)
-                        return (released: true, gpus: r.allocation.gpuCount)
+                        state.releaseKnownHeld(r.pointee.allocation)
+                        return (released: true, gpus: r.pointee.gpus)
                     }
-                    return (released: (try? state.release(r.allocation)) != nil, gpus: r.allocation.gpuCount)
+                    return (released: (try? state.release(r.pointee.allocation)) != nil, gpus: r.pointee.gpus)
                 }
                 if let taken {
                     if !taken.released { ends[released].position = -1 }
@@ -145,9 +151,7 @@ struct BackfillPlan: Sendable {
             // Every running job that ends by the start: each was running when the plan was made or started
             // since through `admit` (a start while a plan stands is admitted, or it ends the plan).
             var shadow = BackfillShadow(taking: b.headAllocation)
-            for at in running.positions {
-                running.read(position: at) { r in if r.end <= start { shadow.free(r.allocation) } }
-            }
+            running.forEachInPlace { _, _, r in if r.pointee.end <= start { shadow.free(r.pointee.allocation) } }
             guard shadow.holdsReserved(b.headAllocation, on: state) else { return false }
             b.shadow = shadow
         }

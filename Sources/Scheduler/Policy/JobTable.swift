@@ -151,6 +151,31 @@ struct JobTable<Value>: Sequence {
         }
     }
 
+    /// What `body` makes of the value at slab position `at`, given its address (nil: a free position). Unlike
+    /// `read`, the value is not handed over as an argument: a closure the compiler does not inline (a backfill
+    /// plan's look-ahead giving a running job's allocation back) was handed a copy of the whole value, its
+    /// references counted, made and destroyed at every call. The address is valid only inside `body`.
+    @inline(__always) func withValue<T>(position at: Int, _ body: (UnsafePointer<Value>) -> T) -> T? {
+        values.withUnsafeBufferPointer { v in
+            if case .none = v[at] { return nil }
+            return body(UnsafeRawPointer(v.baseAddress! + at).assumingMemoryBound(to: Value.self))
+        }
+    }
+
+    /// Calls `body` with the id, the slab position and the address of the value of every entry, in slab order
+    /// (as `withValue`, the slab walked through its buffers: no bounds check or copy per entry). A backfill
+    /// plan's search walks every running job this way.
+    @inline(__always) func forEachInPlace(_ body: (Int64, Int, UnsafePointer<Value>) -> Void) {
+        ids.withUnsafeBufferPointer { i in
+            values.withUnsafeBufferPointer { v in
+                for at in v.indices {
+                    if case .none = v[at] { continue }
+                    body(i[at], at, UnsafeRawPointer(v.baseAddress! + at).assumingMemoryBound(to: Value.self))
+                }
+            }
+        }
+    }
+
     func makeIterator() -> some IteratorProtocol<(key: Int64, value: Value)> {
         zip(ids, values).lazy.compactMap { id, value in value.map { (key: id, value: $0) } }.makeIterator()
     }
