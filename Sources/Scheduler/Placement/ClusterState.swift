@@ -197,26 +197,31 @@ public struct ClusterState: Sendable {
         }
     }
 
-    /// Node `i`'s free GPUs or job count changed (by a commit or a release; `wasIdle`: it held no job before):
-    /// it moves to the bucket of its new signature, and in or out of the idle set, in one step.
-    private mutating func reindex(_ i: Int, wasIdle: Bool) {
-        guard nodes[i].availability == .up else { return }
-        let pool = nodes[i].pool
-        let ordinal = nodes[i].ordinal
-        let old = nodes[i].signature
-        let new = layouts[nodes[i].layout].signature(free: nodes[i].freeGPUs)
-        if new != old {
-            nodes[i].signature = new
-            pools[pool].move(ordinal: ordinal, from: old, to: new)
+    /// What a commit or release changed of an up node's place in its pool's index (`change` works it out as it
+    /// changes the node).
+    struct IndexMove {
+        var pool: Int
+        var ordinal: Int
+        var leaf: Int
+        var oldSignature: Int
+        var newSignature: Int
+        var wasIdle: Bool
+        var isIdle: Bool
+    }
+
+    /// An up node's free GPUs or job count changed (by a commit or a release): it moves to the bucket of its new
+    /// signature, and in or out of the idle set, in one step.
+    private mutating func reindex(_ m: IndexMove) {
+        if m.newSignature != m.oldSignature {
+            pools[m.pool].move(ordinal: m.ordinal, from: m.oldSignature, to: m.newSignature)
         }
-        let idle = nodes[i].jobs == 0
-        if idle != wasIdle {
-            if idle {
-                pools[pool].idle.insert(ordinal)
-                pools[pool].idleByLeaf[nodes[i].leaf] += 1
+        if m.isIdle != m.wasIdle {
+            if m.isIdle {
+                pools[m.pool].idle.insert(m.ordinal)
+                pools[m.pool].idleByLeaf[m.leaf] += 1
             } else {
-                pools[pool].idle.remove(ordinal)
-                pools[pool].idleByLeaf[nodes[i].leaf] -= 1
+                pools[m.pool].idle.remove(m.ordinal)
+                pools[m.pool].idleByLeaf[m.leaf] -= 1
             }
         }
     }
@@ -333,8 +338,7 @@ public struct ClusterState: Sendable {
     private mutating func take(_ allocation: Allocation) {
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
-            let wasIdle = change(node: a, by: allocation, i, adding: false)
-            reindex(a, wasIdle: wasIdle)
+            if let move = change(node: a, by: allocation, i, adding: false) { reindex(move) }
         }
         sharedStorageFree -= allocation.sharedStorage
         if recordsMix, let first = allocation.nodes.first {
@@ -399,34 +403,44 @@ public struct ClusterState: Sendable {
     private mutating func give(_ allocation: Allocation) {
         for i in allocation.nodes.indices {
             let a = allocation.nodes[i].node
-            let wasIdle = change(node: a, by: allocation, i, adding: true)
-            reindex(a, wasIdle: wasIdle)
+            if let move = change(node: a, by: allocation, i, adding: true) { reindex(move) }
         }
         sharedStorageFree += allocation.sharedStorage
     }
 
     /// Gives back (`adding`) or takes what node entry `i` of `allocation` holds of node `a`: its GPUs, cores,
-    /// scratch and each domain's memory, with the node's job count. Each array is checked for uniqueness once,
-    /// not at every field and domain (commits and releases, and a backfill plan's look-ahead, run this for every
-    /// node they touch), and the entry is read in place, not copied. Returns whether the node held no job before.
+    /// scratch and each domain's memory, with the node's job count and the signature it is indexed under. Each
+    /// array is checked for uniqueness once, not at every field and domain (commits and releases, and a backfill
+    /// plan's look-ahead, run this for every node they touch), and the entry is read in place, not copied.
+    /// Returns how the node moves in its pool's index (nil when it is not up: then it is in none).
     @inline(__always)
-    private mutating func change(node a: Int, by allocation: borrowing Allocation, _ i: Int, adding: Bool) -> Bool {
+    private mutating func change(node a: Int, by allocation: borrowing Allocation, _ i: Int, adding: Bool)
+        -> IndexMove?
+    {
         precondition(a >= 0 && a < nodes.count, "no node \(a)")
         let mask = allocation.nodes[i].gpus.mask
-        let (wasIdle, base, domains) = nodes.withUnsafeMutableBufferPointer { n in
-            let was = n[a].jobs == 0
+        let free = adding ? nodes[a].freeGPUs | mask : nodes[a].freeGPUs & ~mask
+        let signature = layouts[nodes[a].layout].signature(free: free)
+        let (move, base, domains) = nodes.withUnsafeMutableBufferPointer { n in
+            let wasIdle = n[a].jobs == 0
+            n[a].freeGPUs = free
             if adding {
-                n[a].freeGPUs |= mask
                 n[a].freeCores = n[a].freeCores.union(allocation.nodes[i].cores)
                 n[a].freeScratch += allocation.nodes[i].scratch
                 n[a].jobs -= 1
             } else {
-                n[a].freeGPUs &= ~mask
                 n[a].freeCores = n[a].freeCores.subtracting(allocation.nodes[i].cores)
                 n[a].freeScratch -= allocation.nodes[i].scratch
                 n[a].jobs += 1
             }
-            return (was, n[a].memoryBase, n[a].domains)
+            var move: IndexMove?
+            if n[a].availability == .up {
+                move = IndexMove(
+                    pool: n[a].pool, ordinal: n[a].ordinal, leaf: n[a].leaf, oldSignature: n[a].signature,
+                    newSignature: signature, wasIdle: wasIdle, isIdle: n[a].jobs == 0)
+                n[a].signature = signature
+            }
+            return (move, n[a].memoryBase, n[a].domains)
         }
         freeGPUTotal += adding ? mask.nonzeroBitCount : -mask.nonzeroBitCount
         precondition(allocation.nodes[i].memory.count <= domains, "more NUMA domains than node \(a) has")
@@ -439,7 +453,7 @@ public struct ClusterState: Sendable {
                 }
             }
         }
-        return wasIdle
+        return move
     }
 
     // MARK: Reading

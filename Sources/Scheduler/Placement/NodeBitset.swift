@@ -51,12 +51,14 @@ struct NodeBitsets: Hashable, Sendable {
         storage[s] -= 1
     }
 
-    /// Moves `i` from set `from`, which holds it, to set `to`, which does not.
+    /// Moves `i` from set `from`, which holds it, to set `to`, which does not. Returns whether `from` is left
+    /// empty and whether `i` is the only member of `to` (a pool keeps its list of non-empty sets by them).
     ///
     /// This and `next` run on every commit, release and decision: their index arithmetic wraps (every
     /// offset is inside the storage, by construction; `next` checks its set only in debug builds), and the
     /// overflow checks it saves were a fifth of their instructions.
-    mutating func move(_ i: Int, from: Int, to: Int) {
+    @discardableResult
+    mutating func move(_ i: Int, from: Int, to: Int) -> (emptied: Bool, entered: Bool) {
         let w = i &>> 6
         let bit: UInt64 = 1 &<< UInt64(i & 63)
         let summaryBit: UInt64 = 1 &<< UInt64(w & 63)
@@ -65,7 +67,7 @@ struct NodeBitsets: Hashable, Sendable {
             summaryBase &+ from &* summaryStride &+ w &>> 6, summaryBase &+ to &* summaryStride &+ w &>> 6
         )
         precondition(storage[old] & bit != 0 && storage[new] & bit == 0)
-        storage.withUnsafeMutableBufferPointer { b in
+        return storage.withUnsafeMutableBufferPointer { b in
             b[old] &= ~bit
             if b[old] == 0 { b[oldSummary] &= ~summaryBit }
             b[new] |= bit
@@ -73,6 +75,7 @@ struct NodeBitsets: Hashable, Sendable {
             // `from` holds `i`, so its count is at least 1.
             b[from] &-= 1
             b[to] &+= 1
+            return (b[from] == 0, b[to] == 1)
         }
     }
 

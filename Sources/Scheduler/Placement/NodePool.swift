@@ -41,9 +41,7 @@ struct NodePool: Sendable {
 
     /// A node's free GPUs changed from signature `old` to `new`.
     mutating func move(ordinal: Int, from old: Int, to new: Int) {
-        buckets.move(ordinal, from: old, to: new)
-        let emptied = buckets.count(old) == 0
-        let entered = buckets.count(new) == 1
+        let (emptied, entered) = buckets.move(ordinal, from: old, to: new)
         if emptied, let at = active.firstIndex(of: old) {
             // The new signature takes the old one's entry (on a small cluster a node's bucket is usually its
             // own: this is most moves), so the list is not shifted twice; else the entry goes to the end.

@@ -10,8 +10,8 @@ extension QueuePass {
     ) {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
-        // The pass holds the only reference to the plan while it changes it: taken from the book
-        // (a reference kept alive beside it would make every change copy the plan's box). The pass is made first
+        // The pass holds the only reference to the plan while it changes it: taken from the book, and handed
+        // back the same way (a reference kept alive beside it would make every change copy the plan's box). The pass is made first
         // and given the plan after: made with it, it was copied once more on every pass.
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
@@ -23,7 +23,7 @@ extension QueuePass {
             pass.nothingCanStart(floor: floor, preemptibleRunning: book.preemptibleRunning)
         }
         if stop(pass) || queue.isEmpty {
-            book.plan = pass.plan
+            book.plan = pass.plan.take()
             return
         }
         // The reserved job's place in line is renewed by a pass that offers jobs (as over a sequence), and read
@@ -201,7 +201,7 @@ extension QueuePass {
             if let n = queue.next(in: b, from: i + 1) { push(b, n, pass) }
         }
         for (id, submit, b) in startedIds { queue.remove(id: id, submit: submit, bucket: b) }
-        book.plan = pass.plan
+        book.plan = pass.plan.take()
         // The lists' storage is kept for the next pass (given back here, not in `defer`: a variable a local
         // function captures and `defer` swaps is checked for exclusive access at run time).
         swap(&aside, &queue.spareAside)

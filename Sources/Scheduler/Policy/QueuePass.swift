@@ -257,8 +257,8 @@ public enum QueuePass {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
         let floor = minimumGPUs ?? 0
-        // The pass holds the only reference to the plan while it changes it: taken from the book
-        // (a reference kept alive beside it would make every change copy the plan's box). The pass is made first
+        // The pass holds the only reference to the plan while it changes it: taken from the book, and handed
+        // back the same way (a reference kept alive beside it would make every change copy the plan's box). The pass is made first
         // and given the plan after: made with it, it was copied once more on every pass.
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
@@ -272,7 +272,7 @@ public enum QueuePass {
         }
         // (The reserved job's place in line is renewed below, by a pass that offers jobs.)
         if nothingCanStart(pass) {
-            book.plan = pass.plan
+            book.plan = pass.plan.take()
             return
         }
         // (Under fifo and backfill a job's place in line never changes.)
@@ -283,14 +283,14 @@ public enum QueuePass {
             // One job (an arrival in the simulator) needs no list to sort.
             var jobs = queue.makeIterator()
             guard let first = jobs.next() else {
-                book.plan = pass.plan
+                book.plan = pass.plan.take()
                 return
             }
             guard let second = jobs.next() else {
                 pass.offer(
                     first, key: key(first, book: &book, now: now), state: &state, book: &book, work: &work,
                     started: started, waiting: waiting)
-                book.plan = pass.plan
+                book.plan = pass.plan.take()
                 return
             }
             var items = [first, second].map { ($0, key($0, book: &book, now: now)) }
@@ -307,7 +307,7 @@ public enum QueuePass {
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }
         }
-        book.plan = pass.plan
+        book.plan = pass.plan.take()
     }
 
     /// Where `c` would start now, as a pass would see it (its account's limits, the reservations, then
