@@ -36,12 +36,16 @@ import Testing
                     var walked: [Int64: Int] = [:]
                     for (k, v) in table { walked[k] = v }
                     #expect(walked == reference)
-                    // The walk by slab position, reading values in place, finds the same.
+                    // The walk by slab position, reading values in place, finds the same, and each value is
+                    // found again at its position.
                     var byPosition: [Int64: Int] = [:]
-                    for at in table.positions {
-                        if let v = table.read(position: at, { $0 }) { byPosition[table.id(position: at)] = v }
+                    var positions: [(Int, Int)] = []
+                    table.forEachInPlace { id, at, v in
+                        byPosition[id] = v.pointee
+                        positions.append((at, v.pointee))
                     }
                     #expect(byPosition == reference)
+                    for (at, v) in positions { #expect(table.withValue(position: at) { $0.pointee } == v) }
                 }
                 #expect(table[id] == reference[id])
             }

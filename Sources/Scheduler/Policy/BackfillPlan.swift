@@ -54,7 +54,8 @@ struct BackfillPlan: Sendable {
         now: Int64, work: inout QueuePass.Work, ends: inout [End]
     ) -> BackfillPlan? {
         // Each running job's end is read in place (a walk of the table would copy every allocation), into
-        // storage sized once (an append per job checked the storage's uniqueness and capacity each time).
+        // storage grown or cut to the running jobs' count first (an append per job checked the storage's
+        // uniqueness and capacity each time).
         let n = book.running.count
         while ends.count < n { ends.append((0, 0, 0)) }
         if ends.count > n { ends.removeLast(ends.count - n) }
@@ -74,7 +75,7 @@ struct BackfillPlan: Sendable {
             let records = state.recordsMix
             state.recordsMix = false
             for j in ends[..<released].indices.reversed() where ends[j].position >= 0 {
-                book.running.read(position: ends[j].position) { state.commitKnownToFit($0.allocation) }
+                book.running.withValue(position: ends[j].position) { state.commitKnownToFit($0.pointee.allocation) }
             }
             state.recordsMix = records
         }

@@ -134,27 +134,14 @@ struct JobTable<Value>: Sequence {
         for at in values.indices where values[at] != nil { place(ids[at], at: Int32(at)) }
     }
 
-    /// Slab positions, for a walk that reads one field of each value in place (`read(position:_:)`) rather
-    /// than copying every value (and retaining what it holds), as iteration does.
-    var positions: Range<Int> { values.indices }
-    /// The id at slab position `at`.
-    func id(position at: Int) -> Int64 { ids[at] }
-    /// What `body` makes of the value at slab position `at`, which it reads in place (nil: a free position).
+    /// What `body` makes of the value at slab position `at`, given its address (nil: a free position); the
+    /// address is valid only inside `body`.
     ///
     /// (Unwrapping the optional first, as `table[position: at]?.field` or a `switch` binding does, copied the
-    /// whole value through its type's witness, which showed in profiles. A value in an optional lies at the
+    /// whole value through its type's witness, which showed in profiles; and a value handed to a closure the
+    /// compiler does not inline, such as a backfill plan's look-ahead giving a running job's allocation back,
+    /// was copied for the call, its references counted, and destroyed after. A value in an optional lies at the
     /// optional's own address, as Swift lays out every single-payload enum: it is read there.)
-    @inline(__always) func read<T>(position at: Int, _ body: (borrowing Value) -> T) -> T? {
-        values.withUnsafeBufferPointer { v in
-            if case .none = v[at] { return nil }
-            return body(UnsafeRawPointer(v.baseAddress! + at).assumingMemoryBound(to: Value.self).pointee)
-        }
-    }
-
-    /// What `body` makes of the value at slab position `at`, given its address (nil: a free position). Unlike
-    /// `read`, the value is not handed over as an argument: a closure the compiler does not inline (a backfill
-    /// plan's look-ahead giving a running job's allocation back) was handed a copy of the whole value, its
-    /// references counted, made and destroyed at every call. The address is valid only inside `body`.
     @inline(__always) func withValue<T>(position at: Int, _ body: (UnsafePointer<Value>) -> T) -> T? {
         values.withUnsafeBufferPointer { v in
             if case .none = v[at] { return nil }
