@@ -37,7 +37,9 @@ final class LocalCluster: @unchecked Sendable {
 
     init(downAfter: String = "3s") {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
-        port = Int.random(in: 20_000...60_000)
+        // Below Linux's ephemeral range (32768-60999), where the run's own outgoing connections (agents, test
+        // clients) take their ports: a port drawn there could be taken, and the controller could not listen.
+        port = Int.random(in: 20_000...32_767)
         self.downAfter = downAfter
         try? FileManager.default.createDirectory(atPath: dir + "/work", withIntermediateDirectories: true)
         // The controller reads its own copy, so a test may edit it and reload.
@@ -81,7 +83,11 @@ final class LocalCluster: @unchecked Sendable {
         controller = p
         // Short attempts: after a SIGKILL a pooled connection to the old process may hang until it times out.
         try await waitFor("the controller to serve", timeout: 60) {
-            (try? await self.raw("GET", "/healthz", token: nil, timeout: 2))?.status == 200
+            // A controller that exited (it could not listen, say) will never serve: say so, with its log.
+            if let c = self.controller, !c.isRunning {
+                throw ClusterError("the controller exited (status \(c.terminationStatus)) before serving\n\(self.logs())")
+            }
+            return (try? await self.raw("GET", "/healthz", token: nil, timeout: 2))?.status == 200
         }
         adminToken = try String(contentsOfFile: dir + "/state/admin.token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
