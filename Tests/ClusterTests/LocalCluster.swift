@@ -85,7 +85,8 @@ final class LocalCluster: @unchecked Sendable {
         try await waitFor("the controller to serve", timeout: 60) {
             // A controller that exited (it could not listen, say) will never serve: say so, with its log.
             if let c = self.controller, !c.isRunning {
-                throw ClusterError("the controller exited (status \(c.terminationStatus)) before serving\n\(self.logs())")
+                throw ClusterError(
+                    "the controller exited (status \(c.terminationStatus)) before serving\n\(self.logs())")
             }
             return (try? await self.raw("GET", "/healthz", token: nil, timeout: 2))?.status == 200
         }

@@ -258,8 +258,8 @@ public enum QueuePass {
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
         let floor = minimumGPUs ?? 0
         // The pass holds the only reference to the plan while it changes it: taken from the book, and handed
-        // back the same way (a reference kept alive beside it would make every change copy the plan's box). The pass is made first
-        // and given the plan after: made with it, it was copied once more on every pass.
+        // back the same way (a reference kept alive beside it would make every change copy the plan's box).
+        // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
         if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
