@@ -46,8 +46,12 @@ extension ClusterState {
     /// `place` for a shared request, with the resolution it carries when that was made on this cluster.
     func place(_ shared: QueuePass.SharedRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
         guard shared.resolvedOn === fixed else { return place(shared.request, explain: explain) }
-        if let resolved = shared.resolved { return place(resolved: resolved, explain: explain) }
-        return .failure(shared.refused!)
+        guard shared.resolved != nil else { return .failure(shared.refused!) }
+        // (Read where the shared request holds it, which outlives the call: bound to a constant, it counted a
+        // reference on every placement.)
+        return Unmanaged.passUnretained(shared.resolved!)._withUnsafeGuaranteedRef {
+            place(resolved: $0, explain: explain)
+        }
     }
 
     /// `place` for a request already resolved on this cluster.
@@ -122,70 +126,85 @@ extension ClusterState {
         let pack = policy == .pack
         for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
             guard case let .success(shape) = r.shapes[pools[p].layout] else { continue }
-            let layout = layouts[pools[p].layout]
-            let g = shape.gpusPerNode
-            let wholeNode = g == layout.gpuCount
-            // A request asking for more cores or memory than one domain has cannot stay inside one, whatever
-            // its GPU count: its GPUs are spread over the domains, so that each share of cores and memory fits.
-            let oneDomain = g > layout.maxDomainGPUs || shape.oneDomain
-            for sig in pools[p].active {
-                let total = layout.total(sig)
-                guard total >= g else { continue }
-                guard let first = pools[p].buckets.first(sig) else { continue }
-                let nodeIndex = pools[p].members[first]
-                let after = total - g
-                var contained = false
-                if g <= layout.maxDomainGPUs && !wholeNode && oneDomain {
-                    // Inside one domain: every domain with room is a choice (pack), or the policy's pick.
-                    // Domains with equal free GPUs score alike but may differ in free cores and memory.
-                    var chosenDigit: Int?
-                    for k in layout.capacity.indices {
-                        let f = layout.digit(sig, k)
-                        guard f >= g else { continue }
-                        contained = true
-                        if pack {
-                            let take = g * layout.radix[k]
-                            let delta = fragmentationDelta(
-                                layout: layout, signature: sig, take: take, total: total, gpus: g)
-                            add(
-                                PlacementOption(
-                                    pool: p, signature: sig, take: take, spans: false, key: (1, delta, after, nodeIndex)
-                                ))
-                        } else if chosenDigit == nil || (policy == .bestFit && f < layout.digit(sig, chosenDigit!)) {
-                            chosenDigit = k
-                        }
-                    }
-                    if let k = chosenDigit {
-                        add(
-                            PlacementOption(
-                                pool: p, signature: sig, take: g * layout.radix[k], spans: false,
-                                key: baselineKey(after: after, node: nodeIndex)))
-                    }
+            // The layout and the pool's signatures are read where the cluster holds them, which outlives the call
+            // (the layout bound to a constant counted a reference on every placement).
+            Unmanaged.passUnretained(layouts[pools[p].layout])._withUnsafeGuaranteedRef { layout in
+                pools[p].active.withUnsafeBufferPointer { active in
+                    forEachOption(pool: p, signatures: active, layout: layout, shape: shape, r, pack: pack, add)
                 }
-                if !contained && !(r.request.sameNuma && g <= layout.maxDomainGPUs) {
-                    guard
-                        let take = oneDomain
-                            ? spanningTake(layout: layout, signature: sig, gpus: g)
-                            : evenTake(
-                                layout: layout, signature: sig, gpus: g, cores: shape.cores, memory: shape.memory)
-                    else { continue }
-                    // Spanning ranks after every contained option on any node type, and by the number of
-                    // domains it spans: a request never spans more domains than some node could hold it in.
-                    let spans = g <= layout.maxDomainGPUs
-                    let touched = domainsTouched(layout, take)
+            }
+        }
+    }
+
+    /// `forEachSingleNodeOption` on the buckets of pool `p` (its active signatures), whose nodes have `layout`
+    /// and can hold `shape`.
+    @inline(__always)
+    private func forEachOption(
+        pool p: Int, signatures: UnsafeBufferPointer<Int>, layout: NodeLayout, shape: NodeShape,
+        _ r: ResolvedRequest, pack: Bool, _ add: (PlacementOption) -> Void
+    ) {
+        let g = shape.gpusPerNode
+        let wholeNode = g == layout.gpuCount
+        // A request asking for more cores or memory than one domain has cannot stay inside one, whatever
+        // its GPU count: its GPUs are spread over the domains, so that each share of cores and memory fits.
+        let oneDomain = g > layout.maxDomainGPUs || shape.oneDomain
+        for sig in signatures {
+            let total = layout.total(sig)
+            guard total >= g else { continue }
+            guard let first = pools[p].buckets.first(sig) else { continue }
+            let nodeIndex = pools[p].members[first]
+            let after = total - g
+            var contained = false
+            if g <= layout.maxDomainGPUs && !wholeNode && oneDomain {
+                // Inside one domain: every domain with room is a choice (pack), or the policy's pick.
+                // Domains with equal free GPUs score alike but may differ in free cores and memory.
+                var chosenDigit: Int?
+                for k in layout.capacity.indices {
+                    let f = layout.digit(sig, k)
+                    guard f >= g else { continue }
+                    contained = true
                     if pack {
+                        let take = g * layout.radix[k]
                         let delta = fragmentationDelta(
                             layout: layout, signature: sig, take: take, total: total, gpus: g)
                         add(
                             PlacementOption(
-                                pool: p, signature: sig, take: take, spans: spans,
-                                key: (touched, delta, after, nodeIndex)))
-                    } else {
-                        add(
-                            PlacementOption(
-                                pool: p, signature: sig, take: take, spans: spans,
-                                key: baselineKey(after: after, node: nodeIndex)))
+                                pool: p, signature: sig, take: take, spans: false, key: (1, delta, after, nodeIndex)
+                            ))
+                    } else if chosenDigit == nil || (policy == .bestFit && f < layout.digit(sig, chosenDigit!)) {
+                        chosenDigit = k
                     }
+                }
+                if let k = chosenDigit {
+                    add(
+                        PlacementOption(
+                            pool: p, signature: sig, take: g * layout.radix[k], spans: false,
+                            key: baselineKey(after: after, node: nodeIndex)))
+                }
+            }
+            if !contained && !(r.request.sameNuma && g <= layout.maxDomainGPUs) {
+                guard
+                    let take = oneDomain
+                        ? spanningTake(layout: layout, signature: sig, gpus: g)
+                        : evenTake(
+                            layout: layout, signature: sig, gpus: g, cores: shape.cores, memory: shape.memory)
+                else { continue }
+                // Spanning ranks after every contained option on any node type, and by the number of
+                // domains it spans: a request never spans more domains than some node could hold it in.
+                let spans = g <= layout.maxDomainGPUs
+                let touched = domainsTouched(layout, take)
+                if pack {
+                    let delta = fragmentationDelta(
+                        layout: layout, signature: sig, take: take, total: total, gpus: g)
+                    add(
+                        PlacementOption(
+                            pool: p, signature: sig, take: take, spans: spans,
+                            key: (touched, delta, after, nodeIndex)))
+                } else {
+                    add(
+                        PlacementOption(
+                            pool: p, signature: sig, take: take, spans: spans,
+                            key: baselineKey(after: after, node: nodeIndex)))
                 }
             }
         }

@@ -4,8 +4,9 @@
 public struct DomainMemory: RandomAccessCollection, MutableCollection, Hashable, Sendable, ExpressibleByArrayLiteral {
     public static let inlineCapacity = 4
     private var inline: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    /// Every domain's memory when there are more than `inlineCapacity` (empty otherwise).
-    private var spilled: [ByteSize] = []
+    /// Every domain's memory when there are more than `inlineCapacity` (nil otherwise: a copy of a node's
+    /// allocation then counts no reference).
+    private var spilled: [ByteSize]?
     public private(set) var count: Int
 
     /// `count` domains with nothing taken.
@@ -29,7 +30,7 @@ public struct DomainMemory: RandomAccessCollection, MutableCollection, Hashable,
     public subscript(d: Int) -> ByteSize {
         get {
             precondition(d >= 0 && d < count, "NUMA domain \(d) out of range")
-            if count > Self.inlineCapacity { return spilled[d] }
+            if count > Self.inlineCapacity { return spilled![d] }
             switch d {
             case 0: return ByteSize(bytes: inline.0)
             case 1: return ByteSize(bytes: inline.1)
@@ -41,7 +42,7 @@ public struct DomainMemory: RandomAccessCollection, MutableCollection, Hashable,
         @inline(__always) set {
             precondition(d >= 0 && d < count, "NUMA domain \(d) out of range")
             if count > Self.inlineCapacity {
-                spilled[d] = newValue
+                spilled![d] = newValue
                 return
             }
             switch d {

@@ -144,8 +144,7 @@ extension Simulator {
                     guard track[index].running, endKey(index) == key else {
                         continue
                     }
-                    end(index, at: t)
-                    track[index].end = t
+                    end(index, at: t, finished: true)
                     run.events += 1
                     full = true
                 }
@@ -190,14 +189,19 @@ extension Simulator {
             }
         }
 
-        /// A running job gives its allocation back (the book holds it: the end heap keeps times only).
+        /// A running job gives its allocation back (the book holds it: the end heap keeps times only);
+        /// `finished`: its run is over (not lost), and `t` is its end.
         @discardableResult
-        mutating func end(_ index: Int, at t: Int64) -> Allocation? {
+        mutating func end(_ index: Int, at t: Int64, finished: Bool = false) -> Allocation? {
             guard let allocation = book.ended(id: Int64(index), at: t) else { return nil }
             // The book held it as this job's: the cluster holds it too (checked in debug builds).
             state.releaseKnownHeld(allocation)
             busy -= allocation.gpuCount
-            track[index].running = false
+            // (One write of the record: each field written alone checked that the table was not shared.)
+            var k = track[index]
+            k.running = false
+            if finished { k.end = t }
+            track[index] = k
             return allocation
         }
 
@@ -338,14 +342,6 @@ extension Simulator {
             track[index].queued = true
         }
 
-        /// A waiting job started; `fromQueue` when the pass did not take it out of `waiting` itself.
-        mutating func dequeue(_ index: Int, fromQueue: Bool) {
-            if fromQueue {
-                waiting.remove(id: Int64(index), submit: jobs[index].submit, bucket: Int(track[index].bucket))
-            }
-            track[index].queued = false
-        }
-
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
         mutating func pass(_ arrivals: [Int]?, at t: Int64, depth: Int = 0) {
             // The list's storage is kept from pass to pass.
@@ -412,13 +408,20 @@ extension Simulator {
                 let runtime = Int64((Double(jobs[index].duration) / speeds.speed(of: model)).rounded(.up))
                 let timeLimit = jobs[index].timeLimit
                 let length = max(min(runtime, timeLimit), 1)
-                if track[index].queued { dequeue(index, fromQueue: fromQueue) }
-                track[index].start = t
-                track[index].gpus = Int32(gpus)
-                track[index].timedOut = runtime > timeLimit
+                // The job's record is read and written once (each field written alone checked that the table
+                // was not shared).
+                var k = track[index]
+                if k.queued && fromQueue {
+                    waiting.remove(id: Int64(index), submit: jobs[index].submit, bucket: Int(k.bucket))
+                }
+                k.queued = false
+                k.start = t
+                k.gpus = Int32(gpus)
+                k.timedOut = runtime > timeLimit
+                k.running = true
+                track[index] = k
                 busy += gpus
-                track[index].running = true
-                ends.push(EndQueue.End(time: t + length, key: endKey(index)))
+                ends.push(EndQueue.End(time: t + length, key: k.endKey(index)))
             }
             startedNow.clearKeepingCapacity()
             swap(&startedNow, &spareStarted)
@@ -443,7 +446,7 @@ extension Simulator {
 
         /// The key of job `index`'s current run in the end queue: the index, and its run generation (its runs
         /// lost, modulo 2¹⁶). An end whose key is no longer this belongs to a lost run.
-        func endKey(_ index: Int) -> Int { index << 16 | Int(track[index].interruptions & 0xFFFF) }
+        func endKey(_ index: Int) -> Int { track[index].endKey(index) }
 
         /// A job as the loop tracks it, in 32 bytes (a start or an end reads and writes one record): its start
         /// and end (`none`: not yet), its bucket in `waiting` once it has waited (−1 before, so its key is hashed
@@ -460,6 +463,9 @@ extension Simulator {
             var running = false
             var queued = false
             var timedOut = false
+
+            /// `EventLoop.endKey` of job `index`, whose record this is.
+            func endKey(_ index: Int) -> Int { index << 16 | Int(interruptions & 0xFFFF) }
         }
 
         /// Every job's outcome, in the order the jobs were given.
