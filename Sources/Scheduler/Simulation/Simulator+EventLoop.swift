@@ -3,7 +3,9 @@ extension Simulator {
     /// (arrivals in submission order, ends in a heap, failures, repairs and window edges).
     struct EventLoop {
         let jobs: [SimulatedJob]
-        let speeds: GPUSpeed
+        /// The relative speed of each node's GPUs (`GPUSpeed`, by node index): a start reads it, not its model's
+        /// name (a start looked the name up among the models' names, and counted its reference).
+        let nodeSpeed: [Double]
         let capacity: Int
         /// Whether the jobs come in submission order (as traces do, as a rule); if not, their indices in that
         /// order (empty otherwise: a million-job replay keeps no 8 MB list that says i is i).
@@ -39,9 +41,8 @@ extension Simulator {
         var timelineStride = 1
         var timelineSkipped = 0
         var lastPoint: TimelinePoint?
-        var arrivals: [Int] = []
         /// The storage of a pass's list of started jobs, kept for the next.
-        var spareStarted: [(index: Int, gpus: Int, model: String?)] = []
+        var spareStarted: [Started] = []
         /// The arrivals as offered to a pass.
         var offered: [QueuePass.Candidate] = []
         /// Per bucket of `waiting`: whether its request can never be placed here (nil: not known yet).
@@ -72,7 +73,8 @@ extension Simulator {
             if let p = options.placement { state.policy = p }
             self.state = state
             idle = state
-            speeds = options.speed ?? GPUSpeed(spec: spec)
+            let speeds = options.speed ?? GPUSpeed(spec: spec)
+            nodeSpeed = spec.nodes.map { speeds.speed(of: spec.nodeType(of: $0).gpuModel) }
             capacity = state.totalFreeGPUs
             // Traces come in submission order, as a rule: then there is nothing to sort.
             let inOrder = jobs.indices.dropFirst().allSatisfy { jobs[$0 - 1].submit <= jobs[$0].submit }
@@ -130,6 +132,9 @@ extension Simulator {
 
         mutating func run(progress: ((Double) -> Void)?) {
             let reportEvery = max(jobs.count / 100, 1)
+            // The arrivals at each moment (a local: kept in the loop's state, the list was copied, its reference
+            // counted, to be handed to a pass that changes that state).
+            var arrivals: [Int] = []
             while let t = nextTime() {
                 // Pending jobs alone, with only far events left (a window to end): stop if none could start.
                 let dt = Double(t - lastT)
@@ -345,7 +350,7 @@ extension Simulator {
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
         mutating func pass(_ arrivals: [Int]?, at t: Int64, depth: Int = 0) {
             // The list's storage is kept from pass to pass.
-            var startedNow: [(index: Int, gpus: Int, model: String?)] = []
+            var startedNow: [Started] = []
             swap(&startedNow, &spareStarted)
             var victims: [Int64] = []
             // The pass reports to closures written at each call: a closure passed as it is written does not
@@ -403,9 +408,10 @@ extension Simulator {
             if checking, let r = book.reservedStart, firstReserved[Int(r.job)] == nil {
                 firstReserved[Int(r.job)] = r.at
             }
-            for (index, gpus, model) in startedNow {
+            for (index, gpus, node) in startedNow {
                 // The run takes the trace's duration at the speed of the GPUs it got, cut at its time limit.
-                let runtime = Int64((Double(jobs[index].duration) / speeds.speed(of: model)).rounded(.up))
+                let speed = node < 0 ? 1 : nodeSpeed[node]
+                let runtime = Int64((Double(jobs[index].duration) / speed).rounded(.up))
                 let timeLimit = jobs[index].timeLimit
                 let length = max(min(runtime, timeLimit), 1)
                 // The job's record is read and written once (each field written alone checked that the table
@@ -437,11 +443,13 @@ extension Simulator {
             if depth < 2 { pass(nil, at: t, depth: depth + 1) }
         }
 
-        /// What the loop keeps of a start: the job's index, its GPUs and their model.
-        static func started(_ c: QueuePass.Candidate, _ decision: PlacementDecision) -> (
-            index: Int, gpus: Int, model: String?
-        ) {
-            (Int(c.id), decision.allocation.gpuCount, decision.allocation.gpuModel)
+        /// What the loop keeps of a start: the job's index, its GPUs, and a node of theirs (−1 for a job without
+        /// GPUs, whose run takes its trace's duration).
+        typealias Started = (index: Int, gpus: Int, node: Int)
+
+        static func started(_ c: QueuePass.Candidate, _ decision: PlacementDecision) -> Started {
+            let gpuNode = decision.allocation.gpuModel == nil ? -1 : decision.allocation.nodes[0].node
+            return (Int(c.id), decision.allocation.gpuCount, gpuNode)
         }
 
         /// The key of job `index`'s current run in the end queue: the index, and its run generation (its runs
