@@ -62,6 +62,7 @@ public struct QueueBook: Sendable {
     var running = JobTable<Running>()
     /// Per account id (`fairShare`'s numbering).
     var gpusInUse: [Int] = []
+    /// Only account limits read these two, so they are kept only where some account has limits (`anyLimits`).
     var storageInUse: [ByteSize] = []
     /// Σ gpus × expected end of the account's running jobs (their committed GPU-seconds are this less
     /// gpus in use × now).
@@ -165,8 +166,10 @@ public struct QueueBook: Sendable {
         if p.preemptible { preemptibleRunning += 1 }
         if !preemptors.isEmpty { preemptors.removeValue(forKey: id) }
         gpusInUse[a] += g
-        storageInUse[a] = storageInUse[a] + allocation.sharedStorage
-        gpuEndSum[a] += Double(g) * Double(end)
+        if anyLimits {
+            storageInUse[a] = storageInUse[a] + allocation.sharedStorage
+            gpuEndSum[a] += Double(g) * Double(end)
+        }
     }
 
     /// Records that a job no longer holds its allocation (ended, cancelled, lost with its node, preempted) at
@@ -179,8 +182,10 @@ public struct QueueBook: Sendable {
         if r.preemptible { preemptibleRunning -= 1 }
         if !preempting.isEmpty { preempting.remove(id) }
         gpusInUse[r.account] -= r.gpus
-        storageInUse[r.account] = storageInUse[r.account] - r.storage
-        gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)
+        if anyLimits {
+            storageInUse[r.account] = storageInUse[r.account] - r.storage
+            gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)
+        }
         if plan != nil { plan!.jobEnded(r.allocation, expectedEnd: r.end) }
         return r.allocation
     }
