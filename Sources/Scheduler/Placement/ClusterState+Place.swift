@@ -275,11 +275,7 @@ extension ClusterState {
 
     private func takesOneDomain(_ layout: NodeLayout, _ take: Int) -> Bool { domainsTouched(layout, take) <= 1 }
 
-    private func domainsTouched(_ layout: NodeLayout, _ take: Int) -> Int {
-        var n = 0
-        for k in layout.capacity.indices where layout.digit(take, k) > 0 { n += 1 }
-        return n
-    }
+    private func domainsTouched(_ layout: NodeLayout, _ take: Int) -> Int { layout.nonZeroDigits(take) }
 
     private func baselineKey(after: Int, node: Int) -> (Int, Double, Int, Int) {
         switch policy {

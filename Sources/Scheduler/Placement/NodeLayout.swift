@@ -40,6 +40,8 @@ final class NodeLayout: Sendable {
     /// a layout with very many signatures (then they are computed).
     private let digitTable: [Int]
     private let totalTable: [Int]
+    /// Every signature's count of non-zero digits (the GPU domains a take of that form touches).
+    private let touchedTable: [Int]
     /// The signature of every mask of free GPUs, for a node type of up to 12 GPUs (empty for more: then it
     /// is computed): every commit and release asks it of each node it touches.
     private let signatureTable: [Int32]
@@ -76,21 +78,27 @@ final class NodeLayout: Sendable {
         signatureCount = acc
         var digits: [Int] = []
         var totals: [Int] = []
+        var touched: [Int] = []
         if acc * max(capacity.count, 1) <= 1 << 16 {
             digits.reserveCapacity(acc * capacity.count)
             totals.reserveCapacity(acc)
+            touched.reserveCapacity(acc)
             for sig in 0..<acc {
                 var t = 0
+                var n = 0
                 for k in capacity.indices {
                     let d = (sig / r[k]) % (capacity[k] + 1)
                     digits.append(d)
                     t += d
+                    if d > 0 { n += 1 }
                 }
                 totals.append(t)
+                touched.append(n)
             }
         }
         digitTable = digits
         totalTable = totals
+        touchedTable = touched
         signatureTable =
             gpuCount <= 12
             ? (0..<(UInt64(1) << UInt64(gpuCount))).map { Int32(Self.signature(free: $0, masks: masks, radix: r)) }
@@ -115,6 +123,14 @@ final class NodeLayout: Sendable {
         // (Wrapping arithmetic: a signature and a digit index are small.)
         digitTable.isEmpty
             ? (signature / radix[k]) % (capacity[k] &+ 1) : digitTable[signature &* capacity.count &+ k]
+    }
+
+    /// The non-zero digits of a signature (a take's count of the GPU domains it touches).
+    func nonZeroDigits(_ signature: Int) -> Int {
+        if !touchedTable.isEmpty { return touchedTable[signature] }
+        var n = 0
+        for k in capacity.indices where digit(signature, k) > 0 { n += 1 }
+        return n
     }
 
     /// Total free GPUs of a signature.

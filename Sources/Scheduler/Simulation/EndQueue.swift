@@ -71,7 +71,8 @@ struct EndQueue {
                     buckets[b].append(e)
                     if b > 0 { entered |= 1 << UInt64(b - 1) }
                 }
-                items.removeAll(keepingCapacity: true)
+                // (A few are popped, which costs less than a general removal; many are removed at once.)
+                if items.count <= 8 { items.clearKeepingCapacity() } else { items.removeAll(keepingCapacity: true) }
                 swap(&items, &buckets[i])
             }
             occupied |= entered

@@ -74,7 +74,8 @@ extension Simulator {
             self.state = state
             idle = state
             let speeds = options.speed ?? GPUSpeed(spec: spec)
-            nodeSpeed = spec.nodes.map { speeds.speed(of: spec.nodeType(of: $0).gpuModel) }
+            let layoutSpeed = state.layouts.map { speeds.speed(of: $0.gpuModel) }
+            nodeSpeed = state.nodes.map { layoutSpeed[$0.layout] }
             capacity = state.totalFreeGPUs
             // Traces come in submission order, as a rule: then there is nothing to sort.
             let inOrder = jobs.indices.dropFirst().allSatisfy { jobs[$0 - 1].submit <= jobs[$0].submit }
