@@ -192,7 +192,7 @@ extension ClusterState {
                 // Spanning ranks after every contained option on any node type, and by the number of
                 // domains it spans: a request never spans more domains than some node could hold it in.
                 let spans = g <= layout.maxDomainGPUs
-                let touched = domainsTouched(layout, take)
+                let touched = layout.nonZeroDigits(take)
                 if pack {
                     let delta = fragmentationDelta(
                         layout: layout, signature: sig, take: take, total: total, gpus: g)
@@ -273,9 +273,7 @@ extension ClusterState {
         return nil
     }
 
-    private func takesOneDomain(_ layout: NodeLayout, _ take: Int) -> Bool { domainsTouched(layout, take) <= 1 }
-
-    private func domainsTouched(_ layout: NodeLayout, _ take: Int) -> Int { layout.nonZeroDigits(take) }
+    private func takesOneDomain(_ layout: NodeLayout, _ take: Int) -> Bool { layout.nonZeroDigits(take) <= 1 }
 
     private func baselineKey(after: Int, node: Int) -> (Int, Double, Int, Int) {
         switch policy {

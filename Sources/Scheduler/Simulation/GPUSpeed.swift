@@ -16,7 +16,7 @@ public struct GPUSpeed: Sendable, Hashable {
     /// 1 for a model not listed.
     public func speed(of model: String?) -> Double {
         guard let model else { return 1 }
-        // A cluster has a few models: comparing names beats hashing one (the simulator asks at every start).
+        // A cluster has a few models: comparing names beats hashing one.
         let s = relative.count <= 8 ? relative.first { $0.key == model }?.value : relative[model]
         guard let s, s > 0 else { return 1 }
         return s
