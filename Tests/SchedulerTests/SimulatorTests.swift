@@ -120,7 +120,7 @@ import Testing
             let b = try Simulator.run(spec: try platform(), jobs: shuffled, options: options)
             #expect(a.invariantViolations.isEmpty && b.invariantViolations.isEmpty)
             #expect(b.outcomes.map(\.id) == shuffled.map(\.id))
-            #expect(b.outcomes.sorted { $0.id < $1.id } == a.outcomes, "\(policy)")
+            #expect(b.outcomes.sorted { $0.id < $1.id } == Array(a.outcomes), "\(policy)")
             #expect(a.events == b.events && a.makespan == b.makespan && a.busyGPUSeconds == b.busyGPUSeconds)
         }
     }

@@ -106,7 +106,7 @@ extension Simulator {
             downUntil = Array(repeating: .min, count: spec.nodes.count)
             track = Array(repeating: Track(), count: jobs.count)
             run = Run(
-                outcomes: [], events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
+                outcomes: SimulatedOutcomes(), events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
                 fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0,
                 preemptedRuns: 0,
                 work: QueuePass.Work(), timeline: [], invariantViolations: [])
@@ -477,26 +477,9 @@ extension Simulator {
             func endKey(_ index: Int) -> Int { index << 16 | Int(interruptions & 0xFFFF) }
         }
 
-        /// Every job's outcome, in the order the jobs were given.
-        func outcomes() -> [SimulatedOutcome] {
-            var out: [SimulatedOutcome] = []
-            out.reserveCapacity(jobs.count)
-            for (index, j) in jobs.enumerated() {
-                let k = track[index]
-                var o = SimulatedOutcome(
-                    id: j.id, submit: j.submit, start: k.start == Track.none ? nil : k.start,
-                    end: k.end == Track.none ? nil : k.end, gpus: k.gpus < 0 ? j.gpuCount ?? 0 : Int(k.gpus),
-                    account: j.account, neverFits: neverFitsReasons.isEmpty ? nil : neverFitsReasons[index],
-                    timedOut: k.timedOut)
-                o.interruptions = Int(k.interruptions)
-                out.append(consume o)  // (moved: a copy and a destroy per job otherwise)
-            }
-            return out
-        }
-
         mutating func finish(checkInvariants: Bool) -> Run {
             run.makespan = lastT - firstT
-            run.outcomes = outcomes()
+            run.outcomes = SimulatedOutcomes(jobs: jobs, track: track, neverFits: neverFitsReasons)
             if let p = lastPoint, timeline.last != p { timeline.append(p) }
             run.timeline = thin(timeline, to: 2000)
             if checkInvariants { run.invariantViolations = violations() }

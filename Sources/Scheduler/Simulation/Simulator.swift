@@ -36,8 +36,8 @@ public enum Simulator {
 
     /// A run's outcomes and the figures gathered along the way.
     public struct Run: Sendable {
-        /// In the order the jobs were given.
-        public var outcomes: [SimulatedOutcome]
+        /// In the order the jobs were given (each made when read).
+        public var outcomes: SimulatedOutcomes
         /// Arrivals, ends, failures, repairs and window edges processed.
         public var events: Int
         public var totalGPUs: Int

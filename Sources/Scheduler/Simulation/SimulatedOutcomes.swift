@@ -1,0 +1,37 @@
+/// A run's outcomes, one per job in the order the jobs were given. Each is made when it is read, from the job
+/// and what the replay kept of it (`Simulator.EventLoop.Track`, 32 bytes a job): a replay writes no list of
+/// outcomes of its own. (A million-job replay wrote 104 MB of them once, at its end, and the first writes'
+/// page faults took some 7 % of its time.)
+public struct SimulatedOutcomes: RandomAccessCollection, Sendable, Equatable {
+    let jobs: [SimulatedJob]
+    let track: [Simulator.EventLoop.Track]
+    /// Why jobs can never run on the cluster, by job index (few).
+    let neverFits: [Int: String]
+
+    init(jobs: [SimulatedJob], track: [Simulator.EventLoop.Track], neverFits: [Int: String]) {
+        precondition(jobs.count == track.count, "a record for every job")
+        self.jobs = jobs
+        self.track = track
+        self.neverFits = neverFits
+    }
+
+    /// None (a run not made yet).
+    init() { self.init(jobs: [], track: [], neverFits: [:]) }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { jobs.count }
+
+    public subscript(index: Int) -> SimulatedOutcome {
+        let j = jobs[index]
+        let k = track[index]
+        let none = Simulator.EventLoop.Track.none
+        var o = SimulatedOutcome(
+            id: j.id, submit: j.submit, start: k.start == none ? nil : k.start, end: k.end == none ? nil : k.end,
+            gpus: k.gpus < 0 ? j.gpuCount ?? 0 : Int(k.gpus), account: j.account,
+            neverFits: neverFits.isEmpty ? nil : neverFits[index], timedOut: k.timedOut)
+        o.interruptions = Int(k.interruptions)
+        return o
+    }
+
+    public static func == (a: SimulatedOutcomes, b: SimulatedOutcomes) -> Bool { a.elementsEqual(b) }
+}
