@@ -151,23 +151,25 @@ public struct QueueBook: Sendable {
 
     /// `started`, with the account's number in this book if the caller knows it (checked before use).
     mutating func started(
-        id: Int64, account: String, accountHint: Int, allocation: Allocation, end: Int64, at t: Int64,
+        id: Int64, account: String, accountHint: Int, allocation: consuming Allocation, end: Int64, at t: Int64,
         partition: String?
     ) {
         advance(to: t)
         let a = accountId(account, hint: accountHint)
         let g = allocation.gpuCount
+        let storage = allocation.sharedStorage
         let p = terms(partition)
+        // (The allocation is moved into the table: a copy counted its references, and the caller's a release.)
         running.insert(
             id,
             Running(
-                account: a, gpus: g, storage: allocation.sharedStorage, end: end, allocation: allocation, start: t,
-                tier: p.tier, preemptible: p.preemptible))
+                account: a, gpus: g, storage: storage, end: end, allocation: allocation, start: t, tier: p.tier,
+                preemptible: p.preemptible))
         if p.preemptible { preemptibleRunning += 1 }
         if !preemptors.isEmpty { preemptors.removeValue(forKey: id) }
         gpusInUse[a] += g
         if anyLimits {
-            storageInUse[a] = storageInUse[a] + allocation.sharedStorage
+            storageInUse[a] = storageInUse[a] + storage
             gpuEndSum[a] += Double(g) * Double(end)
         }
     }

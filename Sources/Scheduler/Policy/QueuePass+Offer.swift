@@ -77,7 +77,8 @@ extension QueuePass {
             }
             // (The plan is read in place, here and below: binding it to a constant would retain its box.)
             let behindHead = plan != nil && c.id != plan!.head && key > plan!.headKey
-            var refusal: PlacementRefusal?
+            // The refusal it meets is kept in `lastRefusal` (cleared above) and read there: a local copy of it
+            // counted its references on every refused offer.
             if gpus > free {
                 work.skipped += 1
                 if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work)
@@ -96,7 +97,7 @@ extension QueuePass {
                 }
                 // A blocked job ahead of any reservation: it becomes the reserved one below.
             } else if let unplaceable {
-                refusal = unplaceable
+                lastRefusal = unplaceable
             } else {
                 work.placements += 1
                 // (A decision is taken from the result as it is, not kept in an optional: copying and destroying
@@ -109,10 +110,9 @@ extension QueuePass {
                     return start(
                         c, on: decision, until: now + limit, behindHead: behindHead, state: &state, book: &book,
                         work: &work, started: started, waiting: waiting)
-                case let .failure(r): refusal = r
+                case let .failure(r): lastRefusal = consume r
                 }
             }
-            if refusal != nil { lastRefusal = refusal }  // (it was cleared above)
             // Lower-tier preemptible jobs may make room for it.
             if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work) {
                 work.preemptions += 1
@@ -130,16 +130,16 @@ extension QueuePass {
                 swap(&ends, &book.planEnds)
             }
             if plan != nil, plan!.head == c.id {
-                waiting(c, .reserved(at: plan!.start, refusal))
+                waiting(c, .reserved(at: plan!.start, lastRefusal))
                 return .blocked
             }
-            if refusal != nil { waiting(c, .noRoom(refusal)) }
-            return refusal == nil ? .skipped : .refused
+            if lastRefusal != nil { waiting(c, .noRoom(lastRefusal)) }
+            return lastRefusal == nil ? .skipped : .refused
         }
 
         /// Starts `c` on `decision` (placed on `state` a moment ago) until `end`, if the reservation allows.
         private mutating func start(
-            _ c: Candidate, on decision: PlacementDecision, until end: Int64, behindHead: Bool,
+            _ c: Candidate, on decision: consuming PlacementDecision, until end: Int64, behindHead: Bool,
             state: inout ClusterState, book: inout QueueBook, work: inout Work,
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
@@ -164,9 +164,11 @@ extension QueuePass {
                 free -= decision.allocation.gpuCount
                 work.started += 1
                 if behindHead { work.backfilled += 1 }
+                // (The allocation is moved into the book: a copy counted its references, and the decision's end a
+                // release.)
                 book.started(
-                    id: c.id, account: c.account, accountHint: c.accountHint, allocation: decision.allocation, end: end,
-                    at: now, partition: c.shared.request.partition)
+                    id: c.id, account: c.account, accountHint: c.accountHint, allocation: (consume decision).allocation,
+                    end: end, at: now, partition: c.shared.request.partition)
                 return .started
             }
             try? state.release(decision.allocation)
