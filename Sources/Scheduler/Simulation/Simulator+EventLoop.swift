@@ -77,15 +77,19 @@ extension Simulator {
             let layoutSpeed = state.layouts.map { speeds.speed(of: $0.gpuModel) }
             nodeSpeed = state.nodes.map { layoutSpeed[$0.layout] }
             capacity = state.totalFreeGPUs
-            // Traces come in submission order, as a rule: then there is nothing to sort.
-            let inOrder = jobs.indices.dropFirst().allSatisfy { jobs[$0 - 1].submit <= jobs[$0].submit }
+            // Traces come in submission order, as a rule: then there is nothing to sort. The same walk sums the
+            // time limits, reading the two fields in place (a walk that bound each job to a constant copied it,
+            // counting its request's and account's references, a million times in a million-job replay).
+            var inOrder = true
+            var limits: Int64 = 0
+            for k in jobs.indices {
+                if k > 0 && jobs[k - 1].submit > jobs[k].submit { inOrder = false }
+                limits += max(jobs[k].timeLimit, 1)
+            }
             self.inOrder = inOrder
             order = inOrder ? [] : jobs.indices.sorted { (jobs[$0].submit, $0) < (jobs[$1].submit, $1) }
             firstT = jobs.isEmpty ? 0 : jobs[inOrder ? 0 : order[0]].submit
             lastT = firstT
-            // The outcomes are written once, at the end, from each job's `Track`.
-            var limits: Int64 = 0
-            for j in jobs { limits += max(j.timeLimit, 1) }
             // Events may come until every job could have run: the last arrival plus every time limit.
             let lastSubmit = jobs.isEmpty ? 0 : jobs[inOrder ? jobs.count - 1 : order[jobs.count - 1]].submit
             let horizon = lastSubmit + limits + 1
