@@ -334,6 +334,48 @@ import Testing
         }
     }
 
+    @Test func deferredPlansDecideExactlyAsPlansWorkedOutWhenMade() throws {
+        // A backfill plan's search is put off until a pass reads its start or admits a job against it, and then
+        // runs with the jobs that ended since taken back for the while. The schedule must be the one of plans
+        // worked out when made, under both policies that reserve, with limits, failures and windows (with a
+        // window booked or a node down, plans are worked out when made); most searches are never run.
+        var spec = try platform()
+        let etf = spec.accounts.firstIndex { $0.name == "etf" }!
+        spec.accounts[etf].limits = AccountLimits(gpus: 12)
+        var rng = SeededRandom(seed: 33)
+        let sizes = [1, 1, 2, 2, 4, 8, 8, 16]
+        let accounts = ["ivi", "etf", "ipb", "pmf-ns"]
+        let jobs = (1...1500).map { i -> SimulatedJob in
+            let limit = Int64(600 + rng.next() % 9000)
+            let gpus = sizes[Int(rng.next() % UInt64(sizes.count))]
+            let account = accounts[Int(rng.next() % 4)]
+            return job(Int64(i), at: Int64(i) * 60, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1), limit: limit, account: account)
+        }
+        let failures = SimulationEvents(failureModel: .init(mtbf: 3 * 86_400, repair: 7200, seed: 8))
+        let windows = SimulationEvents(maintenance: [.init(nodes: ["dgx03"], start: 20_000, duration: 7200, every: 50_000)])
+        for policy in [QueuePolicyName.backfill, .fairshare] {
+            for e in [SimulationEvents(), failures, windows] {
+                var deferring = Simulator.Options(queue: policy, events: e, checkInvariants: true)
+                var eager = deferring
+                deferring.defersPlans = true
+                eager.defersPlans = false
+                let a = try Simulator.run(spec: spec, jobs: jobs, options: deferring)
+                let b = try Simulator.run(spec: spec, jobs: jobs, options: eager)
+                #expect(a.invariantViolations.isEmpty, "\(policy): \(a.invariantViolations.prefix(2))")
+                #expect(b.invariantViolations.isEmpty, "eager \(policy): \(b.invariantViolations.prefix(2))")
+                let diff = zip(a.outcomes, b.outcomes).first { $0.0 != $0.1 }
+                #expect(diff == nil, "\(policy), events: \(!e.isEmpty): first difference \(String(describing: diff))")
+                #expect(a.work.plans == b.work.plans && a.work.plans > 100, "\(policy): \(a.work.plans) / \(b.work.plans)")
+                if e.maintenance.isEmpty {
+                    #expect(a.work.planPlacements <= b.work.planPlacements * 9 / 10, "\(policy): \(a.work) / \(b.work)")
+                } else {
+                    // While a window is booked (here, all along) every plan is worked out when made.
+                    #expect(a.work.planPlacements == b.work.planPlacements, "\(policy): \(a.work) / \(b.work)")
+                }
+            }
+        }
+    }
+
     @Test func aPassOverThousandsOfWaitingJobsTriesFewPlacements() throws {
         // The cluster is full but for one GPU; 5,000 jobs of 2 to 16 GPUs wait. Whatever the policy, the pass
         // compares counts (no placement for a job that cannot fit by count) and makes at most one reservation.

@@ -239,6 +239,9 @@ public struct ClusterState: Sendable {
 
     public func availability(node: Int) -> NodeAvailability { nodes[node].availability }
 
+    /// Every node is up and holds nothing.
+    var isIdle: Bool { unavailable.isEmpty && nodes.allSatisfy { $0.jobs == 0 } }
+
     // MARK: Commit and release
 
     /// Why a commit or release was refused: the allocation does not match the state.

@@ -17,23 +17,44 @@ struct BackfillPlan: Sendable {
     var head: Int64
     /// The reserved job's place in line (renewed at each pass: priorities change with time).
     var headKey: QueuePass.SortKey
-    var start: Int64
+    /// When the reserved job is to start (read only once the plan is worked out: `isDeferred` false).
+    var start: Int64 {
+        assert(!isDeferred, "the start of a deferred plan is read before it is worked out")
+        return knownStart
+    }
+    private var knownStart: Int64
+    /// The search is put off (`deferred`): the plan knows its job and its place in line, and when its search
+    /// would have run, but not yet its start or allocation.
+    private(set) var isDeferred = false
     private var box: Box
 
     /// What a plan holds besides its head's place and start.
     private final class Box: @unchecked Sendable {
-        /// The reserved job, and the allocation it is to start on.
+        /// The reserved job, and the allocation it is to start on (none while the plan is deferred).
         let headJob: QueuePass.Candidate
-        let headAllocation: Allocation
-        /// The shadow, once built. (The box is changed only through `uniqueBox`, by the one plan that holds
-        /// it, one access at a time: the field needs no exclusivity check at run time.)
+        /// (The box's fields are changed only through `uniqueBox`, by the one plan that holds it, one access at
+        /// a time: they need no exclusivity check at run time.)
+        @exclusivity(unchecked) var headAllocation: Allocation
+        /// The shadow, once built.
         @exclusivity(unchecked) var shadow: BackfillShadow?
+        /// While deferred: what the search needs to run as it would have when the plan was made.
+        @exclusivity(unchecked) var deferred: Deferred?
 
-        init(headJob: QueuePass.Candidate, headAllocation: Allocation, shadow: BackfillShadow?) {
+        init(headJob: QueuePass.Candidate, headAllocation: Allocation, shadow: BackfillShadow?, deferred: Deferred?) {
             self.headJob = headJob
             self.headAllocation = headAllocation
             self.shadow = shadow
+            self.deferred = deferred
         }
+    }
+
+    /// A deferred plan's record: when it was made, a time its start cannot come before (the earliest time
+    /// limit of the jobs then running), and the jobs that have ended since (each was running when the plan was
+    /// made: a job that starts while a plan stands is admitted, and the plan is worked out first).
+    struct Deferred: Sendable {
+        let madeAt: Int64
+        let notBefore: Int64
+        var endedSince: [(end: Int64, id: Int64, allocation: Allocation)] = []
     }
 
     /// The reserved job, read where the plan holds it (copying it out showed on every pass).
@@ -53,16 +74,84 @@ struct BackfillPlan: Sendable {
         for head: QueuePass.Candidate, key: QueuePass.SortKey, state: inout ClusterState, book: QueueBook,
         now: Int64, work: inout QueuePass.Work, ends: inout [End]
     ) -> BackfillPlan? {
+        guard let (start, allocation) = search(for: head, state: &state, book: book, now: now, work: &work, ends: &ends)
+        else { return nil }
+        return BackfillPlan(
+            head: head.id, headKey: key, knownStart: start,
+            box: Box(headJob: head, headAllocation: allocation, shadow: nil, deferred: nil))
+    }
+
+    /// A plan for `head` whose search is put off until something reads its start or admits a job against it
+    /// (`workOut`); about half of all plans end (their job starts) before either. The caller guarantees that
+    /// the search would find a start: `head` fits the cluster once every running job has ended (every node
+    /// up, no reservation), and some job runs. The search then runs on the cluster as it is at that time,
+    /// with the jobs that ended since taken back for the while (`jobEnded` records them), and so finds what it
+    /// would have found now.
+    static func deferred(for head: QueuePass.Candidate, key: QueuePass.SortKey, book: QueueBook, now: Int64)
+        -> BackfillPlan
+    {
+        // The search's first moment is the earliest end of a running job's time limit (no earlier than now).
+        var notBefore = Int64.max
+        book.running.forEachInPlace { _, _, r in notBefore = min(notBefore, max(r.pointee.end, now)) }
+        var plan = BackfillPlan(
+            head: head.id, headKey: key, knownStart: .max,
+            box: Box(
+                headJob: head, headAllocation: Allocation(nodes: [], sharedStorage: .zero, gpuModel: nil),
+                shadow: nil, deferred: Deferred(madeAt: now, notBefore: notBefore)))
+        plan.isDeferred = true
+        return plan
+    }
+
+    /// A time the reserved start does not come before: the start, or while deferred the earliest end of a
+    /// time limit the search would have met.
+    var notBefore: Int64 { isDeferred ? box.deferred!.notBefore : knownStart }
+
+    /// Runs a deferred plan's search, on `state` with the jobs that ended since it was made taken back for the
+    /// while, as it would have run then (their commits are not new placements: the job-mix measure stays).
+    mutating func workOut(
+        state: inout ClusterState, book: QueueBook, work: inout QueuePass.Work, ends: inout [End]
+    ) {
+        guard isDeferred else { return }
+        let b = uniqueBox()
+        let d = b.deferred!
+        let records = state.recordsMix
+        state.recordsMix = false
+        for k in d.endedSince.indices { state.commitKnownToFit(d.endedSince[k].allocation) }
+        let found = Self.search(
+            for: b.headJob, state: &state, book: book, now: d.madeAt, work: &work, ends: &ends,
+            phantoms: d.endedSince)
+        for k in d.endedSince.indices { state.releaseKnownHeld(d.endedSince[k].allocation) }
+        state.recordsMix = records
+        // (The caller's guarantee: the job fits once everything has ended.)
+        let (start, allocation) = found!
+        knownStart = start
+        b.headAllocation = allocation
+        b.deferred = nil
+        isDeferred = false
+    }
+
+    /// The earliest start for `head` from `now` and the allocation it would start on, or nil (see `make`).
+    /// `phantoms`: jobs that ran at `now` and have ended since, held on `state` again for the search, with the
+    /// ends of their time limits.
+    private static func search(
+        for head: QueuePass.Candidate, state: inout ClusterState, book: QueueBook, now: Int64,
+        work: inout QueuePass.Work, ends: inout [End],
+        phantoms: [(end: Int64, id: Int64, allocation: Allocation)] = []
+    ) -> (Int64, Allocation)? {
         // Each running job's end is read in place (a walk of the table would copy every allocation), into
         // storage grown or cut to the running jobs' count first (an append per job checked the storage's
-        // uniqueness and capacity each time).
-        let n = book.running.count
+        // uniqueness and capacity each time). A phantom's place is −2 − its index.
+        let n = book.running.count + phantoms.count
         while ends.count < n { ends.append((0, 0, 0)) }
         if ends.count > n { ends.removeLast(ends.count - n) }
         ends.withUnsafeMutableBufferPointer { e in
             var k = 0
             book.running.forEachInPlace { id, at, r in
                 e[k] = (max(r.pointee.end, now), id, at)
+                k += 1
+            }
+            for p in phantoms.indices {
+                e[k] = (max(phantoms[p].end, now), phantoms[p].id, -2 - p)
                 k += 1
             }
         }
@@ -74,8 +163,13 @@ struct BackfillPlan: Sendable {
             // job-mix measure stays).
             let records = state.recordsMix
             state.recordsMix = false
-            for j in ends[..<released].indices.reversed() where ends[j].position >= 0 {
-                book.running.withValue(position: ends[j].position) { state.commitKnownToFit($0.pointee.allocation) }
+            for j in ends[..<released].indices.reversed() where ends[j].position != -1 {
+                let at = ends[j].position
+                if at >= 0 {
+                    book.running.withValue(position: at) { state.commitKnownToFit($0.pointee.allocation) }
+                } else {
+                    state.commitKnownToFit(phantoms[-2 - at].allocation)
+                }
             }
             state.recordsMix = records
         }
@@ -92,13 +186,17 @@ struct BackfillPlan: Sendable {
             while released < ends.count && ends[released].end == t {
                 // (Read where the table holds it: unwrapping a running job first, or handing it to this closure,
                 // copied all of it.)
-                let taken = book.running.withValue(position: ends[released].position) { r in
-                    if trusted {
-                        state.releaseKnownHeld(r.pointee.allocation)
-                        return (released: true, gpus: r.pointee.gpus)
+                let at = ends[released].position
+                let taken =
+                    at >= 0
+                    ? book.running.withValue(position: at) { r in
+                        if trusted {
+                            state.releaseKnownHeld(r.pointee.allocation)
+                            return (released: true, gpus: r.pointee.gpus)
+                        }
+                        return (released: (try? state.release(r.pointee.allocation)) != nil, gpus: r.pointee.gpus)
                     }
-                    return (released: (try? state.release(r.pointee.allocation)) != nil, gpus: r.pointee.gpus)
-                }
+                    : Self.releasePhantom(phantoms, -2 - at, on: &state)
                 if let taken {
                     if !taken.released { ends[released].position = -1 }
                     free += taken.gpus
@@ -113,12 +211,19 @@ struct BackfillPlan: Sendable {
             if case let .success(d) = QueuePass.place(
                 head, on: &state, reservations: book.reservations, from: t, until: t + limit, explain: false)
             {
-                return BackfillPlan(
-                    head: head.id, headKey: key, start: t,
-                    box: Box(headJob: head, headAllocation: d.allocation, shadow: nil))
+                return (t, d.allocation)
             }
         }
         return nil
+    }
+
+    /// Gives a phantom's allocation back for the search (a deferred plan's phantoms are held, taken back a
+    /// moment ago).
+    private static func releasePhantom(
+        _ phantoms: [(end: Int64, id: Int64, allocation: Allocation)], _ k: Int, on state: inout ClusterState
+    ) -> (released: Bool, gpus: Int) {
+        state.releaseKnownHeld(phantoms[k].allocation)
+        return (true, phantoms[k].allocation.gpuCount)
     }
 
     /// Swaps the least of `ends[from...]` (by end, then id) into `from`.
@@ -132,7 +237,12 @@ struct BackfillPlan: Sendable {
 
     /// A running job stopped holding its allocation: if it was to end by `start`, the shadow no longer frees
     /// it (the live cluster has it back).
-    mutating func jobEnded(_ allocation: Allocation, expectedEnd: Int64) {
+    mutating func jobEnded(id: Int64, _ allocation: Allocation, expectedEnd: Int64) {
+        if isDeferred {
+            // (Kept for the search: it takes the job off the cluster at the end of its time limit.)
+            uniqueBox().deferred!.endedSince.append((expectedEnd, id, allocation))
+            return
+        }
         guard expectedEnd <= start, box.shadow != nil else { return }
         uniqueBox().shadow!.unfree(allocation)
     }
@@ -143,6 +253,7 @@ struct BackfillPlan: Sendable {
     mutating func admit(
         _ allocation: Allocation, until end: Int64, state: ClusterState, running: JobTable<QueueBook.Running>
     ) -> Bool {
+        assert(!isDeferred, "a job is admitted against a deferred plan")
         if end <= start {
             if box.shadow != nil { uniqueBox().shadow!.free(allocation) }
             return true
@@ -168,7 +279,8 @@ struct BackfillPlan: Sendable {
     /// The box, to change it: copied first if another plan value shares it.
     private mutating func uniqueBox() -> Box {
         if !isKnownUniquelyReferenced(&box) {
-            box = Box(headJob: box.headJob, headAllocation: box.headAllocation, shadow: box.shadow)
+            box = Box(
+                headJob: box.headJob, headAllocation: box.headAllocation, shadow: box.shadow, deferred: box.deferred)
         }
         return box
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the queue policy remembers between passes: the running jobs (what they hold, when their time limits
 /// run out, whose they are), each account's GPUs, storage and GPU-hours in use, the fair-share ledger, the
 /// reservations, and the backfill plan. The controller keeps one at wall-clock time and the simulator one at
@@ -22,6 +24,13 @@ public struct QueueBook: Sendable {
     /// record (the simulator keeps both): a backfill plan's look-ahead gives them back without checking
     /// each (in release builds). Off, a look-ahead checks each and passes over one it could not give back.
     var runningHeldOnCluster = false
+    /// A backfill plan's search may be put off until a pass reads its start or admits a job against it
+    /// (`BackfillPlan.deferred`): the decisions are the same, and the search is saved for the plans whose job
+    /// starts first (about half). Until then the reserved job is not reported `.reserved` to a pass's
+    /// `waiting`, and `reservedStart` is nil. The simulator turns it on, where every running job is held on the
+    /// cluster (`runningHeldOnCluster`) and reads no reasons but preemption; a plan is deferred only while
+    /// every node is up and no reservation is booked, for a job that fits the idle cluster.
+    var defersPlans = false
     /// Some account has limits (otherwise the pass does not look them up).
     let anyLimits: Bool
     /// What the policy reads of a partition: its tier, whether it may be preempted, and the priority's
@@ -188,7 +197,7 @@ public struct QueueBook: Sendable {
             storageInUse[r.account] = storageInUse[r.account] - r.storage
             gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)
         }
-        if plan != nil { plan!.jobEnded(r.allocation, expectedEnd: r.end) }
+        if plan != nil { plan!.jobEnded(id: id, r.allocation, expectedEnd: r.end) }
         return r.allocation
     }
 
@@ -232,8 +241,10 @@ public struct QueueBook: Sendable {
     /// Forget the backfill plan (node availability changed); the next pass makes a new one.
     public mutating func invalidatePlan() { plan = nil }
 
-    /// The current backfill reservation: which job, and when it is to start.
-    public var reservedStart: (job: Int64, at: Int64)? { plan.map { ($0.head, $0.start) } }
+    /// The current backfill reservation: which job, and when it is to start (nil also while the plan is
+    /// deferred, `defersPlans`: its start is not worked out yet).
+    public var reservedStart: (job: Int64, at: Int64)? {
+        guard let plan, !plan.isDeferred else { return nil }
+        return (plan.head, plan.start)
+    }
 }
-
-import Foundation

@@ -90,7 +90,7 @@ extension QueuePass {
                 guard backfills else { return .skipped }
                 if plan != nil {
                     if plan!.head == c.id {
-                        waiting(c, .reserved(at: plan!.start, nil))
+                        if !plan!.isDeferred { waiting(c, .reserved(at: plan!.start, nil)) }
                         return .blocked
                     }
                     if key > plan!.headKey { return .skipped }
@@ -122,19 +122,53 @@ extension QueuePass {
             // The first job in line that does not fit gets the reservation.
             if backfills, plan == nil || key < plan!.headKey {
                 work.plans += 1
-                // The search's storage is the book's, kept from plan to plan.
-                var ends: [BackfillPlan.End] = []
-                swap(&ends, &book.planEnds)
-                plan = BackfillPlan.make(
-                    for: c, key: key, state: &state, book: book, now: now, work: &work, ends: &ends)
-                swap(&ends, &book.planEnds)
+                if book.defersPlans && Self.searchWouldFind(c, state: state, book: book) {
+                    plan = BackfillPlan.deferred(for: c, key: key, book: book, now: now)
+                } else {
+                    // The search's storage is the book's, kept from plan to plan.
+                    var ends: [BackfillPlan.End] = []
+                    swap(&ends, &book.planEnds)
+                    plan = BackfillPlan.make(
+                        for: c, key: key, state: &state, book: book, now: now, work: &work, ends: &ends)
+                    swap(&ends, &book.planEnds)
+                }
             }
             if plan != nil, plan!.head == c.id {
-                waiting(c, .reserved(at: plan!.start, lastRefusal))
+                if !plan!.isDeferred { waiting(c, .reserved(at: plan!.start, lastRefusal)) }
                 return .blocked
             }
             if lastRefusal != nil { waiting(c, .noRoom(lastRefusal)) }
             return lastRefusal == nil ? .skipped : .refused
+        }
+
+        /// Whether a plan's search, put off now for `head` (which does not fit), would find a start: `head` fits
+        /// the cluster once every running job has ended (its request was placed on the idle cluster, every node
+        /// is up, no reservation is booked, and every running job is held on the cluster), and some job runs.
+        static func searchWouldFind(_ head: Candidate, state: borrowing ClusterState, book: borrowing QueueBook)
+            -> Bool
+        {
+            head.shared.fitsIdle && head.shared.resolvedOn === state.fixed && state.unavailable.isEmpty
+                && book.reservations.isEmpty && book.runningHeldOnCluster && !book.running.isEmpty
+        }
+
+        /// Works the plan out if it is deferred, for a read of its start or an admission; true (for use in a
+        /// condition).
+        @discardableResult
+        mutating func workOutPlan(state: inout ClusterState, book: inout QueueBook, work: inout Work) -> Bool {
+            guard plan != nil, plan!.isDeferred else { return true }
+            var ends: [BackfillPlan.End] = []
+            swap(&ends, &book.planEnds)
+            plan!.workOut(state: &state, book: book, work: &work, ends: &ends)
+            swap(&ends, &book.planEnds)
+            return true
+        }
+
+        /// Drops the plan if its start has come by `now` (a deferred plan is worked out first only if its start
+        /// could have: the earliest end of a time limit it knows has come).
+        mutating func dropPlanIfDue(state: inout ClusterState, book: inout QueueBook, work: inout Work) {
+            guard plan != nil, plan!.notBefore <= now else { return }
+            workOutPlan(state: &state, book: &book, work: &work)
+            if plan!.start <= now { plan = nil }
         }
 
         /// Starts `c` on `decision` (placed on `state` a moment ago) until `end`, if the reservation allows.
@@ -148,7 +182,9 @@ extension QueuePass {
             if plan != nil {
                 if plan!.head == c.id {
                     plan = nil
-                } else if plan!.admit(decision.allocation, until: end, state: state, running: book.running) {
+                } else if workOutPlan(state: &state, book: &book, work: &work),
+                    plan!.admit(decision.allocation, until: end, state: state, running: book.running)
+                {
                     admitted = true
                 } else if behindHead {
                     waiting(c, .held(by: plan!.head, at: plan!.start))

@@ -15,7 +15,7 @@ extension QueuePass {
         // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
-        if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
+        pass.dropPlanIfDue(state: &state, book: &book, work: &work)
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was
         // copied into a box of its own on every pass.)
@@ -145,6 +145,8 @@ extension QueuePass {
                 aside.clearKeepingCapacity()
             }
             if !jumps.isEmpty {
+                // (A plan made since the jump is worked out to compare its start: rare.)
+                pass.workOutPlan(state: &state, book: &book, work: &work)
                 for (jb, jump) in jumps
                 where jump.starts != work.started || pass.plan?.head != jump.head || pass.plan?.start != jump.start {
                     jumps[jb] = nil

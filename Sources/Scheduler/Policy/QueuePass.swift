@@ -70,6 +70,10 @@ public enum QueuePass {
         let resolvedOn: ClusterState.Fixed?
         let resolved: ResolvedRequest?
         let refused: PlacementRefusal?
+        /// It was resolved on the idle cluster (every node up, nothing held) and placed there: once every job
+        /// has ended, with every node up and no reservation, it fits (a backfill plan's search then finds a
+        /// start, `QueueBook.defersPlans`).
+        let fitsIdle: Bool
 
         /// `other`'s request, with its resolution, for `account`.
         init(_ other: SharedRequest, account: String) {
@@ -79,6 +83,7 @@ public enum QueuePass {
             resolvedOn = other.resolvedOn
             resolved = other.resolved
             refused = other.refused
+            fitsIdle = other.fitsIdle
         }
 
         init(_ request: ResourceRequest, account: String, resolvedOn state: ClusterState? = nil) {
@@ -90,12 +95,19 @@ public enum QueuePass {
             case let .success(r)?:
                 resolved = r
                 refused = nil
+                if let state, state.isIdle, case .success = state.place(resolved: r, explain: false) {
+                    fitsIdle = true
+                } else {
+                    fitsIdle = false
+                }
             case let .failure(e)?:
                 resolved = nil
                 refused = e
+                fitsIdle = false
             case nil:
                 resolved = nil
                 refused = nil
+                fitsIdle = false
             }
         }
     }
@@ -262,7 +274,7 @@ public enum QueuePass {
         // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
-        if pass.plan != nil, pass.plan!.start <= now { pass.plan = nil }
+        pass.dropPlanIfDue(state: &state, book: &book, work: &work)
         // Under fairshare a newcomer may come before the reserved job in line (and take the reservation), so a
         // pass over newcomers only stops for want of GPUs under fifo and backfill.
         let newcomersByPriority = !complete && book.policy.usesPriority

@@ -97,6 +97,7 @@ extension Simulator {
             book = QueueBook(spec: spec, policy: options.queue, now: firstT, reservations: windows)
             book.explains = false
             book.runningHeldOnCluster = true
+            book.defersPlans = options.defersPlans
             book.accruesFairShare = book.policy.usesPriority
             failures = try options.events.failureList(on: spec, until: horizon)
             var edges: [(at: Int64, node: Int, delta: Int)] = []

@@ -21,6 +21,9 @@ public enum Simulator {
         /// Full passes go bucket by bucket through the indexed queue (false: job by job in order; the same
         /// decisions, kept to test that they are).
         var indexedQueue = true
+        /// A backfill plan's search is put off until a pass needs its start (`QueueBook.defersPlans`; false:
+        /// every plan worked out when made, the same decisions, kept to test that they are).
+        var defersPlans = true
 
         public init(
             queue: QueuePolicyName? = nil, placement: PlacementPolicyName? = nil, speed: GPUSpeed? = nil,
