@@ -48,14 +48,17 @@ struct BackfillPlan: Sendable {
         }
     }
 
-    /// A deferred plan's record: when it was made, a time its start cannot come before (the earliest time
-    /// limit of the jobs then running), and the jobs that have ended since (each was running when the plan was
-    /// made: a job that starts while a plan stands is admitted, and the plan is worked out first).
+    /// A deferred plan's record: when it was made, and a time its start cannot come before (the earliest time
+    /// limit of the jobs then running). The jobs that end meanwhile are the book's to keep
+    /// (`QueueBook.endedSincePlan`; each was running when the plan was made: a job that starts while a plan
+    /// stands is admitted, and the plan is worked out first).
     struct Deferred: Sendable {
         let madeAt: Int64
         let notBefore: Int64
-        var endedSince: [(end: Int64, id: Int64, allocation: Allocation)] = []
     }
+
+    /// A job that ended while a plan was deferred: the end of its time limit, its id, and what it held.
+    typealias Ended = (end: Int64, id: Int64, allocation: Allocation)
 
     /// The reserved job, read where the plan holds it (copying it out showed on every pass).
     var headJob: QueuePass.Candidate {
@@ -85,8 +88,8 @@ struct BackfillPlan: Sendable {
     /// (`workOut`); about half of all plans end (their job starts) before either. The caller guarantees that
     /// the search would find a start: `head` fits the cluster once every running job has ended (every node
     /// up, no reservation), and some job runs. The search then runs on the cluster as it is at that time,
-    /// with the jobs that ended since taken back for the while (`jobEnded` records them), and so finds what it
-    /// would have found now.
+    /// with the jobs that ended since taken back for the while (the book keeps them from now on, in
+    /// `endedSincePlan`), and so finds what it would have found now.
     static func deferred(for head: QueuePass.Candidate, key: QueuePass.SortKey, book: QueueBook, now: Int64)
         -> BackfillPlan
     {
@@ -116,11 +119,11 @@ struct BackfillPlan: Sendable {
         let d = b.deferred!
         let records = state.recordsMix
         state.recordsMix = false
-        for k in d.endedSince.indices { state.commitKnownToFit(d.endedSince[k].allocation) }
+        let ended = book.endedSincePlan
+        for k in ended.indices { state.commitKnownToFit(ended[k].allocation) }
         let found = Self.search(
-            for: b.headJob, state: &state, book: book, now: d.madeAt, work: &work, ends: &ends,
-            phantoms: d.endedSince)
-        for k in d.endedSince.indices { state.releaseKnownHeld(d.endedSince[k].allocation) }
+            for: b.headJob, state: &state, book: book, now: d.madeAt, work: &work, ends: &ends, phantoms: ended)
+        for k in ended.indices { state.releaseKnownHeld(ended[k].allocation) }
         state.recordsMix = records
         // (The caller's guarantee: the job fits once everything has ended.)
         let (start, allocation) = found!
@@ -136,7 +139,7 @@ struct BackfillPlan: Sendable {
     private static func search(
         for head: QueuePass.Candidate, state: inout ClusterState, book: QueueBook, now: Int64,
         work: inout QueuePass.Work, ends: inout [End],
-        phantoms: [(end: Int64, id: Int64, allocation: Allocation)] = []
+        phantoms: [Ended] = []
     ) -> (Int64, Allocation)? {
         // Each running job's end is read in place (a walk of the table would copy every allocation), into
         // storage grown or cut to the running jobs' count first (an append per job checked the storage's
@@ -219,9 +222,9 @@ struct BackfillPlan: Sendable {
 
     /// Gives a phantom's allocation back for the search (a deferred plan's phantoms are held, taken back a
     /// moment ago).
-    private static func releasePhantom(
-        _ phantoms: [(end: Int64, id: Int64, allocation: Allocation)], _ k: Int, on state: inout ClusterState
-    ) -> (released: Bool, gpus: Int) {
+    private static func releasePhantom(_ phantoms: [Ended], _ k: Int, on state: inout ClusterState)
+        -> (released: Bool, gpus: Int)
+    {
         state.releaseKnownHeld(phantoms[k].allocation)
         return (true, phantoms[k].allocation.gpuCount)
     }
@@ -237,13 +240,8 @@ struct BackfillPlan: Sendable {
 
     /// A running job stopped holding its allocation: if it was to end by `start`, the shadow no longer frees
     /// it (the live cluster has it back).
-    mutating func jobEnded(id: Int64, _ allocation: Allocation, expectedEnd: Int64) {
-        if isDeferred {
-            // (Kept for the search: it takes the job off the cluster at the end of its time limit.)
-            uniqueBox().deferred!.endedSince.append((expectedEnd, id, allocation))
-            return
-        }
-        guard expectedEnd <= start, box.shadow != nil else { return }
+    mutating func jobEnded(_ allocation: Allocation, expectedEnd: Int64) {
+        guard !isDeferred, expectedEnd <= start, box.shadow != nil else { return }
         uniqueBox().shadow!.unfree(allocation)
     }
 

@@ -84,6 +84,9 @@ public struct QueueBook: Sendable {
     var plan: BackfillPlan?
     /// Storage for a plan's search of the running jobs' ends (`BackfillPlan.make`), kept from one to the next.
     var planEnds: [BackfillPlan.End] = []
+    /// The jobs that ended since the plan was made, while it is deferred (emptied when a deferred plan is
+    /// made; its storage kept from one to the next).
+    var endedSincePlan: [BackfillPlan.Ended] = []
 
     public init(spec: ClusterSpec, policy: QueuePolicyName? = nil, now: Int64, reservations: [Reservation] = []) {
         self.spec = spec
@@ -197,7 +200,14 @@ public struct QueueBook: Sendable {
             storageInUse[r.account] = storageInUse[r.account] - r.storage
             gpuEndSum[r.account] -= Double(r.gpus) * Double(r.end)
         }
-        if plan != nil { plan!.jobEnded(id: id, r.allocation, expectedEnd: r.end) }
+        if plan != nil {
+            if plan!.isDeferred {
+                // (Kept for the plan's search: it takes the job off the cluster at the end of its time limit.)
+                endedSincePlan.append((r.end, id, r.allocation))
+            } else {
+                plan!.jobEnded(r.allocation, expectedEnd: r.end)
+            }
+        }
         return r.allocation
     }
 

@@ -123,6 +123,7 @@ extension QueuePass {
             if backfills, plan == nil || key < plan!.headKey {
                 work.plans += 1
                 if book.defersPlans && Self.searchWouldFind(c, state: state, book: book) {
+                    book.endedSincePlan.clearKeepingCapacity()
                     plan = BackfillPlan.deferred(for: c, key: key, book: book, now: now)
                 } else {
                     // The search's storage is the book's, kept from plan to plan.
