@@ -9,6 +9,9 @@
 /// overflow checks were a fifth of a sift's instructions.
 struct MinHeap<Element: Comparable> {
     private(set) var items: [Element] = []
+    /// The elements are left unordered, and a pop scans them (`order(scanningUpTo:)`): at most `scanLimit`.
+    private var scanning = false
+    private var scanLimit = 0
 
     /// (An empty heap asks for no storage: a pass makes one each time, and reserving none was not free.)
     init(capacity: Int = 0) { if capacity > 0 { items.reserveCapacity(capacity) } }
@@ -16,10 +19,22 @@ struct MinHeap<Element: Comparable> {
     var isEmpty: Bool { items.isEmpty }
 
     /// Empties the heap, keeping its storage.
-    mutating func removeAll() { items.clearKeepingCapacity() }
-    var first: Element? { items.first }
+    mutating func removeAll() {
+        items.clearKeepingCapacity()
+        scanning = false
+    }
+    /// The least element (ordered: no scan is pending).
+    var first: Element? {
+        assert(!scanning, "first read of a heap left unordered")
+        return items.first
+    }
 
     mutating func push(_ e: Element) {
+        if scanning {
+            items.append(e)
+            if items.count > scanLimit { heapify() }
+            return
+        }
         items.append(e)
         items.withUnsafeMutableBufferPointer { h in
             var c = h.count &- 1
@@ -35,6 +50,7 @@ struct MinHeap<Element: Comparable> {
 
     @discardableResult
     mutating func pop() -> Element? {
+        if scanning { return popByScan() }
         guard let top = items.first else { return nil }
         let last = items.removeLast()
         if !items.isEmpty {
@@ -47,8 +63,39 @@ struct MinHeap<Element: Comparable> {
     /// Adds `e` without ordering: call `heapify()` before the next `push` or `pop`.
     mutating func appendUnordered(_ e: Element) { items.append(e) }
 
+    /// Orders what `appendUnordered` added, when they are more than `limit`; otherwise leaves them unordered,
+    /// and each pop scans them for the least (until pushes take them past `limit`). A pass over the wait queue
+    /// pops two or three of some eight bucket heads: scanning them each time costs less than ordering them.
+    mutating func order(scanningUpTo limit: Int) {
+        if items.count > limit {
+            heapify()
+        } else {
+            scanning = true
+            scanLimit = limit
+        }
+    }
+
+    /// The least element, found by a scan, and its place filled by the last.
+    private mutating func popByScan() -> Element? {
+        guard !items.isEmpty else { return nil }
+        let top = items.withUnsafeMutableBufferPointer { h in
+            var m = 0
+            var i = 1
+            while i < h.count {
+                if h[i] < h[m] { m = i }
+                i &+= 1
+            }
+            let top = h[m]
+            h[m] = h[h.count &- 1]
+            return top
+        }
+        items.removeLast()
+        return top
+    }
+
     /// Orders what `appendUnordered` added, in linear time.
     mutating func heapify() {
+        scanning = false
         guard items.count > 1 else { return }
         for i in stride(from: (items.count - 2) / 4, through: 0, by: -1) { siftDown(i) }
     }

@@ -96,7 +96,7 @@ extension QueuePass {
         // (A bucket with jobs waiting has its first at `head`: its entries' storage is not read to find out.)
         for b in queue.liveBuckets { push(b, queue.buckets[b].head, pass) }
         building = false
-        heap.heapify()
+        heap.order(scanningUpTo: 16)
         var startedIds: [(id: Int64, submit: Int64, bucket: Int)] = []
         swap(&startedIds, &queue.spareStarted)
         startedIds.clearKeepingCapacity()
