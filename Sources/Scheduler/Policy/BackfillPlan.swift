@@ -232,8 +232,18 @@ struct BackfillPlan: Sendable {
     /// Swaps the least of `ends[from...]` (by end, then id) into `from`.
     private static func bringLeast(_ ends: inout [End], to from: Int) {
         ends.withUnsafeMutableBufferPointer { e in
+            // (The least so far is kept in locals, and the ids compared only on equal ends: the tuples' comparison
+            // read both elements anew at every step.)
             var least = from
-            for i in (from + 1)..<e.count where (e[i].end, e[i].id) < (e[least].end, e[least].id) { least = i }
+            var (end, id) = (e[from].end, e[from].id)
+            var i = from &+ 1
+            while i < e.count {
+                if e[i].end < end || (e[i].end == end && e[i].id < id) {
+                    least = i
+                    (end, id) = (e[i].end, e[i].id)
+                }
+                i &+= 1
+            }
             if least != from { e.swapAt(from, least) }
         }
     }
