@@ -23,8 +23,11 @@ public struct FairShare: Sendable {
     private(set) var time: Int64
     private let declared: [String: Account]
     private var total: Double = 0
-    /// Factors worked out since usage last changed (NaN: not yet); a pass asks for each account's many times.
-    private var factors: [Double] = []
+    /// Factors worked out, each with the `usageVersion` it was worked out at (an older one is stale); a pass
+    /// asks for each account's many times. (A version, not a mark per factor: a change of usage, at every
+    /// moment of a replay, then wrote nothing per account.)
+    private var factors: [(value: Double, version: UInt64)] = []
+    private var usageVersion: UInt64 = 1
 
     public init(accounts: [Account], halfLife: TimeSpan, now: Int64) {
         self.halfLife = Double(max(halfLife.seconds, 1))
@@ -89,17 +92,14 @@ public struct FairShare: Sendable {
 
     /// `factor(id:)`, worked out once until usage changes.
     public mutating func cachedFactor(id i: Int) -> Double {
-        if !factors[i].isNaN { return factors[i] }
+        let known = factors[i]
+        if known.version == usageVersion { return known.value }
         let f = factor(id: i)
-        factors[i] = f
+        factors[i] = (f, usageVersion)
         return f
     }
 
-    private mutating func forgetFactors() {
-        factors.withUnsafeMutableBufferPointer { f in
-            for i in f.indices { f[i] = .nan }
-        }
-    }
+    private mutating func forgetFactors() { usageVersion &+= 1 }
 
     public func factor(id i: Int) -> Double {
         let s = shares[i]
@@ -114,7 +114,7 @@ public struct FairShare: Sendable {
         ids[name] = i
         usage.append(0)
         shares.append(0)
-        factors.append(.nan)
+        factors.append((0, 0))
         return i
     }
 
