@@ -85,7 +85,7 @@ struct BackfillPlan: Sendable {
     }
 
     /// A plan for `head` whose search is put off until something reads its start or admits a job against it
-    /// (`workOut`); about half of all plans end (their job starts) before either. The caller guarantees that
+    /// (`workOut`); some 60 % of plans end (their job starts) before either. The caller guarantees that
     /// the search would find a start: `head` fits the cluster once every running job has ended (every node
     /// up, no reservation), and some job runs. The search then runs on the cluster as it is at that time,
     /// with the jobs that ended since taken back for the while (the book keeps them from now on, in

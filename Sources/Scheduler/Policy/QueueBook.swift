@@ -26,7 +26,7 @@ public struct QueueBook: Sendable {
     var runningHeldOnCluster = false
     /// A backfill plan's search may be put off until a pass reads its start or admits a job against it
     /// (`BackfillPlan.deferred`): the decisions are the same, and the search is saved for the plans whose job
-    /// starts first (about half). Until then the reserved job is not reported `.reserved` to a pass's
+    /// starts first (some 60 %). Until then the reserved job is not reported `.reserved` to a pass's
     /// `waiting`, and `reservedStart` is nil. The simulator turns it on, where every running job is held on the
     /// cluster (`runningHeldOnCluster`) and reads no reasons but preemption; a plan is deferred only while
     /// every node is up and no reservation is booked, for a job that fits the idle cluster.

@@ -175,7 +175,8 @@ public enum QueuePass {
         public var started = 0
         /// Of the started, those that started behind a reserved job (backfilled).
         public var backfilled = 0
-        /// Reservations computed, and the placements they tried.
+        /// Reservations made, and the placements their searches tried (a reservation whose search was deferred
+        /// and never needed, `QueueBook.defersPlans`, tried none).
         public var plans = 0
         public var planPlacements = 0
         /// Jobs offered one by one (each costs a sort key, and at most one placement).
