@@ -292,6 +292,26 @@ import Testing
         #expect(a.outcomes.allSatisfy { $0.end != nil })
     }
 
+    /// Replays `jobs` with `flag` on and off, which must give the same schedule: each run keeps its invariants
+    /// (checked), and every job's outcome is the same in both. Returns the runs, `flag` on first.
+    func sameScheduleBothWays(
+        _ flag: WritableKeyPath<Simulator.Options, Bool>, spec: ClusterSpec, jobs: [SimulatedJob], policy: QueuePolicyName,
+        events: SimulationEvents
+    ) throws -> (Simulator.Run, Simulator.Run) {
+        let label = "\(policy), events: \(!events.isEmpty)"
+        var a = Simulator.Options(queue: policy, events: events, checkInvariants: true)
+        var b = a
+        a[keyPath: flag] = true
+        b[keyPath: flag] = false
+        let x = try Simulator.run(spec: spec, jobs: jobs, options: a)
+        let y = try Simulator.run(spec: spec, jobs: jobs, options: b)
+        #expect(x.invariantViolations.isEmpty, "\(label): \(x.invariantViolations.prefix(2))")
+        #expect(y.invariantViolations.isEmpty, "\(label), other way: \(y.invariantViolations.prefix(2))")
+        let diff = zip(x.outcomes, y.outcomes).first { $0.0 != $0.1 }
+        #expect(diff == nil, "\(label): first difference \(String(describing: diff))")
+        return (x, y)
+    }
+
     @Test func theIndexedQueueDecidesExactlyAsTheJobByJobPass() throws {
         // Full passes visit the simulator's queue bucket by bucket; offering every job in order must give the
         // same schedule, under every policy, with limits, windows and failures.
@@ -312,16 +332,7 @@ import Testing
             failureModel: .init(mtbf: 4 * 86_400, repair: 3600, seed: 3))
         for policy in QueuePolicyName.allCases {
             for e in [SimulationEvents(), events] {
-                var indexed = Simulator.Options(queue: policy, events: e, checkInvariants: true)
-                var plain = indexed
-                plain.indexedQueue = false
-                indexed.indexedQueue = true
-                let a = try Simulator.run(spec: spec, jobs: jobs, options: indexed)
-                let b = try Simulator.run(spec: spec, jobs: jobs, options: plain)
-                #expect(a.invariantViolations.isEmpty, "\(policy): \(a.invariantViolations.prefix(2))")
-                #expect(b.invariantViolations.isEmpty, "plain \(policy): \(b.invariantViolations.prefix(2))")
-                let diff = zip(a.outcomes, b.outcomes).first { $0.0 != $0.1 }
-                #expect(diff == nil, "\(policy), events: \(!e.isEmpty): first difference \(String(describing: diff))")
+                let (a, b) = try sameScheduleBothWays(\.indexedQueue, spec: spec, jobs: jobs, policy: policy, events: e)
                 #expect(a.work.started == b.work.started)
                 // The index tries fewer placements, never more; under backfill it passes over runs of jobs
                 // that would delay the reservation (and offers them after all when something starts first).
@@ -355,16 +366,7 @@ import Testing
         let windows = SimulationEvents(maintenance: [.init(nodes: ["dgx03"], start: 20_000, duration: 7200, every: 50_000)])
         for policy in [QueuePolicyName.backfill, .fairshare] {
             for e in [SimulationEvents(), failures, windows] {
-                var deferring = Simulator.Options(queue: policy, events: e, checkInvariants: true)
-                var eager = deferring
-                deferring.defersPlans = true
-                eager.defersPlans = false
-                let a = try Simulator.run(spec: spec, jobs: jobs, options: deferring)
-                let b = try Simulator.run(spec: spec, jobs: jobs, options: eager)
-                #expect(a.invariantViolations.isEmpty, "\(policy): \(a.invariantViolations.prefix(2))")
-                #expect(b.invariantViolations.isEmpty, "eager \(policy): \(b.invariantViolations.prefix(2))")
-                let diff = zip(a.outcomes, b.outcomes).first { $0.0 != $0.1 }
-                #expect(diff == nil, "\(policy), events: \(!e.isEmpty): first difference \(String(describing: diff))")
+                let (a, b) = try sameScheduleBothWays(\.defersPlans, spec: spec, jobs: jobs, policy: policy, events: e)
                 #expect(a.work.plans == b.work.plans && a.work.plans > 100, "\(policy): \(a.work.plans) / \(b.work.plans)")
                 if e.maintenance.isEmpty {
                     #expect(a.work.planPlacements <= b.work.planPlacements * 9 / 10, "\(policy): \(a.work) / \(b.work)")
