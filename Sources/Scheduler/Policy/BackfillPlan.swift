@@ -24,7 +24,8 @@ struct BackfillPlan: Sendable {
     }
     private var knownStart: Int64
     /// The search is put off (`deferred`): the plan knows its job and its place in line, and when its search
-    /// would have run, but not yet its start or allocation.
+    /// would have run, but not yet its start or allocation. (The same as the box's `deferred` being set, kept
+    /// here too: every pass and offer asks it, and reading it here does not reach into the box.)
     private(set) var isDeferred = false
     private var box: Box
 
