@@ -47,6 +47,32 @@ import Testing
         }
     }
 
+    @Test func deferredReservationsDecideExactlyAsWhenWorkedOutWithPreemption() throws {
+        // Scavenger jobs are requeued for gpu-partition jobs while a backfill reservation's search is deferred:
+        // the victims' ends are taken back for the search like any end, and the schedule is the one of
+        // reservations worked out when made.
+        // (Jobs end before their time limits, as most do: a reservation whose jobs all run to their limits is
+        // worked out at the first end, the earliest its start could come.)
+        var rng = SeededRandom(seed: 12)
+        let jobs = (1...800).map { i -> SimulatedJob in
+            let gpus = [1, 2, 4, 8, 8][Int(rng.next() % 5)]
+            let partition = rng.next() % 3 == 0 ? "gpu" : "scavenger"
+            var j = job(
+                Int64(i), at: Int64(i) * 40, gpus: gpus, runs: Int64(300 + rng.next() % 6000), partition: partition)
+            j.timeLimit = j.duration * 3
+            return j
+        }
+        for policy in [QueuePolicyName.backfill, .fairshare] {
+            let (deferring, eager) = try sameScheduleBothWays(
+                \.defersPlans, spec: try spec(), jobs: jobs, policy: policy, events: SimulationEvents())
+            #expect(deferring.preemptedRuns > 0 && deferring.preemptedRuns == eager.preemptedRuns, "\(policy)")
+            #expect(deferring.work.plans == eager.work.plans, "\(policy)")
+            #expect(
+                deferring.work.planPlacements < eager.work.planPlacements,
+                "\(policy): \(deferring.work) / \(eager.work)")
+        }
+    }
+
     @Test func aGangIsPreemptedWholeAndOnlyLowerTierPreemptibleJobsAreVictims() throws {
         var s = try spec()
         // A third partition, tier 0 but not preemptible: its jobs are never victims.

@@ -81,3 +81,23 @@ extension ClusterState {
         return nil
     }
 }
+
+/// Replays `jobs` with `flag` on and off, which must give the same schedule: each run keeps its invariants
+/// (checked), and every job's outcome is the same in both. Returns the runs, `flag` on first.
+func sameScheduleBothWays(
+    _ flag: WritableKeyPath<Simulator.Options, Bool>, spec: ClusterSpec, jobs: [SimulatedJob], policy: QueuePolicyName,
+    events: SimulationEvents
+) throws -> (Simulator.Run, Simulator.Run) {
+    let label = "\(policy), events: \(!events.isEmpty)"
+    var a = Simulator.Options(queue: policy, events: events, checkInvariants: true)
+    var b = a
+    a[keyPath: flag] = true
+    b[keyPath: flag] = false
+    let x = try Simulator.run(spec: spec, jobs: jobs, options: a)
+    let y = try Simulator.run(spec: spec, jobs: jobs, options: b)
+    #expect(x.invariantViolations.isEmpty, "\(label): \(x.invariantViolations.prefix(2))")
+    #expect(y.invariantViolations.isEmpty, "\(label), other way: \(y.invariantViolations.prefix(2))")
+    let diff = zip(x.outcomes, y.outcomes).first { $0.0 != $0.1 }
+    #expect(diff == nil, "\(label): first difference \(String(describing: diff))")
+    return (x, y)
+}
