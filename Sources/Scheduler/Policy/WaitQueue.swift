@@ -107,8 +107,6 @@ public struct WaitQueue: Sendable {
     var spareAside: [QueuePass.BucketHead] = []
     var spareStarted: [(id: Int64, submit: Int64, bucket: Int)] = []
     var bucketOf: [Key: Int] = [:]
-    /// The bucket last found per slot of `existingBucket`'s check (−1: none).
-    private var recent = [Int32](repeating: -1, count: 256)
     /// One shared request per distinct request, numbered: buckets of different accounts with the same request
     /// share it, so a pass knows them for the same request (`QueuePass` remembers what could not be placed,
     /// by number).
@@ -145,45 +143,6 @@ public struct WaitQueue: Sendable {
         bucket(request: c.request, account: c.account, nice: c.nice, shared: c.shared)
     }
 
-    /// The bucket last found for jobs of the same size, account and nice value, if it holds jobs with this
-    /// request: arrivals mostly ask for what an earlier such job asked for, and this check is cheaper than
-    /// building and hashing a key. It changes nothing, so a caller that reads the request from memory passes it
-    /// without copying it first (a call that changes the queue gets a copy).
-    func recentBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
-        let r = Int(recent[Self.recentSlot(request: request, account: account, nice: nice)])
-        return r >= 0 && holds(r, request: request, account: account, nice: nice) ? r : nil
-    }
-
-    /// The bucket of jobs with this request, account and nice value, if there is one, found by its key (for a
-    /// caller that `recentBucket` did not answer); remembered for `recentBucket`.
-    mutating func existingBucket(request: ResourceRequest, account: String, nice: Int) -> Int? {
-        guard let b = bucketOf[Key(job: request, account: account, nice: nice)] else { return nil }
-        recent[Self.recentSlot(request: request, account: account, nice: nice)] = Int32(b)
-        return b
-    }
-
-    /// Whether bucket `b` holds jobs with this request (one without a time limit), account and nice value.
-    private func holds(_ b: Int, request: ResourceRequest, account: String, nice: Int) -> Bool {
-        request.time == nil && buckets[b].nice == nice && buckets[b].account == account
-            && buckets[b].shared.request == request
-    }
-
-    /// A slot of `recent`: the GPU count, account and nice value, mixed by a multiply.
-    private static func recentSlot(request: ResourceRequest, account: String, nice: Int) -> Int {
-        var h = (request.gpus ?? 0) &* 31 &+ nice
-        // The name's bytes in place when they are contiguous (a native string's are), one by one otherwise.
-        if let mixed = account.utf8.withContiguousStorageIfAvailable({ bytes in
-            var m = h
-            for b in bytes { m = m &* 31 &+ Int(b) }
-            return m
-        }) {
-            h = mixed
-        } else {
-            for b in account.utf8 { h = h &* 31 &+ Int(b) }
-        }
-        return Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(h)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
-    }
-
     /// The bucket of jobs with this request, account and nice value, made now if there is none. The request's
     /// time limit is left out (each job's is in its entry), so jobs differing only in their time limits share
     /// a bucket. A new bucket's request is resolved on `cluster`, if given (its placements then skip that step).
@@ -205,7 +164,6 @@ public struct WaitQueue: Sendable {
         let own = s.account == account ? s : QueuePass.SharedRequest(s, account: account)
         buckets.append(Bucket(shared: own, request: number, account: account, nice: nice, gpus: s.gpuCount))
         bucketOf[key] = b
-        recent[Self.recentSlot(request: full, account: account, nice: nice)] = Int32(b)
         return b
     }
 

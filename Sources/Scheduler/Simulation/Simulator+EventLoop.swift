@@ -45,6 +45,10 @@ extension Simulator {
         var spareStarted: [Started] = []
         /// The arrivals as offered to a pass.
         var offered: [QueuePass.Candidate] = []
+        /// Each job's class (jobs of one class wait in one bucket), and each class's bucket in `waiting` (−1:
+        /// none yet; buckets are made, and numbered, as their first jobs arrive).
+        let classes: ArrivalClasses
+        var classBucket: [Int32] = []
         /// Per bucket of `waiting`: whether its request can never be placed here (nil: not known yet).
         var neverFitsMemo: [String??] = []
         /// Checking invariants: each reserved job's first reserved start, and windows found holding jobs.
@@ -67,6 +71,8 @@ extension Simulator {
 
         init(spec: ClusterSpec, jobs: [SimulatedJob], options: Options) throws(ConfigError) {
             self.jobs = jobs
+            // First: on a long trace the classes are worked out on another thread while the rest is set up.
+            classes = ArrivalClasses(jobs: jobs, background: options.classesInBackground ? true : nil)
             checking = options.checkInvariants
             indexed = options.indexedQueue
             var state = ClusterState(spec: spec)
@@ -329,18 +335,21 @@ extension Simulator {
             return b
         }
 
-        /// The job's bucket in `waiting`, found (or made) the first time.
+        /// The job's bucket in `waiting`, found (or made) the first time: by its class (`ArrivalClasses`), so
+        /// only the first job of each class has its request looked at here.
         mutating func bucket(of index: Int) -> Int {
             if track[index].bucket < 0 {
-                // A new bucket's request is resolved on the idle cluster (not copied for a bucket that exists).
-                // The look-up that mostly succeeds changes nothing, so the job's request is passed to it as it
-                // lies in the trace (some 200 bytes and six references, copied for every arrival otherwise).
-                let b =
-                    waiting.recentBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
-                    ?? waiting.existingBucket(request: jobs[index].request, account: jobs[index].account, nice: 0)
-                    ?? waiting.bucket(
-                        request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle)
-                track[index].bucket = Int32(b)
+                let c = classes.of(index)
+                if c >= classBucket.count {
+                    classBucket += repeatElement(-1, count: c + 1 - classBucket.count)
+                }
+                if classBucket[c] < 0 {
+                    // A new bucket's request is resolved on the idle cluster.
+                    classBucket[c] = Int32(
+                        waiting.bucket(
+                            request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle))
+                }
+                track[index].bucket = classBucket[c]
             }
             return Int(track[index].bucket)
         }

@@ -24,6 +24,9 @@ public enum Simulator {
         /// A backfill plan's search is put off until a pass needs its start (`QueueBook.defersPlans`; false:
         /// every plan worked out when made, the same decisions, kept to test that they are).
         var defersPlans = true
+        /// Each job's class is worked out on a thread of its own whatever the trace's length (`ArrivalClasses`;
+        /// false: on a thread only for a long trace; the same decisions, kept to test that they are).
+        var classesInBackground = false
 
         public init(
             queue: QueuePolicyName? = nil, placement: PlacementPolicyName? = nil, speed: GPUSpeed? = nil,
