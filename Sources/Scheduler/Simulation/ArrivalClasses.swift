@@ -7,7 +7,7 @@ import Foundation
 /// A replay looks an arrival's bucket up by its class, without hashing or comparing its request (some 400
 /// instructions an arrival, on the loop's one thread). On a long trace a second thread works the classes out
 /// ahead of the event loop, in chunks, and the loop reads each job's class once that job's chunk is done
-/// (it waits, which it seldom has to: the loop does some 25 times more work per job). On a short trace
+/// (it waits, which it seldom has to: the loop does some ten times the work per job). On a short trace
 /// they are worked out at once. Either way a job's class is the same.
 final class ArrivalClasses: @unchecked Sendable {
     /// Traces of at least this many jobs get a thread of their own.
