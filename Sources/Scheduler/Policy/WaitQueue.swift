@@ -22,8 +22,8 @@ public struct WaitQueue: Sendable {
             self.nice = nice
         }
 
-        /// Hashes the fields that tell requests apart in practice (the simulator hashes a key per arrival; a
-        /// request has fifteen fields); equality still compares them all.
+        /// Hashes the fields that tell requests apart in practice (the simulator hashes a key per job of a
+        /// trace, `ArrivalClasses`; a request has fifteen fields); equality still compares them all.
         func hash(into h: inout Hasher) {
             h.combine(request.gpus ?? -1)
             h.combine(request.cpus ?? -1)
