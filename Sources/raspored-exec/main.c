@@ -1,37 +1,85 @@
-// raspored-exec [--status-file FILE] [--cpus LIST] [--mems LIST] -- COMMAND [ARGS...]
+// raspored-exec [--status-file FILE] [--cgroup PROCS_FILE]... [--cpus LIST] [--mems LIST]
+//               [--uid N --gid N [--groups LIST]] [--chdir DIR] [--output FILE] [--error FILE] -- COMMAND [ARGS...]
 //
-// The shim the agent starts every job through: binds the CPUs and NUMA memory, resets signals and execs the
-// command (see raspored_exec_bound in CAgentShims). Exit status 127 when binding or exec fails, with the
-// reason on stderr and in the status file.
+// The shim the agent starts every job through, as root: joins the job's cgroups, binds the CPUs and NUMA
+// memory, becomes the job's user (groups, gid, uid; no capability left, no_new_privs), enters the working
+// directory and opens the output files as that user, then execs the command (see raspored_exec_job in
+// CAgentShims). Exit status 127 when a step fails, with the reason on stderr and in the status file; 64 for
+// arguments it cannot read.
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "CAgentShims.h"
 
-enum { MAXIDS = 8192 };
-static int cpus[MAXIDS], mems[MAXIDS];
+enum { MAXIDS = 8192, MAXCGROUPS = 16 };
+static int cpus[MAXIDS], mems[MAXIDS], groupids[MAXIDS];
+static gid_t groups[MAXIDS];
+static const char *cgroups[MAXCGROUPS];
+
+static int number(const char *text, unsigned long *out) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || v > 0xFFFFFFFEul) return -1;
+    *out = v;
+    return 0;
+}
+
+static int usage(const char *option, const char *value, const char *what) {
+    fprintf(stderr, "raspored-exec: %s '%s' is not %s\n", option, value, what);
+    return 64;
+}
 
 int main(int argc, char **argv) {
-    const char *status = NULL;
-    int ncpus = 0, nmems = 0, i = 1;
+    struct raspored_job_spec spec;
+    memset(&spec, 0, sizeof spec);
+    int have_uid = 0, have_gid = 0, i = 1;
+    unsigned long v;
     for (; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) { i++; break; }
+        const char *o = argv[i];
+        if (strcmp(o, "--") == 0) { i++; break; }
         if (i + 1 >= argc) break;
-        if (strcmp(argv[i], "--status-file") == 0) {
-            status = argv[++i];
-        } else if (strcmp(argv[i], "--cpus") == 0) {
-            if ((ncpus = raspored_parse_list(argv[++i], cpus, MAXIDS)) <= 0) {
-                fprintf(stderr, "raspored-exec: --cpus '%s' is not a list like 0-3,8\n", argv[i]);
-                return 64;
-            }
-        } else if (strcmp(argv[i], "--mems") == 0) {
-            if ((nmems = raspored_parse_list(argv[++i], mems, MAXIDS)) <= 0) {
-                fprintf(stderr, "raspored-exec: --mems '%s' is not a list like 0-1\n", argv[i]);
-                return 64;
-            }
+        const char *a = argv[i + 1];
+        if (strcmp(o, "--status-file") == 0) {
+            spec.status_file = a;
+        } else if (strcmp(o, "--cgroup") == 0) {
+            if (spec.ncgroups >= MAXCGROUPS) return usage(o, a, "allowed: too many cgroups");
+            cgroups[spec.ncgroups++] = a;
+        } else if (strcmp(o, "--cpus") == 0) {
+            if ((spec.ncpus = raspored_parse_list(a, cpus, MAXIDS)) <= 0) return usage(o, a, "a list like 0-3,8");
+        } else if (strcmp(o, "--mems") == 0) {
+            if ((spec.nmems = raspored_parse_list(a, mems, MAXIDS)) <= 0) return usage(o, a, "a list like 0-1");
+        } else if (strcmp(o, "--uid") == 0) {
+            if (number(a, &v) != 0) return usage(o, a, "a user id");
+            spec.uid = (uid_t)v;
+            have_uid = 1;
+        } else if (strcmp(o, "--gid") == 0) {
+            if (number(a, &v) != 0) return usage(o, a, "a group id");
+            spec.gid = (gid_t)v;
+            have_gid = 1;
+        } else if (strcmp(o, "--groups") == 0) {
+            if ((spec.ngroups = raspored_parse_list(a, groupids, MAXIDS)) < 0) return usage(o, a, "a list of group ids");
+            for (int g = 0; g < spec.ngroups; g++) groups[g] = (gid_t)groupids[g];
+        } else if (strcmp(o, "--chdir") == 0) {
+            spec.chdir = a;
+        } else if (strcmp(o, "--output") == 0) {
+            spec.output = a;
+        } else if (strcmp(o, "--error") == 0) {
+            spec.error = a;
         } else {
             break;
         }
+        i++;
     }
-    return raspored_exec_bound(cpus, ncpus, mems, nmems, argv + i, status);
+    if (have_uid != have_gid) {
+        fprintf(stderr, "raspored-exec: --uid and --gid go together\n");
+        return 64;
+    }
+    spec.switch_user = have_uid;
+    spec.cpus = cpus;
+    spec.mems = mems;
+    spec.groups = groups;
+    spec.cgroup_procs = cgroups;
+    return raspored_exec_job(&spec, argv + i);
 }

@@ -28,11 +28,17 @@ public struct OutputShipper: Sendable {
     /// Ships `path` from `offset`. With `final`, keeps going to the end of the file. Throws the transport's
     /// error; what was accepted before it is lost only to this call (the controller keeps it, and the next
     /// call's 409 says so).
+    ///
+    /// `owner` is the uid the job ran as. The agent reads with root's rights while the job chose the path and
+    /// can swap it for a link at any time, so the file is opened without following a final symbolic link and
+    /// shipped only if what was opened is a regular file owned by `owner`: a job cannot have the agent ship
+    /// it another user's file.
     public func ship(
-        path: String, runId: String, from offset: Int64, final: Bool, over transport: some ControllerTransport
+        path: String, runId: String, from offset: Int64, final: Bool, owner: UInt32? = nil,
+        over transport: some ControllerTransport
     ) async throws -> Progress {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        // No file (the job never opened it, or it was removed): there is nothing to ship.
+        let fd = Self.openOwned(path, owner: owner)
+        // No file (the job never opened it, or it was removed), or not the job's: there is nothing to ship.
         guard fd >= 0 else { return Progress(offset: offset, caughtUp: true) }
         defer { close(fd) }
         var offset = offset
@@ -58,5 +64,17 @@ public struct OutputShipper: Sendable {
             }
         }
         return Progress(offset: offset, caughtUp: false)
+    }
+
+    /// `path` opened for reading when it is a regular file owned by `owner` (any owner when nil); -1 otherwise.
+    static func openOwned(_ path: String, owner: UInt32?) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return -1 }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, owner.map({ st.st_uid == $0 }) ?? true else {
+            close(fd)
+            return -1
+        }
+        return fd
     }
 }

@@ -48,6 +48,17 @@ public enum JobEnvironment {
         return env
     }
 
+    /// The login variables of the job's account, where the job's environment does not have them already (an
+    /// `--export=NONE` job has none): HOME, USER, LOGNAME and SHELL from its passwd entry, and a PATH of the
+    /// system's directories.
+    public static func addAccountDefaults(_ env: inout [String: String], _ account: UnixAccount) {
+        env["HOME"] = env["HOME"] ?? account.home
+        env["USER"] = env["USER"] ?? account.name
+        env["LOGNAME"] = env["LOGNAME"] ?? account.name
+        env["SHELL"] = env["SHELL"] ?? account.shell
+        env["PATH"] = env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    }
+
     /// A job array task's variables, Raspored's and Slurm's names: the array's id, the task's index, and the
     /// array's lowest and highest index, task count and step.
     public static func arrayVariables(_ a: ArrayTask) -> [String: String] {

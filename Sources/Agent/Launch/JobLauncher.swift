@@ -21,6 +21,10 @@ public actor JobLauncher {
     /// How long a job has between SIGTERM and SIGKILL.
     public let gracePeriod: Duration
     public let host: String
+    /// Whose identity jobs run with.
+    public let runAs: RunAs
+    /// The cgroups jobs are confined in; nil runs them unconfined (a machine without usable cgroups).
+    public let confinement: Confinement?
     /// Every start and end, in order.
     public nonisolated let events: AsyncStream<JobEvent>
 
@@ -31,7 +35,8 @@ public actor JobLauncher {
     private var timers: [String: Task<Void, Never>] = [:]
 
     public init(
-        stateDirectory: String, shimExecutable: String, gracePeriod: Duration = .seconds(10), host: String? = nil
+        stateDirectory: String, shimExecutable: String, gracePeriod: Duration = .seconds(10), host: String? = nil,
+        runAs: RunAs = .agent, confinement: Confinement? = nil
     )
         throws
     {
@@ -39,6 +44,8 @@ public actor JobLauncher {
         self.shimExecutable = shimExecutable
         self.gracePeriod = gracePeriod
         self.host = host ?? ProcessInfo.processInfo.hostName
+        self.runAs = runAs
+        self.confinement = confinement
         // Bounded, so an agent nobody listens to does not grow without limit.
         (events, eventSink) = AsyncStream.makeStream(of: JobEvent.self, bufferingPolicy: .bufferingNewest(4096))
     }
@@ -50,6 +57,7 @@ public actor JobLauncher {
         if let known = records[request.jobId], !known.state.isFinal {
             throw LaunchError("job \(request.jobId) is already running (pid \(known.pid.map(String.init) ?? "?"))")
         }
+        let account = try account(for: request)
         let wd = URL(fileURLWithPath: request.workingDirectory)
         func path(_ template: String) -> String {
             let p = JobEnvironment.expand(
@@ -58,22 +66,31 @@ public actor JobLauncher {
         }
         let stdoutPath = path(request.output)
         let stderrPath = request.error.map(path)
-        let out = try openOutput(stdoutPath)
-        let err: FileDescriptor
-        do { err = try openOutput(stderrPath ?? stdoutPath) } catch {
-            try? out.close()
-            throw error
-        }
 
         var base = request.environment ?? ProcessInfo.processInfo.environment
         base.merge(JobEnvironment.variables(for: request, host: host)) { _, job in job }
+        if let account { JobEnvironment.addAccountDefaults(&base, account) }
         var environment: [Environment.Key: String] = [:]
         for (k, v) in base { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
         let failureFile = stateDirectory.execFailureFile(request.jobId)
         unlink(failureFile)
+        let cgroup = try confinement?.create(
+            runId: request.jobId, cpus: request.bind ? request.cpus : nil, mems: request.bind ? request.mems : nil,
+            memoryLimit: request.memoryLimitBytes, gpus: request.gpus)
+        // The shim does, in order: join the cgroup, bind, become the user, enter the working directory and
+        // open the output as the user, exec.
         var arguments = ["--status-file", failureFile]
+        for procs in cgroup?.procsFiles ?? [] { arguments += ["--cgroup", procs] }
         if request.bind, !request.cpus.isEmpty { arguments += ["--cpus", RangeList.compact(request.cpus)] }
         if request.bind, !request.mems.isEmpty { arguments += ["--mems", RangeList.compact(request.mems)] }
+        if let account, account.uid != geteuid() || account.gid != getegid() {
+            arguments += [
+                "--uid", String(account.uid), "--gid", String(account.gid),
+                "--groups", RangeList.compact(account.groups.map(Int.init)),
+            ]
+        }
+        arguments += ["--chdir", wd.path, "--output", stdoutPath]
+        if let stderrPath { arguments += ["--error", stderrPath] }
         arguments += ["--"] + request.command
         var options = PlatformOptions()
         options.processGroupID = 0  // setpgid(0, 0): the job leads a new group, so signals reach its whole tree
@@ -82,7 +99,8 @@ public actor JobLauncher {
             jobId: request.jobId, userJobId: request.userJobId, name: request.name, command: request.command,
             workingDirectory: request.workingDirectory, stdoutPath: stdoutPath, stderrPath: stderrPath,
             gpus: request.gpus, cpus: request.cpus, mems: request.mems, bound: request.bind, startedAt: Date(),
-            deadline: request.timeLimit.map { Date().addingTimeInterval($0.seconds) }, state: .running)
+            deadline: request.timeLimit.map { Date().addingTimeInterval($0.seconds) }, state: .running,
+            user: account?.name, uid: account?.uid ?? geteuid(), cgroup: cgroup)
         stopRequests[request.jobId] = nil
         let id = request.jobId
         let shim = shimExecutable
@@ -93,9 +111,8 @@ public actor JobLauncher {
                 do {
                     let result = try await Subprocess.run(
                         .path(FilePath(shim)), arguments: Arguments(arguments), environment: .custom(environment),
-                        workingDirectory: FilePath(wd.path), platformOptions: options, input: .none,
-                        output: .fileDescriptor(out, closeAfterSpawningProcess: true),
-                        error: .fileDescriptor(err, closeAfterSpawningProcess: true)
+                        workingDirectory: FilePath("/"), platformOptions: options, input: .none,
+                        output: .discarded, error: .discarded
                     ) { execution in
                         let record = self.didStart(id, pid: execution.processIdentifier.value, limit: limit)
                         resumed.withLock { $0 = true }
@@ -170,6 +187,7 @@ public actor JobLauncher {
                 {
                     record.reason! += "; the rest of its process group was killed"
                 }
+                release(&record)
                 persist(record)
                 eventSink.yield(.finished(record))
             }
@@ -195,7 +213,40 @@ public actor JobLauncher {
         return record
     }
 
-    private func didNotStart(_ id: String) { records[id] = nil }
+    private func didNotStart(_ id: String) {
+        if let cgroup = records[id]?.cgroup { Confinement.remove(cgroup) }
+        records[id] = nil
+    }
+
+    /// The Unix account `request` runs as (nil: the agent's own user). Refuses a user with no account here,
+    /// an account with uid 0 unless the request allows root, and a user the agent cannot become.
+    private func account(for request: LaunchRequest) throws(LaunchError) -> UnixAccount? {
+        guard runAs == .submitter else { return nil }
+        guard let user = request.user, !user.isEmpty else {
+            throw LaunchError("job \(request.visibleJobId) names no user to run as")
+        }
+        guard let account = try UnixAccount.lookup(user) else {
+            throw LaunchError("user \(user) has no account on \(host)")
+        }
+        if account.uid == 0 && !request.allowRoot {
+            throw LaunchError(
+                "jobs as root are refused: \(user) is uid 0 on \(host), and cluster.yaml's rootUsers does not name \(user)")
+        }
+        if geteuid() != 0 && account.uid != geteuid() {
+            throw LaunchError(
+                "the agent runs as uid \(geteuid()) and cannot start jobs as \(user) (uid \(account.uid)); run it as root")
+        }
+        return account
+    }
+
+    /// Ends whatever is left in the job's cgroup, reads what the job used, and removes the cgroup.
+    private func release(_ record: inout JobRecord) {
+        guard let cgroup = record.cgroup else { return }
+        Confinement.kill(cgroup)
+        record.usage = Confinement.usage(cgroup)
+        Confinement.remove(cgroup)
+        record.cgroup = nil
+    }
 
     private func didEnd(_ id: String, status: TerminationStatus?) {
         guard var record = records[id] else { return }
@@ -223,8 +274,13 @@ public actor JobLauncher {
                 : record.signal.map { "killed by signal \($0)" }
                     ?? "exit status \(record.exitCode ?? -1)"
         }
-        // The job is over and its resources go back: nothing it left in its group may keep running.
+        // The job is over and its resources go back: nothing it left in its group, or anywhere in its
+        // cgroup (a daemon that double-forked into a session of its own), may keep running.
         if let group = record.processGroup, ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
+        release(&record)
+        if stopRequests[id] == nil, record.state == .failed, let usage = record.usage, usage.oomKills > 0 {
+            record.reason = "out of memory: limit \(usage.memoryLimitBytes.map { ByteSize(bytes: $0).description } ?? "?")"
+        }
         finish(record)
     }
 
@@ -301,22 +357,13 @@ public actor JobLauncher {
             record.reason = "exited while not a child of this agent; exit status unknown"
         }
         if let group = record.processGroup, ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
+        release(&record)
         finish(record)
     }
 
     private func persist(_ record: JobRecord) {
         do { try stateDirectory.save(record) } catch {
             FileHandle.standardError.write(Data("schedagent: cannot save job \(record.jobId): \(error)\n".utf8))
-        }
-    }
-
-    private func openOutput(_ path: String) throws -> FileDescriptor {
-        do {
-            return try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.create, .append, .closeOnExec],
-                permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        } catch {
-            throw LaunchError("cannot open output file \(path): \(error)")
         }
     }
 }

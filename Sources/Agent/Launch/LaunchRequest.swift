@@ -42,6 +42,14 @@ public struct LaunchRequest: Sendable, Hashable {
     /// For a task of a job array: which task of which array (`SLURM_ARRAY_*`, `%A`, `%a`); nil otherwise.
     public var array: ArrayTask?
 
+    /// The controller user the job belongs to: with a launcher that runs jobs as their submitters
+    /// (`RunAs.submitter`), it runs as the Unix account of that name on this node.
+    public var user: String?
+    /// Whether it may run as an account whose uid is 0 (cluster.yaml's `rootUsers` names its user).
+    public var allowRoot: Bool = false
+    /// The job's memory on this node: its cgroup's limit (no swap beyond it); nil for none.
+    public var memoryLimitBytes: UInt64?
+
     /// The job id for `%j` and `RASPORED_JOB_ID`: `userJobId`, else `jobId`.
     public var visibleJobId: String { userJobId ?? jobId }
 
@@ -51,6 +59,14 @@ public struct LaunchRequest: Sendable, Hashable {
         self.command = command
         self.workingDirectory = workingDirectory
     }
+}
+
+/// Whose identity jobs run with.
+public enum RunAs: String, Sendable, Hashable, CaseIterable {
+    /// The Unix account named by the job's user (`LaunchRequest.user`): a production node.
+    case submitter
+    /// The agent's own user, whoever submitted the job: `run-local`, and a personal stand-in cluster.
+    case agent
 }
 
 /// Why a job could not be started.

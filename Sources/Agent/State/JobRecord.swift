@@ -55,6 +55,13 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var signal: Int32?
     /// Why it ended the way it did, in words ("time limit 5s reached", "process vanished ...").
     public var reason: String?
+    /// The Unix account it ran as (nil: the agent's own user, as `run-local` and `--run-as agent` run jobs).
+    public var user: String?
+    public var uid: UInt32?
+    /// Its cgroup, while it exists (nil for a job run without confinement).
+    public var cgroup: JobCgroup?
+    /// What it used, read from its cgroup when it ended.
+    public var usage: CgroupUsage?
     /// True when the job's own command never ran: `schedagent exec-bound` could not bind or execute it
     /// (exit status 127, `reason` says why).
     public var execFailed: Bool?

@@ -6,10 +6,26 @@ import Glibc
 public struct StateDirectory: Sendable {
     public let root: URL
 
-    /// Opens (and creates when missing) the directory at `path`.
+    /// Opens (and creates when missing) the directory at `path`, readable by its owner only (0700): the
+    /// records name every job's files and processes, and the agent's token may sit beside them. An existing
+    /// directory of the agent's own with a wider mode is narrowed; one owned by someone else is refused.
     public init(path: String) throws {
         root = URL(fileURLWithPath: path, isDirectory: true)
-        try FileManager.default.createDirectory(at: jobsDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: jobsDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for dir in [root.path, jobsDirectory.path] { try Self.restrict(dir, mode: 0o700) }
+    }
+
+    /// Makes `path` (the agent's own) mode `mode`; throws when someone else owns it.
+    public static func restrict(_ path: String, mode: mode_t) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw StateDirectoryError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard st.st_uid == geteuid() else {
+            throw StateDirectoryError("\(path) belongs to uid \(st.st_uid), not to the agent (uid \(geteuid()))")
+        }
+        if st.st_mode & 0o777 != mode, chmod(path, mode) != 0 {
+            throw StateDirectoryError("cannot chmod \(String(mode, radix: 8)) \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     private var jobsDirectory: URL { root.appendingPathComponent("jobs", isDirectory: true) }
@@ -82,4 +98,10 @@ public struct StateDirectory: Sendable {
             }
         }
     }
+}
+
+/// The state directory or a file the agent keeps private could not be made so.
+public struct StateDirectoryError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

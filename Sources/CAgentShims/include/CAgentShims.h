@@ -16,6 +16,36 @@ int raspored_allowed_cpus(int *out, int capacity);
 /// Returns 0, or -1 with errno set.
 int raspored_reset_signals(void);
 
+/// What `raspored_exec_job` does before it execs a job, in this order: join the cgroups, bind CPUs and
+/// memory, take the user's identity, set no_new_privs, enter the working directory, open the output files
+/// (as the user). NULL or zero leaves a step out.
+struct raspored_job_spec {
+    const int *cpus;
+    int ncpus;
+    const int *mems;
+    int nmems;
+    /// `cgroup.procs` files to write the process's pid to (one per v1 hierarchy, or v2's one).
+    const char *const *cgroup_procs;
+    int ncgroups;
+    /// Non-zero: set the supplementary groups, gid and uid (real, effective and saved) to these.
+    int switch_user;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    int ngroups;
+    const char *chdir;
+    /// stdout (and stderr, unless `error` names another file): opened for appending, created 0600.
+    const char *output;
+    const char *error;
+    /// Where the reason goes when a step fails; opened before the identity changes.
+    const char *status_file;
+};
+
+/// Prepares the process as `spec` says and execs `argv`. Returns only on failure: 127, after writing the
+/// reason ("confinement failed: …", "binding failed: …", "identity failed: …", "cannot enter working
+/// directory …", "cannot open output file …", "cannot execute …") to stderr and the status file.
+int raspored_exec_job(const struct raspored_job_spec *spec, char *const argv[]);
+
 /// Resets signals, binds to `cpus` (none: no CPU binding) and `mems` (none: no memory binding), and execs
 /// `argv` (NULL-terminated). Returns only on failure: 127, after writing the reason ("binding failed: …",
 /// "cannot execute …") to stderr and, when given, to `status_file`.
@@ -24,5 +54,12 @@ int raspored_exec_bound(const int *cpus, int ncpus, const int *mems, int nmems, 
 
 /// Parses "0-3,8" into `out`; returns the count, or -1 for text that is not such a list (or too long).
 int raspored_parse_list(const char *text, int *out, int capacity);
+
+/// Attaches a cgroup v2 device program (BPF_CGROUP_DEVICE, with BPF_F_ALLOW_MULTI) to the cgroup open as
+/// `cgroup_fd`: character devices of `major` with a minor below `minor_limit` may be opened only when the
+/// minor is in `allowed` (n of them); every other device is left to the rest of the hierarchy. Returns 0, or
+/// -1 with errno set. The attachment outlives the program's file descriptor, which is closed.
+int raspored_attach_device_filter(int cgroup_fd, unsigned major, unsigned minor_limit, const unsigned *allowed,
+                                  int n);
 
 #endif
