@@ -28,8 +28,21 @@ struct Schedulerd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Longest wait between an agent's heartbeats (its long poll).", valueName: "duration"))
     var heartbeat = "5s"
 
-    @Option(help: ArgumentHelp("Declare a node down after this long without a heartbeat.", valueName: "duration"))
-    var downAfter = "30s"
+    @Option(
+        help: ArgumentHelp(
+            "An agent with no answer from the controller for this long stops its jobs (at least 2 × --heartbeat).",
+            valueName: "duration"))
+    var lease = "5m"
+
+    @Option(
+        help: ArgumentHelp("SIGTERM to SIGKILL for jobs stopped when an agent's lease lapses.", valueName: "duration"))
+    var killGrace = "10s"
+
+    @Option(
+        help: ArgumentHelp(
+            "Declare a node down and requeue its jobs after this long without a heartbeat "
+                + "(at least --lease + --kill-grace + --heartbeat).", valueName: "duration"))
+    var downAfter = "330s"
 
     @Flag(help: "Place jobs on every node of cluster.yaml even without a registered agent (testing only).")
     var withoutAgents = false
@@ -42,16 +55,24 @@ struct Schedulerd: AsyncParsableCommand {
         _ = try settings()
     }
 
+    /// The settings from the flags; the fencing margins' relations are checked here, so a controller whose
+    /// agents could run a job twice does not start (`ControllerSettings.fencingProblems`).
     func settings() throws -> ControllerSettings {
-        guard let h = TimeSpan(parsing: heartbeat), h.seconds > 0 else {
-            throw ValidationError("--heartbeat takes a duration such as 5s, not '\(heartbeat)'")
+        func seconds(_ flag: String, _ text: String, example: String) throws -> Double {
+            guard let t = TimeSpan(parsing: text) else {
+                throw ValidationError("--\(flag) takes a duration such as \(example), not '\(text)'")
+            }
+            return Double(t.seconds)
         }
-        guard let d = TimeSpan(parsing: downAfter), d.seconds > h.seconds else {
-            throw ValidationError("--down-after takes a duration longer than --heartbeat (\(heartbeat)), not '\(downAfter)'")
-        }
-        return ControllerSettings(
-            requireAgents: !withoutAgents, heartbeatSeconds: Double(h.seconds), downAfterSeconds: Double(d.seconds),
+        let settings = ControllerSettings(
+            requireAgents: !withoutAgents, heartbeatSeconds: try seconds("heartbeat", heartbeat, example: "5s"),
+            downAfterSeconds: try seconds("down-after", downAfter, example: "330s"),
+            leaseSeconds: try seconds("lease", lease, example: "5m"),
+            killGraceSeconds: try seconds("kill-grace", killGrace, example: "10s"),
             outputDirectory: URL(fileURLWithPath: state).appendingPathComponent("output").path)
+        let problems = settings.fencingProblems
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        return settings
     }
 
     func address() throws -> (host: String, port: Int) {
@@ -73,7 +94,14 @@ struct Schedulerd: AsyncParsableCommand {
             // Unbuffered, so it shows before the logs (stderr) when both go to one terminal or file.
             FileHandle.standardOutput.write(Data("schedulerd: admin token written to \(path)\n".utf8))
         }
-        let core = try ControllerCore(spec: spec, store: store, settings: try settings(), logger: logger)
+        let settings = try settings()
+        let core = try ControllerCore(spec: spec, store: store, settings: settings, logger: logger)
+        logger.info(
+            "fencing",
+            metadata: [
+                "heartbeat": "\(settings.heartbeatSeconds)s", "lease": "\(settings.leaseSeconds)s",
+                "killGrace": "\(settings.killGraceSeconds)s", "downAfter": "\(settings.downAfterSeconds)s",
+            ])
         await core.schedule()
         // Declares silent nodes down and backstops time limits.
         let sweeper = Task {

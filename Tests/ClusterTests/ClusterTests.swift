@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func aKilledAgentsNodeGoesDownAndItsJobIsRequeuedElsewhere() async throws {
-        let c = LocalCluster(downAfter: "3s")
+        let c = LocalCluster()
         defer { Task { await c.stop() } }
         try await c.start(nodes: ["dgx01", "dgx02"])
         let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))

@@ -33,13 +33,21 @@ final class LocalCluster: @unchecked Sendable {
     private(set) var adminToken = ""
     private var agentTokens: [String: String] = [:]
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    /// schedulerd's fencing margins (its flags `--heartbeat`, `--lease`, `--kill-grace`, `--down-after`), short so
+    /// the tests are quick, and holding the relations schedulerd checks.
+    let heartbeat: String
+    let lease: String
+    let killGrace: String
     let downAfter: String
 
-    init(downAfter: String = "3s") {
+    init(heartbeat: String = "1s", lease: String = "5s", killGrace: String = "1s", downAfter: String = "7s") {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
         // Below Linux's ephemeral range (32768-60999), where the run's own outgoing connections (agents, test
         // clients) take their ports: a port drawn there could be taken, and the controller could not listen.
         port = Int.random(in: 20_000...32_767)
+        self.heartbeat = heartbeat
+        self.lease = lease
+        self.killGrace = killGrace
         self.downAfter = downAfter
         try? FileManager.default.createDirectory(atPath: dir + "/work", withIntermediateDirectories: true)
         // The controller reads its own copy, so a test may edit it and reload.
@@ -75,7 +83,8 @@ final class LocalCluster: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: try Self.binary("schedulerd"))
         p.arguments = [
             "--cluster", clusterFile, "--state", dir + "/state",
-            "--listen", "127.0.0.1:\(port)", "--heartbeat", "1s", "--down-after", downAfter, "--log-level", "warning",
+            "--listen", "127.0.0.1:\(port)", "--heartbeat", heartbeat, "--lease", lease, "--kill-grace", killGrace,
+            "--down-after", downAfter, "--log-level", "warning",
         ]
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("schedulerd")

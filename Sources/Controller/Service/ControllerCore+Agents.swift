@@ -38,6 +38,7 @@ extension ControllerCore {
         return AgentRegistrationReply(
             node: node, accepted: mismatches.isEmpty, differences: differences,
             heartbeatSeconds: settings.heartbeatSeconds, downAfterSeconds: settings.downAfterSeconds,
+            leaseSeconds: settings.leaseSeconds, killGraceSeconds: settings.killGraceSeconds,
             orders: orders(for: node))
     }
 
@@ -110,13 +111,30 @@ extension ControllerCore {
             runId: RunId.make(job: job.id, attempt: job.requeueCount), jobId: job.id, name: job.name, user: job.user,
             command: job.command, workdir: job.workdir, output: job.output, allocation: mine,
             nodeList: a.nodes.map(\.node), timeLimitSeconds: job.timeLimit.seconds,
-            environment: [
+            environment: (job.environment ?? [:]).merging([
                 "RASPORED_ACCOUNT": job.account, "RASPORED_PARTITION": job.partition, "RASPORED_USER": job.user,
-            ], array: job.array)
+            ]) { _, scheduler in scheduler }, array: job.array)
     }
 
     /// Reconciles reported runs with the jobs: the end of a job's current run on its first node ends the job.
+    /// A current run reported `stopped` that nobody asked to stop was stopped by its agent when its lease
+    /// lapsed (the agent heard nothing from the controller for the lease): that is the node's failure, not
+    /// the job's, so the job is requeued as for a node declared down (or failed, for `noRequeue` jobs),
+    /// whichever of its nodes reported it.
     func apply(_ runs: [RunStatus], from node: String) {
+        for r in runs where r.phase == .stopped {
+            guard let (id, attempt) = RunId.parse(r.runId), let job = live[id], job.state == .running,
+                job.requeueCount == attempt, job.stopRequest == nil, job.nodes.contains(node)
+            else { continue }
+            do {
+                let t = try record(id, .nodeLost(node: node, requeue: settings.requeueOnNodeLoss, at: clock()))
+                logger.warning(
+                    "job's run stopped by its agent (lease lapsed)",
+                    metadata: ["job": "\(id)", "node": "\(node)", "reason": "\(r.reason ?? "-")", "now": "\(t.job.state)"])
+            } catch {
+                logger.error("cannot record a lapsed lease", metadata: ["run": "\(r.runId)", "error": "\(error)"])
+            }
+        }
         for r in runs where r.phase.isFinal {
             guard let (id, attempt) = RunId.parse(r.runId), let job = live[id], job.state == .running,
                 job.requeueCount == attempt, job.nodes.first == node

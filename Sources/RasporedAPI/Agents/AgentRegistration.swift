@@ -33,18 +33,27 @@ public struct AgentRegistrationReply: Hashable, Sendable, Codable {
     /// after `downAfterSeconds` without one.
     public var heartbeatSeconds: Double
     public var downAfterSeconds: Double
+    /// The agent's lease, in seconds: an agent that has had no answer to a request sent this long ago stops
+    /// every run itself, and launches nothing until it has registered again (docs/agent.md, "Fencing").
+    /// Nil from a controller that does not fence: the agent then never stops runs on its own.
+    public var leaseSeconds: Double?
+    /// SIGTERM to SIGKILL for runs stopped because the lease lapsed, in seconds. The controller declares a
+    /// node down no sooner than `leaseSeconds + killGraceSeconds` (plus a margin) after it last heard it.
+    public var killGraceSeconds: Double?
     /// What to do now (runs to start or stop, ends acknowledged), as in a heartbeat reply.
     public var orders: AgentOrders
 
     public init(
         node: String, accepted: Bool, differences: [NodeDifference], heartbeatSeconds: Double,
-        downAfterSeconds: Double, orders: AgentOrders
+        downAfterSeconds: Double, leaseSeconds: Double? = nil, killGraceSeconds: Double? = nil, orders: AgentOrders
     ) {
         self.node = node
         self.accepted = accepted
         self.differences = differences
         self.heartbeatSeconds = heartbeatSeconds
         self.downAfterSeconds = downAfterSeconds
+        self.leaseSeconds = leaseSeconds
+        self.killGraceSeconds = killGraceSeconds
         self.orders = orders
     }
 }
