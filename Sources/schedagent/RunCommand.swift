@@ -80,8 +80,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         let mapping = AssignmentMapping(
             node: discovered, bind: binds, baseEnvironment: ProcessInfo.processInfo.environment)
+        // The watchdog stops the runs when the lease lapses and this agent cannot (stopped, hung, gone).
+        var sessionConfiguration = AgentSession.Configuration(node: node, version: "schedagent")
+        do {
+            sessionConfiguration.watchdogPid = try Watchdog.spawn(
+                executable: try selfExecutable(), stateDirectory: stateDir)
+        } catch {
+            throw CLIError("cannot start the watchdog: \(error)")
+        }
         let session = AgentSession(
-            configuration: .init(node: node, version: "schedagent"), discovered: discovered, launcher: launcher,
+            configuration: sessionConfiguration, discovered: discovered, launcher: launcher,
             mapping: mapping, transport: HTTPControllerClient(baseURL: controller, node: node, token: token),
             logger: logger)
         logger.info(

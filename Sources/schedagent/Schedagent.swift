@@ -7,7 +7,9 @@ struct Schedagent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedagent",
         abstract: "Raspored node agent: discovers the node through hwloc and runs jobs bound to their resources.",
-        subcommands: [RunCommand.self, DiscoverCommand.self, RunLocalCommand.self, ExecBoundCommand.self]
+        subcommands: [
+            RunCommand.self, DiscoverCommand.self, RunLocalCommand.self, ExecBoundCommand.self, WatchdogCommand.self,
+        ]
     )
 }
 

@@ -13,7 +13,10 @@ import RasporedAPI
 /// - the poller keeps one `wait=heartbeatSeconds` heartbeat open while registered;
 /// - the shipper sends output increments every `shipInterval`, and flushes an ended run's output before
 ///   its end is reported.
-/// A fourth task follows the launcher's events.
+/// A fourth task follows the launcher's events, and a fifth keeps the lease (`Lease`): every tick it looks
+/// whether the lease has lapsed, and if so stops every run (SIGTERM, SIGKILL after the controller's kill
+/// grace) and launches nothing until it has registered again. Each renewal is written to `STATE/lease.json`
+/// for the watchdog (`Watchdog`) and for the next agent, which holds the same lease until it registers.
 public actor AgentSession {
     public struct Configuration: Sendable {
         public var node: String
@@ -26,6 +29,8 @@ public actor AgentSession {
         public var heartbeatSeconds: Double = 5
         public var backoff = Backoff()
         public var shipper = OutputShipper()
+        /// The watchdog process started for this agent, named in the lease file.
+        public var watchdogPid: Int32?
 
         public init(node: String, version: String? = nil) {
             self.node = node
@@ -51,6 +56,10 @@ public actor AgentSession {
     private var shipWanted = false
     private var savedOffsets: [String: Int64] = [:]
     private var warnedOutput: Set<String> = []
+    /// The lease, on the boot clock; continued from the lease file a previous agent left.
+    public private(set) var lease: Lease
+    private let leaseFile: URL
+    private var leaseWritten: LeaseFile?
 
     public init(
         configuration: Configuration, discovered: DiscoveredNode, launcher: JobLauncher, mapping: AssignmentMapping,
@@ -64,6 +73,10 @@ public actor AgentSession {
         self.logger = logger
         self.heartbeatSeconds = configuration.heartbeatSeconds
         offsetsFile = launcher.stateDirectory.root.appendingPathComponent("output-shipped.json")
+        leaseFile = LeaseFile.url(in: launcher.stateDirectory.root)
+        let held = LeaseFile.read(from: leaseFile)
+        lease = Lease(terms: held?.terms, renewedAt: held?.renewedAt)
+        leaseWritten = held
     }
 
     /// Runs until cancelled. Throws only when the controller refuses the very first registration (a bad
@@ -75,6 +88,7 @@ public actor AgentSession {
             group.addTask { try await self.reportLoop() }
             group.addTask { await self.pollLoop() }
             group.addTask { await self.shipLoop() }
+            group.addTask { await self.leaseLoop() }
             try await group.next()
             group.cancelAll()
         }
@@ -105,6 +119,11 @@ public actor AgentSession {
 
     /// Applies one reply's orders: launches (each in its own task), stops, forgets acknowledged runs.
     func apply(_ orders: AgentOrders) async {
+        var orders = orders
+        if !lease.mayLaunch && !orders.launch.isEmpty {
+            logger.notice("the lease has lapsed: not launching \(orders.launch.map(\.runId)) until registered again")
+            orders.launch = []
+        }
         let decisions = book.apply(orders)
         if decisions.reregister {
             logger.notice("the controller asks this agent to register again")
@@ -135,6 +154,7 @@ public actor AgentSession {
             book.observe(record)
             // A stop that came while the launch was under way, before the launcher knew the run.
             if let order = book.stopOrder(for: runId) { await launcher.cancel(runId, reason: Self.reason(order)) }
+            if let reason = book.fenceReason(for: runId) { await stopForLease(runId, reason: reason) }
         } catch {
             logger.error("run \(runId) could not be launched: \(error)")
             book.launchFailed(runId, reason: "\(error)")
@@ -180,7 +200,9 @@ public actor AgentSession {
             if beatWanted {
                 beatWanted = false
                 do {
+                    let sent = BootClock.now()
                     let orders = try await transport.heartbeat(AgentHeartbeat(runs: book.statuses), wait: 0)
+                    answered(orders, sentAt: sent)
                     await apply(orders)
                 } catch {
                     beatWanted = true
@@ -197,10 +219,19 @@ public actor AgentSession {
     func register() async throws {
         let body = AgentRegistration(
             node: configuration.node, discovered: discovered, runs: book.statuses, version: configuration.version)
+        let sent = BootClock.now()
         let reply = try await transport.register(body)
         registration = reply
         registered = true
         everRegistered = true
+        let terms = reply.leaseSeconds.map {
+            LeaseTerms(leaseSeconds: $0, killGraceSeconds: reply.killGraceSeconds ?? 0)
+        }
+        if !lease.registered(sentAt: sent, terms: terms) {
+            // Sent before the lapse was noticed: it vouches for nothing that happened since.
+            registered = false
+        }
+        saveLease()
         beatWanted = false  // the registration carried every run
         heartbeatSeconds = reply.heartbeatSeconds > 0 ? reply.heartbeatSeconds : configuration.heartbeatSeconds
         if reply.accepted {
@@ -224,8 +255,10 @@ public actor AgentSession {
             }
             do {
                 let asked = ContinuousClock.now
+                let sent = BootClock.now()
                 let orders = try await transport.heartbeat(AgentHeartbeat(runs: book.statuses), wait: heartbeatSeconds)
                 backoff.reset()
+                answered(orders, sentAt: sent)
                 await apply(orders)
                 // A controller that answers a long poll at once with nothing (it does not hold requests)
                 // is not asked again in a tight loop.
@@ -251,6 +284,76 @@ public actor AgentSession {
         default:
             if registered { logger.warning("\(what): \(error); jobs keep running, reconnecting") }
             registered = false
+        }
+    }
+
+    // MARK: - Lease
+
+    /// A heartbeat sent at `sent` was answered: the lease is renewed unless the controller no longer knows
+    /// this agent (`reregister`).
+    private func answered(_ orders: AgentOrders, sentAt sent: Double) {
+        guard !orders.reregister, lease.answered(sentAt: sent) else { return }
+        saveLease()
+    }
+
+    private func leaseLoop() async {
+        while !Task.isCancelled {
+            if lease.check(now: BootClock.now()) { await lapsed() }
+            try? await Task.sleep(for: configuration.tick)
+        }
+    }
+
+    /// The lease ran out: every run is stopped and reported `stopped` with the lease's words, nothing is
+    /// launched, and the agent registers again.
+    func lapsed() async {
+        let reason = lease.reason
+        let late = BootClock.now() - (lease.lapsedAt ?? BootClock.now())
+        let since = Date().addingTimeInterval(-late)
+        let stop = book.fence(reason: reason, since: since)
+        logger.error(
+            "\(reason): stopping \(stop.count) run(s)\(stop.isEmpty ? "" : " (\(stop.joined(separator: ", ")))"); launching nothing until registered again"
+        )
+        registered = false
+        beatWanted = false
+        shipWanted = true
+        for runId in stop { await stopForLease(runId, reason: reason) }
+    }
+
+    /// SIGTERM now (the launcher's stop), and SIGKILL to whatever is left of the run's group after the
+    /// controller's kill grace: the controller counts on nothing of it running past lease + kill grace.
+    private func stopForLease(_ runId: String, reason: String) async {
+        await launcher.cancel(runId, reason: reason)
+        let grace = lease.terms?.killGraceSeconds ?? 0
+        let launcher = launcher
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int64(grace * 1000)))
+            guard let record = await launcher.record(runId), !record.state.isFinal, let group = record.processGroup
+            else { return }
+            _ = Watchdog.signal(group, SIGKILL, startedNoEarlierThan: record.processStartTicks)
+        }
+    }
+
+    /// Writes the lease file when the lease moved (a quarter second or more) or its terms changed.
+    private func saveLease() {
+        if lease.terms == nil, leaseWritten != nil {
+            // A controller that does not fence: no lease for the watchdog to enforce.
+            unlink(leaseFile.path)
+            leaseWritten = nil
+        }
+        guard let terms = lease.terms, let renewed = lease.renewedAt, !lease.isLapsed else { return }
+        if let w = leaseWritten, w.terms == terms, renewed - w.renewedAt < 0.25,
+            w.watchdogPid == configuration.watchdogPid, w.agentPid == getpid()
+        {
+            return
+        }
+        let file = LeaseFile(
+            bootId: BootClock.bootId(), renewedAt: renewed, terms: terms, agentPid: getpid(),
+            watchdogPid: configuration.watchdogPid)
+        do {
+            try file.write(to: leaseFile)
+            leaseWritten = file
+        } catch {
+            logger.warning("cannot write the lease file \(leaseFile.path): \(error)")
         }
     }
 

@@ -13,6 +13,8 @@ import RasporedAPI
 ///   phase, so when the controller sees the end the output is complete.
 /// - An acknowledged run is forgotten, once its final phase has been reported (an acknowledgement of a
 ///   run still running is ignored).
+/// - When the lease lapses (`fence`), runs not ended are to be stopped, and they and runs that ended since
+///   the lapse other than by success or a time limit are reported `stopped` with the lease's words.
 public struct RunBook: Sendable {
     struct Entry: Sendable, Hashable {
         /// What is reported while the run has not ended (`starting` or `running`).
@@ -23,6 +25,9 @@ public struct RunBook: Sendable {
         var outputShipped: Int64 = 0
         var outputComplete = false
         var stop: StopOrder?
+        /// Why the agent stops this run itself (its lease lapsed): an end other than success or a time limit
+        /// is reported `stopped` with these words.
+        var fenced: String?
 
         var finalReported: Bool { ended != nil && outputComplete }
     }
@@ -95,7 +100,7 @@ public struct RunBook: Sendable {
             endedAt: record.endedAt?.timeIntervalSince1970)
         entry.outputPath = record.stdoutPath
         if status.phase.isFinal {
-            entry.ended = status
+            entry.ended = entry.fenced.map { Self.fenceable(status.phase) ? Self.fenced(status, $0) : status } ?? status
             status.phase = .running
             status.exitCode = nil
             status.signal = nil
@@ -104,6 +109,39 @@ public struct RunBook: Sendable {
         }
         entry.status = status
         entries[runId] = entry
+    }
+
+    /// The lease lapsed at `since`: every run not ended yet is to be stopped (returned, by run id), and it and
+    /// every run that ended since then other than by success or its time limit is reported `stopped` with
+    /// `reason` (the agent, or its watchdog while the agent could not, ended it for want of a lease).
+    public mutating func fence(reason: String, since: Date) -> [String] {
+        var stop: [String] = []
+        for runId in entries.keys.sorted() {
+            var entry = entries[runId]!
+            if let ended = entry.ended {
+                guard Self.fenceable(ended.phase), (ended.endedAt ?? .infinity) >= since.timeIntervalSince1970 else {
+                    continue
+                }
+                entry.ended = Self.fenced(ended, reason)
+            } else {
+                stop.append(runId)
+            }
+            entry.fenced = reason
+            entries[runId] = entry
+        }
+        return stop
+    }
+
+    /// Why the run is being stopped for want of a lease, if it is.
+    public func fenceReason(for runId: String) -> String? { entries[runId]?.fenced }
+
+    private static func fenceable(_ phase: RunPhase) -> Bool { phase == .failed || phase == .stopped || phase == .lost }
+
+    private static func fenced(_ status: RunStatus, _ reason: String) -> RunStatus {
+        var status = status
+        status.phase = .stopped
+        status.reason = reason
+        return status
     }
 
     /// A run that could not be started at all (its allocation does not fit, the output file cannot be
