@@ -146,16 +146,18 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "RasporedAPI", "Scheduler",
+                "RasporedAPI", "Scheduler", "TestAccounts",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
+        /// Real Unix accounts for the tests of job identity (useradd/userdel; needs root).
+        .target(name: "TestAccounts", path: "Tests/TestAccounts"),
         .testTarget(
             name: "AgentTests",
             dependencies: [
-                "Agent", "Scheduler", "RasporedAPI",
+                "Agent", "Scheduler", "RasporedAPI", "TestAccounts",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestAccounts
 import Testing
 
 @testable import Agent

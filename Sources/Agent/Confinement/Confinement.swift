@@ -79,13 +79,13 @@ public struct Confinement: Sendable, Hashable {
                 let parentDir = layout.directory(mount: mount, ownKey: key, parent)
                 try makeParents(parentDir, mount: mount, key: key)
                 let dir = parentDir + "/" + name
-                try Cgroupfs.makeDirectory(dir)
+                try Self.makeJobDirectory(dir)
                 cgroup.directories[key] = dir
             }
             if deviceFilter == .bpf, layout.version == .v1, let unified = layout.unifiedMount {
                 let parentDir = layout.directory(mount: unified, ownKey: "", parent)
                 try makeParents(parentDir, mount: unified, key: "")
-                try Cgroupfs.makeDirectory(parentDir + "/" + name)
+                try Self.makeJobDirectory(parentDir + "/" + name)
                 cgroup.directories[""] = parentDir + "/" + name
             }
             try limit(cgroup, cpus: cpus, mems: mems, memoryLimit: memoryLimit, gpus: gpus)
@@ -94,6 +94,18 @@ public struct Confinement: Sendable, Hashable {
             throw LaunchError("confinement failed: \(error)")
         }
         return cgroup
+    }
+
+    /// Creates a job's cgroup directory. One left by an earlier run of the same id with nothing in it (the
+    /// node rebooted, the agent was killed between a job's end and its cleanup) is removed and made anew,
+    /// so its old limits and counters do not carry over; one with processes in it is an error.
+    private static func makeJobDirectory(_ dir: String) throws(CgroupfsError) {
+        if Cgroupfs.exists(dir) {
+            guard Cgroupfs.read(dir + "/cgroup.procs").isEmpty, rmdir(dir) == 0 else {
+                throw CgroupfsError(description: "\(dir) already exists, with processes in it")
+            }
+        }
+        try Cgroupfs.makeDirectory(dir)
     }
 
     /// Creates `dir` and the levels between it and the mount, enabling the v2 controllers on the way and

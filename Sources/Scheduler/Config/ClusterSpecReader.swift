@@ -14,7 +14,7 @@ extension ClusterSpec {
         let root = try ConfigNode.parse(text, file: file)
         try root.onlyKeys([
             "name", "gpuModels", "nodeTypes", "nodes", "fabric", "storage", "partitions", "accounts", "placement",
-            "scheduling", "simulation",
+            "scheduling", "simulation", "security",
         ])
         let name = try root.optional("name")?.string() ?? "cluster"
 
@@ -155,6 +155,10 @@ extension ClusterSpec {
             partitions: partitions, accounts: accounts)
         spec.placement = placement
         if let s = try root.optional("scheduling") { spec.scheduling = try SchedulingSettings(config: s) }
+        if let s = try root.optional("security") {
+            try s.onlyKeys(["rootUsers"])
+            spec.rootUsers = try s.optional("rootUsers")?.stringList() ?? []
+        }
         return spec
     }
 

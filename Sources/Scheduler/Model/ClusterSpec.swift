@@ -17,6 +17,9 @@ public struct ClusterSpec: Hashable, Sendable, Codable {
     public var placement = PlacementSettings()
     /// The queue policy and its parameters (cluster.yaml `scheduling`).
     public var scheduling = SchedulingSettings()
+    /// Controller users whose jobs may run as an account with uid 0 on the nodes (`security.rootUsers`, for
+    /// admins' maintenance jobs); everyone else's such job is refused.
+    public var rootUsers: [String] = []
 
     public init(
         name: String, gpuModels: [GPUModel], nodeTypes: [NodeType], nodes: [Node], switches: [FabricSwitch],
