@@ -48,6 +48,9 @@ public struct JobView: Hashable, Sendable, Codable {
     public var noRequeue: Bool
     /// A pending job's priority, from the controller's queue book at the time of the answer.
     public var priority: PriorityView?
+    /// How many variables its submitter exported into its environment (their values are not shown: they
+    /// may hold secrets). In the answers about one job or one array; nil in other lists.
+    public var environmentCount: Int?
 
     public init(_ job: Job, estimatedStart: Int64? = nil, priority: PriorityView? = nil) {
         id = job.id
@@ -80,6 +83,7 @@ public struct JobView: Hashable, Sendable, Codable {
         requeueCount = job.requeueCount
         noRequeue = job.noRequeue
         self.priority = priority
+        environmentCount = job.environment?.count
     }
 }
 

@@ -23,10 +23,14 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     public var array: ArraySpec?
     /// What the job (every task, for an array) waits for besides resources (`afterok:12`); nil for nothing.
     public var dependency: JobDependency?
+    /// The job's environment as the submitter's client captured it (`schedctl submit --export`), name to
+    /// value; the scheduler's variables go on top. Within `JobEnvironmentRules`.
+    public var environment: [String: String]
 
     public init(
         request: ResourceRequest, name: String? = nil, command: [String], workdir: String, output: String? = nil,
-        noRequeue: Bool = false, array: ArraySpec? = nil, dependency: JobDependency? = nil
+        noRequeue: Bool = false, array: ArraySpec? = nil, dependency: JobDependency? = nil,
+        environment: [String: String] = [:]
     ) {
         self.request = request
         self.name = name
@@ -36,11 +40,12 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         self.noRequeue = noRequeue
         self.array = array
         self.dependency = dependency
+        self.environment = environment
     }
 
     /// The job's own fields, beside the request's.
     public static let jobFieldNames: Set<String> = [
-        "name", "command", "workdir", "output", "noRequeue", "array", "dependency",
+        "name", "command", "workdir", "output", "noRequeue", "array", "dependency", "environment",
     ]
 
     /// Reads a submission from a parsed JSON (or YAML) mapping; errors name the field and line.
@@ -77,6 +82,29 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
                 throw d.error(error.description)
             }
         }
+        environment = try n.optional("environment").map(Self.environment) ?? [:]
+    }
+
+    /// A mapping of variable names to text values, within `JobEnvironmentRules`.
+    static func environment(_ n: ConfigNode) throws(ConfigError) -> [String: String] {
+        guard n.isMapping else {
+            throw n.error("expected an object of variables and their values: {\"LANG\": \"C.UTF-8\"}")
+        }
+        var out: [String: String] = [:]
+        for (name, v) in try n.entries() {
+            // At the variable's line, under the field's path: the name may be what is wrong.
+            func error(_ message: String) -> ConfigError {
+                ConfigError(file: v.file, line: v.line, path: n.path, message: message)
+            }
+            if let why = JobEnvironmentRules.problem(name: name) { throw error(why) }
+            if v.isNull { throw error("\(name): a value must be text (\"\" for an empty one), not null") }
+            guard !v.isMapping && !v.isSequence else { throw error("\(name): a value must be text") }
+            let value = try v.string()
+            if let why = JobEnvironmentRules.problem(name: name, value: value) { throw error(why) }
+            out[name] = value  // the reader refuses a key given twice
+        }
+        if let why = JobEnvironmentRules.problem(environment: out) { throw n.error(why) }
+        return out
     }
 
     /// Parses a request body; malformed JSON and wrong fields are `ConfigError`s with line and field.
@@ -87,7 +115,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     enum Keys: String, CodingKey {
         case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
         case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue, array
-        case dependency
+        case dependency, environment
     }
 
     /// Flat, as `parse(json:)` reads it; `time` as text, since a bare number would be read as minutes.
@@ -116,5 +144,6 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         if noRequeue { try c.encode(true, forKey: .noRequeue) }
         try c.encodeIfPresent(array?.description, forKey: .array)
         try c.encodeIfPresent(dependency?.description, forKey: .dependency)
+        if !environment.isEmpty { try c.encode(environment, forKey: .environment) }
     }
 }

@@ -56,7 +56,10 @@ import Testing
                 try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations")
             }
             #expect(
-                applied == ["v1: jobs, node states, tokens", "v2: job arrays and dependencies", "v3: reservations"])
+                applied == [
+                    "v1: jobs, node states, tokens", "v2: job arrays and dependencies", "v3: reservations",
+                    "v4: job environments",
+                ])
             let old = try #require(try store.job(1))
             #expect(old.name == "old" && old.state == .pending && old.request.gpus == 2)
             #expect(try store.nodeState("dgx03")?.reason == "ECC")

@@ -126,7 +126,7 @@ extension ControllerCore {
         return JobSubmission(
             name: s.name ?? program, user: user, account: account, partition: partition.name, request: r,
             timeLimit: r.time ?? partition.defaultTime, noRequeue: s.noRequeue, command: s.command,
-            workdir: s.workdir, output: s.output)
+            workdir: s.workdir, output: s.output, environment: s.environment)
     }
 
     /// One scheduling pass (the engine's `QueuePass` under cluster.yaml's queue policy): each pending job
@@ -278,9 +278,13 @@ extension ControllerCore {
         settleDependencies()
         await durable()
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot list jobs") }
-        let filter = JobFilter(states: state.map { [$0] }, user: p.role == .admin ? nil : p.user, arrayJobId: array)
+        // An array's tasks share one environment, read once; other lists leave environments out.
+        let filter = JobFilter(
+            states: state.map { [$0] }, user: p.role == .admin ? nil : p.user, arrayJobId: array,
+            environments: array != nil)
         // Pending and running jobs as the cache has them (pending reasons are kept in memory only).
-        let jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
+        var jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
+        if array == nil { for i in jobs.indices { jobs[i].environment = nil } }
         let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]
         return jobs.map { JobView($0, estimatedStart: starts[$0.id], priority: priorityView($0)) }
     }

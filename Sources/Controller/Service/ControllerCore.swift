@@ -101,7 +101,7 @@ public actor ControllerCore {
                 }
                 state.setAvailability(node: i, r.state)
             }
-            let running = try store.jobs(filter: JobFilter(states: [.running]))
+            let running = try store.jobs(filter: JobFilter(states: [.running], environments: true))
             for job in running {
                 guard let view = job.allocation, let allocation = spec.allocation(from: view) else {
                     // Its node left cluster.yaml: the job cannot be running there any more.
@@ -122,7 +122,7 @@ public actor ControllerCore {
                 }
                 live.append(job)
             }
-            live += try store.jobs(filter: JobFilter(states: [.pending]))
+            live += try store.jobs(filter: JobFilter(states: [.pending], environments: true))
             logger.info(
                 "state reloaded",
                 metadata: ["running": "\(running.count)", "nodeStates": "\(records.count)"])

@@ -14,10 +14,12 @@ public struct JobFilter: Hashable, Sendable {
     public var endedSince: Int64?
     /// Only the tasks of the job array with this id.
     public var arrayJobId: Int64?
+    /// Read each job's environment too (`Job.environment`; nil otherwise).
+    public var environments: Bool
 
     public init(
         states: Set<JobState>? = nil, user: String? = nil, afterId: Int64? = nil, limit: Int? = nil,
-        endedSince: Int64? = nil, arrayJobId: Int64? = nil
+        endedSince: Int64? = nil, arrayJobId: Int64? = nil, environments: Bool = false
     ) {
         self.states = states
         self.user = user
@@ -25,6 +27,7 @@ public struct JobFilter: Hashable, Sendable {
         self.limit = limit
         self.endedSince = endedSince
         self.arrayJobId = arrayJobId
+        self.environments = environments
     }
 
     /// Jobs that have not ended: what a restarted controller reloads into the engine.

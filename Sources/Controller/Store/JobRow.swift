@@ -4,6 +4,7 @@ import Scheduler
 
 /// How a `Job` maps to a row of `jobs`: plain columns, with the request, allocation, stop request, command,
 /// array task and dependency as JSON text (the array's id and task index also as columns, to look tasks up).
+/// The environment is not a column: it is written once per submission into `job_environments`.
 enum JobRow {
     static let columns = """
         name, user, account, partition, request, time_limit, state, submit_time, start_time, end_time, \
@@ -22,7 +23,53 @@ enum JobRow {
         ]
     }
 
+    /// A query's start that reads each job with its environment (`job_environments`: the job's own row, or
+    /// its array's); `job` then sets `Job.environment` (empty when there is none).
+    static let selectWithEnvironment = """
+        SELECT jobs.*, e.job_id AS environment_id, e.variables AS environment FROM jobs \
+        LEFT JOIN job_environments e ON e.job_id = coalesce(jobs.array_job_id, jobs.id)
+        """
+
+    /// The job in `row`, with its environment when the query read it (`selectWithEnvironment`).
     static func job(_ row: Row) throws -> Job {
+        var shared: [Int64: [String: String]] = [:]
+        return try job(row, shared: &shared)
+    }
+
+    /// The job in `row`; an environment already decoded for an earlier row (an array's tasks share one) is
+    /// taken from `shared`, so the tasks share one copy in memory too.
+    static func job(_ row: Row, shared: inout [Int64: [String: String]]) throws -> Job {
+        var job = try plainJob(row)
+        guard row.hasColumn("environment") else { return job }
+        guard let key: Int64 = row["environment_id"] else {
+            job.environment = [:]
+            return job
+        }
+        if let known = shared[key] {
+            job.environment = known
+            return job
+        }
+        let text: String = row["environment"]
+        do {
+            let variables = try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+            shared[key] = variables
+            job.environment = variables
+        } catch {
+            throw StateStoreError(.corrupt, "state store: job \(job.id) has an unreadable environment: \(error)")
+        }
+        return job
+    }
+
+    /// The environment row for a submission's first job (its id is the array's, for an array); nil when
+    /// the submission exported nothing.
+    static func environmentArguments(_ j: Job) throws -> StatementArguments? {
+        guard let variables = j.environment, !variables.isEmpty else { return nil }
+        return [j.id, try json(variables)]
+    }
+
+    static let insertEnvironmentSQL = "INSERT INTO job_environments (job_id, variables) VALUES (?, ?)"
+
+    private static func plainJob(_ row: Row) throws -> Job {
         let id: Int64 = try row.decode(forColumn: "id")
         func column<T: DatabaseValueConvertible>(_ name: String, as _: T.Type = T.self) throws -> T {
             do { return try row.decode(forColumn: name) } catch {

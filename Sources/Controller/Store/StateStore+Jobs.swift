@@ -23,7 +23,7 @@ extension StateStore {
         return try write(what) { db in
             try groups.map { group in
                 var arrayJobId: Int64?
-                return try group.map { s in
+                let jobs = try group.map { s in
                     var job = Job(id: 0, submission: s, submitTime: time)
                     if let a = arrayJobId { job.array?.arrayJobId = a }
                     try db.cachedStatement(sql: Self.insertSQL).execute(arguments: JobRow.arguments(job))
@@ -36,6 +36,11 @@ extension StateStore {
                     }
                     return job
                 }
+                // The submission's environment, once: every task of an array reads its array's.
+                if let first = jobs.first, let arguments = try JobRow.environmentArguments(first) {
+                    try db.cachedStatement(sql: JobRow.insertEnvironmentSQL).execute(arguments: arguments)
+                }
+                return jobs
             }
         }
     }
@@ -62,20 +67,21 @@ extension StateStore {
     public func job(arrayJobId: Int64, taskId: Int) throws(StateStoreError) -> Job? {
         try read("read job \(arrayJobId)_\(taskId)") { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM jobs WHERE array_job_id = ? AND array_task_id = ?",
+                db, sql: JobRow.selectWithEnvironment + " WHERE array_job_id = ? AND array_task_id = ?",
                 arguments: [arrayJobId, taskId]
             ).map(JobRow.job)
         }
     }
 
-    /// The job with this id, or nil.
+    /// The job with this id, with its environment, or nil.
     public func job(_ id: Int64) throws(StateStoreError) -> Job? {
         try read("read job \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(JobRow.job)
+            try Row.fetchOne(db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [id])
+                .map(JobRow.job)
         }
     }
 
-    /// The jobs that match, lowest ids first.
+    /// The jobs that match, lowest ids first (with their environments when `filter.environments`).
     public func jobs(filter: JobFilter = JobFilter()) throws(StateStoreError) -> [Job] {
         var clauses: [String] = []
         var arguments = StatementArguments()
@@ -100,7 +106,7 @@ extension StateStore {
             clauses.append("end_time >= ?")
             arguments += [since]
         }
-        var sql = "SELECT * FROM jobs"
+        var sql = filter.environments ? JobRow.selectWithEnvironment : "SELECT * FROM jobs"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY id"
         if let limit = filter.limit {
@@ -108,7 +114,10 @@ extension StateStore {
             arguments += [limit]
         }
         let query = sql, args = arguments
-        return try read("list jobs") { db in try Row.fetchAll(db, sql: query, arguments: args).map(JobRow.job) }
+        return try read("list jobs") { db in
+            var shared: [Int64: [String: String]] = [:]
+            return try Row.fetchAll(db, sql: query, arguments: args).map { try JobRow.job($0, shared: &shared) }
+        }
     }
 
     /// How many jobs are in each state.
@@ -137,7 +146,7 @@ extension StateStore {
         _ id: Int64, _ event: JobLifecycle.Event
     ) throws(StateStoreError) -> JobLifecycle.Transition {
         try write("record an event for job \(id)") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [id]) else {
                 throw StateStoreError(.notFound, "no job \(id)")
             }
             let t = try JobLifecycle.apply(event, to: try JobRow.job(row))
@@ -155,7 +164,7 @@ extension StateStore {
         let list = events.map { Pair(id: $0.0, event: $0.1) }
         return try write("record events for \(events.count) jobs") { db in
             try list.map { p in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [p.id]) else {
+                guard let row = try Row.fetchOne(db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [p.id]) else {
                     throw StateStoreError(.notFound, "no job \(p.id)")
                 }
                 let t = try JobLifecycle.apply(p.event, to: try JobRow.job(row))

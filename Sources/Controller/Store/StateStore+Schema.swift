@@ -81,6 +81,16 @@ extension StateStore {
                     CREATE INDEX reservations_by_end ON reservations(end_time);
                     """)
         }
+        m.registerMigration("v4: job environments") { db in
+            try db.execute(
+                sql: """
+                    -- One row per submission, written once: a job's, or an array's shared by all its tasks.
+                    CREATE TABLE job_environments (
+                        job_id INTEGER PRIMARY KEY,     -- the job's id, or the array's (its first task's id)
+                        variables TEXT NOT NULL         -- [String: String] as JSON
+                    );
+                    """)
+        }
         return m
     }
 }

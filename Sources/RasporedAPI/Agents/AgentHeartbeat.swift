@@ -57,7 +57,9 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     public var nodeList: [String]
     /// The time limit in seconds: the agent stops the run when it is reached.
     public var timeLimitSeconds: Int64
-    /// Extra environment for the job.
+    /// The job's whole environment but for what the agent's launcher adds (`CUDA_VISIBLE_DEVICES`,
+    /// `RASPORED_JOB_ID`, …): what its submitter exported, with the scheduler's `RASPORED_ACCOUNT`,
+    /// `RASPORED_PARTITION` and `RASPORED_USER` over it. The agent adds nothing of its own.
     public var environment: [String: String]
     /// For a task of a job array: which, and its array's shape (the agent exports Slurm's `SLURM_ARRAY_*`
     /// variables and expands `%A`, `%a`); nil otherwise.

@@ -41,6 +41,9 @@ public struct Job: Hashable, Sendable, Codable {
     public var array: ArrayTask?
     /// What it waits for besides resources (`afterok:12`); nil for none.
     public var dependency: JobDependency?
+    /// The environment its submitter exported into it, name to value; nil where it was not read (the
+    /// controller's store reads it for jobs it runs and for one job at a time, not for lists).
+    public var environment: [String: String]?
 
     public init(
         id: Int64, name: String, user: String, account: String, partition: String, request: ResourceRequest,
@@ -48,7 +51,7 @@ public struct Job: Hashable, Sendable, Codable {
         endTime: Int64? = nil, exitCode: Int32? = nil, signal: Int32? = nil, allocation: AllocationView? = nil,
         pendingReason: String? = nil, endReason: String? = nil, stopRequest: JobStopRequest? = nil,
         requeueCount: Int = 0, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil,
-        array: ArrayTask? = nil, dependency: JobDependency? = nil
+        array: ArrayTask? = nil, dependency: JobDependency? = nil, environment: [String: String]? = nil
     ) {
         self.id = id
         self.name = name
@@ -74,6 +77,7 @@ public struct Job: Hashable, Sendable, Codable {
         self.output = output
         self.array = array
         self.dependency = dependency
+        self.environment = environment
     }
 
     /// A new pending job from a submission.
@@ -81,7 +85,8 @@ public struct Job: Hashable, Sendable, Codable {
         self.init(
             id: id, name: s.name, user: s.user, account: s.account, partition: s.partition, request: s.request,
             timeLimit: s.timeLimit, submitTime: submitTime, noRequeue: s.noRequeue, command: s.command,
-            workdir: s.workdir, output: s.output, array: s.array, dependency: s.dependency)
+            workdir: s.workdir, output: s.output, array: s.array, dependency: s.dependency,
+            environment: s.environment)
     }
 
     /// The nodes it holds while running (from its allocation); empty when it holds none.

@@ -24,11 +24,14 @@ public struct JobSubmission: Hashable, Sendable, Codable {
     public var array: ArrayTask?
     /// What the job waits for besides resources; nil for none.
     public var dependency: JobDependency?
+    /// The environment the submitter exported into the job, name to value (the scheduler's own variables are
+    /// added when it runs).
+    public var environment: [String: String]
 
     public init(
         name: String, user: String, account: String, partition: String, request: ResourceRequest,
         timeLimit: TimeSpan, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil,
-        array: ArrayTask? = nil, dependency: JobDependency? = nil
+        array: ArrayTask? = nil, dependency: JobDependency? = nil, environment: [String: String] = [:]
     ) {
         self.name = name
         self.user = user
@@ -42,5 +45,6 @@ public struct JobSubmission: Hashable, Sendable, Codable {
         self.output = output
         self.array = array
         self.dependency = dependency
+        self.environment = environment
     }
 }
