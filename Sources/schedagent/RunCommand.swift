@@ -74,12 +74,12 @@ struct RunCommand: AsyncParsableCommand {
         do {
             launcher = try JobLauncher(
                 stateDirectory: stateDir, shimExecutable: try execShim(), gracePeriod: .seconds(graceSeconds),
-                host: node)
+                host: node, runAs: runAs, confinement: try confinement(discovered, logger: logger))
         } catch {
             throw CLIError("cannot open the state directory \(stateDir): \(error)")
         }
-        let mapping = AssignmentMapping(
-            node: discovered, bind: binds, baseEnvironment: ProcessInfo.processInfo.environment)
+        // Jobs get the environment their assignment carries, never this process's (its token among it).
+        let mapping = AssignmentMapping(node: discovered, bind: binds)
         // The watchdog stops the runs when the lease lapses and this agent cannot (stopped, hung, gone).
         var sessionConfiguration = AgentSession.Configuration(node: node, version: "schedagent")
         do {

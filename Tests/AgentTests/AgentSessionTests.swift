@@ -28,7 +28,7 @@ import Testing
         logger.logLevel = .critical
         session = AgentSession(
             configuration: configuration, discovered: node, launcher: launcher,
-            mapping: AssignmentMapping(node: node, bind: false, baseEnvironment: ProcessInfo.processInfo.environment),
+            mapping: AssignmentMapping(node: node, bind: false),
             transport: controller, logger: logger)
     }
 

@@ -15,8 +15,7 @@ import Testing
         // Sent over the wire and read back, as the agent receives it.
         let received = try JSONDecoder().decode(RunAssignment.self, from: JSONEncoder().encode(a))
         let mapping = AssignmentMapping(
-            node: try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml"))), bind: false,
-            baseEnvironment: [:])
+            node: try DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml"))), bind: false)
         let r = try mapping.request(for: received)
         #expect(r.array == task)
         let env = JobEnvironment.variables(for: r, host: "dgx03")

@@ -11,7 +11,7 @@ import Testing
     static let dgx = try! DiscoveredNode.discover(.xml(path: Repo.fixture("dgx-h200.xml")))
 
     @Test func coresBecomeBothHardwareThreadsAndNUMAPositionsOSIndexes() throws {
-        let mapping = AssignmentMapping(node: Self.dgx, bind: true, baseEnvironment: ["HOME": "/home/ana"])
+        let mapping = AssignmentMapping(node: Self.dgx, bind: true)
         let a = assignment(
             "42.1", "true", workdir: "/home/ana",
             allocation: allocation(gpus: [4, 5], cores: [56, 57, 58], numa: [1], nics: ["mlx5_6", "mlx5_9"]),
@@ -31,7 +31,7 @@ import Testing
         #expect(r.timeLimit == .seconds(3600))
         #expect(r.workingDirectory == "/home/ana")
         #expect(r.nodeList == ["dgx03"] && r.nodeRank == 0)
-        #expect(r.environment == ["HOME": "/home/ana", "FROM_SUBMITTER": "yes"])
+        #expect(r.environment == ["FROM_SUBMITTER": "yes"])
         let env = JobEnvironment.variables(for: r, host: "dgx03")
         #expect(env["RASPORED_JOB_ID"] == "42")
         #expect(env["RASPORED_RUN_ID"] == "42.1")
@@ -48,7 +48,7 @@ import Testing
     @Test func theMappingAgreesWithTheEnginesThreadsForDgx03() throws {
         let spec = try ClusterSpec.load(file: Repo.clusterYAML)
         let type = spec.nodeType(of: try #require(spec.nodes.first { $0.name == "dgx03" }))
-        let mapping = AssignmentMapping(node: Self.dgx, bind: true, baseEnvironment: [:])
+        let mapping = AssignmentMapping(node: Self.dgx, bind: true)
         for cores in [[0], [55], [56, 111], Array(0..<112)] {
             let r = try mapping.request(
                 for: assignment("1", "true", workdir: "/", allocation: allocation(cores: cores)))
@@ -58,13 +58,13 @@ import Testing
 
     @Test func numaPositionsAreOSIndexesInOrderOnASparseNode() throws {
         let lassen = try DiscoveredNode.discover(.xml(path: Repo.fixture("coral-lassen.xml")))
-        let mapping = AssignmentMapping(node: lassen, bind: true, baseEnvironment: [:])
+        let mapping = AssignmentMapping(node: lassen, bind: true)
         let r = try mapping.request(for: assignment("3", "true", workdir: "/", allocation: allocation(numa: [1])))
         #expect(r.mems == [8])
     }
 
     @Test func anAllocationThisNodeDoesNotHaveIsRefusedByName() {
-        let mapping = AssignmentMapping(node: Self.dgx, bind: true, baseEnvironment: [:])
+        let mapping = AssignmentMapping(node: Self.dgx, bind: true)
         #expect(throws: LaunchError("core 112 is not on this node (cores 0-111)")) {
             try mapping.request(for: assignment("5", "true", workdir: "/", allocation: allocation(cores: [3, 112])))
         }
@@ -89,7 +89,7 @@ import Testing
             let launcher = try JobLauncher(
                 stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.execShim(),
                 gracePeriod: .milliseconds(500), host: "dgx03")
-            let mapping = AssignmentMapping(node: AssignmentMappingTests.dgx, bind: false, baseEnvironment: [:])
+            let mapping = AssignmentMapping(node: AssignmentMappingTests.dgx, bind: false)
             let script = """
                 echo CPUS=$RASPORED_CPUS; echo MEMS=$RASPORED_MEMS; echo CUDA=$CUDA_VISIBLE_DEVICES
                 echo JOB=$RASPORED_JOB_ID RUN=$RASPORED_RUN_ID BINDING=$RASPORED_BINDING
@@ -116,7 +116,7 @@ import Testing
 
             // Bound for real, the same allocation cannot run here: the job's code never starts.
             guard !BindingShim.allowedCPUs().contains(56) else { return }  // a machine as big as a DGX
-            let exact = AssignmentMapping(node: AssignmentMappingTests.dgx, bind: true, baseEnvironment: [:])
+            let exact = AssignmentMapping(node: AssignmentMappingTests.dgx, bind: true)
             _ = try await launcher.launch(
                 try exact.request(
                     for: assignment(

@@ -11,13 +11,10 @@ public struct AssignmentMapping: Sendable {
     public var node: DiscoveredNode
     /// Whether requests bind (see `BindingMode`).
     public var bind: Bool
-    /// The environment every job starts from (the agent's own); the assignment's environment goes on top.
-    public var baseEnvironment: [String: String]
 
-    public init(node: DiscoveredNode, bind: Bool, baseEnvironment: [String: String]) {
+    public init(node: DiscoveredNode, bind: Bool) {
         self.node = node
         self.bind = bind
-        self.baseEnvironment = baseEnvironment
     }
 
     /// The default output template when the assignment has none.
@@ -42,9 +39,18 @@ public struct AssignmentMapping: Sendable {
         request.nodeList = assignment.nodeList
         request.nodeRank = assignment.nodeRank
         if assignment.timeLimitSeconds > 0 { request.timeLimit = .seconds(assignment.timeLimitSeconds) }
-        request.environment = baseEnvironment.merging(assignment.environment) { _, job in job }
+        // The assignment's environment is the job's (the submitter's, with the scheduler's variables), never
+        // the agent's own: set even when empty, so the launcher does not fall back to the agent's.
+        request.environment = assignment.environment
         request.array = assignment.array
         request.bind = bind
+        request.user = assignment.user
+        request.allowRoot = assignment.allowRoot ?? false
+        let memory = allocation.memoryBytes.values.reduce(UInt64(0)) { sum, bytes in
+            let (total, overflow) = sum.addingReportingOverflow(bytes)
+            return overflow ? .max : total
+        }
+        request.memoryLimitBytes = memory > 0 ? memory : nil
         return request
     }
 
