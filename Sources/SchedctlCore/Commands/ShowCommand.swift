@@ -35,6 +35,9 @@ struct ShowCommand: AsyncParsableCommand {
             ("Command", j.command.map(shellQuoted).joined(separator: " ")), ("Workdir", j.workdir),
         ]
         if let o = j.output { lines.append(("Output", o)) }
+        if let n = j.environmentCount {
+            lines.append(("Environment", n == 0 ? "none exported" : "\(n) variable\(n == 1 ? "" : "s") exported (values not shown)"))
+        }
         if let a = JobText.array(j) {
             lines.append(("Array", a + (j.displayId != "\(j.id)" ? "; job id \(j.id)" : "")))
         }

@@ -45,6 +45,11 @@ struct SubmitCommand: AsyncParsableCommand {
             "Start only after other jobs: afterok:ID[:ID], afterany:ID, afternotok:ID, after:ID, singleton; "
                 + "',' all, '?' any."))
     var dependency: String?
+    @Option(
+        help: ArgumentHelp(
+            "Which of your environment variables the job gets: ALL (the default, but for RASPORED_TOKEN and "
+                + "SLURM_*/RASPORED_* job variables), NONE, or VAR,VAR=value (ALL,VAR=value adds to ALL)."))
+    var export: String?
 
     @Option(help: "A job file (YAML or JSON) with the API's submit fields.") var file: String?
     @Flag(help: "Show where the job would run now, or why not and when; submit nothing.") var dryRun = false
@@ -64,6 +69,7 @@ struct SubmitCommand: AsyncParsableCommand {
             ("cpus", cpus), ("mem", mem), ("scratch", scratch), ("storage", storage), ("nodes", nodes),
             ("gpus-per-node", gpusPerNode), ("time", time), ("partition", partition), ("account", account),
             ("name", name), ("output", output), ("workdir", workdir), ("array", array), ("dependency", dependency),
+            ("export", export),
         ]
         for (flag, value) in given {
             guard let value, let option = JobDirectives.raspored.first(where: { $0.long == flag }) else { continue }
@@ -75,8 +81,40 @@ struct SubmitCommand: AsyncParsableCommand {
         return o
     }
 
-    /// The submit body these arguments describe, with warnings and notes for stderr.
-    func submission(cwd: String) throws -> (SubmitRequest, [String]) {
+    /// The submit body these arguments describe, with warnings and notes for stderr; the job's environment
+    /// is taken from `environment` (the submitter's) as `--export` says.
+    func submission(
+        cwd: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> (SubmitRequest, [String]) {
+        var (request, messages, export) = try described(cwd: cwd, environment: environment)
+        let (variables, warnings): ([String: String], [String])
+        do { (variables, warnings) = try export.environment(from: environment) } catch {
+            throw CLIError("--export=\(export): \(error)")
+        }
+        // A job file's own `environment` is given explicitly: it wins over what --export captured.
+        request.environment = variables.merging(request.environment) { _, file in file }
+        if let why = JobEnvironmentRules.problem(environment: request.environment) {
+            throw CLIError("the job's environment is too big: \(why)")
+        }
+        return (request, messages + warnings.map { "schedctl: warning: \($0)" })
+    }
+
+    /// The export in force: the --export flag, else Slurm's SBATCH_EXPORT, else a script's directive, else ALL
+    /// (as sbatch ranks them: command line, environment, script).
+    static func export(
+        flag: JobExport?, script: JobExport?, environment: [String: String]
+    ) throws -> JobExport {
+        if let flag { return flag }
+        if let text = environment["SBATCH_EXPORT"], !text.isEmpty {
+            do { return try JobExport.parse(text) } catch { throw CLIError("SBATCH_EXPORT='\(text)': \(error)") }
+        }
+        return script ?? .all
+    }
+
+    /// The submit body without its environment, the messages, and the export in force.
+    func described(
+        cwd: String, environment: [String: String]
+    ) throws -> (SubmitRequest, [String], JobExport) {
         let flags = try flagOptions()
         if let file {
             guard command.isEmpty else {
@@ -90,7 +128,12 @@ struct SubmitCommand: AsyncParsableCommand {
                 let root = try ConfigNode.parse(text, file: file)
                 guard root.isMapping else { throw root.error("expected a mapping of submit fields") }
                 let fromFile = try SubmitRequest(config: root, defaultWorkdir: cwd)
-                return (flags.apply(to: fromFile, cwd: cwd), [])
+                return (
+                    flags.apply(to: fromFile, cwd: cwd), [],
+                    try Self.export(flag: flags.export, script: nil, environment: environment)
+                )
+            } catch let e as CLIError {
+                throw e
             } catch {
                 throw CLIError("\(error)")
             }
@@ -103,7 +146,10 @@ struct SubmitCommand: AsyncParsableCommand {
         if first == "--" {
             let program = Array(command.dropFirst())
             guard let p = program.first, !p.isEmpty else { throw CLIError("no command after --") }
-            return (flags.submitRequest(command: program, defaultWorkdir: cwd), [])
+            return (
+                flags.submitRequest(command: program, defaultWorkdir: cwd), [],
+                try Self.export(flag: flags.export, script: nil, environment: environment)
+            )
         }
         // The passthrough argument captures a --help that follows other options; answer it.
         if first == "--help" || first == "-h" { throw CleanExit.helpRequest(SubmitCommand.self) }
@@ -126,7 +172,9 @@ struct SubmitCommand: AsyncParsableCommand {
             script.warnings.map { "schedctl: warning: \($0)" } + script.notes.map { "schedctl: note: \($0)" }
         let request = options.submitRequest(
             command: script.command(path: path, arguments: Array(command.dropFirst())), defaultWorkdir: cwd)
-        return (request, messages)
+        return (
+            request, messages, try Self.export(flag: flags.export, script: script.options.export, environment: environment)
+        )
     }
 
     func run() async throws {

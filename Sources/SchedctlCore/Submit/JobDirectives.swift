@@ -45,6 +45,7 @@ enum JobDirectives {
         DirectiveOption("no-requeue", value: false) { o, _ in o.noRequeue = true; return nil },
         DirectiveOption("array") { o, v in o.array = try OptionValue.array(v); return nil },
         DirectiveOption("dependency") { o, v in o.dependency = try OptionValue.dependency(v); return nil },
+        DirectiveOption("export") { o, v in o.export = try OptionValue.export(v); return nil },
     ]
 
     /// The common Slurm options (docs/schedctl.md has the table).
@@ -88,6 +89,7 @@ enum JobDirectives {
         DirectiveOption("requeue", value: false) { o, _ in o.noRequeue = false; return nil },
         DirectiveOption("array", "a") { o, v in o.array = try OptionValue.array(v); return nil },
         DirectiveOption("dependency", "d") { o, v in o.dependency = try OptionValue.dependency(v); return nil },
+        DirectiveOption("export") { o, v in o.export = try OptionValue.export(v); return nil },
         DirectiveOption("ntasks-per-node") { _, v in
             _ = try OptionValue.count(v, min: 1)
             return "--ntasks-per-node is ignored: Raspored starts the job's command once; the GPUs, cores and "

@@ -26,6 +26,8 @@ struct JobOptions: Equatable {
     var noRequeue: Bool?
     var array: ArraySpec?
     var dependency: JobDependency?
+    /// Which of the submitter's environment variables the job gets (`--export`); nil for the default, ALL.
+    var export: JobExport?
 
     /// Whether any of the GPU count's fields (gpus, gpuMemory, gpusPerNode) is set.
     var asksGPUCount: Bool { gpus != nil || gpuMemory != nil || gpusPerNode != nil }
@@ -58,6 +60,7 @@ struct JobOptions: Equatable {
         out.noRequeue = noRequeue ?? base.noRequeue
         out.array = array ?? base.array
         out.dependency = dependency ?? base.dependency
+        out.export = export ?? base.export
         return out
     }
 
@@ -82,7 +85,8 @@ struct JobOptions: Equatable {
             noRequeue: noRequeue ?? false, array: array, dependency: dependency)
     }
 
-    /// A job file's submission with the fields given here over its own (the command stays the file's).
+    /// A job file's submission with the fields given here over its own (the command and environment stay the
+    /// file's).
     func apply(to submission: SubmitRequest, cwd: String) -> SubmitRequest {
         var top = self
         top.workdir = workdir.map { absolutePath($0, from: cwd) }
@@ -90,7 +94,7 @@ struct JobOptions: Equatable {
         return SubmitRequest(
             request: out.resourceRequest, name: out.name, command: submission.command,
             workdir: out.workdir ?? submission.workdir, output: out.output, noRequeue: out.noRequeue ?? false,
-            array: out.array, dependency: out.dependency)
+            array: out.array, dependency: out.dependency, environment: submission.environment)
     }
 
     init() {}
@@ -172,6 +176,9 @@ enum OptionValue {
     static func array(_ v: String) throws(OptionValueError) -> ArraySpec {
         do { return try ArraySpec(parsing: v) } catch { throw OptionValueError(error.description) }
     }
+
+    /// `--export`: ALL, NONE, or VAR,VAR=value.
+    static func export(_ v: String) throws(OptionValueError) -> JobExport { try JobExport.parse(v) }
 
     /// A dependency in Slurm's syntax: "afterok:12:13,afterany:14", "afterok:12?afternotok:13".
     static func dependency(_ v: String) throws(OptionValueError) -> JobDependency {
