@@ -43,6 +43,27 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(
+        help: ArgumentHelp(
+            "Whose identity jobs run with: submitter (the job user's Unix account on this node; needs root), or agent (the agent's own user, for a personal stand-in cluster).",
+            valueName: "who"))
+    var runAs: RunAs = .submitter
+
+    @Option(
+        help: ArgumentHelp(
+            "Job cgroups: auto (when the agent may make them), cgroup (required: a job that cannot be confined fails), none.",
+            valueName: "mode"))
+    var confine: ConfineMode = .auto
+
+    @Option(
+        help: ArgumentHelp(
+            "The cgroup subtree jobs are confined in: below the agent's own cgroup, or from the hierarchy's root when it starts with / (default raspored/NODE).",
+            valueName: "path"))
+    var cgroupParent: String?
+
+    @Option(help: ArgumentHelp("At most this many processes and threads per job (pids.max).", valueName: "n"))
+    var pidsMax = 16_384
+
     func validate() throws {
         guard let url = URL(string: controller), let scheme = url.scheme, ["http", "https"].contains(scheme),
             url.host != nil
@@ -117,9 +138,31 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    /// The jobs' cgroups as `--confine` asks: none, or this machine's layout when the agent may use it.
+    private func confinement(_ discovered: DiscoveredNode, logger: Logger) throws -> Confinement? {
+        guard confine != .none else { return nil }
+        let why: String
+        if let layout = CgroupLayout.detect(), geteuid() == 0 {
+            return Confinement(
+                layout: layout, parent: cgroupParent ?? "raspored/\(node)", pidsMax: pidsMax > 0 ? pidsMax : nil,
+                gpuMinors: Confinement.nvidiaMinors(busIds: discovered.gpus.map(\.pciBusId)))
+        } else if geteuid() != 0 {
+            why = "the agent is not root"
+        } else {
+            why = "no cgroup hierarchy is mounted"
+        }
+        if confine == .cgroup { throw CLIError("--confine cgroup: jobs cannot be confined here: \(why)") }
+        logger.warning("jobs run unconfined (no cgroup per job): \(why)")
+        return nil
+    }
+
     private func readToken() throws -> String {
         let token: String
         if let tokenFile {
+            // The token is the node's identity to the controller: no job, and no other user, may read it.
+            do { try StateDirectory.restrict(tokenFile, mode: 0o600) } catch {
+                throw CLIError("--token-file: \(error)")
+            }
             do { token = try String(contentsOfFile: tokenFile, encoding: .utf8) } catch {
                 throw CLIError("cannot read --token-file \(tokenFile): \(error.localizedDescription)")
             }
@@ -137,4 +180,10 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension BindingMode: ExpressibleByArgument {}
+extension RunAs: ExpressibleByArgument {}
+
+/// `--confine`: whether jobs get a cgroup each.
+enum ConfineMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, cgroup, none
+}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

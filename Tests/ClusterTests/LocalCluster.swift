@@ -39,6 +39,10 @@ final class LocalCluster: @unchecked Sendable {
     let lease: String
     let killGrace: String
     let downAfter: String
+    /// `schedagent run --run-as`: the agent's own user unless a test of identity says `submitter`.
+    var runAs = "agent"
+    /// Variables the agents get on top of the test's own environment (a job must never see them).
+    var agentEnvironment: [String: String] = [:]
 
     init(heartbeat: String = "1s", lease: String = "5s", killGrace: String = "1s", downAfter: String = "7s") {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
@@ -53,6 +57,19 @@ final class LocalCluster: @unchecked Sendable {
         // The controller reads its own copy, so a test may edit it and reload.
         try? FileManager.default.copyItem(
             atPath: Self.root.appendingPathComponent("cluster.yaml").path, toPath: clusterFile)
+    }
+
+    /// The cgroup subtree (below the test's own cgroup in each hierarchy) where this cluster's agents confine jobs.
+    var cgroupSubtree: String { "raspored-test-" + URL(fileURLWithPath: dir).lastPathComponent }
+
+    /// Removes this cluster's cgroup subtree from every hierarchy, deepest first.
+    func removeCgroups() {
+        let find = Process()
+        find.executableURL = URL(fileURLWithPath: "/usr/bin/find")
+        find.arguments = ["/sys/fs/cgroup", "-depth", "-type", "d", "-path", "*/\(cgroupSubtree)*", "-exec", "rmdir", "{}", ";"]
+        find.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try? find.run()
+        find.waitUntilExit()
     }
 
     /// The cluster.yaml this controller was started with (a copy of the repository's).
@@ -111,7 +128,11 @@ final class LocalCluster: @unchecked Sendable {
         p.arguments = [
             "run", "--controller", base, "--node", node, "--topology", topology, "--token-file", tokenFile,
             "--state-dir", dir + "/agent-\(node)", "--grace", "2s", "--log-level", "warning",
+            // Jobs run as this test's own user (the tests of identity make real accounts); each cluster's
+            // job cgroups go under a subtree of its own, removed by stop().
+            "--run-as", runAs, "--cgroup-parent", "\(cgroupSubtree)/\(node)",
         ]
+        p.environment = ProcessInfo.processInfo.environment.merging(agentEnvironment) { _, agent in agent }
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("agent-\(node)")
         try p.run()
@@ -154,6 +175,7 @@ final class LocalCluster: @unchecked Sendable {
         try? pkill.run()
         pkill.waitUntilExit()
         _ = try? await client.shutdown()
+        removeCgroups()
         try? FileManager.default.removeItem(atPath: dir)
     }
 

@@ -377,7 +377,8 @@ public actor AgentSession {
         for work in book.pendingOutput {
             do {
                 let progress = try await configuration.shipper.ship(
-                    path: work.path, runId: work.runId, from: work.offset, final: work.final, over: transport)
+                    path: work.path, runId: work.runId, from: work.offset, final: work.final, owner: work.owner,
+                    over: transport)
                 if book.shipped(work.runId, upTo: progress.offset, complete: work.final && progress.caughtUp) {
                     beatWanted = true
                 }

@@ -22,6 +22,8 @@ public struct RunBook: Sendable {
         /// The final status, reported once the output is complete.
         var ended: RunStatus?
         var outputPath: String?
+        /// The uid the run's output file must belong to (the uid the run ran as).
+        var outputOwner: UInt32?
         var outputShipped: Int64 = 0
         var outputComplete = false
         var stop: StopOrder?
@@ -52,6 +54,8 @@ public struct RunBook: Sendable {
         public var offset: Int64
         /// The run has ended: send everything up to the end of the file, then report the end.
         public var final: Bool
+        /// The uid the file must belong to for it to be shipped (see `OutputShipper.ship`).
+        public var owner: UInt32?
     }
 
     private(set) var entries: [String: Entry] = [:]
@@ -97,8 +101,10 @@ public struct RunBook: Sendable {
         var status = RunStatus(
             runId: runId, phase: Self.phase(of: record), pid: record.pid, exitCode: record.exitCode,
             signal: record.signal, reason: record.reason, startedAt: record.startedAt.timeIntervalSince1970,
-            endedAt: record.endedAt?.timeIntervalSince1970)
+            endedAt: record.endedAt?.timeIntervalSince1970, cpuSeconds: record.usage?.cpuSeconds,
+            peakMemoryBytes: record.usage?.peakMemoryBytes)
         entry.outputPath = record.stdoutPath
+        entry.outputOwner = record.uid
         if status.phase.isFinal {
             entry.ended = entry.fenced.map { Self.fenceable(status.phase) ? Self.fenced(status, $0) : status } ?? status
             status.phase = .running
@@ -106,6 +112,8 @@ public struct RunBook: Sendable {
             status.signal = nil
             status.reason = nil
             status.endedAt = nil
+            status.cpuSeconds = nil
+            status.peakMemoryBytes = nil
         }
         entry.status = status
         entries[runId] = entry
@@ -183,7 +191,8 @@ public struct RunBook: Sendable {
         entries.keys.sorted().compactMap { runId in
             let entry = entries[runId]!
             guard let path = entry.outputPath, !entry.outputComplete else { return nil }
-            return OutputWork(runId: runId, path: path, offset: entry.outputShipped, final: entry.ended != nil)
+            return OutputWork(
+                runId: runId, path: path, offset: entry.outputShipped, final: entry.ended != nil, owner: entry.outputOwner)
         }
     }
 

@@ -71,7 +71,10 @@ public struct Watchdog: Sendable {
         for run in runs {
             guard let group = run.processGroup else { continue }
             if now >= lease.deadline + lease.terms.killGraceSeconds {
-                if Self.signal(group, SIGKILL, startedNoEarlierThan: run.processStartTicks) {
+                // The run's cgroup holds what left its process group too (a double-forked daemon).
+                let inCgroup = run.cgroup.map { !$0.processes.isEmpty } ?? false
+                if inCgroup, let cgroup = run.cgroup { Confinement.kill(cgroup, timeout: .milliseconds(200)) }
+                if Self.signal(group, SIGKILL, startedNoEarlierThan: run.processStartTicks) || inCgroup {
                     step.killed.append(run.jobId)
                     log(
                         "lease lapsed \(Self.format(late)) s ago (no word from the controller for "
@@ -91,7 +94,7 @@ public struct Watchdog: Sendable {
         return step
     }
 
-    /// The controller runs recorded `running` whose process group still has live members.
+    /// The controller runs recorded `running` whose process group or cgroup still has live members.
     func liveRuns() -> [JobRecord] {
         let jobs = stateDirectory.appendingPathComponent("jobs")
         let decoder = JSONDecoder()
@@ -102,7 +105,8 @@ public struct Watchdog: Sendable {
                 let data = try? Data(contentsOf: jobs.appendingPathComponent(name)),
                 let record = try? decoder.decode(JobRecord.self, from: data),
                 record.state == .running, RunId.parse(record.jobId) != nil,
-                let group = record.processGroup, ProcessProbe.groupIsAlive(group)
+                let group = record.processGroup,
+                ProcessProbe.groupIsAlive(group) || !(record.cgroup?.processes.isEmpty ?? true)
             else { return nil }
             return record
         }

@@ -107,13 +107,16 @@ extension ControllerCore {
 
     func assignment(_ job: Job, on node: String) -> RunAssignment? {
         guard let a = job.allocation, let mine = a.nodes.first(where: { $0.node == node }) else { return nil }
-        return RunAssignment(
+        var assignment = RunAssignment(
             runId: RunId.make(job: job.id, attempt: job.requeueCount), jobId: job.id, name: job.name, user: job.user,
             command: job.command, workdir: job.workdir, output: job.output, allocation: mine,
             nodeList: a.nodes.map(\.node), timeLimitSeconds: job.timeLimit.seconds,
             environment: (job.environment ?? [:]).merging([
                 "RASPORED_ACCOUNT": job.account, "RASPORED_PARTITION": job.partition, "RASPORED_USER": job.user,
             ]) { _, scheduler in scheduler }, array: job.array)
+        // The agent refuses a uid-0 account unless cluster.yaml names the user.
+        if spec.rootUsers.contains(job.user) { assignment.allowRoot = true }
+        return assignment
     }
 
     /// Reconciles reported runs with the jobs: the end of a job's current run on its first node ends the job.

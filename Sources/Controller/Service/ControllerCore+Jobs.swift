@@ -47,6 +47,11 @@ extension ControllerCore {
     /// The engine's verdict and the cluster's defaults: throws for a request that can never run.
     func validate(_ s: SubmitRequest, by p: Principal) throws(ControllerError) -> JobSubmission {
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot submit jobs") }
+        // A user's jobs run as the Unix account of the same name on the nodes (docs/agent.md).
+        if p.user == "root" && !spec.rootUsers.contains(p.user) {
+            throw ControllerError(
+                .forbidden, "jobs as root are refused: cluster.yaml's security.rootUsers does not name root")
+        }
         // The engine's verdict on an idle-or-busy cluster: "not now" is fine, the job pends.
         if case let .failure(refusal) = state.place(s.request), refusal.kind != .notNow {
             throw ControllerError(.badRequest, refusal.reason)

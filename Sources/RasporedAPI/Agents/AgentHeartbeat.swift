@@ -64,6 +64,9 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     /// For a task of a job array: which, and its array's shape (the agent exports Slurm's `SLURM_ARRAY_*`
     /// variables and expands `%A`, `%a`); nil otherwise.
     public var array: ArrayTask?
+    /// The job may run as an account with uid 0 on the node (cluster.yaml's `rootUsers` names `user`);
+    /// absent means no. An agent refuses a uid-0 account otherwise.
+    public var allowRoot: Bool?
 
     public init(
         runId: String, jobId: Int64, name: String, user: String, command: [String], workdir: String,

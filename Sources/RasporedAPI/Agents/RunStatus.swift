@@ -49,10 +49,15 @@ public struct RunStatus: Hashable, Sendable, Codable {
     public var endedAt: Double?
     /// Bytes of output the agent has shipped to the controller so far; for an ended run, all of it.
     public var outputShipped: Int64?
+    /// For an ended run, what it used, from its cgroup: CPU time in seconds and peak memory in bytes (absent
+    /// when the run was not confined).
+    public var cpuSeconds: Double?
+    public var peakMemoryBytes: UInt64?
 
     public init(
         runId: String, phase: RunPhase, pid: Int32? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
-        reason: String? = nil, startedAt: Double? = nil, endedAt: Double? = nil, outputShipped: Int64? = nil
+        reason: String? = nil, startedAt: Double? = nil, endedAt: Double? = nil, outputShipped: Int64? = nil,
+        cpuSeconds: Double? = nil, peakMemoryBytes: UInt64? = nil
     ) {
         self.runId = runId
         self.phase = phase
@@ -63,5 +68,7 @@ public struct RunStatus: Hashable, Sendable, Codable {
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.outputShipped = outputShipped
+        self.cpuSeconds = cpuSeconds
+        self.peakMemoryBytes = peakMemoryBytes
     }
 }
