@@ -37,6 +37,10 @@ public struct JobView: Hashable, Sendable, Codable {
     public var estimatedStart: Int64?
     /// How an ended job ended, when the state alone does not say.
     public var endReason: String?
+    /// What the job's last run used, from its cgroup (absent when it was not confined or has not ended):
+    /// CPU time in seconds, peak memory in bytes.
+    public var cpuSeconds: Double?
+    public var peakMemoryBytes: UInt64?
     /// A stop asked for and not yet confirmed by the job's exit: "cancel", "timeLimit" or "requeue".
     public var stopRequested: String?
     public var submitTime: Int64
@@ -74,6 +78,8 @@ public struct JobView: Hashable, Sendable, Codable {
         pendingReason = job.pendingReason
         self.estimatedStart = estimatedStart
         endReason = job.endReason
+        cpuSeconds = job.cpuSeconds
+        peakMemoryBytes = job.peakMemoryBytes
         stopRequested = job.stopRequest?.kind.rawValue
         submitTime = job.submitTime
         startTime = job.startTime

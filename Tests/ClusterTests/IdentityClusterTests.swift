@@ -33,6 +33,9 @@ struct IdentityClusterTests {
         #expect(out.hasPrefix("\(ana.name)\n"), "\(out)")
         #expect(out.contains("TOKEN-REFUSED"))
         #expect(!out.contains("rsp_"))
+        // What the run used, from its cgroup, as `schedctl show` prints it.
+        #expect(done.cpuSeconds != nil)
+        #expect((done.peakMemoryBytes ?? 0) > 0)
         var st = stat()
         #expect(stat(tokenFile, &st) == 0 && st.st_mode & 0o777 == 0o600, "the agent narrows its token file to 0600")
     }

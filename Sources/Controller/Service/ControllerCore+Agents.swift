@@ -149,6 +149,8 @@ extension ControllerCore {
                     if let reason = r.reason, j.state == .failed, j.endReason == nil {
                         j.endReason = r.phase == .lost ? "lost: \(reason)" : reason
                     }
+                    j.cpuSeconds = r.cpuSeconds
+                    j.peakMemoryBytes = r.peakMemoryBytes
                 }
                 logger.info(
                     "job ended",

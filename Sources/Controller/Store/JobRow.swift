@@ -9,7 +9,7 @@ enum JobRow {
     static let columns = """
         name, user, account, partition, request, time_limit, state, submit_time, start_time, end_time, \
         exit_code, signal, allocation, pending_reason, end_reason, stop_request, requeue_count, no_requeue, \
-        command, workdir, output, array_job_id, array_task_id, array, dependency
+        command, workdir, output, array_job_id, array_task_id, array, dependency, cpu_seconds, peak_memory_bytes
         """
 
     /// The values for `columns`, in order.
@@ -19,7 +19,7 @@ enum JobRow {
             j.submitTime, j.startTime, j.endTime, j.exitCode, j.signal, try j.allocation.map(json),
             j.pendingReason, j.endReason, try j.stopRequest.map(json), j.requeueCount, j.noRequeue,
             try json(j.command), j.workdir, j.output, j.array?.arrayJobId, j.array?.taskId, try j.array.map(json),
-            try j.dependency.map(json),
+            try j.dependency.map(json), j.cpuSeconds, j.peakMemoryBytes.map { Int64(clamping: $0) },
         ]
     }
 
@@ -89,7 +89,7 @@ enum JobRow {
         guard let request = try decoded("request", as: ResourceRequest.self),
             let command = try decoded("command", as: [String].self)
         else { throw StateStoreError(.corrupt, "state store: job \(id) has no request or command") }
-        return Job(
+        var job = Job(
             id: id, name: try column("name"), user: try column("user"), account: try column("account"),
             partition: try column("partition"), request: request,
             timeLimit: TimeSpan(seconds: try column("time_limit")), state: state,
@@ -102,6 +102,9 @@ enum JobRow {
             command: command, workdir: try column("workdir"), output: try column("output"),
             array: try decoded("array", as: ArrayTask.self),
             dependency: try decoded("dependency", as: JobDependency.self))
+        job.cpuSeconds = try column("cpu_seconds")
+        job.peakMemoryBytes = try column("peak_memory_bytes", as: Int64?.self).map { UInt64(max(0, $0)) }
+        return job
     }
 
     private static func json<T: Encodable>(_ value: T) throws -> String {

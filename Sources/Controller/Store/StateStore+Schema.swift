@@ -91,6 +91,14 @@ extension StateStore {
                     );
                     """)
         }
+        m.registerMigration("v5: what a job's run used") { db in
+            try db.execute(
+                sql: """
+                    -- From the run's cgroup, reported by its agent when it ends (null: not confined).
+                    ALTER TABLE jobs ADD COLUMN cpu_seconds REAL;
+                    ALTER TABLE jobs ADD COLUMN peak_memory_bytes INTEGER;
+                    """)
+        }
         return m
     }
 }

@@ -58,6 +58,11 @@ struct ShowCommand: AsyncParsableCommand {
         default:
             if let s = j.startTime, let e = j.endTime { lines.append(("Ran for", humanDuration(e - s))) }
             if let c = j.exitCode { lines.append(("Exit code", "\(c)")) }
+            if j.cpuSeconds != nil || j.peakMemoryBytes != nil {
+                let cpu = j.cpuSeconds.map { "CPU time \(humanDuration(Int64($0.rounded())))" }
+                let memory = j.peakMemoryBytes.map { "peak memory \(ByteSize(bytes: $0))" }
+                lines.append(("Used", [cpu, memory].compactMap { $0 }.joined(separator: ", ")))
+            }
             if let s = j.signal { lines.append(("Signal", "\(s)")) }
             if let r = j.endReason { lines.append(("End reason", r)) }
         }

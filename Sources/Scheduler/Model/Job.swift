@@ -44,6 +44,10 @@ public struct Job: Hashable, Sendable, Codable {
     /// The environment its submitter exported into it, name to value; nil where it was not read (the
     /// controller's store reads it for jobs it runs and for one job at a time, not for lists).
     public var environment: [String: String]?
+    /// What its last run used, from the run's cgroup on its first node: CPU time in seconds and peak memory
+    /// in bytes; nil when that run was not confined (or has not ended).
+    public var cpuSeconds: Double?
+    public var peakMemoryBytes: UInt64?
 
     public init(
         id: Int64, name: String, user: String, account: String, partition: String, request: ResourceRequest,
