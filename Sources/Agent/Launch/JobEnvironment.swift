@@ -56,8 +56,11 @@ public enum JobEnvironment {
         env["USER"] = env["USER"] ?? account.name
         env["LOGNAME"] = env["LOGNAME"] ?? account.name
         env["SHELL"] = env["SHELL"] ?? account.shell
-        env["PATH"] = env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        env["PATH"] = env["PATH"] ?? defaultPath
     }
+
+    /// The PATH of a job whose environment has none.
+    public static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
     /// A job array task's variables, Raspored's and Slurm's names: the array's id, the task's index, and the
     /// array's lowest and highest index, task count and step.

@@ -70,6 +70,8 @@ public actor JobLauncher {
         var base = request.environment ?? ProcessInfo.processInfo.environment
         base.merge(JobEnvironment.variables(for: request, host: host)) { _, job in job }
         if let account { JobEnvironment.addAccountDefaults(&base, account) }
+        // An `--export=NONE` job still finds the system's programs.
+        base["PATH"] = base["PATH"] ?? JobEnvironment.defaultPath
         var environment: [Environment.Key: String] = [:]
         for (k, v) in base { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
         let failureFile = stateDirectory.execFailureFile(request.jobId)
