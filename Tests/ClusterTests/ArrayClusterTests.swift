@@ -8,7 +8,7 @@ extension ClusterTests {
     /// `afterok` on the array: real processes on real agents.
     @Test func anArraysTasksRunTwoAtATimeAndTheJobAfterThemRunsLast() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01", "dgx02"])
         // Each task marks itself running while it runs, counts the running marks, and marks itself done.
         var array = c.job(

@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ClusterTests {
     @Test func aJobRunsWithItsGPUsAndEnvironmentAndItsOutputComesBack() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start()
         let job = try await c.submit(
             c.job(
@@ -28,7 +28,7 @@ import Testing
 
     @Test func cancelAndTimeLimitStopRealProcesses() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         let long = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1))
         try await c.waitFor("the job to run", timeout: 20) { try await c.job(long.id).state == .running }
@@ -48,7 +48,7 @@ import Testing
 
     @Test func drainKeepsJobsAwayAndResumeBringsThemBack() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01", "dgx02"])
         let first = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
         let busy = try #require(first.allocation?.nodes.first?.node)
@@ -66,7 +66,7 @@ import Testing
 
     @Test func aKilledAgentsNodeGoesDownAndItsJobIsRequeuedElsewhere() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01", "dgx02"])
         let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
         let first = try #require(job.allocation?.nodes.first?.node)
@@ -83,7 +83,7 @@ import Testing
 
     @Test func aControllerKilledMidBurstKeepsEveryAcknowledgedJobAndNeverDoublesAGPU() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01", "dgx02", "dgx03"])
         let acknowledged = Acks()
         let burst = Task {
@@ -126,7 +126,7 @@ import Testing
 
     @Test func refusalsArePreciseAndTheControllerStaysUp() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         let ana: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "ana"), token: c.adminToken)
         let bo: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "bo"), token: c.adminToken)
@@ -164,7 +164,7 @@ import Testing
 extension ClusterTests {
     @Test func clusterYAMLIsReloadedWithoutLosingJobsAndBadEditsAreRefused() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
         #expect(job.allocation?.nodes.first?.node == "dgx01")
@@ -201,7 +201,7 @@ extension ClusterTests {
 extension ClusterTests {
     @Test func anAgentWithDifferentHardwareKeepsItsNodeOutAndMetricsTellTheState() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         // dgx02's agent finds a DGX-2 (16 V100s) where cluster.yaml declares a DGX H200.
         try await c.createAgentToken("dgx02")

@@ -39,7 +39,7 @@ import Testing
         let c = LocalCluster()
         // The agent's own secrets, in its environment as an operator might leave them.
         c.agentEnvironment = ["AGENT_SECRET": "agent-only", "RASPORED_TOKEN": "rsp_the_agents_own"]
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         let submitter = [
             "PATH": "/usr/bin:/bin", "HOME": c.dir, "RASPORED_CONTROLLER": c.base, "RASPORED_TOKEN": c.adminToken,

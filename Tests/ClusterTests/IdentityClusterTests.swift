@@ -15,7 +15,7 @@ struct IdentityClusterTests {
         let ana = try users.make()
         let c = LocalCluster()
         c.runAs = "submitter"
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         let home = c.dir + "/home-ana"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
@@ -43,7 +43,7 @@ struct IdentityClusterTests {
     @Test func aUserWithoutAnAccountOnTheNodeFailsWithTheReason() async throws {
         let c = LocalCluster()
         c.runAs = "submitter"
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         let token: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "nosuch-rspt"), token: c.adminToken)
         let job = try await c.submit(c.job(c.sh("touch \(c.dir)/ran"), gpus: 1), token: token.secret)
@@ -57,7 +57,7 @@ struct IdentityClusterTests {
     /// agent token, or a stale run id, changes nothing.
     @Test func reportsAboutRunsThatAreNotThatNodesCurrentRunAreIgnored() async throws {
         let c = LocalCluster()
-        defer { Task { await c.stop() } }
+        defer { c.stopNow() }
         try await c.start(nodes: ["dgx01", "dgx02"])
         var submit = c.job(c.sh("sleep 300"), gpus: 8)
         submit.request.nodes = 1

@@ -62,14 +62,51 @@ final class LocalCluster: @unchecked Sendable {
     /// The cgroup subtree (below the test's own cgroup in each hierarchy) where this cluster's agents confine jobs.
     var cgroupSubtree: String { "raspored-test-" + URL(fileURLWithPath: dir).lastPathComponent }
 
-    /// Removes this cluster's cgroup subtree from every hierarchy, deepest first.
+    /// Kills every process in this cluster's cgroup subtree and removes it from every hierarchy, deepest first.
     func removeCgroups() {
-        let find = Process()
-        find.executableURL = URL(fileURLWithPath: "/usr/bin/find")
-        find.arguments = ["/sys/fs/cgroup", "-depth", "-type", "d", "-path", "*/\(cgroupSubtree)*", "-exec", "rmdir", "{}", ";"]
-        find.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try? find.run()
-        find.waitUntilExit()
+        for _ in 0..<50 {
+            let dirs = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup"))?.flatMap { h in
+                Self.cgroupDirectories(under: "/sys/fs/cgroup/" + h, named: cgroupSubtree)
+            } ?? []
+            var live = false
+            for d in dirs {
+                let procs = (try? String(contentsOfFile: d + "/cgroup.procs", encoding: .utf8)) ?? ""
+                for line in procs.split(separator: "\n") {
+                    if let pid = Int32(line) { Glibc.kill(pid, SIGKILL); live = true }
+                }
+            }
+            for d in dirs.sorted(by: { $0.count > $1.count }) { rmdir(d) }
+            if !live { break }
+            usleep(20_000)
+        }
+    }
+
+    /// Directories below `root` (a few levels deep) at or below one called `name`.
+    static func cgroupDirectories(under root: String, named name: String, depth: Int = 4) -> [String] {
+        guard depth > 0, let children = try? FileManager.default.contentsOfDirectory(atPath: root) else { return [] }
+        var found: [String] = []
+        for child in children {
+            let path = root + "/" + child
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { continue }
+            if child == name {
+                found.append(path)
+                found += allDirectories(under: path)
+            } else {
+                found += cgroupDirectories(under: path, named: name, depth: depth - 1)
+            }
+        }
+        return found
+    }
+
+    static func allDirectories(under root: String) -> [String] {
+        let children = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return children.flatMap { child -> [String] in
+            let path = root + "/" + child
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return [] }
+            return [path] + allDirectories(under: path)
+        }
     }
 
     /// The cluster.yaml this controller was started with (a copy of the repository's).
@@ -164,20 +201,26 @@ final class LocalCluster: @unchecked Sendable {
     func killController() { kill(controller) }
     func killAgent(_ node: String) { kill(agents[node]) }
 
-    /// Stops everything: agents first (their jobs with them), then the controller; removes the directory.
-    func stop() async {
+    /// Stops everything: agents first, then the controller, then every process left in the cluster's
+    /// directory or cgroups (jobs, watchdogs); removes the cgroups and the directory. Synchronous, so a test's
+    /// `defer` has finished it before the test returns, pass or fail.
+    func stopNow() {
         for p in agents.values { kill(p, signal: SIGTERM) }
         kill(controller, signal: SIGTERM)
-        // Jobs left behind by killed agents carry the directory in their command line (`sleeper`).
+        // Jobs left behind by killed agents carry the directory in their command line (`sleeper`), and so
+        // do the agents' watchdogs; their children are found through the cgroups.
         let pkill = Process()
         pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
         pkill.arguments = ["-KILL", "-f", dir]
         try? pkill.run()
         pkill.waitUntilExit()
-        _ = try? await client.shutdown()
         removeCgroups()
         try? FileManager.default.removeItem(atPath: dir)
+        try? client.syncShutdown()
     }
+
+    /// `stopNow()`, for callers in async code.
+    func stop() async { stopNow() }
 
     // MARK: HTTP
 
