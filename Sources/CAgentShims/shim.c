@@ -54,6 +54,7 @@ int raspored_reset_signals(void) {
 // executable would spend ~10 ms loading its runtime in front of every job.
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <numa.h>
 #include <numaif.h>
 #include <stdio.h>
@@ -253,13 +254,13 @@ int raspored_parse_list(const char *text, int *out, int capacity) {
     while (*p) {
         char *end;
         long a = strtol(p, &end, 10);
-        if (end == p || a < 0) return -1;
+        if (end == p || a < 0 || a > INT_MAX) return -1;
         long b = a;
         p = end;
         if (*p == '-') {
             p++;
             b = strtol(p, &end, 10);
-            if (end == p || b < a) return -1;
+            if (end == p || b < a || b > INT_MAX) return -1;
             p = end;
         }
         for (long v = a; v <= b; v++) {

@@ -1,5 +1,5 @@
 // raspored-exec [--status-file FILE] [--cgroup PROCS_FILE]... [--cpus LIST] [--mems LIST]
-//               [--uid N --gid N [--groups LIST]] [--chdir DIR] [--output FILE] [--error FILE] -- COMMAND [ARGS...]
+//               [--uid N --gid N [--groups N,N,...]] [--chdir DIR] [--output FILE] [--error FILE] -- COMMAND [ARGS...]
 //
 // The shim the agent starts every job through, as root: joins the job's cgroups, binds the CPUs and NUMA
 // memory, becomes the job's user (groups, gid, uid; no capability left, no_new_privs), enters the working
@@ -12,9 +12,9 @@
 #include <string.h>
 #include "CAgentShims.h"
 
-enum { MAXIDS = 8192, MAXCGROUPS = 16 };
-static int cpus[MAXIDS], mems[MAXIDS], groupids[MAXIDS];
-static gid_t groups[MAXIDS];
+enum { MAXIDS = 8192, MAXGROUPS = 65536, MAXCGROUPS = 16 };
+static int cpus[MAXIDS], mems[MAXIDS];
+static gid_t groups[MAXGROUPS];
 static const char *cgroups[MAXCGROUPS];
 
 static int number(const char *text, unsigned long *out) {
@@ -24,6 +24,26 @@ static int number(const char *text, unsigned long *out) {
     if (errno || end == text || *end || text[0] == '-' || v > 0xFFFFFFFEul) return -1;
     *out = v;
     return 0;
+}
+
+/// "N,N,..." of unsigned ids (group ids are not ranges, and may be above INT_MAX); the count, or -1.
+static int id_list(const char *text, gid_t *out, int capacity) {
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char one[16];
+        unsigned long v;
+        if (len == 0 || len >= sizeof one || n >= capacity) return -1;
+        memcpy(one, p, len);
+        one[len] = 0;
+        if (number(one, &v) != 0) return -1;
+        out[n++] = (gid_t)v;
+        p += len;
+        if (*p == ',') p++;
+    }
+    return n;
 }
 
 static int usage(const char *option, const char *value, const char *what) {
@@ -59,8 +79,7 @@ int main(int argc, char **argv) {
             spec.gid = (gid_t)v;
             have_gid = 1;
         } else if (strcmp(o, "--groups") == 0) {
-            if ((spec.ngroups = raspored_parse_list(a, groupids, MAXIDS)) < 0) return usage(o, a, "a list of group ids");
-            for (int g = 0; g < spec.ngroups; g++) groups[g] = (gid_t)groupids[g];
+            if ((spec.ngroups = id_list(a, groups, MAXGROUPS)) < 0) return usage(o, a, "a list of group ids");
         } else if (strcmp(o, "--chdir") == 0) {
             spec.chdir = a;
         } else if (strcmp(o, "--output") == 0) {

@@ -49,14 +49,12 @@ public enum JobEnvironment {
     }
 
     /// The login variables of the job's account, where the job's environment does not have them already (an
-    /// `--export=NONE` job has none): HOME, USER, LOGNAME and SHELL from its passwd entry, and a PATH of the
-    /// system's directories.
+    /// `--export=NONE` job has none): HOME, USER, LOGNAME and SHELL from its passwd entry.
     public static func addAccountDefaults(_ env: inout [String: String], _ account: UnixAccount) {
         env["HOME"] = env["HOME"] ?? account.home
         env["USER"] = env["USER"] ?? account.name
         env["LOGNAME"] = env["LOGNAME"] ?? account.name
         env["SHELL"] = env["SHELL"] ?? account.shell
-        env["PATH"] = env["PATH"] ?? defaultPath
     }
 
     /// The PATH of a job whose environment has none.

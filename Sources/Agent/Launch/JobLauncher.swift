@@ -88,7 +88,7 @@ public actor JobLauncher {
         if let account, account.uid != geteuid() || account.gid != getegid() {
             arguments += [
                 "--uid", String(account.uid), "--gid", String(account.gid),
-                "--groups", RangeList.compact(account.groups.map(Int.init)),
+                "--groups", account.groups.map(String.init).joined(separator: ","),
             ]
         }
         arguments += ["--chdir", wd.path, "--output", stdoutPath]

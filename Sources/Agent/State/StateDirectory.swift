@@ -19,7 +19,7 @@ public struct StateDirectory: Sendable {
     /// Makes `path` (the agent's own) mode `mode`; throws when someone else owns it.
     public static func restrict(_ path: String, mode: mode_t) throws {
         var st = stat()
-        guard lstat(path, &st) == 0 else { throw StateDirectoryError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard stat(path, &st) == 0 else { throw StateDirectoryError("cannot read \(path): \(String(cString: strerror(errno)))") }
         guard st.st_uid == geteuid() else {
             throw StateDirectoryError("\(path) belongs to uid \(st.st_uid), not to the agent (uid \(geteuid()))")
         }
