@@ -26,23 +26,23 @@ struct Schedulerd: AsyncParsableCommand {
     var listen = "127.0.0.1:8420"
 
     @Option(help: ArgumentHelp("Longest wait between an agent's heartbeats (its long poll).", valueName: "duration"))
-    var heartbeat = "5s"
+    var heartbeat = "\(Int(ControllerSettings.defaultHeartbeatSeconds))s"
 
     @Option(
         help: ArgumentHelp(
             "An agent with no answer from the controller for this long stops its jobs (at least 2 × --heartbeat).",
             valueName: "duration"))
-    var lease = "5m"
+    var lease = "\(Int(ControllerSettings.defaultLeaseSeconds))s"
 
     @Option(
         help: ArgumentHelp("SIGTERM to SIGKILL for jobs stopped when an agent's lease lapses.", valueName: "duration"))
-    var killGrace = "10s"
+    var killGrace = "\(Int(ControllerSettings.defaultKillGraceSeconds))s"
 
     @Option(
         help: ArgumentHelp(
             "Declare a node down and requeue its jobs after this long without a heartbeat "
                 + "(at least --lease + --kill-grace + --heartbeat).", valueName: "duration"))
-    var downAfter = "330s"
+    var downAfter = "\(Int(ControllerSettings.defaultDownAfterSeconds))s"
 
     @Flag(help: "Place jobs on every node of cluster.yaml even without a registered agent (testing only).")
     var withoutAgents = false

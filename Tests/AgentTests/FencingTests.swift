@@ -251,3 +251,19 @@ private func soon(within seconds: Double = 10, _ condition: () -> Bool) -> Bool 
     }
     return condition()
 }
+
+/// Terms from the controller's reply or the lease file are numbers from outside: only keepable ones are taken.
+@Suite struct LeaseTermsSanityTests {
+    @Test func onlyFinitePositiveBoundedTermsAreSane() {
+        #expect(LeaseTerms(leaseSeconds: 300, killGraceSeconds: 10).areSane)
+        #expect(LeaseTerms(leaseSeconds: 1, killGraceSeconds: 0).areSane)
+        for (lease, grace) in [
+            (0.0, 10.0), (-5, 10), (.infinity, 10), (.nan, 10), (1e300, 10), (300, -1), (300, .nan), (300, 1e19),
+        ] {
+            #expect(!LeaseTerms(leaseSeconds: lease, killGraceSeconds: grace).areSane, "\(lease) \(grace)")
+        }
+        #expect(SecondsText.of(1e300) == "1e+300")
+        #expect(SecondsText.of(.nan) == "nan")
+        #expect(SecondsText.of(300) == "300")
+    }
+}

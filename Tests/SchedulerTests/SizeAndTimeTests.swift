@@ -37,6 +37,22 @@ import Testing
         #expect(TimeSpan(parsing: text) == nil)
     }
 
+    /// Text from a request or a flag: a span that would overflow, or is longer than 100 years, is refused
+    /// rather than trapping (SIGILL) in the parser or later in start-time arithmetic.
+    @Test(arguments: [
+        "9223372036854775807", "999999999999999d", "9223372036854775807s", "153722867280912930m",
+        "106751991167300-00:00:00", "1-2562047788015215:00:00", "5000000000w", "36501d", "3153600001s",
+        "99999999999d",
+    ])
+    func refusesSpansThatOverflowOrPassACentury(text: String) {
+        #expect(TimeSpan(parsing: text) == nil)
+    }
+
+    @Test func aCenturyIsTheLongestSpanText() {
+        #expect(TimeSpan(parsing: "36500d")?.seconds == TimeSpan.longestParsed)
+        #expect(TimeSpan(parsing: "\(TimeSpan.longestParsed)s")?.seconds == TimeSpan.longestParsed)
+    }
+
     @Test func expandsHostAndNumberLists() {
         #expect(RangeList.expandHosts("dgx[01-03,07]") == ["dgx01", "dgx02", "dgx03", "dgx07"])
         #expect(RangeList.expandHosts("a,b[1-2]") == ["a", "b1", "b2"])

@@ -224,8 +224,14 @@ public actor AgentSession {
         registration = reply
         registered = true
         everRegistered = true
-        let terms = reply.leaseSeconds.map {
+        var terms = reply.leaseSeconds.map {
             LeaseTerms(leaseSeconds: $0, killGraceSeconds: reply.killGraceSeconds ?? 0)
+        }
+        if let t = terms, !t.areSane {
+            logger.error(
+                "the controller's lease terms cannot be kept (lease \(t.leaseSeconds) s, kill grace \(t.killGraceSeconds) s); running without a lease"
+            )
+            terms = nil
         }
         if !lease.registered(sentAt: sent, terms: terms) {
             // Sent before the lapse was noticed: it vouches for nothing that happened since.
@@ -319,18 +325,10 @@ public actor AgentSession {
         for runId in stop { await stopForLease(runId, reason: reason) }
     }
 
-    /// SIGTERM now (the launcher's stop), and SIGKILL to whatever is left of the run's group after the
-    /// controller's kill grace: the controller counts on nothing of it running past lease + kill grace.
+    /// The launcher's stop with the controller's kill grace (SIGTERM now, SIGKILL after it): the controller
+    /// counts on nothing of the run going past lease + kill grace.
     private func stopForLease(_ runId: String, reason: String) async {
-        await launcher.cancel(runId, reason: reason)
-        let grace = lease.terms?.killGraceSeconds ?? 0
-        let launcher = launcher
-        Task {
-            try? await Task.sleep(for: .milliseconds(Int64(grace * 1000)))
-            guard let record = await launcher.record(runId), !record.state.isFinal, let group = record.processGroup
-            else { return }
-            _ = Watchdog.signal(group, SIGKILL, startedNoEarlierThan: record.processStartTicks)
-        }
+        await launcher.cancel(runId, reason: reason, grace: .seconds(lease.terms?.killGraceSeconds ?? 0))
     }
 
     /// Writes the lease file when the lease moved (a quarter second or more) or its terms changed.

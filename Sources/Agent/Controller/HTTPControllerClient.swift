@@ -31,8 +31,10 @@ public struct HTTPControllerClient: ControllerTransport {
     }
 
     public func heartbeat(_ heartbeat: AgentHeartbeat, wait: Double) async throws -> AgentOrders {
-        let seconds = max(0, wait)
-        let waitText = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        // The controller holds a long poll for at most a minute; a larger `wait` (its registration reply's
+        // heartbeat) is cut here, before it reaches the timeout's arithmetic.
+        let seconds = wait.isFinite ? min(max(0, wait), 3600) : 0
+        let waitText = SecondsText.of(seconds)
         let (status, body) = try await post(
             "heartbeat?wait=\(waitText)", json: heartbeat,
             timeout: requestTimeout + .milliseconds(Int64(seconds * 1000)))

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import RasporedAPI
 
 /// Seconds on CLOCK_BOOTTIME: monotonic, counting time the machine was suspended, and the same for every
 /// process of one boot, so the agent and its watchdog read one lease from one file.
@@ -11,10 +12,11 @@ public enum BootClock {
     }
 
     /// This boot's id (/proc/sys/kernel/random/boot_id): a lease written before a reboot means nothing after.
-    public static func bootId() -> String {
+    public static func bootId() -> String { currentBootId }
+
+    private static let currentBootId =
         ((try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)) ?? "")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+        .trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// The margins the controller gives an agent in its registration reply.
@@ -27,6 +29,17 @@ public struct LeaseTerms: Sendable, Hashable, Codable {
     public init(leaseSeconds: Double, killGraceSeconds: Double) {
         self.leaseSeconds = leaseSeconds
         self.killGraceSeconds = killGraceSeconds
+    }
+
+    /// The longest lease or grace an agent takes (about 115 days): beyond it a value is an error, not a
+    /// margin, and it would overflow the clock arithmetic.
+    public static let longest: Double = 1e7
+
+    /// Whether the terms can be kept: a lease above 0 and a grace of 0 or more, both finite and at most
+    /// `longest`. Terms from the wire or a file that are not are refused.
+    public var areSane: Bool {
+        leaseSeconds.isFinite && leaseSeconds > 0 && leaseSeconds <= Self.longest && killGraceSeconds.isFinite
+            && killGraceSeconds >= 0 && killGraceSeconds <= Self.longest
     }
 }
 
@@ -101,7 +114,7 @@ public struct Lease: Sendable, Hashable {
 
     /// The words a stopped run is reported with.
     public var reason: String {
-        let seconds = terms.map { $0.leaseSeconds == $0.leaseSeconds.rounded() ? "\(Int64($0.leaseSeconds))" : "\($0.leaseSeconds)" } ?? "?"
+        let seconds = terms.map { SecondsText.of($0.leaseSeconds) } ?? "?"
         return "no word from the controller for \(seconds) s (lease)"
     }
 }
@@ -135,7 +148,7 @@ public struct LeaseFile: Sendable, Hashable, Codable {
     /// The file's lease, nil when there is none, it cannot be read, or it is from another boot.
     public static func read(from url: URL) -> LeaseFile? {
         guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(LeaseFile.self, from: data),
-            file.bootId == BootClock.bootId()
+            file.bootId == BootClock.bootId(), file.terms.areSane, file.renewedAt.isFinite
         else { return nil }
         return file
     }

@@ -59,6 +59,8 @@ public struct Watchdog: Sendable {
             return step
         }
         let agentAlive = ProcessProbe.isAlive(agentPid, startTicks: agentStartTicks)
+        // While the agent lives and its lease holds there is nothing to do: the runs are read only after.
+        if agentAlive, lease.map({ now < $0.deadline }) ?? true { return step }
         let runs = liveRuns()
         if !agentAlive && runs.isEmpty {
             step.done = true
@@ -74,18 +76,18 @@ public struct Watchdog: Sendable {
                 // The run's cgroup holds what left its process group too (a double-forked daemon).
                 let inCgroup = run.cgroup.map { !$0.processes.isEmpty } ?? false
                 if inCgroup, let cgroup = run.cgroup { Confinement.kill(cgroup, timeout: .milliseconds(200)) }
-                if Self.signal(group, SIGKILL, startedNoEarlierThan: run.processStartTicks) || inCgroup {
+                if ProcessProbe.killGroup(group, startedNoEarlierThan: run.processStartTicks, signal: SIGKILL) || inCgroup {
                     step.killed.append(run.jobId)
                     log(
-                        "lease lapsed \(Self.format(late)) s ago (no word from the controller for "
-                            + "\(Self.format(lease.terms.leaseSeconds)) s): SIGKILL to run \(run.jobId) (process group \(group))")
+                        "lease lapsed \(SecondsText.of(late)) s ago (no word from the controller for "
+                            + "\(SecondsText.of(lease.terms.leaseSeconds)) s): SIGKILL to run \(run.jobId) (process group \(group))")
                 }
             } else if agentStopped, !signalled.contains(run.jobId) {
                 signalled.insert(run.jobId)
-                if Self.signal(group, SIGTERM, startedNoEarlierThan: run.processStartTicks) {
+                if ProcessProbe.killGroup(group, startedNoEarlierThan: run.processStartTicks, signal: SIGTERM) {
                     step.terminated.append(run.jobId)
                     log(
-                        "lease lapsed (no word from the controller for \(Self.format(lease.terms.leaseSeconds)) s) and "
+                        "lease lapsed (no word from the controller for \(SecondsText.of(lease.terms.leaseSeconds)) s) and "
                             + "agent \(agentPid) is \(agentAlive ? "stopped" : "gone"): SIGTERM to run \(run.jobId) "
                             + "(process group \(group))")
                 }
@@ -110,27 +112,6 @@ public struct Watchdog: Sendable {
             else { return nil }
             return record
         }
-    }
-
-    /// Sends `signal` to process group `pgid` when it has live members, all started no earlier than
-    /// `startTicks` (the job's leader's start): a reused group id is never signalled.
-    static func signal(_ pgid: Int32, _ signal: Int32, startedNoEarlierThan startTicks: UInt64?) -> Bool {
-        guard pgid > 1, let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
-            return false
-        }
-        var live = 0
-        for entry in entries {
-            guard let pid = Int32(entry), let s = ProcessProbe.stat(pid), s.processGroup == pgid, s.state != "Z",
-                s.state != "X"
-            else { continue }
-            if let startTicks, s.startTicks < startTicks { return false }
-            live += 1
-        }
-        return live > 0 && kill(-pgid, signal) == 0
-    }
-
-    static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? "\(Int64(seconds))" : String(format: "%.1f", seconds)
     }
 
     private func log(_ message: String) {

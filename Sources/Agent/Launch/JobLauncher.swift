@@ -31,6 +31,8 @@ public actor JobLauncher {
     private let eventSink: AsyncStream<JobEvent>.Continuation
     private var records: [String: JobRecord] = [:]
     private var stopRequests: [String: (state: JobState, reason: String)] = [:]
+    /// A stop's own grace, where it has one (a lease stop takes the controller's kill grace).
+    private var stopGraces: [String: Duration] = [:]
     private var waiters: [String: [CheckedContinuation<JobRecord, Never>]] = [:]
     private var timers: [String: Task<Void, Never>] = [:]
 
@@ -137,9 +139,10 @@ public actor JobLauncher {
         }
     }
 
-    /// Stops a running job: SIGTERM to its process group, SIGKILL after the grace period.
-    public func cancel(_ jobId: String, reason: String = "cancelled") {
-        stop(jobId, as: .cancelled, reason: reason)
+    /// Stops a running job: SIGTERM to its process group, SIGKILL after `grace` (the launcher's grace
+    /// period unless given).
+    public func cancel(_ jobId: String, reason: String = "cancelled", grace: Duration? = nil) {
+        stop(jobId, as: .cancelled, reason: reason, grace: grace)
     }
 
     /// The job's record once it has ended (immediately if it has); nil for an unknown job.
@@ -208,7 +211,7 @@ public actor JobLauncher {
         eventSink.yield(.started(record))
         if stopRequests[id] != nil {
             // Cancelled while it was being launched.
-            terminate(pid)
+            terminate(pid, grace: stopGraces[id])
         } else if let limit {
             armTimeLimit(id, after: limit)
         }
@@ -295,6 +298,7 @@ public actor JobLauncher {
     }
 
     private func finish(_ record: JobRecord) {
+        stopGraces[record.jobId] = nil
         var record = record
         record.endedAt = Date()
         records[record.jobId] = record
@@ -303,18 +307,20 @@ public actor JobLauncher {
         for waiter in waiters.removeValue(forKey: record.jobId) ?? [] { waiter.resume(returning: record) }
     }
 
-    private func stop(_ id: String, as state: JobState, reason: String) {
+    private func stop(_ id: String, as state: JobState, reason: String, grace: Duration? = nil) {
         guard let record = records[id], !record.state.isFinal else { return }
         if stopRequests[id] == nil { stopRequests[id] = (state, reason) }
+        if let grace { stopGraces[id] = grace }
         // Still launching: the request is recorded, and didStart signals the group as soon as it exists.
         guard let group = record.processGroup else { return }
-        terminate(group)
+        terminate(group, grace: grace)
     }
 
-    /// SIGTERM to the whole group now, SIGKILL to whatever is left of it after the grace period.
-    private func terminate(_ group: Int32) {
+    /// SIGTERM to the whole group now, SIGKILL to whatever is left of it after `grace` (default: the
+    /// launcher's grace period).
+    private func terminate(_ group: Int32, grace: Duration? = nil) {
         kill(-group, SIGTERM)
-        let grace = gracePeriod
+        let grace = grace ?? gracePeriod
         Task {
             // Bounded wait for the group to empty; whatever is left after the grace period is killed.
             let deadline = ContinuousClock.now + grace

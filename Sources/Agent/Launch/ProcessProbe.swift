@@ -43,12 +43,16 @@ public enum ProcessProbe {
         return false
     }
 
-    /// SIGKILLs process group `pgid` when it still has live members, all of which started no earlier than
-    /// `startTicks` (the recorded start of its leader). A pgid stays reserved while any member lives, so the
-    /// members are the job's descendants; the start-time check also refuses a group whose id was reused after
-    /// the job's group emptied. Returns whether it sent the signal.
-    public static func killGroup(_ pgid: Int32, startedNoEarlierThan startTicks: UInt64?) -> Bool {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+    /// Sends `signal` (SIGKILL unless given) to process group `pgid` when it still has live members, all of
+    /// which started no earlier than `startTicks` (the recorded start of its leader). A pgid stays reserved
+    /// while any member lives, so the members are the job's descendants; the start-time check also refuses a
+    /// group whose id was reused after the job's group emptied. Returns whether it sent the signal.
+    public static func killGroup(_ pgid: Int32, startedNoEarlierThan startTicks: UInt64?, signal: Int32 = SIGKILL)
+        -> Bool
+    {
+        guard pgid > 1, let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
+            return false
+        }
         var live = 0
         for entry in entries {
             guard let pid = Int32(entry), let s = stat(pid), s.processGroup == pgid, s.state != "Z", s.state != "X"
@@ -57,7 +61,7 @@ public enum ProcessProbe {
             live += 1
         }
         guard live > 0 else { return false }
-        return kill(-pgid, SIGKILL) == 0
+        return kill(-pgid, signal) == 0
     }
 
     /// The value of a "Key:" line of /proc/PID/status (e.g. Cpus_allowed_list), nil when absent.

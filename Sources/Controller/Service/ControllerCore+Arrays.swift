@@ -25,11 +25,13 @@ extension ControllerCore {
         switch ref {
         case let .job(id): return id
         case let .task(array, index):
-            if let j = try stored({ () throws(StateStoreError) in try store.job(arrayJobId: array, taskId: index) }) {
+            if let j = try stored({ () throws(StateStoreError) in
+                try store.job(arrayJobId: array, taskId: index, environment: false)
+            }) {
                 return j.id
             }
-            guard let head = try stored({ () throws(StateStoreError) in try store.job(array) }), let a = head.array,
-                a.arrayJobId == array
+            guard let head = try stored({ () throws(StateStoreError) in try store.job(array, environment: false) }),
+                let a = head.array, a.arrayJobId == array
             else { throw ControllerError(.notFound, "no job \(ref): \(array) is not a job array") }
             throw ControllerError(.notFound, "no job \(ref): array \(array) has no task \(index) (tasks \(a.taskList))")
         }

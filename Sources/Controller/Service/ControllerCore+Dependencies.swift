@@ -107,17 +107,18 @@ extension ControllerCore {
             case let .job(id):
                 if let j = live[id] {
                     target = j
-                } else if let j = try stored({ () throws(StateStoreError) in try store.job(id) }) {
+                } else if let j = try stored({ () throws(StateStoreError) in try store.job(id, environment: false) }) {
                     target = j
                 } else {
                     throw ControllerError(.badRequest, "dependency \(c): no job \(id)")
                 }
             case let .task(array, index):
                 guard
-                    let j = try stored({ () throws(StateStoreError) in try store.job(arrayJobId: array, taskId: index) }
-                    )
+                    let j = try stored({ () throws(StateStoreError) in
+                        try store.job(arrayJobId: array, taskId: index, environment: false)
+                    })
                 else {
-                    let head = try stored { () throws(StateStoreError) in try store.job(array) }
+                    let head = try stored { () throws(StateStoreError) in try store.job(array, environment: false) }
                     guard let head else { throw ControllerError(.badRequest, "dependency \(c): no job \(array)") }
                     guard let a = head.array, a.arrayJobId == array else {
                         throw ControllerError(.badRequest, "dependency \(c): job \(array) is not a job array")
@@ -224,7 +225,9 @@ extension ControllerCore {
     func jobState(_ id: Int64) throws(ControllerError) -> JobState? {
         if let j = live[id] { return j.state }
         if let s = jobCache.ended[id] { return s }
-        guard let j = try stored({ () throws(StateStoreError) in try store.job(id) }) else { return nil }
+        guard let j = try stored({ () throws(StateStoreError) in try store.job(id, environment: false) }) else {
+            return nil
+        }
         jobCache.noteEnded(id, j.state)
         return j.state
     }

@@ -31,7 +31,7 @@ extension ControllerCore {
         guard let (id, _) = RunId.parse(runId) else {
             throw ControllerError(.badRequest, "'\(runId)' is not a run id (JOB or JOB.ATTEMPT)")
         }
-        guard let job = try stored({ () throws(StateStoreError) in try store.job(id) }) else {
+        guard let job = try stored({ () throws(StateStoreError) in try store.job(id, environment: false) }) else {
             throw ControllerError(.notFound, "no job \(id)")
         }
         guard job.allocation?.nodes.contains(where: { $0.node == node }) ?? false || job.state != .running else {
@@ -62,7 +62,7 @@ extension ControllerCore {
     public nonisolated func output(
         job id: Int64, offset: Int64, node: String?, limit: Int = 1 << 20, by p: Principal
     ) throws(ControllerError) -> OutputSlice {
-        guard let job = try stored({ () throws(StateStoreError) in try store.job(id) }) else {
+        guard let job = try stored({ () throws(StateStoreError) in try store.job(id, environment: false) }) else {
             throw ControllerError(.notFound, "no job \(id)")
         }
         switch p.role {

@@ -1,3 +1,5 @@
+import RasporedAPI
+
 /// How the controller runs: agents, timeouts, where output goes.
 public struct ControllerSettings: Sendable {
     /// Place jobs only on nodes whose agent is registered and heartbeating (production). Off, every node
@@ -60,7 +62,7 @@ public struct ControllerSettings: Sendable {
     ///   node's jobs only after its agent (or the agent's watchdog) has surely stopped them, with a margin of
     ///   one heartbeat for the watchdog's polling, the signals' delivery and the controller's sweep.
     public var fencingProblems: [String] {
-        func s(_ x: Double) -> String { x == x.rounded() ? "\(Int64(x))s" : "\(x)s" }
+        func s(_ x: Double) -> String { SecondsText.of(x) + "s" }
         var problems: [String] = []
         if !(heartbeatSeconds > 0) { problems.append("--heartbeat must be longer than 0s, not \(s(heartbeatSeconds))") }
         if !(leaseSeconds > 0) { problems.append("--lease must be longer than 0s, not \(s(leaseSeconds))") }

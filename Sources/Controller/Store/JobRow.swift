@@ -23,6 +23,9 @@ enum JobRow {
         ]
     }
 
+    /// A query's start that reads each job without its environment (`Job.environment` stays nil).
+    static let selectPlain = "SELECT jobs.* FROM jobs"
+
     /// A query's start that reads each job with its environment (`job_environments`: the job's own row, or
     /// its array's); `job` then sets `Job.environment` (empty when there is none).
     static let selectWithEnvironment = """

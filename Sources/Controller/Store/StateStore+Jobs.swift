@@ -63,20 +63,24 @@ extension StateStore {
         }
     }
 
-    /// Task `taskId` of job array `arrayJobId`, or nil.
-    public func job(arrayJobId: Int64, taskId: Int) throws(StateStoreError) -> Job? {
+    /// Task `taskId` of job array `arrayJobId`, or nil; `environment: false` leaves its environment unread.
+    public func job(arrayJobId: Int64, taskId: Int, environment: Bool = true) throws(StateStoreError) -> Job? {
         try read("read job \(arrayJobId)_\(taskId)") { db in
             try Row.fetchOne(
-                db, sql: JobRow.selectWithEnvironment + " WHERE array_job_id = ? AND array_task_id = ?",
+                db, sql: (environment ? JobRow.selectWithEnvironment : JobRow.selectPlain)
+                    + " WHERE array_job_id = ? AND array_task_id = ?",
                 arguments: [arrayJobId, taskId]
             ).map(JobRow.job)
         }
     }
 
-    /// The job with this id, with its environment, or nil.
-    public func job(_ id: Int64) throws(StateStoreError) -> Job? {
+    /// The job with this id, with its environment unless `environment` is false (callers that want its
+    /// state, allocation or array: the output path, dependencies), or nil.
+    public func job(_ id: Int64, environment: Bool = true) throws(StateStoreError) -> Job? {
         try read("read job \(id)") { db in
-            try Row.fetchOne(db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [id])
+            try Row.fetchOne(
+                db, sql: (environment ? JobRow.selectWithEnvironment : JobRow.selectPlain) + " WHERE id = ?",
+                arguments: [id])
                 .map(JobRow.job)
         }
     }

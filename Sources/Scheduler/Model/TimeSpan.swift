@@ -14,35 +14,54 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
     public static func days(_ d: Int64) -> TimeSpan { TimeSpan(seconds: d * 86400) }
     public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.seconds < b.seconds }
 
-    /// Parses the forms above; nil when the text is none of them or negative.
+    /// The longest span text may give: 100 years. Longer text is refused rather than carried into the
+    /// arithmetic of start times, deadlines and estimates, where it would overflow.
+    public static let longestParsed: Int64 = 100 * 365 * 86_400
+
+    /// Parses the forms above; nil when the text is none of them, negative, or longer than `longestParsed`.
     public init?(parsing text: String) {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !t.isEmpty, !t.hasPrefix("-") else { return nil }
+        /// Σ count × unit seconds, nil past `longestParsed` (checked at every step: the text is anyone's).
+        func total(_ terms: [(Int64, Int64)]) -> Int64? {
+            var sum: Int64 = 0
+            for (count, unit) in terms {
+                let (product, o1) = count.multipliedReportingOverflow(by: unit)
+                let (next, o2) = sum.addingReportingOverflow(product)
+                guard !o1, !o2, next <= Self.longestParsed else { return nil }
+                sum = next
+            }
+            return sum
+        }
         if let minutes = Int64(t) {
-            self.seconds = minutes * 60
+            guard let s = total([(minutes, 60)]) else { return nil }
+            self.seconds = s
             return
         }
         if t.contains(":") || t.contains("-") {
             var days: Int64 = 0
             var clock = Substring(t)
             if let dash = t.firstIndex(of: "-") {
-                guard let d = Int64(t[..<dash]) else { return nil }
+                guard let d = Int64(t[..<dash]), d >= 0 else { return nil }
                 days = d
                 clock = t[t.index(after: dash)...]
             }
             let parts = clock.split(separator: ":", omittingEmptySubsequences: false).map { Int64($0) }
             guard !parts.contains(where: { $0 == nil || $0! < 0 }) else { return nil }
             let p = parts.map { $0! }
+            let terms: [(Int64, Int64)]
             switch (p.count, days > 0 || t.contains("-")) {
-            case (1, true): self.seconds = days * 86400 + p[0] * 3600
-            case (2, true): self.seconds = days * 86400 + p[0] * 3600 + p[1] * 60
-            case (2, false): self.seconds = p[0] * 60 + p[1]
-            case (3, _): self.seconds = days * 86400 + p[0] * 3600 + p[1] * 60 + p[2]
+            case (1, true): terms = [(days, 86400), (p[0], 3600)]
+            case (2, true): terms = [(days, 86400), (p[0], 3600), (p[1], 60)]
+            case (2, false): terms = [(p[0], 60), (p[1], 1)]
+            case (3, _): terms = [(days, 86400), (p[0], 3600), (p[1], 60), (p[2], 1)]
             default: return nil
             }
+            guard let s = total(terms) else { return nil }
+            self.seconds = s
             return
         }
-        var total: Int64 = 0
+        var terms: [(Int64, Int64)] = []
         var number = ""
         var sawUnit = false
         for ch in t {
@@ -60,12 +79,12 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
             default: return nil
             }
             guard let n = Int64(number) else { return nil }
-            total += n * factor
+            terms.append((n, factor))
             number = ""
             sawUnit = true
         }
-        guard sawUnit, number.isEmpty else { return nil }
-        self.seconds = total
+        guard sawUnit, number.isEmpty, let s = total(terms) else { return nil }
+        self.seconds = s
     }
 
     /// Compact human form: "7d", "4h", "1d12h", "30m", "45s".
