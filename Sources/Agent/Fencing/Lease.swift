@@ -59,10 +59,10 @@ public struct Lease: Sendable, Hashable {
     public private(set) var terms: LeaseTerms?
     /// When the request behind the latest renewal was sent.
     public private(set) var renewedAt: Double?
-    /// When it ran out (`renewedAt + lease`), while lapsed.
-    public private(set) var lapsedAt: Double?
-    /// When the agent noticed the lapse.
+    /// When the agent noticed the lapse; nil while the lease holds.
     public private(set) var noticedAt: Double?
+    /// When it ran out, while lapsed: the deadline, which nothing moves until a registration ends the lapse.
+    public var lapsedAt: Double? { noticedAt != nil ? deadline : nil }
 
     public init(terms: LeaseTerms? = nil, renewedAt: Double? = nil) {
         self.terms = terms
@@ -75,7 +75,7 @@ public struct Lease: Sendable, Hashable {
         return renewedAt + terms.leaseSeconds
     }
 
-    public var isLapsed: Bool { lapsedAt != nil }
+    public var isLapsed: Bool { noticedAt != nil }
     /// New runs may be started only while the lease holds.
     public var mayLaunch: Bool { !isLapsed }
 
@@ -96,7 +96,6 @@ public struct Lease: Sendable, Hashable {
     public mutating func registered(sentAt: Double, terms: LeaseTerms?) -> Bool {
         if isLapsed {
             guard let noticedAt, sentAt >= noticedAt else { return false }
-            lapsedAt = nil
             self.noticedAt = nil
         }
         self.terms = terms
@@ -107,7 +106,6 @@ public struct Lease: Sendable, Hashable {
     /// Whether the lease lapses at `now`: true once, the first time it is found run out.
     public mutating func check(now: Double) -> Bool {
         guard !isLapsed, let deadline, now >= deadline else { return false }
-        lapsedAt = deadline
         noticedAt = now
         return true
     }

@@ -98,15 +98,9 @@ public struct Watchdog: Sendable {
 
     /// The controller runs recorded `running` whose process group or cgroup still has live members.
     func liveRuns() -> [JobRecord] {
-        let jobs = stateDirectory.appendingPathComponent("jobs")
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: jobs.path)) ?? []
-        return names.sorted().compactMap { name -> JobRecord? in
-            guard name.hasSuffix(".json"), !name.hasPrefix("."),
-                let data = try? Data(contentsOf: jobs.appendingPathComponent(name)),
-                let record = try? decoder.decode(JobRecord.self, from: data),
-                record.state == .running, RunId.parse(record.jobId) != nil,
+        let records = (try? StateDirectory.records(in: stateDirectory).records) ?? []
+        return records.compactMap { record -> JobRecord? in
+            guard record.state == .running, RunId.parse(record.jobId) != nil,
                 let group = record.processGroup,
                 ProcessProbe.groupIsAlive(group) || !(record.cgroup?.processes.isEmpty ?? true)
             else { return nil }

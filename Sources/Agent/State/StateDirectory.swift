@@ -78,25 +78,36 @@ public struct StateDirectory: Sendable {
     /// the agent: it is renamed to `<file>.corrupt`, kept for people to look at, and reported on stderr
     /// with its file name.
     public func loadAll() throws -> [JobRecord] {
+        let (records, unreadable) = try Self.records(in: root)
+        for (file, error) in unreadable {
+            let moved = rename(file.path, file.path + ".corrupt") == 0
+            let message =
+                "schedagent: job record \(file.path) is unreadable (\(error))"
+                + (moved
+                    ? "; moved to \(file.lastPathComponent).corrupt"
+                    : "; could not move it aside: \(String(cString: strerror(errno)))")
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+        }
+        return records
+    }
+
+    /// The records of the state directory at `root`, read only (the fencing watchdog reads them beside a
+    /// running agent), in file-name order, and the files that do not decode.
+    public static func records(in root: URL) throws -> (records: [JobRecord], unreadable: [(URL, any Error)]) {
+        let jobs = root.appendingPathComponent("jobs", isDirectory: true)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        let files = try FileManager.default.contentsOfDirectory(atPath: jobsDirectory.path)
+        let files = try FileManager.default.contentsOfDirectory(atPath: jobs.path)
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
-        return files.compactMap { name in
-            let file = jobsDirectory.appendingPathComponent(name)
-            do {
-                return try decoder.decode(JobRecord.self, from: Data(contentsOf: file))
-            } catch {
-                let moved = rename(file.path, file.path + ".corrupt") == 0
-                let message =
-                    "schedagent: job record \(file.path) is unreadable (\(error))"
-                    + (moved
-                        ? "; moved to \(name).corrupt"
-                        : "; could not move it aside: \(String(cString: strerror(errno)))")
-                FileHandle.standardError.write(Data((message + "\n").utf8))
-                return nil
+        var records: [JobRecord] = []
+        var unreadable: [(URL, any Error)] = []
+        for name in files {
+            let file = jobs.appendingPathComponent(name)
+            do { records.append(try decoder.decode(JobRecord.self, from: Data(contentsOf: file))) } catch {
+                unreadable.append((file, error))
             }
         }
+        return (records, unreadable)
     }
 }
 
