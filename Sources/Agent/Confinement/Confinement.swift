@@ -77,14 +77,15 @@ public struct Confinement: Sendable, Hashable {
         do {
             for (key, mount) in layout.hierarchies {
                 let parentDir = layout.directory(mount: mount, ownKey: key, parent)
-                try makeParents(parentDir, mount: mount, key: key)
+                // The parent levels are made (and v2's controllers enabled) by the first job only.
+                if !Cgroupfs.exists(parentDir) { try makeParents(parentDir, mount: mount, key: key) }
                 let dir = parentDir + "/" + name
                 try Self.makeJobDirectory(dir)
                 cgroup.directories[key] = dir
             }
             if deviceFilter == .bpf, layout.version == .v1, let unified = layout.unifiedMount {
                 let parentDir = layout.directory(mount: unified, ownKey: "", parent)
-                try makeParents(parentDir, mount: unified, key: "")
+                if !Cgroupfs.exists(parentDir) { try makeParents(parentDir, mount: unified, key: "") }
                 try Self.makeJobDirectory(parentDir + "/" + name)
                 cgroup.directories[""] = parentDir + "/" + name
             }
