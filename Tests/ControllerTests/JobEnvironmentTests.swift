@@ -130,23 +130,8 @@ import Testing
     }
 
     @Test func aDatabaseWrittenBeforeEnvironmentsIsMigratedAndItsJobsHaveNone() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-v3-\(UUID().uuidString)").path
+        let dir = try await oldStateDirectory(upTo: "v3: reservations")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let pool = try DatabasePool(path: dir + "/" + StateStore.fileName)
-            try StateStore.migrator.migrate(pool, upTo: "v3: reservations")
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO jobs (name, user, account, partition, request, time_limit, state, submit_time,
-                            command, workdir)
-                        VALUES ('old', 'ana', 'ivi', 'gpu', '{"gpus":2,"exclusive":false,"sameNuma":false}', 3600,
-                            'pending', \(t0), '["python","train.py"]', '/home/ana');
-                        """)
-            }
-            try pool.close()
-        }
         let store = try StateStore(directory: dir)
         #expect(try store.job(1)?.environment == [:])
         var s = submission()

@@ -30,27 +30,15 @@ import Testing
     }
 
     @Test func aDatabaseWrittenBeforeReservationsIsMigratedAndKeepsItsJobs() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-v2-\(UUID().uuidString)").path
+        // The schema as the arrays controller left it (v2), with a job and a drain in it.
+        let dir = try await oldStateDirectory(
+            upTo: "v2: job arrays and dependencies",
+            more: """
+                INSERT INTO node_states (node, state, reason, actor, since)
+                VALUES ('dgx03', 'drain', 'ECC', 'admin', \(t0));
+                """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
-            // The schema as the arrays controller left it (v2), with a job and a drain in it.
-            do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                let pool = try DatabasePool(path: dir + "/" + StateStore.fileName)
-                try StateStore.migrator.migrate(pool, upTo: "v2: job arrays and dependencies")
-                try await pool.write { db in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO jobs (name, user, account, partition, request, time_limit, state, submit_time,
-                                command, workdir)
-                            VALUES ('old', 'ana', 'ivi', 'gpu', '{"gpus":2,"exclusive":false,"sameNuma":false}', 3600,
-                                'pending', \(t0), '["python","train.py"]', '/home/ana');
-                            INSERT INTO node_states (node, state, reason, actor, since)
-                            VALUES ('dgx03', 'drain', 'ECC', 'admin', \(t0));
-                            """)
-                }
-                try pool.close()
-            }
             let store = try StateStore(directory: dir)
             let applied = try await store.pool.read {
                 try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations")

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import Controller
@@ -29,4 +30,26 @@ func allocation(_ nodes: String...) -> AllocationView {
                 node: $0, gpus: [4, 5], cores: [56, 57], cpus: [56, 57, 168, 169], numa: [1],
                 memoryBytes: ["1": 64 << 30], nics: ["mlx5_6", "mlx5_9"], scratchBytes: 0, exclusive: false)
         }, gpuModel: "H200", sharedStorageBytes: 0)
+}
+
+/// A state directory whose database stops at migration `version`, as a controller of that version left it:
+/// one pending job 'old' of ana's (2 GPUs, `python train.py`), and whatever `more` SQL adds. Removed by the
+/// caller.
+func oldStateDirectory(upTo version: String, more: String = "") async throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-old-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let pool = try DatabasePool(path: dir + "/" + StateStore.fileName)
+    try StateStore.migrator.migrate(pool, upTo: version)
+    try await pool.write { db in
+        try db.execute(
+            sql: """
+                INSERT INTO jobs (name, user, account, partition, request, time_limit, state, submit_time,
+                    command, workdir)
+                VALUES ('old', 'ana', 'ivi', 'gpu', '{"gpus":2,"exclusive":false,"sameNuma":false}', 3600,
+                    'pending', \(t0), '["python","train.py"]', '/home/ana');
+                \(more)
+                """)
+    }
+    try pool.close()
+    return dir
 }
