@@ -10,7 +10,7 @@ import Testing
     @Test func anArrayAndADependentJobFromScriptsThenQueueShowAndCancel() throws {
         let c = try LiveController()
         let ana = try c.token(for: "ana")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-array-e2e-\(UUID())")
+        let work = Scratch.root.appendingPathComponent("schedctl-array-e2e-\(UUID())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try """
         #!/bin/bash

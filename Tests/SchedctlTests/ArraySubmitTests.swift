@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func flagsOverrideTheScriptsArrayAndAJobFileTakesBoth() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-array-\(getpid())")
+        let dir = Scratch.root.appendingPathComponent("schedctl-array-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = dir.appendingPathComponent("sweep.sh").path

@@ -11,7 +11,7 @@ import Testing
 /// controller's `output` and `dryRun` endpoints.
 @Suite struct ClientConfigTests {
     func configDir(_ yaml: String?) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-config-\(UUID())").path
+        let dir = Scratch.root.appendingPathComponent("schedctl-config-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir + "/raspored", withIntermediateDirectories: true)
         if let yaml { try yaml.write(toFile: dir + "/raspored/config.yaml", atomically: true, encoding: .utf8) }
         return dir

@@ -19,7 +19,7 @@ final class LiveController: @unchecked Sendable {
 
     /// `cluster`: the cluster description's path (default: the platform's cluster.yaml).
     init(cluster: String? = nil) throws {
-        state = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-e2e-\(UUID())")
+        state = Scratch.root.appendingPathComponent("schedctl-e2e-\(UUID())")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let port = try Self.freePort()
         url = "http://127.0.0.1:\(port)"
@@ -117,7 +117,7 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
     @Test func submitByFlagsJobFileAndSbatchScriptThenQueueAndShow() throws {
         let c = try LiveController()
         let ana = try c.token(for: "ana")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-e2e-work-\(UUID())")
+        let work = Scratch.root.appendingPathComponent("schedctl-e2e-work-\(UUID())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 
         let byFlags = try c.schedctl(

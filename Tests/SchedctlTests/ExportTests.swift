@@ -15,7 +15,7 @@ import Testing
     ]
 
     static let dir: String = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-export-\(getpid())").path
+        let d = Scratch.root.appendingPathComponent("schedctl-export-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }()

@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func aGeneratedWorkloadGivesATableCSVAndAnHTMLReport() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID().uuidString)")
+        let dir = Scratch.root.appendingPathComponent("sim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let html = dir.appendingPathComponent("report.html").path

@@ -8,7 +8,7 @@ import Testing
 /// `schedctl submit`'s flags, scripts and job files → the API's `SubmitRequest`.
 @Suite struct SubmitMappingTests {
     static let dir: String = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("schedctl-submit-\(getpid())").path
+        let d = Scratch.root.appendingPathComponent("schedctl-submit-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }()
