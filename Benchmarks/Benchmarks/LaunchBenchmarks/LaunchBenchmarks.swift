@@ -23,19 +23,24 @@ let benchmarks: @Sendable () -> Void = {
     }
     if let layout {
         // The confinement alone: make a job's cgroup with its limits (cpuset, memory, pids, 254 device rules on
-        // v1 or the BPF program on v2), then end, read and remove it, as a job's start and end do.
-        Benchmark("cgroup create+usage+remove") { benchmark in
-            let confinement = Confinement(layout: layout, parent: "raspored-bench-\(getpid())/node", pidsMax: 64)
-            defer { confinement.removeSubtree(levels: 2) }
-            benchmark.startMeasurement()
-            for i in benchmark.scaledIterations {
-                let cgroup = try! confinement.create(
-                    runId: "c\(i)", cpus: nil, mems: nil, memoryLimit: 1 << 30, gpus: [2, 5])
-                Confinement.kill(cgroup)
-                blackHole(Confinement.usage(cgroup))
-                Confinement.remove(cgroup)
+        // v1 or the BPF program on v2), then end, read and remove it, as a job's start and end do; and the
+        // same without the device rules, for their share.
+        for filter in [nil, Confinement.DeviceFilter.none] {
+            let label = filter == Confinement.DeviceFilter.none ? ", no device rules" : ""
+            Benchmark("cgroup create+usage+remove\(label)") { benchmark in
+                let confinement = Confinement(
+                    layout: layout, parent: "raspored-bench-\(getpid())/node", pidsMax: 64, deviceFilter: filter)
+                defer { confinement.removeSubtree(levels: 2) }
+                benchmark.startMeasurement()
+                for i in benchmark.scaledIterations {
+                    let cgroup = try! confinement.create(
+                        runId: "c\(i)", cpus: nil, mems: nil, memoryLimit: 1 << 30, gpus: [2, 5])
+                    Confinement.kill(cgroup)
+                    blackHole(Confinement.usage(cgroup))
+                    Confinement.remove(cgroup)
+                }
+                benchmark.stopMeasurement()
             }
-            benchmark.stopMeasurement()
         }
     }
     for (label, runAs, user, confined) in cases {
