@@ -17,9 +17,15 @@ public enum RangeList {
         return parts.joined(separator: ",")
     }
 
-    /// "0-3,8" → [0, 1, 2, 3, 8]; nil when malformed or a range runs backwards.
-    public static func expandIntegers(_ text: String) -> [Int]? {
+    /// "0-3,8" → [0, 1, 2, 3, 8]; nil when malformed, when a range runs backwards, or when it holds more
+    /// than `limit` values (counted before any is made).
+    public static func expandIntegers(_ text: String, limit: Int = 1 << 20) -> [Int]? {
         guard let pieces = try? ranges(text), !pieces.isEmpty else { return nil }
+        var total = 0
+        for p in pieces {
+            total += p.count
+            if total > limit { return nil }
+        }
         return pieces.flatMap(\.values)
     }
 
@@ -60,9 +66,10 @@ public enum RangeList {
     }
 
     /// "dgx[01-03,07]" → ["dgx01", "dgx02", "dgx03", "dgx07"], keeping zero padding; a name
-    /// without brackets is itself. Comma-separated host lists outside brackets are joined.
-    public static func expandHosts(_ text: String) -> [String]? {
-        var out: [String] = []
+    /// without brackets is itself. Comma-separated host lists outside brackets are joined. Nil when
+    /// malformed, or when it would name more than `limit` hosts (counted before any is made, so
+    /// `dgx[1-999999999]` costs nothing).
+    public static func expandHosts(_ text: String, limit: Int = 65_536) -> [String]? {
         var depth = 0
         var current = ""
         var pieces: [String] = []
@@ -77,23 +84,44 @@ public enum RangeList {
             }
         }
         pieces.append(current)
+        // Each piece as a prefix, its ranges (first, last, width) and a suffix; then the count, then the names.
+        var parsed: [(prefix: String, ranges: [(Int, Int, Int)]?, suffix: String)] = []
+        var total = 0
         for raw in pieces {
             let piece = raw.trimmingCharacters(in: .whitespaces)
             guard let open = piece.firstIndex(of: "[") else {
                 guard !piece.isEmpty, !piece.contains("]") else { return nil }
-                out.append(piece)
+                parsed.append((piece, nil, ""))
+                total += 1
+                if total > limit { return nil }
                 continue
             }
             guard let close = piece.firstIndex(of: "]"), close > open else { return nil }
             let prefix = String(piece[..<open])
             let suffix = String(piece[piece.index(after: close)...])
             guard !suffix.contains("["), !prefix.isEmpty else { return nil }
+            var ranges: [(Int, Int, Int)] = []
             for range in piece[piece.index(after: open)..<close].split(separator: ",") {
                 let bounds = range.split(separator: "-", omittingEmptySubsequences: false)
-                guard let first = bounds.first, let a = Int(first), bounds.count <= 2 else { return nil }
+                guard let first = bounds.first, let a = Int(first), a >= 0, bounds.count <= 2 else { return nil }
                 let b = bounds.count == 2 ? Int(bounds[1]) : a
-                guard let b, a <= b else { return nil }
-                let width = first.count
+                guard let b, a <= b, first.count <= 18 else { return nil }
+                let (span, overflow) = b.subtractingReportingOverflow(a)
+                guard !overflow, span < limit else { return nil }
+                total += span + 1
+                if total > limit { return nil }
+                ranges.append((a, b, first.count))
+            }
+            parsed.append((prefix, ranges, suffix))
+        }
+        var out: [String] = []
+        out.reserveCapacity(total)
+        for (prefix, ranges, suffix) in parsed {
+            guard let ranges else {
+                out.append(prefix)
+                continue
+            }
+            for (a, b, width) in ranges {
                 for v in a...b {
                     let digits = String(v)
                     out.append(prefix + String(repeating: "0", count: max(0, width - digits.count)) + digits + suffix)
@@ -117,8 +145,13 @@ public struct IntegerRange: Hashable, Sendable {
         self.step = step
     }
 
-    /// How many values it holds, without listing them.
-    public var count: Int { last < first ? 0 : (last - first) / step + 1 }
+    /// How many values it holds, without listing them; `Int.max` when more (a range over every Int).
+    public var count: Int {
+        guard last >= first else { return 0 }
+        // The distance always fits a UInt, even from Int.min to Int.max.
+        let steps = UInt(bitPattern: last &- first) / UInt(step)
+        return steps >= UInt(Int.max) ? Int.max : Int(steps) + 1
+    }
 
     /// Its values in ascending order.
     public var values: StrideThrough<Int> { stride(from: first, through: last, by: step) }

@@ -18,6 +18,25 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
     /// arithmetic of start times, deadlines and estimates, where it would overflow.
     public static let longestParsed: Int64 = 100 * 365 * 86_400
 
+    /// Whether `text` is one of the forms above but longer than `longestParsed` (or too long to count), so
+    /// an error can name the bound rather than the form.
+    public static func isTooLong(_ text: String) -> Bool {
+        guard TimeSpan(parsing: text) == nil else { return false }
+        // The same text with every number cut to one digit parses when only the size was wrong.
+        var shortened = ""
+        var inNumber = false
+        for ch in text {
+            if ch.isASCII && ch.isNumber {
+                if !inNumber { shortened.append("1") }
+                inNumber = true
+            } else {
+                shortened.append(ch)
+                inNumber = false
+            }
+        }
+        return TimeSpan(parsing: shortened) != nil
+    }
+
     /// Parses the forms above; nil when the text is none of them, negative, or longer than `longestParsed`.
     public init?(parsing text: String) {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
