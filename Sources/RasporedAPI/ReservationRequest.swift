@@ -35,6 +35,10 @@ public struct ReservationRequest: Hashable, Sendable, Encodable {
     }
 
     static let fields: Set<String> = ["nodes", "start", "duration", "end", "accounts", "reason", "name"]
+    /// The most nodes one reservation names.
+    public static let maxNodes = 65_536
+    /// The longest reservation, and the furthest ahead one may start by `+span`.
+    public static let longest = TimeSpan.days(3_650)
 
     /// Reads a request from a parsed JSON mapping; errors name the field and line. Checks the form only:
     /// the controller checks nodes, accounts and times against the cluster and the clock.
@@ -46,11 +50,17 @@ public struct ReservationRequest: Hashable, Sendable, Encodable {
         let lists =
             nodesNode.isSequence
             ? try nodesNode.elements().map { (e) throws(ConfigError) in try e.string() } : [try nodesNode.string()]
+        var seen: Set<String> = []
         for text in lists {
-            guard let expanded = RangeList.expandHosts(text) else {
-                throw nodesNode.error("'\(text)' is not a host list (dgx05,dgx06 or dgx[05-06])")
+            guard let expanded = RangeList.expandHosts(text, limit: Self.maxNodes) else {
+                throw nodesNode.error(
+                    "'\(TerminalText.escaped(String(text.prefix(80))))' is not a host list (dgx05,dgx06 or dgx[05-06]) "
+                        + "of at most \(Self.maxNodes) nodes")
             }
-            for name in expanded where !names.contains(name) { names.append(name) }
+            for name in expanded where seen.insert(name).inserted {
+                names.append(name)
+                if names.count > Self.maxNodes { throw nodesNode.error("at most \(Self.maxNodes) nodes") }
+            }
         }
         guard !names.isEmpty else { throw nodesNode.error("a reservation needs at least one node") }
         nodes = names
@@ -58,13 +68,19 @@ public struct ReservationRequest: Hashable, Sendable, Encodable {
             guard let node = try n.optional(key) else { return nil }
             let text = try node.string()
             guard let t = ReservationTime(parsing: text, timeZone: TimeZone(identifier: "UTC")!) else {
-                throw node.error("'\(text)' is not a time (\(ReservationTime.forms))")
+                throw node.error("'\(TerminalText.escaped(text))' is not a time (\(ReservationTime.forms))")
+            }
+            if case let .at(epoch) = t, !ReservationTime.moments.contains(epoch) {
+                throw node.error("\(ReservationTime.momentsText), not \(epoch)")
+            }
+            if case let .fromNow(span) = t, span > Self.longest {
+                throw node.error("at most \(Self.longest) from now, not +\(span)")
             }
             return t
         }
         start = try time("start") ?? .now
         end = try time("end")
-        duration = try n.optional("duration")?.timeSpan()
+        duration = try n.optional("duration")?.timeSpan(atMost: Self.longest)
         switch (duration, end) {
         case (nil, nil): throw n.error("a reservation needs a duration or an end")
         case (_?, _?): throw n.error("give a duration or an end, not both")
@@ -73,15 +89,18 @@ public struct ReservationRequest: Hashable, Sendable, Encodable {
         }
         accounts = []
         if let a = try n.optional("accounts") {
-            for name in try a.stringList() where !name.isEmpty && !accounts.contains(name) { accounts.append(name) }
+            for name in try a.stringList() where !name.isEmpty && !accounts.contains(name) {
+                if let why = TerminalText.labelProblem(name, maxLength: 64) { throw a.error(why) }
+                accounts.append(name)
+            }
         }
-        reason = try n.required("reason").string().trimmingCharacters(in: .whitespacesAndNewlines)
+        reason = try n.required("reason").label(maxLength: 1024).trimmingCharacters(in: .whitespaces)
         guard !reason.isEmpty else { throw n.error("a reservation needs a reason") }
         if let nameNode = try n.optional("name") {
             let text = try nameNode.string()
             guard Self.isValidName(text) else {
                 throw nameNode.error(
-                    "a reservation's name is letters, digits, '-', '_' and '.' (at most 64, a letter or digit first), not '\(text)'"
+                    "a reservation's name is letters, digits, '-', '_' and '.' (at most 64, a letter or digit first), not '\(TerminalText.escaped(text))'"
                 )
             }
             name = text

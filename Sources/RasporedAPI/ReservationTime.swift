@@ -14,6 +14,11 @@ public enum ReservationTime: Hashable, Sendable, CustomStringConvertible {
     /// Seconds since the epoch.
     case at(Int64)
 
+    /// The moments a reservation may name, in seconds since the epoch: from 1970 to the start of 2100. Within
+    /// them, a moment plus the longest reservation cannot overflow.
+    public static let moments: ClosedRange<Int64> = 0...4_102_444_800
+    public static let momentsText = "a time from 1970 to 2100"
+
     /// The forms people write, for error messages.
     public static let forms = "now, +2h, 2026-12-01T08:00 or 2026-12-01T08:00:00+01:00"
 

@@ -53,9 +53,13 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     /// directory); the API gives none, so there `workdir` is required.
     public init(config n: ConfigNode, defaultWorkdir: String? = nil) throws(ConfigError) {
         request = try ResourceRequest(config: n, extraKeys: Self.jobFieldNames)
-        name = try n.optional("name")?.string()
+        name = try n.optional("name")?.label(maxLength: Self.maxNameLength)
         let commandNode = try n.required("command")
-        command = try commandNode.elements().map { (e) throws(ConfigError) in try e.string() }
+        let elements = try commandNode.elements()
+        guard elements.count <= Self.maxArguments else {
+            throw commandNode.error("at most \(Self.maxArguments) arguments, not \(elements.count)")
+        }
+        command = try elements.map { (e) throws(ConfigError) in try Self.osText(e) }
         if command.isEmpty || command[0].isEmpty {
             throw commandNode.error("the command must name a program: [\"python\", \"train.py\"]")
         }
@@ -63,12 +67,12 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
             workdir = defaultWorkdir
         } else {
             let workdirNode = try n.required("workdir")
-            workdir = try workdirNode.string()
+            workdir = try Self.osText(workdirNode)
             if !workdir.hasPrefix("/") {
-                throw workdirNode.error("workdir must be an absolute path, not '\(workdir)'")
+                throw workdirNode.error("workdir must be an absolute path, not '\(TerminalText.escaped(workdir))'")
             }
         }
-        output = try n.optional("output")?.string()
+        output = try n.optional("output").map { (o) throws(ConfigError) in try Self.osText(o) }
         noRequeue = try n.optional("noRequeue")?.bool() ?? false
         if let a = try n.optional("array") {
             let text = try a.string()
@@ -83,6 +87,18 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
             }
         }
         environment = try n.optional("environment").map(Self.environment) ?? [:]
+    }
+
+    /// The longest job name, in characters.
+    public static let maxNameLength = 256
+    /// The most arguments a command may have (its program included).
+    public static let maxArguments = 65_536
+
+    /// Text handed to the operating system (an argument, a path): anything but a NUL, which would end it.
+    static func osText(_ n: ConfigNode) throws(ConfigError) -> String {
+        let s = try n.string()
+        if let why = TerminalText.nulProblem(s) { throw n.error(why) }
+        return s
     }
 
     /// A mapping of variable names to text values, within `JobEnvironmentRules`.

@@ -39,6 +39,9 @@ extension ClusterState {
         if let c = r.cpus, c < 0 { return invalid("CPU count must not be negative (\(c))") }
         if let n = r.nodes, n < 1 { return invalid("a job needs at least 1 node, not \(n)") }
         if let g = r.gpusPerNode, g < 1 { return invalid("gpusPerNode must be at least 1, not \(g)") }
+        // Requests built in code (schedctl's flags, traces) are bounded here as the readers bound theirs, so
+        // the arithmetic below cannot overflow.
+        if let why = r.boundsProblem { return invalid(why) }
         if r.gpus != nil && r.gpuMemory != nil { return invalid("give either gpus or gpuMemory, not both") }
         if let m = r.gpuMemory, m == .zero { return invalid("gpuMemory must be more than 0") }
         if let g = r.gpus, let n = r.nodes, let per = r.gpusPerNode, g != n * per {
@@ -181,6 +184,7 @@ extension ClusterState {
         func never(_ m: String) -> Result<NodeShape, PlacementRefusal> { .failure(.init(.neverFits, m)) }
         var total = r.gpus ?? 0
         if let m = r.gpuMemory {
+            guard layout.gpuMemory > .zero else { return never("a \(type.name) node's GPUs have no memory size") }
             total = Int((m.bytes + layout.gpuMemory.bytes - 1) / layout.gpuMemory.bytes)
         }
         if total == 0, let n = r.nodes, r.gpus == nil { total = n * (r.gpusPerNode ?? layout.gpuCount) }

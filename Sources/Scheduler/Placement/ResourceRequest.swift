@@ -59,7 +59,10 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
     /// GPU-memory request, whose count depends on the model chosen.
     public var gpuCount: Int? {
         if let g = gpus { return g }
-        if let p = gpusPerNode { return p * max(nodes ?? 1, 1) }
+        if let p = gpusPerNode {
+            let (product, overflow) = p.multipliedReportingOverflow(by: max(nodes ?? 1, 1))
+            return overflow ? Int.max : product
+        }
         return gpuMemory == nil ? 0 : nil
     }
 
@@ -68,29 +71,71 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
         "gpusPerNode", "exclusive", "sameNuma", "partition", "account", "time",
     ]
 
-    /// Reads a request from a YAML/JSON mapping; `extraKeys` are other fields the caller allows.
+    /// The largest values a request may give. Far above any machine (a GB200 NVL72 domain has 72 GPUs, a
+    /// DGX 2 TB of memory), and small enough that the engine's arithmetic on them (nodes × GPUs per node ×
+    /// memory per GPU, a start plus a time limit) cannot overflow.
+    public enum Bounds {
+        public static let gpus = 65_536
+        public static let nodes = 16_384
+        public static let gpusPerNode = 1_024
+        public static let cpus = 1_048_576
+        /// 1 EiB, for every size (memory, scratch, storage, GPU memory).
+        public static let size = ByteSize(bytes: 1 << 60)
+        public static let time = TimeSpan.days(365)
+    }
+
+    /// Why a request's numbers are beyond `Bounds`, naming the field and the bound; nil when within.
+    public var boundsProblem: String? {
+        func above(_ field: String, _ v: Int?, _ bound: Int) -> String? {
+            guard let v, v > bound else { return nil }
+            return "\(field): at most \(bound), not \(v)"
+        }
+        func above(_ field: String, _ v: ByteSize?) -> String? {
+            guard let v, v > Bounds.size else { return nil }
+            return "\(field): at most \(Bounds.size), not \(v)"
+        }
+        if let t = time, t > Bounds.time { return "time: at most \(Bounds.time), not \(t)" }
+        return above("gpus", gpus, Bounds.gpus) ?? above("nodes", nodes, Bounds.nodes)
+            ?? above("gpusPerNode", gpusPerNode, Bounds.gpusPerNode) ?? above("cpus", cpus, Bounds.cpus)
+            ?? above("gpuMemory", gpuMemory) ?? above("minGpuMemory", minGpuMemory) ?? above("memory", memory)
+            ?? above("scratch", scratch) ?? above("storage", storage)
+    }
+
+    /// Reads a request from a YAML/JSON mapping; `extraKeys` are other fields the caller allows. Every
+    /// number is within `Bounds`; names are labels (`TerminalText.labelProblem`).
     public init(config n: ConfigNode, extraKeys: Set<String> = []) throws(ConfigError) {
         try n.onlyKeys(Self.fieldNames.union(extraKeys))
         self.init()
-        gpus = try n.optional("gpus")?.nonNegativeInt()
-        gpuMemory = try n.optional("gpuMemory")?.byteSize()
-        gpuModel = try n.optional("gpuModel")?.string()
-        minGpuMemory = try n.optional("minGpuMemory")?.byteSize()
-        cpus = try n.optional("cpus")?.nonNegativeInt()
-        memory = try n.optional("memory")?.byteSize()
-        scratch = try n.optional("scratch")?.byteSize()
-        storage = try n.optional("storage")?.byteSize()
-        nodes = try n.optional("nodes")?.int()
-        gpusPerNode = try n.optional("gpusPerNode")?.int()
+        func count(_ key: String, min: Int, max: Int) throws(ConfigError) -> Int? {
+            guard let node = try n.optional(key) else { return nil }
+            let v = try min == 0 ? node.nonNegativeInt() : node.int()
+            if v < min {
+                throw node.error(key == "nodes" ? "a job needs at least 1 node, not \(v)" : "\(key) must be at least \(min), not \(v)")
+            }
+            if v > max { throw node.error("at most \(max), not \(v)") }
+            return v
+        }
+        func size(_ key: String) throws(ConfigError) -> ByteSize? {
+            guard let node = try n.optional(key) else { return nil }
+            let v = try node.byteSize()
+            if v > Bounds.size { throw node.error("at most \(Bounds.size), not \(v)") }
+            return v
+        }
+        gpus = try count("gpus", min: 0, max: Bounds.gpus)
+        gpuMemory = try size("gpuMemory")
+        gpuModel = try n.optional("gpuModel")?.label(maxLength: 64)
+        minGpuMemory = try size("minGpuMemory")
+        cpus = try count("cpus", min: 0, max: Bounds.cpus)
+        memory = try size("memory")
+        scratch = try size("scratch")
+        storage = try size("storage")
+        nodes = try count("nodes", min: 1, max: Bounds.nodes)
+        gpusPerNode = try count("gpusPerNode", min: 1, max: Bounds.gpusPerNode)
         exclusive = try n.optional("exclusive")?.bool() ?? false
         sameNuma = try n.optional("sameNuma")?.bool() ?? false
-        partition = try n.optional("partition")?.string()
-        account = try n.optional("account")?.string()
-        time = try n.optional("time")?.timeSpan()
-        if let v = nodes, v < 1 { throw try n.required("nodes").error("a job needs at least 1 node, not \(v)") }
-        if let v = gpusPerNode, v < 1 {
-            throw try n.required("gpusPerNode").error("gpusPerNode must be at least 1, not \(v)")
-        }
+        partition = try n.optional("partition")?.label(maxLength: 64)
+        account = try n.optional("account")?.label(maxLength: 64)
+        time = try n.optional("time")?.timeSpan(atMost: Bounds.time)
         if gpus != nil && gpuMemory != nil {
             throw n.error("give either 'gpus' or 'gpuMemory', not both")
         }
