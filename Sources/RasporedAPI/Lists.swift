@@ -1,13 +1,20 @@
-/// The answer to `GET /v1/jobs`, lowest id first.
+/// The answer to `GET /v1/jobs`, lowest id first, a page at a time.
 public struct JobList: Hashable, Sendable, Codable {
     public var jobs: [JobView]
     /// The cluster's queue policy ("fifo", "backfill", "fairshare"), which orders the pending jobs; set by
     /// `GET /v1/jobs` only.
     public var policy: String?
+    /// More jobs follow: ask again with `after` set to this (the last id of this page); nil on the last page.
+    public var next: Int64?
 
-    public init(jobs: [JobView], policy: String? = nil) {
+    /// Jobs in a page when the request gives no `limit`, and the most it may ask for.
+    public static let defaultLimit = 1_000
+    public static let maxLimit = 10_000
+
+    public init(jobs: [JobView], policy: String? = nil, next: Int64? = nil) {
         self.jobs = jobs
         self.policy = policy
+        self.next = next
     }
 }
 

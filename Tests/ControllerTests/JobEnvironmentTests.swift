@@ -28,7 +28,7 @@ import Testing
         (#"{"RASPORED_TOKEN": "rsp_x"}"#, "line 1: environment: RASPORED_TOKEN is a client secret; it is never passed into a job"),
         (#"{"A": null}"#, #"line 1: environment: A: a value must be text ("" for an empty one), not null"#),
         (#"{"A": ["x"]}"#, "line 1: environment: A: a value must be text"),
-        (#"{"A": "1", "A": "2"}"#, "line 1: duplicate key(s) A"),
+        (#"{"A": "1", "A": "2"}"#, "line 1: malformed JSON at column 116: the field 'A' is given twice"),
         (#"["A=1"]"#, #"line 1: environment: expected an object of variables and their values: {"LANG": "C.UTF-8"}"#),
     ])
     func badEnvironmentsAreRefusedWithTheReason(environment: String, message: String) async throws {

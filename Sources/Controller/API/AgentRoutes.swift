@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RasporedAPI
+import Scheduler
 
 /// `/v1/agents/{node}/…`: registration, heartbeats (long polls carrying orders), output shipping.
 struct AgentRoutes {
@@ -10,16 +11,18 @@ struct AgentRoutes {
         group.post("/agents/{node}/register") { request, context in
             let principal = try context.requirePrincipal()
             let node = context.parameters.get("node") ?? ""
+            _ = try QueryParameters(request, allowed: [])
             let body = try await RequestBody.decode(AgentRegistration.self, request, context, limit: 8 << 20)
             return try JSONResponse.make(try await core.register(body, node: node, by: principal))
         }
         group.post("/agents/{node}/heartbeat") { request, context in
             let principal = try context.requirePrincipal()
             let node = context.parameters.get("node") ?? ""
+            let query = try QueryParameters(request, allowed: ["wait"])
             var wait = 0.0
-            if let text = request.uri.queryParameters.get("wait") {
+            if let text = query.text("wait") {
                 guard let w = Double(text), w >= 0, w.isFinite else {
-                    throw APIError(.badRequest, "wait is a number of seconds, not '\(text)'")
+                    throw APIError(.badRequest, "wait is a number of seconds, not '\(TerminalText.escaped(text))'")
                 }
                 wait = w
             }
@@ -30,9 +33,9 @@ struct AgentRoutes {
             let principal = try context.requirePrincipal()
             let node = context.parameters.get("node") ?? ""
             let run = context.parameters.get("run") ?? ""
-            let text = request.uri.queryParameters.get("offset") ?? ""
-            guard let offset = Int64(text), offset >= 0 else {
-                throw APIError(.badRequest, "offset is a byte position (0 or more), not '\(text)'")
+            let query = try QueryParameters(request, allowed: ["offset"])
+            guard let offset = try query.integer("offset", in: 0...Int64.max, what: "a byte position") else {
+                throw APIError(.badRequest, "offset is a byte position (0 or more), and required")
             }
             var request = request
             let buffer: ByteBuffer

@@ -9,8 +9,9 @@ struct ClusterRoutes {
     let clusterFile: String?
 
     func register(on group: RouterGroup<APIRequestContext>) {
-        group.post("/cluster/reload") { _, context in
+        group.post("/cluster/reload") { request, context in
             let principal = try context.requirePrincipal()
+            _ = try QueryParameters(request, allowed: [])
             guard principal.role == .admin else {
                 throw APIError(.forbidden, "only an admin may reload the cluster description; \(principal.user) is not one")
             }

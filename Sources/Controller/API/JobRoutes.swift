@@ -11,27 +11,21 @@ struct JobRoutes {
     func register(on group: RouterGroup<APIRequestContext>) {
         group.post("/jobs") { request, context in
             let principal = try context.requirePrincipal()
-            let text = try await RequestBody.text(request, context)
+            let query = try QueryParameters(request, allowed: ["dryRun"])
+            let body = try await RequestBody.object(request, context)
             let submission: SubmitRequest
-            do { submission = try SubmitRequest.parse(json: text) } catch let error as ConfigError {
-                throw APIError(.badRequest, error.description)
-            }
-            if let dry = request.uri.queryParameters.get("dryRun"), dry == "true" || dry == "1" {
+            do { submission = try SubmitRequest(config: body) } catch let error as ConfigError { throw APIError(.badRequest, error.description) }
+            if try query.flag("dryRun") == true {
                 return try JSONResponse.make(try await core.dryRun(submission, by: principal))
             }
             return try JSONResponse.make(try await core.submit(submission, by: principal), status: .created)
         }
         group.get("/jobs/{id}/output") { request, context in
             let principal = try context.requirePrincipal()
+            let query = try QueryParameters(request, allowed: ["offset", "node"])
             let id = try core.jobId(try RequestBody.jobReference(context))
-            var offset: Int64 = 0
-            if let text = request.uri.queryParameters.get("offset") {
-                guard let o = Int64(text), o >= 0 else {
-                    throw APIError(.badRequest, "offset is a byte position (0 or more), not '\(text)'")
-                }
-                offset = o
-            }
-            let node = request.uri.queryParameters.get("node").map { String($0) }
+            let offset = try query.integer("offset", in: 0...Int64.max, what: "a byte position") ?? 0
+            let node = query.text("node")
             let slice = try core.output(job: id, offset: offset, node: node, by: principal)
             var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
             headers[HTTPField.Name(OutputHeaders.size)!] = String(slice.size)
@@ -41,29 +35,34 @@ struct JobRoutes {
         }
         group.get("/jobs") { request, context in
             let principal = try context.requirePrincipal()
-            var state: JobState?
-            if let text = request.uri.queryParameters.get("state") {
-                guard let s = JobState(rawValue: text) else {
-                    let names = JobState.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw APIError(.badRequest, "unknown job state '\(text)' (states: \(names))")
+            let query = try QueryParameters(request, allowed: ["state", "array", "limit", "after"])
+            var states: Set<JobState>?
+            if let text = query.text("state") {
+                states = []
+                for name in text.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard let s = JobState(rawValue: String(name)) else {
+                        let names = JobState.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw APIError(
+                            .badRequest, "unknown job state '\(TerminalText.escaped(String(name)))' (states: \(names))")
+                    }
+                    states?.insert(s)
                 }
-                state = s
             }
-            var array: Int64?
-            if let text = request.uri.queryParameters.get("array") {
-                guard let a = Int64(text), a > 0 else {
-                    throw APIError(.badRequest, "array is a job array's id, a positive number, not '\(text)'")
-                }
-                array = a
-            }
-            let jobs = try await core.jobs(state: state, array: array, by: principal)
-            return try JSONResponse.make(JobList(jobs: jobs, policy: await core.queuePolicy.rawValue))
+            let array = try query.integer("array", in: 1...Int64.max, what: "a job array's id")
+            let limit = try query.integer("limit", in: 1...Int64(JobList.maxLimit), what: "the most jobs to list")
+            let after = try query.integer("after", in: 0...Int64.max, what: "the job id to list after")
+            let page = try await core.jobPage(
+                states: states, array: array, after: after, limit: Int(limit ?? Int64(JobList.defaultLimit)), by: principal)
+            return try JSONResponse.make(
+                JobList(jobs: page.jobs, policy: await core.queuePolicy.rawValue, next: page.next))
         }
-        group.get("/jobs/{id}") { _, context in
+        group.get("/jobs/{id}") { request, context in
+            _ = try QueryParameters(request, allowed: [])
             let principal = try context.requirePrincipal()
             return try JSONResponse.make(try await core.job(try RequestBody.jobReference(context), by: principal))
         }
-        group.post("/jobs/{id}/cancel") { _, context in
+        group.post("/jobs/{id}/cancel") { request, context in
+            _ = try QueryParameters(request, allowed: [])
             let principal = try context.requirePrincipal()
             switch try await core.cancel(try RequestBody.jobReference(context), by: principal) {
             case let .job(view): return try JSONResponse.make(view)

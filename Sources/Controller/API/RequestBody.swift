@@ -1,40 +1,52 @@
 import Foundation
 import Hummingbird
+import RasporedAPI
 import Scheduler
 
 /// Reading request bodies and path parameters, with refusals that say what is wrong.
 enum RequestBody {
-    /// The body as text (at most the context's upload limit).
-    static func text(_ request: Request, _ context: APIRequestContext, limit: Int? = nil) async throws -> String {
+    /// The body's bytes (at most the context's upload limit, or `limit`).
+    static func bytes(_ request: Request, _ context: APIRequestContext, limit: Int? = nil) async throws -> [UInt8] {
         var request = request
         let buffer: ByteBuffer
         let limit = limit ?? context.maxUploadSize
         do { buffer = try await request.collectBody(upTo: limit) } catch {
             throw APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
         }
-        return String(buffer: buffer)
+        return Array(buffer.readableBytesView)
     }
 
-    /// Decodes a JSON body, naming the missing or mistyped field or the JSON problem.
-    static func decode<T: Decodable>(
+    /// The body as one JSON object, read strictly (`StrictJSON`); a malformed body is a 400 naming the line.
+    static func object(_ request: Request, _ context: APIRequestContext, limit: Int? = nil) async throws -> ConfigNode {
+        let bytes = try await self.bytes(request, context, limit: limit)
+        do { return try ConfigNode.parseJSONObject(bytes) } catch { throw APIError(.badRequest, error.description) }
+    }
+
+    /// Decodes a JSON body strictly: malformed JSON, a missing, mistyped or null field, and a field the type
+    /// does not know (at any depth) are 400s naming it; then the body's own rules (`CheckedBody`).
+    static func decode<T: Codable>(
         _ type: T.Type, _ request: Request, _ context: APIRequestContext, limit: Int? = nil
     ) async throws -> T {
-        let text = try await self.text(request, context, limit: limit)
-        if text.allSatisfy(\.isWhitespace) {
-            throw APIError(.badRequest, "the request body is empty; expected a JSON object")
-        }
+        let bytes = try await self.bytes(request, context, limit: limit)
+        let given: ConfigNode
+        do { given = try ConfigNode.parseJSONObject(bytes) } catch { throw APIError(.badRequest, error.description) }
+        let value: T
         do {
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw APIError(.badRequest, "missing '\(key.stringValue)'")
+            value = try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, c) {
+            throw APIError(.badRequest, "missing '\((c.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
         } catch let DecodingError.typeMismatch(expected, c) {
             throw APIError(.badRequest, "\(path(c)): expected \(describe(expected))")
         } catch let DecodingError.valueNotFound(expected, c) {
             throw APIError(.badRequest, "\(path(c)): expected \(describe(expected)), found null")
         } catch let DecodingError.dataCorrupted(c) {
             let underlying = (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw APIError(.badRequest, "malformed JSON: \(underlying ?? c.debugDescription)")
+            throw APIError(.badRequest, "\(path(c)): \(underlying ?? c.debugDescription)")
         }
+        let known = try ConfigNode.parseJSONObject(Array(try JSONEncoder().encode(value)))
+        if let unknown = given.unknownField(comparedWith: known) { throw APIError(.badRequest, unknown.description) }
+        if let problem = (value as? CheckedBody)?.problem { throw APIError(.badRequest, problem) }
+        return value
     }
 
     /// A job from the path: its id (`42`) or an array task (`42_7`).

@@ -13,26 +13,20 @@ struct ReservationRoutes {
             guard principal.role == .admin else {
                 throw APIError(.forbidden, "only an admin may create a reservation; \(principal.user) is not one")
             }
-            let text = try await RequestBody.text(request, context)
+            _ = try QueryParameters(request, allowed: [])
+            let object = try await RequestBody.object(request, context)
             let body: ReservationRequest
-            do { body = try ReservationRequest.parse(json: text) } catch let error as ConfigError {
-                throw APIError(.badRequest, error.description)
-            }
+            do { body = try ReservationRequest(config: object) } catch let error as ConfigError { throw APIError(.badRequest, error.description) }
             return try JSONResponse.make(try await core.reserve(body, by: principal), status: .created)
         }
         group.get("/reservations") { request, context in
             _ = try context.requirePrincipal()
-            var all = false
-            if let text = request.uri.queryParameters.get("all") {
-                guard text == "true" || text == "false" else {
-                    throw APIError(.badRequest, "all is true or false, not '\(text)'")
-                }
-                all = text == "true"
-            }
+            let all = try QueryParameters(request, allowed: ["all"]).flag("all") ?? false
             return try JSONResponse.make(ReservationList(reservations: try await core.reservations(includeEnded: all)))
         }
-        group.delete("/reservations/{name}") { _, context in
+        group.delete("/reservations/{name}") { request, context in
             let principal = try context.requirePrincipal()
+            _ = try QueryParameters(request, allowed: [])
             return try JSONResponse.make(try await core.unreserve(context.parameters.get("name") ?? "", by: principal))
         }
     }

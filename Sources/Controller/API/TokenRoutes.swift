@@ -11,6 +11,7 @@ struct TokenRoutes {
             guard principal.role == .admin else {
                 throw APIError(.forbidden, "only an admin may create tokens; \(principal.user) is not one")
             }
+            _ = try QueryParameters(request, allowed: [])
             let body = try await RequestBody.decode(TokenRequest.self, request, context)
             return try JSONResponse.make(try await core.createToken(body, by: principal), status: .created)
         }

@@ -276,22 +276,36 @@ extension ControllerCore {
     }
 
     /// Jobs, lowest id first: a user's own, or every job for an admin; optionally in one state, or only the
-    /// tasks of one job array.
-    public func jobs(
-        state: JobState? = nil, array: Int64? = nil, by p: Principal
-    ) async throws(ControllerError) -> [JobView] {
+    /// tasks of one job array. All of them in one answer; the API pages with `jobPage`.
+    public func jobs(state: JobState? = nil, array: Int64? = nil, by p: Principal) async throws(ControllerError)
+        -> [JobView]
+    {
+        try await jobPage(states: state.map { [$0] }, array: array, by: p).jobs
+    }
+
+    /// The jobs `p` may see, lowest id first, in one of `states` (nil: any): those after `after`, at most
+    /// `limit`, and the id to ask after for the next page (nil when this one is the last).
+    public func jobPage(
+        states: Set<JobState>? = nil, array: Int64? = nil, after: Int64? = nil, limit: Int? = nil, by p: Principal
+    ) async throws(ControllerError) -> (jobs: [JobView], next: Int64?) {
         settleDependencies()
         await durable()
         guard p.role != .agent else { throw ControllerError(.forbidden, "agent tokens cannot list jobs") }
         // An array's tasks share one environment, read once; other lists leave environments out.
+        // One more than the page, to know whether another follows.
         let filter = JobFilter(
-            states: state.map { [$0] }, user: p.role == .admin ? nil : p.user, arrayJobId: array,
-            environments: array != nil)
+            states: states, user: p.role == .admin ? nil : p.user, afterId: after,
+            limit: limit.map { $0 + 1 }, arrayJobId: array, environments: array != nil)
         // Pending and running jobs as the cache has them (pending reasons are kept in memory only).
         var jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
+        var next: Int64?
+        if let limit, jobs.count > limit {
+            jobs.removeLast(jobs.count - limit)
+            next = jobs.last?.id
+        }
         if array == nil { for i in jobs.indices { jobs[i].environment = nil } }
         let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]
-        return jobs.map { JobView($0, estimatedStart: starts[$0.id], priority: priorityView($0)) }
+        return (jobs.map { JobView($0, estimatedStart: starts[$0.id], priority: priorityView($0)) }, next)
     }
 
     /// The API's view of a job, with its estimated start and priority when pending.

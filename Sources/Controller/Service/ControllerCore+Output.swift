@@ -88,6 +88,13 @@ extension ControllerCore {
             }
             if path != nil { break }
         }
+        if path == nil, let node, !(job.allocation?.nodes.contains { $0.node == node } ?? false) {
+            let nodes = job.allocation.map { $0.nodes.map(\.node).joined(separator: ", ") } ?? ""
+            throw ControllerError(
+                .notFound,
+                "job \(id) has no output from node '\(TerminalText.escaped(node))' "
+                    + (nodes.isEmpty ? "(it has not run yet)" : "(its nodes: \(nodes))"))
+        }
         guard let path, let h = FileHandle(forReadingAtPath: path) else {
             return OutputSlice(bytes: Data(), size: 0, complete: complete, state: job.state)
         }
