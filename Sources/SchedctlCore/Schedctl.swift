@@ -56,9 +56,11 @@ public struct Schedctl: AsyncParsableCommand {
     }
 }
 
-/// Writes `schedctl: error: MESSAGE` to stderr.
+/// Writes `schedctl: error: MESSAGE` to stderr; each of its lines escaped (`TerminalText.escaped`), since a
+/// message may quote what someone else wrote.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("schedctl: error: \(message)\n".utf8))
+    let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
+    FileHandle.standardError.write(Data("schedctl: error: \(lines.joined(separator: "\n"))\n".utf8))
 }
 
 /// Writes a line to stderr (warnings and notes, which must not mix with machine-readable stdout).

@@ -1,7 +1,9 @@
 import Foundation
 import Scheduler
 
-/// Left-aligned text columns for people; numbers are right-aligned.
+/// Left-aligned text columns for people; numbers are right-aligned. Every cell is escaped
+/// (`TerminalText.escaped`): a name with a newline or a terminal escape cannot forge a row or recolour the
+/// screen.
 struct Table {
     var header: [String]
     var rows: [[String]] = []
@@ -9,7 +11,7 @@ struct Table {
     init(_ header: String...) { self.header = header }
     init(header: [String]) { self.header = header }
 
-    mutating func add(_ cells: [String]) { rows.append(cells) }
+    mutating func add(_ cells: [String]) { rows.append(cells.map(TerminalText.escaped)) }
 
     func render() -> String {
         let all = [header] + rows

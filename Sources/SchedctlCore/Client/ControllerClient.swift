@@ -37,6 +37,20 @@ struct ControllerClient: Sendable {
         try decode(try await expectOK(send(.get, path)), as: type)
     }
 
+    /// Every job `GET /v1/jobs` lists with `query` (`state=…`, `array=…`), page after page.
+    func allJobs(_ query: [String] = []) async throws -> JobList {
+        var list = JobList(jobs: [])
+        var after: Int64?
+        repeat {
+            let parts = query + ["limit=\(JobList.maxLimit)"] + (after.map { ["after=\($0)"] } ?? [])
+            let page: JobList = try await get("/v1/jobs?" + parts.joined(separator: "&"))
+            list.jobs += page.jobs
+            list.policy = page.policy
+            after = page.next
+        } while after != nil
+        return list
+    }
+
     func delete<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
         try decode(try await expectOK(send(.delete, path)), as: type)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RasporedAPI
+import Scheduler
 
 /// `schedctl nodes [NAME]`: node states, GPUs per NUMA domain, free shapes, drain reasons, heartbeats.
 struct NodesCommand: AsyncParsableCommand {
@@ -45,7 +46,7 @@ struct NodesCommand: AsyncParsableCommand {
         var who: [String] = []
         if let a = n.actor { who.append(a) }
         if let s = n.since { who.append(localTime(s)) }
-        let text = n.reason ?? "-"
+        let text = TerminalText.escaped(n.reason ?? "-")
         return who.isEmpty ? text : "\(text) (\(who.joined(separator: ", ")))"
     }
 

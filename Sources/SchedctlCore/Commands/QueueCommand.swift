@@ -26,8 +26,9 @@ struct QueueCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try connection.client()
-        let query = state.map { "?state=\(pathSegment($0))" } ?? ""
-        var list: JobList = try await client.get("/v1/jobs" + query)
+        // Without --all, only the jobs that have not ended are fetched.
+        let states = state.map { pathSegment($0) } ?? (all ? nil : "pending,running")
+        var list = try await client.allJobs(states.map { ["state=\($0)"] } ?? [])
         list.jobs = list.jobs.filter { job in
             (user == nil || job.user == user) && (all || state != nil || !job.state.isFinal)
         }

@@ -17,7 +17,7 @@ struct ShowCommand: AsyncParsableCommand {
         let client = try connection.client()
         let view: JobView = try await client.get("/v1/jobs/\(job)")
         if case .job = job, view.isArrayHead, let a = view.arrayJobId {
-            let tasks: JobList = try await client.get("/v1/jobs?array=\(a)")
+            let tasks = try await client.allJobs(["array=\(a)"])
             if json {
                 try printJSON(tasks)
             } else {
@@ -69,7 +69,10 @@ struct ShowCommand: AsyncParsableCommand {
         if j.requeueCount > 0 { lines.append(("Requeued", "\(j.requeueCount) time(s)")) }
         lines.append(("Requeue", j.noRequeue ? "no (fails if its node is lost)" : "yes, if its node is lost"))
         let width = lines.map(\.0.count).max() ?? 0
-        var out = lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }
+        // Values are escaped: a name or an argument with a newline or a terminal escape shows as written.
+        var out = lines.map {
+            $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + TerminalText.escaped($0.1)
+        }
         if let a = j.allocation {
             out.append("Allocation:")
             out.append(AllocationText.table(a))
