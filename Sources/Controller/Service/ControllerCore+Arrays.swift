@@ -11,10 +11,10 @@ extension ControllerCore {
         var one = try validate(s, by: p)
         if let d = s.dependency { one.dependency = try resolve(d, by: p) }
         guard let spec = s.array else { return [one] }
-        return spec.indices.map { index in
+        // The array's id is its first task's, known once the store records it.
+        return spec.tasks(arrayJobId: 0).map { t in
             var task = one
-            // The array's id is its first task's, known once the store records it.
-            task.array = spec.task(index, arrayJobId: 0)
+            task.array = t
             return task
         }
     }

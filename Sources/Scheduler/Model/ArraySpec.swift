@@ -93,9 +93,26 @@ public struct ArraySpec: Hashable, Sendable, CustomStringConvertible {
 
     /// What task `index` of the array with id `arrayJobId` knows of its array.
     public func task(_ index: Int, arrayJobId: Int64) -> ArrayTask {
+        var t = template(arrayJobId: arrayJobId)
+        t.taskId = index
+        return t
+    }
+
+    /// What every task knows of the array with id `arrayJobId`, in index order. The array's text and step are
+    /// worked out once for all tasks (each is a walk of every index).
+    public func tasks(arrayJobId: Int64) -> [ArrayTask] {
+        let shared = template(arrayJobId: arrayJobId)
+        return indices.map { index in
+            var t = shared
+            t.taskId = index
+            return t
+        }
+    }
+
+    private func template(arrayJobId: Int64) -> ArrayTask {
         let text = indicesText
         return ArrayTask(
-            arrayJobId: arrayJobId, taskId: index, minTask: indices[0], maxTask: indices[indices.count - 1],
+            arrayJobId: arrayJobId, taskId: indices[0], minTask: indices[0], maxTask: indices[indices.count - 1],
             taskCount: indices.count, step: uniformStep ?? 1, limit: limit,
             indices: text.count <= ArrayTask.maxIndicesText ? text : nil)
     }
