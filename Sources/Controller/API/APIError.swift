@@ -7,6 +7,8 @@ import RasporedAPI
 public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public var status: HTTPResponse.Status
     public var message: String
+    /// Seconds for a `Retry-After` header (a 429).
+    public var retryAfter: Int?
 
     public init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
@@ -22,9 +24,11 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
             case .forbidden: .forbidden
             case .notFound: .notFound
             case .conflict: .conflict
+            case .tooManyRequests: .tooManyRequests
             case .internalError: .internalServerError
             }
         self.init(status, e.message)
+        if case let .tooManyRequests(seconds) = e.kind { retryAfter = seconds }
     }
 
     public var description: String { "\(status.code) \(message)" }
@@ -32,6 +36,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONResponse.make(ErrorBody(error: message), status: status)
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"raspored\"" }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 }

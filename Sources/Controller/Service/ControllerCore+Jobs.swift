@@ -11,7 +11,26 @@ extension ControllerCore {
     /// Concurrent submissions are committed together (group commit): one transaction and one fsync for
     /// every submission that arrived while the previous commit was being written.
     public func submit(_ s: SubmitRequest, by p: Principal) async throws(ControllerError) -> JobView {
+        let limits = spec.admission
+        if p.role != .admin, let wait = submissionRate.take(p.user, perMinute: limits.submissionsPerMinute, now: .now) {
+            throw ControllerError(
+                .tooManyRequests(retryAfter: wait),
+                "\(p.user) has made more than \(limits.submissionsPerMinute) submissions in a minute "
+                    + "(security.submissionsPerMinute); try again in \(wait)s")
+        }
         let group = try submissionGroup(s, by: p)
+        let held = jobCache.perUser[p.user, default: 0] + submitting[p.user, default: 0]
+        guard held + group.count <= limits.maxJobsPerUser else {
+            throw ControllerError(
+                .tooManyRequests(retryAfter: 60),
+                "\(p.user) has \(held) jobs pending or running and may have at most \(limits.maxJobsPerUser) "
+                    + "(security.maxJobsPerUser); this submission would add \(group.count)")
+        }
+        submitting[p.user, default: 0] += group.count
+        defer {
+            submitting[p.user, default: group.count] -= group.count
+            if submitting[p.user] == 0 { submitting[p.user] = nil }
+        }
         let ids = try await commitSubmission(group).get()
         await durable()
         // Without an estimated start: that costs a walk of the queue; `show` and `queue` give it.
@@ -78,17 +97,26 @@ extension ControllerCore {
         }
     }
 
-    /// Commits every queued submission in one transaction, then tries to place them.
-    func flushSubmissions() {
+    /// Commits every queued submission in one transaction, then tries to place them. The transaction runs
+    /// off the actor: a 10,000-task array takes a while to write, and heartbeats and other requests are
+    /// served meanwhile. Submissions that arrive during it form the next batch.
+    func flushSubmissions() async {
         flushScheduled = false
         let batch = submitQueue
         submitQueue = []
         guard !batch.isEmpty else { return }
         let recorded: [[Job]]
         let now = clock()
-        do {
-            recorded = try store.submit(groups: batch.map(\.0), at: now)
-        } catch {
+        let store = self.store
+        let groups = batch.map(\.0)
+        let written = await Task.detached { () -> Result<[[Job]], StateStoreError> in
+            do throws(StateStoreError) { return .success(try store.submit(groups: groups, at: now)) } catch {
+                return .failure(error)
+            }
+        }.value
+        switch written {
+        case let .success(jobs): recorded = jobs
+        case let .failure(error):
             logger.error("cannot record submissions", metadata: ["count": "\(batch.count)", "error": "\(error)"])
             for (_, c) in batch { c.resume(returning: .failure(.store(error))) }
             return

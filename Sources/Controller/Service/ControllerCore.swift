@@ -34,6 +34,10 @@ public actor ControllerCore {
     /// When this controller started (monotonic), for nodes that never registered since.
     let startedAt = ContinuousClock.now
     /// Submissions waiting for the next group commit: each a group (one job, or an array's tasks).
+    /// Each user's submissions per minute (`spec.admission`).
+    var submissionRate = SubmissionRate()
+    /// Jobs of submissions accepted but not yet recorded, per user (counted against `maxJobsPerUser`).
+    var submitting: [String: Int] = [:]
     var submitQueue: [([JobSubmission], CheckedContinuation<Result<[Int64], ControllerError>, Never>)] = []
     var flushScheduled = false
     /// Job rows changed in memory and not yet committed, in order (`ControllerCore+Durability`).

@@ -12,6 +12,8 @@ public struct ControllerError: Error, Hashable, Sendable, CustomStringConvertibl
         case notFound
         /// The job cannot take this in its state (409).
         case conflict
+        /// The user has submitted too much, too fast; worth asking again after this many seconds (429).
+        case tooManyRequests(retryAfter: Int)
         /// The controller failed (500): the state store could not be read or written.
         case internalError
     }

@@ -9,6 +9,8 @@ struct JobCache: Sendable {
     private(set) var pendingIds: [Int64] = []
     /// Running job ids per node.
     private(set) var onNode: [String: Set<Int64>] = [:]
+    /// Pending and running jobs per user.
+    private(set) var perUser: [String: Int] = [:]
     /// Bumped on every change.
     private(set) var version = 0
     /// What pending jobs with a dependency or an array cap wait for.
@@ -22,12 +24,15 @@ struct JobCache: Sendable {
         gates.update(old: old, new: job)
         if job.state.isFinal { ended.note(job.id, job.state) }
         if let old = live.removeValue(forKey: job.id) {
+            perUser[old.user, default: 1] -= 1
+            if perUser[old.user] == 0 { perUser[old.user] = nil }
             if old.state == .pending {
                 let at = position(old.id)
                 if at < pendingIds.count && pendingIds[at] == old.id { pendingIds.remove(at: at) }
             }
             if old.state == .running { for n in old.nodes { onNode[n]?.remove(old.id) } }
         }
+        if job.state == .pending || job.state == .running { perUser[job.user, default: 0] += 1 }
         switch job.state {
         case .pending:
             live[job.id] = job

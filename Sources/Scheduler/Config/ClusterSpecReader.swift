@@ -156,8 +156,12 @@ extension ClusterSpec {
         spec.placement = placement
         if let s = try root.optional("scheduling") { spec.scheduling = try SchedulingSettings(config: s) }
         if let s = try root.optional("security") {
-            try s.onlyKeys(["rootUsers"])
+            try s.onlyKeys(["rootUsers", "maxJobsPerUser", "submissionsPerMinute"])
             spec.rootUsers = try s.optional("rootUsers")?.stringList() ?? []
+            if let m = try s.optional("maxJobsPerUser") { spec.admission.maxJobsPerUser = try m.int(in: 1...10_000_000) }
+            if let r = try s.optional("submissionsPerMinute") {
+                spec.admission.submissionsPerMinute = try r.int(in: 1...1_000_000)
+            }
         }
         return spec
     }

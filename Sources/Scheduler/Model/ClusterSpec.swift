@@ -20,6 +20,8 @@ public struct ClusterSpec: Hashable, Sendable, Codable {
     /// Controller users whose jobs may run as an account with uid 0 on the nodes (`security.rootUsers`, for
     /// admins' maintenance jobs); everyone else's such job is refused.
     public var rootUsers: [String] = []
+    /// How many jobs, and how fast, one user may submit (`security.maxJobsPerUser`, `submissionsPerMinute`).
+    public var admission = AdmissionLimits()
 
     public init(
         name: String, gpuModels: [GPUModel], nodeTypes: [NodeType], nodes: [Node], switches: [FabricSwitch],
