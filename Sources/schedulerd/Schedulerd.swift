@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Scheduler
+import ServiceLifecycle
 
 /// The controller daemon: serves the API (docs/api.md) over the state in `--state` until SIGTERM or SIGINT.
 @main
@@ -44,6 +45,28 @@ struct Schedulerd: AsyncParsableCommand {
                 + "(at least --lease + --kill-grace + --heartbeat).", valueName: "duration"))
     var downAfter = "\(Int(ControllerSettings.defaultDownAfterSeconds))s"
 
+    @Option(
+        help: ArgumentHelp(
+            "A second address for the agents alone (registrations, heartbeats, output), with connections of its "
+                + "own, so no load of users' requests delays a heartbeat. Agents may still use --listen.",
+            valueName: "host:port"))
+    var agentListen: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Close a connection whose request head has not arrived this long after it opened (or after the "
+                + "previous answer).", valueName: "duration"))
+    var idleTimeout = "30s"
+
+    @Option(help: ArgumentHelp("Close a connection whose request body has not ended this long after its head.", valueName: "duration"))
+    var bodyTimeout = "60s"
+
+    @Option(
+        help: ArgumentHelp(
+            "Most connections open at once on --listen (more wait in the backlog); default: from the open-file "
+                + "limit, which schedulerd raises to its hard maximum at start.", valueName: "n"))
+    var maxConnections: Int?
+
     @Flag(help: "Place jobs on every node of cluster.yaml even without a registered agent (testing only).")
     var withoutAgents = false
 
@@ -51,8 +74,24 @@ struct Schedulerd: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func validate() throws {
-        _ = try address()
+        _ = try address(listen, flag: "listen")
+        if let agentListen { _ = try address(agentListen, flag: "agent-listen") }
         _ = try settings()
+        _ = try limits(descriptors: 1024)
+        if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1, not \(m)") }
+    }
+
+    /// The listeners' limits: the timeouts from the flags, the cap from the flag or the descriptor limit.
+    func limits(descriptors: Int) throws -> ListenerLimits {
+        func seconds(_ flag: String, _ text: String) throws -> Double {
+            guard let t = TimeSpan(parsing: text), t.seconds > 0 else {
+                throw ValidationError("--\(flag) takes a duration longer than 0 such as 30s, not '\(text)'")
+            }
+            return Double(t.seconds)
+        }
+        return ListenerLimits(
+            idleSeconds: try seconds("idle-timeout", idleTimeout), bodySeconds: try seconds("body-timeout", bodyTimeout),
+            maxConnections: maxConnections ?? DescriptorLimit.connections(for: descriptors))
     }
 
     /// The settings from the flags; the fencing margins' relations are checked here, so a controller whose
@@ -75,13 +114,13 @@ struct Schedulerd: AsyncParsableCommand {
         return settings
     }
 
-    func address() throws -> (host: String, port: Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-            (0...65535).contains(port), colon != listen.startIndex
+    func address(_ text: String, flag: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port), colon != text.startIndex
         else {
-            throw ValidationError("--listen takes HOST:PORT, such as 127.0.0.1:8420, not '\(listen)'")
+            throw ValidationError("--\(flag) takes HOST:PORT, such as 127.0.0.1:8420, not '\(text)'")
         }
-        return (String(listen[..<colon]), port)
+        return (String(text[..<colon]), port)
     }
 
     func run() async throws {
@@ -129,13 +168,33 @@ struct Schedulerd: AsyncParsableCommand {
         }
         hup.resume()
         defer { hup.cancel() }
-        let (host, port) = try address()
+        let descriptors = DescriptorLimit.raise()
+        let limits = try limits(descriptors: descriptors)
+        let (host, port) = try address(listen, flag: "listen")
+        var services: [any Service] = []
+        if let agentListen {
+            let (agentHost, agentPort) = try address(agentListen, flag: "agent-listen")
+            // Room for every node's registration, heartbeat and output shipping at once, and spares.
+            var agentLimits = limits
+            agentLimits.maxConnections = max(64, spec.nodes.count * 4)
+            services.append(
+                Application(
+                    router: APIRouter.makeForAgents(core: core), server: agentLimits.server,
+                    configuration: agentLimits.configuration(
+                        .hostname(agentHost, port: agentPort), serverName: "schedulerd-agents", logger: logger),
+                    logger: logger))
+            logger.info("serving agents", metadata: ["listen": "\(agentHost):\(agentPort)"])
+        }
         let app = Application(
-            router: APIRouter.make(core: core, clusterFile: cluster),
-            configuration: .init(address: .hostname(host, port: port), serverName: "schedulerd"),
-            logger: logger)
+            router: APIRouter.make(core: core, clusterFile: cluster), server: limits.server,
+            configuration: limits.configuration(.hostname(host, port: port), serverName: "schedulerd", logger: logger),
+            services: services, logger: logger)
         logger.info(
-            "serving", metadata: ["listen": "\(host):\(port)", "cluster": "\(spec.name)", "state": "\(state)"])
+            "serving",
+            metadata: [
+                "listen": "\(host):\(port)", "cluster": "\(spec.name)", "state": "\(state)",
+                "maxConnections": "\(limits.maxConnections)", "openFileLimit": "\(descriptors)",
+            ])
         // Hummingbird runs the server as a swift-service-lifecycle service: SIGTERM/SIGINT shut it down
         // gracefully (requests in flight finish).
         try await app.runService()

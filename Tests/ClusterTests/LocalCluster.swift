@@ -28,6 +28,11 @@ final class LocalCluster: @unchecked Sendable {
     let dir: String
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
+    /// The controller's listener for agents (`--agent-listen`), which the agents use.
+    let agentPort: Int
+    var agentBase: String { "http://127.0.0.1:\(agentPort)" }
+    /// More of schedulerd's flags, for a test that needs them.
+    var controllerArguments: [String] = []
     private(set) var controller: Process?
     private(set) var agents: [String: Process] = [:]
     private(set) var adminToken = ""
@@ -48,7 +53,8 @@ final class LocalCluster: @unchecked Sendable {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
         // Below Linux's ephemeral range (32768-60999), where the run's own outgoing connections (agents, test
         // clients) take their ports: a port drawn there could be taken, and the controller could not listen.
-        port = Int.random(in: 20_000...32_767)
+        port = Int.random(in: 20_000...32_766)
+        agentPort = port + 1
         self.heartbeat = heartbeat
         self.lease = lease
         self.killGrace = killGrace
@@ -138,8 +144,8 @@ final class LocalCluster: @unchecked Sendable {
         p.arguments = [
             "--cluster", clusterFile, "--state", dir + "/state",
             "--listen", "127.0.0.1:\(port)", "--heartbeat", heartbeat, "--lease", lease, "--kill-grace", killGrace,
-            "--down-after", downAfter, "--log-level", "warning",
-        ]
+            "--down-after", downAfter, "--log-level", "warning", "--agent-listen", "127.0.0.1:\(agentPort)",
+        ] + controllerArguments
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("schedulerd")
         try p.run()
@@ -163,7 +169,7 @@ final class LocalCluster: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary("schedagent"))
         p.arguments = [
-            "run", "--controller", base, "--node", node, "--topology", topology, "--token-file", tokenFile,
+            "run", "--controller", agentBase, "--node", node, "--topology", topology, "--token-file", tokenFile,
             "--state-dir", dir + "/agent-\(node)", "--grace", "2s", "--log-level", "warning",
             // Jobs run as this test's own user (the tests of identity make real accounts); each cluster's
             // job cgroups go under a subtree of its own, removed by stop().

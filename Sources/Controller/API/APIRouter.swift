@@ -23,4 +23,16 @@ public enum APIRouter {
         ClusterRoutes(core: core, clusterFile: clusterFile).register(on: v1)
         return router
     }
+
+    /// The router of the agents' own listener (`schedulerd --agent-listen`): `/healthz` and the agent
+    /// routes only, so the agents' heartbeats never queue behind users' connections.
+    public static func makeForAgents(core: ControllerCore) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: ErrorBodyMiddleware())
+        router.get("/healthz") { _, _ in try JSONResponse.make(Health(status: "ok")) }
+        let v1 = router.group("/v1").add(middleware: BearerAuthMiddleware(core: core))
+        AgentRoutes(core: core).register(on: v1)
+        return router
+    }
 }

@@ -18,6 +18,8 @@ struct AgentRoutes {
         group.post("/agents/{node}/heartbeat") { request, context in
             let principal = try context.requirePrincipal()
             let node = context.parameters.get("node") ?? ""
+            // Heard now, whenever the core gets to it: a busy core does not make a live node look silent.
+            core.heard(node, by: principal)
             let query = try QueryParameters(request, allowed: ["wait"])
             var wait = 0.0
             if let text = query.text("wait") {

@@ -162,6 +162,14 @@ extension ControllerCore {
         }
     }
 
+    /// Notes that `node`'s agent was heard now, when `p` is that agent: called by the HTTP layer as a
+    /// heartbeat arrives, outside the actor, so that a core busy with a large submission or a long pass does
+    /// not declare live nodes down (and requeue their jobs) for heartbeats it has not yet served.
+    public nonisolated func heard(_ node: String, by p: Principal) {
+        guard p.role == .agent, p.node == node else { return }
+        arrivals.withLock { $0[node] = .now }
+    }
+
     /// Declares down the nodes whose agents have been silent past the timeout (their jobs are requeued or
     /// failed), stops jobs the agents let run past their time limit, and runs a full pass when a
     /// reservation's window is over. Called about once a second.
@@ -172,7 +180,8 @@ extension ControllerCore {
             let name = node.name
             let silent: String?
             if let c = connections[name] {
-                silent = c.isLive && now - c.lastSeen > limit
+                let heard = max(c.lastSeen, arrivals.withLock { $0[name] } ?? c.lastSeen)
+                silent = c.isLive && now - heard > limit
                     ? "no heartbeat for \(Int(settings.downAfterSeconds))s" : nil
             } else {
                 silent = now - startedAt > limit && !(onNode[name]?.isEmpty ?? true)

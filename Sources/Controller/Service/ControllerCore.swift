@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import RasporedAPI
 import Scheduler
@@ -34,6 +35,9 @@ public actor ControllerCore {
     /// When this controller started (monotonic), for nodes that never registered since.
     let startedAt = ContinuousClock.now
     /// Submissions waiting for the next group commit: each a group (one job, or an array's tasks).
+    /// When each node's agent was last heard, as its requests arrive (`heard(_:by:)`), before the actor
+    /// serves them.
+    nonisolated let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
     /// Each user's submissions per minute (`spec.admission`).
     var submissionRate = SubmissionRate()
     /// Jobs of submissions accepted but not yet recorded, per user (counted against `maxJobsPerUser`).
