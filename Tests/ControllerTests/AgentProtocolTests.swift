@@ -102,6 +102,26 @@ import Testing
         }
     }
 
+    /// Found by schemathesis-style boundary requests (issue 28): an end of 1e300 stopped the controller.
+    @Test(arguments: [1e300, -1e300, 9.3e18, 0.5])
+    func anAgentsEndTimeNoTimeCanBeIsReplacedByNow(endedAt: Double) async throws {
+        try await withAgentCore { core, store in
+            let me = Self.agent("dgx03")
+            _ = try await core.register(
+                AgentRegistration(node: "dgx03", discovered: try Self.dgx(), runs: []), node: "dgx03", by: me)
+            let job = try await core.submit(submit(gpus: 2), by: ana)
+            let before = Int64(Date().timeIntervalSince1970)
+            _ = try await core.heartbeat(
+                AgentHeartbeat(runs: [
+                    RunStatus(runId: "\(job.id)", phase: .completed, exitCode: 0, endedAt: endedAt, cpuSeconds: endedAt)
+                ]), node: "dgx03", wait: 0, by: me)
+            let ended = try #require(try store.job(job.id))
+            #expect(ended.state == .completed)
+            #expect(ended.endTime.map { $0 >= before && $0 <= Int64(Date().timeIntervalSince1970) } == true)
+            #expect(ended.cpuSeconds == (endedAt == 0.5 ? 0.5 : nil))
+        }
+    }
+
     @Test func cancelBecomesAStopOrderAndTheStoppedRunEndsTheJob() async throws {
         try await withAgentCore { core, store in
             let me = Self.agent("dgx04")

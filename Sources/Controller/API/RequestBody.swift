@@ -22,8 +22,9 @@ enum RequestBody {
         do { return try ConfigNode.parseJSONObject(bytes) } catch { throw APIError(.badRequest, error.description) }
     }
 
-    /// Decodes a JSON body strictly: malformed JSON, a missing, mistyped or null field, and a field the type
-    /// does not know (at any depth) are 400s naming it; then the body's own rules (`CheckedBody`).
+    /// Decodes a JSON body strictly: malformed JSON, a missing or mistyped field, null for a field that needs
+    /// a value (null for an optional one is its absence), and a field the type does not know (at any depth)
+    /// are 400s naming it; then the body's own rules (`CheckedBody`).
     static func decode<T: Codable>(
         _ type: T.Type, _ request: Request, _ context: APIRequestContext, limit: Int? = nil
     ) async throws -> T {

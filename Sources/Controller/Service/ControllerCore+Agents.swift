@@ -142,14 +142,15 @@ extension ControllerCore {
             guard let (id, attempt) = RunId.parse(r.runId), let job = live[id], job.state == .running,
                 job.requeueCount == attempt, job.nodes.first == node
             else { continue }
-            let at = r.endedAt.map { Int64($0) } ?? clock()
+            let at = Self.endTime(reported: r.endedAt, started: job.startTime, now: clock())
             do {
                 if r.phase == .timedOut && job.stopRequest == nil { try record(id, .timeLimit(at: at)) }
                 let t = try record(id, .exit(code: r.exitCode, signal: r.signal, at: at)) { j in
                     if let reason = r.reason, j.state == .failed, j.endReason == nil {
                         j.endReason = r.phase == .lost ? "lost: \(reason)" : reason
                     }
-                    j.cpuSeconds = r.cpuSeconds
+                    // As reported, when it is a length of time at all (an agent's numbers are checked too).
+                    j.cpuSeconds = r.cpuSeconds.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e12 ? $0 : nil }
                     j.peakMemoryBytes = r.peakMemoryBytes
                 }
                 logger.info(
@@ -160,6 +161,15 @@ extension ControllerCore {
                 logger.error("cannot record a run's end", metadata: ["run": "\(r.runId)", "error": "\(error)"])
             }
         }
+    }
+
+    /// When a run ended: the agent's time, whole seconds, when it lies between the job's start and now;
+    /// otherwise now (a clock that is off, or a number no time can be, never becomes the job's end).
+    nonisolated static func endTime(reported: Double?, started: Int64?, now: Int64) -> Int64 {
+        guard let reported, let t = Int64(exactly: reported.rounded(.down)), t >= (started ?? 0), t <= now else {
+            return now
+        }
+        return t
     }
 
     /// Notes that `node`'s agent was heard now, when `p` is that agent: called by the HTTP layer as a
