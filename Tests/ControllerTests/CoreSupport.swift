@@ -28,7 +28,7 @@ func submit(gpus: Int, memory: ByteSize? = nil, partition: String? = nil) -> Sub
 func withCore<T>(_ body: (ControllerCore, StateStore, String) async throws -> T) async throws -> T {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-core-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let store = try StateStore(directory: dir)
+    let store = try StateStore(directory: dir, create: true)
     let core = try ControllerCore(spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
     return try await body(core, store, dir)
 }

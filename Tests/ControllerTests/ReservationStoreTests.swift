@@ -15,7 +15,7 @@ import Testing
 
     @Test func reservationsAreKeptAsRecordedUntilDeleted() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             try store.addReservation(Self.record("late", start: t0 + 600))
             try store.addReservation(Self.record("early"))
             #expect(try store.reservations() == [Self.record("early"), Self.record("late", start: t0 + 600)])
@@ -24,7 +24,7 @@ import Testing
             #expect(try !store.deleteReservation(named: "early"))
             // Reopened: still there.
             try store.close()
-            let reopened = try StateStore(directory: dir)
+            let reopened = try StateStore(directory: dir, create: false)
             #expect(try reopened.reservations().map(\.name) == ["late"])
         }
     }
@@ -39,7 +39,7 @@ import Testing
                 """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: false)
             let applied = try await store.pool.read {
                 try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations")
             }

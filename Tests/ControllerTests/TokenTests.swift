@@ -7,7 +7,7 @@ import Testing
 @Suite struct TokenTests {
     @Test func aTokenAuthenticatesAsItsHolder() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let user = try store.createToken(user: "ana", role: .user, at: t0)
             let admin = try store.createToken(user: "root", role: .admin, at: t0)
             let agent = try store.createToken(user: "agent-dgx03", role: .agent, node: "dgx03", at: t0)
@@ -26,7 +26,7 @@ import Testing
 
     @Test func secretsAreStoredOnlyAsSHA256() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let token = try store.createToken(user: "ana", role: .user, at: t0)
             let rows = try store.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tokens") }
             #expect(rows.count == 1)
@@ -49,7 +49,7 @@ import Testing
 
     @Test func agentTokensNeedANodeAndOthersTakeNone() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let noNode = #expect(throws: StateStoreError.self) {
                 try store.createToken(user: "a", role: .agent, at: t0)
             }
@@ -63,7 +63,7 @@ import Testing
 
     @Test func aDeletedTokenNoLongerAuthenticates() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let token = try store.createToken(user: "ana", role: .user, at: t0)
             #expect(try store.deleteToken(token.id))
             #expect(try store.authenticate(token.secret) == nil)

@@ -26,7 +26,7 @@ final class LiveController: @unchecked Sendable {
         process.executableURL = Self.binary
         process.arguments = [
             "--cluster", cluster ?? CLI.root.appendingPathComponent("cluster.yaml").path, "--state", state.path,
-            "--listen", "127.0.0.1:\(port)", "--log-level", "warning", "--without-agents",
+            "--listen", "127.0.0.1:\(port)", "--log-level", "warning", "--without-agents", "--init",
         ]
         let log = state.appendingPathComponent("schedulerd.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
