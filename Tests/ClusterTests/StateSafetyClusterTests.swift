@@ -75,5 +75,7 @@ import Testing
         try await c.startController()
         #expect(c.adminToken == first)
         #expect(try mode(state) == 0o700)
+        let list: TokenList = try await c.get("/v1/tokens", token: c.adminToken)
+        #expect(list.tokens.map(\.user) == ["admin"])
     }
 }

@@ -85,7 +85,7 @@ import Testing
             #expect(try mode(path) == 0o600)
             #expect(try mode(store.path) == 0o600)
             let secret = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
-            #expect(try store.authenticate(secret)?.role == .admin)
+            #expect(try store.principal(secret, at: t0)?.role == .admin)
         }
     }
 
@@ -112,7 +112,7 @@ import Testing
             let (reopened, none) = try StateDirectory.open(dir, initialize: false, at: t0)
             #expect(none == nil)
             #expect(try reopened.tokenCount() == 1)
-            #expect(try reopened.authenticate(secret.trimmingCharacters(in: .newlines))?.role == .admin)
+            #expect(try reopened.principal(secret.trimmingCharacters(in: .newlines), at: t0)?.role == .admin)
         }
     }
 

@@ -1,7 +1,7 @@
 import Hummingbird
 import RasporedAPI
 
-/// `/v1/tokens`: admins create user and admin tokens.
+/// `/v1/tokens`: admins create, list and revoke tokens.
 struct TokenRoutes {
     let core: ControllerCore
 
@@ -13,6 +13,22 @@ struct TokenRoutes {
             }
             let body = try await RequestBody.decode(TokenRequest.self, request, context)
             return try JSONResponse.make(try await core.createToken(body, by: principal), status: .created)
+        }
+        group.get("/tokens") { _, context in
+            let principal = try context.requirePrincipal()
+            return try JSONResponse.make(TokenList(tokens: try core.tokens(by: principal)))
+        }
+        group.post("/tokens/{id}/revoke") { _, context in
+            let principal = try context.requirePrincipal()
+            // The role first, so a user hears that rather than a complaint about the id.
+            guard principal.role == .admin else {
+                throw APIError(.forbidden, "only an admin may revoke tokens; \(principal.user) is not one")
+            }
+            let text = context.parameters.get("id") ?? ""
+            guard let id = Int64(text), id > 0 else {
+                throw APIError(.badRequest, "a token id is a positive number, not '\(text)'")
+            }
+            return try JSONResponse.make(try await core.revokeToken(id, by: principal))
         }
     }
 }

@@ -99,6 +99,14 @@ extension StateStore {
                     ALTER TABLE jobs ADD COLUMN peak_memory_bytes INTEGER;
                     """)
         }
+        m.registerMigration("v6: token expiry, last use and revocation") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE tokens ADD COLUMN expires INTEGER;     -- seconds since the epoch; null: never
+                    ALTER TABLE tokens ADD COLUMN last_used INTEGER;   -- last authenticated, to the minute
+                    ALTER TABLE tokens ADD COLUMN revoked INTEGER;     -- when an admin revoked it; null: in force
+                    """)
+        }
         return m
     }
 }

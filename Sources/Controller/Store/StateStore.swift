@@ -17,9 +17,10 @@ public final class StateStore: Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
-    /// Principals of tokens seen, by digest: every request authenticates, and tokens change rarely.
-    /// Cleared when a token is deleted.
-    let principals = Mutex<[String: Principal]>([:])
+    /// Tokens seen, by digest: every request authenticates, and tokens change rarely. Revoking or deleting a
+    /// token through the store drops its entry; an entry older than `tokenRecheckSeconds` is read again, so a
+    /// row changed behind the store's back takes effect within that bound (StateStore+Tokens.swift).
+    let tokenCache = Mutex<[String: CachedToken]>([:])
 
     /// Opens the store in `directory` and brings its schema up to date.
     ///
