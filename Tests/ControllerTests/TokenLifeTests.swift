@@ -91,5 +91,6 @@ import Testing
         #expect(try store.principal("rsp_old", at: t0 + 86_400 * 3650)?.role == .admin)
         let token = try #require(try store.tokens().first)
         #expect(token.expires == nil && token.revoked == nil && token.created == t0)
+        #expect(try store.auditRecords().isEmpty)
     }
 }

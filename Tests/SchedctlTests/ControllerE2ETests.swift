@@ -240,7 +240,7 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
         #expect(refused.stderr == "schedctl: error: only an admin may create tokens; mia is not one\n")
     }
 
-    @Test func tokenCreateListAndRevoke() throws {
+    @Test func tokenListRevokeAndTheAuditLog() throws {
         let c = try LiveController()
         let ana = try c.schedctl(["token", "create", "ana", "--expires", "90d"])
         #expect(ana.status == 0, "\(ana.stderr)")
@@ -275,6 +275,24 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
         #expect(all.tokens.map(\.id) == [1, 2, 3] && all.tokens[1].revoked != nil)
         let user = try c.schedctl(["token", "list"], token: c.token(for: "cy"))
         #expect(user.status == 1 && user.stderr == "schedctl: error: only an admin may list tokens; cy is not one\n")
+
+        let audit = try c.schedctl(["audit"])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let lines = audit.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("TIME") == true)
+        #expect(lines.first?.contains("ACTION        TARGET   OUTCOME") == true)
+        #expect(lines.count == 5, "\(audit.stdout)")
+        #expect(lines[1].contains("token.create") && lines[1].contains("token 2"))
+        #expect(lines[1].contains("user token for ana"))
+        #expect(lines[3].contains("token.revoke") && lines[3].contains("token 2") && lines[3].contains(" ok "))
+        #expect(lines[4].contains("token.create") && lines[4].contains("token 4"))
+        let recent = try decodeJSON(
+            AuditList.self, try c.schedctl(["audit", "--since", "1h", "--limit", "2", "--json"]))
+        #expect(recent.entries.map(\.action) == ["token.revoke", "token.create"])
+        #expect(recent.entries.allSatisfy { $0.user == "admin" && $0.tokenId == 1 && $0.outcome == "ok" })
+        #expect(try c.schedctl(["audit", "--actor", "nobody"]).stdout == "No audit entries.\n")
+        let bad = try c.schedctl(["audit", "--since", "last tuesday"])
+        #expect(bad.status == 2 && bad.stderr.contains("--since takes a duration (1d, 12h) or a time"))
     }
 
     @Test func drainResumeAndNodes() throws {

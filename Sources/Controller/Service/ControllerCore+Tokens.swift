@@ -27,26 +27,32 @@ extension ControllerCore {
     /// Creates a user, admin or agent token (admins only) and returns its secret, this once.
     public func createToken(_ r: TokenRequest, by p: Principal) throws(ControllerError) -> TokenView {
         try requireAdmin(p, to: "create tokens")
-        let user = r.user.trimmingCharacters(in: .whitespaces)
-        guard !user.isEmpty, !user.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw ControllerError(.badRequest, "a token needs a user name without spaces, not '\(r.user)'")
-        }
-        if let node = r.node {
-            guard r.admin != true else {
-                throw ControllerError(.badRequest, "a token is for an admin or a node's agent, not both")
+        return try audited(p, .tokenCreate, "user \(r.user)") { (note: inout AuditNote) throws(ControllerError) in
+            let user = r.user.trimmingCharacters(in: .whitespaces)
+            guard !user.isEmpty, !user.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+                throw ControllerError(.badRequest, "a token needs a user name without spaces, not '\(r.user)'")
             }
-            _ = try nodeIndex(node)
+            if let node = r.node {
+                guard r.admin != true else {
+                    throw ControllerError(.badRequest, "a token is for an admin or a node's agent, not both")
+                }
+                _ = try nodeIndex(node)
+            }
+            let role: TokenRole = r.node != nil ? .agent : r.admin == true ? .admin : .user
+            let now = clock()
+            let expires = try r.expires.map { text throws(ControllerError) in now + (try Self.tokenLife(text)).seconds }
+            let (id, secret) = try stored { () throws(StateStoreError) in
+                try store.createToken(user: user, role: role, node: r.node, expires: expires, at: now)
+            }
+            note.target = "token \(id)"
+            note.detail =
+                "\(role.rawValue) token for \(user)" + (r.node.map { " on \($0)" } ?? "")
+                + (expires.map { ", expires \(Self.describeTime($0))" } ?? "")
+            logger.notice(
+                "token created",
+                metadata: ["token": "\(id)", "user": "\(user)", "role": "\(role.rawValue)", "by": "\(p.user)"])
+            return TokenView(id: id, user: user, role: role.rawValue, secret: secret, expires: expires)
         }
-        let role: TokenRole = r.node != nil ? .agent : r.admin == true ? .admin : .user
-        let now = clock()
-        let expires = try r.expires.map { text throws(ControllerError) in now + (try Self.tokenLife(text)).seconds }
-        let (id, secret) = try stored { () throws(StateStoreError) in
-            try store.createToken(user: user, role: role, node: r.node, expires: expires, at: now)
-        }
-        logger.notice(
-            "token created",
-            metadata: ["token": "\(id)", "user": "\(user)", "role": "\(role.rawValue)", "by": "\(p.user)"])
-        return TokenView(id: id, user: user, role: role.rawValue, secret: secret, expires: expires)
     }
 
     /// A token's life from `expires` text: a duration the time-limit parser reads ("90d", "12h", "2w"),
@@ -74,21 +80,24 @@ extension ControllerCore {
     /// The last admin token in force is not revoked, so the cluster keeps an admin.
     public func revokeToken(_ id: Int64, by p: Principal) throws(ControllerError) -> TokenInfo {
         try requireAdmin(p, to: "revoke tokens")
-        let now = clock()
-        let all = try stored { () throws(StateStoreError) in try store.tokens() }
-        guard let token = all.first(where: { $0.id == id }) else {
-            throw ControllerError(.notFound, "no token \(id)")
+        return try audited(p, .tokenRevoke, "token \(id)") { (note: inout AuditNote) throws(ControllerError) in
+            let now = clock()
+            let all = try stored { () throws(StateStoreError) in try store.tokens() }
+            guard let token = all.first(where: { $0.id == id }) else {
+                throw ControllerError(.notFound, "no token \(id)")
+            }
+            if token.role == .admin, token.isLive(at: now),
+                !all.contains(where: { $0.id != id && $0.role == .admin && $0.isLive(at: now) })
+            {
+                throw ControllerError(
+                    .conflict, "token \(id) is the last admin token in force; create another admin token first")
+            }
+            let revoked = try stored { () throws(StateStoreError) in try store.revokeToken(id, at: now) }
+            note.detail = "\(revoked.role.rawValue) token of \(revoked.user)" + (revoked.node.map { " on \($0)" } ?? "")
+            logger.notice(
+                "token revoked", metadata: ["token": "\(id)", "user": "\(revoked.user)", "by": "\(p.user)"])
+            return Self.info(revoked)
         }
-        if token.role == .admin, token.isLive(at: now),
-            !all.contains(where: { $0.id != id && $0.role == .admin && $0.isLive(at: now) })
-        {
-            throw ControllerError(
-                .conflict, "token \(id) is the last admin token in force; create another admin token first")
-        }
-        let revoked = try stored { () throws(StateStoreError) in try store.revokeToken(id, at: now) }
-        logger.notice(
-            "token revoked", metadata: ["token": "\(id)", "user": "\(revoked.user)", "by": "\(p.user)"])
-        return Self.info(revoked)
     }
 
     static func info(_ t: TokenRecord) -> TokenInfo {

@@ -3,7 +3,8 @@ import GRDB
 import Synchronization
 import Scheduler
 
-/// The controller's durable state: jobs, node states, tokens, in one SQLite database in WAL mode.
+/// The controller's durable state: jobs, node states, reservations, tokens, the audit log, in one SQLite database
+/// in WAL mode.
 ///
 /// Every method is synchronous and thread-safe: reads run concurrently, writes are serialized by
 /// SQLite, and a method that writes returns only after its transaction is committed with
