@@ -21,7 +21,7 @@ trap cleanup EXIT
 # `start held`: the controller alone, no agent registered, so jobs are accepted and wait (Slurm's `held` runs).
 start() {
     rm -rf "$work/state" "$work/agents"
-    "$bin/schedulerd" --cluster cluster.yaml --state "$work/state" --listen "127.0.0.1:$port" --log-level error \
+    "$bin/schedulerd" --cluster cluster.yaml --state "$work/state" --listen "127.0.0.1:$port" --log-level error --init \
         >"$work/schedulerd.log" 2>&1 &
     pids+=($!)
     export RASPORED_CONTROLLER=http://127.0.0.1:$port

@@ -53,7 +53,7 @@ else
 fi
 
 echo "== controller: schedulerd on 127.0.0.1:$port, state in .demo/state =="
-"$bin/schedulerd" --cluster cluster.yaml --state "$demo/state" --listen "127.0.0.1:$port" \
+"$bin/schedulerd" --init --cluster cluster.yaml --state "$demo/state" --listen "127.0.0.1:$port" \
     >"$demo/logs/schedulerd.log" 2>&1 &
 echo $! >"$demo/pids/schedulerd"
 export RASPORED_CONTROLLER=http://127.0.0.1:$port

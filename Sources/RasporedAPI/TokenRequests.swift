@@ -6,11 +6,14 @@ public struct TokenRequest: Hashable, Sendable, Codable {
     public var admin: Bool?
     /// An agent token for this node instead (its agent's endpoints only); `user` is then a label.
     public var node: String?
+    /// How long it lasts from its creation, as text ("90d", "12h"); nil: until revoked.
+    public var expires: String?
 
-    public init(user: String, admin: Bool? = nil, node: String? = nil) {
+    public init(user: String, admin: Bool? = nil, node: String? = nil, expires: String? = nil) {
         self.user = user
         self.admin = admin
         self.node = node
+        self.expires = expires
     }
 }
 
@@ -22,11 +25,14 @@ public struct TokenView: Hashable, Sendable, Codable {
     public var role: String
     /// The bearer secret (`rsp_…`).
     public var secret: String
+    /// When it stops authenticating (seconds since the epoch); nil: never.
+    public var expires: Int64?
 
-    public init(id: Int64, user: String, role: String, secret: String) {
+    public init(id: Int64, user: String, role: String, secret: String, expires: Int64? = nil) {
         self.id = id
         self.user = user
         self.role = role
         self.secret = secret
+        self.expires = expires
     }
 }

@@ -16,7 +16,7 @@ public struct Schedctl: AsyncParsableCommand {
         subcommands: [
             SubmitCommand.self, QueueCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self,
             NodesCommand.self, DrainCommand.self, ResumeCommand.self, ReserveCommand.self, ReservationsCommand.self,
-            UnreserveCommand.self, TokenCommand.self,
+            UnreserveCommand.self, TokenCommand.self, AuditCommand.self,
             ClusterCommand.self, PlaceCommand.self, SimulateCommand.self,
         ]
     )

@@ -12,7 +12,7 @@ guard arguments.count >= 2 else {
 }
 let limit = arguments.count >= 3 ? Int(arguments[2]) ?? Int.max : Int.max
 do {
-    let store = try StateStore(directory: arguments[1])
+    let store = try StateStore(directory: arguments[1], create: true)
     var index = 0
     while index < limit {
         let id = try store.submit(

@@ -13,15 +13,19 @@ struct Schedulerd: AsyncParsableCommand {
         commandName: "schedulerd",
         abstract: "The Raspored controller: jobs, nodes and tokens over HTTP/JSON.",
         discussion: """
-            At first start it creates an admin token and writes it to STATE/admin.token (mode 0600).
-            The API is documented in docs/api.md.
+            The first start of a cluster takes --init: it creates the state directory and database and \
+            writes an admin token to STATE/admin.token (mode 0600). Without --init a missing or empty \
+            database is refused; with it, an existing one is. See docs/controller.md; the API is in docs/api.md.
             """)
 
     @Option(help: "The cluster description.")
     var cluster = "cluster.yaml"
 
-    @Option(help: ArgumentHelp("The state directory (created when absent).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The state directory (created with --init).", valueName: "dir"))
     var state: String
+
+    @Flag(name: .customLong("init"), help: "Create a new cluster state in --state (refused where one exists).")
+    var initialize = false
 
     @Option(help: ArgumentHelp("Address and port to serve on.", valueName: "host:port"))
     var listen = "127.0.0.1:8420"
@@ -128,8 +132,8 @@ struct Schedulerd: AsyncParsableCommand {
         logger.logLevel = logLevel
         let spec: ClusterSpec
         do { spec = try ClusterSpec.load(file: cluster) } catch { throw ValidationError("\(error)") }
-        let store = try StateStore(directory: state)
-        if let path = try AdminToken.bootstrap(store: store, directory: state, at: ControllerCore.wallClock()) {
+        let (store, adminToken) = try StateDirectory.open(state, initialize: initialize, at: ControllerCore.wallClock())
+        if let path = adminToken {
             // Unbuffered, so it shows before the logs (stderr) when both go to one terminal or file.
             FileHandle.standardOutput.write(Data("schedulerd: admin token written to \(path)\n".utf8))
         }

@@ -36,6 +36,8 @@ final class LocalCluster: @unchecked Sendable {
     private(set) var controller: Process?
     private(set) var agents: [String: Process] = [:]
     private(set) var adminToken = ""
+    /// Whether the controller was started before (its state exists).
+    private var controllerStarted = false
     private var agentTokens: [String: String] = [:]
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     /// schedulerd's fencing margins (its flags `--heartbeat`, `--lease`, `--kill-grace`, `--down-after`), short so
@@ -138,6 +140,7 @@ final class LocalCluster: @unchecked Sendable {
         }
     }
 
+    /// Starts the controller: with `--init` the first time (a new cluster state), over that state after.
     func startController() async throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary("schedulerd"))
@@ -146,6 +149,8 @@ final class LocalCluster: @unchecked Sendable {
             "--listen", "127.0.0.1:\(port)", "--heartbeat", heartbeat, "--lease", lease, "--kill-grace", killGrace,
             "--down-after", downAfter, "--log-level", "warning", "--agent-listen", "127.0.0.1:\(agentPort)",
         ] + controllerArguments
+        if !controllerStarted { p.arguments?.append("--init") }
+        controllerStarted = true
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("schedulerd")
         try p.run()

@@ -40,8 +40,11 @@ extension TestResponse {
     var error: String? { try? decode(ErrorBody.self).error }
 }
 
-func withLiveAPI<T: Sendable>(_ body: @Sendable (LiveAPI) async throws -> T) async throws -> T {
-    try await withCore { core, store, _ in
+/// `clock`: the core's (default: standing still at t0).
+func withLiveAPI<T: Sendable>(
+    clock: @escaping @Sendable () -> Int64 = { t0 }, _ body: @Sendable (LiveAPI) async throws -> T
+) async throws -> T {
+    try await withCore(clock: clock) { core, store, _ in
         var tokens: [String: String] = [:]
         tokens["ana"] = try store.createToken(user: "ana", role: .user, at: t0).secret
         tokens["bo"] = try store.createToken(user: "bo", role: .user, at: t0).secret

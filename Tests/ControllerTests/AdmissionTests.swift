@@ -14,7 +14,7 @@ import Testing
         var spec = try platformSpec()
         spec.admission = limits
         let core = try ControllerCore(
-            spec: spec, store: try StateStore(directory: dir), settings: noAgents, logger: quietLogger, clock: { t0 })
+            spec: spec, store: try StateStore(directory: dir, create: true), settings: noAgents, logger: quietLogger, clock: { t0 })
         return try await body(core)
     }
 

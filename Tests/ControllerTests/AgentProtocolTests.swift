@@ -24,7 +24,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-agents-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try StateStore(directory: dir)
+        let store = try StateStore(directory: dir, create: true)
         let settings = ControllerSettings(
             requireAgents: true, heartbeatSeconds: 1, downAfterSeconds: downAfter, outputDirectory: dir + "/output")
         let core = try ControllerCore(

@@ -265,7 +265,7 @@ extension ControllerCore {
             try store.transition(lone.id, .exit(code: 1, signal: nil, at: t0))
 
             let again = try ControllerCore(
-                spec: try platformSpec(), store: try StateStore(directory: dir), settings: noAgents,
+                spec: try platformSpec(), store: try StateStore(directory: dir, create: false), settings: noAgents,
                 logger: quietLogger,
                 clock: { t0 })
             await again.schedule()

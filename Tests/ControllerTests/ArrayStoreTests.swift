@@ -9,7 +9,7 @@ import Testing
 @Suite struct ArrayStoreTests {
     @Test func anArrayIsRecordedAsOneJobPerTaskWithTheFirstTasksIdAsTheArrays() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let lone = try store.submit(submission("lone"), at: t0)
             let spec = try ArraySpec(parsing: "0-8:4%2")
             var dependency = try JobDependency(parsing: "afterok:\(lone)?singleton")
@@ -54,7 +54,7 @@ import Testing
                 }
                 try pool.close()
             }
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: false)
             let old = try #require(try store.job(1))
             #expect(old.name == "old" && old.request.gpus == 2 && old.array == nil && old.dependency == nil)
             let applied = try store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }

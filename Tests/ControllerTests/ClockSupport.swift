@@ -23,7 +23,7 @@ func withClockedCore<T>(
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-clocked-\(UUID().uuidString)")
         .path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let store = try StateStore(directory: dir)
+    let store = try StateStore(directory: dir, create: true)
     let clock = TestClock()
     let core = try ControllerCore(
         spec: try spec ?? platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: clock.read)

@@ -24,12 +24,14 @@ func submit(gpus: Int, memory: ByteSize? = nil, partition: String? = nil) -> Sub
         command: ["python", "train.py"], workdir: "/home/ana")
 }
 
-/// A core over a fresh state directory, removed after `body`; the clock stands still at t0.
-func withCore<T>(_ body: (ControllerCore, StateStore, String) async throws -> T) async throws -> T {
+/// A core over a fresh state directory, removed after `body`; the clock stands still at t0 unless given.
+func withCore<T>(
+    clock: @escaping @Sendable () -> Int64 = { t0 }, _ body: (ControllerCore, StateStore, String) async throws -> T
+) async throws -> T {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-core-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let store = try StateStore(directory: dir)
-    let core = try ControllerCore(spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
+    let store = try StateStore(directory: dir, create: true)
+    let core = try ControllerCore(spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: clock)
     return try await body(core, store, dir)
 }
 

@@ -63,7 +63,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-fence-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try StateStore(directory: dir)
+        let store = try StateStore(directory: dir, create: true)
         let settings = ControllerSettings(
             requireAgents: true, heartbeatSeconds: 1, downAfterSeconds: 30, leaseSeconds: 20, killGraceSeconds: 3,
             outputDirectory: dir + "/output")

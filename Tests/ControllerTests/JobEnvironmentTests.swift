@@ -96,7 +96,7 @@ import Testing
         try withStateDirectory { dir in
             var ids: [Int64] = []
             do {
-                let store = try StateStore(directory: dir)
+                let store = try StateStore(directory: dir, create: true)
                 var one = submission()
                 one.environment = Self.env
                 var task = submission("sweep")
@@ -115,7 +115,7 @@ import Testing
                 #expect(rows == 2)
             }
             // A fresh store over the same directory: what a restarted controller reads.
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: false)
             #expect(try store.job(ids[0])?.environment == Self.env)
             for id in ids[1...3] { #expect(try store.job(id)?.environment == ["SWEEP": "yes"]) }
             #expect(try store.job(arrayJobId: ids[1], taskId: 2)?.environment == ["SWEEP": "yes"])
@@ -132,7 +132,7 @@ import Testing
     @Test func aDatabaseWrittenBeforeEnvironmentsIsMigratedAndItsJobsHaveNone() async throws {
         let dir = try await oldStateDirectory(upTo: "v3: reservations")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try StateStore(directory: dir)
+        let store = try StateStore(directory: dir, create: false)
         #expect(try store.job(1)?.environment == [:])
         var s = submission()
         s.environment = Self.env

@@ -15,7 +15,7 @@ import Testing
 
     @Test func reservationsAreKeptAsRecordedUntilDeleted() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             try store.addReservation(Self.record("late", start: t0 + 600))
             try store.addReservation(Self.record("early"))
             #expect(try store.reservations() == [Self.record("early"), Self.record("late", start: t0 + 600)])
@@ -24,7 +24,7 @@ import Testing
             #expect(try !store.deleteReservation(named: "early"))
             // Reopened: still there.
             try store.close()
-            let reopened = try StateStore(directory: dir)
+            let reopened = try StateStore(directory: dir, create: false)
             #expect(try reopened.reservations().map(\.name) == ["late"])
         }
     }
@@ -39,14 +39,15 @@ import Testing
                 """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: false)
             let applied = try await store.pool.read {
                 try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations")
             }
             #expect(
                 applied == [
                     "v1: jobs, node states, tokens", "v2: job arrays and dependencies", "v3: reservations",
-                    "v4: job environments", "v5: what a job's run used",
+                    "v4: job environments", "v5: what a job's run used", "v6: token expiry, last use and revocation",
+                    "v7: the audit log",
                 ])
             let old = try #require(try store.job(1))
             #expect(old.name == "old" && old.state == .pending && old.request.gpus == 2)

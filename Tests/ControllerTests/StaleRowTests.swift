@@ -33,7 +33,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-stale-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try StateStore(directory: dir)
+        let store = try StateStore(directory: dir, create: true)
         let settings = ControllerSettings(requireAgents: true, outputDirectory: dir + "/output")
         let core = try ControllerCore(
             spec: try platformSpec(), store: store, settings: settings, logger: quietLogger,

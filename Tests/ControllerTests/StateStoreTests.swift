@@ -8,7 +8,7 @@ import Testing
 @Suite struct StateStoreTests {
     @Test func submitAssignsGrowingIdsAndReadsBackEveryField() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let a = try store.submit(submission("a"), at: t0)
             let b = try store.submit(submission("b", noRequeue: true), at: t0 + 1)
             #expect(b > a)
@@ -21,7 +21,7 @@ import Testing
 
     @Test func batchSubmitIsOneTransaction() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let ids = try store.submit((0..<50).map { submission("j\($0)") }, at: t0)
             #expect(ids.count == 50)
             #expect(ids == ids.sorted() && Set(ids).count == 50)
@@ -31,7 +31,7 @@ import Testing
 
     @Test func everyFieldOfARunningAndAFinishedJobRoundTrips() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let id = try store.submit(submission(), at: t0)
             var job = try #require(try store.job(id))
             job.state = .failed
@@ -52,7 +52,7 @@ import Testing
 
     @Test func filtersByStateAndUserAndPages() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let ana = try store.submit(submission("a1", user: "ana"), at: t0)
             let bo = try store.submit(submission("b1", user: "bo"), at: t0)
             let ana2 = try store.submit(submission("a2", user: "ana"), at: t0)
@@ -69,7 +69,7 @@ import Testing
 
     @Test func transitionAppliesTheLifecycleAndPersistsIt() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let id = try store.submit(submission(), at: t0)
             let started = try store.transition(id, .start(allocation: allocation("dgx03"), at: t0 + 2))
             #expect(started.actions == [.launch(nodes: ["dgx03"])])
@@ -83,7 +83,7 @@ import Testing
 
     @Test func refusedTransitionsSayWhyAndChangeNothing() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let id = try store.submit(submission(), at: t0)
             try store.transition(id, .start(allocation: allocation("dgx03"), at: t0 + 2))
             try store.transition(id, .exit(code: 0, signal: nil, at: t0 + 9))
@@ -108,7 +108,7 @@ import Testing
 
     @Test func nodeStatesAreRecordedAndReplaced() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             #expect(try store.nodeStates().isEmpty)
             try store.setNodeState("dgx02", .drain, reason: "replace GPU 3", actor: "root", at: t0)
             try store.setNodeState("dgx01", .down, reason: "no heartbeat for 60s", actor: "controller", at: t0 + 1)
@@ -129,7 +129,7 @@ import Testing
             var expected: [Job] = []
             let token: (id: Int64, secret: String)
             do {
-                let store = try StateStore(directory: dir)
+                let store = try StateStore(directory: dir, create: true)
                 let ids = try store.submit([submission("x"), submission("y"), submission("z")], at: t0)
                 try store.transition(ids[0], .start(allocation: allocation("dgx01"), at: t0 + 1))
                 try store.transition(ids[1], .cancel(by: "ana", at: t0 + 1))
@@ -138,11 +138,12 @@ import Testing
                 expected = try store.jobs()
                 try store.close()
             }
-            let reopened = try StateStore(directory: dir)
+            let reopened = try StateStore(directory: dir, create: false)
             #expect(try reopened.jobs() == expected)
             #expect(try reopened.jobs().map(\.state) == [.running, .cancelled, .pending])
             #expect(try reopened.nodeState("dgx04")?.reason == "firmware")
-            #expect(try reopened.authenticate(token.secret) == Principal(tokenId: token.id, user: "root", role: .admin))
+            #expect(
+                try reopened.principal(token.secret, at: t0) == Principal(tokenId: token.id, user: "root", role: .admin))
             // Ids keep growing after a restart (AUTOINCREMENT never reuses one).
             #expect(try reopened.submit(submission(), at: t0 + 3) > expected.map(\.id).max()!)
             #expect(try reopened.integrityCheck() == ["ok"])
@@ -151,7 +152,7 @@ import Testing
 
     @Test func theDatabaseIsInWALModeWithFullSync() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             // The writer's setting is the one that matters: it is the connection that commits.
             let (mode, sync) = try store.pool.writeWithoutTransaction { db in
                 (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
@@ -166,7 +167,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let blocker = dir + "/not-a-dir"
             _ = FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
-            let error = #expect(throws: StateStoreError.self) { try StateStore(directory: blocker) }
+            let error = #expect(throws: StateStoreError.self) { try StateStore(directory: blocker, create: true) }
             #expect(error?.kind == .cannotOpen)
             #expect(error?.message.hasPrefix("state store: cannot open \(blocker)/state.sqlite: ") == true)
         }
@@ -175,13 +176,13 @@ import Testing
     @Test func aDatabaseFromANewerControllerIsRefused() throws {
         try withStateDirectory { dir in
             do {
-                let store = try StateStore(directory: dir)
+                let store = try StateStore(directory: dir, create: true)
                 try store.pool.write { db in
                     try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')")
                 }
                 try store.close()
             }
-            let error = #expect(throws: StateStoreError.self) { try StateStore(directory: dir) }
+            let error = #expect(throws: StateStoreError.self) { try StateStore(directory: dir, create: false) }
             #expect(error?.kind == .newerSchema)
             #expect(error?.message.contains("newer controller") == true)
         }

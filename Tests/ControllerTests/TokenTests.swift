@@ -7,26 +7,26 @@ import Testing
 @Suite struct TokenTests {
     @Test func aTokenAuthenticatesAsItsHolder() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let user = try store.createToken(user: "ana", role: .user, at: t0)
             let admin = try store.createToken(user: "root", role: .admin, at: t0)
             let agent = try store.createToken(user: "agent-dgx03", role: .agent, node: "dgx03", at: t0)
             #expect(user.secret.hasPrefix("rsp_") && user.secret.count == 4 + 43)
             #expect(Set([user.secret, admin.secret, agent.secret]).count == 3)
-            #expect(try store.authenticate(user.secret) == Principal(tokenId: user.id, user: "ana", role: .user))
-            #expect(try store.authenticate(admin.secret)?.role == .admin)
+            #expect(try store.principal(user.secret, at: t0) == Principal(tokenId: user.id, user: "ana", role: .user))
+            #expect(try store.principal(admin.secret, at: t0)?.role == .admin)
             #expect(
-                try store.authenticate(agent.secret)
+                try store.principal(agent.secret, at: t0)
                     == Principal(tokenId: agent.id, user: "agent-dgx03", role: .agent, node: "dgx03"))
-            #expect(try store.authenticate("rsp_wrong") == nil)
-            #expect(try store.authenticate("") == nil)
-            #expect(try store.authenticate(user.secret + "x") == nil)
+            #expect(try store.principal("rsp_wrong", at: t0) == nil)
+            #expect(try store.principal("", at: t0) == nil)
+            #expect(try store.principal(user.secret + "x", at: t0) == nil)
         }
     }
 
     @Test func secretsAreStoredOnlyAsSHA256() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let token = try store.createToken(user: "ana", role: .user, at: t0)
             let rows = try store.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tokens") }
             #expect(rows.count == 1)
@@ -49,7 +49,7 @@ import Testing
 
     @Test func agentTokensNeedANodeAndOthersTakeNone() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let noNode = #expect(throws: StateStoreError.self) {
                 try store.createToken(user: "a", role: .agent, at: t0)
             }
@@ -63,10 +63,10 @@ import Testing
 
     @Test func aDeletedTokenNoLongerAuthenticates() throws {
         try withStateDirectory { dir in
-            let store = try StateStore(directory: dir)
+            let store = try StateStore(directory: dir, create: true)
             let token = try store.createToken(user: "ana", role: .user, at: t0)
             #expect(try store.deleteToken(token.id))
-            #expect(try store.authenticate(token.secret) == nil)
+            #expect(try store.principal(token.secret, at: t0) == nil)
             #expect(try store.deleteToken(token.id) == false)
         }
     }

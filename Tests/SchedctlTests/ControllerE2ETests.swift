@@ -26,7 +26,7 @@ final class LiveController: @unchecked Sendable {
         process.executableURL = Self.binary
         process.arguments = [
             "--cluster", cluster ?? CLI.root.appendingPathComponent("cluster.yaml").path, "--state", state.path,
-            "--listen", "127.0.0.1:\(port)", "--log-level", "warning", "--without-agents",
+            "--listen", "127.0.0.1:\(port)", "--log-level", "warning", "--without-agents", "--init",
         ]
         let log = state.appendingPathComponent("schedulerd.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -238,6 +238,61 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
         let refused = try c.schedctl(["token", "create", "--user", "x"], token: json.secret)
         #expect(refused.status == 1)
         #expect(refused.stderr == "schedctl: error: only an admin may create tokens; mia is not one\n")
+    }
+
+    @Test func tokenListRevokeAndTheAuditLog() throws {
+        let c = try LiveController()
+        let ana = try c.schedctl(["token", "create", "ana", "--expires", "90d"])
+        #expect(ana.status == 0, "\(ana.stderr)")
+        #expect(ana.stdout.hasPrefix("Created user token 2 for ana (expires "))
+        let anaSecret = String(ana.stdout.split(separator: "\n")[1])
+        let agent = try decodeJSON(
+            TokenView.self, try c.schedctl(["token", "create", "bo", "--node", "dgx01", "--json"]))
+        #expect(agent.role == "agent" && agent.id == 3 && agent.expires == nil)
+        let both = try c.schedctl(["token", "create", "ana", "--user", "ana"])
+        #expect(both.status == 2 && both.stderr.contains("name the user once"))
+
+        let list = try c.schedctl(["token", "list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let rows = list.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.count == 4)
+        #expect(rows[0].hasPrefix("ID  USER   ROLE   NODE   STATE   CREATED"))
+        #expect(rows[0].hasSuffix("EXPIRES              LAST USED"))
+        #expect(rows[1].contains("admin") && rows[1].contains("active") && rows[1].contains("never"))
+        // ana's token expires (a time, not "never") and was never used.
+        #expect(rows[2].contains("ana") && rows[2].contains("user"))
+        #expect(rows[2].components(separatedBy: "never").count == 2 && rows[2].hasSuffix("never"))
+        #expect(rows[3].contains("bo") && rows[3].contains("agent") && rows[3].contains("dgx01"))
+        #expect(!list.stdout.contains("rsp_"))
+
+        let revoked = try c.schedctl(["token", "revoke", "2"])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(revoked.stdout == "Revoked user token 2 of ana\n")
+        let refused = try c.schedctl(["queue"], token: anaSecret)
+        #expect(refused.status == 2 && refused.stderr.hasPrefix("schedctl: error: token 2 was revoked at "))
+        #expect(try c.schedctl(["token", "list"]).stdout.split(separator: "\n").count == 3)
+        let all = try decodeJSON(TokenList.self, try c.schedctl(["token", "list", "--all", "--json"]))
+        #expect(all.tokens.map(\.id) == [1, 2, 3] && all.tokens[1].revoked != nil)
+        let user = try c.schedctl(["token", "list"], token: c.token(for: "cy"))
+        #expect(user.status == 1 && user.stderr == "schedctl: error: only an admin may list tokens; cy is not one\n")
+
+        let audit = try c.schedctl(["audit"])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let lines = audit.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("TIME") == true)
+        #expect(lines.first?.contains("ACTION        TARGET   OUTCOME") == true)
+        #expect(lines.count == 5, "\(audit.stdout)")
+        #expect(lines[1].contains("token.create") && lines[1].contains("token 2"))
+        #expect(lines[1].contains("user token for ana"))
+        #expect(lines[3].contains("token.revoke") && lines[3].contains("token 2") && lines[3].contains(" ok "))
+        #expect(lines[4].contains("token.create") && lines[4].contains("token 4"))
+        let recent = try decodeJSON(
+            AuditList.self, try c.schedctl(["audit", "--since", "1h", "--limit", "2", "--json"]))
+        #expect(recent.entries.map(\.action) == ["token.revoke", "token.create"])
+        #expect(recent.entries.allSatisfy { $0.user == "admin" && $0.tokenId == 1 && $0.outcome == "ok" })
+        #expect(try c.schedctl(["audit", "--actor", "nobody"]).stdout == "No audit entries.\n")
+        let bad = try c.schedctl(["audit", "--since", "last tuesday"])
+        #expect(bad.status == 2 && bad.stderr.contains("--since takes a duration (1d, 12h) or a time"))
     }
 
     @Test func drainResumeAndNodes() throws {

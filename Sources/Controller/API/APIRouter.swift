@@ -18,6 +18,7 @@ public enum APIRouter {
         JobRoutes(core: core).register(on: v1)
         NodeRoutes(core: core).register(on: v1)
         TokenRoutes(core: core).register(on: v1)
+        AuditRoutes(core: core).register(on: v1)
         ReservationRoutes(core: core).register(on: v1)
         AgentRoutes(core: core).register(on: v1)
         ClusterRoutes(core: core, clusterFile: clusterFile).register(on: v1)

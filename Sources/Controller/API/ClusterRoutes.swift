@@ -16,11 +16,7 @@ struct ClusterRoutes {
                 throw APIError(.forbidden, "only an admin may reload the cluster description; \(principal.user) is not one")
             }
             guard let clusterFile else { throw APIError(.conflict, "this controller was not started from a file") }
-            let spec: ClusterSpec
-            do { spec = try ClusterSpec.load(file: clusterFile) } catch {
-                throw APIError(.badRequest, "cluster description not reloaded: \(error)")
-            }
-            let added = try await core.reloadCluster(spec, by: principal)
+            let (spec, added) = try await core.reloadCluster(file: clusterFile, by: principal)
             return try JSONResponse.make(ClusterReloaded(nodes: spec.nodes.count, added: added))
         }
     }

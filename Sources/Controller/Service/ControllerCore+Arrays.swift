@@ -43,8 +43,29 @@ extension ControllerCore {
     }
 
     /// Cancels what `ref` names: one job or array task, or — for an array's id — every unfinished task of
-    /// the array, pending ones first (so none starts as running ones stop).
+    /// the array, pending ones first (so none starts as running ones stop). An admin's cancel of another
+    /// user's job is audited, done or refused.
     public func cancel(_ ref: JobReference, by p: Principal) async throws(ControllerError) -> CancelOutcome {
+        guard p.role == .admin, let owner = try? job(try jobId(ref)).user, owner != p.user else {
+            return try await cancelReference(ref, by: p)
+        }
+        do {
+            let outcome = try await cancelReference(ref, by: p)
+            let what: String
+            switch outcome {
+            case .job: what = "job of \(owner)"
+            case let .array(tasks): what = "array of \(owner) (\(tasks.count) tasks)"
+            }
+            audit(p, .jobCancel, "job \(ref)", .ok, what)
+            return outcome
+        } catch {
+            audit(p, .jobCancel, "job \(ref)", error.kind == .internalError ? .failed : .refused, error.message)
+            throw error
+        }
+    }
+
+    /// `cancel(_:by:)` without the audit.
+    func cancelReference(_ ref: JobReference, by p: Principal) async throws(ControllerError) -> CancelOutcome {
         guard case let .job(id) = ref else { return .job(try await cancel(try jobId(ref), by: p)) }
         let head = try job(id)
         guard let a = head.array, a.arrayJobId == id else { return .job(try await cancel(id, by: p)) }

@@ -18,22 +18,26 @@ extension ControllerCore {
     /// reason, who and when, before the engine stops placing on it.
     public func drain(_ name: String, reason: String, by p: Principal) throws(ControllerError) -> NodeView {
         try requireAdmin(p, to: "drain a node")
-        let i = try nodeIndex(name)
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty else { throw ControllerError(.badRequest, "a drain needs a reason") }
-        try setNodeState(i, .drain, reason: reason, by: p)
-        logger.notice("node drained", metadata: ["node": "\(name)", "by": "\(p.user)", "reason": "\(reason)"])
-        return nodeView(i)
+        return try audited(p, .nodeDrain, name, detail: reason) { (_: inout AuditNote) throws(ControllerError) in
+            let i = try nodeIndex(name)
+            guard !reason.isEmpty else { throw ControllerError(.badRequest, "a drain needs a reason") }
+            try setNodeState(i, .drain, reason: reason, by: p)
+            logger.notice("node drained", metadata: ["node": "\(name)", "by": "\(p.user)", "reason": "\(reason)"])
+            return nodeView(i)
+        }
     }
 
     /// Puts a drained or down node back in service (admins only), then schedules onto it.
     public func resume(_ name: String, by p: Principal) throws(ControllerError) -> NodeView {
         try requireAdmin(p, to: "resume a node")
-        let i = try nodeIndex(name)
-        try setNodeState(i, .up, reason: nil, by: p)
-        logger.notice("node resumed", metadata: ["node": "\(name)", "by": "\(p.user)"])
-        schedule()
-        return nodeView(i)
+        return try audited(p, .nodeResume, name) { (_: inout AuditNote) throws(ControllerError) in
+            let i = try nodeIndex(name)
+            try setNodeState(i, .up, reason: nil, by: p)
+            logger.notice("node resumed", metadata: ["node": "\(name)", "by": "\(p.user)"])
+            schedule()
+            return nodeView(i)
+        }
     }
 
     func setNodeState(_ i: Int, _ availability: NodeAvailability, reason: String?, by p: Principal)

@@ -8,6 +8,36 @@ extension ControllerCore {
     /// pending job could never run under the new description.
     public func reloadCluster(_ new: ClusterSpec, by p: Principal) throws(ControllerError) -> [String] {
         try requireAdmin(p, to: "reload the cluster description")
+        let target = "cluster description"
+        return try audited(p, .clusterReload, target) { (note: inout AuditNote) throws(ControllerError) in
+            let added = try apply(new)
+            note.detail = Self.reloadDetail(new, added)
+            return added
+        }
+    }
+
+    /// Reads `file` and applies it as `reloadCluster(_:by:)` does; a file that does not parse is refused
+    /// (400) with its own error. Returns the description read and the nodes it added.
+    public func reloadCluster(file: String, by p: Principal) throws(ControllerError) -> (ClusterSpec, [String]) {
+        try requireAdmin(p, to: "reload the cluster description")
+        return try audited(p, .clusterReload, file) { (note: inout AuditNote) throws(ControllerError) in
+            let new: ClusterSpec
+            do { new = try ClusterSpec.load(file: file) } catch {
+                throw ControllerError(.badRequest, "cluster description not reloaded: \(error)")
+            }
+            let added = try apply(new)
+            note.detail = Self.reloadDetail(new, added)
+            return (new, added)
+        }
+    }
+
+    /// "6 nodes; added dgx07, dgx08" for the audit log.
+    static func reloadDetail(_ spec: ClusterSpec, _ added: [String]) -> String {
+        "\(spec.nodes.count) nodes" + (added.isEmpty ? "" : "; added \(added.joined(separator: ", "))")
+    }
+
+    /// Replaces the description once the caller is known to be an admin.
+    func apply(_ new: ClusterSpec) throws(ControllerError) -> [String] {
         var problems: [String] = []
         for job in live.values.sorted(by: { $0.id < $1.id }) where job.state == .running {
             for n in job.nodes {

@@ -13,6 +13,20 @@ extension ControllerCore {
     /// in the answer's warnings.
     public func reserve(_ r: ReservationRequest, by p: Principal) throws(ControllerError) -> ReservationCreated {
         try requireAdmin(p, to: "create a reservation")
+        let target = r.name ?? "new reservation"
+        return try audited(p, .reservationCreate, target) { (note: inout AuditNote) throws(ControllerError) in
+            let created = try createReservation(r, by: p)
+            let v = created.reservation
+            note.target = v.name
+            note.detail =
+                "\(v.nodes.joined(separator: ",")) from \(Self.describeTime(v.start)) to \(Self.describeTime(v.end)), "
+                + (v.accounts.isEmpty ? "maintenance" : "for \(v.accounts.joined(separator: ","))") + ": \(v.reason)"
+            return created
+        }
+    }
+
+    /// `reserve` once the caller is known to be an admin.
+    func createReservation(_ r: ReservationRequest, by p: Principal) throws(ControllerError) -> ReservationCreated {
         var r = r
         r.nodes = r.nodes.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         r.reason = r.reason.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -94,17 +108,22 @@ extension ControllerCore {
     /// and a full pass runs.
     public func unreserve(_ name: String, by p: Principal) throws(ControllerError) -> ReservationView {
         try requireAdmin(p, to: "delete a reservation")
-        let all = try stored { () throws(StateStoreError) in try store.reservations() }
-        guard let record = all.first(where: { $0.name == name }) else {
-            throw ControllerError(.notFound, "no reservation '\(name)'")
+        return try audited(p, .reservationDelete, name) { (note: inout AuditNote) throws(ControllerError) in
+            let all = try stored { () throws(StateStoreError) in try store.reservations() }
+            guard let record = all.first(where: { $0.name == name }) else {
+                throw ControllerError(.notFound, "no reservation '\(name)'")
+            }
+            _ = try stored { () throws(StateStoreError) in try store.deleteReservation(named: name) }
+            book.reservations.remove(named: name)
+            nodeVersion += 1
+            logger.notice("reservation deleted", metadata: ["name": "\(name)", "by": "\(p.user)"])
+            needsFullPass = true
+            schedule()
+            note.detail =
+                "\(record.nodes.joined(separator: ",")) from \(Self.describeTime(record.start)) to "
+                + "\(Self.describeTime(record.end)): \(record.reason)"
+            return Self.view(record, now: clock())
         }
-        _ = try stored { () throws(StateStoreError) in try store.deleteReservation(named: name) }
-        book.reservations.remove(named: name)
-        nodeVersion += 1
-        logger.notice("reservation deleted", metadata: ["name": "\(name)", "by": "\(p.user)"])
-        needsFullPass = true
-        schedule()
-        return Self.view(record, now: clock())
     }
 
     /// A full pass once a window is over (the pass drops it from the book): jobs kept off its nodes may

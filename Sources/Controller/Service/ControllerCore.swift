@@ -144,11 +144,6 @@ public actor ControllerCore {
         return (state, records, live)
     }
 
-    /// Who holds this bearer secret; nil for an unknown one. Reads the store without waiting for the actor.
-    public nonisolated func authenticate(_ secret: String) throws(ControllerError) -> Principal? {
-        do { return try store.authenticate(secret) } catch { throw .store(error) }
-    }
-
     /// The engine's state now (a copy), for checks and metrics.
     public var clusterState: ClusterState { state }
 

@@ -34,7 +34,7 @@ public struct ControllerError: Error, Hashable, Sendable, CustomStringConvertibl
         case .notFound: ControllerError(.notFound, e.message)
         case .refused: ControllerError(.conflict, e.message)
         case .invalid: ControllerError(.badRequest, e.message)
-        case .cannotOpen, .newerSchema, .io, .corrupt: ControllerError(.internalError, e.message)
+        case .cannotOpen, .missing, .exists, .newerSchema, .io, .corrupt: ControllerError(.internalError, e.message)
         }
     }
 }

@@ -99,6 +99,32 @@ extension StateStore {
                     ALTER TABLE jobs ADD COLUMN peak_memory_bytes INTEGER;
                     """)
         }
+        m.registerMigration("v6: token expiry, last use and revocation") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE tokens ADD COLUMN expires INTEGER;     -- seconds since the epoch; null: never
+                    ALTER TABLE tokens ADD COLUMN last_used INTEGER;   -- last authenticated, to the minute
+                    ALTER TABLE tokens ADD COLUMN revoked INTEGER;     -- when an admin revoked it; null: in force
+                    """)
+        }
+        m.registerMigration("v7: the audit log") { db in
+            try db.execute(
+                sql: """
+                    -- One row per admin action, refused ones included; never updated.
+                    CREATE TABLE audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time INTEGER NOT NULL,          -- seconds since the epoch
+                        user TEXT NOT NULL,             -- the actor
+                        token_id INTEGER,               -- the actor's token; null for the controller itself
+                        action TEXT NOT NULL,           -- AuditAction: node.drain, token.revoke, ...
+                        target TEXT NOT NULL,           -- what it acted on: a node, a token, a job, ...
+                        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'refused', 'failed')),
+                        detail TEXT                     -- the reason given, or the refusal's sentence
+                    );
+                    CREATE INDEX audit_by_time ON audit(time, id);
+                    CREATE INDEX audit_by_user ON audit(user, id);
+                    """)
+        }
         return m
     }
 }

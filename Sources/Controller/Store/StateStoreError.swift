@@ -6,6 +6,10 @@ public struct StateStoreError: Error, CustomStringConvertible {
     public enum Kind: Hashable, Sendable {
         /// The database could not be opened or prepared.
         case cannotOpen
+        /// There is no cluster state to open: no database, an empty (0-byte) one, or one without the schema.
+        case missing
+        /// A new cluster state was asked for where a database already holds one.
+        case exists
         /// The database was written by a newer controller (it has migrations this one does not know).
         case newerSchema
         /// A read or write failed.
@@ -34,6 +38,14 @@ public struct StateStoreError: Error, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// A new cluster state refused where `path` holds one.
+    static func exists(_ path: String) -> StateStoreError {
+        StateStoreError(
+            .exists,
+            "state store: \(path) already holds a cluster state; a new one is never created over it "
+                + "(to use it, start without --init)")
+    }
 
     static func io(_ what: String, _ path: String, _ error: any Error) -> StateStoreError {
         if let e = error as? StateStoreError { return e }
