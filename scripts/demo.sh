@@ -54,6 +54,7 @@ fi
 
 echo "== controller: schedulerd on 127.0.0.1:$port, state in .demo/state =="
 "$bin/schedulerd" --init --cluster cluster.yaml --state "$demo/state" --listen "127.0.0.1:$port" \
+    --agent-listen "127.0.0.1:$((port + 1))" \
     >"$demo/logs/schedulerd.log" 2>&1 &
 echo $! >"$demo/pids/schedulerd"
 export RASPORED_CONTROLLER=http://127.0.0.1:$port
@@ -64,7 +65,7 @@ echo "== six agents: schedagent run --node dgx0N --topology Tests/Fixtures/hwloc
 for n in 1 2 3 4 5 6; do
     node=dgx0$n
     RASPORED_TOKEN=$admin "$bin/schedctl" token create --user "agent-$node" --agent "$node" --quiet >"$demo/$node.token"
-    "$bin/schedagent" run --controller "$RASPORED_CONTROLLER" --node "$node" \
+    "$bin/schedagent" run --controller "http://127.0.0.1:$((port + 1))" --node "$node" \
         --topology Tests/Fixtures/hwloc/dgx-h200.xml --token-file "$demo/$node.token" \
         --state-dir "$demo/agents/$node" --run-as "$run_as" --cgroup-parent "raspored-demo/$node" \
         >"$demo/logs/$node.log" 2>&1 &

@@ -1,0 +1,2 @@
+// The declaration in include/CFuzzer.h is all: libFuzzer defines the function.
+#include "CFuzzer.h"
