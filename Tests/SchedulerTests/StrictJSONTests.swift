@@ -122,3 +122,31 @@ import Testing
         #expect(!TimeSpan.isTooLong("four hours"))
     }
 }
+
+/// The simulator's trace readers bound every time and count as the API's readers do (issue 28): a trace
+/// is someone's file, and no value in it may trap the simulator.
+@Suite struct TraceBoundsTests {
+    func simulateRefusal(_ csv: String) -> String? {
+        do {
+            _ = try TraceCSV.parse(csv, file: "trace.csv")
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func timesPastACenturyAreRefusedWithTheBound() {
+        #expect(
+            simulateRefusal("id,submit,duration,gpus\nX,9223372036854775807,10,8\n")
+                == "trace.csv:2: submit: at most 100 years (3153600000 s), not 9223372036854775807")
+        #expect(
+            simulateRefusal("id,submit,duration,gpus\nX,0,999999999999999d,8\n")
+                == "trace.csv:2: duration: at most 100 years (3153600000 s), not '999999999999999d'")
+        #expect(simulateRefusal("id,submit,duration,gpus\nX,0,3000,8\n") == nil)
+    }
+
+    @Test func aPhillyTimestampOfAnyYearIsReadOrRefusedWithoutOverflow() {
+        #expect(PhillyTrace.epochSeconds("9223372036854775807-01-01 00:00:00") == nil)
+        #expect(PhillyTrace.epochSeconds("2017-10-09 07:01:55") == 1_507_532_515)
+    }
+}

@@ -85,8 +85,12 @@ private struct TraceRow {
     func seconds(_ column: String) throws(ConfigError) -> Double? {
         guard let s = text(column) else { return nil }
         if s.hasPrefix("-") { throw fail(column, "must not be negative ('\(s)')") }
-        if let v = Double(s), v.isFinite { return v }
+        if let v = Double(s), v.isFinite {
+            guard v <= TraceJob.longestTime else { throw fail(column, "at most 100 years (\(TimeSpan.longestParsed) s), not \(s)") }
+            return v
+        }
         if s.first?.isNumber == true, let span = TimeSpan(parsing: s) { return Double(span.seconds) }
+        if TimeSpan.isTooLong(s) { throw fail(column, "at most 100 years (\(TimeSpan.longestParsed) s), not '\(s)'") }
         throw fail(column, "'\(s)' is not a time (seconds, or text such as 90s, 4h, 1d12h, 01:30:00)")
     }
 

@@ -29,6 +29,10 @@ public struct TraceJob: Hashable, Sendable {
         set { request.time = newValue }
     }
 
+    /// The latest arrival and the longest run a trace may give, in seconds: 100 years (`TimeSpan.longestParsed`),
+    /// so that arrivals, runs and their sums stay exact in the simulator's whole seconds.
+    public static let longestTime = Double(TimeSpan.longestParsed)
+
     /// GPUs counted for offered load: the requested count; 0 for a job that asks by GPU memory (its
     /// count depends on the model it lands on) or for none.
     public var gpuCount: Int { request.gpus ?? 0 }
