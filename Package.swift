@@ -64,6 +64,7 @@ let package = Package(
                 "Scheduler", "RasporedAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .executableTarget(name: "schedctl", dependencies: ["SchedctlCore"]),
