@@ -10,7 +10,8 @@ public struct Schedctl: AsyncParsableCommand {
         discussion: """
             The controller is RASPORED_CONTROLLER (default \(ClientConfig.defaultController)) and the token \
             RASPORED_TOKEN, or controller:/token:/tokenFile: in ~/.config/raspored/config.yaml; \
-            --controller and --token override both. Exit status: 0 done, 1 refused by the controller, \
+            --controller and --token override both. An https controller's certificate is checked against \
+            --ca-file, RASPORED_CA or ca: in the config file, else the system's trust store. Exit status: 0 done, 1 refused by the controller, \
             2 usage, configuration or connection, 3 the controller failed. See docs/schedctl.md.
             """,
         subcommands: [

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import Logging
+import NIOSSL
 import RasporedAPI
 import Scheduler
 
@@ -27,6 +28,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp("Read an hwloc XML export instead of this machine (a stand-in node).", valueName: "file"))
     var topology: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Trust the CAs in this PEM file (not the system's) for an https controller's certificate.",
+            valueName: "file"))
+    var caFile: String?
+
+    @Flag(
+        help: "Allow an http:// controller URL on another machine (the token then crosses the network in the clear).")
+    var allowPlainHTTP = false
 
     @Option(help: ArgumentHelp("A file holding the bearer token (else $RASPORED_TOKEN).", valueName: "file"))
     var tokenFile: String?
@@ -70,6 +81,10 @@ struct RunCommand: AsyncParsableCommand {
         else {
             throw ValidationError("--controller takes a URL such as http://127.0.0.1:8420, not '\(controller)'")
         }
+        // Every request carries the node's token: only loopback may see it unencrypted.
+        guard allowPlainHTTP || PlainHTTP.allows(url: url) else {
+            throw ValidationError(PlainHTTP.clientRefusal(controller))
+        }
         guard StateDirectory.isValidJobId(node) else {
             throw ValidationError("--node '\(node)': letters, digits, '.', '_' and '-' only")
         }
@@ -82,6 +97,7 @@ struct RunCommand: AsyncParsableCommand {
         logger[metadataKey: "node"] = "\(node)"
 
         let token = try readToken()
+        let tls = try trust()
         let discovered: DiscoveredNode
         do {
             discovered = try DiscoveredNode.discover(topology.map { .xml(path: $0) } ?? .live)
@@ -111,7 +127,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let session = AgentSession(
             configuration: sessionConfiguration, discovered: discovered, launcher: launcher,
-            mapping: mapping, transport: HTTPControllerClient(baseURL: controller, node: node, token: token),
+            mapping: mapping, transport: HTTPControllerClient(baseURL: controller, node: node, token: token, tls: tls),
             logger: logger)
         logger.info(
             "starting",
@@ -136,6 +152,12 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as ControllerCallError {
             throw CLIError("\(error)")
         }
+    }
+
+    /// The trust roots for an https controller: `--ca-file`'s CAs, or nil for the system's.
+    private func trust() throws -> TLSConfiguration? {
+        guard let caFile else { return nil }
+        do { return try ControllerTrust.configuration(caFile: caFile) } catch { throw CLIError("\(error)") }
     }
 
     /// The jobs' cgroups as `--confine` asks: none, or this machine's layout when the agent may use it.

@@ -3,6 +3,7 @@ import Controller
 import Foundation
 import Hummingbird
 import Logging
+import RasporedAPI
 import Scheduler
 import ServiceLifecycle
 
@@ -71,6 +72,19 @@ struct Schedulerd: AsyncParsableCommand {
                 + "limit, which schedulerd raises to its hard maximum at start.", valueName: "n"))
     var maxConnections: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve HTTPS on every listener with this certificate (PEM; the server's certificate first, then any "
+                + "intermediates). Needs --tls-key.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The private key of --tls-cert (PEM, unencrypted).", valueName: "file"))
+    var tlsKey: String?
+
+    @Flag(
+        help: "Serve plain HTTP on an address other than loopback (tokens then cross the network in the clear).")
+    var allowPlainHTTP = false
+
     @Flag(help: "Place jobs on every node of cluster.yaml even without a registered agent (testing only).")
     var withoutAgents = false
 
@@ -80,9 +94,37 @@ struct Schedulerd: AsyncParsableCommand {
     func validate() throws {
         _ = try address(listen, flag: "listen")
         if let agentListen { _ = try address(agentListen, flag: "agent-listen") }
+        try checkTransport()
         _ = try settings()
         _ = try limits(descriptors: 1024)
         if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1, not \(m)") }
+    }
+
+    /// TLS takes both files; without it, each listener must be on loopback unless `--allow-plain-http`.
+    func checkTransport() throws {
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): break
+        case (_?, _?): return
+        case (_?, nil): throw ValidationError("--tls-cert needs --tls-key (the certificate's private key)")
+        case (nil, _?): throw ValidationError("--tls-key needs --tls-cert (the certificate it belongs to)")
+        }
+        guard !allowPlainHTTP else { return }
+        for (flag, text) in [("listen", listen), ("agent-listen", agentListen)] {
+            guard let text, let bound = try? address(text, flag: flag), !PlainHTTP.isLoopback(host: bound.host) else {
+                continue
+            }
+            throw ValidationError(
+                "--\(flag) \(text) would serve plain HTTP beyond this machine, where tokens cross the network in the "
+                    + "clear: give --tls-cert FILE --tls-key FILE to serve HTTPS, or --allow-plain-http")
+        }
+    }
+
+    /// The certificate and key from `--tls-cert` and `--tls-key`, or nil for plain HTTP.
+    func serverTLS() throws -> ServerTLS? {
+        guard let tlsCert, let tlsKey else { return nil }
+        do { return try ServerTLS(certificateFile: tlsCert, keyFile: tlsKey) } catch {
+            throw ValidationError("cannot serve HTTPS: \(error)")
+        }
     }
 
     /// The listeners' limits: the timeouts from the flags, the cap from the flag or the descriptor limit.
@@ -132,6 +174,7 @@ struct Schedulerd: AsyncParsableCommand {
         logger.logLevel = logLevel
         let spec: ClusterSpec
         do { spec = try ClusterSpec.load(file: cluster) } catch { throw ValidationError("\(error)") }
+        let tls = try serverTLS()
         let (store, adminToken) = try StateDirectory.open(state, initialize: initialize, at: ControllerCore.wallClock())
         if let path = adminToken {
             // Unbuffered, so it shows before the logs (stderr) when both go to one terminal or file.
@@ -183,20 +226,22 @@ struct Schedulerd: AsyncParsableCommand {
             agentLimits.maxConnections = max(64, spec.nodes.count * 4)
             services.append(
                 Application(
-                    router: APIRouter.makeForAgents(core: core), server: agentLimits.server,
+                    router: APIRouter.makeForAgents(core: core), server: try agentLimits.server(tls: tls),
                     configuration: agentLimits.configuration(
                         .hostname(agentHost, port: agentPort), serverName: "schedulerd-agents", logger: logger),
                     logger: logger))
-            logger.info("serving agents", metadata: ["listen": "\(agentHost):\(agentPort)"])
+            logger.info(
+                "serving agents",
+                metadata: ["listen": "\(agentHost):\(agentPort)", "tls": "\(tls != nil)"])
         }
         let app = Application(
-            router: APIRouter.make(core: core, clusterFile: cluster), server: limits.server,
+            router: APIRouter.make(core: core, clusterFile: cluster), server: try limits.server(tls: tls),
             configuration: limits.configuration(.hostname(host, port: port), serverName: "schedulerd", logger: logger),
             services: services, logger: logger)
         logger.info(
             "serving",
             metadata: [
-                "listen": "\(host):\(port)", "cluster": "\(spec.name)", "state": "\(state)",
+                "listen": "\(host):\(port)", "tls": "\(tls != nil)", "cluster": "\(spec.name)", "state": "\(state)",
                 "maxConnections": "\(limits.maxConnections)", "openFileLimit": "\(descriptors)",
             ])
         // Hummingbird runs the server as a swift-service-lifecycle service: SIGTERM/SIGINT shut it down

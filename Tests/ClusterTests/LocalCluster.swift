@@ -2,12 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOSSL
 import RasporedAPI
 import Scheduler
 
 /// A real cluster on loopback: the `schedulerd` binary over a fresh state directory, and one `schedagent run`
 /// per node standing in for the DGX H200s (discovering from the fixture, running jobs as local processes).
-/// Everything talks real HTTP. `stop()` kills it all, jobs included.
+/// Everything talks real HTTP, or HTTPS after `serveHTTPS()`. `stop()` kills it all, jobs included.
 final class LocalCluster: @unchecked Sendable {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -27,10 +28,14 @@ final class LocalCluster: @unchecked Sendable {
 
     let dir: String
     let port: Int
-    var base: String { "http://127.0.0.1:\(port)" }
+    var base: String { "\(scheme)://127.0.0.1:\(port)" }
     /// The controller's listener for agents (`--agent-listen`), which the agents use.
     let agentPort: Int
-    var agentBase: String { "http://127.0.0.1:\(agentPort)" }
+    var agentBase: String { "\(scheme)://127.0.0.1:\(agentPort)" }
+    /// The controller's certificate and its CA, once `serveHTTPS()` made them: the controller serves HTTPS with
+    /// them, and the agents and `client` trust the CA.
+    private(set) var certificates: TestCertificates?
+    var scheme: String { certificates == nil ? "http" : "https" }
     /// More of schedulerd's flags, for a test that needs them.
     var controllerArguments: [String] = []
     private(set) var controller: Process?
@@ -65,6 +70,20 @@ final class LocalCluster: @unchecked Sendable {
         // The controller reads its own copy, so a test may edit it and reload.
         try? FileManager.default.copyItem(
             atPath: Self.root.appendingPathComponent("cluster.yaml").path, toPath: clusterFile)
+    }
+
+    /// Makes a CA and a certificate for 127.0.0.1, so the controller (started after this) serves HTTPS.
+    func serveHTTPS() throws {
+        certificates = try TestCertificates(in: dir)
+    }
+
+    /// What `client` trusts: the CA of `certificates`, else the system's store.
+    var clientTLS: TLSConfiguration? {
+        certificates.map {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .file($0.caFile)
+            return configuration
+        }
     }
 
     /// The cgroup subtree (below the test's own cgroup in each hierarchy) where this cluster's agents confine jobs.
@@ -148,7 +167,9 @@ final class LocalCluster: @unchecked Sendable {
             "--cluster", clusterFile, "--state", dir + "/state",
             "--listen", "127.0.0.1:\(port)", "--heartbeat", heartbeat, "--lease", lease, "--kill-grace", killGrace,
             "--down-after", downAfter, "--log-level", "warning", "--agent-listen", "127.0.0.1:\(agentPort)",
-        ] + controllerArguments
+        ]
+        p.arguments! += certificates.map { ["--tls-cert", $0.certificateFile, "--tls-key", $0.keyFile] } ?? []
+        p.arguments! += controllerArguments
         if !controllerStarted { p.arguments?.append("--init") }
         controllerStarted = true
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
@@ -179,7 +200,7 @@ final class LocalCluster: @unchecked Sendable {
             // Jobs run as this test's own user (the tests of identity make real accounts); each cluster's
             // job cgroups go under a subtree of its own, removed by stop().
             "--run-as", runAs, "--cgroup-parent", "\(cgroupSubtree)/\(node)",
-        ]
+        ] + (certificates.map { ["--ca-file", $0.caFile] } ?? [])
         p.environment = ProcessInfo.processInfo.environment.merging(agentEnvironment) { _, agent in agent }
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("agent-\(node)")
@@ -246,6 +267,7 @@ final class LocalCluster: @unchecked Sendable {
     {
         var r = HTTPClientRequest(url: base + path)
         r.method = .init(rawValue: method)
+        r.tlsConfiguration = clientTLS
         if let token { r.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             r.headers.add(name: "Content-Type", value: "application/json")

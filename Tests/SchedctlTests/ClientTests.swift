@@ -33,16 +33,63 @@ import Testing
         let xdg = try configDir("controller: http://ctl:9000\ntoken: from-file\n")
         var env = ["XDG_CONFIG_HOME": xdg]
         #expect(
-            try ClientConfig.resolve(controllerFlag: nil, tokenFlag: nil, environment: env)
+            try ClientConfig.resolve(controllerFlag: nil, tokenFlag: nil, allowPlainHTTP: true, environment: env)
                 == ClientConfig(controller: "http://ctl:9000", token: "from-file"))
         env["RASPORED_CONTROLLER"] = "http://env:1/"
         env["RASPORED_TOKEN"] = "from-env"
         #expect(
-            try ClientConfig.resolve(controllerFlag: nil, tokenFlag: nil, environment: env)
+            try ClientConfig.resolve(controllerFlag: nil, tokenFlag: nil, allowPlainHTTP: true, environment: env)
                 == ClientConfig(controller: "http://env:1", token: "from-env"))
         #expect(
-            try ClientConfig.resolve(controllerFlag: "flag:2", tokenFlag: "from-flag", environment: env)
+            try ClientConfig.resolve(
+                controllerFlag: "flag:2", tokenFlag: "from-flag", allowPlainHTTP: true, environment: env)
                 == ClientConfig(controller: "http://flag:2", token: "from-flag"))
+    }
+
+    @Test func plainHTTPReachesLoopbackOnlyUnlessAllowed() throws {
+        for url in ["http://ctl:9000", "http://10.0.0.5:8420", "http://127.example.org:1", "http://[fe80::1]:1"] {
+            do {
+                _ = try ClientConfig.resolve(controllerFlag: url, tokenFlag: nil, environment: [:])
+                Issue.record("plain HTTP to \(url) was accepted")
+            } catch {
+                #expect("\(error)".hasPrefix("the controller URL \(url) is plain HTTP to another machine"))
+                #expect("\(error)".hasSuffix("or give --allow-plain-http"))
+            }
+            #expect(
+                try ClientConfig.resolve(controllerFlag: url, tokenFlag: nil, allowPlainHTTP: true, environment: [:])
+                    .controller == url)
+        }
+        for url in [
+            "http://127.0.0.1:8420", "http://127.1.2.3:1", "http://localhost:1", "http://[::1]:1",
+            "http://[0:0:0:0:0:0:0:1]:1", "http://[::ffff:127.0.0.1]:1", "https://ctl:9000",
+        ] {
+            #expect(try ClientConfig.resolve(controllerFlag: url, tokenFlag: nil, environment: [:]).controller == url)
+        }
+        #expect(PlainHTTP.isLoopback(host: "LOCALHOST") && !PlainHTTP.isLoopback(host: "128.0.0.1"))
+        #expect(!PlainHTTP.isLoopback(host: "0.0.0.0") && !PlainHTTP.isLoopback(host: "::"))
+    }
+
+    @Test func theCAFileComesFromTheFlagTheEnvironmentOrTheConfigFile() throws {
+        let xdg = try configDir("controller: https://ctl:9000\nca: certs/ca.pem\n")
+        var env = ["XDG_CONFIG_HOME": xdg]
+        #expect(
+            try ClientConfig.resolve(controllerFlag: nil, tokenFlag: nil, environment: env).caFile
+                == xdg + "/raspored/certs/ca.pem")
+        env["RASPORED_CA"] = "/etc/raspored/ca.pem"
+        #expect(
+            try ClientConfig.resolve(controllerFlag: nil, tokenFlag: nil, environment: env).caFile
+                == "/etc/raspored/ca.pem")
+        #expect(
+            try ClientConfig.resolve(controllerFlag: nil, tokenFlag: nil, caFlag: "mine.pem", environment: env).caFile
+                == "mine.pem")
+        // A CA file that cannot be read stops the command, naming it.
+        let config = try ClientConfig.resolve(controllerFlag: nil, tokenFlag: "t", environment: env)
+        do {
+            _ = try ControllerClient(config)
+            Issue.record("a missing CA file was accepted")
+        } catch {
+            #expect("\(error)" == "the CA file /etc/raspored/ca.pem cannot be read")
+        }
     }
 
     @Test func tokenFileIsReadRelativeToTheConfigFile() throws {

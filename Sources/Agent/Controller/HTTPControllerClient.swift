@@ -2,25 +2,32 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import RasporedAPI
 
 /// The controller protocol over HTTP/JSON (`Authorization: Bearer TOKEN`), on AsyncHTTPClient's shared
-/// client (nothing to shut down).
+/// client (nothing to shut down). An `https` controller's certificate is checked against `tls`'s trust roots
+/// when given (`ControllerTrust`), else the system's.
 public struct HTTPControllerClient: ControllerTransport {
     /// The controller's base URL, without a trailing slash (`http://127.0.0.1:8420`).
     public let baseURL: String
     public let node: String
     private let token: String
     private let client: HTTPClient
+    /// Each request's TLS configuration; AsyncHTTPClient pools connections per configuration.
+    private let tls: TLSConfiguration?
     /// How long a request without a long poll may take.
     public var requestTimeout: TimeAmount = .seconds(30)
 
-    public init(baseURL: String, node: String, token: String, client: HTTPClient = .shared) {
+    public init(
+        baseURL: String, node: String, token: String, tls: TLSConfiguration? = nil, client: HTTPClient = .shared
+    ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.node = node
         self.token = token
+        self.tls = tls
         self.client = client
     }
 
@@ -71,6 +78,7 @@ public struct HTTPControllerClient: ControllerTransport {
     ) {
         var request = HTTPClientRequest(url: "\(baseURL)/v1/agents/\(Self.escape(node))/\(path)")
         request.method = .POST
+        request.tlsConfiguration = tls
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: contentType)
         request.headers.add(name: "Accept", value: "application/json")

@@ -1,19 +1,26 @@
 import Foundation
+import RasporedAPI
 import Scheduler
 
-/// Where the controller is and which token to present, from (strongest first) `--controller`/`--token`,
-/// `RASPORED_CONTROLLER`/`RASPORED_TOKEN`, the config file (`RASPORED_CONFIG`, default
-/// `~/.config/raspored/config.yaml`: `controller:`, `token:` or `tokenFile:`), and the default
-/// controller `http://127.0.0.1:8420`.
+/// Where the controller is, which token to present and which CAs to trust for its certificate, from (strongest
+/// first) `--controller`/`--token`/`--ca-file`, `RASPORED_CONTROLLER`/`RASPORED_TOKEN`/`RASPORED_CA`, the config
+/// file (`RASPORED_CONFIG`, default `~/.config/raspored/config.yaml`: `controller:`, `token:` or `tokenFile:`,
+/// `ca:`), and the default controller `http://127.0.0.1:8420`. Without a CA file an `https` controller's
+/// certificate is checked against the system's trust store.
 struct ClientConfig: Equatable {
     static let defaultController = "http://127.0.0.1:8420"
 
     var controller: String
     var token: String?
+    /// A PEM bundle of the CAs to trust (instead of the system's) for an `https` controller.
+    var caFile: String? = nil
 
-    /// Resolves the configuration; a config file that exists but is wrong is an error, not ignored.
+    /// Resolves the configuration; a config file that exists but is wrong is an error, not ignored. A plain
+    /// `http` controller on another machine is refused unless `allowPlainHTTP` (`--allow-plain-http`): the
+    /// token would cross the network in the clear.
     static func resolve(
-        controllerFlag: String?, tokenFlag: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+        controllerFlag: String?, tokenFlag: String?, caFlag: String? = nil, allowPlainHTTP: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ClientConfig {
         let file = try ConfigFile.load(environment: environment)
         var controller = controllerFlag ?? nonEmpty(environment["RASPORED_CONTROLLER"]) ?? file?.controller
@@ -25,6 +32,7 @@ struct ClientConfig: Equatable {
         else {
             throw CLIError("the controller address '\(controller)' is not an http(s) URL such as \(defaultController)")
         }
+        guard allowPlainHTTP || PlainHTTP.allows(url: url) else { throw CLIError(PlainHTTP.clientRefusal(controller)) }
         var token = tokenFlag ?? nonEmpty(environment["RASPORED_TOKEN"]) ?? file?.token
         if token == nil, let tokenFile = file?.tokenFile {
             do {
@@ -34,7 +42,8 @@ struct ClientConfig: Equatable {
                 throw CLIError("\(file!.path): tokenFile: cannot read '\(tokenFile)'")
             }
         }
-        return ClientConfig(controller: controller, token: nonEmpty(token))
+        let caFile = caFlag ?? nonEmpty(environment["RASPORED_CA"]) ?? file?.ca
+        return ClientConfig(controller: controller, token: nonEmpty(token), caFile: caFile)
     }
 
     /// The token, or an error telling how to get one.
@@ -61,6 +70,8 @@ struct ConfigFile: Equatable {
     var token: String?
     /// Absolute, or relative to the config file's directory; `~/` is the home directory.
     var tokenFile: String?
+    /// The CA bundle (`ca:`), a path read as `tokenFile:` is.
+    var ca: String? = nil
 
     static func defaultPath(environment: [String: String]) -> String? {
         if let explicit = environment["RASPORED_CONFIG"], !explicit.isEmpty { return explicit }
@@ -83,14 +94,17 @@ struct ConfigFile: Equatable {
         }
         do {
             let root = try ConfigNode.parse(text, file: path)
-            guard root.isMapping else { throw root.error("expected a mapping with controller:, token: or tokenFile:") }
-            try root.onlyKeys(["controller", "token", "tokenFile"])
+            guard root.isMapping else {
+                throw root.error("expected a mapping with controller:, token:, tokenFile: or ca:")
+            }
+            try root.onlyKeys(["controller", "token", "tokenFile", "ca"])
             var file = ConfigFile(
                 path: path, controller: try root.optional("controller")?.string(),
-                token: try root.optional("token")?.string(), tokenFile: try root.optional("tokenFile")?.string())
-            if let t = file.tokenFile {
-                file.tokenFile = resolvePath(t, relativeTo: (path as NSString).deletingLastPathComponent, environment)
-            }
+                token: try root.optional("token")?.string(), tokenFile: try root.optional("tokenFile")?.string(),
+                ca: try root.optional("ca")?.string())
+            let directory = (path as NSString).deletingLastPathComponent
+            file.tokenFile = file.tokenFile.map { resolvePath($0, relativeTo: directory, environment) }
+            file.ca = file.ca.map { resolvePath($0, relativeTo: directory, environment) }
             return file
         } catch {
             throw CLIError("\(error)")

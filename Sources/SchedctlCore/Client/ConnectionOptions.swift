@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// `--controller URL` and `--token SECRET`, on every command that talks to the controller.
+/// `--controller URL`, `--token SECRET`, `--ca-file FILE` and `--allow-plain-http`, on every command that
+/// talks to the controller.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "The controller's URL (default: RASPORED_CONTROLLER, the config file, or http://127.0.0.1:8420).")
     var controller: String?
@@ -9,8 +10,19 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The API token (default: RASPORED_TOKEN, or token:/tokenFile: in ~/.config/raspored/config.yaml).")
     var token: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Trust the CAs in this PEM file for an https controller (default: RASPORED_CA, ca: in the config file, "
+                + "or the system's trust store).", valueName: "file"))
+    var caFile: String?
+
+    @Flag(help: "Allow an http:// controller on another machine (the token then crosses the network in the clear).")
+    var allowPlainHTTP = false
+
     func client() throws -> ControllerClient {
-        try ControllerClient(ClientConfig.resolve(controllerFlag: controller, tokenFlag: token))
+        try ControllerClient(
+            ClientConfig.resolve(
+                controllerFlag: controller, tokenFlag: token, caFlag: caFile, allowPlainHTTP: allowPlainHTTP))
     }
 }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import RasporedAPI
 
 /// The controller's HTTP API (docs/api.md) as schedctl uses it: JSON in and out, `Authorization: Bearer`,
@@ -10,14 +11,17 @@ struct ControllerClient: Sendable {
     var token: String
     /// How long one request may take, connection included, in seconds.
     var timeoutSeconds: Int64 = 30
+    /// Each request's TLS configuration (a CA file's trust roots); nil: the system's trust store.
+    var tls: TLSConfiguration?
 
-    init(base: String, token: String) {
+    init(base: String, token: String, tls: TLSConfiguration? = nil) {
         self.base = base
         self.token = token
+        self.tls = tls
     }
 
     init(_ config: ClientConfig) throws {
-        self.init(base: config.controller, token: try config.requireToken())
+        self.init(base: config.controller, token: try config.requireToken(), tls: try config.tlsConfiguration())
     }
 
     enum Method: Sendable { case get, post, delete }
@@ -73,6 +77,7 @@ struct ControllerClient: Sendable {
         case .post: request.method = .POST
         case .delete: request.method = .DELETE
         }
+        request.tlsConfiguration = tls
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "User-Agent", value: "schedctl")
         if let body {
@@ -86,6 +91,14 @@ struct ControllerClient: Sendable {
             for (name, value) in response.headers { headers[name] = value }
             return Reply(status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
         } catch {
+            if let why = Self.untrusted(error, host: URL(string: base)?.host ?? base) {
+                throw ControllerError.untrusted(base, why)
+            }
+            if base.hasPrefix("http://"), String(describing: error).contains("remoteConnectionClosed") {
+                // What a TLS listener does with a request in plain HTTP, the likeliest cause.
+                throw ControllerError.unreachable(
+                    base, "it closed the connection unanswered, as a controller serving HTTPS does: try https://")
+            }
             throw ControllerError.unreachable(base, Self.describe(error))
         }
     }
@@ -109,6 +122,19 @@ struct ControllerClient: Sendable {
         }
     }
 
+    /// Why the TLS handshake refused the controller's certificate and what to do, or nil when the failure was
+    /// not the certificate's: it names another host than `host`, or no CA trusted here signed it.
+    static func untrusted(_ error: any Error, host: String) -> String? {
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return "it was issued for another name than \(host); use a name or address the certificate carries"
+        }
+        let text = String(describing: error)
+        guard text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") else {
+            return nil
+        }
+        return "no CA it trusts signed it; give the CA that did with --ca-file, RASPORED_CA or ca: in the config file"
+    }
+
     /// Connection failures in a few words ("connection refused") rather than NIO's type dumps.
     static func describe(_ error: any Error) -> String {
         let text = String(describing: error)
@@ -127,6 +153,9 @@ struct ControllerClient: Sendable {
 enum ControllerError: Error, CustomStringConvertible {
     /// No HTTP answer: the controller is down, the address is wrong, or the network failed.
     case unreachable(String, String)
+    /// The controller's certificate is not one schedctl trusts (its CA, or the name it was issued for), so the
+    /// token was not sent.
+    case untrusted(String, String)
     /// The controller answered with an error status and its sentence.
     case refused(status: Int, message: String)
     /// An answer schedctl cannot read (a different API version, or not the controller at all).
@@ -137,6 +166,8 @@ enum ControllerError: Error, CustomStringConvertible {
         case let .unreachable(base, why):
             "cannot reach the controller at \(base) (\(why)); is schedulerd running there? "
                 + "Set --controller or RASPORED_CONTROLLER"
+        case let .untrusted(base, why):
+            "the controller at \(base) presented a certificate schedctl does not trust: \(why)"
         case let .refused(_, message): message
         case let .badReply(message): message
         }
@@ -145,7 +176,7 @@ enum ControllerError: Error, CustomStringConvertible {
     /// The exit status schedctl ends with (docs/schedctl.md, "Exit status").
     var exitStatus: Int32 {
         switch self {
-        case .unreachable: ExitStatus.usage
+        case .unreachable, .untrusted: ExitStatus.usage
         case let .refused(status, _): ExitStatus.forHTTP(status)
         case .badReply: ExitStatus.controllerFailed
         }

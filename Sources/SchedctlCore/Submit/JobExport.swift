@@ -60,7 +60,7 @@ struct JobExport: Equatable, CustomStringConvertible {
     }
 
     /// Client configuration a job may still use (a job may run schedctl, with the token from its config file).
-    static let keptClientVariables: Set<String> = ["RASPORED_CONTROLLER", "RASPORED_CONFIG"]
+    static let keptClientVariables: Set<String> = ["RASPORED_CONTROLLER", "RASPORED_CONFIG", "RASPORED_CA"]
 
     /// Why variable `name` of the submitter's environment is not taken with `ALL`, or nil when it is: client
     /// secrets (`RASPORED_TOKEN`), and the scheduler's per-job variables (`RASPORED_*` but the client's
