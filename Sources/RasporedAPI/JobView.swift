@@ -55,6 +55,9 @@ public struct JobView: Hashable, Sendable, Codable {
     /// How many variables its submitter exported into its environment (their values are not shown: they
     /// may hold secrets). In the answers about one job or one array; nil in other lists.
     public var environmentCount: Int?
+    /// In a list asked for with `collapse=true`: this pending array task stands for these tasks of its array
+    /// (itself included), consecutive and waiting for the same reason, in Slurm's syntax ("48-9999").
+    public var collapsedTasks: String?
 
     public init(_ job: Job, estimatedStart: Int64? = nil, priority: PriorityView? = nil) {
         id = job.id

@@ -142,6 +142,28 @@ import Testing
         }
     }
 
+    @Test func anArraysWaitingTasksCollapseIntoOneView() async throws {
+        try await withLiveAPI { api in
+            // bo fills the cluster; ana's arrays wait, every task for the same reason.
+            for _ in 0..<6 { #expect(try await api.call(.post, "/v1/jobs", as: "bo", body: jobBody(gpus: 8)).status == .created) }
+            #expect(try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "array": "0-9""#)).status == .created)
+            #expect(try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "array": "0-8:2%2""#)).status == .created)
+            let r = try await api.call(.get, "/v1/jobs?state=pending&collapse=true")
+            #expect(r.status == .ok)
+            let views = try r.decode(JobList.self).jobs
+            // The first task of each array waits for a reason of its own (first in line; the cap's first
+            // tasks), the others for one reason each: one view for each run of the same reason.
+            #expect(views.map(\.displayId) == ["7_0", "7_1", "17_0", "17_4"])
+            #expect(views.map(\.collapsedTasks) == [nil, "1-9", "0,2", "4-8:2"])
+            #expect(views[1].pendingReason != views[0].pendingReason)
+            // Pages split a run of tasks; each page collapses its own part.
+            let first = try await api.call(.get, "/v1/jobs?state=pending&collapse=true&limit=4").decode(JobList.self)
+            #expect(first.jobs.map(\.collapsedTasks) == [nil, "1-3"] && first.next == 10)
+            // Without collapse, one view a task.
+            #expect(try await api.call(.get, "/v1/jobs?state=pending").decode(JobList.self).jobs.count == 15)
+        }
+    }
+
     @Test func listsComeInPagesThatJoinUpToEveryJob() async throws {
         try await withLiveAPI { api in
             for _ in 0..<7 { #expect(try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1)).status == .created) }
@@ -159,6 +181,20 @@ import Testing
             } while after != nil && pages < 10
             #expect(seen == Array(1...7))
             #expect(pages == 3)
+            // Jobs that have not ended come from the core's cache, not the store: the same jobs, the same pages.
+            _ = try await api.call(.post, "/v1/jobs/2/cancel")
+            let all = try await api.call(.get, "/v1/jobs").decode(JobList.self).jobs.filter { !$0.state.isFinal }
+            var active: [JobView] = []
+            after = nil
+            repeat {
+                let r = try await api.call(.get, "/v1/jobs?state=pending,running&limit=2" + (after.map { "&after=\($0)" } ?? ""))
+                let page = try r.decode(JobList.self)
+                active += page.jobs
+                after = page.next
+            } while after != nil
+            #expect(active.map(\.id) == all.map(\.id) && active.count == 7)
+            #expect(active == all)
+            #expect(try await api.call(.get, "/v1/jobs?state=pending,running", as: "bo").decode(JobList.self).jobs.isEmpty)
             let tooMany = try await api.call(.get, "/v1/jobs?limit=10001")
             #expect(tooMany.status == .badRequest)
             #expect(tooMany.error == "limit is the most jobs to list (1 to 10000), not '10001'")

@@ -35,7 +35,7 @@ struct JobRoutes {
         }
         group.get("/jobs") { request, context in
             let principal = try context.requirePrincipal()
-            let query = try QueryParameters(request, allowed: ["state", "array", "limit", "after"])
+            let query = try QueryParameters(request, allowed: ["state", "array", "limit", "after", "collapse"])
             var states: Set<JobState>?
             if let text = query.text("state") {
                 states = []
@@ -52,7 +52,8 @@ struct JobRoutes {
             let limit = try query.integer("limit", in: 1...Int64(JobList.maxLimit), what: "the most jobs to list")
             let after = try query.integer("after", in: 0...Int64.max, what: "the job id to list after")
             let page = try await core.jobPage(
-                states: states, array: array, after: after, limit: Int(limit ?? Int64(JobList.defaultLimit)), by: principal)
+                states: states, array: array, after: after, limit: Int(limit ?? Int64(JobList.defaultLimit)),
+                collapse: try query.flag("collapse") ?? false, by: principal)
             return try JSONResponse.make(
                 JobList(jobs: page.jobs, policy: await core.queuePolicy.rawValue, next: page.next))
         }

@@ -170,10 +170,8 @@ extension ControllerCore {
     public func schedule(only: [Int64]? = nil) -> [Int64] {
         let began = ContinuousClock.now
         if only == nil { needsFullPass = false }
-        let queue = eligible(only ?? pendingIds).compactMap { id -> QueuePass.Candidate? in
-            guard let job = live[id], job.state == .pending else { return nil }
-            return candidate(job)
-        }
+        // Only pending jobs have candidates.
+        let queue = eligible(only ?? pendingIds).compactMap { jobCache.candidates[$0] }
         // The engine's pass decides and commits; the starts are recorded after it.
         var work = QueuePass.Work()
         var started: [(Int64, Allocation)] = []
@@ -205,7 +203,7 @@ extension ControllerCore {
         var told = Set(reasons.map(\.0))
         for (id, _) in started { told.insert(id) }
         // Jobs skipped for want of free GPUs keep the reason they have; a new one asks the engine for one.
-        for c in queue where !told.contains(c.id) && live[c.id]?.pendingReason == nil {
+        for c in queue where !told.contains(c.id) && jobCache.pendingReasons[c.id] == .some(nil) {
             if case let .failure(r) = state.place(c.request) { reasons.append((c.id, .noRoom(r))) }
         }
         // Preemption: the victims are requeued (their agents stop them, SIGTERM then SIGKILL after the agent's
@@ -223,13 +221,13 @@ extension ControllerCore {
             }
         }
         for (id, wait) in reasons {
-            guard var j = live[id], j.state == .pending else { continue }
-            guard let reason = wait.reason(time: Self.describeTime) else { continue }
+            // Only pending jobs have an entry; the whole job is read only when its reason changes.
+            guard let current = jobCache.pendingReasons[id], let reason = wait.reason(time: Self.describeTime),
+                current != reason, var j = live[id]
+            else { continue }
             // Derived state: kept in memory only (recomputed by every pass, also after a restart).
-            if j.pendingReason != reason {
-                j.pendingReason = reason
-                remember(j)
-            }
+            j.pendingReason = reason
+            remember(j)
         }
         metrics.schedulingPass(seconds: (ContinuousClock.now - began).seconds, started: ids.count)
         return ids
@@ -313,8 +311,12 @@ extension ControllerCore {
 
     /// The jobs `p` may see, lowest id first, in one of `states` (nil: any): those after `after`, at most
     /// `limit`, and the id to ask after for the next page (nil when this one is the last).
+    /// With `collapse`, consecutive pending tasks of one array that wait for the same reason come as one
+    /// view, the first task's, with `collapsedTasks` (as squeue shows them): a queue of 20,000 array tasks is
+    /// a few dozen views.
     public func jobPage(
-        states: Set<JobState>? = nil, array: Int64? = nil, after: Int64? = nil, limit: Int? = nil, by p: Principal
+        states: Set<JobState>? = nil, array: Int64? = nil, after: Int64? = nil, limit: Int? = nil,
+        collapse: Bool = false, by p: Principal
     ) async throws(ControllerError) -> (jobs: [JobView], next: Int64?) {
         settleDependencies()
         await durable()
@@ -324,8 +326,21 @@ extension ControllerCore {
         let filter = JobFilter(
             states: states, user: p.role == .admin ? nil : p.user, afterId: after,
             limit: limit.map { $0 + 1 }, arrayJobId: array, environments: array != nil)
-        // Pending and running jobs as the cache has them (pending reasons are kept in memory only).
-        var jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
+        var jobs: [Job]
+        if let states, states.isSubset(of: [.pending, .running]), array == nil {
+            // Only jobs that have not ended: the cache holds every one of them, so the store is not read.
+            let user = filter.user
+            let ids = live.keys.filter { $0 > (after ?? Int64.min) }.sorted()
+            jobs = []
+            for id in ids {
+                guard let j = live[id], states.contains(j.state), user == nil || j.user == user else { continue }
+                jobs.append(j)
+                if let limit, jobs.count > limit { break }
+            }
+        } else {
+            // Pending and running jobs as the cache has them (pending reasons are kept in memory only).
+            jobs = try stored { () throws(StateStoreError) in try store.jobs(filter: filter) }.map { live[$0.id] ?? $0 }
+        }
         var next: Int64?
         if let limit, jobs.count > limit {
             jobs.removeLast(jobs.count - limit)
@@ -333,7 +348,29 @@ extension ControllerCore {
         }
         if array == nil { for i in jobs.indices { jobs[i].environment = nil } }
         let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]
-        return (jobs.map { JobView($0, estimatedStart: starts[$0.id], priority: priorityView($0)) }, next)
+        func view(_ j: Job) -> JobView { JobView(j, estimatedStart: starts[j.id], priority: priorityView(j)) }
+        guard collapse else { return (jobs.map(view), next) }
+        var views: [JobView] = []
+        var i = 0
+        while i < jobs.count {
+            let first = jobs[i]
+            var k = i + 1
+            if first.state == .pending, let a = first.array {
+                while k < jobs.count, jobs[k].state == .pending, jobs[k].array?.arrayJobId == a.arrayJobId,
+                    jobs[k].pendingReason == first.pendingReason
+                {
+                    k += 1
+                }
+            }
+            var v = view(first)
+            if k - i > 1 {
+                let tasks = jobs[i..<k].compactMap { $0.array?.taskId }
+                v.collapsedTasks = (try? ArraySpec(indices: tasks).indicesText) ?? RangeList.compact(tasks)
+            }
+            views.append(v)
+            i = k
+        }
+        return (views, next)
     }
 
     /// The API's view of a job, with its estimated start and priority when pending.

@@ -52,11 +52,5 @@ extension ControllerCore {
     public var queuePolicy: QueuePolicyName { book.policy }
 
     /// A pending job as the queue pass sees it.
-    func candidate(_ job: Job) -> QueuePass.Candidate {
-        var request = job.request
-        request.partition = job.partition
-        return QueuePass.Candidate(
-            id: job.id, request: request, account: job.account, submit: job.submitTime,
-            timeLimit: job.timeLimit.seconds)
-    }
+    func candidate(_ job: Job) -> QueuePass.Candidate { JobCache.candidate(job) }
 }

@@ -11,6 +11,12 @@ struct JobCache: Sendable {
     private(set) var onNode: [String: Set<Int64>] = [:]
     /// Pending and running jobs per user.
     private(set) var perUser: [String: Int] = [:]
+    /// Each pending job's reason, as in `live` (nil while it has none): a pass compares every waiting job's
+    /// new reason with it, and reading it here copies a string, not the whole job.
+    private(set) var pendingReasons: [Int64: String?] = [:]
+    /// Each pending job as the engine's pass takes it, made when the job is remembered: a pass over 20,000
+    /// waiting jobs reads these rather than copying every job.
+    private(set) var candidates: [Int64: QueuePass.Candidate] = [:]
     /// Bumped on every change.
     private(set) var version = 0
     /// What pending jobs with a dependency or an array cap wait for.
@@ -23,6 +29,8 @@ struct JobCache: Sendable {
         let old = live[job.id]
         gates.update(old: old, new: job)
         if job.state.isFinal { ended.note(job.id, job.state) }
+        pendingReasons[job.id] = nil
+        candidates[job.id] = nil
         if let old = live.removeValue(forKey: job.id) {
             perUser[old.user, default: 1] -= 1
             if perUser[old.user] == 0 { perUser[old.user] = nil }
@@ -36,6 +44,8 @@ struct JobCache: Sendable {
         switch job.state {
         case .pending:
             live[job.id] = job
+            pendingReasons[job.id] = .some(job.pendingReason)
+            candidates[job.id] = Self.candidate(job)
             pendingIds.insert(job.id, at: position(job.id))
         case .running:
             live[job.id] = job
@@ -44,6 +54,15 @@ struct JobCache: Sendable {
             break
         }
         version += 1
+    }
+
+    /// A job as the engine's pass takes it: its request in its partition, its account, submission and limit.
+    static func candidate(_ job: Job) -> QueuePass.Candidate {
+        var request = job.request
+        request.partition = job.partition
+        return QueuePass.Candidate(
+            id: job.id, request: request, account: job.account, submit: job.submitTime,
+            timeLimit: job.timeLimit.seconds)
     }
 
     /// Remembers the final state of a job read from the store.

@@ -28,7 +28,10 @@ struct QueueCommand: AsyncParsableCommand {
         let client = try connection.client()
         // Without --all, only the jobs that have not ended are fetched.
         let states = state.map { pathSegment($0) } ?? (all ? nil : "pending,running")
-        var list = try await client.allJobs(states.map { ["state=\($0)"] } ?? [])
+        // The table without -r shows an array's waiting tasks as one row: the controller collapses them.
+        // The JSON lists every job.
+        let collapse = !eachTask && !json
+        var list = try await client.allJobs((states.map { ["state=\($0)"] } ?? []) + (collapse ? ["collapse=true"] : []))
         list.jobs = list.jobs.filter { job in
             (user == nil || job.user == user) && (all || state != nil || !job.state.isFinal)
         }
@@ -88,8 +91,12 @@ struct QueueCommand: AsyncParsableCommand {
                     k += 1
                 }
             }
-            if k - i > 1, let a = j.arrayJobId {
-                let tasks = jobs[i..<k].compactMap(\.arrayTaskId)
+            // A view the controller collapsed stands for all of its tasks (`collapsedTasks`).
+            func tasks(_ v: JobView) -> [Int] {
+                v.collapsedTasks.flatMap { try? ArraySpec(parsing: $0).indices } ?? v.arrayTaskId.map { [$0] } ?? []
+            }
+            if k - i > 1 || j.collapsedTasks != nil, let a = j.arrayJobId {
+                let tasks = jobs[i..<k].flatMap(tasks)
                 let cap = j.array.flatMap { $0.contains("%") ? $0.split(separator: "%").last.map { "%\($0)" } : nil }
                 let indices = (try? ArraySpec(indices: tasks).indicesText) ?? RangeList.compact(tasks)
                 out.append(("\(a)_[\(indices)\(cap ?? "")]", j))
