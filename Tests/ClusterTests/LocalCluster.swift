@@ -41,8 +41,6 @@ final class LocalCluster: @unchecked Sendable {
     private(set) var controller: Process?
     private(set) var agents: [String: Process] = [:]
     private(set) var adminToken = ""
-    /// Whether the controller was started before (its state exists).
-    private var controllerStarted = false
     private var agentTokens: [String: String] = [:]
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     /// schedulerd's fencing margins (its flags `--heartbeat`, `--lease`, `--kill-grace`, `--down-after`), short so
@@ -170,8 +168,8 @@ final class LocalCluster: @unchecked Sendable {
         ]
         p.arguments! += certificates.map { ["--tls-cert", $0.certificateFile, "--tls-key", $0.keyFile] } ?? []
         p.arguments! += controllerArguments
-        if !controllerStarted { p.arguments?.append("--init") }
-        controllerStarted = true
+        // The first start that gets as far as making the state takes --init; every start after it, not.
+        if !FileManager.default.fileExists(atPath: dir + "/state/state.sqlite") { p.arguments?.append("--init") }
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("schedulerd")
         try p.run()
