@@ -10,12 +10,12 @@ extension QueuePass {
     ) {
         book.advance(to: now)
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
-        // The pass holds the only reference to the plan while it changes it: taken from the book, and handed
-        // back the same way (a reference kept alive beside it would make every change copy the plan's box).
-        // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
+        // A complete pass: the reservation is worked out afresh when its job is met (EASY), as in
+        // `run(on:book:queue:…)` over every waiting job. The pass holds the only reference to the plan it
+        // makes, and hands it to the book at the end (a reference kept alive beside it would make every change
+        // copy the plan's box).
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
-        pass.plan = book.plan.take()
-        pass.dropPlanIfDue(state: &state, book: &book, work: &work)
+        _ = book.plan.take()
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was
         // copied into a box of its own on every pass.)
@@ -25,11 +25,6 @@ extension QueuePass {
         if stop(pass) || queue.isEmpty {
             book.plan = pass.plan.take()
             return
-        }
-        // The reserved job's place in line is renewed by a pass that offers jobs (as over a sequence), and read
-        // by no other. (Under fifo and backfill a job's place in line never changes.)
-        if pass.plan != nil && book.policy.usesPriority {
-            pass.plan!.headKey = renewedHeadKey(pass.plan!, book: &book, now: now)
         }
         let whole = book.reservations.isEmpty
         // A bucket whose job is too big for the free GPUs and could not be the reserved one (fifo, or behind
@@ -187,7 +182,9 @@ extension QueuePass {
             case .started:
                 startedIds.append((c.id, c.submit, b))
             case .delays:
-                if pass.plan != nil {
+                // With a window in force a shorter limit can also change where a job goes (it may use a node the
+                // window holds later), so no job of the bucket is jumped over then: each is offered.
+                if pass.plan != nil && whole {
                     let (head, start) = (pass.plan!.head, pass.plan!.start)
                     let n = queue.firstEnding(in: b, from: i + 1, within: start - now)
                     if n > i + 1 {

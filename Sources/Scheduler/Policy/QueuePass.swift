@@ -275,6 +275,11 @@ public enum QueuePass {
         // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
         var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
         pass.plan = book.plan.take()
+        // A pass over every waiting job follows a change that may have freed resources (a job ended early, a
+        // node came back): as EASY does, the reservation is worked out afresh when its job is met, so the job
+        // never keeps a later start it could now beat, and no job behind it is admitted against such a start.
+        // A pass over newcomers only keeps it: nothing was freed since it was made.
+        if complete { pass.plan = nil }
         pass.dropPlanIfDue(state: &state, book: &book, work: &work)
         // Under fairshare a newcomer may come before the reserved job in line (and take the reservation), so a
         // pass over newcomers only stops for want of GPUs under fifo and backfill.
