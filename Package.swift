@@ -57,11 +57,13 @@ let package = Package(
             ],
             swiftSettings: engineSettings
         ),
+        /// The certificates a client (agent, schedctl) trusts from an `https` controller.
+        .target(name: "ClientTrust", dependencies: [.product(name: "NIOSSL", package: "swift-nio-ssl")]),
         /// schedctl's commands as a library, so tests can drive them without a shell.
         .target(
             name: "SchedctlCore",
             dependencies: [
-                "Scheduler", "RasporedAPI",
+                "Scheduler", "RasporedAPI", "ClientTrust",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -91,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "schedagent",
             dependencies: [
-                "Agent", "Scheduler", "RasporedAPI", "raspored-exec",
+                "Agent", "ClientTrust", "Scheduler", "RasporedAPI", "raspored-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

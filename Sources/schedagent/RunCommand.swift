@@ -1,4 +1,5 @@
 import Agent
+import ClientTrust
 import ArgumentParser
 import Foundation
 import Glibc

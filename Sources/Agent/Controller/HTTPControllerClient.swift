@@ -7,7 +7,7 @@ import RasporedAPI
 
 /// The controller protocol over HTTP/JSON (`Authorization: Bearer TOKEN`), on AsyncHTTPClient's shared
 /// client (nothing to shut down). An `https` controller's certificate is checked against `tls`'s trust roots
-/// when given (`ControllerTrust`), else the system's.
+/// when given (`ControllerTrust`, in ClientTrust), else the system's.
 public struct HTTPControllerClient: ControllerTransport {
     /// The controller's base URL, without a trailing slash (`http://127.0.0.1:8420`).
     public let baseURL: String

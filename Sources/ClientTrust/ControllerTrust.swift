@@ -1,9 +1,9 @@
 import Foundation
 import NIOSSL
 
-/// Which certificates the agent accepts from an `https` controller: the system's trust store, or the CAs of
-/// one PEM bundle (`--ca-file`) for a controller whose certificate a private CA signed. The bundle is read
-/// once, at start, so a wrong path stops the agent at once instead of failing every request.
+/// Which certificates a client (the agent, schedctl) accepts from an `https` controller: the system's trust
+/// store, or the CAs of one PEM bundle (`--ca-file`) for a controller whose certificate a private CA signed.
+/// The bundle is read once, at start, so a wrong path is an error naming it, not a failed handshake.
 public enum ControllerTrust {
     /// A client configuration trusting the certificates in `caFile` alone, the controller's name checked.
     public static func configuration(caFile: String) throws -> TLSConfiguration {
@@ -19,7 +19,7 @@ public enum ControllerTrust {
     }
 }
 
-/// A CA file the agent cannot trust a controller with, and why.
+/// A CA file a client cannot trust a controller with, and why.
 public struct ControllerTrustError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
