@@ -70,6 +70,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Write a self-contained HTML report here.")
     var report: String?
 
+    @Option(help: "Write one CSV row per job and run here: scenario,policy,id,submit,start,end,outcome,placement.")
+    var jobsOut: String?
+
+    @Option(help: "How long each job holds its GPUs past its trace run time (launch and exit report), e.g. 0.07 or 70ms; default 0.")
+    var holdOverhead: String?
+
     func validate() throws {
         let sources = [trace, philly, alibaba].compactMap { $0 }.count + (generate == nil ? 0 : 1)
         guard sources == 1 else { throw ValidationError("give one workload: --trace, --philly, --alibaba or --generate") }
@@ -83,6 +89,7 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("unknown profile '\(profile)' (profiles: philly)")
         }
         _ = try speeds()
+        _ = try holdOverheadMillis()
         _ = try policies()
         _ = try placements()
         _ = try cliEvents()
@@ -107,6 +114,23 @@ struct SimulateCommand: ParsableCommand {
         let step = rangeAndStep.count > 1 ? Int(rangeAndStep[1]) : 1
         guard let step, step > 0, rangeAndStep.count <= 2 else { throw bad }
         return (String(parts[0]), Array(stride(from: lo, through: hi, by: step)))
+    }
+
+    /// `--hold-overhead` in milliseconds: seconds with up to three decimals, or a number of milliseconds with
+    /// `ms` (at most an hour).
+    func holdOverheadMillis() throws -> Int64 {
+        guard let text = holdOverhead else { return 0 }
+        let bad = ValidationError("--hold-overhead takes seconds (0.07) or milliseconds (70ms), at most an hour, not '\(text)'")
+        let ms: Double
+        if text.hasSuffix("ms") {
+            guard let v = Double(text.dropLast(2)) else { throw bad }
+            ms = v
+        } else {
+            guard let v = Double(text) else { throw bad }
+            ms = v * 1000
+        }
+        guard ms.isFinite, ms >= 0, ms <= 3_600_000 else { throw bad }
+        return Int64(ms.rounded())
     }
 
     /// `--speed` overrides of the speeds the cluster files declare.
@@ -198,6 +222,8 @@ struct SimulateCommand: ParsableCommand {
         var columns: [SimulationColumn] = []
         let policies = try policies()
         let placements = try placements()
+        let hold = try holdOverheadMillis()
+        let jobsOut = try jobsOut.map { try SimulateJobsOut(path: $0) }
         for file in cluster {
             let (declared, events) = try scenario(file)
             let spec = Self.withAccounts(of: base, on: declared, file: file)
@@ -212,7 +238,8 @@ struct SimulateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("simulating \(jobs.count) jobs on \(scenario) (\(label))…\n".utf8))
                 var last = -1
                 let options = Simulator.Options(
-                    queue: q, placement: p, speed: GPUSpeed(spec: spec, overrides: speed), events: events)
+                    queue: q, placement: p, speed: GPUSpeed(spec: spec, overrides: speed), events: events,
+                    holdOverheadMillis: hold, recordsPlacements: jobsOut != nil)
                 let run: Simulator.Run
                 do {
                     run = try Simulator.run(spec: spec, jobs: jobs, options: options) { fraction in
@@ -228,9 +255,11 @@ struct SimulateCommand: ParsableCommand {
                 if !run.invariantViolations.isEmpty {
                     throw CLIError("simulation invariant broken: \(run.invariantViolations.joined(separator: "; "))")
                 }
+                try jobsOut?.write(scenario: scenario, policy: label, ids: workload.jobs.map(\.id), outcomes: run.outcomes)
                 columns.append(SimulationColumn(scenario: scenario, policy: label, run: run))
             }
         }
+        if let jobsOut { FileHandle.standardError.write(Data("per-job rows written to \(jobsOut.path)\n".utf8)) }
         if !base.notReplayable.isEmpty {
             let list = base.notReplayable.sorted { $0.key < $1.key }.map { "\($1) × \($0)" }.joined(separator: "; ")
             FileHandle.standardError.write(Data("not replayable (left out): \(list)\n".utf8))
@@ -268,21 +297,27 @@ struct SimulateCommand: ParsableCommand {
             }
         }
         let jobs = Self.simulated(base, spec: spec, limitFactor: timeLimitFactor)
+        let ids = base.jobs.map(\.id)
         let speed = try speeds()
         let policy = try policies()[0]
         let placement = try placements()[0]
+        let hold = try holdOverheadMillis()
+        let jobsOut = try jobsOut.map { try SimulateJobsOut(path: $0) }
         let specs = sizes.map { spec.withCount(of: type, $0)! }
         FileHandle.standardError.write(
             Data("sweeping \(type) over \(sizes.count) sizes with \(jobs.count) jobs, \(ProcessInfo.processInfo.activeProcessorCount) at a time…\n".utf8))
         let results = Mutex<[Int: Result<SimulationColumn, CLIError>]>([:])
         DispatchQueue.concurrentPerform(iterations: specs.count) { i in
             let options = Simulator.Options(
-                queue: policy, placement: placement, speed: GPUSpeed(spec: specs[i], overrides: speed), events: events)
+                queue: policy, placement: placement, speed: GPUSpeed(spec: specs[i], overrides: speed), events: events,
+                holdOverheadMillis: hold, recordsPlacements: jobsOut != nil)
             let result: Result<SimulationColumn, CLIError>
             do {
                 let run = try Simulator.run(spec: specs[i], jobs: jobs, options: options)
-                result = .success(
-                    SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: Self.label(spec, policy, placement), run: run))
+                let label = Self.label(spec, policy, placement)
+                let rows = jobsOut == nil
+                    ? "" : SimulateJobsOut.rows(scenario: "\(type)=\(sizes[i])", policy: label, ids: ids, outcomes: run.outcomes)
+                result = .success(SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: label, run: run, jobRows: rows))
             } catch {
                 result = .failure(CLIError("\(cluster[0]) with \(type)=\(sizes[i]): \(error)"))
             }
@@ -290,6 +325,10 @@ struct SimulateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("  \(type)=\(sizes[i]) done\n".utf8))
         }
         let columns = try results.withLock { r in try sizes.indices.map { try r[$0]!.get() } }
+        if let jobsOut {
+            for c in columns { try jobsOut.write(rows: c.jobRows) }
+            FileHandle.standardError.write(Data("per-job rows written to \(jobsOut.path)\n".utf8))
+        }
         let smallest = goal.flatMap { g in zip(sizes, columns).first { g.met(by: $0.1.report) }?.0 }
         if let report {
             let html = SimulateHTML.page(columns, title: "Raspored sizing sweep: \(type)", workload: base.provenance)
@@ -329,18 +368,20 @@ struct SimulateCommand: ParsableCommand {
         return out
     }
 
-    /// The simulator's form of a workload: ids by position, times in whole seconds, the time limit the
-    /// trace gives, else `limitFactor` × the run (rounded up to a whole minute, at most the partition's
-    /// maximum) when given, else the partition's maximum (a trace's run times are what happened; the
-    /// default limit would cut long jobs short).
+    /// The simulator's form of a workload: ids by position, times to the millisecond (a run at least 1 ms),
+    /// the time limit the trace gives, else `limitFactor` × the run (rounded up to a whole minute, at most the
+    /// partition's maximum) when given, else the partition's maximum (a trace's run times are what happened;
+    /// the default limit would cut long jobs short).
     static func simulated(_ w: Workload, spec: ClusterSpec, limitFactor: Double? = nil) -> [SimulatedJob] {
         let fallback = (spec.defaultPartition?.maxTime.seconds).map { max($0, 1) } ?? 7 * 86_400
         return w.jobs.enumerated().map { i, j in
             let partitionMax = j.request.partition.flatMap(spec.partition(named:))?.maxTime.seconds ?? fallback
-            let duration = max(Int64(j.duration.rounded()), 1)
-            let estimate = limitFactor.map { f in min(Int64((Double(duration) * f / 60).rounded(.up)) * 60, partitionMax) }
+            let duration = max(Int64((j.duration * 1000).rounded()), 1)
+            let estimate = limitFactor.map { f in
+                min(Int64((Double(duration) / 1000 * f / 60).rounded(.up)) * 60, partitionMax)
+            }
             return SimulatedJob(
-                id: Int64(i + 1), submit: Int64(j.submit.rounded()), duration: duration,
+                id: Int64(i + 1), submitMillis: Int64((j.submit * 1000).rounded()), durationMillis: duration,
                 timeLimit: j.timeLimit?.seconds ?? estimate ?? partitionMax, request: j.request,
                 account: j.request.account ?? "")
         }

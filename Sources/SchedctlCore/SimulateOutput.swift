@@ -9,11 +9,16 @@ struct SimulationColumn: Encodable {
     var report: SimulationReport
     /// For the HTML report's charts (not in JSON or CSV).
     var timeline: [Simulator.TimelinePoint] = []
-    var waits: [Int64] = []
+    /// Seconds.
+    var waits: [Double] = []
+
+    /// Its `--jobs-out` rows, for a sweep's runs made in parallel and written in order after.
+    var jobRows = ""
 
     enum CodingKeys: String, CodingKey { case scenario, policy, gpus, report }
 
-    init(scenario: String, policy: String, run: Simulator.Run) {
+    init(scenario: String, policy: String, run: Simulator.Run, jobRows: String = "") {
+        self.jobRows = jobRows
         self.scenario = scenario
         self.policy = policy
         gpus = run.totalGPUs
@@ -45,7 +50,7 @@ enum SimulateOutput {
             ("throughput (jobs/h)", { String(format: "%.1f", $0.report.throughputPerHour) }),
             ("fragmentation-blocked GPU-h", { String(format: "%.1f", $0.report.fragmentationBlockedGPUHours) }),
             ("timed out", { "\($0.report.timedOut)" }),
-            ("makespan", { hours(Double($0.report.makespanSeconds)) }),
+            ("makespan", { hours($0.report.makespanSeconds) }),
         ]
         if columns.contains(where: { $0.report.backfilled > 0 }) {
             rows.append(("backfilled jobs", { "\($0.report.backfilled)" }))
@@ -129,10 +134,10 @@ enum SimulateOutput {
             let r = c.report
             let cells: [String] = [
                 c.scenario, c.policy, "\(c.gpus)", "\(r.jobs)", "\(r.completed)", "\(r.neverFits.values.reduce(0, +))",
-                String(format: "%.4f", r.utilization), String(format: "%.1f", r.wait.mean), "\(r.wait.p50)",
-                "\(r.wait.p95)", "\(r.wait.p99)", String(format: "%.1f", r.meanTurnaround),
+                String(format: "%.4f", r.utilization), String(format: "%.1f", r.wait.mean), seconds(r.wait.p50),
+                seconds(r.wait.p95), seconds(r.wait.p99), String(format: "%.1f", r.meanTurnaround),
                 String(format: "%.3f", r.meanBoundedSlowdown), String(format: "%.2f", r.throughputPerHour),
-                String(format: "%.2f", r.fragmentationBlockedGPUHours), "\(r.timedOut)", "\(r.makespanSeconds)",
+                String(format: "%.2f", r.fragmentationBlockedGPUHours), "\(r.timedOut)", seconds(r.makespanSeconds),
                 "\(r.backfilled)", String(format: "%.2f", r.unavailableGPUHours), "\(r.nodeFailures)",
                 "\(r.interruptedJobs)", String(format: "%.2f", r.lostGPUHours),
             ]
@@ -140,4 +145,7 @@ enum SimulateOutput {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// Seconds to the millisecond, as the trace format writes them ("12.5", "3600").
+    static func seconds(_ s: Double) -> String { TraceCSV.millisText(Int64((s * 1000).rounded())) }
 }

@@ -151,6 +151,48 @@ import Testing
         #expect(report.accounts.map(\.name) == ["ivi", "vc-alpha", "vc-beta"])
     }
 
+    @Test func jobsOutGivesEveryJobsTimesOutcomeAndPlacementToTheMillisecond() throws {
+        // a takes all 48 GPUs from 0.25 to 100.75 s and gives them back 70 ms later; d (1 GPU, submitted
+        // first) and b (8 GPUs) then start together at 100.82; d is cut at its 60 s limit; c never fits.
+        let trace = try CLI.temp(
+            "ms.csv",
+            """
+            id,submit,duration,time_limit,gpus,account
+            a,0.25,100.5,3600,48,ivi
+            b,10.125,20,3600,8,etf
+            c,0,10,3600,64,etf
+            d,1,400,60,1,ivi
+
+            """)
+        let out = Scratch.root.appendingPathComponent("files/jobs-out.csv").path
+        let r = try CLI.run([
+            "simulate", "--trace", trace, "--cluster", "cluster.yaml", "--policy", "fifo,backfill",
+            "--hold-overhead", "70ms", "--jobs-out", out,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.first == "scenario,policy,id,submit,start,end,outcome,placement")
+        #expect(lines.count == 1 + 2 * 4)
+        for policy in ["fifo", "backfill"] {
+            var rows: [String: [String]] = [:]
+            for line in lines.dropFirst() {
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                if cells[1] == policy { rows[cells[2]] = cells }
+            }
+            #expect(rows["a"]?[3...6] == ["0.25", "0.25", "100.75", "completed"], "\(policy)")
+            let whole = Set((rows["a"]?[7] ?? "").split(separator: ";").map(String.init))
+            #expect(whole == Set((1...6).map { "dgx0\($0):0-7" }), "\(policy)")
+            #expect(rows["b"]?[3...6] == ["10.125", "100.82", "120.82", "completed"], "\(policy)")
+            #expect(rows["b"]?[7].wholeMatch(of: /dgx0[1-6]:0-7/) != nil, "\(policy)")
+            #expect(rows["c"]?[3...7] == ["0", "", "", "never-fits", ""], "\(policy)")
+            #expect(rows["d"]?[3...6] == ["1", "100.82", "160.82", "timeout"], "\(policy)")
+            #expect(rows["d"]?[7].wholeMatch(of: /dgx0[1-6]:[0-7]/) != nil, "\(policy)")
+            #expect(rows.values.allSatisfy { $0[0] == "cluster" })
+        }
+        let bad = try CLI.run(["simulate", "--trace", trace, "--hold-overhead", "soon"])
+        #expect(bad.status != 0 && bad.stderr.contains("--hold-overhead takes seconds (0.07) or milliseconds (70ms)"))
+    }
+
     @Test func badInvocationsSayWhatIsWrong() throws {
         let none = try CLI.run(["simulate"])
         #expect(none.status != 0 && none.stderr.contains("give one workload"))

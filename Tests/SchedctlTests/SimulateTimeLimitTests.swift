@@ -38,7 +38,7 @@ import Testing
         let limits: [Int64] = [1500, 1560, 7200, 7 * 86_400, 4 * 3600]
         let durations: [Int64] = [1000, 1001, 1000, 5 * 86_400, 3 * 3600]
         #expect(jobs.map(\.timeLimit) == limits)
-        #expect(jobs.map(\.duration) == durations)
+        #expect(jobs.map(\.durationMillis) == durations.map { $0 * 1000 })
     }
 
     @Test func aFactorBelowOneIsRefused() throws {

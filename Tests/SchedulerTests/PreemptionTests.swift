@@ -59,7 +59,7 @@ import Testing
             let partition = rng.next() % 3 == 0 ? "gpu" : "scavenger"
             var j = job(
                 Int64(i), at: Int64(i) * 40, gpus: gpus, runs: Int64(300 + rng.next() % 6000), partition: partition)
-            j.timeLimit = j.duration * 3
+            j.timeLimit = j.durationMillis / 1000 * 3
             return j
         }
         for policy in [QueuePolicyName.backfill, .fairshare] {

@@ -64,11 +64,12 @@ import Testing
         let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
         #expect(run.outcomes[0].end == 100 && run.outcomes[0].timedOut)
         #expect(run.outcomes[1].end == 90 && !run.outcomes[1].timedOut)
-        // The same trace where an H200 counts three times as fast: 200 → 67 s (rounded up), 90 → 30 s.
+        // The same trace where an H200 counts three times as fast: 200 → 66.667 s (rounded up to the
+        // millisecond), 90 → 30 s.
         let fast = try Simulator.run(
             spec: try platform(), jobs: jobs,
             options: .init(speed: GPUSpeed(relative: ["H200": 3]), checkInvariants: true))
-        #expect(fast.outcomes[0].end == 67 && !fast.outcomes[0].timedOut)
+        #expect(fast.outcomes[0].endMillis == 66_667 && !fast.outcomes[0].timedOut)
         #expect(fast.outcomes[1].end == 30)
     }
 
@@ -83,7 +84,7 @@ import Testing
         #expect(run.timeline.last?.busyGPUs == 0 && run.timeline.last?.queued == 0)
         #expect(zip(run.timeline, run.timeline.dropFirst()).allSatisfy { $0.time < $1.time })
         // Arrivals come at multiples of 10 with the cluster then holding that one job, ends 5 s later with none.
-        #expect(run.timeline.allSatisfy { $0.busyGPUs == ($0.time % 10 == 0 ? 1 : 0) && $0.queued == 0 })
+        #expect(run.timeline.allSatisfy { $0.busyGPUs == ($0.time.truncatingRemainder(dividingBy: 10) == 0 ? 1 : 0) && $0.queued == 0 })
     }
 
     @Test func theSameInputsGiveTheSameRun() throws {

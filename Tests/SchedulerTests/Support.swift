@@ -101,3 +101,17 @@ func sameScheduleBothWays(
     #expect(diff == nil, "\(label): first difference \(String(describing: diff))")
     return (x, y)
 }
+
+/// An outcome's times in seconds, for replays of whole-second traces (a start or end off a whole second is a
+/// test failure: nil, with the time in the expectation's message).
+extension SimulatedOutcome {
+    var start: Int64? { Self.wholeSeconds(startMillis) }
+    var end: Int64? { Self.wholeSeconds(endMillis) }
+    var submit: Int64 { submitMillis / 1000 }
+
+    private static func wholeSeconds(_ ms: Int64?) -> Int64? {
+        guard let ms else { return nil }
+        #expect(ms % 1000 == 0, "\(ms) ms is not a whole second")
+        return ms / 1000
+    }
+}

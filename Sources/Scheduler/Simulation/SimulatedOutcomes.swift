@@ -7,12 +7,18 @@ public struct SimulatedOutcomes: RandomAccessCollection, Sendable, Equatable {
     let track: [Simulator.EventLoop.Track]
     /// Why jobs can never run on the cluster, by job index (few).
     let neverFits: [Int: String]
+    /// Each job's last placement (`PlacementText`) by job index; empty when the run kept none.
+    let placements: [String?]
 
-    init(jobs: [SimulatedJob], track: [Simulator.EventLoop.Track], neverFits: [Int: String]) {
+    init(
+        jobs: [SimulatedJob], track: [Simulator.EventLoop.Track], neverFits: [Int: String], placements: [String?] = []
+    ) {
         precondition(jobs.count == track.count, "a record for every job")
+        precondition(placements.isEmpty || placements.count == jobs.count, "a placement for every job, or none")
         self.jobs = jobs
         self.track = track
         self.neverFits = neverFits
+        self.placements = placements
     }
 
     /// None (a run not made yet).
@@ -26,10 +32,12 @@ public struct SimulatedOutcomes: RandomAccessCollection, Sendable, Equatable {
         let k = track[index]
         let none = Simulator.EventLoop.Track.none
         var o = SimulatedOutcome(
-            id: j.id, submit: j.submit, start: k.start == none ? nil : k.start, end: k.end == none ? nil : k.end,
+            id: j.id, submitMillis: j.submitMillis, startMillis: k.start == none ? nil : k.start,
+            endMillis: k.end == none ? nil : k.end,
             gpus: k.gpus < 0 ? j.gpuCount ?? 0 : Int(k.gpus), account: j.account,
             neverFits: neverFits.isEmpty ? nil : neverFits[index], timedOut: k.timedOut)
         o.interruptions = Int(k.interruptions)
+        if !placements.isEmpty && o.startMillis != nil { o.placement = placements[index] }
         return o
     }
 

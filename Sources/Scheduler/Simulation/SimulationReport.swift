@@ -8,15 +8,15 @@ public struct SimulationReport: Sendable, Hashable, Codable {
         public var p95: Double
         public var p99: Double
 
-        init(_ waits: [Int64]) {
+        init(_ waits: [Double]) {
             let s = waits.sorted()
             jobs = s.count
-            mean = s.isEmpty ? 0 : Double(s.reduce(0, +)) / Double(s.count)
+            mean = s.isEmpty ? 0 : s.reduce(0, +) / Double(s.count)
             func q(_ p: Double) -> Double {
                 guard !s.isEmpty else { return 0 }
                 // Nearest rank.
                 let rank = Int((p * Double(s.count)).rounded(.up)) - 1
-                return Double(s[min(max(rank, 0), s.count - 1)])
+                return s[min(max(rank, 0), s.count - 1)]
             }
             p50 = q(0.50)
             p95 = q(0.95)
@@ -38,7 +38,7 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var neverFits: [String: Int]
     /// Busy GPU-seconds over makespan × GPUs.
     public var utilization: Double
-    public var makespanSeconds: Int64
+    public var makespanSeconds: Double
     /// Jobs completed per hour of makespan.
     public var throughputPerHour: Double
     public var wait: Waits
@@ -76,41 +76,41 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     }
 
     public init(_ run: Simulator.Run) {
-        let ran = run.outcomes.filter { $0.start != nil && $0.end != nil }
+        let ran = run.outcomes.filter { $0.startMillis != nil && $0.endMillis != nil }
         jobs = run.outcomes.count
         completed = ran.count
         timedOut = ran.filter(\.timedOut).count
         neverFits = Dictionary(run.outcomes.compactMap { $0.neverFits.map { ($0, 1) } }, uniquingKeysWith: +)
         makespanSeconds = run.makespan
-        let capacity = Double(run.totalGPUs) * Double(max(run.makespan, 1))
+        let capacity = Double(run.totalGPUs) * max(run.makespan, 1)
         utilization = capacity > 0 ? run.busyGPUSeconds / capacity : 0
-        throughputPerHour = Double(ran.count) / (Double(max(run.makespan, 1)) / 3600)
+        throughputPerHour = Double(ran.count) / (max(run.makespan, 1) / 3600)
         wait = Waits(ran.compactMap(\.wait))
-        var bySize: [String: [Int64]] = [:]
+        var bySize: [String: [Double]] = [:]
         for o in ran { bySize[Self.sizeClass(o.gpus), default: []].append(o.wait ?? 0) }
         waitBySize = bySize.mapValues(Waits.init)
         meanTurnaround =
-            ran.isEmpty ? 0 : ran.reduce(0.0) { $0 + Double($1.end! - $1.submit) } / Double(ran.count)
+            ran.isEmpty ? 0 : ran.reduce(0.0) { $0 + Double($1.endMillis! - $1.submitMillis) / 1000 } / Double(ran.count)
         meanBoundedSlowdown =
             ran.isEmpty
             ? 0
             : ran.reduce(0.0) { sum, o in
-                let runTime = Double(o.end! - o.start!)
-                return sum + max(1, Double(o.end! - o.submit) / max(runTime, 10))
+                let runTime = Double(o.endMillis! - o.startMillis!) / 1000
+                return sum + max(1, Double(o.endMillis! - o.submitMillis) / 1000 / max(runTime, 10))
             } / Double(ran.count)
         fragmentationBlockedGPUHours = run.fragmentationBlockedGPUSeconds / 3600
-        var usage: [String: (gpuSeconds: Double, waits: Int64, jobs: Int)] = [:]
+        var usage: [String: (gpuSeconds: Double, waits: Double, jobs: Int)] = [:]
         for o in ran {
             let account = o.account.isEmpty ? "(none)" : o.account
             var u = usage[account] ?? (0, 0, 0)
-            u.gpuSeconds += Double(o.gpus) * Double(o.end! - o.start!)
+            u.gpuSeconds += Double(o.gpus) * o.runTime!
             u.waits += o.wait ?? 0
             u.jobs += 1
             usage[account] = u
         }
         accounts = usage.keys.sorted().map { name in
             let u = usage[name]!
-            return Account(name: name, gpuHours: u.gpuSeconds / 3600, meanWait: Double(u.waits) / Double(u.jobs), jobs: u.jobs)
+            return Account(name: name, gpuHours: u.gpuSeconds / 3600, meanWait: u.waits / Double(u.jobs), jobs: u.jobs)
         }
         events = run.events
         unavailableGPUHours = run.unavailableGPUSeconds / 3600

@@ -15,6 +15,11 @@ public enum Simulator {
         public var speed: GPUSpeed?
         /// Maintenance windows and node failures.
         public var events: SimulationEvents
+        /// How long each job holds its GPUs past the end of its run, in milliseconds: the launch and the exit's
+        /// report that the trace's run time leaves out (docs/simulate.md, "Fidelity").
+        public var holdOverheadMillis: Int64
+        /// Keep each job's placement for `SimulatedOutcome.placement` (off: a long replay keeps none).
+        public var recordsPlacements: Bool
         /// Check the run's invariants (GPU-seconds conserved, no start before submit, every job ends, the
         /// cluster empty at the end); on by default in debug builds.
         public var checkInvariants: Bool
@@ -30,8 +35,11 @@ public enum Simulator {
 
         public init(
             queue: QueuePolicyName? = nil, placement: PlacementPolicyName? = nil, speed: GPUSpeed? = nil,
-            events: SimulationEvents = SimulationEvents(), checkInvariants: Bool? = nil
+            events: SimulationEvents = SimulationEvents(), checkInvariants: Bool? = nil, holdOverheadMillis: Int64 = 0,
+            recordsPlacements: Bool = false
         ) {
+            self.holdOverheadMillis = holdOverheadMillis
+            self.recordsPlacements = recordsPlacements
             self.queue = queue
             self.placement = placement
             self.speed = speed
@@ -47,8 +55,8 @@ public enum Simulator {
         /// Arrivals, ends, failures, repairs and window edges processed.
         public var events: Int
         public var totalGPUs: Int
-        /// From the first arrival to the last end, in seconds.
-        public var makespan: Int64
+        /// From the first arrival to the last end (its GPUs given back), in seconds.
+        public var makespan: Double
         public var busyGPUSeconds: Double
         /// Idle GPU-seconds while a queued job that would fit by GPU count could not be placed.
         public var fragmentationBlockedGPUSeconds: Double
@@ -68,7 +76,8 @@ public enum Simulator {
     }
 
     public struct TimelinePoint: Sendable, Hashable {
-        public var time: Int64
+        /// Seconds from the start of the trace.
+        public var time: Double
         public var busyGPUs: Int
         public var queued: Int
     }

@@ -45,7 +45,19 @@ extension TraceCSV {
         return ByteSize(parsing: text) == s ? text : String(s.bytes)
     }
 
-    static func quote(_ s: String?) -> String {
+    /// Milliseconds as seconds with at most three decimals, trailing zeros left out ("12.5", "3600", "0.07").
+    public static func millisText(_ ms: Int64) -> String {
+        let whole = ms / 1000
+        let rest = abs(ms % 1000)
+        guard rest != 0 else { return String(whole) }
+        var digits = String(rest)
+        digits = String(repeating: "0", count: 3 - digits.count) + digits
+        while digits.last == "0" { digits.removeLast() }
+        return (ms < 0 && whole == 0 ? "-" : "") + "\(whole).\(digits)"
+    }
+
+    /// A CSV field: quoted when it holds a comma, a quote, or leading or trailing space, or is empty.
+    public static func quote(_ s: String?) -> String {
         guard let s else { return "" }
         let needs = s.contains(",") || s.contains("\"") || s.first == " " || s.last == " " || s.isEmpty
         return needs ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
