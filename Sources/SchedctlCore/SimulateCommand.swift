@@ -265,7 +265,9 @@ struct SimulateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("not replayable (left out): \(list)\n".utf8))
         }
         if let report {
-            let html = SimulateHTML.page(columns, title: "Raspored simulation", workload: base.provenance)
+            let html = SimulateHTML.page(
+                columns, title: "Raspored simulation", workload: base.provenance,
+                jobsOut: jobsOut.map { Self.link(to: $0.path, from: report) })
             do { try html.write(toFile: report, atomically: true, encoding: .utf8) } catch {
                 throw CLIError("cannot write \(report): \(error.localizedDescription)")
             }
@@ -331,7 +333,9 @@ struct SimulateCommand: ParsableCommand {
         }
         let smallest = goal.flatMap { g in zip(sizes, columns).first { g.met(by: $0.1.report) }?.0 }
         if let report {
-            let html = SimulateHTML.page(columns, title: "Raspored sizing sweep: \(type)", workload: base.provenance)
+            let html = SimulateHTML.page(
+                columns, title: "Raspored sizing sweep: \(type)", workload: base.provenance,
+                jobsOut: jobsOut.map { Self.link(to: $0.path, from: report) })
             do { try html.write(toFile: report, atomically: true, encoding: .utf8) } catch {
                 throw CLIError("cannot write \(report): \(error.localizedDescription)")
             }
@@ -355,6 +359,14 @@ struct SimulateCommand: ParsableCommand {
                 print(smallest.map { "Smallest \(type) count meeting \(target): \($0)" } ?? "No size in the sweep meets \(target)")
             }
         }
+    }
+
+    /// How the report at `report` links to the file at `path`: its name when both are in one directory, else
+    /// its absolute path.
+    static func link(to path: String, from report: String) -> String {
+        let file = URL(fileURLWithPath: path).standardizedFileURL
+        let page = URL(fileURLWithPath: report).standardizedFileURL
+        return file.deletingLastPathComponent() == page.deletingLastPathComponent() ? file.lastPathComponent : file.path
     }
 
     /// `spec` with the workload's accounts it does not declare added (share 1, no limits), said on stderr.

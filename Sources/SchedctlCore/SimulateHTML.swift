@@ -7,7 +7,8 @@ import Scheduler
 enum SimulateHTML {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 
-    static func page(_ columns: [SimulationColumn], title: String, workload: String) -> String {
+    /// `jobsOut`: where `--jobs-out` wrote the per-job rows, as the page should link to it (nil: no link).
+    static func page(_ columns: [SimulationColumn], title: String, workload: String, jobsOut: String? = nil) -> String {
         let name = columns.map { "\($0.scenario) (\($0.policy))" }
         var html = """
             <!DOCTYPE html>
@@ -21,6 +22,7 @@ enum SimulateHTML {
             </style></head><body>
             <h1>\(escape(title))</h1>
             <p>Workload: \(escape(workload)). Same scheduling code as the controller (engine placement and queue pass).</p>
+            \(jobsOut.map { "<p>Every job's start, end, outcome and placement: <a href=\"\(escape($0))\">\(escape($0))</a> (CSV).</p>" } ?? "")
             <div class="legend">\(name.enumerated().map { "<span><i class=\"sw\" style=\"background:\(palette[$0.offset % palette.count])\"></i>\(escape($0.element))</span>" }.joined())</div>
             <h2>Figures</h2>
             \(table(columns))

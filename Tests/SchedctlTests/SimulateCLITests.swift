@@ -167,9 +167,12 @@ import Testing
         let out = Scratch.root.appendingPathComponent("files/jobs-out.csv").path
         let r = try CLI.run([
             "simulate", "--trace", trace, "--cluster", "cluster.yaml", "--policy", "fifo,backfill",
-            "--hold-overhead", "70ms", "--jobs-out", out,
+            "--hold-overhead", "70ms", "--jobs-out", out, "--report", out.replacingOccurrences(of: ".csv", with: ".html"),
         ])
         #expect(r.status == 0, "\(r.stderr)")
+        // The report beside it links to it by name.
+        let html = try String(contentsOfFile: out.replacingOccurrences(of: ".csv", with: ".html"), encoding: .utf8)
+        #expect(html.contains("<a href=\"jobs-out.csv\">"))
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.first == "scenario,policy,id,submit,start,end,outcome,placement")
         #expect(lines.count == 1 + 2 * 4)
