@@ -40,7 +40,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Rescale arrivals to this offered load on each scenario (e.g. 0.8).")
     var load: Double?
 
-    @Option(help: "Queue policies to compare, comma-separated (fifo, backfill, fairshare); default: each cluster's scheduling.policy.")
+    @Option(help: "Queue policies to compare, comma-separated (fifo, strict-fifo, backfill, fairshare); default: each cluster's scheduling.policy.")
     var policy: String?
 
     @Option(help: "Placement policies to compare, comma-separated (pack, best-fit, first-fit, spread); default: each cluster's.")

@@ -91,6 +91,7 @@ extension ControllerCore {
             throw ControllerError(.conflict, "array \(id): every unfinished task is already being cancelled")
         }
         logger.info("array cancel", metadata: ["array": "\(id)", "by": "\(p.user)", "tasks": "\(cancelled)"])
+        passIfLineLeft()
         settleDependencies()
         await durable()
         let all = try stored { () throws(StateStoreError) in try store.jobs(filter: JobFilter(arrayJobId: id)) }

@@ -30,7 +30,8 @@ extension ControllerCore {
         }
         var work = StartEstimate.Work()
         var starts = StartEstimate.estimate(
-            state: state, running: running, waiting: waiting, now: now, reservations: book.reservations, work: &work)
+            state: state, running: running, waiting: waiting, now: now, reservations: book.reservations,
+            holdsLine: book.policy.holdsLine, work: &work)
         // The job holding the backfill reservation starts by its reserved time: backfill may not delay it.
         if let r = book.reservedStart, starts[r.job] == nil || starts[r.job]! > r.at { starts[r.job] = max(r.at, now) }
         if probe == nil { estimateCache = (version, now, starts) }

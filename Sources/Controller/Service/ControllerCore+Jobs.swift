@@ -165,10 +165,14 @@ extension ControllerCore {
     /// One scheduling pass (the engine's `QueuePass` under cluster.yaml's queue policy): each pending job
     /// that may start now is placed, committed and started; each that may not gets the engine's reason as its
     /// pending reason. Returns the started ids. `only` limits the pass to those jobs (valid only when nothing
-    /// was freed since the last full pass: they are offered against the standing backfill reservation).
+    /// was freed since the last full pass: they are offered against the standing backfill reservation, or wait
+    /// behind the job that holds the line under strict-fifo). A pass that would offer the job holding the line
+    /// again is a full one: should it start, the pass must find the next job in line.
     @discardableResult
-    public func schedule(only: [Int64]? = nil) -> [Int64] {
+    public func schedule(only requested: [Int64]? = nil) -> [Int64] {
         let began = ContinuousClock.now
+        var only = requested
+        if let first = book.firstInLine, only?.contains(first) == true { only = nil }
         if only == nil { needsFullPass = false }
         // Only pending jobs have candidates.
         let queue = eligible(only ?? pendingIds).compactMap { jobCache.candidates[$0] }
@@ -202,8 +206,10 @@ extension ControllerCore {
         }
         var told = Set(reasons.map(\.0))
         for (id, _) in started { told.insert(id) }
-        // Jobs skipped for want of free GPUs keep the reason they have; a new one asks the engine for one.
-        for c in queue where !told.contains(c.id) && jobCache.pendingReasons[c.id] == .some(nil) {
+        // Jobs skipped for want of free GPUs keep the reason they have; a new one asks the engine for one, and
+        // so does the job that holds the line under strict-fifo (it may have waited behind another until now).
+        let first = book.firstInLine
+        for c in queue where !told.contains(c.id) && (jobCache.pendingReasons[c.id] == .some(nil) || c.id == first) {
             if case let .failure(r) = state.place(c.request) { reasons.append((c.id, .noRoom(r))) }
         }
         // Preemption: the victims are requeued (their agents stop them, SIGTERM then SIGKILL after the agent's
@@ -275,9 +281,18 @@ extension ControllerCore {
         let before = try job(id)
         try authorize(p, for: before, to: "cancel")
         try cancelNow(id, by: p)
+        passIfLineLeft()
         settleDependencies()
         await durable()
         return try view(try job(id))
+    }
+
+    /// Under strict-fifo, once the job that holds the line has left the queue without starting (cancelled), the
+    /// jobs behind it may start now: a full pass finds them.
+    func passIfLineLeft() {
+        guard let first = book.firstInLine, live[first]?.state != .pending else { return }
+        needsFullPass = true
+        schedule()
     }
 
     /// Records a cancel: a pending job ends, a running one is asked to stop.

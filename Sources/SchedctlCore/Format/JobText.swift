@@ -70,6 +70,7 @@ enum JobText {
     static func policy(_ name: String) -> String {
         switch QueuePolicyName(rawValue: name) {
         case .fifo?: "submission (policy fifo: every job that fits starts)"
+        case .strictFIFO?: "submission (policy strict-fifo: nothing starts before the first job in line)"
         case .backfill?: "submission (policy backfill: a later job starts first only if it delays no reserved start)"
         case .fairshare?: "priority, highest first (policy fairshare, with backfill)"
         case nil: "policy \(name)"

@@ -2,8 +2,8 @@ import Foundation
 
 /// What the queue policy remembers between passes: the running jobs (what they hold, when their time limits
 /// run out, whose they are), each account's GPUs, storage and GPU-hours in use, the fair-share ledger, the
-/// reservations, and the backfill plan. The controller keeps one at wall-clock time and the simulator one at
-/// virtual time; `QueuePass` reads and updates it.
+/// reservations, the backfill plan, and under strict-fifo the job that holds the line. The controller keeps
+/// one at wall-clock time and the simulator one at virtual time; `QueuePass` reads and updates it.
 ///
 /// Tell it what happens outside a pass: `ended` for every job that stops holding its allocation (with the
 /// time, so usage is accounted up to it), `invalidatePlan` when nodes change availability.
@@ -82,6 +82,9 @@ public struct QueueBook: Sendable {
     var limits: [AccountLimits] = []
     /// The backfill reservation for the first job that does not fit (nil: none made yet, or invalid).
     var plan: BackfillPlan?
+    /// Under strict-fifo, the first job in line that did not start in the last pass (nil: every job offered
+    /// started).
+    var lineHead: QueuePass.LineHead?
     /// Storage for a plan's search of the running jobs' ends (`BackfillPlan.make`), kept from one to the next.
     var planEnds: [BackfillPlan.End] = []
     /// The jobs that ended since the plan was made, while it is deferred (emptied when a deferred plan is
@@ -222,7 +225,8 @@ public struct QueueBook: Sendable {
     }
 
     /// A waiting job left the queue without starting (cancelled): if it held the backfill reservation, the
-    /// next pass makes a new one.
+    /// next pass makes a new one. If it held the line (strict-fifo, `firstInLine`), it holds it until the next
+    /// complete pass, which the caller runs: the jobs behind it may start now.
     public mutating func withdraw(id: Int64) {
         if plan?.head == id { plan = nil }
         preemptors.removeValue(forKey: id)
@@ -250,6 +254,10 @@ public struct QueueBook: Sendable {
 
     /// Forget the backfill plan (node availability changed); the next pass makes a new one.
     public mutating func invalidatePlan() { plan = nil }
+
+    /// Under strict-fifo, the job that holds the line: the first in line that did not start in the last pass
+    /// (nothing behind it starts until it does); nil when every job offered started.
+    public var firstInLine: Int64? { lineHead?.id }
 
     /// The current backfill reservation: which job, and when it is to start (nil also while the plan is
     /// deferred, `defersPlans`: its start is not worked out yet).

@@ -1,25 +1,45 @@
 extension QueuePass {
-    /// One pass's running state: free GPUs and the backfill reservation as it evolves.
+    /// One pass's running state: free GPUs, the backfill reservation as it evolves, and under strict-fifo the
+    /// first job in line that did not start.
     struct Pass {
         let backfills: Bool
+        let holdsLine: Bool
         var plan: BackfillPlan?
+        var lineHead: LineHead?
         var free: Int
         let now: Int64
         /// The placement refusal of the last job offered, if it met one.
         var lastRefusal: PlacementRefusal?
 
-        /// A pass with no reservation yet (the caller gives it the standing one, taken from the book).
-        init(backfills: Bool, free: Int, now: Int64) {
-            self.backfills = backfills
+        /// A pass with no reservation and no job holding the line yet (the caller gives it the book's, taken
+        /// from the book, `takeStanding`).
+        init(policy: QueuePolicyName, free: Int, now: Int64) {
+            backfills = policy.backfills
+            holdsLine = policy.holdsLine
             self.free = free
             self.now = now
         }
 
+        /// Takes the book's standing reservation and, for a pass over newcomers only, the job that holds the line
+        /// (a complete pass finds it afresh).
+        mutating func takeStanding(from book: inout QueueBook, complete: Bool) {
+            plan = book.plan.take()
+            if holdsLine && !complete { lineHead = book.lineHead }
+        }
+
+        /// Gives the reservation and the job that holds the line back to the book, at the end of the pass.
+        mutating func handBack(to book: inout QueueBook) {
+            book.plan = plan.take()
+            if holdsLine { book.lineHead = lineHead }
+        }
+
         /// Whether nothing more can start: fewer GPUs are free than `floor` (the fewest a job still in line asks
         /// for), nothing preemptible runs, and under backfill the first job in line already holds the reservation
-        /// (unless `newcomersByPriority`: newcomers ordered by priority may come before it and take it).
+        /// (unless `newcomersByPriority`: newcomers ordered by priority may come before it and take it). Never
+        /// under strict-fifo: the next job in line is offered, to become the one that holds the line.
         func nothingCanStart(floor: Int, preemptibleRunning: Int, newcomersByPriority: Bool = false) -> Bool {
-            free < floor && (!backfills || plan != nil && !newcomersByPriority) && preemptibleRunning == 0
+            !holdsLine && free < floor && (!backfills || plan != nil && !newcomersByPriority)
+                && preemptibleRunning == 0
         }
 
         /// What became of one offered job.
@@ -41,6 +61,8 @@ extension QueuePass {
             case limit
             /// Running jobs are to be preempted for it.
             case preempting
+            /// Behind the job that holds the line (strict-fifo): not offered.
+            case behind
         }
 
         /// Offers `c`. `unplaceable`: the refusal its request already met in this pass (the cluster only fills
@@ -49,6 +71,22 @@ extension QueuePass {
         mutating func offer(
             _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Work,
             unplaceable: PlacementRefusal? = nil,
+            started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
+        ) -> Outcome {
+            guard holdsLine else {
+                return consider(
+                    c, key: key, state: &state, book: &book, work: &work, unplaceable: unplaceable, started: started,
+                    waiting: waiting)
+            }
+            return offerInLine(
+                c, key: key, state: &state, book: &book, work: &work, unplaceable: unplaceable, started: started,
+                waiting: waiting)
+        }
+
+        /// `offer` without the line: limits, preemption, placement, and under backfill the reservation.
+        mutating func consider(
+            _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            unplaceable: PlacementRefusal?,
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
             // (Cleared only when set: clearing releases the refusal's words, and most offers meet none.)

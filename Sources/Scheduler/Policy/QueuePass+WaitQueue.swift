@@ -3,7 +3,8 @@ extension QueuePass {
     /// order, visiting bucket by bucket (`WaitQueue`): a bucket whose job was too big for the free GPUs or
     /// could not be placed is set aside for the rest of the pass (when no reservation is in force; a window
     /// keeps jobs off nodes by their own time limits, so then each job is offered). Started jobs leave the
-    /// queue.
+    /// queue. Under strict-fifo the pass ends at the first job that does not start (it holds the line): the jobs
+    /// behind it are neither offered nor reported to `waiting`.
     public static func run(
         on state: inout ClusterState, book: inout QueueBook, queue: inout WaitQueue, now: Int64, work: inout Work,
         started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void = { _, _ in }
@@ -14,7 +15,7 @@ extension QueuePass {
         // `run(on:book:queue:…)` over every waiting job. The pass holds the only reference to the plan it
         // makes, and hands it to the book at the end (a reference kept alive beside it would make every change
         // copy the plan's box).
-        var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
+        var pass = Pass(policy: book.policy, free: state.totalFreeGPUs, now: now)
         _ = book.plan.take()
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was
@@ -23,12 +24,13 @@ extension QueuePass {
             pass.nothingCanStart(floor: floor, preemptibleRunning: book.preemptibleRunning)
         }
         if stop(pass) || queue.isEmpty {
-            book.plan = pass.plan.take()
+            pass.handBack(to: &book)
             return
         }
         let whole = book.reservations.isEmpty
         // A bucket whose job is too big for the free GPUs and could not be the reserved one (fifo, or behind
-        // the reservation) would be skipped when its turn came: it is set aside without entering the heap.
+        // the reservation) would be skipped when its turn came: it is set aside without entering the heap
+        // (not under strict-fifo: it would hold the line when its turn came).
         // The free GPUs only shrink during a pass; if the reservation changes, or a preemptible job starts,
         // the jobs set aside that are still to come in line are put back.
         var mayPreempt = book.preemptibleRunning > 0
@@ -36,7 +38,7 @@ extension QueuePass {
         /// the reservation). A job set aside without its key (fifo) keeps `SortKey.unknown`, worked out if it
         /// comes back in line.
         func tooBig(_ gpus: Int, _ pass: borrowing Pass) -> Bool? {
-            guard !mayPreempt, gpus > pass.free else { return false }
+            guard !mayPreempt, !pass.holdsLine, gpus > pass.free else { return false }
             guard pass.backfills else { return true }
             return pass.plan == nil ? false : nil
         }
@@ -127,6 +129,8 @@ extension QueuePass {
             let outcome = pass.offer(
                 c, key: k, state: &state, book: &book, work: &work, unplaceable: known, started: started,
                 waiting: waiting)
+            // Under strict-fifo a job that did not start holds the line: nothing behind it may start.
+            if pass.lineHead != nil { break }
             if pass.plan?.head != reserved || mayPreempt != (book.preemptibleRunning > 0) {
                 reserved = pass.plan?.head
                 mayPreempt = book.preemptibleRunning > 0
@@ -194,13 +198,13 @@ extension QueuePass {
                     if let n = queue.next(in: b, from: n) { push(b, n, pass) }
                     continue
                 }
-            case .held, .limit, .preempting:
+            case .held, .limit, .preempting, .behind:
                 break
             }
             if let n = queue.next(in: b, from: i + 1) { push(b, n, pass) }
         }
         for (id, submit, b) in startedIds { queue.remove(id: id, submit: submit, bucket: b) }
-        book.plan = pass.plan.take()
+        pass.handBack(to: &book)
         // The lists' storage is kept for the next pass (given back here, not in `defer`: a variable a local
         // function captures and `defer` swaps is checked for exclusive access at run time).
         swap(&aside, &queue.spareAside)

@@ -7,6 +7,8 @@
 /// - a job is kept off nodes that a reservation holds at any moment of its time limit;
 /// - a job that fits starts: its placement is committed on the cluster and recorded in the `QueueBook`;
 /// - under `fifo` a job that does not fit never holds back the jobs behind it;
+/// - under `strict-fifo` the first job in line that does not start holds back every job behind it
+///   (`LineHead`): they wait behind it, and nothing starts out of order;
 /// - under `backfill` and `fairshare` (EASY backfill) the first job that does not fit gets a reservation at
 ///   the earliest time it can start (`BackfillPlan`), and a job behind it starts now only if it ends by then
 ///   or leaves the reserved allocation free, so the reservation is never delayed.
@@ -142,6 +144,8 @@ public enum QueuePass {
         /// It does not fit; these running jobs of lower-tier preemptible partitions are to be requeued to make
         /// room (the caller stops them; the job starts once they have given their resources back).
         case preempting([Int64])
+        /// Under strict-fifo: job `job`, ahead of it in line, does not start, and nothing passes it.
+        case behind(Int64)
 
         /// One line for people; `time` renders an engine time.
         public func reason(time: (Int64) -> String) -> String? {
@@ -157,13 +161,14 @@ public enum QueuePass {
             case let .preempting(ids):
                 return "preempting job" + (ids.count == 1 ? " " : "s ") + ids.map(String.init).joined(separator: ", ")
                     + " (lower-tier preemptible partition) to make room; it starts once they are requeued"
+            case let .behind(job): return "waits behind job \(job) (strict-fifo: nothing passes the first job in line)"
             }
         }
 
         public var refusal: PlacementRefusal? {
             switch self {
             case let .noRoom(r), let .reserved(_, r): return r
-            case .held, .limit, .preempting: return nil
+            case .held, .limit, .preempting, .behind: return nil
             }
         }
     }
@@ -252,9 +257,10 @@ public enum QueuePass {
 
     /// Runs one pass over `queue` on `state` at `now`. `complete` says the queue holds every waiting job
     /// (false: only newcomers, offered against the standing reservation). A job that leaves the queue other
-    /// than by starting (cancelled) must be withdrawn from the book (`QueueBook.withdraw`). Under `fifo` and
-    /// `backfill` the queue must come in submission order (as the controller and the simulator keep it); under
-    /// `fairshare` the pass orders it by priority.
+    /// than by starting (cancelled) must be withdrawn from the book (`QueueBook.withdraw`). Under `fifo`,
+    /// `strict-fifo` and `backfill` the queue must come in submission order (as the controller and the
+    /// simulator keep it); under `fairshare` the pass orders it by priority. Under `strict-fifo` every job behind
+    /// the one that holds the line is reported waiting behind it (`Wait.behind`).
     ///
     /// Every placement is committed on `state` and recorded in `book` before `started` hears of it; `started`
     /// may return false to undo a start (the caller could not record it). `waiting` hears the jobs that stay
@@ -273,8 +279,8 @@ public enum QueuePass {
         // The pass holds the only reference to the plan while it changes it: taken from the book, and handed
         // back the same way (a reference kept alive beside it would make every change copy the plan's box).
         // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
-        var pass = Pass(backfills: book.policy.backfills, free: state.totalFreeGPUs, now: now)
-        pass.plan = book.plan.take()
+        var pass = Pass(policy: book.policy, free: state.totalFreeGPUs, now: now)
+        pass.takeStanding(from: &book, complete: complete)
         // A pass over every waiting job follows a change that may have freed resources (a job ended early, a
         // node came back): as EASY does, the reservation is worked out afresh when its job is met, so the job
         // never keeps a later start it could now beat, and no job behind it is admitted against such a start.
@@ -290,10 +296,10 @@ public enum QueuePass {
         }
         // (The reserved job's place in line is renewed below, by a pass that offers jobs.)
         if nothingCanStart(pass) {
-            book.plan = pass.plan.take()
+            pass.handBack(to: &book)
             return
         }
-        // (Under fifo and backfill a job's place in line never changes.)
+        // (Under fifo, strict-fifo and backfill a job's place in line never changes.)
         if pass.plan != nil && book.policy.usesPriority {
             pass.plan!.headKey = renewedHeadKey(pass.plan!, book: &book, now: now)
         }
@@ -301,14 +307,14 @@ public enum QueuePass {
             // One job (an arrival in the simulator) needs no list to sort.
             var jobs = queue.makeIterator()
             guard let first = jobs.next() else {
-                book.plan = pass.plan.take()
+                pass.handBack(to: &book)
                 return
             }
             guard let second = jobs.next() else {
                 pass.offer(
                     first, key: key(first, book: &book, now: now), state: &state, book: &book, work: &work,
                     started: started, waiting: waiting)
-                book.plan = pass.plan.take()
+                pass.handBack(to: &book)
                 return
             }
             var items = [first, second].map { ($0, key($0, book: &book, now: now)) }
@@ -325,14 +331,18 @@ public enum QueuePass {
                 pass.offer(c, key: key, state: &state, book: &book, work: &work, started: started, waiting: waiting)
             }
         }
-        book.plan = pass.plan.take()
+        pass.handBack(to: &book)
     }
 
-    /// Where `c` would start now, as a pass would see it (its account's limits, the reservations, then
-    /// placement), or why it would wait; changes nothing (a dry run).
+    /// Where `c` would start now, as a pass would see it (behind the job that holds the line under
+    /// strict-fifo, its account's limits, the reservations, then placement), or why it would wait; changes
+    /// nothing (a dry run). `c` comes last in line.
     public static func trial(
         _ c: Candidate, on state: inout ClusterState, book: inout QueueBook, now: Int64
     ) -> Result<PlacementDecision, PlacementRefusal> {
+        if let head = book.firstInLine, let reason = Wait.behind(head).reason(time: { String($0) }) {
+            return .failure(PlacementRefusal(.notNow, reason))
+        }
         let limit = max(c.timeLimit, 1)
         if let reason = book.limitReason(
             account: c.account, gpus: c.gpuCount, storage: c.request.storage ?? .zero, timeLimit: limit)

@@ -2,17 +2,23 @@
 ///
 /// - `fifo`: submission order; every job that fits starts, and a job that does not fit never holds back the
 ///   ones behind it (first fit, no reservation).
+/// - `strict-fifo`: head-of-line FIFO, as Slurm's sched/builtin: submission order, and the first job that does
+///   not start (no room, an account limit, a reservation's window) holds back every job behind it, across the
+///   whole cluster. Nothing passes it, so it needs no reservation.
 /// - `backfill`: submission order with EASY backfill: the first job that does not fit gets a reservation at
 ///   the earliest time it can start, and a later job starts now only if it does not delay that reservation.
 /// - `fairshare`: multifactor priority (age, fair share, size, partition, nice; weights in cluster.yaml)
 ///   with EASY backfill, as Slurm's priority/multifactor with sched/backfill.
 public enum QueuePolicyName: String, CaseIterable, Hashable, Sendable, Codable {
     case fifo
+    case strictFIFO = "strict-fifo"
     case backfill
     case fairshare
 
     /// The policy reserves a start for the first job that does not fit.
-    public var backfills: Bool { self != .fifo }
+    public var backfills: Bool { self == .backfill || self == .fairshare }
+    /// The first job in line that does not start holds back every job behind it (`QueuePass.LineHead`).
+    public var holdsLine: Bool { self == .strictFIFO }
     /// The policy orders by multifactor priority rather than submission.
     public var usesPriority: Bool { self == .fairshare }
 }

@@ -9,7 +9,9 @@
 ///
 /// Estimates are upper bounds in a FIFO-greedy queue: jobs end early, and nothing later in the queue can
 /// delay an earlier job's estimate, since the pass offers jobs in the same order. Under backfill the job
-/// holding the reservation is expected at its reserved start (the controller takes it from the plan).
+/// holding the reservation is expected at its reserved start (the controller takes it from the plan). Under
+/// strict-fifo (`holdsLine`) the first job that does not fit at a moment holds back every job behind it until
+/// the next, as a pass does.
 public enum StartEstimate {
     /// A running job: what it holds and when its time limit runs out (seconds since the epoch).
     public struct Running: Sendable {
@@ -46,10 +48,11 @@ public enum StartEstimate {
 
     /// Expected start per waiting job id (seconds since the epoch); jobs without one are left out.
     /// `state` must hold exactly the running jobs' allocations. Jobs are kept off reserved nodes as a pass keeps
-    /// them (`reservations`), and `waiting` comes in the order the queue policy offers the jobs.
+    /// them (`reservations`), and `waiting` comes in the order the queue policy offers the jobs; `holdsLine`:
+    /// nothing passes the first job that does not fit (strict-fifo).
     public static func estimate(
         state: ClusterState, running: [Running], waiting: [Waiting], now: Int64,
-        reservations: ReservationBook = ReservationBook(), work: inout Work
+        reservations: ReservationBook = ReservationBook(), holdsLine: Bool = false, work: inout Work
     ) -> [Int64: Int64] {
         var state = state
         var ends = EventHeap()
@@ -61,7 +64,12 @@ public enum StartEstimate {
         while !remaining.isEmpty {
             var kept: [Waiting] = []
             kept.reserveCapacity(remaining.count)
-            for w in remaining {
+            for (i, w) in remaining.enumerated() {
+                // Under strict-fifo the first job that does not fit holds back the rest until the next moment.
+                if holdsLine && !kept.isEmpty {
+                    kept += remaining[i...]
+                    break
+                }
                 // A job asking for more GPUs than are free anywhere cannot fit: skip the placement.
                 if let g = w.request.gpuCount, g > free {
                     kept.append(w)
