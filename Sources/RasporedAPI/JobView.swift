@@ -2,7 +2,8 @@ import Scheduler
 
 /// A job as the API shows it (`GET /v1/jobs/{id}`, and every job endpoint's answer).
 ///
-/// Times are seconds since the epoch; `timeLimit` is in seconds; sizes inside `request` and
+/// Times are seconds since the epoch (`submitTime`: the floor of `submitMillis`, and so on), or milliseconds
+/// since the epoch in the fields named `...Millis`; `timeLimit` is in seconds; sizes inside `request` and
 /// `allocation` are bytes.
 public struct JobView: Hashable, Sendable, Codable {
     public var id: Int64
@@ -46,6 +47,16 @@ public struct JobView: Hashable, Sendable, Codable {
     public var submitTime: Int64
     public var startTime: Int64?
     public var endTime: Int64?
+    /// When it was submitted, in milliseconds.
+    public var submitMillis: Int64
+    /// When its last run started (placement committed), in milliseconds; nil while pending.
+    public var startMillis: Int64?
+    /// When it ended, in milliseconds: its last run's end as its agent reported it, or, where no agent
+    /// reported one, when the controller ended it; nil until it is final.
+    public var endMillis: Int64?
+    /// When the controller gave its last run's allocation back (its GPUs free from then), in milliseconds;
+    /// nil while it holds one and for a job that never held one.
+    public var releasedMillis: Int64?
     public var exitCode: Int32?
     public var signal: Int32?
     public var requeueCount: Int
@@ -87,6 +98,10 @@ public struct JobView: Hashable, Sendable, Codable {
         submitTime = job.submitTime
         startTime = job.startTime
         endTime = job.endTime
+        submitMillis = job.submitMillis
+        startMillis = job.startMillis
+        endMillis = job.endMillis
+        releasedMillis = job.releasedMillis
         exitCode = job.exitCode
         signal = job.signal
         requeueCount = job.requeueCount

@@ -20,7 +20,7 @@ do {
                 name: "burst-\(index)", user: "crash", account: "research", partition: "gpu",
                 request: ResourceRequest(gpus: index % 8 + 1), timeLimit: .minutes(Int64(index % 60 + 1)),
                 command: ["echo", "\(index)"], workdir: "/tmp"),
-            at: 1_700_000_000 + Int64(index))
+            at: .seconds(1_700_000_000 + Int64(index)))
         // Straight to the file descriptor: nothing buffered in this process when it is killed.
         FileHandle.standardOutput.write(Data("\(index) \(id)\n".utf8))
         index += 1

@@ -20,7 +20,7 @@ func submit(gpus: Int, array spec: String? = nil, dependency: String? = nil, nam
 extension ControllerCore {
     /// What an agent reports when a job's run ends: exit `code`.
     func end(_ id: Int64, code: Int32 = 0) throws(ControllerError) {
-        try record(id, .exit(code: code, signal: nil, at: clock()))
+        try record(id, .exit(code: code, signal: nil, at: timestamp()))
     }
 }
 
@@ -262,7 +262,7 @@ extension ControllerCore {
             let onLone = try await core.submit(try submit(gpus: 1, dependency: "afterok:\(lone.id)"), by: ana)
             // While no controller runs, the lone job's failure is recorded (as a restarted controller learns it
             // from its agent).
-            try store.transition(lone.id, .exit(code: 1, signal: nil, at: t0))
+            try store.transition(lone.id, .exit(code: 1, signal: nil, at: .seconds(t0)))
 
             let again = try ControllerCore(
                 spec: try platformSpec(), store: try StateStore(directory: dir, create: false), settings: noAgents,

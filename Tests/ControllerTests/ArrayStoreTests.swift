@@ -10,7 +10,7 @@ import Testing
     @Test func anArrayIsRecordedAsOneJobPerTaskWithTheFirstTasksIdAsTheArrays() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            let lone = try store.submit(submission("lone"), at: t0)
+            let lone = try store.submit(submission("lone"), at: .seconds(t0))
             let spec = try ArraySpec(parsing: "0-8:4%2")
             var dependency = try JobDependency(parsing: "afterok:\(lone)?singleton")
             dependency.conditions[0].target = .job(lone)
@@ -20,7 +20,7 @@ import Testing
                 s.dependency = dependency
                 return s
             }
-            let groups = try store.submit(groups: [tasks, [submission("after")]], at: t0)
+            let groups = try store.submit(groups: [tasks, [submission("after")]], at: .seconds(t0))
             let array = groups[0]
             #expect(array.map(\.id) == [lone + 1, lone + 2, lone + 3])
             #expect(array.allSatisfy { $0.array?.arrayJobId == lone + 1 })
@@ -62,7 +62,7 @@ import Testing
             // New jobs go on from there, arrays included.
             var task = submission("new")
             task.array = try ArraySpec(parsing: "0-1").task(0, arrayJobId: 0)
-            let ids = try store.submit(groups: [[task]], at: t0)
+            let ids = try store.submit(groups: [[task]], at: .seconds(t0))
             #expect(ids[0][0].id == 2 && ids[0][0].array?.arrayJobId == 2)
         }
     }

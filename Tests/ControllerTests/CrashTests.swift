@@ -83,7 +83,7 @@ private struct CrashTestError: Error, CustomStringConvertible {
             #expect(complete.map { $0[1] } == complete.map { $0[1] }.sorted())
             #expect(try store.jobs().count >= complete.count)
             // The store takes new work after the crash.
-            #expect(try store.submit(submission(), at: t0) > complete.map { $0[1] }.max() ?? 0)
+            #expect(try store.submit(submission(), at: .seconds(t0)) > complete.map { $0[1] }.max() ?? 0)
         }
     }
 }

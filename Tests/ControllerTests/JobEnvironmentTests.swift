@@ -106,7 +106,7 @@ import Testing
                     t.array = ArrayTask(arrayJobId: 0, taskId: i, minTask: 0, maxTask: 2, taskCount: 3, step: 1, limit: nil)
                     return t
                 }
-                let recorded = try store.submit(groups: [[one], tasks, [submission("plain")]], at: t0)
+                let recorded = try store.submit(groups: [[one], tasks, [submission("plain")]], at: .seconds(t0))
                 ids = recorded.flatMap { $0.map(\.id) }
                 #expect(recorded[0][0].environment == Self.env)
                 let rows = try store.read("count") { db in
@@ -124,7 +124,7 @@ import Testing
             #expect(all.map(\.environment) == [Self.env, ["SWEEP": "yes"], ["SWEEP": "yes"], ["SWEEP": "yes"], [:]])
             #expect(try store.jobs().allSatisfy { $0.environment == nil })
             // Transitions rewrite the row, never the environment.
-            try store.transition(ids[0], .start(allocation: allocation("dgx01"), at: t0 + 1))
+            try store.transition(ids[0], .start(allocation: allocation("dgx01"), at: .seconds(t0 + 1)))
             #expect(try store.job(ids[0])?.environment == Self.env)
         }
     }
@@ -136,7 +136,7 @@ import Testing
         #expect(try store.job(1)?.environment == [:])
         var s = submission()
         s.environment = Self.env
-        let id = try store.submit(s, at: t0)
+        let id = try store.submit(s, at: .seconds(t0))
         #expect(try store.job(id)?.environment == Self.env)
     }
 

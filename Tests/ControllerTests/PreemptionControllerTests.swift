@@ -47,7 +47,7 @@ import Testing
             for s in scavengers where try await core.job(s.id, by: bo).stopRequested != nil { stopping += 1 }
             #expect(stopping == 1)
             // The agent reports the victim gone (SIGTERM): it waits again, and the urgent job takes its node.
-            try await core.record(victims[0], .exit(code: nil, signal: 15, at: t0))
+            try await core.record(victims[0], .exit(code: nil, signal: 15, at: .seconds(t0)))
             let victim = try await core.job(victims[0], by: bo)
             #expect(victim.state == .pending && victim.requeueCount == 1)
             #expect(try await core.job(urgent.id, by: ana).state == .running)

@@ -53,7 +53,7 @@ import Testing
         try withStateDirectory { dir in
             do {
                 let store = try StateStore(directory: dir, create: true)
-                _ = try store.submit(submission("kept"), at: t0)
+                _ = try store.submit(submission("kept"), at: .seconds(t0))
                 try store.close()
             }
             let error = #expect(throws: StateStoreError.self) { try StateStore(directory: dir, create: true) }
@@ -65,7 +65,7 @@ import Testing
     @Test func theDatabaseFilesAreReadableByTheirOwnerOnly() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            _ = try store.submit(submission(), at: t0)
+            _ = try store.submit(submission(), at: .seconds(t0))
             #expect(try mode(dir) == 0o700)
             #expect(try mode(store.path) == 0o600)
             try store.close()

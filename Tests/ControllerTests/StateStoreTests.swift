@@ -9,11 +9,11 @@ import Testing
     @Test func submitAssignsGrowingIdsAndReadsBackEveryField() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            let a = try store.submit(submission("a"), at: t0)
-            let b = try store.submit(submission("b", noRequeue: true), at: t0 + 1)
+            let a = try store.submit(submission("a"), at: .seconds(t0))
+            let b = try store.submit(submission("b", noRequeue: true), at: .seconds(t0 + 1))
             #expect(b > a)
             let job = try #require(try store.job(a))
-            #expect(job == Job(id: a, submission: submission("a"), submitTime: t0))
+            #expect(job == Job(id: a, submission: submission("a"), submitted: .seconds(t0)))
             #expect(try store.job(b)?.noRequeue == true)
             #expect(try store.job(9999) == nil)
         }
@@ -22,7 +22,7 @@ import Testing
     @Test func batchSubmitIsOneTransaction() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            let ids = try store.submit((0..<50).map { submission("j\($0)") }, at: t0)
+            let ids = try store.submit((0..<50).map { submission("j\($0)") }, at: .seconds(t0))
             #expect(ids.count == 50)
             #expect(ids == ids.sorted() && Set(ids).count == 50)
             #expect(try store.jobs().map(\.name) == (0..<50).map { "j\($0)" })
@@ -32,11 +32,12 @@ import Testing
     @Test func everyFieldOfARunningAndAFinishedJobRoundTrips() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            let id = try store.submit(submission(), at: t0)
+            let id = try store.submit(submission(), at: .seconds(t0))
             var job = try #require(try store.job(id))
             job.state = .failed
-            job.startTime = t0 + 5
-            job.endTime = t0 + 9
+            job.startMillis = (t0 + 5) * 1000 + 1
+            job.endMillis = (t0 + 9) * 1000 + 999
+            job.releasedMillis = (t0 + 10) * 1000 + 42
             job.exitCode = 3
             job.signal = 6
             job.allocation = allocation("dgx01", "dgx02")
@@ -53,11 +54,11 @@ import Testing
     @Test func filtersByStateAndUserAndPages() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            let ana = try store.submit(submission("a1", user: "ana"), at: t0)
-            let bo = try store.submit(submission("b1", user: "bo"), at: t0)
-            let ana2 = try store.submit(submission("a2", user: "ana"), at: t0)
-            try store.transition(ana, .start(allocation: allocation("dgx01"), at: t0 + 1))
-            try store.transition(bo, .cancel(by: "bo", at: t0 + 1))
+            let ana = try store.submit(submission("a1", user: "ana"), at: .seconds(t0))
+            let bo = try store.submit(submission("b1", user: "bo"), at: .seconds(t0))
+            let ana2 = try store.submit(submission("a2", user: "ana"), at: .seconds(t0))
+            try store.transition(ana, .start(allocation: allocation("dgx01"), at: .seconds(t0 + 1)))
+            try store.transition(bo, .cancel(by: "bo", at: .seconds(t0 + 1)))
             #expect(try store.jobs(filter: JobFilter(user: "ana")).map(\.id) == [ana, ana2])
             #expect(try store.jobs(filter: JobFilter(states: [.running])).map(\.id) == [ana])
             #expect(try store.jobs(filter: .active).map(\.id) == [ana, ana2])
@@ -70,11 +71,11 @@ import Testing
     @Test func transitionAppliesTheLifecycleAndPersistsIt() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            let id = try store.submit(submission(), at: t0)
-            let started = try store.transition(id, .start(allocation: allocation("dgx03"), at: t0 + 2))
+            let id = try store.submit(submission(), at: .seconds(t0))
+            let started = try store.transition(id, .start(allocation: allocation("dgx03"), at: .seconds(t0 + 2)))
             #expect(started.actions == [.launch(nodes: ["dgx03"])])
             #expect(try store.job(id) == started.job)
-            let ended = try store.transition(id, .exit(code: 0, signal: nil, at: t0 + 9))
+            let ended = try store.transition(id, .exit(code: 0, signal: nil, at: .seconds(t0 + 9)))
             #expect(ended.actions == [.release(allocation("dgx03"))])
             #expect(try store.job(id)?.state == .completed)
             #expect(try store.job(id)?.endTime == t0 + 9)
@@ -84,19 +85,19 @@ import Testing
     @Test func refusedTransitionsSayWhyAndChangeNothing() throws {
         try withStateDirectory { dir in
             let store = try StateStore(directory: dir, create: true)
-            let id = try store.submit(submission(), at: t0)
-            try store.transition(id, .start(allocation: allocation("dgx03"), at: t0 + 2))
-            try store.transition(id, .exit(code: 0, signal: nil, at: t0 + 9))
+            let id = try store.submit(submission(), at: .seconds(t0))
+            try store.transition(id, .start(allocation: allocation("dgx03"), at: .seconds(t0 + 2)))
+            try store.transition(id, .exit(code: 0, signal: nil, at: .seconds(t0 + 9)))
             let before = try store.job(id)
             let error = #expect(throws: StateStoreError.self) {
-                try store.transition(id, .cancel(by: "ana", at: t0 + 10))
+                try store.transition(id, .cancel(by: "ana", at: .seconds(t0 + 10)))
             }
             #expect(error?.kind == .refused)
             #expect(error?.message == "job \(id) is completed; it cannot be cancelled")
             #expect(error?.transitionError?.state == .completed)
             #expect(try store.job(id) == before)
             let missing = #expect(throws: StateStoreError.self) {
-                try store.transition(777, .cancel(by: "ana", at: t0))
+                try store.transition(777, .cancel(by: "ana", at: .seconds(t0)))
             }
             #expect(missing?.kind == .notFound)
             #expect(missing?.message == "no job 777")
@@ -130,9 +131,9 @@ import Testing
             let token: (id: Int64, secret: String)
             do {
                 let store = try StateStore(directory: dir, create: true)
-                let ids = try store.submit([submission("x"), submission("y"), submission("z")], at: t0)
-                try store.transition(ids[0], .start(allocation: allocation("dgx01"), at: t0 + 1))
-                try store.transition(ids[1], .cancel(by: "ana", at: t0 + 1))
+                let ids = try store.submit([submission("x"), submission("y"), submission("z")], at: .seconds(t0))
+                try store.transition(ids[0], .start(allocation: allocation("dgx01"), at: .seconds(t0 + 1)))
+                try store.transition(ids[1], .cancel(by: "ana", at: .seconds(t0 + 1)))
                 try store.setNodeState("dgx04", .drain, reason: "firmware", actor: "root", at: t0 + 2)
                 token = try store.createToken(user: "root", role: .admin, at: t0)
                 expected = try store.jobs()
@@ -145,7 +146,7 @@ import Testing
             #expect(
                 try reopened.principal(token.secret, at: t0) == Principal(tokenId: token.id, user: "root", role: .admin))
             // Ids keep growing after a restart (AUTOINCREMENT never reuses one).
-            #expect(try reopened.submit(submission(), at: t0 + 3) > expected.map(\.id).max()!)
+            #expect(try reopened.submit(submission(), at: .seconds(t0 + 3)) > expected.map(\.id).max()!)
             #expect(try reopened.integrityCheck() == ["ok"])
         }
     }

@@ -82,7 +82,7 @@ import Testing
     func task(_ id: Int64, _ array: Int64, _ index: Int, _ state: JobState, reason: String? = nil) -> JobView {
         var j = Job(
             id: id, name: "sweep", user: "ana", account: "ivi", partition: "gpu", request: ResourceRequest(gpus: 1),
-            timeLimit: .hours(1), state: state, submitTime: 0, command: ["x"], workdir: "/",
+            timeLimit: .hours(1), state: state, submitted: .seconds(0), command: ["x"], workdir: "/",
             array: ArrayTask(
                 arrayJobId: array, taskId: index, minTask: 0, maxTask: 9, taskCount: 10, step: 1, limit: 2,
                 indices: "0-9"))

@@ -113,7 +113,7 @@ import Testing
     static func job(_ id: Int64, _ state: JobState, gpus: Int, priority: Double? = nil, submit: Int64 = 0) -> JobView {
         var j = Job(
             id: id, name: "train", user: "ana", account: "ivi", partition: "gpu", request: ResourceRequest(gpus: gpus),
-            timeLimit: .hours(1), state: state, submitTime: submit, command: ["x"], workdir: "/")
+            timeLimit: .hours(1), state: state, submitted: .seconds(submit), command: ["x"], workdir: "/")
         if state == .running {
             j.allocation = AllocationView(
                 nodes: [

@@ -17,16 +17,16 @@ private func allocation(_ nodes: String...) -> AllocationView {
 private func job(_ state: JobState = .pending, noRequeue: Bool = false, nodes: [String] = ["dgx01"]) -> Job {
     var j = Job(
         id: 42, name: "train", user: "ana", account: "research", partition: "gpu", request: ResourceRequest(gpus: 2),
-        timeLimit: .hours(4), submitTime: t0, noRequeue: noRequeue, command: ["python", "train.py"],
+        timeLimit: .hours(4), submitted: .seconds(t0), noRequeue: noRequeue, command: ["python", "train.py"],
         workdir: "/home/ana")
     j.pendingReason = "waiting for 2 GPUs"
     guard state != .pending else { return j }
     j.state = state
-    j.startTime = t0 + 10
+    j.startMillis = (t0 + 10) * 1000
     j.allocation = AllocationView(
         nodes: nodes.flatMap { allocation($0).nodes }, gpuModel: "H200", sharedStorageBytes: 0)
     j.pendingReason = nil
-    if state.isFinal { j.endTime = t0 + 100 }
+    if state.isFinal { j.endMillis = (t0 + 100) * 1000 }
     return j
 }
 
@@ -34,12 +34,12 @@ private enum Kind: String, CaseIterable { case start, exit, cancel, timeLimit, n
 
 private func event(_ k: Kind) -> JobLifecycle.Event {
     switch k {
-    case .start: .start(allocation: allocation("dgx02"), at: t0 + 20)
-    case .exit: .exit(code: 0, signal: nil, at: t0 + 50)
-    case .cancel: .cancel(by: "ana", at: t0 + 30)
-    case .timeLimit: .timeLimit(at: t0 + 40)
-    case .nodeLost: .nodeLost(node: "dgx01", requeue: true, at: t0 + 60)
-    case .requeue: .requeue(by: "admin", at: t0 + 70)
+    case .start: .start(allocation: allocation("dgx02"), at: .seconds(t0 + 20))
+    case .exit: .exit(code: 0, signal: nil, at: .seconds(t0 + 50))
+    case .cancel: .cancel(by: "ana", at: .seconds(t0 + 30))
+    case .timeLimit: .timeLimit(at: .seconds(t0 + 40))
+    case .nodeLost: .nodeLost(node: "dgx01", requeue: true, at: .seconds(t0 + 60))
+    case .requeue: .requeue(by: "admin", at: .seconds(t0 + 70))
     }
 }
 
@@ -70,7 +70,7 @@ private let phrases: [Kind: String] = [
 
     @Test func cancellingACompletedJobSaysSo() {
         let error = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.cancel(by: "ana", at: t0), to: job(.completed))
+            try JobLifecycle.apply(.cancel(by: "ana", at: .seconds(t0)), to: job(.completed))
         }
         #expect(error?.description == "job 42 is completed; it cannot be cancelled")
     }
@@ -87,14 +87,14 @@ private let phrases: [Kind: String] = [
     @Test func startOnNoNodesIsRefused() {
         let empty = AllocationView(nodes: [], gpuModel: nil, sharedStorageBytes: 0)
         let error = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.start(allocation: empty, at: t0), to: job())
+            try JobLifecycle.apply(.start(allocation: empty, at: .seconds(t0)), to: job())
         }
         #expect(error?.reason == .emptyAllocation)
     }
 
     @Test func cleanExitCompletesAndReleases() throws {
         let before = job(.running)
-        let t = try JobLifecycle.apply(.exit(code: 0, signal: nil, at: t0 + 50), to: before)
+        let t = try JobLifecycle.apply(.exit(code: 0, signal: nil, at: .seconds(t0 + 50)), to: before)
         #expect(t.job.state == .completed)
         #expect(t.job.endTime == t0 + 50)
         #expect(t.job.exitCode == 0)
@@ -104,14 +104,14 @@ private let phrases: [Kind: String] = [
 
     @Test(arguments: [(Int32?.some(1), Int32?.none), (nil, 9), (0, 11)])
     func nonZeroExitOrSignalFails(code: Int32?, signal: Int32?) throws {
-        let t = try JobLifecycle.apply(.exit(code: code, signal: signal, at: t0 + 50), to: job(.running))
+        let t = try JobLifecycle.apply(.exit(code: code, signal: signal, at: .seconds(t0 + 50)), to: job(.running))
         #expect(t.job.state == .failed)
         #expect(t.job.exitCode == code)
         #expect(t.job.signal == signal)
     }
 
     @Test func cancellingAPendingJobEndsItAtOnce() throws {
-        let t = try JobLifecycle.apply(.cancel(by: "ana", at: t0 + 5), to: job())
+        let t = try JobLifecycle.apply(.cancel(by: "ana", at: .seconds(t0 + 5)), to: job())
         #expect(t.job.state == .cancelled)
         #expect(t.job.endTime == t0 + 5)
         #expect(t.job.pendingReason == nil)
@@ -121,14 +121,14 @@ private let phrases: [Kind: String] = [
 
     @Test func cancellingARunningJobStopsItAndEndsCancelledOnExit() throws {
         let running = job(.running)
-        let asked = try JobLifecycle.apply(.cancel(by: "ana", at: t0 + 30), to: running)
+        let asked = try JobLifecycle.apply(.cancel(by: "ana", at: .seconds(t0 + 30)), to: running)
         #expect(asked.job.state == .running, "it holds its GPUs until its processes are gone")
         #expect(asked.actions == [.stop(nodes: ["dgx01"])])
         let again = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.cancel(by: "ana", at: t0 + 31), to: asked.job)
+            try JobLifecycle.apply(.cancel(by: "ana", at: .seconds(t0 + 31)), to: asked.job)
         }
         #expect(again?.description == "job 42 is already being cancelled; it cannot be cancelled")
-        let ended = try JobLifecycle.apply(.exit(code: nil, signal: 15, at: t0 + 32), to: asked.job)
+        let ended = try JobLifecycle.apply(.exit(code: nil, signal: 15, at: .seconds(t0 + 32)), to: asked.job)
         #expect(ended.job.state == .cancelled)
         #expect(ended.job.signal == 15)
         #expect(ended.job.endReason == "cancelled by ana")
@@ -136,27 +136,27 @@ private let phrases: [Kind: String] = [
     }
 
     @Test func timeLimitStopsItAndEndsTimeoutOnExit() throws {
-        let asked = try JobLifecycle.apply(.timeLimit(at: t0 + 40), to: job(.running))
+        let asked = try JobLifecycle.apply(.timeLimit(at: .seconds(t0 + 40)), to: job(.running))
         #expect(asked.actions == [.stop(nodes: ["dgx01"])])
         let cancel = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.cancel(by: "ana", at: t0 + 41), to: asked.job)
+            try JobLifecycle.apply(.cancel(by: "ana", at: .seconds(t0 + 41)), to: asked.job)
         }
         #expect(cancel?.description == "job 42 is already being stopped at its time limit; it cannot be cancelled")
         let twice = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.timeLimit(at: t0 + 42), to: asked.job)
+            try JobLifecycle.apply(.timeLimit(at: .seconds(t0 + 42)), to: asked.job)
         }
         #expect(twice?.reason == .alreadyStopping(.timeLimit))
-        let ended = try JobLifecycle.apply(.exit(code: nil, signal: 9, at: t0 + 45), to: asked.job)
+        let ended = try JobLifecycle.apply(.exit(code: nil, signal: 9, at: .seconds(t0 + 45)), to: asked.job)
         #expect(ended.job.state == .timeout)
         #expect(ended.job.endReason == "time limit 4h reached")
     }
 
     @Test func adminRequeueStopsItThenReturnsItToPending() throws {
         let running = job(.running)
-        let asked = try JobLifecycle.apply(.requeue(by: "root", at: t0 + 70), to: running)
+        let asked = try JobLifecycle.apply(.requeue(by: "root", at: .seconds(t0 + 70)), to: running)
         #expect(asked.job.state == .running)
         #expect(asked.actions == [.stop(nodes: ["dgx01"])])
-        let back = try JobLifecycle.apply(.exit(code: nil, signal: 15, at: t0 + 71), to: asked.job)
+        let back = try JobLifecycle.apply(.exit(code: nil, signal: 15, at: .seconds(t0 + 71)), to: asked.job)
         #expect(back.job.state == .pending)
         #expect(back.job.requeueCount == 1)
         #expect(back.job.allocation == nil && back.job.startTime == nil && back.job.signal == nil)
@@ -169,27 +169,27 @@ private let phrases: [Kind: String] = [
     }
 
     @Test func cancelOverridesARequeueUnderWay() throws {
-        let asked = try JobLifecycle.apply(.requeue(by: "root", at: t0 + 70), to: job(.running))
-        let cancelled = try JobLifecycle.apply(.cancel(by: "ana", at: t0 + 71), to: asked.job)
+        let asked = try JobLifecycle.apply(.requeue(by: "root", at: .seconds(t0 + 70)), to: job(.running))
+        let cancelled = try JobLifecycle.apply(.cancel(by: "ana", at: .seconds(t0 + 71)), to: asked.job)
         #expect(cancelled.job.stopRequest?.kind == .cancel)
         let requeueAgain = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.requeue(by: "root", at: t0 + 72), to: cancelled.job)
+            try JobLifecycle.apply(.requeue(by: "root", at: .seconds(t0 + 72)), to: cancelled.job)
         }
         #expect(requeueAgain?.description == "job 42 is already being cancelled; it cannot be requeued")
-        let ended = try JobLifecycle.apply(.exit(code: nil, signal: 15, at: t0 + 73), to: cancelled.job)
+        let ended = try JobLifecycle.apply(.exit(code: nil, signal: 15, at: .seconds(t0 + 73)), to: cancelled.job)
         #expect(ended.job.state == .cancelled)
     }
 
     @Test func noRequeueJobsRefuseAdminRequeue() {
         let error = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.requeue(by: "root", at: t0), to: job(.running, noRequeue: true))
+            try JobLifecycle.apply(.requeue(by: "root", at: .seconds(t0)), to: job(.running, noRequeue: true))
         }
         #expect(error?.description == "job 42 was submitted with no-requeue; it cannot be requeued")
     }
 
     @Test func nodeLostRequeuesByDefault() throws {
         let running = job(.running)
-        let t = try JobLifecycle.apply(.nodeLost(node: "dgx01", requeue: true, at: t0 + 60), to: running)
+        let t = try JobLifecycle.apply(.nodeLost(node: "dgx01", requeue: true, at: .seconds(t0 + 60)), to: running)
         #expect(t.job.state == .pending)
         #expect(t.job.requeueCount == 1)
         #expect(t.job.pendingReason == "requeued: node dgx01 lost")
@@ -198,7 +198,7 @@ private let phrases: [Kind: String] = [
 
     @Test(arguments: [(true, true), (true, false), (false, false)])
     func nodeLostFailsWithoutRequeue(noRequeue: Bool, policy: Bool) throws {
-        let lost = JobLifecycle.Event.nodeLost(node: "dgx01", requeue: policy, at: t0 + 60)
+        let lost = JobLifecycle.Event.nodeLost(node: "dgx01", requeue: policy, at: .seconds(t0 + 60))
         let t = try JobLifecycle.apply(lost, to: job(.running, noRequeue: noRequeue))
         #expect(t.job.state == .failed)
         #expect(t.job.endTime == t0 + 60)
@@ -208,23 +208,23 @@ private let phrases: [Kind: String] = [
 
     @Test func nodeLostOnAGangStopsTheOtherNodes() throws {
         let gang = job(.running, nodes: ["dgx01", "dgx02", "dgx03"])
-        let t = try JobLifecycle.apply(.nodeLost(node: "dgx02", requeue: true, at: t0 + 60), to: gang)
+        let t = try JobLifecycle.apply(.nodeLost(node: "dgx02", requeue: true, at: .seconds(t0 + 60)), to: gang)
         #expect(t.actions == [.stop(nodes: ["dgx01", "dgx03"]), .release(gang.allocation!), .enqueue])
     }
 
     @Test func nodeLostWhileStoppingKeepsTheStopsMeaning() throws {
-        let cancelling = try JobLifecycle.apply(.cancel(by: "ana", at: t0 + 30), to: job(.running)).job
-        let t = try JobLifecycle.apply(.nodeLost(node: "dgx01", requeue: true, at: t0 + 60), to: cancelling)
+        let cancelling = try JobLifecycle.apply(.cancel(by: "ana", at: .seconds(t0 + 30)), to: job(.running)).job
+        let t = try JobLifecycle.apply(.nodeLost(node: "dgx01", requeue: true, at: .seconds(t0 + 60)), to: cancelling)
         #expect(t.job.state == .cancelled)
         #expect(t.job.endReason == "cancelled by ana; node dgx01 lost")
-        let timing = try JobLifecycle.apply(.timeLimit(at: t0 + 30), to: job(.running)).job
-        let lost = JobLifecycle.Event.nodeLost(node: "dgx01", requeue: true, at: t0 + 60)
+        let timing = try JobLifecycle.apply(.timeLimit(at: .seconds(t0 + 30)), to: job(.running)).job
+        let lost = JobLifecycle.Event.nodeLost(node: "dgx01", requeue: true, at: .seconds(t0 + 60))
         #expect(try JobLifecycle.apply(lost, to: timing).job.state == .timeout)
     }
 
     @Test func nodeLostForANodeTheJobDoesNotUseIsRefused() {
         let error = #expect(throws: JobTransitionError.self) {
-            try JobLifecycle.apply(.nodeLost(node: "dgx05", requeue: true, at: t0), to: job(.running))
+            try JobLifecycle.apply(.nodeLost(node: "dgx05", requeue: true, at: .seconds(t0)), to: job(.running))
         }
         #expect(error?.description == "job 42 does not run on dgx05; it cannot lose that node")
     }

@@ -59,6 +59,25 @@ import Testing
                 == "id,submit,duration,time_limit,gpus,gpu_memory,gpu_model,cpus,memory,nodes,user,account,partition")
     }
 
+    /// Times measured to the millisecond (a controller's history) are written as such and read back the same.
+    @Test func keepsMillisecondsInTimes() throws {
+        let times: [(submit: Double, duration: Double, text: String)] = [
+            (0.1, 59.999, "m1,0.1,59.999,"), (12.345, 0.001, "m2,12.345,0.001,"),
+            (Double(86_400_123) / 1000, Double(7_001) / 1000, "m3,86400.123,7.001,"),
+            (1_000_000.999, 3_000_000_000.123, "m4,1000000.999,3000000000.123,"),
+        ]
+        let w = Workload(
+            jobs: times.enumerated().map { i, t in
+                TraceJob(id: "m\(i + 1)", submit: t.submit, duration: t.duration, request: ResourceRequest(gpus: 1))
+            }, provenance: "test")
+        let text = TraceCSV.write(w)
+        let lines = text.split(separator: "\n").dropFirst()
+        for (line, t) in zip(lines, times) { #expect(line.hasPrefix(t.text), "\(line)") }
+        let back = try TraceCSV.parse(text)
+        #expect(back.jobs.map(\.submit) == times.map(\.submit))
+        #expect(back.jobs.map(\.duration) == times.map(\.duration))
+    }
+
     @Test func readsTimesAsSecondsOrTimeText() throws {
         let w = try TraceCSV.parse(
             """

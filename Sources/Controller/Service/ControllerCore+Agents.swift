@@ -130,7 +130,7 @@ extension ControllerCore {
                 job.requeueCount == attempt, job.stopRequest == nil, job.nodes.contains(node)
             else { continue }
             do {
-                let t = try record(id, .nodeLost(node: node, requeue: settings.requeueOnNodeLoss, at: clock()))
+                let t = try record(id, .nodeLost(node: node, requeue: settings.requeueOnNodeLoss, at: timestamp()))
                 logger.warning(
                     "job's run stopped by its agent (lease lapsed)",
                     metadata: ["job": "\(id)", "node": "\(node)", "reason": "\(r.reason ?? "-")", "now": "\(t.job.state)"])
@@ -142,7 +142,7 @@ extension ControllerCore {
             guard let (id, attempt) = RunId.parse(r.runId), let job = live[id], job.state == .running,
                 job.requeueCount == attempt, job.nodes.first == node
             else { continue }
-            let at = Self.endTime(reported: r.endedAt, started: job.startTime, now: clock())
+            let at = Self.endTime(reported: r.endedAt, started: job.startMillis, now: timestamp())
             do {
                 if r.phase == .timedOut && job.stopRequest == nil { try record(id, .timeLimit(at: at)) }
                 let t = try record(id, .exit(code: r.exitCode, signal: r.signal, at: at)) { j in
@@ -163,10 +163,11 @@ extension ControllerCore {
         }
     }
 
-    /// When a run ended: the agent's time, whole seconds, when it lies between the job's start and now;
-    /// otherwise now (a clock that is off, or a number no time can be, never becomes the job's end).
-    nonisolated static func endTime(reported: Double?, started: Int64?, now: Int64) -> Int64 {
-        guard let reported, let t = Int64(exactly: reported.rounded(.down)), t >= (started ?? 0), t <= now else {
+    /// When a run ended: the agent's time (seconds since the epoch) to the millisecond, when it lies between
+    /// the job's start (`startMillis`) and now; otherwise now (a clock that is off, or a number no time can
+    /// be, never becomes the job's end).
+    nonisolated static func endTime(reported: Double?, started: Int64?, now: Timestamp) -> Timestamp {
+        guard let reported, let t = Timestamp(epochSeconds: reported), t.millis >= (started ?? 0), t <= now else {
             return now
         }
         return t
@@ -208,7 +209,7 @@ extension ControllerCore {
             for id in (onNode[name] ?? []).sorted() {
                 do {
                     let t = try record(
-                        id, .nodeLost(node: name, requeue: settings.requeueOnNodeLoss, at: clock()))
+                        id, .nodeLost(node: name, requeue: settings.requeueOnNodeLoss, at: timestamp()))
                     logger.warning("job's node lost", metadata: ["job": "\(id)", "node": "\(name)", "now": "\(t.job.state)"])
                 } catch {
                     logger.error("cannot record a node loss", metadata: ["job": "\(id)", "error": "\(error)"])
@@ -216,11 +217,12 @@ extension ControllerCore {
             }
             waiters.wake(name)
         }
-        let t = clock()
+        let stamp = timestamp()
+        let t = stamp.seconds
         for job in live.values where job.state == .running && job.stopRequest == nil {
             guard let start = job.startTime, t > start + job.timeLimit.seconds + settings.timeLimitGraceSeconds
             else { continue }
-            do { try record(job.id, .timeLimit(at: t)) } catch {
+            do { try record(job.id, .timeLimit(at: stamp)) } catch {
                 logger.error("cannot record a time limit", metadata: ["job": "\(job.id)", "error": "\(error)"])
             }
         }

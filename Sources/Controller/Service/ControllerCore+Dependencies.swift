@@ -266,7 +266,7 @@ extension ControllerCore {
     func cancelForDependency(_ job: Job, _ why: String) {
         dependencyBook.held.remove(job.id)
         do {
-            try record(job.id, .cancel(by: "controller", at: clock())) { j in
+            try record(job.id, .cancel(by: "controller", at: timestamp())) { j in
                 j.endReason = "dependency can never be satisfied: \(why)"
             }
             logger.info(

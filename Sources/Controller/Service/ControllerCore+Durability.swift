@@ -10,7 +10,8 @@ import Scheduler
 extension ControllerCore {
     /// Applies `event` to the job as the controller holds it, updates the caches, queues the row for the
     /// next commit and performs the transition's actions. `adjust` may amend the resulting job (an end
-    /// reason) before it is kept and written.
+    /// reason) before it is kept and written. A job that ends and gives its allocation back records now as
+    /// `releasedMillis`: the actions release it before this returns.
     @discardableResult
     func record(
         _ id: Int64, _ event: JobLifecycle.Event, adjust: ((inout Job) -> Void)? = nil
@@ -35,6 +36,9 @@ extension ControllerCore {
             }
         }
         adjust?(&t.job)
+        if t.job.state.isFinal, t.actions.contains(where: { if case .release = $0 { true } else { false } }) {
+            t.job.releasedMillis = timestamp().millis
+        }
         remember(t.job)
         queueWrite(t.job)
         perform(t.actions, job: id)
@@ -93,7 +97,7 @@ extension ControllerCore {
     /// After a failed commit: the engine, caches and node states from the store again.
     func rebuildFromStore() {
         do {
-            let (fresh, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: clock())
+            let (fresh, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: timestamp())
             state = fresh
             nodeRecords = records
             var cache = JobCache()

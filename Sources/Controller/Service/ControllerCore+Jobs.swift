@@ -51,7 +51,7 @@ extension ControllerCore {
                 account: submission.account, timeLimit: submission.timeLimit.seconds)
         }
         // As a pass would: account limits and reservations first, then the engine's placement.
-        let probe = Job(id: Int64.max, submission: submission, submitTime: clock())
+        let probe = Job(id: Int64.max, submission: submission, submitted: timestamp())
         switch QueuePass.trial(candidate(probe), on: &state, book: &book, now: clock()) {
         case let .success(decision): allocation = spec.view(of: decision.allocation)
         case let .failure(refusal):
@@ -106,7 +106,7 @@ extension ControllerCore {
         submitQueue = []
         guard !batch.isEmpty else { return }
         let recorded: [[Job]]
-        let now = clock()
+        let now = timestamp()
         let store = self.store
         let groups = batch.map(\.0)
         let written = await Task.detached { () -> Result<[[Job]], StateStoreError> in
@@ -180,7 +180,8 @@ extension ControllerCore {
         var work = QueuePass.Work()
         var started: [(Int64, Allocation)] = []
         var reasons: [(Int64, QueuePass.Wait)] = []
-        let now = clock()
+        let stamp = timestamp()
+        let now = stamp.seconds
         // A reserved job that left the queue (cancelled) gives up its reservation.
         if only == nil, let head = book.reservedStart?.job, !queue.contains(where: { $0.id == head }) {
             book.withdraw(id: head)
@@ -195,7 +196,7 @@ extension ControllerCore {
         var ids: [Int64] = []
         for (id, allocation) in started {
             do {
-                let t = try record(id, .start(allocation: spec.view(of: allocation), at: now))
+                let t = try record(id, .start(allocation: spec.view(of: allocation), at: stamp))
                 ids.append(id)
                 logger.info("job started", metadata: ["job": "\(id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
             } catch {
@@ -218,7 +219,7 @@ extension ControllerCore {
             guard case let .preempting(victims) = wait else { continue }
             for v in victims {
                 do {
-                    _ = try record(v, .requeue(by: "preempted by job \(id)", at: now))
+                    _ = try record(v, .requeue(by: "preempted by job \(id)", at: stamp))
                     logger.notice("job preempted", metadata: ["job": "\(v)", "for": "\(id)"])
                 } catch {
                     book.spare(id: v)
@@ -297,13 +298,13 @@ extension ControllerCore {
 
     /// Records a cancel: a pending job ends, a running one is asked to stop.
     func cancelNow(_ id: Int64, by p: Principal) throws(ControllerError) {
-        let t = try record(id, .cancel(by: p.user, at: clock()))
+        let t = try record(id, .cancel(by: p.user, at: timestamp()))
         logger.info("job cancel", metadata: ["job": "\(id)", "by": "\(p.user)", "now": "\(t.job.state)"])
         // With agents required and none live on its nodes, nobody will report the exit: end it now.
         if settings.requireAgents && t.job.state == .running
             && t.job.nodes.allSatisfy({ connections[$0]?.isLive != true })
         {
-            try record(id, .exit(code: nil, signal: nil, at: clock()))
+            try record(id, .exit(code: nil, signal: nil, at: timestamp()))
         }
     }
 

@@ -18,7 +18,8 @@ public actor ControllerCore {
     nonisolated let store: StateStore
     public nonisolated let settings: ControllerSettings
     let logger: Logger
-    let clock: @Sendable () -> Int64
+    /// Milliseconds since the epoch: the controller's only clock for what it records.
+    let millisClock: @Sendable () -> Int64
     var state: ClusterState
     /// The queue policy's memory: running jobs, account usage, fair share, the backfill reservation.
     var book: QueueBook
@@ -55,21 +56,32 @@ public actor ControllerCore {
     /// Jobs held by a dependency or an array's cap, and what dependencies need between passes.
     var dependencyBook = DependencyBook()
 
-    /// Seconds since the epoch, from the wall clock.
-    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    /// Milliseconds since the epoch, from the wall clock.
+    public static let wallMillis: @Sendable () -> Int64 = {
+        Timestamp(epochSeconds: Date().timeIntervalSince1970)?.millis ?? 0
+    }
+    /// Seconds since the epoch, from the wall clock (the floor of `wallMillis`).
+    public static let wallClock: @Sendable () -> Int64 = { Timestamp.seconds(ofMillis: wallMillis()) }
 
     /// Rebuilds the engine's state from `store`. Call `schedule()` next for the jobs left pending.
+    ///
+    /// `millisClock` reads milliseconds since the epoch. `clock`, when given, is read instead: whole seconds
+    /// since the epoch, each taken as its first millisecond.
     public init(
         spec: ClusterSpec, store: StateStore, settings: ControllerSettings = ControllerSettings(),
         logger: Logger = Logger(label: "raspored.controller"),
-        clock: @escaping @Sendable () -> Int64 = ControllerCore.wallClock
+        clock: (@Sendable () -> Int64)? = nil,
+        millisClock: @escaping @Sendable () -> Int64 = ControllerCore.wallMillis
     ) throws(ControllerError) {
         self.spec = spec
         self.store = store
         self.settings = settings
         self.logger = logger
-        self.clock = clock
-        var (state, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: clock())
+        let read: @Sendable () -> Int64
+        if let clock { read = { clock() * 1000 } } else { read = millisClock }
+        self.millisClock = read
+        let now = Timestamp(millis: read())
+        var (state, records, jobs) = try Self.reload(spec: spec, store: store, logger: logger, at: now)
         // No agent has registered with this controller yet.
         if settings.requireAgents { for i in spec.nodes.indices { state.setAvailability(node: i, .down) } }
         self.state = state
@@ -77,8 +89,14 @@ public actor ControllerCore {
         var cache = JobCache()
         for job in jobs { cache.remember(job) }
         self.jobCache = cache
-        self.book = Self.makeBook(spec: spec, live: jobs, store: store, now: clock(), logger: logger)
+        self.book = Self.makeBook(spec: spec, live: jobs, store: store, now: now.seconds, logger: logger)
     }
+
+    /// Now, to the millisecond: the time the controller records.
+    nonisolated func timestamp() -> Timestamp { Timestamp(millis: millisClock()) }
+
+    /// Now in whole seconds (the floor of `timestamp()`): the engine's time.
+    nonisolated func clock() -> Int64 { timestamp().seconds }
 
     var live: [Int64: Job] { jobCache.live }
     var pendingIds: [Int64] { jobCache.pendingIds }
@@ -94,7 +112,7 @@ public actor ControllerCore {
     /// The engine's state as the store has it: node availabilities, then running jobs' allocations; and the
     /// pending and running jobs.
     static func reload(
-        spec: ClusterSpec, store: StateStore, logger: Logger, at now: Int64
+        spec: ClusterSpec, store: StateStore, logger: Logger, at now: Timestamp
     ) throws(ControllerError) -> (ClusterState, [String: NodeStateRecord], [Job]) {
         var state = ClusterState(spec: spec)
         var records: [String: NodeStateRecord] = [:]

@@ -4,12 +4,14 @@ import Scheduler
 
 /// How a `Job` maps to a row of `jobs`: plain columns, with the request, allocation, stop request, command,
 /// array task and dependency as JSON text (the array's id and task index also as columns, to look tasks up).
-/// The environment is not a column: it is written once per submission into `job_environments`.
+/// The environment is not a column: it is written once per submission into `job_environments`. Times are read
+/// from the millisecond columns (`submit_ms`, ...); the seconds columns are written as their floors.
 enum JobRow {
     static let columns = """
         name, user, account, partition, request, time_limit, state, submit_time, start_time, end_time, \
         exit_code, signal, allocation, pending_reason, end_reason, stop_request, requeue_count, no_requeue, \
-        command, workdir, output, array_job_id, array_task_id, array, dependency, cpu_seconds, peak_memory_bytes
+        command, workdir, output, array_job_id, array_task_id, array, dependency, cpu_seconds, peak_memory_bytes, \
+        submit_ms, start_ms, end_ms, released_ms
         """
 
     /// The values for `columns`, in order.
@@ -20,6 +22,7 @@ enum JobRow {
             j.pendingReason, j.endReason, try j.stopRequest.map(json), j.requeueCount, j.noRequeue,
             try json(j.command), j.workdir, j.output, j.array?.arrayJobId, j.array?.taskId, try j.array.map(json),
             try j.dependency.map(json), j.cpuSeconds, j.peakMemoryBytes.map { Int64(clamping: $0) },
+            j.submitMillis, j.startMillis, j.endMillis, j.releasedMillis,
         ]
     }
 
@@ -96,8 +99,11 @@ enum JobRow {
             id: id, name: try column("name"), user: try column("user"), account: try column("account"),
             partition: try column("partition"), request: request,
             timeLimit: TimeSpan(seconds: try column("time_limit")), state: state,
-            submitTime: try column("submit_time"), startTime: try column("start_time"),
-            endTime: try column("end_time"), exitCode: try column("exit_code"), signal: try column("signal"),
+            submitted: Timestamp(millis: try column("submit_ms")),
+            started: try column("start_ms", as: Int64?.self).map(Timestamp.init(millis:)),
+            ended: try column("end_ms", as: Int64?.self).map(Timestamp.init(millis:)),
+            released: try column("released_ms", as: Int64?.self).map(Timestamp.init(millis:)),
+            exitCode: try column("exit_code"), signal: try column("signal"),
             allocation: try decoded("allocation", as: AllocationView.self),
             pendingReason: try column("pending_reason"), endReason: try column("end_reason"),
             stopRequest: try decoded("stop_request", as: JobStopRequest.self),

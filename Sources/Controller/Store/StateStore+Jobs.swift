@@ -4,27 +4,27 @@ import Scheduler
 
 extension StateStore {
     /// Records a new pending job and returns its id, after the commit is on disk.
-    public func submit(_ submission: JobSubmission, at time: Int64) throws(StateStoreError) -> Int64 {
+    public func submit(_ submission: JobSubmission, at time: Timestamp) throws(StateStoreError) -> Int64 {
         try submit([submission], at: time)[0]
     }
 
     /// Records several new pending jobs in one transaction (one fsync: group commit for a burst of
     /// submissions); returns their ids in order, after the commit is on disk.
-    public func submit(_ submissions: [JobSubmission], at time: Int64) throws(StateStoreError) -> [Int64] {
+    public func submit(_ submissions: [JobSubmission], at time: Timestamp) throws(StateStoreError) -> [Int64] {
         try submit(groups: submissions.map { [$0] }, at: time).flatMap { $0.map(\.id) }
     }
 
     /// Records groups of new pending jobs in one transaction: every job of every group, or (on any failure)
     /// none. A group is one submission: a single job, or every task of a job array, whose `arrayJobId` is
     /// set here to the id of the group's first job. Returns the jobs as recorded, after the commit is on disk.
-    public func submit(groups: [[JobSubmission]], at time: Int64) throws(StateStoreError) -> [[Job]] {
+    public func submit(groups: [[JobSubmission]], at time: Timestamp) throws(StateStoreError) -> [[Job]] {
         let count = groups.reduce(0) { $0 + $1.count }
         let what = count == 1 ? "submit job '\(groups[0][0].name)'" : "submit \(count) jobs"
         return try write(what) { db in
             try groups.map { group in
                 var arrayJobId: Int64?
                 let jobs = try group.map { s in
-                    var job = Job(id: 0, submission: s, submitTime: time)
+                    var job = Job(id: 0, submission: s, submitted: time)
                     if let a = arrayJobId { job.array?.arrayJobId = a }
                     try db.cachedStatement(sql: Self.insertSQL).execute(arguments: JobRow.arguments(job))
                     job.id = db.lastInsertedRowID

@@ -125,6 +125,19 @@ extension StateStore {
                     CREATE INDEX audit_by_user ON audit(user, id);
                     """)
         }
+        m.registerMigration("v8: job times to the millisecond") { db in
+            try db.execute(
+                sql: """
+                    -- Milliseconds since the epoch, read as the job's times; the seconds columns are their floors.
+                    ALTER TABLE jobs ADD COLUMN submit_ms INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE jobs ADD COLUMN start_ms INTEGER;
+                    ALTER TABLE jobs ADD COLUMN end_ms INTEGER;
+                    -- When the controller gave the last run's allocation back; null: holds one, or never held one.
+                    ALTER TABLE jobs ADD COLUMN released_ms INTEGER;
+                    UPDATE jobs SET submit_ms = submit_time * 1000, start_ms = start_time * 1000,
+                        end_ms = end_time * 1000;
+                    """)
+        }
         return m
     }
 }

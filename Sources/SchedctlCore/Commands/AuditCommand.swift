@@ -22,21 +22,13 @@ struct AuditCommand: AsyncParsableCommand {
     @Flag(help: "Print the API's JSON ({\"entries\": [...]}).") var json = false
 
     func validate() throws {
-        _ = try sinceEpoch(now: nowEpoch())
+        _ = try sinceEpoch(since, now: nowEpoch())
         if !(1...10_000).contains(limit) { throw ValidationError("--limit takes 1 to 10000, not \(limit)") }
-    }
-
-    /// `--since` in seconds since the epoch: a duration back from `now`, or a moment.
-    func sinceEpoch(now: Int64) throws -> Int64? {
-        guard let since else { return nil }
-        if let span = TimeSpan(parsing: since) { return max(0, now - span.seconds) }
-        if let t = ReservationTime(parsing: since, timeZone: .current) { return max(0, t.resolve(now: now)) }
-        throw ValidationError("--since takes a duration (1d, 12h) or a time (2026-12-01T08:00), not '\(since)'")
     }
 
     func run() async throws {
         var query = ["limit=\(limit)"]
-        if let s = try sinceEpoch(now: nowEpoch()) { query.append("since=\(s)") }
+        if let s = try sinceEpoch(since, now: nowEpoch()) { query.append("since=\(s)") }
         if let actor { query.append("actor=\(pathSegment(actor))") }
         let list: AuditList = try await connection.client().get("/v1/audit?" + query.joined(separator: "&"))
         if json { try printJSON(list) } else { print(Self.table(list.entries)) }

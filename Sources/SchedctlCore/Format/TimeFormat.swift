@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import RasporedAPI
 import Scheduler
 
 /// Durations for people: "3m12s", "2d4h"; "0s" for none.
@@ -22,4 +24,13 @@ func nowEpoch() -> Int64 { Int64(Date().timeIntervalSince1970) }
 func relative(_ epoch: Int64, now: Int64 = nowEpoch()) -> String {
     if epoch == now { return "just now" }
     return epoch > now ? "in \(humanDuration(epoch - now))" : "\(humanDuration(now - epoch)) ago"
+}
+
+/// A `--since` option in seconds since the epoch: a duration back from `now` ("1d", "12h"), or a moment
+/// ("2026-12-01T08:00", local time); nil when not given.
+func sinceEpoch(_ since: String?, now: Int64) throws -> Int64? {
+    guard let since else { return nil }
+    if let span = TimeSpan(parsing: since) { return max(0, now - span.seconds) }
+    if let t = ReservationTime(parsing: since, timeZone: .current) { return max(0, t.resolve(now: now)) }
+    throw ValidationError("--since takes a duration (1d, 12h) or a time (2026-12-01T08:00), not '\(since)'")
 }

@@ -1,6 +1,8 @@
 /// A job as the controller records it: what was asked, where it is in its life, and what happened.
 ///
-/// Times are seconds since the epoch and always come from the caller (the engine reads no clock).
+/// Times are recorded in milliseconds since the epoch (`submitMillis`, `startMillis`, `endMillis`,
+/// `releasedMillis`); `submitTime`, `startTime` and `endTime` are the same moments in whole seconds (the
+/// floor), as the engine plans. They always come from the caller (the engine reads no clock).
 /// Change `state` only through `JobLifecycle.apply(_:to:)`, which keeps the fields consistent.
 public struct Job: Hashable, Sendable, Codable {
     /// The controller's id, assigned at submission; ids only grow.
@@ -12,11 +14,17 @@ public struct Job: Hashable, Sendable, Codable {
     public var request: ResourceRequest
     public var timeLimit: TimeSpan
     public var state: JobState
-    public var submitTime: Int64
-    /// When it last started (a requeued job starts again); nil while pending.
-    public var startTime: Int64?
-    /// When it ended; nil until it is final.
-    public var endTime: Int64?
+    /// When it was submitted.
+    public var submitMillis: Int64
+    /// When it last started, placement committed (a requeued job starts again); nil while pending.
+    public var startMillis: Int64?
+    /// When it ended: its last run's end as its agent reports it (`JobLifecycle.Event.exit`), or, where no
+    /// agent reports one, when the controller ended it (a lost node, a cancel while pending); nil until it
+    /// is final.
+    public var endMillis: Int64?
+    /// When the controller gave its last run's allocation back to the engine (the GPUs were free from
+    /// then); nil while it holds one, and for a job that never held one.
+    public var releasedMillis: Int64?
     /// The main process's exit status, when it exited normally.
     public var exitCode: Int32?
     /// The signal that ended the main process, when one did.
@@ -51,8 +59,9 @@ public struct Job: Hashable, Sendable, Codable {
 
     public init(
         id: Int64, name: String, user: String, account: String, partition: String, request: ResourceRequest,
-        timeLimit: TimeSpan, state: JobState = .pending, submitTime: Int64, startTime: Int64? = nil,
-        endTime: Int64? = nil, exitCode: Int32? = nil, signal: Int32? = nil, allocation: AllocationView? = nil,
+        timeLimit: TimeSpan, state: JobState = .pending, submitted: Timestamp, started: Timestamp? = nil,
+        ended: Timestamp? = nil, released: Timestamp? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
+        allocation: AllocationView? = nil,
         pendingReason: String? = nil, endReason: String? = nil, stopRequest: JobStopRequest? = nil,
         requeueCount: Int = 0, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil,
         array: ArrayTask? = nil, dependency: JobDependency? = nil, environment: [String: String]? = nil
@@ -65,9 +74,10 @@ public struct Job: Hashable, Sendable, Codable {
         self.request = request
         self.timeLimit = timeLimit
         self.state = state
-        self.submitTime = submitTime
-        self.startTime = startTime
-        self.endTime = endTime
+        self.submitMillis = submitted.millis
+        self.startMillis = started?.millis
+        self.endMillis = ended?.millis
+        self.releasedMillis = released?.millis
         self.exitCode = exitCode
         self.signal = signal
         self.allocation = allocation
@@ -85,13 +95,20 @@ public struct Job: Hashable, Sendable, Codable {
     }
 
     /// A new pending job from a submission.
-    public init(id: Int64, submission s: JobSubmission, submitTime: Int64) {
+    public init(id: Int64, submission s: JobSubmission, submitted: Timestamp) {
         self.init(
             id: id, name: s.name, user: s.user, account: s.account, partition: s.partition, request: s.request,
-            timeLimit: s.timeLimit, submitTime: submitTime, noRequeue: s.noRequeue, command: s.command,
+            timeLimit: s.timeLimit, submitted: submitted, noRequeue: s.noRequeue, command: s.command,
             workdir: s.workdir, output: s.output, array: s.array, dependency: s.dependency,
             environment: s.environment)
     }
+
+    /// `submitMillis` in whole seconds (the floor).
+    public var submitTime: Int64 { Timestamp.seconds(ofMillis: submitMillis) }
+    /// `startMillis` in whole seconds (the floor).
+    public var startTime: Int64? { startMillis.map(Timestamp.seconds(ofMillis:)) }
+    /// `endMillis` in whole seconds (the floor).
+    public var endTime: Int64? { endMillis.map(Timestamp.seconds(ofMillis:)) }
 
     /// The nodes it holds while running (from its allocation); empty when it holds none.
     public var nodes: [String] { allocation?.nodes.map(\.node) ?? [] }

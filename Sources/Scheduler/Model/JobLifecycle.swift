@@ -15,21 +15,21 @@
 /// or the node is declared lost), so its allocation is released exactly once and never while it still
 /// runs. Ended jobs take no events.
 public enum JobLifecycle {
-    /// Something the controller learned about a job. Times are seconds since the epoch.
+    /// Something the controller learned about a job, and when (to the millisecond).
     public enum Event: Hashable, Sendable {
         /// The engine placed it and the allocation is committed.
-        case start(allocation: AllocationView, at: Int64)
+        case start(allocation: AllocationView, at: Timestamp)
         /// Its main process ended, as the agent reports: an exit status, or the signal that killed it.
-        case exit(code: Int32?, signal: Int32?, at: Int64)
+        case exit(code: Int32?, signal: Int32?, at: Timestamp)
         /// A user or admin asked to cancel it.
-        case cancel(by: String, at: Int64)
+        case cancel(by: String, at: Timestamp)
         /// It ran past its time limit.
-        case timeLimit(at: Int64)
+        case timeLimit(at: Timestamp)
         /// A node it runs on was declared lost; `requeue` is the controller's policy, which the job's
         /// no-requeue flag overrides.
-        case nodeLost(node: String, requeue: Bool, at: Int64)
+        case nodeLost(node: String, requeue: Bool, at: Timestamp)
         /// An admin asked to stop it and put it back in the queue.
-        case requeue(by: String, at: Int64)
+        case requeue(by: String, at: Timestamp)
     }
 
     /// What the owner must do after a transition, in order.
@@ -60,8 +60,9 @@ public enum JobLifecycle {
         case let (.start(allocation, at), .pending):
             guard !allocation.nodes.isEmpty else { throw refuse(.emptyAllocation) }
             j.state = .running
-            j.startTime = at
-            j.endTime = nil
+            j.startMillis = at.millis
+            j.endMillis = nil
+            j.releasedMillis = nil
             j.allocation = allocation
             j.pendingReason = nil
             j.endReason = nil
@@ -70,7 +71,7 @@ public enum JobLifecycle {
             return Transition(job: j, actions: [.launch(nodes: j.nodes)])
 
         case let (.cancel(by, at), .pending):
-            j.stopRequest = JobStopRequest(kind: .cancel, by: by, at: at)
+            j.stopRequest = JobStopRequest(kind: .cancel, by: by, at: at.seconds)
             end(&j, as: .cancelled, at: at, reason: "cancelled by \(by) before it started")
             return Transition(job: j, actions: [])
 
@@ -78,18 +79,18 @@ public enum JobLifecycle {
             // Cancelling wins over a requeue under way (the owner wants the job gone), not over a
             // time limit or an earlier cancel: those already stop it.
             if let s = job.stopRequest, s.kind != .requeue { throw refuse(.alreadyStopping(s.kind)) }
-            j.stopRequest = JobStopRequest(kind: .cancel, by: by, at: at)
+            j.stopRequest = JobStopRequest(kind: .cancel, by: by, at: at.seconds)
             return Transition(job: j, actions: [.stop(nodes: j.nodes)])
 
         case let (.timeLimit(at), .running):
             if let s = job.stopRequest { throw refuse(.alreadyStopping(s.kind)) }
-            j.stopRequest = JobStopRequest(kind: .timeLimit, at: at)
+            j.stopRequest = JobStopRequest(kind: .timeLimit, at: at.seconds)
             return Transition(job: j, actions: [.stop(nodes: j.nodes)])
 
         case let (.requeue(by, at), .running):
             if let s = job.stopRequest { throw refuse(.alreadyStopping(s.kind)) }
             guard !job.noRequeue else { throw refuse(.noRequeue) }
-            j.stopRequest = JobStopRequest(kind: .requeue, by: by, at: at)
+            j.stopRequest = JobStopRequest(kind: .requeue, by: by, at: at.seconds)
             return Transition(job: j, actions: [.stop(nodes: j.nodes)])
 
         case let (.exit(code, signal, at), .running):
@@ -138,9 +139,9 @@ public enum JobLifecycle {
         }
     }
 
-    private static func end(_ j: inout Job, as state: JobState, at: Int64, reason: String?) {
+    private static func end(_ j: inout Job, as state: JobState, at: Timestamp, reason: String?) {
         j.state = state
-        j.endTime = at
+        j.endMillis = at.millis
         j.endReason = reason
         j.pendingReason = nil
     }
@@ -149,8 +150,9 @@ public enum JobLifecycle {
     private static func requeue(_ j: inout Job, reason: String) {
         j.state = .pending
         j.requeueCount += 1
-        j.startTime = nil
-        j.endTime = nil
+        j.startMillis = nil
+        j.endMillis = nil
+        j.releasedMillis = nil
         j.exitCode = nil
         j.signal = nil
         j.allocation = nil
