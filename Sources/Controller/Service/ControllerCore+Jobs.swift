@@ -99,12 +99,23 @@ extension ControllerCore {
 
     /// Commits every queued submission in one transaction, then tries to place them. The transaction runs
     /// off the actor: a 10,000-task array takes a while to write, and heartbeats and other requests are
-    /// served meanwhile. Submissions that arrive during it form the next batch.
+    /// served meanwhile. Submissions that arrive during it form the next batch, committed and placed after
+    /// this one: batches are taken one at a time, so jobs are offered in the order of their ids (two
+    /// batches written at once could come back to the actor in either order, and a later job could take the
+    /// room an earlier one was offered first).
     func flushSubmissions() async {
+        while !submitQueue.isEmpty {
+            let batch = submitQueue
+            submitQueue = []
+            await flush(batch)
+        }
         flushScheduled = false
-        let batch = submitQueue
-        submitQueue = []
-        guard !batch.isEmpty else { return }
+    }
+
+    /// Commits one batch of submissions, places what it can, and answers each submitter.
+    private func flush(
+        _ batch: [([JobSubmission], CheckedContinuation<Result<[Int64], ControllerError>, Never>)]
+    ) async {
         let recorded: [[Job]]
         let now = timestamp()
         let store = self.store

@@ -43,7 +43,9 @@ public actor ControllerCore {
     var submissionRate = SubmissionRate()
     /// Jobs of submissions accepted but not yet recorded, per user (counted against `maxJobsPerUser`).
     var submitting: [String: Int] = [:]
+    /// Submissions waiting for the next batch (`flushSubmissions`).
     var submitQueue: [([JobSubmission], CheckedContinuation<Result<[Int64], ControllerError>, Never>)] = []
+    /// A flush is scheduled or under way: it takes every batch queued until the queue is empty.
     var flushScheduled = false
     /// Job rows changed in memory and not yet committed, in order (`ControllerCore+Durability`).
     var unflushed: [Job] = []
