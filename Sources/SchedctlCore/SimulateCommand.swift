@@ -73,7 +73,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Write one CSV row per job and run here: scenario,policy,id,submit,start,end,outcome,placement.")
     var jobsOut: String?
 
-    @Option(help: "How long each job holds its GPUs past its trace run time (launch and exit report), e.g. 0.07 or 70ms; default 0.")
+    @Option(help: "How long each job holds its GPUs past its trace run time (launch and exit report), e.g. 0.07 or 70ms, where the trace gives no hold of its own; default 0.")
     var holdOverhead: String?
 
     func validate() throws {
@@ -380,7 +380,7 @@ struct SimulateCommand: ParsableCommand {
         return out
     }
 
-    /// The simulator's form of a workload: ids by position, times to the millisecond (a run at least 1 ms),
+    /// The simulator's form of a workload: ids by position, times (and holds) to the millisecond (a run at least 1 ms),
     /// the time limit the trace gives, else `limitFactor` × the run (rounded up to a whole minute, at most the
     /// partition's maximum) when given, else the partition's maximum (a trace's run times are what happened;
     /// the default limit would cut long jobs short).
@@ -395,7 +395,7 @@ struct SimulateCommand: ParsableCommand {
             return SimulatedJob(
                 id: Int64(i + 1), submitMillis: Int64((j.submit * 1000).rounded()), durationMillis: duration,
                 timeLimit: j.timeLimit?.seconds ?? estimate ?? partitionMax, request: j.request,
-                account: j.request.account ?? "")
+                account: j.request.account ?? "", holdMillis: j.hold.map { Int64(($0 * 1000).rounded()) })
         }
     }
 }

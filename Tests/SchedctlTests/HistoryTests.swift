@@ -45,16 +45,18 @@ import Testing
         #expect(trace.neverStarted == 1)
         #expect(
             trace.text == """
-                id,submit,duration,time_limit,gpus,gpu_memory,gpu_model,cpus,memory,nodes,user,account,partition
-                1,0.25,12.345,2h,16,,,,,,ana,ivi,gpu
-                3,1.5,60.005,2h,2,,,,,,ana,ivi,gpu
-                4,89.001,7200,2h,2,,,,,,bo,ivi,gpu
+                id,submit,duration,time_limit,gpus,gpu_memory,gpu_model,cpus,memory,nodes,user,account,partition,hold
+                1,0.25,12.345,2h,16,,,,,,ana,ivi,gpu,0.355
+                3,1.5,60.005,2h,2,,,,,,ana,ivi,gpu,0.045
+                4,89.001,7200,2h,2,,,,,,bo,ivi,gpu,
 
                 """)
         let back = try TraceCSV.parse(trace.text)
         #expect(back.jobs == trace.workload.jobs)
         #expect(back.jobs.map(\.submit) == [0.25, 1.5, 89.001])
         #expect(back.jobs.map(\.duration) == [12.345, 60.005, 7200])
+        // Each job's own hold past its run (released - end), where a release is recorded.
+        #expect(back.jobs.map(\.hold) == [0.355, 0.045, nil])
         #expect(back.jobs.allSatisfy { $0.request.time == .hours(2) && $0.request.partition == "gpu" })
     }
 

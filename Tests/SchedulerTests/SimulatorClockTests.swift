@@ -52,6 +52,21 @@ import Testing
         #expect(byId(none)[2]?.startMillis == 10_000)
     }
 
+    @Test func aJobsOwnHoldStandsInsteadOfTheSetting() throws {
+        // Job 1 holds its 48 GPUs 300 ms past its 10 s run (its own, from the trace), not the 70 ms setting;
+        // job 3, which has none, holds them 70 ms.
+        var first = job(1, at: 0, gpus: 48, runs: 10_000)
+        first.holdMillis = 300
+        let jobs = [first, job(2, at: 5_000, gpus: 48, runs: 2_000), job(3, at: 5_000, gpus: 48, runs: 1_000)]
+        let run = try Simulator.run(
+            spec: try platform(), jobs: jobs, options: .init(checkInvariants: true, holdOverheadMillis: 70))
+        #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
+        let o = byId(run)
+        #expect(o[1]?.endMillis == 10_000)
+        #expect(o[2]?.startMillis == 10_300 && o[2]?.endMillis == 12_300)
+        #expect(o[3]?.startMillis == 12_370 && o[3]?.endMillis == 13_370)
+    }
+
     @Test func aRunCutAtItsTimeLimitEndsThereToTheMillisecond() throws {
         // Arrives at 0.250 s, runs 90.5 s with a 60 s limit: cut at 60.250 s.
         let run = try Simulator.run(

@@ -145,6 +145,14 @@ import Testing
         #expect(simulateRefusal("id,submit,duration,gpus\nX,0,3000,8\n") == nil)
     }
 
+    @Test func aJobsHoldIsAtMostAnHour() {
+        #expect(
+            simulateRefusal("id,submit,duration,gpus,hold\nX,0,10,8,3601\n")
+                == "trace.csv:2: hold: at most an hour (3600 s), not 3601")
+        #expect(simulateRefusal("id,submit,duration,gpus,hold\nX,0,10,8,-1\n") == "trace.csv:2: hold: must not be negative ('-1')")
+        #expect(simulateRefusal("id,submit,duration,gpus,hold\nX,0,10,8,0.055\nY,0,10,8,\n") == nil)
+    }
+
     @Test func aPhillyTimestampOfAnyYearIsReadOrRefusedWithoutOverflow() {
         #expect(PhillyTrace.epochSeconds("9223372036854775807-01-01 00:00:00") == nil)
         #expect(PhillyTrace.epochSeconds("2017-10-09 07:01:55") == 1_507_532_515)

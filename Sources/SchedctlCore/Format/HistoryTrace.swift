@@ -7,7 +7,8 @@ import Scheduler
 ///
 /// Each job that ran is one line: `id` the controller's job id, `submit` in seconds after the origin to the
 /// millisecond, `duration` its last run from placement to exit (`endMillis` − `startMillis`), `time_limit` the
-/// limit in force, and the request with the account and partition the controller resolved. The origin is the
+/// limit in force, the request with the account and partition the controller resolved, and `hold`, how long
+/// it held its allocation past its exit (`releasedMillis` − `endMillis`; empty where no release is recorded). The origin is the
 /// earliest submit floored to a whole second, so that a replay's whole-second clock lines up with the
 /// controller's. Jobs that never started are left out.
 struct HistoryTrace {
@@ -35,9 +36,18 @@ struct HistoryTrace {
                 r.partition = j.partition
                 return TraceJob(
                     id: "\(j.id)", submit: Self.seconds(j.submitMillis - originMillis),
-                    duration: Self.seconds((j.endMillis ?? 0) - (j.startMillis ?? 0)), request: r, user: j.user)
+                    duration: Self.seconds((j.endMillis ?? 0) - (j.startMillis ?? 0)), request: r, user: j.user,
+                    hold: Self.hold(j).map(Self.seconds))
             }, provenance: "controller history, \(ran.count) jobs")
-        holdMillis = ran.compactMap { j in j.releasedMillis.flatMap { r in j.endMillis.map { r - $0 } } }.sorted()
+        holdMillis = ran.compactMap(Self.hold).sorted()
+    }
+
+    /// How long `j` held its allocation past its run's end, in milliseconds, at most the hour a trace may give
+    /// (`TraceJob.longestHold`: a release later than that came with its node declared lost long after);
+    /// nil without a recorded release.
+    static func hold(_ j: JobView) -> Int64? {
+        let longest = Int64(TraceJob.longestHold * 1000)
+        return j.releasedMillis.flatMap { r in j.endMillis.map { min(max(r - $0, 0), longest) } }
     }
 
     /// The trace's text.

@@ -13,10 +13,13 @@ public struct SimulatedJob: Sendable, Hashable {
     public var timeLimit: Int64
     public var request: ResourceRequest
     public var account: String
+    /// How long it holds its GPUs past its run, in milliseconds, where the trace says (what it held on the
+    /// cluster the trace comes from); nil: `Simulator.Options.holdOverheadMillis`.
+    public var holdMillis: Int64?
 
     public init(
         id: Int64, submitMillis: Int64, durationMillis: Int64, timeLimit: Int64, request: ResourceRequest,
-        account: String = ""
+        account: String = "", holdMillis: Int64? = nil
     ) {
         self.id = id
         self.submitMillis = submitMillis
@@ -24,6 +27,7 @@ public struct SimulatedJob: Sendable, Hashable {
         self.timeLimit = timeLimit
         self.request = request
         self.account = account
+        self.holdMillis = holdMillis
     }
 
     /// A job whose arrival and run are whole seconds.
@@ -59,7 +63,8 @@ public struct SimulatedOutcome: Sendable, Hashable {
     public var submitMillis: Int64
     /// Nil for a job that never started (it can never fit this cluster, or the run ended first).
     public var startMillis: Int64?
-    /// The end of its run; its GPUs come back `Simulator.Options.holdOverheadMillis` later.
+    /// The end of its run; its GPUs come back its hold later (`SimulatedJob.holdMillis`, else
+    /// `Simulator.Options.holdOverheadMillis`).
     public var endMillis: Int64?
     public var gpus: Int
     public var account: String

@@ -39,8 +39,11 @@ extension Simulator {
         var offlineGPUs = 0
         var lastT: Int64
         let firstT: Int64
-        /// How long each job holds its GPUs past its run, in milliseconds (`Options.holdOverheadMillis`).
+        /// How long a job holds its GPUs past its run, in milliseconds, unless the trace gives its own
+        /// (`Options.holdOverheadMillis`, `SimulatedJob.holdMillis`; `hold(_:)`).
         let holdOverhead: Int64
+        /// The longest hold of any job (the invariants' allowance).
+        let longestHold: Int64
         /// Each job's last placement, by job index, when the run keeps them (`Options.recordsPlacements`).
         let recordsPlacements: Bool
         var placements: [Allocation?] = []
@@ -103,10 +106,16 @@ extension Simulator {
             // counting its request's and account's references, a million times in a million-job replay).
             var inOrder = true
             var limits: Int64 = 0
+            var holds: Int64 = 0
+            var longestHold = holdOverhead
             for k in jobs.indices {
                 if k > 0 && jobs[k - 1].submitMillis > jobs[k].submitMillis { inOrder = false }
                 limits += max(jobs[k].timeLimit, 1)
+                let hold = max(jobs[k].holdMillis ?? holdOverhead, 0)
+                holds += hold
+                longestHold = max(longestHold, hold)
             }
+            self.longestHold = longestHold
             self.inOrder = inOrder
             order =
                 inOrder ? [] : jobs.indices.sorted { (jobs[$0].submitMillis, $0) < (jobs[$1].submitMillis, $1) }
@@ -114,8 +123,7 @@ extension Simulator {
             lastT = firstT
             // Events may come until every job could have run: the last arrival plus every time limit and hold.
             let lastSubmit = jobs.isEmpty ? 0 : jobs[inOrder ? jobs.count - 1 : order[jobs.count - 1]].submitMillis
-            let holds = (Int64(jobs.count) * max(options.holdOverheadMillis, 0) + 999) / 1000
-            let horizon = Self.seconds(lastSubmit) + limits + holds + 1
+            let horizon = Self.seconds(lastSubmit) + limits + (holds + 999) / 1000 + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
             book = QueueBook(spec: spec, policy: options.queue, now: Self.seconds(firstT), reservations: windows)
             book.explains = false
@@ -145,6 +153,9 @@ extension Simulator {
 
         /// The engine's time at `t`: the second (from the start of the trace) that millisecond `t` falls in.
         @inline(__always) static func seconds(_ t: Int64) -> Int64 { t >= 0 ? t / 1000 : (t - 999) / 1000 }
+
+        /// How long job `index` holds its GPUs past its run, in milliseconds.
+        @inline(__always) func hold(_ index: Int) -> Int64 { max(jobs[index].holdMillis ?? holdOverhead, 0) }
 
         /// The index of the `k`-th job to arrive.
         @inline(__always) func arrival(_ k: Int) -> Int { inOrder ? k : order[k] }
@@ -241,7 +252,7 @@ extension Simulator {
             // (One write of the record: each field written alone checked that the table was not shared.)
             var k = track[index]
             k.running = false
-            if finished { k.end = t - holdOverhead }
+            if finished { k.end = t - hold(index) }
             track[index] = k
             return allocation
         }
@@ -482,7 +493,7 @@ extension Simulator {
                 k.running = true
                 track[index] = k
                 busy += gpus
-                ends.push(EndQueue.End(time: t + length + holdOverhead, key: k.endKey(index)))
+                ends.push(EndQueue.End(time: t + length + hold(index), key: k.endKey(index)))
             }
             startedNow.clearKeepingCapacity()
             swap(&startedNow, &spareStarted)
@@ -547,7 +558,7 @@ extension Simulator {
         func violations() -> [String] {
             var out: [String] = []
             var gpuSeconds = 0.0
-            for (job, o) in zip(jobs, run.outcomes) {
+            for (index, (job, o)) in zip(jobs, run.outcomes).enumerated() {
                 if o.neverFits != nil { continue }
                 guard let s = o.startMillis, let e = o.endMillis else {
                     out.append("job \(job.id) never ended")
@@ -557,7 +568,7 @@ extension Simulator {
                     out.append("job \(job.id) started at \(s) ms, before its submission at \(job.submitMillis) ms")
                 }
                 if e <= s { out.append("job \(job.id) ended at \(e) ms, not after its start at \(s) ms") }
-                gpuSeconds += Double(o.gpus) * Double(e - s + holdOverhead) / 1000
+                gpuSeconds += Double(o.gpus) * Double(e - s + hold(index)) / 1000
             }
             if abs(gpuSeconds + run.lostGPUSeconds - run.busyGPUSeconds) > 0.5 {
                 out.append(
@@ -569,10 +580,10 @@ extension Simulator {
             // limit frees, that job goes first, as it would under Slurm). The engine plans in whole seconds
             // and takes a run to end by its start's second plus its time limit: once a run starts within a
             // second, one that runs to its limit may end up to a second later than planned, and any run gives
-            // its GPUs back the hold overhead after its end; the reserved job may start that much later.
+            // its GPUs back its hold after its end; the reserved job may start that much later.
             let limited = state.spec.accounts.contains { !$0.limits.isEmpty }
             if book.policy == .backfill && run.nodeFailures == 0 && run.preemptedRuns == 0 && !limited {
-                let slack = (startedWithinASecond ? 1999 : 0) + holdOverhead
+                let slack = (startedWithinASecond ? 1999 : 0) + longestHold
                 for (index, at) in firstReserved.sorted(by: { $0.key < $1.key }) {
                     if let s = run.outcomes[index].startMillis, s > at * 1000 + slack {
                         out.append(

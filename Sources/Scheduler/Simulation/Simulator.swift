@@ -16,7 +16,8 @@ public enum Simulator {
         /// Maintenance windows and node failures.
         public var events: SimulationEvents
         /// How long each job holds its GPUs past the end of its run, in milliseconds: the launch and the exit's
-        /// report that the trace's run time leaves out (docs/simulate.md, "Fidelity").
+        /// report that the trace's run time leaves out (docs/simulate.md, "Fidelity"). A job's own
+        /// `SimulatedJob.holdMillis`, where the trace gives one, stands instead.
         public var holdOverheadMillis: Int64
         /// Keep each job's placement for `SimulatedOutcome.placement` (off: a long replay keeps none).
         public var recordsPlacements: Bool

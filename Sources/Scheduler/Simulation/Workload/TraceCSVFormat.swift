@@ -18,6 +18,7 @@ import Foundation
 /// | nodes | node count | whole number ≥ 1 |
 /// | user, account, partition | who and where | text |
 /// | min_gpu_memory, gpus_per_node, scratch, storage, exclusive, same_numa | the rest of the engine's request | size / number / `true`/`false` |
+/// | hold | how long the job held its GPUs past its run's end where it ran (launch, exit report) | as submit; empty: the simulation's setting |
 ///
 /// Unlike `TimeSpan`'s own text, where a bare number is minutes (as Slurm reads `--time`), a bare
 /// number in a trace is seconds.
@@ -29,7 +30,7 @@ public enum TraceCSV {
     ]
     /// Columns for the rest of the engine's request; the writer adds them only when some job uses them.
     public static let extraColumns = [
-        "min_gpu_memory", "gpus_per_node", "scratch", "storage", "exclusive", "same_numa",
+        "min_gpu_memory", "gpus_per_node", "scratch", "storage", "exclusive", "same_numa", "hold",
     ]
     /// The header line the writer puts on a trace whose jobs use only the base columns.
     public static let header = baseColumns.joined(separator: ",")

@@ -78,7 +78,11 @@ private struct TraceRow {
         r.storage = try size("storage")
         r.exclusive = try flag("exclusive")
         r.sameNuma = try flag("same_numa")
-        return TraceJob(id: id, submit: submit, duration: duration, request: r, user: text("user"))
+        let hold = try seconds("hold")
+        if let hold, hold > TraceJob.longestHold {
+            throw fail("hold", "at most an hour (\(Int(TraceJob.longestHold)) s), not \(text("hold")!)")
+        }
+        return TraceJob(id: id, submit: submit, duration: duration, request: r, user: text("user"), hold: hold)
     }
 
     /// Seconds as a bare number, or time text such as "4h", "1d12h", "01:30:00".

@@ -28,6 +28,7 @@ extension TraceCSV {
         case "storage": return size(r.storage)
         case "exclusive": return r.exclusive ? "true" : ""
         case "same_numa": return r.sameNuma ? "true" : ""
+        case "hold": return job.hold.map(seconds) ?? ""
         default: return ""
         }
     }

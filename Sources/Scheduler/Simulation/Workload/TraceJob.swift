@@ -14,13 +14,19 @@ public struct TraceJob: Hashable, Sendable {
     public var request: ResourceRequest
     /// Who submitted it; nil when the trace does not say.
     public var user: String?
+    /// How long it held its GPUs past the end of its run on the cluster the trace comes from (launch and exit
+    /// report), in seconds; nil: the simulation's own setting (`--hold-overhead`) applies.
+    public var hold: Double?
 
-    public init(id: String, submit: Double, duration: Double, request: ResourceRequest, user: String? = nil) {
+    public init(
+        id: String, submit: Double, duration: Double, request: ResourceRequest, user: String? = nil, hold: Double? = nil
+    ) {
         self.id = id
         self.submit = submit
         self.duration = duration
         self.request = request
         self.user = user
+        self.hold = hold
     }
 
     /// The time limit the job was submitted with; nil: the partition's default.
@@ -32,6 +38,8 @@ public struct TraceJob: Hashable, Sendable {
     /// The latest arrival and the longest run a trace may give, in seconds: 100 years (`TimeSpan.longestParsed`),
     /// so that arrivals, runs and their sums stay exact in the simulator's whole seconds.
     public static let longestTime = Double(TimeSpan.longestParsed)
+    /// The longest hold a trace may give, in seconds: an hour (a launch or exit report takes milliseconds).
+    public static let longestHold = 3600.0
 
     /// GPUs counted for offered load: the requested count; 0 for a job that asks by GPU memory (its
     /// count depends on the model it lands on) or for none.
