@@ -326,6 +326,41 @@ final class LocalCluster: @unchecked Sendable {
         throw ClusterError("timed out after \(timeout)s waiting for \(what)")
     }
 
+    /// How a run of one of the package's tools ended, and what it wrote.
+    struct Tool {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a binary built beside the tests with `arguments`, in `environment` alone (and a PATH), to its
+    /// end. Its output goes to files, so neither stream can fill a pipe and stall it.
+    static func tool(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Tool {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outFile = scratch.appendingPathComponent("stdout")
+        let errFile = scratch.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try Self.binary(binary))
+        p.arguments = arguments
+        p.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, given in given }
+        p.standardOutput = try FileHandle(forWritingTo: outFile)
+        p.standardError = try FileHandle(forWritingTo: errFile)
+        try p.run()
+        p.waitUntilExit()
+        return Tool(
+            status: p.terminationStatus, stdout: try String(contentsOf: outFile, encoding: .utf8),
+            stderr: try String(contentsOf: errFile, encoding: .utf8))
+    }
+
+    /// `tool(_:_:environment:)` on this cluster's machine.
+    func tool(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Tool {
+        try Self.tool(binary, arguments, environment: environment)
+    }
+
     /// A shell command whose command line names this cluster's directory, so `stop()` finds it.
     func sh(_ script: String) -> [String] { ["/bin/sh", "-c", script, dir] }
 

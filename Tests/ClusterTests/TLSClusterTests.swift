@@ -7,29 +7,8 @@ import Testing
 /// clients that do not trust it refused before any token is sent; plain HTTP beyond loopback refused by the
 /// controller, schedctl and the agent alike unless `--allow-plain-http`.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct TLSClusterTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs a binary built beside the tests with `arguments`, in `environment` alone.
-    func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try LocalCluster.binary(binary))
-        p.arguments = arguments
-        p.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, given in given }
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-            stderr: String(decoding: e, as: UTF8.self))
+    func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> LocalCluster.Tool {
+        try LocalCluster.tool(binary, arguments, environment: environment)
     }
 
     @Test func anAgentAndSchedctlTrustingTheCARunAJobOverHTTPSAndOthersAreRefused() async throws {
