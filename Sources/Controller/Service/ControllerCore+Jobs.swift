@@ -97,12 +97,15 @@ extension ControllerCore {
         }
     }
 
-    /// Commits every queued submission in one transaction, then tries to place them. The transaction runs
-    /// off the actor: a 10,000-task array takes a while to write, and heartbeats and other requests are
-    /// served meanwhile. Submissions that arrive during it form the next batch, committed and placed after
-    /// this one: batches are taken one at a time, so jobs are offered in the order of their ids (two
-    /// batches written at once could come back to the actor in either order, and a later job could take the
-    /// room an earlier one was offered first).
+    /// The most jobs a submission batch may hold to be written in the actor's own turn (`flush`).
+    static let smallBatch = 256
+
+    /// Commits every queued submission in one transaction, then tries to place them. A large batch's
+    /// transaction runs off the actor (`flush`): a 10,000-task array takes a while to write, and heartbeats
+    /// and other requests are served meanwhile. Submissions that arrive during it form the next batch,
+    /// committed and placed after this one: batches are taken one at a time, so jobs are offered in the
+    /// order of their ids (two batches written at once could come back to the actor in either order, and a
+    /// later job could take the room an earlier one was offered first).
     func flushSubmissions() async {
         while !submitQueue.isEmpty {
             let batch = submitQueue
@@ -113,6 +116,11 @@ extension ControllerCore {
     }
 
     /// Commits one batch of submissions, places what it can, and answers each submitter.
+    ///
+    /// A batch of at most `Self.smallBatch` jobs is written in the actor's own turn, so nothing else happens
+    /// between its submit time and the pass that offers it (a job's end applied meanwhile would let the pass
+    /// see room the recorded order says came later, and a replay of the history could not reproduce it).
+    /// A larger one is written off the actor, so the heartbeats and requests it would hold up are served.
     private func flush(
         _ batch: [([JobSubmission], CheckedContinuation<Result<[Int64], ControllerError>, Never>)]
     ) async {
@@ -120,11 +128,18 @@ extension ControllerCore {
         let now = timestamp()
         let store = self.store
         let groups = batch.map(\.0)
-        let written = await Task.detached { () -> Result<[[Job]], StateStoreError> in
-            do throws(StateStoreError) { return .success(try store.submit(groups: groups, at: now)) } catch {
-                return .failure(error)
+        let written: Result<[[Job]], StateStoreError>
+        if groups.reduce(0, { $0 + $1.count }) <= Self.smallBatch {
+            do throws(StateStoreError) { written = .success(try store.submit(groups: groups, at: now)) } catch {
+                written = .failure(error)
             }
-        }.value
+        } else {
+            written = await Task.detached { () -> Result<[[Job]], StateStoreError> in
+                do throws(StateStoreError) { return .success(try store.submit(groups: groups, at: now)) } catch {
+                    return .failure(error)
+                }
+            }.value
+        }
         switch written {
         case let .success(jobs): recorded = jobs
         case let .failure(error):
