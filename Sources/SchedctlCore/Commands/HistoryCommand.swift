@@ -12,7 +12,7 @@ struct HistoryCommand: AsyncParsableCommand {
             A user sees their own jobs; an admin sees everyone's (--user to pick one). --format trace writes the \
             jobs that ran as a trace in the project's CSV format (schedctl simulate --trace): submit in seconds \
             after the trace's origin (the earliest submit, floored to a whole second), duration from placement to \
-            exit, to the millisecond. stderr says the origin, the hold past the run (released - end; median and \
+            exit, and hold from exit to the allocation's release, to the millisecond. stderr says the origin, the hold past the run (released - end; median and \
             p95 in ms) and how many jobs never started (left out). A requeued job's last run is the one written.
             """)
 
