@@ -346,7 +346,8 @@ import Testing
                 // The index tries fewer placements, never more; under backfill it passes over runs of jobs
                 // that would delay the reservation (and offers them after all when something starts first).
                 #expect(a.work.placements <= b.work.placements)
-                // With windows in force it offers each job instead (a shorter limit may change where one goes).
+                // With windows in force it passes over only jobs with the very limit of one that delayed it (these
+                // limits are drawn at random: the next test gives them one limit).
                 if policy.backfills && e.isEmpty {
                     #expect(a.work.delayed > 0 && a.work.offered < b.work.offered, "\(policy)")
                 }
@@ -354,6 +355,26 @@ import Testing
                 // over in runs (under strict-fifo a pass ends at the first job refused).
                 if !e.isEmpty && !policy.holdsLine { #expect(a.work.refusedAlike > 0, "\(policy): \(a.work)") }
             }
+        }
+    }
+
+    @Test func withAWindowInForceAPassJumpsOverJobsWithTheLimitOfOneThatDelayed() throws {
+        // Two limits only (as a trace without limits gets its partition's maximum), windows in force: the
+        // index passes over the jobs of a bucket with the limit of one that would delay the reservation, and
+        // the schedule is the one of offering every job in order.
+        let spec = try platform()
+        var rng = SeededRandom(seed: 33)
+        let sizes = [1, 2, 4, 8, 16]
+        let jobs = (1...400).map { i -> SimulatedJob in
+            let limit: Int64 = rng.next() % 4 == 0 ? 3600 : 14_400
+            let gpus = sizes[Int(rng.next() % UInt64(sizes.count))]
+            return job(Int64(i), at: Int64(i) * 30, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1), limit: limit)
+        }
+        let windows = SimulationEvents(maintenance: [.init(nodes: ["dgx05", "dgx06"], start: 3600, duration: 7200, every: 30_000)])
+        for policy in [QueuePolicyName.backfill, .fairshare] {
+            let (a, b) = try sameScheduleBothWays(\.indexedQueue, spec: spec, jobs: jobs, policy: policy, events: windows)
+            #expect(a.work.delayed > 0 && a.work.offered < b.work.offered, "\(policy): \(a.work) / \(b.work)")
+            #expect(a.work.placements <= b.work.placements, "\(policy)")
         }
     }
 

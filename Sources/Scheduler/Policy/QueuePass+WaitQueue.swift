@@ -186,11 +186,17 @@ extension QueuePass {
             case .started:
                 startedIds.append((c.id, c.submit, b))
             case .delays:
-                // With a window in force a shorter limit can also change where a job goes (it may use a node the
-                // window holds later), so no job of the bucket is jumped over then: each is offered.
-                if pass.plan != nil && whole {
+                // The bucket's next jobs get the same allocation while nothing starts, and delay the reservation
+                // alike, until one whose limit could let it start: without windows, the first that ends by the
+                // reserved start. With a window in force a job's limit also decides which nodes it may use (a
+                // node the window holds later), so only the jobs with this job's very limit are sure to fare as
+                // it did: the pass jumps to the first with another.
+                if pass.plan != nil {
                     let (head, start) = (pass.plan!.head, pass.plan!.start)
-                    let n = queue.firstEnding(in: b, from: i + 1, within: start - now)
+                    let n =
+                        whole
+                        ? queue.firstEnding(in: b, from: i + 1, within: start - now)
+                        : queue.firstWithOtherLimit(in: b, from: i + 1, than: c.timeLimit)
                     if n > i + 1 {
                         work.delayed += n - (i + 1)
                         jumps[b] = Jump(from: i + 1, to: n, starts: work.started, head: head, start: start)

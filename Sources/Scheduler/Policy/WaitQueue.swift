@@ -235,6 +235,15 @@ public struct WaitQueue: Sendable {
         }
     }
 
+    /// The first position from `i` on in bucket `b` whose job's time limit is not `limit`, or the bucket's end.
+    func firstWithOtherLimit(in b: Int, from i: Int, than limit: Int64) -> Int {
+        buckets[b].entries.withUnsafeBufferPointer { entries in
+            var k = i
+            while k < entries.count && entries[k].timeLimit == limit { k += 1 }
+            return k
+        }
+    }
+
     /// Every waiting job in submission order (ties by id).
     public func inSubmissionOrder() -> [QueuePass.Candidate] {
         var out: [QueuePass.Candidate] = []
