@@ -74,12 +74,8 @@ struct HistoryTrace {
     /// Milliseconds as seconds, exact to the millisecond in the trace's text.
     static func seconds(_ millis: Int64) -> Double { Double(millis) / 1000 }
 
-    /// The nearest-rank quantile `p` of `sorted`; nil when it is empty.
-    static func quantile(_ sorted: [Int64], _ p: Double) -> Int64? {
-        guard !sorted.isEmpty else { return nil }
-        let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)]
-    }
+    /// The nearest-rank quantile `p` of `sorted` (`nearestRank`); nil when it is empty.
+    static func quantile(_ sorted: [Int64], _ p: Double) -> Int64? { nearestRank(sorted, p) }
 
     /// "2026-11-29T14:05:00Z".
     static func utc(_ epoch: Int64) -> String {

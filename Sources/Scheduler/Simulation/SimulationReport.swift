@@ -12,15 +12,9 @@ public struct SimulationReport: Sendable, Hashable, Codable {
             let s = waits.sorted()
             jobs = s.count
             mean = s.isEmpty ? 0 : s.reduce(0, +) / Double(s.count)
-            func q(_ p: Double) -> Double {
-                guard !s.isEmpty else { return 0 }
-                // Nearest rank.
-                let rank = Int((p * Double(s.count)).rounded(.up)) - 1
-                return s[min(max(rank, 0), s.count - 1)]
-            }
-            p50 = q(0.50)
-            p95 = q(0.95)
-            p99 = q(0.99)
+            p50 = nearestRank(s, 0.50) ?? 0
+            p95 = nearestRank(s, 0.95) ?? 0
+            p99 = nearestRank(s, 0.99) ?? 0
         }
     }
 

@@ -152,7 +152,7 @@ extension Simulator {
         }
 
         /// The engine's time at `t`: the second (from the start of the trace) that millisecond `t` falls in.
-        @inline(__always) static func seconds(_ t: Int64) -> Int64 { t >= 0 ? t / 1000 : (t - 999) / 1000 }
+        @inline(__always) static func seconds(_ t: Int64) -> Int64 { Timestamp.seconds(ofMillis: t) }
 
         /// How long job `index` holds its GPUs past its run, in milliseconds.
         @inline(__always) func hold(_ index: Int) -> Int64 { max(jobs[index].holdMillis ?? holdOverhead, 0) }
