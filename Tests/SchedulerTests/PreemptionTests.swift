@@ -112,7 +112,7 @@ import Testing
         let big = QueuePass.Candidate(
             id: 10, request: ResourceRequest(gpus: 8, partition: "gpu"), account: "ivi", submit: 100, timeLimit: 600)
         var waits: [QueuePass.Wait] = []
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         for _ in 0..<2 {
             QueuePass.run(
                 on: &state, book: &book, queue: [big], now: 100, work: &work, started: { _, _ in true },

@@ -18,7 +18,7 @@ import Testing
             .init(id: 4, request: ResourceRequest(gpus: 4)),  // fits the other half
             .init(id: 5, request: ResourceRequest(gpus: 1)),  // nothing left: skipped by count
         ]
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var started: [Int64] = []
         var waiting: [Int64: String?] = [:]
         var book = QueueBook(spec: state.spec, policy: .fifo, now: 0)
@@ -33,7 +33,7 @@ import Testing
         // Jobs 3 and 5 are skipped by count (no placement tried): their reasons have not changed in kind.
         #expect(Set(waiting.keys) == [1])
         #expect(waiting[1]??.contains("B200") == true)  // the engine's words
-        var expected = QueuePass.Work(placements: 3, skipped: 2, started: 2)
+        var expected = QueuePass.Counters(placements: 3, skipped: 2, started: 2)
         expected.offered = 5  // each job in turn
         #expect(work == expected)
         #expect(state.totalFreeGPUs == 0)
@@ -42,7 +42,7 @@ import Testing
 
     @Test func aStartTheCallerCannotRecordIsUndone() throws {
         var state = ClusterState(spec: try platform())
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var book = QueueBook(spec: state.spec, now: 0)
         QueuePass.run(
             on: &state, book: &book, queue: [.init(id: 1, request: ResourceRequest(gpus: 8))], now: 0, work: &work,

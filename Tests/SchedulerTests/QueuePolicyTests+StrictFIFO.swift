@@ -32,7 +32,7 @@ extension QueuePolicyTests {
                 id: id, request: ResourceRequest(gpus: gpus), account: "ivi", submit: submit, timeLimit: 3600)
         }
         let queue = [candidate(1, gpus: 48, submit: 1), candidate(2, gpus: 2, submit: 2), candidate(3, gpus: 2, submit: 3)]
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var started: [Int64] = []
         var waits: [Int64: QueuePass.Wait] = [:]
         func pass(_ queue: [QueuePass.Candidate], at now: Int64, complete: Bool) {

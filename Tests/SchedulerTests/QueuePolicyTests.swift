@@ -105,7 +105,7 @@ import Testing
             .init(id: 2, request: ResourceRequest(gpus: 2), account: "etf", submit: 2, timeLimit: 150),
             .init(id: 3, request: ResourceRequest(gpus: 2), account: "etf", submit: 3, timeLimit: 300),
         ]
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var started: [Int64] = []
         var waits: [Int64: QueuePass.Wait] = [:]
         QueuePass.run(
@@ -208,7 +208,7 @@ import Testing
         ]
         var started: [Int64] = []
         var waits: [Int64: String] = [:]
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         QueuePass.run(
             on: &state, book: &book, queue: queue, now: 0, work: &work,
             started: { c, _ in
@@ -425,7 +425,7 @@ import Testing
             var s = state
             var book = QueueBook(spec: s.spec, policy: policy, now: 0)
             for (id, a) in running { book.started(id: id, account: "ivi", allocation: a, end: 7200, at: 0) }
-            var work = QueuePass.Work()
+            var work = QueuePass.Counters()
             QueuePass.run(on: &s, book: &book, queue: queue, now: 10, work: &work, started: { _, _ in true }, waiting: { _, _ in })
             #expect(work.started == 0 && work.placements == 0, "\(policy): \(work)")
             #expect(work.plans <= 1, "\(policy): \(work)")
@@ -451,7 +451,7 @@ import Testing
                     id: Int64(id), request: ResourceRequest(gpus: 2), account: account, submit: Int64(id),
                     timeLimit: 3600))
         }
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var waited: [Int64: PlacementRefusal?] = [:]
         QueuePass.run(
             on: &state, book: &book, queue: &queue, now: 10, work: &work, started: { _, _ in true },
@@ -579,12 +579,12 @@ import Testing
     /// The jobs one complete pass starts over `jobs` kept in a `WaitQueue` (as the simulator keeps them), with
     /// its work and the queue after it.
     func startsBucketByBucket(_ jobs: [QueuePass.Candidate], on state: ClusterState, book: inout QueueBook, now: Int64)
-        -> (started: [Int64], work: QueuePass.Work, queue: WaitQueue)
+        -> (started: [Int64], work: QueuePass.Counters, queue: WaitQueue)
     {
         var s = state
         var queue = WaitQueue()
         for c in jobs { queue.add(c) }
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var started: [Int64] = []
         QueuePass.run(
             on: &s, book: &book, queue: &queue, now: now, work: &work,
@@ -597,11 +597,11 @@ import Testing
 
     /// The jobs one pass starts offering `jobs` one by one in order (the reference), with its work.
     func startsJobByJob(_ jobs: [QueuePass.Candidate], on state: ClusterState, book: QueueBook, now: Int64)
-        -> (started: [Int64], work: QueuePass.Work)
+        -> (started: [Int64], work: QueuePass.Counters)
     {
         var s = state
         var b = book
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var started: [Int64] = []
         QueuePass.run(
             on: &s, book: &b, queue: jobs, now: now, work: &work,

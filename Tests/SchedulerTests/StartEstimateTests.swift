@@ -25,7 +25,7 @@ import Testing
             .init(id: 3, request: ResourceRequest(gpus: 1), timeLimit: .hours(2)),
             .init(id: 4, request: ResourceRequest(gpus: 4), timeLimit: .hours(2)),
         ]
-        var work = StartEstimate.Work()
+        var work = StartEstimate.Counters()
         let starts = StartEstimate.estimate(state: state, running: running, waiting: waiting, now: 0, work: &work)
         // 100: the first node frees, job 1 takes it. 200: job 2. 300: job 3 (1 GPU) and job 4 (4 GPUs) share
         // the third node, in different NUMA domains.
@@ -39,7 +39,7 @@ import Testing
             .init(id: 1, request: ResourceRequest(gpus: 16), timeLimit: .hours(2)),
             .init(id: 2, request: ResourceRequest(gpus: 1), timeLimit: .hours(2)),
         ]
-        var work = StartEstimate.Work()
+        var work = StartEstimate.Counters()
         let greedy = StartEstimate.estimate(state: state, running: running, waiting: waiting, now: 0, work: &work)
         // First fit: at 100 job 1 does not fit on the one free node and job 2 takes a GPU of it; at 200 the
         // 15 free GPUs are still too few; at 300 job 1 takes the two whole free nodes.
@@ -59,7 +59,7 @@ import Testing
             .init(id: 2, request: ResourceRequest(gpus: 8), timeLimit: .hours(1)),
             .init(id: 3, request: ResourceRequest(gpus: 8), timeLimit: .hours(1)),
         ]
-        var work = StartEstimate.Work()
+        var work = StartEstimate.Counters()
         let starts = StartEstimate.estimate(state: state, running: [], waiting: waiting, now: 10, work: &work)
         // Two nodes are never available together: job 1 has none; jobs 2 and 3 take dgx01 in turn.
         #expect(starts == [2: 10, 3: 3610])
@@ -78,7 +78,7 @@ import Testing
         let waiting = (1...2000).map {
             StartEstimate.Waiting(id: Int64($0), request: ResourceRequest(gpus: 1), timeLimit: .minutes(1))
         }
-        var work = StartEstimate.Work()
+        var work = StartEstimate.Counters()
         let starts = StartEstimate.estimate(state: state, running: running, waiting: waiting, now: 0, work: &work)
         #expect(starts.count == 2000)
         #expect(starts[1] == 1 && starts[48] == 48 && starts[49] == 61)

@@ -34,7 +34,7 @@ func queuePassBenchmarks(platform: ClusterSpec) {
             for _ in benchmark.scaledIterations {
                 var s = state
                 var b = base
-                var work = QueuePass.Work()
+                var work = QueuePass.Counters()
                 QueuePass.run(
                     on: &s, book: &b, queue: queue, now: 60, work: &work, started: { _, _ in true },
                     waiting: { _, _ in })

@@ -28,7 +28,7 @@ extension ControllerCore {
         if let probe {
             waiting.append(.init(id: probe.id, request: probe.request, timeLimit: probe.timeLimit, account: probe.account))
         }
-        var work = StartEstimate.Work()
+        var work = StartEstimate.Counters()
         var starts = StartEstimate.estimate(
             state: state, running: running, waiting: waiting, now: now, reservations: book.reservations,
             holdsLine: book.policy.holdsLine, work: &work)

@@ -203,7 +203,7 @@ extension ControllerCore {
         // Only pending jobs have candidates.
         let queue = eligible(only ?? pendingIds).compactMap { jobCache.candidates[$0] }
         // The engine's pass decides and commits; the starts are recorded after it.
-        var work = QueuePass.Work()
+        var work = QueuePass.Counters()
         var started: [(Int64, Allocation)] = []
         var reasons: [(Int64, QueuePass.Wait)] = []
         let stamp = timestamp()

@@ -45,7 +45,7 @@ extension ClusterState {
 
     /// `place` for a shared request, with the resolution it carries when that was made on this cluster.
     func place(_ shared: QueuePass.SharedRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
-        guard shared.resolvedOn === fixed else { return place(shared.request, explain: explain) }
+        guard shared.resolvedOn === specIndex else { return place(shared.request, explain: explain) }
         guard shared.resolved != nil else { return .failure(shared.refused!) }
         // (Read where the shared request holds it, which outlives the call: bound to a constant, it counted a
         // reference on every placement.)

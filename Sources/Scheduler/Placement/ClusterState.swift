@@ -28,7 +28,7 @@ public enum NodeAvailability: String, Hashable, Sendable, Codable {
 public struct ClusterState: Sendable {
     /// What never changes after `init`, shared by every copy (a copy, such as a backfill plan's shadow,
     /// then costs a few references).
-    final class Fixed: Sendable {
+    final class SpecIndex: Sendable {
         let spec: ClusterSpec
         /// Leaf switch names, by leaf index.
         let leaves: [String]
@@ -45,8 +45,8 @@ public struct ClusterState: Sendable {
         }
     }
 
-    let fixed: Fixed
-    public var spec: ClusterSpec { fixed.spec }
+    let specIndex: SpecIndex
+    public var spec: ClusterSpec { specIndex.spec }
     /// The policy `place` uses.
     public var policy: PlacementPolicyName
 
@@ -77,15 +77,15 @@ public struct ClusterState: Sendable {
     let layouts: [NodeLayout]
     var nodes: [NodeRuntime]
     var pools: [NodePool]
-    var leaves: [String] { fixed.leaves }
+    var leaves: [String] { specIndex.leaves }
     var sharedStorageFree: ByteSize
     var mix: ShapeMix
     /// The measure's changes per node type under the current mix (rebuilt when the mix is).
     var fragmentationTables: [FragmentationTable]
     /// Per partition: its nodes, and its nodes and GPUs per layout (so requests resolve without a scan).
     let partitionFacts: [PartitionFacts]
-    var partitionIndex: [String: Int] { fixed.partitionIndex }
-    var defaultPartitionIndex: Int? { fixed.defaultPartitionIndex }
+    var partitionIndex: [String: Int] { specIndex.partitionIndex }
+    var defaultPartitionIndex: Int? { specIndex.defaultPartitionIndex }
     /// Free GPUs on every node, whatever their availability (kept by commit and release).
     var freeGPUTotal = 0
     /// Nodes not up, ascending: few, so refusals can name them without scanning every node.
@@ -122,7 +122,7 @@ public struct ClusterState: Sendable {
             facts.append(f)
         }
         partitionFacts = facts
-        fixed = Fixed(
+        specIndex = SpecIndex(
             spec: spec, leaves: leafNames,
             partitionIndex: Dictionary(
                 spec.partitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a }),

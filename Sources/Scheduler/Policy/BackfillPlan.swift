@@ -11,7 +11,7 @@
 /// `start` asks to start (about half of all plans never meet one): the live cluster with the running jobs
 /// that end by `start` taken off (those running then: the ones found when the plan was made, and those
 /// started since with an end by `start`, which every start while the plan stands is), and the reserved
-/// allocation taken. It lives in a box, copied only when a shared plan is about to change (copy on write),
+/// allocation taken. It lives in a storage, copied only when a shared plan is about to change (copy on write),
 /// so a plan is a small value.
 struct BackfillPlan: Sendable {
     var head: Int64
@@ -24,16 +24,16 @@ struct BackfillPlan: Sendable {
     }
     private var knownStart: Int64
     /// The search is put off (`deferred`): the plan knows its job and its place in line, and when its search
-    /// would have run, but not yet its start or allocation. (The same as the box's `deferred` being set, kept
-    /// here too: every pass and offer asks it, and reading it here does not reach into the box.)
+    /// would have run, but not yet its start or allocation. (The same as the storage's `deferred` being set, kept
+    /// here too: every pass and offer asks it, and reading it here does not reach into the storage.)
     private(set) var isDeferred = false
-    private var box: Box
+    private var storage: Storage
 
     /// What a plan holds besides its head's place and start.
-    private final class Box: @unchecked Sendable {
+    private final class Storage: @unchecked Sendable {
         /// The reserved job, and the allocation it is to start on (none while the plan is deferred).
         let headJob: QueuePass.Candidate
-        /// (The box's fields are changed only through `uniqueBox`, by the one plan that holds it, one access at
+        /// (The storage's fields are changed only through `uniqueStorage`, by the one plan that holds it, one access at
         /// a time: they need no exclusivity check at run time.)
         @exclusivity(unchecked) var headAllocation: Allocation
         /// The shadow, once built.
@@ -63,7 +63,7 @@ struct BackfillPlan: Sendable {
 
     /// The reserved job, read where the plan holds it (copying it out showed on every pass).
     var headJob: QueuePass.Candidate {
-        _read { yield box.headJob }
+        _read { yield storage.headJob }
     }
 
     /// A running job's end as a plan's search sees it (no earlier than now), its id, and its place in the
@@ -76,13 +76,13 @@ struct BackfillPlan: Sendable {
     /// search, kept by the caller from one plan to the next (its contents are not used).
     static func make(
         for head: QueuePass.Candidate, key: QueuePass.SortKey, state: inout ClusterState, book: QueueBook,
-        now: Int64, work: inout QueuePass.Work, ends: inout [End]
+        now: Int64, work: inout QueuePass.Counters, ends: inout [End]
     ) -> BackfillPlan? {
         guard let (start, allocation) = search(for: head, state: &state, book: book, now: now, work: &work, ends: &ends)
         else { return nil }
         return BackfillPlan(
             head: head.id, headKey: key, knownStart: start,
-            box: Box(headJob: head, headAllocation: allocation, shadow: nil, deferred: nil))
+            storage: Storage(headJob: head, headAllocation: allocation, shadow: nil, deferred: nil))
     }
 
     /// A plan for `head` whose search is put off until something reads its start or admits a job against it
@@ -99,7 +99,7 @@ struct BackfillPlan: Sendable {
         book.running.forEachInPlace { _, _, r in notBefore = min(notBefore, max(r.pointee.end, now)) }
         var plan = BackfillPlan(
             head: head.id, headKey: key, knownStart: .max,
-            box: Box(
+            storage: Storage(
                 headJob: head, headAllocation: Allocation(nodes: [], sharedStorage: .zero, gpuModel: nil),
                 shadow: nil, deferred: Deferred(madeAt: now, notBefore: notBefore)))
         plan.isDeferred = true
@@ -108,15 +108,15 @@ struct BackfillPlan: Sendable {
 
     /// A time the reserved start does not come before: the start, or while deferred the earliest end of a
     /// time limit the search would have met.
-    var notBefore: Int64 { isDeferred ? box.deferred!.notBefore : knownStart }
+    var notBefore: Int64 { isDeferred ? storage.deferred!.notBefore : knownStart }
 
     /// Runs a deferred plan's search, on `state` with the jobs that ended since it was made taken back for the
     /// while, as it would have run then (their commits are not new placements: the job-mix measure stays).
     mutating func workOut(
-        state: inout ClusterState, book: QueueBook, work: inout QueuePass.Work, ends: inout [End]
+        state: inout ClusterState, book: QueueBook, work: inout QueuePass.Counters, ends: inout [End]
     ) {
         guard isDeferred else { return }
-        let b = uniqueBox()
+        let b = uniqueStorage()
         let d = b.deferred!
         let records = state.recordsMix
         state.recordsMix = false
@@ -139,7 +139,7 @@ struct BackfillPlan: Sendable {
     /// ends of their time limits.
     private static func search(
         for head: QueuePass.Candidate, state: inout ClusterState, book: QueueBook, now: Int64,
-        work: inout QueuePass.Work, ends: inout [End],
+        work: inout QueuePass.Counters, ends: inout [End],
         phantoms: [Ended] = []
     ) -> (Int64, Allocation)? {
         // Each running job's end is read in place (a walk of the table would copy every allocation), into
@@ -252,8 +252,8 @@ struct BackfillPlan: Sendable {
     /// A running job stopped holding its allocation: if it was to end by `start`, the shadow no longer frees
     /// it (the live cluster has it back).
     mutating func jobEnded(_ allocation: Allocation, expectedEnd: Int64) {
-        guard !isDeferred, expectedEnd <= start, box.shadow != nil else { return }
-        uniqueBox().shadow!.unfree(allocation)
+        guard !isDeferred, expectedEnd <= start, storage.shadow != nil else { return }
+        uniqueStorage().shadow!.unfree(allocation)
     }
 
     /// Whether a job on `allocation` until `end` leaves the reservation intact; if it ends by `start`, the
@@ -264,10 +264,10 @@ struct BackfillPlan: Sendable {
     ) -> Bool {
         assert(!isDeferred, "a job is admitted against a deferred plan")
         if end <= start {
-            if box.shadow != nil { uniqueBox().shadow!.free(allocation) }
+            if storage.shadow != nil { uniqueStorage().shadow!.free(allocation) }
             return true
         }
-        let b = uniqueBox()
+        let b = uniqueStorage()
         if b.shadow == nil {
             // Every running job that ends by the start: each was running when the plan was made or started
             // since through `admit` (a start while a plan stands is admitted, or it ends the plan).
@@ -281,16 +281,16 @@ struct BackfillPlan: Sendable {
 
     /// Takes back what `admit` noted for a start that was undone.
     mutating func unadmit(_ allocation: Allocation, until end: Int64) {
-        guard end <= start, box.shadow != nil else { return }
-        uniqueBox().shadow!.unfree(allocation)
+        guard end <= start, storage.shadow != nil else { return }
+        uniqueStorage().shadow!.unfree(allocation)
     }
 
-    /// The box, to change it: copied first if another plan value shares it.
-    private mutating func uniqueBox() -> Box {
-        if !isKnownUniquelyReferenced(&box) {
-            box = Box(
-                headJob: box.headJob, headAllocation: box.headAllocation, shadow: box.shadow, deferred: box.deferred)
+    /// The storage, to change it: copied first if another plan value shares it.
+    private mutating func uniqueStorage() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(
+                headJob: storage.headJob, headAllocation: storage.headAllocation, shadow: storage.shadow, deferred: storage.deferred)
         }
-        return box
+        return storage
     }
 }

@@ -26,7 +26,7 @@ extension QueueBook {
     /// Cost is the work a victim loses (GPUs × seconds run so far). Victims are added cheapest first until `c`
     /// fits; then each chosen victim, dearest first, is put back if `c` still fits without it.
     mutating func victims(
-        for c: QueuePass.Candidate, state: ClusterState, now: Int64, work: inout QueuePass.Work
+        for c: QueuePass.Candidate, state: ClusterState, now: Int64, work: inout QueuePass.Counters
     ) -> [Int64]? {
         // One round of victims at a time for a job: it waits for them before choosing more.
         guard preemptibleRunning > 0, preemptors[c.id] == nil || preempting.isEmpty else { return nil }

@@ -23,7 +23,7 @@ extension QueuePass.Pass {
     /// considered, and holds the line if it does not start (but for one held for a preemptor).
     mutating func offerInLine(
         _ c: QueuePass.Candidate, key: QueuePass.SortKey, state: inout ClusterState, book: inout QueueBook,
-        work: inout QueuePass.Work, unplaceable: PlacementRefusal?,
+        work: inout QueuePass.Counters, unplaceable: PlacementRefusal?,
         started: (QueuePass.Candidate, PlacementDecision) -> Bool,
         waiting: (QueuePass.Candidate, QueuePass.Wait) -> Void
     ) -> Outcome {

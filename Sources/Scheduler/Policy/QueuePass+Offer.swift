@@ -69,7 +69,7 @@ extension QueuePass {
         /// during a pass, so it would meet it again), given instead of placing it once more.
         @discardableResult
         mutating func offer(
-            _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Counters,
             unplaceable: PlacementRefusal? = nil,
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
@@ -85,7 +85,7 @@ extension QueuePass {
 
         /// `offer` without the line: limits, preemption, placement, and under backfill the reservation.
         mutating func consider(
-            _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            _ c: Candidate, key: SortKey, state: inout ClusterState, book: inout QueueBook, work: inout Counters,
             unplaceable: PlacementRefusal?,
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
@@ -113,7 +113,7 @@ extension QueuePass {
                 waiting(c, .held(by: preemptor, at: now))
                 return .held
             }
-            // (The plan is read in place, here and below: binding it to a constant would retain its box.)
+            // (The plan is read in place, here and below: binding it to a constant would retain its storage.)
             let behindHead = plan != nil && c.id != plan!.head && key > plan!.headKey
             // The refusal it meets is kept in `lastRefusal` (cleared above) and read there: a local copy of it
             // counted its references on every refused offer.
@@ -186,14 +186,14 @@ extension QueuePass {
         static func searchWouldFind(_ head: Candidate, state: borrowing ClusterState, book: borrowing QueueBook)
             -> Bool
         {
-            head.shared.fitsIdle && head.shared.resolvedOn === state.fixed && state.unavailable.isEmpty
+            head.shared.fitsIdle && head.shared.resolvedOn === state.specIndex && state.unavailable.isEmpty
                 && book.reservations.isEmpty && book.runningHeldOnCluster && !book.running.isEmpty
         }
 
         /// Works the plan out if it is deferred, for a read of its start or an admission; true (for use in a
         /// condition).
         @discardableResult
-        mutating func workOutPlan(state: inout ClusterState, book: inout QueueBook, work: inout Work) -> Bool {
+        mutating func workOutPlan(state: inout ClusterState, book: inout QueueBook, work: inout Counters) -> Bool {
             guard plan != nil, plan!.isDeferred else { return true }
             var ends: [BackfillPlan.End] = []
             swap(&ends, &book.planEnds)
@@ -204,7 +204,7 @@ extension QueuePass {
 
         /// Drops the plan if its start has come by `now` (a deferred plan is worked out first only if its start
         /// could have: the earliest end of a time limit it knows has come).
-        mutating func dropPlanIfDue(state: inout ClusterState, book: inout QueueBook, work: inout Work) {
+        mutating func dropPlanIfDue(state: inout ClusterState, book: inout QueueBook, work: inout Counters) {
             guard plan != nil, plan!.notBefore <= now else { return }
             workOutPlan(state: &state, book: &book, work: &work)
             if plan!.start <= now { plan = nil }
@@ -213,11 +213,11 @@ extension QueuePass {
         /// Starts `c` on `decision` (placed on `state` a moment ago) until `end`, if the reservation allows.
         private mutating func start(
             _ c: Candidate, on decision: consuming PlacementDecision, until end: Int64, behindHead: Bool,
-            state: inout ClusterState, book: inout QueueBook, work: inout Work,
+            state: inout ClusterState, book: inout QueueBook, work: inout Counters,
             started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void
         ) -> Outcome {
             var admitted = false
-            // The plan is changed in place (its box is not copied).
+            // The plan is changed in place (its storage is not copied).
             if plan != nil {
                 if plan!.head == c.id {
                     plan = nil

@@ -6,7 +6,7 @@ extension QueuePass {
     /// queue. Under strict-fifo the pass ends at the first job that does not start (it holds the line): the jobs
     /// behind it are neither offered nor reported to `waiting`.
     public static func run(
-        on state: inout ClusterState, book: inout QueueBook, queue: inout WaitQueue, now: Int64, work: inout Work,
+        on state: inout ClusterState, book: inout QueueBook, queue: inout WaitQueue, now: Int64, work: inout Counters,
         started: (Candidate, PlacementDecision) -> Bool, waiting: (Candidate, Wait) -> Void = { _, _ in }
     ) {
         book.advance(to: now)
@@ -14,12 +14,12 @@ extension QueuePass {
         // A complete pass: the reservation is worked out afresh when its job is met (EASY), as in
         // `run(on:book:queue:…)` over every waiting job. The pass holds the only reference to the plan it
         // makes, and hands it to the book at the end (a reference kept alive beside it would make every change
-        // copy the plan's box).
+        // copy the plan's storage).
         var pass = Pass(policy: book.policy, free: state.totalFreeGPUs, now: now)
         _ = book.plan.take()
         let floor = queue.minimumGPUs ?? 0
         // (The local functions below take the pass as an argument rather than capture it: a captured pass was
-        // copied into a box of its own on every pass.)
+        // copied into a storage of its own on every pass.)
         func stop(_ pass: borrowing Pass) -> Bool {
             pass.nothingCanStart(floor: floor, preemptibleRunning: book.preemptibleRunning)
         }
@@ -111,7 +111,7 @@ extension QueuePass {
         // Buckets whose last job fitted but would have delayed the reservation: while nothing starts and the
         // reservation stands, each next job of the bucket gets the same allocation, which the reservation
         // still refuses, so only a job ending by the reserved start could start. The pass jumps to that job,
-        // and the jobs jumped over are passed over (`Work.delayed`); if something starts, or the reservation
+        // and the jobs jumped over are passed over (`Counters.delayed`); if something starts, or the reservation
         // changes, before their turn has come, they come back in line.
         var jumps = [Int: Jump]()
         while let head = heap.pop() {

@@ -13,7 +13,7 @@
 ///   the earliest time it can start (`BackfillPlan`), and a job behind it starts now only if it ends by then
 ///   or leaves the reserved allocation free, so the reservation is never delayed.
 ///
-/// A job asking for more GPUs than are free anywhere is not placed at all (`Work.skipped`), so a pass over a
+/// A job asking for more GPUs than are free anywhere is not placed at all (`Counters.skipped`), so a pass over a
 /// deep queue on a busy cluster costs a comparison per job.
 public enum QueuePass {
     /// A job offered to the pass.
@@ -69,7 +69,7 @@ public enum QueuePass {
         let account: String
         let gpuCount: Int
         /// The cluster it was resolved on, and the resolution or the refusal.
-        let resolvedOn: ClusterState.Fixed?
+        let resolvedOn: ClusterState.SpecIndex?
         let resolved: ResolvedRequest?
         let refused: PlacementRefusal?
         /// It was resolved on the idle cluster (every node up, nothing held) and placed there: once every job
@@ -92,7 +92,7 @@ public enum QueuePass {
             self.request = request
             self.account = account
             gpuCount = request.gpuCount ?? 0
-            resolvedOn = state?.fixed
+            resolvedOn = state?.specIndex
             switch state?.resolve(request) {
             case let .success(r)?:
                 resolved = r
@@ -174,7 +174,7 @@ public enum QueuePass {
     }
 
     /// What the pass did, for metrics and tests of its cost.
-    public struct Work: Hashable, Sendable {
+    public struct Counters: Hashable, Sendable {
         public var placements = 0
         public var skipped = 0
         public var started = 0
@@ -269,7 +269,7 @@ public enum QueuePass {
     /// knows it) the pass stops: no later job could start.
     public static func run(
         on state: inout ClusterState, book: inout QueueBook, queue: consuming some Sequence<Candidate>, now: Int64,
-        complete: Bool = true, minimumGPUs: Int? = nil, work: inout Work,
+        complete: Bool = true, minimumGPUs: Int? = nil, work: inout Counters,
         started: (Candidate, PlacementDecision) -> Bool,
         waiting: (Candidate, Wait) -> Void
     ) {
@@ -277,7 +277,7 @@ public enum QueuePass {
         if let e = book.reservations.earliestEnd, e <= now { book.reservations.expire(before: now) }
         let floor = minimumGPUs ?? 0
         // The pass holds the only reference to the plan while it changes it: taken from the book, and handed
-        // back the same way (a reference kept alive beside it would make every change copy the plan's box).
+        // back the same way (a reference kept alive beside it would make every change copy the plan's storage).
         // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
         var pass = Pass(policy: book.policy, free: state.totalFreeGPUs, now: now)
         pass.takeStanding(from: &book, complete: complete)

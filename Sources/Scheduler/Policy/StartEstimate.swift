@@ -40,7 +40,7 @@ public enum StartEstimate {
     }
 
     /// What an estimate cost: placements tried (for tests of its complexity) and end events played.
-    public struct Work: Hashable, Sendable {
+    public struct Counters: Hashable, Sendable {
         public init() {}
         public var placements = 0
         public var events = 0
@@ -52,7 +52,7 @@ public enum StartEstimate {
     /// nothing passes the first job that does not fit (strict-fifo).
     public static func estimate(
         state: ClusterState, running: [Running], waiting: [Waiting], now: Int64,
-        reservations: ReservationBook = ReservationBook(), holdsLine: Bool = false, work: inout Work
+        reservations: ReservationBook = ReservationBook(), holdsLine: Bool = false, work: inout Counters
     ) -> [Int64: Int64] {
         var state = state
         var ends = EventHeap()

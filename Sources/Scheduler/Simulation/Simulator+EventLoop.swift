@@ -29,7 +29,7 @@ extension Simulator {
         /// when the job gives its GPUs back: its run's end plus the hold overhead.
         var ends = EndQueue()
         /// What the loop keeps of each job, in one place (an end reads it all: one cache line, not four).
-        var track: [Track]
+        var records: [JobRecord]
         /// Waiting jobs, indexed for the pass; a job's `queued` says whether it waits.
         var waiting = WaitQueue()
         /// Full passes visit `waiting` bucket by bucket (false: every job in order, the reference for tests).
@@ -142,13 +142,13 @@ extension Simulator {
             hasClusterEvents = !edges.isEmpty || !failures.isEmpty
             offline = Array(repeating: 0, count: spec.nodes.count)
             downUntil = Array(repeating: .min, count: spec.nodes.count)
-            track = Array(repeating: Track(), count: jobs.count)
+            records = Array(repeating: JobRecord(), count: jobs.count)
             if recordsPlacements { placements = Array(repeating: nil, count: jobs.count) }
             run = Run(
                 outcomes: SimulatedOutcomes(), events: 0, totalGPUs: capacity, makespan: 0, busyGPUSeconds: 0,
                 fragmentationBlockedGPUSeconds: 0, unavailableGPUSeconds: 0, lostGPUSeconds: 0, nodeFailures: 0,
                 preemptedRuns: 0,
-                work: QueuePass.Work(), timeline: [], invariantViolations: [])
+                work: QueuePass.Counters(), timeline: [], invariantViolations: [])
         }
 
         /// The engine's time at `t`: the second (from the start of the trace) that millisecond `t` falls in.
@@ -192,7 +192,7 @@ extension Simulator {
                 while let e = ends.firstTime(), e <= t, let popped = ends.pop() {
                     let key = popped.key
                     let index = key >> 16
-                    guard track[index].running, endKey(index) == key else {
+                    guard records[index].running, endKey(index) == key else {
                         continue
                     }
                     end(index, at: t, finished: true)
@@ -250,10 +250,10 @@ extension Simulator {
             state.releaseKnownHeld(allocation)
             busy -= allocation.gpuCount
             // (One write of the record: each field written alone checked that the table was not shared.)
-            var k = track[index]
+            var k = records[index]
             k.running = false
             if finished { k.end = t - hold(index) }
-            track[index] = k
+            records[index] = k
             return allocation
         }
 
@@ -319,10 +319,10 @@ extension Simulator {
         /// A running job loses its run (node failure, preemption) and waits again, its submission time kept.
         mutating func requeue(_ index: Int, at t: Int64) {
             guard let allocation = end(index, at: t) else { return }
-            run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - track[index].start) / 1000
-            track[index].start = Track.none
-            track[index].timedOut = false
-            track[index].interruptions &+= 1
+            run.lostGPUSeconds += Double(allocation.gpuCount) * Double(t - records[index].start) / 1000
+            records[index].start = JobRecord.none
+            records[index].timedOut = false
+            records[index].interruptions &+= 1
             enqueue(index)
         }
 
@@ -374,7 +374,7 @@ extension Simulator {
         /// The job's bucket in `waiting`, found (or made) the first time: by its class (`ArrivalClasses`), so
         /// only the first job of each class has its request looked at here.
         mutating func bucket(of index: Int) -> Int {
-            if track[index].bucket < 0 {
+            if records[index].bucket < 0 {
                 let c = classes.of(index)
                 if c >= classBucket.count {
                     classBucket += repeatElement(-1, count: c + 1 - classBucket.count)
@@ -385,9 +385,9 @@ extension Simulator {
                         waiting.bucket(
                             request: jobs[index].request, account: jobs[index].account, nice: 0, resolvingOn: idle))
                 }
-                track[index].bucket = classBucket[c]
+                records[index].bucket = classBucket[c]
             }
-            return Int(track[index].bucket)
+            return Int(records[index].bucket)
         }
 
         /// Adds a waiting job (an arrival, or a job requeued after a failure).
@@ -396,7 +396,7 @@ extension Simulator {
             let entry = WaitQueue.Entry(
                 id: Int64(index), submit: Self.seconds(jobs[index].submitMillis), timeLimit: jobs[index].timeLimit)
             waiting.add(entry, bucket: b)
-            track[index].queued = true
+            records[index].queued = true
         }
 
         /// One scheduling pass at `t`: over every waiting job (`arrivals` nil) or over new arrivals only.
@@ -481,7 +481,7 @@ extension Simulator {
                 let length = max(min(runtime, timeLimit), 1)
                 // The job's record is read and written once (each field written alone checked that the table
                 // was not shared).
-                var k = track[index]
+                var k = records[index]
                 if k.queued && fromQueue {
                     waiting.remove(
                         id: Int64(index), submit: Self.seconds(jobs[index].submitMillis), bucket: Int(k.bucket))
@@ -491,7 +491,7 @@ extension Simulator {
                 k.gpus = Int32(gpus)
                 k.timedOut = runtime > timeLimit
                 k.running = true
-                track[index] = k
+                records[index] = k
                 busy += gpus
                 ends.push(EndQueue.End(time: t + length + hold(index), key: k.endKey(index)))
             }
@@ -499,7 +499,7 @@ extension Simulator {
             swap(&startedNow, &spareStarted)
             for (id, allocation) in placedNow { placements[Int(id)] = allocation }
             if let arrivals {
-                for index in arrivals where !track[index].running { enqueue(index) }
+                for index in arrivals where !records[index].running { enqueue(index) }
             }
             // Preempted jobs give their resources back at once and wait again; the freed room is offered now.
             guard !victims.isEmpty else { return }
@@ -521,14 +521,14 @@ extension Simulator {
 
         /// The key of job `index`'s current run in the end queue: the index, and its run generation (its runs
         /// lost, modulo 2¹⁶). An end whose key is no longer this belongs to a lost run.
-        func endKey(_ index: Int) -> Int { track[index].endKey(index) }
+        func endKey(_ index: Int) -> Int { records[index].endKey(index) }
 
         /// A job as the loop tracks it, in 32 bytes (a start or an end reads and writes one record): its start
         /// and end (`none`: not yet), its bucket in `waiting` once it has waited (−1 before, so its key is hashed
         /// once), the GPUs it got (−1: never started), its runs lost (their count, modulo 2¹⁶, is its run's
         /// generation in the end heap: an end of a lost run is dropped), whether it runs or waits, and whether its
         /// run hit its time limit.
-        struct Track {
+        struct JobRecord {
             static let none = Int64.min
             var start = none
             var end = none
@@ -547,7 +547,7 @@ extension Simulator {
             run.makespan = Double(lastT - firstT) / 1000
             let spec = state.spec
             run.outcomes = SimulatedOutcomes(
-                jobs: jobs, track: track, neverFits: neverFitsReasons,
+                jobs: jobs, records: records, neverFits: neverFitsReasons,
                 placements: placements.map { $0.map(spec.placementText(of:)) })
             if let p = lastPoint, timeline.last != p { timeline.append(p) }
             run.timeline = thin(timeline, to: 2000)

@@ -68,7 +68,7 @@ public enum Simulator {
         public var nodeFailures: Int
         /// Runs cut short by preemption (the job ran again later).
         public var preemptedRuns: Int
-        public var work: QueuePass.Work
+        public var work: QueuePass.Counters
         /// Busy GPUs and queued jobs after each moment something changed (time, busy, queued), thinned to
         /// at most about 2,000 points.
         public var timeline: [TimelinePoint]
