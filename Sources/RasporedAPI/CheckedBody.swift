@@ -23,7 +23,8 @@ public enum UserName {
             $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-@".unicodeScalars.contains($0))
         }
         if !allowed || name.hasPrefix("-") {
-            return "a user's name is letters, digits, '_', '.', '-' and '@' (not '-' first), not '\(TerminalText.escaped(name))'"
+            return
+                "a user's name is letters, digits, '_', '.', '-' and '@' (not '-' first), not '\(TerminalText.escaped(name))'"
         }
         return nil
     }

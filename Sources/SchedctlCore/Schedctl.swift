@@ -60,7 +60,9 @@ public struct Schedctl: AsyncParsableCommand {
 /// Writes `schedctl: error: MESSAGE` to stderr; each of its lines escaped (`TerminalText.escaped`), since a
 /// message may quote what someone else wrote.
 func printError(_ message: String) {
-    let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
+    let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map {
+        TerminalText.escaped(String($0))
+    }
     FileHandle.standardError.write(Data("schedctl: error: \(lines.joined(separator: "\n"))\n".utf8))
 }
 

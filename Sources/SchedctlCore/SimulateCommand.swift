@@ -16,7 +16,8 @@ struct SimulateCommand: ParsableCommand {
             --csv, and --report FILE.html (one self-contained page with charts). Progress goes to stderr.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Cluster descriptions (today's cluster.yaml, scenarios/*.yaml).")
+    @Option(
+        name: .long, parsing: .upToNextOption, help: "Cluster descriptions (today's cluster.yaml, scenarios/*.yaml).")
     var cluster: [String] = ["cluster.yaml"]
 
     @Option(help: "A trace in the project's CSV format.")
@@ -40,13 +41,22 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Rescale arrivals to this offered load on each scenario (e.g. 0.8).")
     var load: Double?
 
-    @Option(help: "Queue policies to compare, comma-separated (fifo, strict-fifo, backfill, fairshare); default: each cluster's scheduling.policy.")
+    @Option(
+        help:
+            "Queue policies to compare, comma-separated (fifo, strict-fifo, backfill, fairshare); default: each cluster's scheduling.policy."
+    )
     var policy: String?
 
-    @Option(help: "Placement policies to compare, comma-separated (pack, best-fit, first-fit, spread); default: each cluster's.")
+    @Option(
+        help:
+            "Placement policies to compare, comma-separated (pack, best-fit, first-fit, spread); default: each cluster's."
+    )
     var placement: String?
 
-    @Option(help: "A maintenance window on every scenario: NODES@START+DURATION[/EVERY], e.g. 'dgx[05-06]@7d+8h/30d' or all@2d+4h (times from the trace's start).")
+    @Option(
+        help:
+            "A maintenance window on every scenario: NODES@START+DURATION[/EVERY], e.g. 'dgx[05-06]@7d+8h/30d' or all@2d+4h (times from the trace's start)."
+    )
     var maintenance: [String] = []
 
     @Option(help: "Random node failures on every scenario: mtbf=TIME[,repair=TIME][,seed=N], e.g. mtbf=90d,repair=12h.")
@@ -55,16 +65,23 @@ struct SimulateCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Relative GPU speeds, MODEL=X, over those the cluster files declare.")
     var speed: [String] = []
 
-    @Option(help: "Size a node type: TYPE=LO..HI[:STEP], e.g. dgx-b200=8..64:8 (one --cluster; points run in parallel).")
+    @Option(
+        help: "Size a node type: TYPE=LO..HI[:STEP], e.g. dgx-b200=8..64:8 (one --cluster; points run in parallel).")
     var sweep: String?
 
-    @Option(help: "With --sweep, the target the smallest size must meet: p50-wait, p95-wait, p99-wait or mean-wait <= TIME, or utilization >= X.")
+    @Option(
+        help:
+            "With --sweep, the target the smallest size must meet: p50-wait, p95-wait, p99-wait or mean-wait <= TIME, or utilization >= X."
+    )
     var target: String?
 
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV, one row per scenario and policy.") var csv = false
 
-    @Option(help: "Time limits for jobs the workload gives none: X times the run, rounded up to a minute, at most the partition's maximum (users overestimate; e.g. 2). Default: the partition's maximum.")
+    @Option(
+        help:
+            "Time limits for jobs the workload gives none: X times the run, rounded up to a minute, at most the partition's maximum (users overestimate; e.g. 2). Default: the partition's maximum."
+    )
     var timeLimitFactor: Double?
 
     @Option(help: "Write a self-contained HTML report here.")
@@ -73,17 +90,26 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Write one CSV row per job and run here: scenario,policy,id,submit,start,end,outcome,placement.")
     var jobsOut: String?
 
-    @Option(help: "How long each job holds its GPUs past its trace run time (launch and exit report), e.g. 0.07 or 70ms, where the trace gives no hold of its own; default 0.")
+    @Option(
+        help:
+            "How long each job holds its GPUs past its trace run time (launch and exit report), e.g. 0.07 or 70ms, where the trace gives no hold of its own; default 0."
+    )
     var holdOverhead: String?
 
     func validate() throws {
         let sources = [trace, philly, alibaba].compactMap { $0 }.count + (generate == nil ? 0 : 1)
-        guard sources == 1 else { throw ValidationError("give one workload: --trace, --philly, --alibaba or --generate") }
+        guard sources == 1 else {
+            throw ValidationError("give one workload: --trace, --philly, --alibaba or --generate")
+        }
         if let generate, generate <= 0 { throw ValidationError("--generate takes a number of jobs, not \(generate)") }
-        if let load, !(load > 0) { throw ValidationError("--load takes a positive offered load such as 0.8, not \(load)") }
+        if let load, !(load > 0) {
+            throw ValidationError("--load takes a positive offered load such as 0.8, not \(load)")
+        }
         if json && csv { throw ValidationError("give --json or --csv, not both") }
         if let f = timeLimitFactor, !(f >= 1 && f.isFinite) {
-            throw ValidationError("--time-limit-factor takes a factor of at least 1 (a limit shorter than the run would cut it), not \(f)")
+            throw ValidationError(
+                "--time-limit-factor takes a factor of at least 1 (a limit shorter than the run would cut it), not \(f)"
+            )
         }
         if generate != nil && profile != "philly" {
             throw ValidationError("unknown profile '\(profile)' (profiles: philly)")
@@ -120,7 +146,8 @@ struct SimulateCommand: ParsableCommand {
     /// `ms` (at most an hour).
     func holdOverheadMillis() throws -> Int64 {
         guard let text = holdOverhead else { return 0 }
-        let bad = ValidationError("--hold-overhead takes seconds (0.07) or milliseconds (70ms), at most an hour, not '\(text)'")
+        let bad = ValidationError(
+            "--hold-overhead takes seconds (0.07) or milliseconds (70ms), at most an hour, not '\(text)'")
         let ms: Double
         if text.hasSuffix("ms") {
             guard let v = Double(text.dropLast(2)) else { throw bad }
@@ -179,7 +206,8 @@ struct SimulateCommand: ParsableCommand {
         }
         if let failures {
             guard let f = SimulationEvents.FailureModel(parsing: failures) else {
-                throw ValidationError("--failures takes mtbf=TIME[,repair=TIME][,seed=N] such as mtbf=90d,repair=12h, not '\(failures)'")
+                throw ValidationError(
+                    "--failures takes mtbf=TIME[,repair=TIME][,seed=N] such as mtbf=90d,repair=12h, not '\(failures)'")
             }
             e.failureModel = f
         }
@@ -228,9 +256,10 @@ struct SimulateCommand: ParsableCommand {
             let (declared, events) = try scenario(file)
             let spec = Self.withAccounts(of: base, on: declared, file: file)
             let gpus = ClusterState(spec: spec).freeShapes().totalGPUs
-            let workload = try load.map { l in
-                do { return try base.scaled(toLoad: l, gpus: gpus) } catch { throw CLIError("\(error)") }
-            } ?? base
+            let workload =
+                try load.map { l in
+                    do { return try base.scaled(toLoad: l, gpus: gpus) } catch { throw CLIError("\(error)") }
+                } ?? base
             let jobs = Self.simulated(workload, spec: spec, limitFactor: timeLimitFactor)
             let scenario = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             for (q, p) in policies.flatMap({ q in placements.map { (q, $0) } }) {
@@ -255,7 +284,8 @@ struct SimulateCommand: ParsableCommand {
                 if !run.invariantViolations.isEmpty {
                     throw CLIError("simulation invariant broken: \(run.invariantViolations.joined(separator: "; "))")
                 }
-                try jobsOut?.write(scenario: scenario, policy: label, ids: workload.jobs.map(\.id), outcomes: run.outcomes)
+                try jobsOut?.write(
+                    scenario: scenario, policy: label, ids: workload.jobs.map(\.id), outcomes: run.outcomes)
                 columns.append(SimulationColumn(scenario: scenario, policy: label, run: run))
             }
         }
@@ -289,7 +319,9 @@ struct SimulateCommand: ParsableCommand {
         let goal = try target.map { try SweepTarget(parsing: $0) }
         let (declared, events) = try scenario(cluster[0])
         guard declared.nodeType(named: type) != nil else {
-            throw CLIError("--sweep: no node type '\(type)' in \(cluster[0]) (types: \(declared.nodeTypes.map(\.name).joined(separator: ", ")))")
+            throw CLIError(
+                "--sweep: no node type '\(type)' in \(cluster[0]) (types: \(declared.nodeTypes.map(\.name).joined(separator: ", ")))"
+            )
         }
         var base = try workload()
         let spec = Self.withAccounts(of: base, on: declared, file: cluster[0])
@@ -307,7 +339,9 @@ struct SimulateCommand: ParsableCommand {
         let jobsOut = try jobsOut.map { try SimulateJobsOut(path: $0) }
         let specs = sizes.map { spec.withCount(of: type, $0)! }
         FileHandle.standardError.write(
-            Data("sweeping \(type) over \(sizes.count) sizes with \(jobs.count) jobs, \(ProcessInfo.processInfo.activeProcessorCount) at a time…\n".utf8))
+            Data(
+                "sweeping \(type) over \(sizes.count) sizes with \(jobs.count) jobs, \(ProcessInfo.processInfo.activeProcessorCount) at a time…\n"
+                    .utf8))
         let results = Mutex<[Int: Result<SimulationColumn, CLIError>]>([:])
         DispatchQueue.concurrentPerform(iterations: specs.count) { i in
             let options = Simulator.Options(
@@ -317,9 +351,13 @@ struct SimulateCommand: ParsableCommand {
             do {
                 let run = try Simulator.run(spec: specs[i], jobs: jobs, options: options)
                 let label = Self.label(spec, policy, placement)
-                let rows = jobsOut == nil
-                    ? "" : SimulateJobsOut.rows(scenario: "\(type)=\(sizes[i])", policy: label, ids: ids, outcomes: run.outcomes)
-                result = .success(SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: label, run: run, jobRows: rows))
+                let rows =
+                    jobsOut == nil
+                    ? ""
+                    : SimulateJobsOut.rows(
+                        scenario: "\(type)=\(sizes[i])", policy: label, ids: ids, outcomes: run.outcomes)
+                result = .success(
+                    SimulationColumn(scenario: "\(type)=\(sizes[i])", policy: label, run: run, jobRows: rows))
             } catch {
                 result = .failure(CLIError("\(cluster[0]) with \(type)=\(sizes[i]): \(error)"))
             }
@@ -349,14 +387,19 @@ struct SimulateCommand: ParsableCommand {
             }
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try e.encode(Sweep(type: type, target: target, smallest: smallest, runs: columns)), as: UTF8.self))
+            print(
+                String(
+                    decoding: try e.encode(Sweep(type: type, target: target, smallest: smallest, runs: columns)),
+                    as: UTF8.self))
         } else if csv {
             print(SimulateOutput.csv(columns))
         } else {
             print(SimulateOutput.table(columns))
             if let target {
                 print("")
-                print(smallest.map { "Smallest \(type) count meeting \(target): \($0)" } ?? "No size in the sweep meets \(target)")
+                print(
+                    smallest.map { "Smallest \(type) count meeting \(target): \($0)" }
+                        ?? "No size in the sweep meets \(target)")
             }
         }
     }
@@ -375,7 +418,9 @@ struct SimulateCommand: ParsableCommand {
         if !added.isEmpty {
             let names = added.prefix(8).joined(separator: ", ") + (added.count > 8 ? ", …" : "")
             FileHandle.standardError.write(
-                Data("\(file): \(added.count) accounts of the workload are not declared; simulated with share 1 and no limits: \(names)\n".utf8))
+                Data(
+                    "\(file): \(added.count) accounts of the workload are not declared; simulated with share 1 and no limits: \(names)\n"
+                        .utf8))
         }
         return out
     }
@@ -402,13 +447,16 @@ struct SimulateCommand: ParsableCommand {
 
 /// What a sized cluster must achieve: `p95-wait<=1h`, `mean-wait<=10m`, `utilization>=0.7`.
 struct SweepTarget {
-    enum Figure: String { case p50Wait = "p50-wait", p95Wait = "p95-wait", p99Wait = "p99-wait", meanWait = "mean-wait", utilization }
+    enum Figure: String {
+        case p50Wait = "p50-wait", p95Wait = "p95-wait", p99Wait = "p99-wait", meanWait = "mean-wait", utilization
+    }
     var figure: Figure
     var limit: Double
 
     init(parsing text: String) throws {
         let bad = ValidationError(
-            "--target takes p50-wait, p95-wait, p99-wait or mean-wait <= TIME, or utilization >= X (e.g. p95-wait<=1h), not '\(text)'")
+            "--target takes p50-wait, p95-wait, p99-wait or mean-wait <= TIME, or utilization >= X (e.g. p95-wait<=1h), not '\(text)'"
+        )
         if let r = text.range(of: "<=") {
             guard let f = Figure(rawValue: String(text[..<r.lowerBound])), f != .utilization,
                 let t = TimeSpan(parsing: String(text[r.upperBound...]))

@@ -29,7 +29,9 @@ enum SimulateHTML {
             <h2>GPU utilisation over time</h2>
             """
         html += chart(
-            columns.map { c in c.timeline.map { (Double($0.time), c.gpus > 0 ? Double($0.busyGPUs) / Double(c.gpus) * 100 : 0) } },
+            columns.map { c in
+                c.timeline.map { (Double($0.time), c.gpus > 0 ? Double($0.busyGPUs) / Double(c.gpus) * 100 : 0) }
+            },
             xLabel: "time (h)", yLabel: "% of GPUs busy", xScale: 3600, yMax: 100)
         html += "<h2>Queue length over time</h2>"
         html += chart(
@@ -49,7 +51,9 @@ enum SimulateHTML {
     }
 
     static func table(_ columns: [SimulationColumn]) -> String {
-        var out = "<table><tr><th></th>" + columns.map { "<th>\(escape("\($0.scenario) (\($0.policy))"))</th>" }.joined() + "</tr>"
+        var out =
+            "<table><tr><th></th>" + columns.map { "<th>\(escape("\($0.scenario) (\($0.policy))"))</th>" }.joined()
+            + "</tr>"
         for (name, cells) in SimulateOutput.rows(columns) {
             out += "<tr><td>\(escape(name))</td>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
         }
@@ -66,19 +70,23 @@ enum SimulateHTML {
         let y1 = yMax ?? max(ys.max() ?? 1, 1)
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (w - left - 10) }
         func py(_ y: Double) -> Double { (h - bottom) - y / y1 * (h - bottom - 10) }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">"
         for k in 0...4 {
             let y = y1 * Double(k) / 4
             svg += "<line x1=\"\(left)\" x2=\"\(w - 10)\" y1=\"\(py(y))\" y2=\"\(py(y))\" stroke=\"#e4e4e4\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(py(y) + 4)\" text-anchor=\"end\">\(String(format: "%.0f", y))</text>"
             let x = x0 + (x1 - x0) * Double(k) / 4
-            svg += "<text x=\"\(px(x))\" y=\"\(h - 10)\" text-anchor=\"middle\">\(String(format: "%.1f", (x - x0) / xScale))</text>"
+            svg +=
+                "<text x=\"\(px(x))\" y=\"\(h - 10)\" text-anchor=\"middle\">\(String(format: "%.1f", (x - x0) / xScale))</text>"
         }
         svg += "<text x=\"\(w / 2)\" y=\"\(h)\" text-anchor=\"middle\">\(escape(xLabel))</text>"
-        svg += "<text x=\"12\" y=\"\(h / 2)\" transform=\"rotate(-90 12 \(h / 2))\" text-anchor=\"middle\">\(escape(yLabel))</text>"
+        svg +=
+            "<text x=\"12\" y=\"\(h / 2)\" transform=\"rotate(-90 12 \(h / 2))\" text-anchor=\"middle\">\(escape(yLabel))</text>"
         for (i, points) in series.enumerated() where !points.isEmpty {
             let path = points.map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"\(palette[i % palette.count])\" points=\"\(path)\"/>"
+            svg +=
+                "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"\(palette[i % palette.count])\" points=\"\(path)\"/>"
         }
         return svg + "</svg>"
     }

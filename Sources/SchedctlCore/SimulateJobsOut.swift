@@ -26,7 +26,8 @@ struct SimulateJobsOut {
         var out = ""
         for (id, o) in zip(ids, outcomes) {
             let fields = [
-                TraceCSV.quote(scenario), TraceCSV.quote(policy), TraceCSV.quote(id), TraceCSV.millisText(o.submitMillis),
+                TraceCSV.quote(scenario), TraceCSV.quote(policy), TraceCSV.quote(id),
+                TraceCSV.millisText(o.submitMillis),
                 o.startMillis.map(TraceCSV.millisText) ?? "", o.endMillis.map(TraceCSV.millisText) ?? "",
                 o.kind.rawValue, o.placement.map { TraceCSV.quote($0) } ?? "",
             ]

@@ -37,9 +37,12 @@ enum SimulateOutput {
             ("jobs run / never fit", { "\($0.report.completed) / \($0.report.neverFits.values.reduce(0, +))" }),
             ("GPU utilisation", { String(format: "%.1f%%", $0.report.utilization * 100) }),
             ("wait mean", { hours($0.report.wait.mean) }),
-            ("wait p50 / p95 / p99", {
-                "\(hours($0.report.wait.p50)) / \(hours($0.report.wait.p95)) / \(hours($0.report.wait.p99))"
-            }),
+            (
+                "wait p50 / p95 / p99",
+                {
+                    "\(hours($0.report.wait.p50)) / \(hours($0.report.wait.p95)) / \(hours($0.report.wait.p99))"
+                }
+            ),
         ]
         for size in SimulationReport.sizeClasses {
             rows.append(("wait p95, \(size) GPU", { c in c.report.waitBySize[size].map { hours($0.p95) } ?? "-" }))
@@ -71,12 +74,16 @@ enum SimulateOutput {
     }
 
     static func hours(_ s: Double) -> String {
-        s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%.1fm", s / 60) : String(format: "%.2fh", s / 3600)
+        s < 60
+            ? String(format: "%.0fs", s)
+            : s < 3600 ? String(format: "%.1fm", s / 60) : String(format: "%.2fh", s / 3600)
     }
 
     static func table(_ columns: [SimulationColumn]) -> String {
         var header = [""]
-        header += columns.map { columns.count > 1 && Set(columns.map(\.policy)).count > 1 ? "\($0.scenario) (\($0.policy))" : $0.scenario }
+        header += columns.map {
+            columns.count > 1 && Set(columns.map(\.policy)).count > 1 ? "\($0.scenario) (\($0.policy))" : $0.scenario
+        }
         var t = Table(header: header)
         for (name, cells) in rows(columns) { t.add([name] + cells) }
         var out = t.render()
@@ -107,7 +114,8 @@ enum SimulateOutput {
         for scenario in scenarios {
             let those = columns.filter { $0.scenario == scenario && !$0.report.neverFits.isEmpty }
             guard let first = those.first else { continue }
-            let alike = those.count == columns.filter { $0.scenario == scenario }.count
+            let alike =
+                those.count == columns.filter { $0.scenario == scenario }.count
                 && those.allSatisfy { $0.report.neverFits == first.report.neverFits }
             for c in alike ? [first] : those {
                 out += "\n\nNever fit on \(scenario)" + (alike ? ":" : " (\(c.policy)):")

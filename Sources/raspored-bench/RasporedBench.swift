@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 import RasporedAPI
 import Scheduler
 
@@ -24,7 +24,8 @@ struct RasporedBench {
     static func main() async throws {
         let args = CommandLine.arguments
         guard args.count >= 5 else {
-            FileHandle.standardError.write(Data("usage: raspored-bench URL TOKEN (submit CLIENTS JOBS | burst JOBS GPUS)\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: raspored-bench URL TOKEN (submit CLIENTS JOBS | burst JOBS GPUS)\n".utf8))
             exit(2)
         }
         let bench = RasporedBench(base: args[1], token: args[2])
@@ -62,7 +63,8 @@ struct RasporedBench {
 
     func job(gpus: Int) throws -> ByteBuffer {
         let s = SubmitRequest(
-            request: ResourceRequest(gpus: gpus, account: "ivi", time: .minutes(1)), name: "bench", command: ["true"], workdir: "/tmp",
+            request: ResourceRequest(gpus: gpus, account: "ivi", time: .minutes(1)), name: "bench", command: ["true"],
+            workdir: "/tmp",
             output: "/dev/null")
         return ByteBuffer(bytes: [UInt8](try JSONEncoder().encode(s)))
     }
@@ -122,7 +124,9 @@ struct RasporedBench {
             try await Task.sleep(for: .milliseconds(50))
             let m = try await metrics()
             let now = (ContinuousClock.now - t0).seconds
-            if allStarted == nil, (m["raspored_jobs_started_total"] ?? 0) - started0 >= Double(jobs) { allStarted = now }
+            if allStarted == nil, (m["raspored_jobs_started_total"] ?? 0) - started0 >= Double(jobs) {
+                allStarted = now
+            }
             if (m["raspored_jobs{state=\"completed\"}"] ?? 0) - completed0 >= Double(jobs) { allCompleted = now }
             if now > 600 { throw BenchError("not all started within 600 s: \(m)") }
         }
@@ -150,7 +154,9 @@ struct RasporedBench {
         let t0 = ContinuousClock.now
         let response = try await client.execute(r, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok else { throw BenchError("\(path): HTTP \(response.status.code): \(String(buffer: bytes))") }
+        guard response.status == .ok else {
+            throw BenchError("\(path): HTTP \(response.status.code): \(String(buffer: bytes))")
+        }
         return ContinuousClock.now - t0
     }
 
@@ -208,8 +214,11 @@ struct RasporedBench {
             _ = try await request(.POST, "/v1/nodes/dgx01/resume")
         }
         let after = try await metrics()
-        let count = (after["raspored_scheduling_pass_seconds_count"] ?? 0) - (before["raspored_scheduling_pass_seconds_count"] ?? 0)
-        let sum = (after["raspored_scheduling_pass_seconds_sum"] ?? 0) - (before["raspored_scheduling_pass_seconds_sum"] ?? 0)
+        let count =
+            (after["raspored_scheduling_pass_seconds_count"] ?? 0)
+            - (before["raspored_scheduling_pass_seconds_count"] ?? 0)
+        let sum =
+            (after["raspored_scheduling_pass_seconds_sum"] ?? 0) - (before["raspored_scheduling_pass_seconds_sum"] ?? 0)
         print("pending_jobs \(Int(after["raspored_pending_jobs"] ?? 0))")
         print("passes \(Int(count))")
         print("pass_mean_ms \(String(format: "%.2f", count > 0 ? sum / count * 1000 : 0))")
@@ -221,7 +230,9 @@ struct RasporedBench {
         let text = String(buffer: try await response.body.collect(upTo: 8 << 20))
         var out: [String: Double] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else { continue }
+            guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else {
+                continue
+            }
             out[String(line[..<space])] = v
         }
         return out

@@ -1,7 +1,7 @@
-import RasporedAPI
 import Agent
 import ArgumentParser
 import Foundation
+import RasporedAPI
 import Scheduler
 
 /// `schedagent discover`: what hwloc sees, for people or as JSON, optionally checked against cluster.yaml.

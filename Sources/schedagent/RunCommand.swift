@@ -1,6 +1,6 @@
 import Agent
-import ClientTrust
 import ArgumentParser
+import ClientTrust
 import Foundation
 import Glibc
 import Logging

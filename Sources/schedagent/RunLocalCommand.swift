@@ -1,8 +1,8 @@
-import RasporedAPI
 import Agent
 import ArgumentParser
 import Foundation
 import Glibc
+import RasporedAPI
 import Scheduler
 import Synchronization
 
@@ -160,8 +160,10 @@ struct RunLocalCommand: AsyncParsableCommand {
 
 /// The binding shim `raspored-exec`, installed beside `schedagent`.
 func execShim() throws -> String {
-    let path = URL(fileURLWithPath: try selfExecutable()).deletingLastPathComponent().appendingPathComponent("raspored-exec")
-        .path
+    let path = URL(fileURLWithPath: try selfExecutable()).deletingLastPathComponent().appendingPathComponent(
+        "raspored-exec"
+    )
+    .path
     guard FileManager.default.isExecutableFile(atPath: path) else {
         throw CLIError("the binding shim \(path) is missing: install raspored-exec beside schedagent")
     }

@@ -63,7 +63,9 @@ struct Schedulerd: AsyncParsableCommand {
                 + "previous answer).", valueName: "duration"))
     var idleTimeout = "30s"
 
-    @Option(help: ArgumentHelp("Close a connection whose request body has not ended this long after its head.", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Close a connection whose request body has not ended this long after its head.", valueName: "duration"))
     var bodyTimeout = "60s"
 
     @Option(
@@ -136,7 +138,8 @@ struct Schedulerd: AsyncParsableCommand {
             return Double(t.seconds)
         }
         return ListenerLimits(
-            idleSeconds: try seconds("idle-timeout", idleTimeout), bodySeconds: try seconds("body-timeout", bodyTimeout),
+            idleSeconds: try seconds("idle-timeout", idleTimeout),
+            bodySeconds: try seconds("body-timeout", bodyTimeout),
             maxConnections: maxConnections ?? DescriptorLimit.connections(for: descriptors))
     }
 

@@ -118,7 +118,8 @@ import Testing
         // raspored-exec enters the working directory (as the job's user) before it opens the output there.
         #expect(
             await controller.lastStatus("10")?.reason
-                == "cannot enter working directory \(dir.appendingPathComponent("missing").path): No such file or directory (errno 2)")
+                == "cannot enter working directory \(dir.appendingPathComponent("missing").path): No such file or directory (errno 2)"
+        )
     }
 
     @Test func afterAnOutageAndOnReregisterTheAgentRegistersAgainWithItsRuns() async throws {

@@ -31,7 +31,8 @@ final class ConfinementTests {
         chown(home, ana.uid, ana.gid)
         chmod(home, 0o700)
         let layout = try #require(CgroupLayout.detect())
-        confinement = Confinement(layout: layout, parent: "raspored-test-\(UUID().uuidString.prefix(8))/testnode", pidsMax: 64)
+        confinement = Confinement(
+            layout: layout, parent: "raspored-test-\(UUID().uuidString.prefix(8))/testnode", pidsMax: 64)
         launcher = try JobLauncher(
             stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.execShim(),
             gracePeriod: .milliseconds(500), host: "testnode", runAs: .submitter, confinement: confinement)
@@ -58,12 +59,16 @@ final class ConfinementTests {
 
     @Test func theJobRunsAsItsUserWithHerGroupsNoCapabilitiesAndNoNewPrivileges() async throws {
         let (done, out) = try await run(
-            request("id", "id -u; id -g; id -Gn; grep -E '^(CapEff|CapPrm|CapAmb|NoNewPrivs)' /proc/self/status; echo HOME=$HOME USER=$USER"))
+            request(
+                "id",
+                "id -u; id -g; id -Gn; grep -E '^(CapEff|CapPrm|CapAmb|NoNewPrivs)' /proc/self/status; echo HOME=$HOME USER=$USER"
+            ))
         #expect(done.state == .completed, "\(done.reason ?? "") \(out)")
         let lines = out.split(separator: "\n").map(String.init)
         #expect(lines.first == "\(ana.uid)")
         #expect(lines.dropFirst().first == "\(ana.gid)")
-        #expect(lines.dropFirst(2).first.map { Set($0.split(separator: " ").map(String.init)) } == [ana.name, team.name])
+        #expect(
+            lines.dropFirst(2).first.map { Set($0.split(separator: " ").map(String.init)) } == [ana.name, team.name])
         #expect(out.contains("CapEff:\t0000000000000000"))
         #expect(out.contains("CapPrm:\t0000000000000000"))
         #expect(out.contains("CapAmb:\t0000000000000000"))
@@ -112,7 +117,9 @@ final class ConfinementTests {
                 touch /etc/raspored-test-\(ana.name) || echo ETC-REFUSED
                 """))
         #expect(done.state == .completed)
-        for word in ["SECRET-REFUSED", "TOKEN-REFUSED", "STATE-REFUSED", "ETC-REFUSED"] { #expect(out.contains(word), "\(out)") }
+        for word in ["SECRET-REFUSED", "TOKEN-REFUSED", "STATE-REFUSED", "ETC-REFUSED"] {
+            #expect(out.contains(word), "\(out)")
+        }
         #expect(!out.contains("bo's data") && !out.contains("rsp_secret"))
         #expect(!FileManager.default.fileExists(atPath: "/etc/raspored-test-\(ana.name)"))
         // The state directory is the agent's alone.
@@ -157,7 +164,10 @@ final class ConfinementTests {
     @Test func theCpusetHoldsEvenAgainstTheJobsOwnAffinityCalls() async throws {
         let cpus = BindingShim.allowedCPUs()
         try #require(cpus.count >= 2, "needs two CPUs")
-        var r = request("cpuset", "taskset -pc \(cpus.map(String.init).joined(separator: ",")) $$ >/dev/null 2>&1; grep Cpus_allowed_list /proc/self/status")
+        var r = request(
+            "cpuset",
+            "taskset -pc \(cpus.map(String.init).joined(separator: ",")) $$ >/dev/null 2>&1; grep Cpus_allowed_list /proc/self/status"
+        )
         r.cpus = [cpus.last!]
         r.mems = [0]
         let (done, out) = try await run(r)
@@ -208,10 +218,14 @@ final class ConfinementTests {
 
     @Test func cancelEndsADoubleForkedEscaperAndTheCgroupGoes() async throws {
         let pidFile = home + "/escaper.pid"
-        let r = request("escape", "setsid sh -c 'echo $$ > \(pidFile); exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 300")
+        let r = request(
+            "escape", "setsid sh -c 'echo $$ > \(pidFile); exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 300")
         let started = try await launcher.launch(r)
         #expect(await eventually { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") })
-        let escaper = try #require(Int32(((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
+        let escaper = try #require(
+            Int32(
+                ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         // It left the job's process group and session, but not its cgroup.
         #expect(getpgid(escaper) != started.processGroup)
         let cgroup = try #require(started.cgroup)

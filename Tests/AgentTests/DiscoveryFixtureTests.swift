@@ -1,6 +1,6 @@
-import RasporedAPI
 import Foundation
 import Glibc
+import RasporedAPI
 import Scheduler
 import Testing
 

@@ -141,7 +141,9 @@ private struct LeasingController: ControllerTransport {
             transport: LeasingController(inner: controller, terms: LeaseTerms(leaseSeconds: 1, killGraceSeconds: 0.5)),
             logger: logger)
         await controller.queue(
-            AgentOrders(launch: [assignment("20", "trap '' TERM; echo up; while :; do sleep 0.05; done", workdir: dir.path)]))
+            AgentOrders(launch: [
+                assignment("20", "trap '' TERM; echo up; while :; do sleep 0.05; done", workdir: dir.path)
+            ]))
         let task = Task { try await session.run() }
         defer { task.cancel() }
         #expect(await eventuallyAsync(within: 20) { await controller.lastStatus("20")?.phase == .running })

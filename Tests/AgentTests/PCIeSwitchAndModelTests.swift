@@ -1,5 +1,5 @@
-import RasporedAPI
 import Foundation
+import RasporedAPI
 import Scheduler
 import Testing
 

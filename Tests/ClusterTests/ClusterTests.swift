@@ -11,7 +11,9 @@ import Testing
         try await c.start()
         let job = try await c.submit(
             c.job(
-                c.sh("echo gpus=$CUDA_VISIBLE_DEVICES; echo cpus=$RASPORED_CPUS; echo job=$RASPORED_JOB_ID; echo nodes=$RASPORED_NODELIST; exit 0"),
+                c.sh(
+                    "echo gpus=$CUDA_VISIBLE_DEVICES; echo cpus=$RASPORED_CPUS; echo job=$RASPORED_JOB_ID; echo nodes=$RASPORED_NODELIST; exit 0"
+                ),
                 gpus: 4))
         #expect(job.state == .running)
         let done = try await c.waitForJob(job.id, in: [.completed, .failed])
@@ -23,7 +25,9 @@ import Testing
         #expect(out.contains("job=\(job.id)\n"))
         #expect(out.contains("nodes=\(a.node)\n"))
         // The CPUs exported are the cores' hardware threads the engine chose (stand-in: not bound here).
-        #expect(out.contains("cpus=\(RangeList.compact(a.cpus))") || out.contains("cpus=\(a.cpus.map(String.init).joined(separator: ","))"))
+        #expect(
+            out.contains("cpus=\(RangeList.compact(a.cpus))")
+                || out.contains("cpus=\(a.cpus.map(String.init).joined(separator: ","))"))
     }
 
     @Test func cancelAndTimeLimitStopRealProcesses() async throws {
@@ -132,7 +136,9 @@ import Testing
         let bo: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "bo"), token: c.adminToken)
         let mine = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana.secret)
 
-        func expect(_ method: String, _ path: String, _ body: String?, token: String?, _ status: UInt, _ text: String) async throws {
+        func expect(_ method: String, _ path: String, _ body: String?, token: String?, _ status: UInt, _ text: String)
+            async throws
+        {
             let r = try await c.raw(method, path, token: token, body: body.map { Data($0.utf8) })
             let message = String(decoding: r.body, as: UTF8.self)
             #expect(r.status == status, "\(method) \(path): \(message)")
@@ -145,15 +151,19 @@ import Testing
             "POST", "/v1/jobs", #"{"gpus": 65, "account": "ivi", "command": ["true"], "workdir": "/tmp"}"#,
             token: ana.secret, 400, "65 GPUs requested; the cluster has 48")
         try await expect(
-            "POST", "/v1/jobs", #"{"gpus": 1, "partition": "huge", "account": "ivi", "command": ["true"], "workdir": "/tmp"}"#,
+            "POST", "/v1/jobs",
+            #"{"gpus": 1, "partition": "huge", "account": "ivi", "command": ["true"], "workdir": "/tmp"}"#,
             token: ana.secret, 400, "huge")
         try await expect(
-            "POST", "/v1/jobs", #"{"gpus": 1, "memory": "-4GiB", "account": "ivi", "command": ["true"], "workdir": "/tmp"}"#,
+            "POST", "/v1/jobs",
+            #"{"gpus": 1, "memory": "-4GiB", "account": "ivi", "command": ["true"], "workdir": "/tmp"}"#,
             token: ana.secret, 400, "negative")
-        try await expect("POST", "/v1/nodes/dgx09/drain", #"{"reason": "x"}"#, token: c.adminToken, 404, "unknown node 'dgx09'")
+        try await expect(
+            "POST", "/v1/nodes/dgx09/drain", #"{"reason": "x"}"#, token: c.adminToken, 404, "unknown node 'dgx09'")
         try await expect("POST", "/v1/nodes/dgx01/drain", #"{"reason": "x"}"#, token: ana.secret, 403, "only an admin")
         // An agent token cannot act for another node.
-        let agent: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "a", node: "dgx01"), token: c.adminToken)
+        let agent: TokenView = try await c.post(
+            "/v1/tokens", TokenRequest(user: "a", node: "dgx01"), token: c.adminToken)
         try await expect("POST", "/v1/agents/dgx02/heartbeat", #"{"runs": []}"#, token: agent.secret, 403, "dgx01")
         // Still serving, and the accepted job is untouched.
         #expect(try await c.raw("GET", "/healthz", token: nil).status == 200)

@@ -88,7 +88,9 @@ import Testing
 
         // A body that never ends: closed before the handler sees it whole.
         let body = try RawConnection(port: c.port)
-        body.send("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"gpus\"")
+        body.send(
+            "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"gpus\""
+        )
         let answer = body.readUntilClosed()
         #expect(answer != nil)
         #expect(answer?.contains("201") != true)

@@ -48,9 +48,11 @@ import Testing
         let submit = ["submit", "--parsable", "--gpus", "1", "--time", "10m", "--account", "ivi"]
 
         // ALL, and a scheduler's variable named explicitly (ALL alone leaves RASPORED_* job variables out).
-        let all = try #require(Int64(try schedctl(
-            c, submit + ["--export=ALL,RASPORED_ACCOUNT=not-mine", "--", "/usr/bin/env"], environment: submitter
-        ).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let all = try #require(
+            Int64(
+                try schedctl(
+                    c, submit + ["--export=ALL,RASPORED_ACCOUNT=not-mine", "--", "/usr/bin/env"], environment: submitter
+                ).trimmingCharacters(in: .whitespacesAndNewlines)))
         let done = try await c.waitForJob(all, in: [.completed, .failed])
         #expect(done.state == .completed, "\(c.logs())")
         // PATH, HOME, RASPORED_CONTROLLER, SUBMITTER_VAR and RASPORED_ACCOUNT: not the token, not SLURM_JOB_ID.
@@ -65,14 +67,17 @@ import Testing
         // The scheduler's variables win over the submitter's.
         #expect(env["RASPORED_ACCOUNT"] == "ivi")
         #expect(env["RASPORED_JOB_ID"] == "\(all)")
-        #expect(env["CUDA_VISIBLE_DEVICES"] == done.allocation?.nodes.first?.gpus.map(String.init).joined(separator: ","))
+        #expect(
+            env["CUDA_VISIBLE_DEVICES"] == done.allocation?.nodes.first?.gpus.map(String.init).joined(separator: ","))
         let show = try schedctl(c, ["show", "\(all)"], environment: submitter)
         #expect(show.contains("5 variables exported (values not shown)"))
         #expect(!show.contains("from the submitter"))
 
-        let none = try #require(Int64(try schedctl(
-            c, submit + ["--export=NONE", "--", "/usr/bin/env"], environment: submitter
-        ).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let none = try #require(
+            Int64(
+                try schedctl(
+                    c, submit + ["--export=NONE", "--", "/usr/bin/env"], environment: submitter
+                ).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try await c.waitForJob(none, in: [.completed, .failed]).state == .completed)
         let bare = variables(try await c.output(none))
         #expect(bare["SUBMITTER_VAR"] == nil && bare["AGENT_SECRET"] == nil && bare["RASPORED_TOKEN"] == nil)

@@ -57,8 +57,10 @@ import Testing
         var detail: String { ([description] + rows).joined(separator: "\n") }
         var description: String {
             let sorted = startErrors.sorted()
-            let p95 = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((0.95 * Double(sorted.count)).rounded(.up)) - 1)]
-            return "\(jobs) jobs: same node and GPUs \(samePlacement) (\(Int(placementShare * 100)) %), start within 0.5 s "
+            let p95 =
+                sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((0.95 * Double(sorted.count)).rounded(.up)) - 1)]
+            return
+                "\(jobs) jobs: same node and GPUs \(samePlacement) (\(Int(placementShare * 100)) %), start within 0.5 s "
                 + "\(startWithinHalfASecond) (\(Int(startShare * 100)) %), |start error| p95 \(String(format: "%.3f", p95)) s, "
                 + "max \(String(format: "%.3f", sorted.last ?? 0)) s; hold overhead \(holdOverheadMillis) ms"
         }
@@ -101,7 +103,8 @@ import Testing
 
         // The hold overhead this run measured, from a run's end to its GPUs' release: the median, for any job
         // the trace gives no hold of its own (each job that ended here has one).
-        let holds = ended.values.compactMap { v in v.releasedMillis.flatMap { r in v.endMillis.map { r - $0 } } }.sorted()
+        let holds = ended.values.compactMap { v in v.releasedMillis.flatMap { r in v.endMillis.map { r - $0 } } }
+            .sorted()
         #expect(holds.count == ids.count)
         var figures = Figures()
         figures.holdOverheadMillis = holds.isEmpty ? 0 : holds[holds.count / 2]

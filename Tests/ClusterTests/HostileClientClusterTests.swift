@@ -30,9 +30,15 @@ import Testing
             ("/v1/jobs", job + #", "gpus": 1, "command": ["sleep", null]}"#, ana),
             ("/v1/jobs?dryRun=maybe", job + #", "gpus": 1}"#, ana),
             ("/v1/tokens", #"{"user": "x", "role": "admin"}"#, c.adminToken),
-            ("/v1/reservations", #"{"nodes": "dgx01", "start": "9223372036854775807", "duration": "1h", "reason": "r"}"#, c.adminToken),
+            (
+                "/v1/reservations",
+                #"{"nodes": "dgx01", "start": "9223372036854775807", "duration": "1h", "reason": "r"}"#, c.adminToken
+            ),
             ("/v1/reservations", #"{"nodes": "dgx01", "end": "9223372036854775807", "reason": "r"}"#, c.adminToken),
-            ("/v1/reservations", #"{"nodes": "dgx[000000001-999999999]", "duration": "1h", "reason": "r"}"#, c.adminToken),
+            (
+                "/v1/reservations", #"{"nodes": "dgx[000000001-999999999]", "duration": "1h", "reason": "r"}"#,
+                c.adminToken
+            ),
             ("/v1/reservations", #"{"nodes": "dgx01", "duration": "99999999999d", "reason": "r"}"#, c.adminToken),
         ]
         for (path, body, token) in refusals {
@@ -79,11 +85,16 @@ import Testing
         more.array = try ArraySpec(parsing: "0-2000")
         let tooMany = try await c.raw("POST", "/v1/jobs", token: ana, body: try JSONEncoder().encode(more))
         #expect(tooMany.status == 429)
-        #expect(String(decoding: tooMany.body, as: UTF8.self).contains("may have at most 12000 (security.maxJobsPerUser)"))
+        #expect(
+            String(decoding: tooMany.body, as: UTF8.self).contains("may have at most 12000 (security.maxJobsPerUser)"))
         #expect(tooMany.headers["retry-after"] == "60")
         // Past the rate (four a minute: the array, the refused one, two more): a 429 with when to retry.
-        for _ in 0..<2 { _ = try await c.raw("POST", "/v1/jobs?dryRun=false", token: ana, body: try JSONEncoder().encode(c.job(["true"], gpus: 1))) }
-        let fast = try await c.raw("POST", "/v1/jobs", token: ana, body: try JSONEncoder().encode(c.job(["true"], gpus: 1)))
+        for _ in 0..<2 {
+            _ = try await c.raw(
+                "POST", "/v1/jobs?dryRun=false", token: ana, body: try JSONEncoder().encode(c.job(["true"], gpus: 1)))
+        }
+        let fast = try await c.raw(
+            "POST", "/v1/jobs", token: ana, body: try JSONEncoder().encode(c.job(["true"], gpus: 1)))
         #expect(fast.status == 429)
         #expect(Int(fast.headers["retry-after"] ?? "").map { (1...15).contains($0) } == true)
         // bo's submissions are not ana's.

@@ -67,7 +67,8 @@ struct IdentityClusterTests {
         let other = node == "dgx01" ? "dgx02" : "dgx01"
         let otherToken = try String(contentsOfFile: c.dir + "/\(other).token", encoding: .utf8)
         let mineToken = try String(contentsOfFile: c.dir + "/\(node).token", encoding: .utf8)
-        let forged = RunStatus(runId: "\(job.id)", phase: .completed, exitCode: 0, endedAt: Date().timeIntervalSince1970)
+        let forged = RunStatus(
+            runId: "\(job.id)", phase: .completed, exitCode: 0, endedAt: Date().timeIntervalSince1970)
         // Another node's agent, about this job's run.
         _ = try await c.raw(
             "POST", "/v1/agents/\(other)/heartbeat?wait=0", token: otherToken,

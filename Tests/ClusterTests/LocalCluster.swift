@@ -16,7 +16,8 @@ final class LocalCluster: @unchecked Sendable {
 
     /// Executables built beside the test binary (`swift build --build-tests`).
     static func binary(_ name: String) throws -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         while dir.path.contains(".xctest") { dir.deleteLastPathComponent() }
         let path = dir.appendingPathComponent(name).path
@@ -55,7 +56,8 @@ final class LocalCluster: @unchecked Sendable {
     var agentEnvironment: [String: String] = [:]
 
     init(heartbeat: String = "1s", lease: String = "5s", killGrace: String = "1s", downAfter: String = "7s") {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
+        dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
         // Below Linux's ephemeral range (32768-60999), where the run's own outgoing connections (agents, test
         // clients) take their ports: a port drawn there could be taken, and the controller could not listen.
         port = Int.random(in: 20_000...32_766)
@@ -90,9 +92,10 @@ final class LocalCluster: @unchecked Sendable {
     /// Kills every process in this cluster's cgroup subtree and removes it from every hierarchy, deepest first.
     func removeCgroups() {
         for _ in 0..<50 {
-            let dirs = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup"))?.flatMap { h in
-                Self.cgroupDirectories(under: "/sys/fs/cgroup/" + h, named: cgroupSubtree)
-            } ?? []
+            let dirs =
+                (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup"))?.flatMap { h in
+                    Self.cgroupDirectories(under: "/sys/fs/cgroup/" + h, named: cgroupSubtree)
+                } ?? []
             var live = false
             for d in dirs {
                 let procs = (try? String(contentsOfFile: d + "/cgroup.procs", encoding: .utf8)) ?? ""
@@ -139,7 +142,8 @@ final class LocalCluster: @unchecked Sendable {
 
     /// An agent token for `node`, for agents a test starts itself.
     func createAgentToken(_ node: String) async throws {
-        let t: TokenView = try await post("/v1/tokens", TokenRequest(user: "agent-\(node)", node: node), token: adminToken)
+        let t: TokenView = try await post(
+            "/v1/tokens", TokenRequest(user: "agent-\(node)", node: node), token: adminToken)
         agentTokens[node] = t.secret
     }
 
@@ -147,7 +151,8 @@ final class LocalCluster: @unchecked Sendable {
     func start(nodes: [String] = ["dgx01", "dgx02", "dgx03", "dgx04", "dgx05", "dgx06"]) async throws {
         try await startController()
         for n in nodes {
-            let t: TokenView = try await post("/v1/tokens", TokenRequest(user: "agent-\(n)", node: n), token: adminToken)
+            let t: TokenView = try await post(
+                "/v1/tokens", TokenRequest(user: "agent-\(n)", node: n), token: adminToken)
             agentTokens[n] = t.secret
             try startAgent(n)
         }
@@ -192,13 +197,14 @@ final class LocalCluster: @unchecked Sendable {
         try agentTokens[node, default: ""].write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary("schedagent"))
-        p.arguments = [
-            "run", "--controller", agentBase, "--node", node, "--topology", topology, "--token-file", tokenFile,
-            "--state-dir", dir + "/agent-\(node)", "--grace", "2s", "--log-level", "warning",
-            // Jobs run as this test's own user (the tests of identity make real accounts); each cluster's
-            // job cgroups go under a subtree of its own, removed by stop().
-            "--run-as", runAs, "--cgroup-parent", "\(cgroupSubtree)/\(node)",
-        ] + (certificates.map { ["--ca-file", $0.caFile] } ?? [])
+        p.arguments =
+            [
+                "run", "--controller", agentBase, "--node", node, "--topology", topology, "--token-file", tokenFile,
+                "--state-dir", dir + "/agent-\(node)", "--grace", "2s", "--log-level", "warning",
+                // Jobs run as this test's own user (the tests of identity make real accounts); each cluster's
+                // job cgroups go under a subtree of its own, removed by stop().
+                "--run-as", runAs, "--cgroup-parent", "\(cgroupSubtree)/\(node)",
+            ] + (certificates.map { ["--ca-file", $0.caFile] } ?? [])
         p.environment = ProcessInfo.processInfo.environment.merging(agentEnvironment) { _, agent in agent }
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("agent-\(node)")
@@ -280,7 +286,9 @@ final class LocalCluster: @unchecked Sendable {
 
     func get<T: Decodable>(_ path: String, token: String) async throws -> T {
         let r = try await raw("GET", path, token: token)
-        guard r.status == 200 else { throw ClusterError("GET \(path): \(r.status) \(String(decoding: r.body, as: UTF8.self))") }
+        guard r.status == 200 else {
+            throw ClusterError("GET \(path): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
+        }
         return try JSONDecoder().decode(T.self, from: r.body)
     }
 
@@ -336,7 +344,8 @@ final class LocalCluster: @unchecked Sendable {
     /// Runs a binary built beside the tests with `arguments`, in `environment` alone (and a PATH), to its
     /// end. Its output goes to files, so neither stream can fill a pipe and stall it.
     static func tool(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Tool {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-tool-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "raspored-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outFile = scratch.appendingPathComponent("stdout")

@@ -9,12 +9,14 @@ import Testing
     func withLimits<T>(
         _ limits: AdmissionLimits, _ body: (ControllerCore) async throws -> T
     ) async throws -> T {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-adm-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-adm-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var spec = try platformSpec()
         spec.admission = limits
         let core = try ControllerCore(
-            spec: spec, store: try StateStore(directory: dir, create: true), settings: noAgents, logger: quietLogger, clock: { t0 })
+            spec: spec, store: try StateStore(directory: dir, create: true), settings: noAgents, logger: quietLogger,
+            clock: { t0 })
         return try await body(core)
     }
 
@@ -35,7 +37,8 @@ import Testing
                 #expect(error.kind == .tooManyRequests(retryAfter: 60))
                 #expect(
                     error.message
-                        == "ana has 5 jobs pending or running and may have at most 6 (security.maxJobsPerUser); this submission would add 2")
+                        == "ana has 5 jobs pending or running and may have at most 6 (security.maxJobsPerUser); this submission would add 2"
+                )
             }
             // One more fits; another user is not held to ana's count; an ended job frees its place.
             _ = try await core.submit(submit(gpus: 1), by: ana)
@@ -59,7 +62,10 @@ import Testing
                     return
                 }
                 #expect((1...20).contains(wait))
-                #expect(error.message == "ana has made more than 3 submissions in a minute (security.submissionsPerMinute); try again in \(wait)s")
+                #expect(
+                    error.message
+                        == "ana has made more than 3 submissions in a minute (security.submissionsPerMinute); try again in \(wait)s"
+                )
                 #expect(APIError(error).status == .tooManyRequests && APIError(error).retryAfter == wait)
             }
             // Admins are not rate limited; other users have buckets of their own.
@@ -86,7 +92,9 @@ import Testing
     }
 
     @Test func limitsAreReadFromClusterYAML() throws {
-        let yaml = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/ControllerTests/AdmissionTests.swift", with: "cluster.yaml"), encoding: .utf8)
+        let yaml = try String(
+            contentsOfFile: #filePath.replacingOccurrences(
+                of: "Tests/ControllerTests/AdmissionTests.swift", with: "cluster.yaml"), encoding: .utf8)
         let spec = try ClusterSpec.parse(yaml: yaml + "\nsecurity:\n  maxJobsPerUser: 50\n  submissionsPerMinute: 10\n")
         #expect(spec.admission == AdmissionLimits(maxJobsPerUser: 50, submissionsPerMinute: 10))
         #expect(throws: ConfigError.self) {

@@ -33,7 +33,9 @@ import Testing
         return try await body(core, store)
     }
 
-    static func agent(_ node: String) -> Principal { Principal(tokenId: 9, user: "agent-\(node)", role: .agent, node: node) }
+    static func agent(_ node: String) -> Principal {
+        Principal(tokenId: 9, user: "agent-\(node)", role: .agent, node: node)
+    }
 
     @Test func nodesTakeWorkOnlyOnceTheirAgentRegistersMatchingHardware() async throws {
         try await withAgentCore { core, _ in
@@ -62,7 +64,8 @@ import Testing
     @Test func differentHardwareKeepsTheNodeOutWithTheDifferenceAsReason() async throws {
         try await withAgentCore { core, _ in
             // A DGX-2 (16 V100s) registering as dgx02, which cluster.yaml declares a DGX H200.
-            let dgx2 = try DiscoveredNode.discover(.xml(path: Self.fixtures.appendingPathComponent("nvidiaDGX2.xml").path))
+            let dgx2 = try DiscoveredNode.discover(
+                .xml(path: Self.fixtures.appendingPathComponent("nvidiaDGX2.xml").path))
             let reply = try await core.register(
                 AgentRegistration(node: "dgx02", discovered: dgx2, runs: []), node: "dgx02", by: Self.agent("dgx02"))
             #expect(!reply.accepted)
@@ -190,7 +193,8 @@ import Testing
             #expect(requeued.state == .pending && requeued.requeueCount == 1)
             #expect(requeued.endReason == nil || requeued.pendingReason != nil)
             // A late heartbeat from the lost node is told to register again.
-            let late = try await core.heartbeat(AgentHeartbeat(runs: []), node: nodeOfA, wait: 0, by: Self.agent(nodeOfA))
+            let late = try await core.heartbeat(
+                AgentHeartbeat(runs: []), node: nodeOfA, wait: 0, by: Self.agent(nodeOfA))
             #expect(late.reregister)
             // Re-registering brings it back, and the requeued job runs again as run ID.1.
             let back = try await core.register(
@@ -213,7 +217,9 @@ import Testing
             await #expect(throws: ControllerError.self) {
                 try await core.heartbeat(AgentHeartbeat(runs: []), node: "dgx01", wait: 0, by: ana)
             }
-            await #expect(throws: ControllerError.self) { try await core.submit(submit(gpus: 1), by: Self.agent("dgx01")) }
+            await #expect(throws: ControllerError.self) {
+                try await core.submit(submit(gpus: 1), by: Self.agent("dgx01"))
+            }
         }
     }
 
@@ -224,11 +230,18 @@ import Testing
                 AgentRegistration(node: "dgx06", discovered: try Self.dgx(), runs: []), node: "dgx06", by: me)
             let job = try await core.submit(submit(gpus: 1), by: ana)
             let run = "\(job.id)"
-            #expect(try core.appendOutput(node: "dgx06", runId: run, offset: 0, bytes: Data("hello ".utf8), by: me) == .held(6))
+            #expect(
+                try core.appendOutput(node: "dgx06", runId: run, offset: 0, bytes: Data("hello ".utf8), by: me)
+                    == .held(6))
             // The same chunk again is ignored; one past the end is refused with where to resume.
-            #expect(try core.appendOutput(node: "dgx06", runId: run, offset: 0, bytes: Data("hello ".utf8), by: me) == .held(6))
-            #expect(try core.appendOutput(node: "dgx06", runId: run, offset: 9, bytes: Data("x".utf8), by: me) == .gap(6))
-            #expect(try core.appendOutput(node: "dgx06", runId: run, offset: 6, bytes: Data("world\n".utf8), by: me) == .held(12))
+            #expect(
+                try core.appendOutput(node: "dgx06", runId: run, offset: 0, bytes: Data("hello ".utf8), by: me)
+                    == .held(6))
+            #expect(
+                try core.appendOutput(node: "dgx06", runId: run, offset: 9, bytes: Data("x".utf8), by: me) == .gap(6))
+            #expect(
+                try core.appendOutput(node: "dgx06", runId: run, offset: 6, bytes: Data("world\n".utf8), by: me)
+                    == .held(12))
             let all = try core.output(job: job.id, offset: 0, node: nil, by: ana)
             #expect(String(decoding: all.bytes, as: UTF8.self) == "hello world\n" && !all.complete)
             let tail = try core.output(job: job.id, offset: 6, node: nil, by: ana)

@@ -118,7 +118,8 @@ import Testing
             var smaller = try platformSpec()
             smaller.nodes.removeAll { $0.name == "dgx06" }
             for i in smaller.partitions.indices { smaller.partitions[i].nodes.removeAll { $0 == "dgx06" } }
-            let again = try ControllerCore(spec: smaller, store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
+            let again = try ControllerCore(
+                spec: smaller, store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
             let requeued = try #require(try store.job(onSix.id))
             #expect(requeued.state == .pending && requeued.requeueCount == 1 && requeued.allocation == nil)
             #expect(requeued.pendingReason == "requeued: node dgx06 lost")

@@ -31,7 +31,8 @@ func withCore<T>(
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-core-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = try StateStore(directory: dir, create: true)
-    let core = try ControllerCore(spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: clock)
+    let core = try ControllerCore(
+        spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: clock)
     return try await body(core, store, dir)
 }
 

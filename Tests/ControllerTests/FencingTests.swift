@@ -139,7 +139,8 @@ private func executable(_ name: String) throws -> String {
     while dir.path.contains(".xctest") { dir.deleteLastPathComponent() }
     let path = dir.appendingPathComponent(name).path
     guard FileManager.default.isExecutableFile(atPath: path) else {
-        throw MissingExecutable(description: "no \(name) beside the tests (\(path)); build with `swift build --build-tests`")
+        throw MissingExecutable(
+            description: "no \(name) beside the tests (\(path)); build with `swift build --build-tests`")
     }
     return path
 }

@@ -24,36 +24,66 @@ import Testing
 
     static let refusals: [Case] = [
         // Numbers past every bound: once an arithmetic overflow that stopped the controller.
-        Case(body: jobBody(gpus: 1, #", "time": 9223372036854775807"#), error: "line 1: time: at most 365d, not '9223372036854775807'"),
-        Case(body: jobBody(gpus: 1, #", "time": "999999999999999d""#), error: "line 1: time: at most 365d, not '999999999999999d'"),
+        Case(
+            body: jobBody(gpus: 1, #", "time": 9223372036854775807"#),
+            error: "line 1: time: at most 365d, not '9223372036854775807'"),
+        Case(
+            body: jobBody(gpus: 1, #", "time": "999999999999999d""#),
+            error: "line 1: time: at most 365d, not '999999999999999d'"),
         Case(body: jobBody(gpus: 1, #", "time": "400d""#), error: "line 1: time: at most 365d, not 400d"),
         Case(
-            body: #"{"nodes": 2, "gpusPerNode": 9223372036854775807, "account": "ivi", "command": ["x"], "workdir": "/"}"#,
+            body:
+                #"{"nodes": 2, "gpusPerNode": 9223372036854775807, "account": "ivi", "command": ["x"], "workdir": "/"}"#,
             error: "line 1: gpusPerNode: at most 1024, not 9223372036854775807"),
         Case(
             path: "/v1/jobs?dryRun=true",
-            body: #"{"nodes": 2, "gpusPerNode": 9223372036854775807, "account": "ivi", "command": ["x"], "workdir": "/"}"#,
+            body:
+                #"{"nodes": 2, "gpusPerNode": 9223372036854775807, "account": "ivi", "command": ["x"], "workdir": "/"}"#,
             error: "line 1: gpusPerNode: at most 1024, not 9223372036854775807"),
         Case(
             body: #"{"nodes": 9223372036854775807, "account": "ivi", "command": ["x"], "workdir": "/"}"#,
             error: "line 1: nodes: at most 16384, not 9223372036854775807"),
-        Case(body: jobBody(gpus: 1, #", "cpus": 99999999999999999999"#), error: "line 1: cpus: 99999999999999999999 is out of range"),
+        Case(
+            body: jobBody(gpus: 1, #", "cpus": 99999999999999999999"#),
+            error: "line 1: cpus: 99999999999999999999 is out of range"),
         Case(body: jobBody(gpus: 1, #", "memory": "2000PB""#), error: "line 1: memory: at most 1024 PiB, not 2000 PB"),
         // Strict JSON: exact types, null where text is needed, unknown fields, parameters.
         Case(
             body: #"{"gpus": 1, "account": "ivi", "command": ["sleep", null], "workdir": "/"}"#,
             error: "line 1: command[1]: expected a single value, found null"),
-        Case(body: #"{"gpus": "1", "account": "ivi", "command": ["x"], "workdir": "/"}"#, error: #"line 1: gpus: expected a whole number, found text ("1")"#),
-        Case(body: #"{"gpus": 1.5, "account": "ivi", "command": ["x"], "workdir": "/"}"#, error: "line 1: gpus: expected a whole number, found '1.5'"),
-        Case(body: jobBody(gpus: 1, #", "exclusive": "yes""#), error: #"line 1: exclusive: expected true or false, found text ("yes")"#),
-        Case(body: jobBody(gpus: 1, #", "name": 7"#), error: "line 1: name: expected text in double quotes, found a number (7)"),
-        Case(body: jobBody(gpus: 1, #", "gpuss": 2"#), error: "line 1: gpuss: unknown field 'gpuss' (did you mean 'gpus'?)"),
-        Case(body: #"[sleep, x]"#, error: "line 1: malformed JSON at column 2: expected a value (an object, list, string, number, true, false or null)"),
-        Case(body: String(repeating: "[", count: 100_000), error: "line 1: malformed JSON at column 33: nested deeper than 32 levels"),
-        Case(body: jobBody(gpus: 1, #", "name": "\udc00x""#), error: "line 1: malformed JSON at column 105: a lone low surrogate (\\udc00)"),
+        Case(
+            body: #"{"gpus": "1", "account": "ivi", "command": ["x"], "workdir": "/"}"#,
+            error: #"line 1: gpus: expected a whole number, found text ("1")"#),
+        Case(
+            body: #"{"gpus": 1.5, "account": "ivi", "command": ["x"], "workdir": "/"}"#,
+            error: "line 1: gpus: expected a whole number, found '1.5'"),
+        Case(
+            body: jobBody(gpus: 1, #", "exclusive": "yes""#),
+            error: #"line 1: exclusive: expected true or false, found text ("yes")"#),
+        Case(
+            body: jobBody(gpus: 1, #", "name": 7"#),
+            error: "line 1: name: expected text in double quotes, found a number (7)"),
+        Case(
+            body: jobBody(gpus: 1, #", "gpuss": 2"#),
+            error: "line 1: gpuss: unknown field 'gpuss' (did you mean 'gpus'?)"),
+        Case(
+            body: #"[sleep, x]"#,
+            error:
+                "line 1: malformed JSON at column 2: expected a value (an object, list, string, number, true, false or null)"
+        ),
+        Case(
+            body: String(repeating: "[", count: 100_000),
+            error: "line 1: malformed JSON at column 33: nested deeper than 32 levels"),
+        Case(
+            body: jobBody(gpus: 1, #", "name": "\udc00x""#),
+            error: "line 1: malformed JSON at column 105: a lone low surrogate (\\udc00)"),
         Case(path: "/v1/jobs?dryRun=maybe", body: jobBody(gpus: 1), error: "dryRun is true or false, not 'maybe'"),
-        Case(path: "/v1/jobs?dryrun=true", body: jobBody(gpus: 1), error: "unknown query parameter 'dryrun' (known: dryRun)"),
-        Case(path: "/v1/jobs?dryRun=true&dryRun=false", body: jobBody(gpus: 1), error: "the query parameter 'dryRun' is given twice"),
+        Case(
+            path: "/v1/jobs?dryrun=true", body: jobBody(gpus: 1),
+            error: "unknown query parameter 'dryrun' (known: dryRun)"),
+        Case(
+            path: "/v1/jobs?dryRun=true&dryRun=false", body: jobBody(gpus: 1),
+            error: "the query parameter 'dryRun' is given twice"),
         // Control characters where text names something, and NUL where it reaches the operating system.
         Case(
             body: jobBody(gpus: 1, #", "name": "x\u001b[31m\nFAKE""#),
@@ -68,11 +98,14 @@ import Testing
             body: #"{"gpus": 1, "account": "ivi\u0007", "command": ["x"], "workdir": "/"}"#,
             error: "line 1: account: must not contain control or text-direction characters (\\u{7} at position 4)"),
         // Tokens: no field is dropped silently, and a user is a Unix account's name.
-        Case(path: "/v1/tokens", user: "admin", body: #"{"user": "x", "role": "admin"}"#, error: "line 1: role: unknown field 'role'"),
+        Case(
+            path: "/v1/tokens", user: "admin", body: #"{"user": "x", "role": "admin"}"#,
+            error: "line 1: role: unknown field 'role'"),
         Case(
             path: "/v1/tokens", user: "admin", body: #"{"user": "x\u001b[2J"}"#,
             error: "user: a user's name is letters, digits, '_', '.', '-' and '@' (not '-' first), not 'x\\u{1B}[2J'"),
-        Case(path: "/v1/tokens", user: "admin", body: #"{"user": null}"#, error: "'user': expected a string, found null"),
+        Case(
+            path: "/v1/tokens", user: "admin", body: #"{"user": null}"#, error: "'user': expected a string, found null"),
         // Nodes and reservations (admins): bounded host lists, times and durations.
         Case(
             path: "/v1/nodes/dgx01/drain", user: "admin", body: #"{"reason": "ok\r\nFAKE drained"}"#,
@@ -80,7 +113,9 @@ import Testing
         Case(
             path: "/v1/reservations", user: "admin",
             body: #"{"nodes": "dgx[000000001-999999999]", "duration": "1h", "reason": "r"}"#,
-            error: "line 1: nodes: 'dgx[000000001-999999999]' is not a host list (dgx05,dgx06 or dgx[05-06]) of at most 65536 nodes"),
+            error:
+                "line 1: nodes: 'dgx[000000001-999999999]' is not a host list (dgx05,dgx06 or dgx[05-06]) of at most 65536 nodes"
+        ),
         Case(
             path: "/v1/reservations", user: "admin",
             body: #"{"nodes": "dgx01", "start": "9223372036854775807", "duration": "1h", "reason": "r"}"#,
@@ -112,7 +147,8 @@ import Testing
             #expect(try r.decode(JobView.self).name == "🚀 run")
             // A newline inside an argument is the job's business: it is kept as given.
             let multi = try await api.call(
-                .post, "/v1/jobs", body: #"{"gpus": 1, "account": "ivi", "command": ["bash", "-c", "echo a\necho b"], "workdir": "/"}"#)
+                .post, "/v1/jobs",
+                body: #"{"gpus": 1, "account": "ivi", "command": ["bash", "-c", "echo a\necho b"], "workdir": "/"}"#)
             #expect(multi.status == .created, "\(multi.error ?? "")")
             #expect(try multi.decode(JobView.self).command == ["bash", "-c", "echo a\necho b"])
         }
@@ -145,9 +181,14 @@ import Testing
     @Test func anArraysWaitingTasksCollapseIntoOneView() async throws {
         try await withLiveAPI { api in
             // bo fills the cluster; ana's arrays wait, every task for the same reason.
-            for _ in 0..<6 { #expect(try await api.call(.post, "/v1/jobs", as: "bo", body: jobBody(gpus: 8)).status == .created) }
-            #expect(try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "array": "0-9""#)).status == .created)
-            #expect(try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "array": "0-8:2%2""#)).status == .created)
+            for _ in 0..<6 {
+                #expect(try await api.call(.post, "/v1/jobs", as: "bo", body: jobBody(gpus: 8)).status == .created)
+            }
+            #expect(
+                try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "array": "0-9""#)).status == .created)
+            #expect(
+                try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "array": "0-8:2%2""#)).status
+                    == .created)
             let r = try await api.call(.get, "/v1/jobs?state=pending&collapse=true")
             #expect(r.status == .ok)
             let views = try r.decode(JobList.self).jobs
@@ -187,14 +228,16 @@ import Testing
             var active: [JobView] = []
             after = nil
             repeat {
-                let r = try await api.call(.get, "/v1/jobs?state=pending,running&limit=2" + (after.map { "&after=\($0)" } ?? ""))
+                let r = try await api.call(
+                    .get, "/v1/jobs?state=pending,running&limit=2" + (after.map { "&after=\($0)" } ?? ""))
                 let page = try r.decode(JobList.self)
                 active += page.jobs
                 after = page.next
             } while after != nil
             #expect(active.map(\.id) == all.map(\.id) && active.count == 7)
             #expect(active == all)
-            #expect(try await api.call(.get, "/v1/jobs?state=pending,running", as: "bo").decode(JobList.self).jobs.isEmpty)
+            #expect(
+                try await api.call(.get, "/v1/jobs?state=pending,running", as: "bo").decode(JobList.self).jobs.isEmpty)
             let tooMany = try await api.call(.get, "/v1/jobs?limit=10001")
             #expect(tooMany.status == .badRequest)
             #expect(tooMany.error == "limit is the most jobs to list (1 to 10000), not '10001'")

@@ -25,7 +25,10 @@ import Testing
         (#"{"": "x"}"#, "line 1: environment: a variable's name must not be empty"),
         (#"{"A": "x\u0000y"}"#, "line 1: environment: A: a value must not contain a NUL byte"),
         (#"{"A\u0000B": "x"}"#, "line 1: environment: a variable's name must not contain a NUL byte"),
-        (#"{"RASPORED_TOKEN": "rsp_x"}"#, "line 1: environment: RASPORED_TOKEN is a client secret; it is never passed into a job"),
+        (
+            #"{"RASPORED_TOKEN": "rsp_x"}"#,
+            "line 1: environment: RASPORED_TOKEN is a client secret; it is never passed into a job"
+        ),
         (#"{"A": null}"#, #"line 1: environment: A: a value must be text ("" for an empty one), not null"#),
         (#"{"A": ["x"]}"#, "line 1: environment: A: a value must be text"),
         (#"{"A": "1", "A": "2"}"#, "line 1: malformed JSON at column 116: the field 'A' is given twice"),
@@ -77,7 +80,9 @@ import Testing
 
     @Test func theOwnerSeesHowManyVariablesNeverTheirValues() async throws {
         try await withLiveAPI { api in
-            let r = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "environment": {"SECRET_KEY": "s3cr3t-value", "LANG": "C"}"#))
+            let r = try await api.call(
+                .post, "/v1/jobs",
+                body: jobBody(gpus: 1, #", "environment": {"SECRET_KEY": "s3cr3t-value", "LANG": "C"}"#))
             #expect(r.status == .created)
             let job = try r.decode(JobView.self)
             #expect(job.environmentCount == 2)
@@ -103,7 +108,8 @@ import Testing
                 task.environment = ["SWEEP": "yes"]
                 let tasks = (0..<3).map { i in
                     var t = task
-                    t.array = ArrayTask(arrayJobId: 0, taskId: i, minTask: 0, maxTask: 2, taskCount: 3, step: 1, limit: nil)
+                    t.array = ArrayTask(
+                        arrayJobId: 0, taskId: i, minTask: 0, maxTask: 2, taskCount: 3, step: 1, limit: nil)
                     return t
                 }
                 let recorded = try store.submit(groups: [[one], tasks, [submission("plain")]], at: .seconds(t0))
@@ -153,7 +159,8 @@ import Testing
             let node = try #require(job.allocation?.nodes.first?.node)
             #expect(await core.assignment(try await core.job(job.id), on: node)?.environment == expected)
 
-            let again = try ControllerCore(spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
+            let again = try ControllerCore(
+                spec: try platformSpec(), store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
             #expect(await again.assignment(try await again.job(job.id), on: node)?.environment == expected)
         }
     }
@@ -168,9 +175,10 @@ import Testing
                 let node = try #require(t.allocation?.nodes.first?.node)
                 #expect(await core.assignment(try await core.job(t.id), on: node)?.environment["SWEEP"] == "lr")
             }
-            #expect(try store.jobs(filter: JobFilter(arrayJobId: first.id, environments: true)).allSatisfy {
-                $0.environment == ["SWEEP": "lr"]
-            })
+            #expect(
+                try store.jobs(filter: JobFilter(arrayJobId: first.id, environments: true)).allSatisfy {
+                    $0.environment == ["SWEEP": "lr"]
+                })
         }
     }
 }

@@ -39,8 +39,11 @@ final class MillisClock: Sendable {
             clock.set(base + 61_999)
             let node = try #require(submitted.allocation?.nodes.first?.node)
             await core.apply(
-                [RunStatus(runId: RunId.make(job: submitted.id, attempt: 0), phase: .completed, exitCode: 0,
-                    endedAt: Double(t0) + 60.5678)], from: node)
+                [
+                    RunStatus(
+                        runId: RunId.make(job: submitted.id, attempt: 0), phase: .completed, exitCode: 0,
+                        endedAt: Double(t0) + 60.5678)
+                ], from: node)
             recorded = try await core.job(submitted.id, by: ana)
             #expect(recorded.state == .completed)
             #expect(recorded.endMillis == base + 60_567 && recorded.endTime == t0 + 60)
@@ -117,7 +120,9 @@ final class MillisClock: Sendable {
         var later = ended
         later.endMillis = (t0 + 66) * 1000 + 999
         try store.update(later)
-        let seconds = try await store.pool.read { try Int64.fetchOne($0, sql: "SELECT end_time FROM jobs WHERE id = 2") }
+        let seconds = try await store.pool.read {
+            try Int64.fetchOne($0, sql: "SELECT end_time FROM jobs WHERE id = 2")
+        }
         #expect(seconds == t0 + 66)
         try store.close()
     }

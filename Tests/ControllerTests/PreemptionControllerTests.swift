@@ -39,7 +39,9 @@ import Testing
             #expect(urgent.pendingReason?.hasPrefix("preempting job ") == true, "\(urgent.pendingReason ?? "")")
             // Exactly one victim is stopping, for requeue.
             var victims: [Int64] = []
-            for s in scavengers where try await core.job(s.id, by: bo).stopRequested == "requeue" { victims.append(s.id) }
+            for s in scavengers where try await core.job(s.id, by: bo).stopRequested == "requeue" {
+                victims.append(s.id)
+            }
             #expect(victims.count == 1)
             // Another pass does not pick more victims while the first is on its way out.
             await core.schedule()

@@ -144,7 +144,8 @@ import Testing
             #expect(try reopened.jobs().map(\.state) == [.running, .cancelled, .pending])
             #expect(try reopened.nodeState("dgx04")?.reason == "firmware")
             #expect(
-                try reopened.principal(token.secret, at: t0) == Principal(tokenId: token.id, user: "root", role: .admin))
+                try reopened.principal(token.secret, at: t0) == Principal(tokenId: token.id, user: "root", role: .admin)
+            )
             // Ids keep growing after a restart (AUTOINCREMENT never reuses one).
             #expect(try reopened.submit(submission(), at: .seconds(t0 + 3)) > expected.map(\.id).max()!)
             #expect(try reopened.integrityCheck() == ["ok"])

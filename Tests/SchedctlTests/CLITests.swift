@@ -22,8 +22,7 @@ struct CLI {
     }
 
     /// Runs schedctl with `args`; `environment` replaces the process's (nil: inherit it).
-    static func run(_ args: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> Result
-    {
+    static func run(_ args: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -137,12 +136,18 @@ struct CLI {
                 ["cluster", "show", "--cluster", "nope.yaml"],
                 "schedctl: error: nope.yaml: cannot read the file (No such file or directory)"
             ),
-            (["place", "--jobs", badJobs], "schedctl: error: \(badJobs):2: [1].gpu: unknown field 'gpu' (did you mean 'gpus'?)"),
+            (
+                ["place", "--jobs", badJobs],
+                "schedctl: error: \(badJobs):2: [1].gpu: unknown field 'gpu' (did you mean 'gpus'?)"
+            ),
             (
                 ["place", "--jobs", badYAML],
                 "schedctl: error: \(badYAML):2: malformed YAML: while parsing a flow mapping did not find expected ',' or '}'"
             ),
-            (["place", "--jobs", negative], "schedctl: error: \(negative):1: [0].memory: a size must not be negative ('-5GB')"),
+            (
+                ["place", "--jobs", negative],
+                "schedctl: error: \(negative):1: [0].memory: a size must not be negative ('-5GB')"
+            ),
             (["place", "--jobs", unknownNode], "schedctl: error: \(unknownNode):1: [0].drain: unknown node 'dgx09'"),
             (
                 ["place", "--jobs", badJobs, "--policy", "random"],

@@ -174,8 +174,10 @@ final class Sink: @unchecked Sendable {
         let chunk = OutputChunk(
             ControllerClient.Reply(
                 status: 200,
-                headers: ["x-raspored-output-size": "12", "X-RASPORED-OUTPUT-COMPLETE": "true",
-                    "x-raspored-job-state": "failed"], body: Array("x".utf8)))
+                headers: [
+                    "x-raspored-output-size": "12", "X-RASPORED-OUTPUT-COMPLETE": "true",
+                    "x-raspored-job-state": "failed",
+                ], body: Array("x".utf8)))
         #expect(chunk == OutputChunk(bytes: Array("x".utf8), size: 12, complete: true, state: "failed"))
     }
 }
@@ -292,7 +294,8 @@ final class Sink: @unchecked Sendable {
                 "/v1/jobs?dryRun=true",
                 body: SubmitRequest(request: ResourceRequest(gpus: 8), command: ["x"], workdir: "/w"))
             let wait = SubmitCommand.text(waits, now: 4_102_444_800 - 7200)
-            #expect(wait.hasPrefix("Would wait (partition gpu, account ivi, time limit 1h): 8 GPUs: no node has 8 free"))
+            #expect(
+                wait.hasPrefix("Would wait (partition gpu, account ivi, time limit 1h): 8 GPUs: no node has 8 free"))
             #expect(wait.hasSuffix("(in 2h)"))
         }
     }

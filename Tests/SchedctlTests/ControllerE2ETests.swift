@@ -193,7 +193,8 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ r: CLI.Result) throws -> T {
             let r = try c.schedctl(["submit", "--gpus", "8", "--account", "ivi", "--", "sleep", "\(i)"], token: ana)
             #expect(r.stdout == "Submitted job \(i)\n", "\(r.stderr)")
         }
-        let pending = try decodeJSON(JobList.self, try c.schedctl(["queue", "--json", "--state", "pending"], token: ana))
+        let pending = try decodeJSON(
+            JobList.self, try c.schedctl(["queue", "--json", "--state", "pending"], token: ana))
         #expect(pending.jobs.map(\.id) == [7])
         #expect(pending.jobs[0].pendingReason != nil)
         let queue = try c.schedctl(["queue"], token: ana)

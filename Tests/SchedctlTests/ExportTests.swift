@@ -77,7 +77,8 @@ import Testing
     @Test func badListsAreRefusedWithTheReason() throws {
         let cases = [
             "NONE,FOO=1": "--export: NONE exports nothing; it cannot be combined with ALL or variables ('NONE,FOO=1')",
-            "FOO,,BAR": "--export: an empty item in 'FOO,,BAR'; expected ALL, NONE, or a list VAR,VAR=value (ALL,VAR=value adds to everything)",
+            "FOO,,BAR":
+                "--export: an empty item in 'FOO,,BAR'; expected ALL, NONE, or a list VAR,VAR=value (ALL,VAR=value adds to everything)",
             "=x": "--export: a variable's name must not be empty",
         ]
         for (spec, message) in cases {

@@ -33,7 +33,8 @@ import Testing
 
     static let jobs = [
         ended(3, .completed, submit: 2_500, start: 2_600, end: 62_605, released: 62_650),
-        ended(1, .failed, submit: 1_250, start: 1_300, end: 13_645, released: 14_000, gpus: 16, nodes: ["dgx01", "dgx02"]),
+        ended(
+            1, .failed, submit: 1_250, start: 1_300, end: 13_645, released: 14_000, gpus: 16, nodes: ["dgx01", "dgx02"]),
         ended(2, .cancelled, submit: 1_900, start: nil, end: 5_000),
         ended(4, .timeout, submit: 90_001, start: 90_002, end: 7_290_002, user: "bo"),
     ]
@@ -83,9 +84,10 @@ import Testing
         let lines = HistoryCommand.table(Self.jobs).split(separator: "\n").map {
             String($0.drop(while: { $0 == " " }))
         }
-        #expect(lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
-            "ID", "USER", "ACCOUNT", "STATE", "SUBMIT", "START", "END", "RUN", "TIME", "GPUS", "NODES",
-        ])
+        #expect(
+            lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
+                "ID", "USER", "ACCOUNT", "STATE", "SUBMIT", "START", "END", "RUN", "TIME", "GPUS", "NODES",
+            ])
         #expect(lines[1].hasPrefix("3 ") && lines[1].contains("completed") && lines[1].contains(" 1m "))
         #expect(lines[1].contains(localTime(Self.base / 1000 + 2)) && lines[1].hasSuffix("dgx01"))
         #expect(lines[2].contains("failed") && lines[2].contains(" 16 ") && lines[2].hasSuffix("dgx[01-02]"))

@@ -166,9 +166,10 @@ import Testing
     @Test func shebangChoosesTheInterpreter() throws {
         let s = try parse("#!/usr/bin/env python3\n#RASPORED --gpus 1\nprint('hi')\n")
         #expect(s.interpreter == ["/usr/bin/env", "python3"])
-        #expect(s.command(path: "/home/ana/t.py", arguments: ["--lr", "3"]) == [
-            "/usr/bin/env", "python3", "/home/ana/t.py", "--lr", "3",
-        ])
+        #expect(
+            s.command(path: "/home/ana/t.py", arguments: ["--lr", "3"]) == [
+                "/usr/bin/env", "python3", "/home/ana/t.py", "--lr", "3",
+            ])
         #expect(try parse("#RASPORED --gpus 1\n").command(path: "/a/b.sh", arguments: []) == ["/bin/bash", "/a/b.sh"])
     }
 

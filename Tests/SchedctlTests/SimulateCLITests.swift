@@ -35,10 +35,11 @@ import Testing
             var runs: [Run]
         }
         let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
-        #expect(out.runs.map { "\($0.scenario)/\($0.policy)" } == [
-            "cluster/fairshare+pack", "cluster/fairshare+best-fit", "dgx-b200-x32/fairshare+pack",
-            "dgx-b200-x32/fairshare+best-fit",
-        ])
+        #expect(
+            out.runs.map { "\($0.scenario)/\($0.policy)" } == [
+                "cluster/fairshare+pack", "cluster/fairshare+best-fit", "dgx-b200-x32/fairshare+pack",
+                "dgx-b200-x32/fairshare+best-fit",
+            ])
         let today = out.runs[0].report
         // The hand-worked trace of SimulatorTests: job g waits 90 s, h 80 s on 48 GPUs; i never fits.
         #expect(out.runs[0].gpus == 48 && today.completed == 8)
@@ -141,7 +142,10 @@ import Testing
             """)
         let r = try CLI.run(["simulate", "--trace", trace, "--cluster", "cluster.yaml", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("cluster.yaml: 2 accounts of the workload are not declared; simulated with share 1 and no limits: vc-alpha, vc-beta"))
+        #expect(
+            r.stderr.contains(
+                "cluster.yaml: 2 accounts of the workload are not declared; simulated with share 1 and no limits: vc-alpha, vc-beta"
+            ))
         struct Out: Decodable {
             struct Run: Decodable { var report: SimulationReport }
             var runs: [Run]
@@ -167,7 +171,8 @@ import Testing
         let out = Scratch.root.appendingPathComponent("files/jobs-out.csv").path
         let r = try CLI.run([
             "simulate", "--trace", trace, "--cluster", "cluster.yaml", "--policy", "fifo,backfill",
-            "--hold-overhead", "70ms", "--jobs-out", out, "--report", out.replacingOccurrences(of: ".csv", with: ".html"),
+            "--hold-overhead", "70ms", "--jobs-out", out, "--report",
+            out.replacingOccurrences(of: ".csv", with: ".html"),
         ])
         #expect(r.status == 0, "\(r.stderr)")
         // The report beside it links to it by name.
@@ -229,15 +234,15 @@ import Testing
             "today-with-maintenance.yaml",
             try String(contentsOfFile: "cluster.yaml", encoding: .utf8) + """
 
-            simulation:
-              maintenance:
-                - { nodes: "dgx[05-06]", start: 1d, duration: 8h, every: 7d, reason: firmware }
-              failures:
-                mtbf: 20d
-                repair: 12h
-                seed: 3
+                simulation:
+                  maintenance:
+                    - { nodes: "dgx[05-06]", start: 1d, duration: 8h, every: 7d, reason: firmware }
+                  failures:
+                    mtbf: 20d
+                    repair: 12h
+                    seed: 3
 
-            """)
+                """)
         let r = try CLI.run([
             "simulate", "--generate", "400", "--seed", "2", "--load", "0.9", "--cluster", scenario,
             "--policy", "fifo,backfill,fairshare", "--csv",

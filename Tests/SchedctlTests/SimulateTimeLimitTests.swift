@@ -6,7 +6,9 @@ import Testing
 
 /// The time limits `schedctl simulate` gives jobs a workload leaves without one.
 @Suite struct SimulateTimeLimitTests {
-    func platform() throws -> ClusterSpec { try ClusterSpec.load(file: CLI.root.appendingPathComponent("cluster.yaml").path) }
+    func platform() throws -> ClusterSpec {
+        try ClusterSpec.load(file: CLI.root.appendingPathComponent("cluster.yaml").path)
+    }
 
     func workload() -> Workload {
         Workload(
@@ -44,7 +46,9 @@ import Testing
     @Test func aFactorBelowOneIsRefused() throws {
         let r = try CLI.run(["simulate", "--generate", "10", "--time-limit-factor", "0.5"])
         #expect(r.status != 0 && r.stderr.contains("--time-limit-factor takes a factor of at least 1"))
-        let ok = try CLI.run(["simulate", "--generate", "200", "--time-limit-factor", "2", "--policy", "backfill", "--json"])
+        let ok = try CLI.run([
+            "simulate", "--generate", "200", "--time-limit-factor", "2", "--policy", "backfill", "--json",
+        ])
         #expect(ok.status == 0, "\(ok.stderr)")
     }
 }

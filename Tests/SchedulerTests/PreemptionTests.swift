@@ -33,7 +33,8 @@ import Testing
         jobs.append(job(6, at: 60, gpus: 8, runs: 1000, partition: "scavenger"))
         jobs.append(job(7, at: 100, gpus: 16, nodes: 2, runs: 200, partition: "gpu"))
         for policy in QueuePolicyName.allCases {
-            let run = try Simulator.run(spec: try spec(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
+            let run = try Simulator.run(
+                spec: try spec(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
             #expect(run.invariantViolations.isEmpty, "\(policy): \(run.invariantViolations)")
             let o = Dictionary(uniqueKeysWithValues: run.outcomes.map { ($0.id, $0) })
             #expect(o[7]?.start == 100 && o[7]?.end == 300, "\(policy)")
@@ -107,7 +108,8 @@ import Testing
                 return
             }
             try state.commit(d.allocation)
-            book.started(id: id, account: "etf", allocation: d.allocation, end: 5000, at: id * 10, partition: "scavenger")
+            book.started(
+                id: id, account: "etf", allocation: d.allocation, end: 5000, at: id * 10, partition: "scavenger")
         }
         let big = QueuePass.Candidate(
             id: 10, request: ResourceRequest(gpus: 8, partition: "gpu"), account: "ivi", submit: 100, timeLimit: 600)

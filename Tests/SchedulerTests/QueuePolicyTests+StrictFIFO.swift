@@ -31,7 +31,9 @@ extension QueuePolicyTests {
             QueuePass.Candidate(
                 id: id, request: ResourceRequest(gpus: gpus), account: "ivi", submit: submit, timeLimit: 3600)
         }
-        let queue = [candidate(1, gpus: 48, submit: 1), candidate(2, gpus: 2, submit: 2), candidate(3, gpus: 2, submit: 3)]
+        let queue = [
+            candidate(1, gpus: 48, submit: 1), candidate(2, gpus: 2, submit: 2), candidate(3, gpus: 2, submit: 3),
+        ]
         var work = QueuePass.Counters()
         var started: [Int64] = []
         var waits: [Int64: QueuePass.Wait] = [:]
@@ -47,7 +49,8 @@ extension QueuePolicyTests {
         #expect(started.isEmpty)
         #expect(book.firstInLine == 1)
         #expect(waits[2] == .behind(1) && waits[3] == .behind(1))
-        #expect(waits[2]?.reason { "\($0)" } == "waits behind job 1 (strict-fifo: nothing passes the first job in line)")
+        #expect(
+            waits[2]?.reason { "\($0)" } == "waits behind job 1 (strict-fifo: nothing passes the first job in line)")
 
         // A newcomer that fits waits behind A too: a pass over newcomers keeps the line.
         pass([candidate(4, gpus: 1, submit: 4)], at: 4, complete: false)

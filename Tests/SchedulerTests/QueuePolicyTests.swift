@@ -43,7 +43,8 @@ import Testing
     }
 
     @Test func fifoLetsSmallJobsDelayTheBigOne() throws {
-        let run = try Simulator.run(spec: try platform(), jobs: backfillTrace, options: .init(queue: .fifo, checkInvariants: true))
+        let run = try Simulator.run(
+            spec: try platform(), jobs: backfillTrace, options: .init(queue: .fifo, checkInvariants: true))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let s = starts(run)
         // B and C start at once; A waits for C's end at 3 + 300.
@@ -95,7 +96,9 @@ import Testing
         var book = QueueBook(spec: state.spec, policy: .backfill, now: 0)
         var id: Int64 = 100
         for gpus in [8, 8, 8, 8, 8, 4] {
-            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else { Issue.record("no room"); return }
+            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else {
+                Issue.record("no room"); return
+            }
             try state.commit(d.allocation)
             id += 1
             book.started(id: id, account: "ivi", allocation: d.allocation, end: gpus == 8 ? 100 : 200, at: 0)
@@ -134,7 +137,8 @@ import Testing
                     id: Int64(i), submit: Int64(i) * 40, duration: max(Int64(Double(limit) * rng.unit()), 1),
                     timeLimit: limit, request: ResourceRequest(gpus: sizes[Int(rng.next() % 8)]), account: "ivi")
             }
-            let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .backfill, checkInvariants: true))
+            let run = try Simulator.run(
+                spec: try platform(), jobs: jobs, options: .init(queue: .backfill, checkInvariants: true))
             #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations.prefix(3))")
             #expect(run.work.backfilled > 0 && run.work.plans > 0)
             #expect(run.outcomes.allSatisfy { $0.end != nil })
@@ -151,7 +155,8 @@ import Testing
             jobs.append(job(Int64(2 * i + 2), at: 0, gpus: 1, runs: runs, account: "ipb"))
         }
         func ratio(_ policy: QueuePolicyName) throws -> Double {
-            let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
+            let run = try Simulator.run(
+                spec: try platform(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
             #expect(run.invariantViolations.isEmpty)
             // Both accounts have work waiting for the first 40 hours; count the GPU-hours each got by then.
             var used: [String: Double] = [:]
@@ -227,11 +232,14 @@ import Testing
         QueuePass.run(
             on: &later, book: &book, queue: big, now: 3600, work: &work, started: { _, _ in true },
             waiting: { c, w in waits[c.id] = w.reason { "\($0)" } })
-        #expect(waits[5]?.contains("account ivi has used 16 of its 40 GPU-hours this period") == true, "\(waits[5] ?? "")")
+        #expect(
+            waits[5]?.contains("account ivi has used 16 of its 40 GPU-hours this period") == true, "\(waits[5] ?? "")")
         #expect(waits[5]?.contains("this job 32") == true)
         // Storage: 10 TB claimable; 12 TB refused in words.
         let disk: [QueuePass.Candidate] = [
-            .init(id: 6, request: ResourceRequest(gpus: 1, storage: .terabytes(12)), account: "ivi", submit: 5, timeLimit: 60)
+            .init(
+                id: 6, request: ResourceRequest(gpus: 1, storage: .terabytes(12)), account: "ivi", submit: 5,
+                timeLimit: 60)
         ]
         QueuePass.run(
             on: &later, book: &book, queue: disk, now: 3600, work: &work, started: { _, _ in true },
@@ -270,7 +278,8 @@ import Testing
         // window waits until it is over; one that ends by 100 runs at once.
         let events = SimulationEvents(maintenance: [.init(nodes: ["all"], start: 100, duration: 100)])
         let jobs = [job(1, at: 0, gpus: 8, runs: 40, limit: 150), job(2, at: 0, gpus: 8, runs: 50, limit: 100)]
-        let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .fifo, events: events, checkInvariants: true))
+        let run = try Simulator.run(
+            spec: try platform(), jobs: jobs, options: .init(queue: .fifo, events: events, checkInvariants: true))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let s = starts(run)
         #expect(s[1] == 200 && s[2] == 0)
@@ -284,10 +293,12 @@ import Testing
         var rng = SeededRandom(seed: 9)
         let jobs = (1...500).map { i -> SimulatedJob in
             let limit = Int64(600 + rng.next() % 20_000)
-            return job(Int64(i), at: Int64(i) * 200, gpus: [1, 2, 4, 8][Int(rng.next() % 4)], runs: limit / 2, limit: limit)
+            return job(
+                Int64(i), at: Int64(i) * 200, gpus: [1, 2, 4, 8][Int(rng.next() % 4)], runs: limit / 2, limit: limit)
         }
         for policy in QueuePolicyName.allCases {
-            let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: policy, events: events, checkInvariants: true))
+            let run = try Simulator.run(
+                spec: try platform(), jobs: jobs, options: .init(queue: policy, events: events, checkInvariants: true))
             // The invariants include: no node of a window holds a job when the window begins or ends.
             #expect(run.invariantViolations.isEmpty, "\(policy): \(run.invariantViolations.prefix(3))")
             #expect(run.unavailableGPUSeconds > 0)
@@ -299,7 +310,8 @@ import Testing
         // the job runs again from the start: 80 to 180.
         let one = try platform().withCount(of: "dgx-h200", 1)!
         let events = SimulationEvents(failures: [.init(node: one.nodes[0].name, at: 50, repair: 30)])
-        let run = try Simulator.run(spec: one, jobs: [job(1, at: 0, gpus: 8, runs: 100)], options: .init(events: events, checkInvariants: true))
+        let run = try Simulator.run(
+            spec: one, jobs: [job(1, at: 0, gpus: 8, runs: 100)], options: .init(events: events, checkInvariants: true))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let o = run.outcomes[0]
         #expect(o.start == 80 && o.end == 180 && o.interruptions == 1)
@@ -311,10 +323,14 @@ import Testing
         let model = SimulationEvents(failureModel: .init(mtbf: 3 * 86_400, repair: 6 * 3600, seed: 5))
         var rng = SeededRandom(seed: 2)
         let jobs = (1...600).map { i in
-            job(Int64(i), at: Int64(i) * 300, gpus: [1, 2, 4, 8][Int(rng.next() % 4)], runs: Int64(300 + rng.next() % 7200), limit: 8000)
+            job(
+                Int64(i), at: Int64(i) * 300, gpus: [1, 2, 4, 8][Int(rng.next() % 4)],
+                runs: Int64(300 + rng.next() % 7200), limit: 8000)
         }
-        let a = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .backfill, events: model, checkInvariants: true))
-        let b = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(queue: .backfill, events: model, checkInvariants: true))
+        let a = try Simulator.run(
+            spec: try platform(), jobs: jobs, options: .init(queue: .backfill, events: model, checkInvariants: true))
+        let b = try Simulator.run(
+            spec: try platform(), jobs: jobs, options: .init(queue: .backfill, events: model, checkInvariants: true))
         #expect(a.invariantViolations.isEmpty, "\(a.invariantViolations.prefix(3))")
         #expect(a.nodeFailures > 0 && a.lostGPUSeconds > 0)
         #expect(a.outcomes == b.outcomes)
@@ -334,7 +350,9 @@ import Testing
             let limit = Int64(300 + rng.next() % 9000)
             let gpus = sizes[Int(rng.next() % UInt64(sizes.count))]
             let account = accounts[Int(rng.next() % 3)]
-            return job(Int64(i), at: Int64(i) * 45, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1), limit: limit, account: account)
+            return job(
+                Int64(i), at: Int64(i) * 45, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1),
+                limit: limit, account: account)
         }
         let events = SimulationEvents(
             maintenance: [.init(nodes: ["dgx02"], start: 7200, duration: 3600, every: 40_000)],
@@ -368,11 +386,16 @@ import Testing
         let jobs = (1...400).map { i -> SimulatedJob in
             let limit: Int64 = rng.next() % 4 == 0 ? 3600 : 14_400
             let gpus = sizes[Int(rng.next() % UInt64(sizes.count))]
-            return job(Int64(i), at: Int64(i) * 30, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1), limit: limit)
+            return job(
+                Int64(i), at: Int64(i) * 30, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1),
+                limit: limit)
         }
-        let windows = SimulationEvents(maintenance: [.init(nodes: ["dgx05", "dgx06"], start: 3600, duration: 7200, every: 30_000)])
+        let windows = SimulationEvents(maintenance: [
+            .init(nodes: ["dgx05", "dgx06"], start: 3600, duration: 7200, every: 30_000)
+        ])
         for policy in [QueuePolicyName.backfill, .fairshare] {
-            let (a, b) = try sameScheduleBothWays(\.indexedQueue, spec: spec, jobs: jobs, policy: policy, events: windows)
+            let (a, b) = try sameScheduleBothWays(
+                \.indexedQueue, spec: spec, jobs: jobs, policy: policy, events: windows)
             #expect(a.work.delayed > 0 && a.work.offered < b.work.offered, "\(policy): \(a.work) / \(b.work)")
             #expect(a.work.placements <= b.work.placements, "\(policy)")
         }
@@ -393,14 +416,19 @@ import Testing
             let limit = Int64(600 + rng.next() % 9000)
             let gpus = sizes[Int(rng.next() % UInt64(sizes.count))]
             let account = accounts[Int(rng.next() % 4)]
-            return job(Int64(i), at: Int64(i) * 60, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1), limit: limit, account: account)
+            return job(
+                Int64(i), at: Int64(i) * 60, gpus: gpus, runs: max(limit * Int64(rng.next() % 100) / 100, 1),
+                limit: limit, account: account)
         }
         let failures = SimulationEvents(failureModel: .init(mtbf: 3 * 86_400, repair: 7200, seed: 8))
-        let windows = SimulationEvents(maintenance: [.init(nodes: ["dgx03"], start: 20_000, duration: 7200, every: 50_000)])
+        let windows = SimulationEvents(maintenance: [
+            .init(nodes: ["dgx03"], start: 20_000, duration: 7200, every: 50_000)
+        ])
         for policy in [QueuePolicyName.backfill, .fairshare] {
             for e in [SimulationEvents(), failures, windows] {
                 let (a, b) = try sameScheduleBothWays(\.defersPlans, spec: spec, jobs: jobs, policy: policy, events: e)
-                #expect(a.work.plans == b.work.plans && a.work.plans > 100, "\(policy): \(a.work.plans) / \(b.work.plans)")
+                #expect(
+                    a.work.plans == b.work.plans && a.work.plans > 100, "\(policy): \(a.work.plans) / \(b.work.plans)")
                 if e.maintenance.isEmpty {
                     #expect(a.work.planPlacements <= b.work.planPlacements * 9 / 10, "\(policy): \(a.work) / \(b.work)")
                 } else {
@@ -426,7 +454,9 @@ import Testing
             var book = QueueBook(spec: s.spec, policy: policy, now: 0)
             for (id, a) in running { book.started(id: id, account: "ivi", allocation: a, end: 7200, at: 0) }
             var work = QueuePass.Counters()
-            QueuePass.run(on: &s, book: &book, queue: queue, now: 10, work: &work, started: { _, _ in true }, waiting: { _, _ in })
+            QueuePass.run(
+                on: &s, book: &book, queue: queue, now: 10, work: &work, started: { _, _ in true }, waiting: { _, _ in }
+            )
             #expect(work.started == 0 && work.placements == 0, "\(policy): \(work)")
             #expect(work.plans <= 1, "\(policy): \(work)")
             // The reservation tries a placement at each distinct end time at most (here, one: 7200).
@@ -465,7 +495,9 @@ import Testing
         var started: [Int64] = []
         QueuePass.run(
             on: &state, book: &book, queue: &queue, now: 20, work: &work,
-            started: { c, _ in started.append(c.id); return true })
+            started: { c, _ in
+                started.append(c.id); return true
+            })
         #expect(started == [1, 2])
         #expect(work.placements == 3, "\(work)")
         #expect(queue.isEmpty)
@@ -480,12 +512,15 @@ import Testing
         var state = ClusterState(spec: try platform())
         var running: [(Int64, Allocation, Int64)] = []
         for (gpus, end) in [(8, 86_400), (8, 86_400), (8, 86_400), (8, 86_400), (8, 7200), (4, 7200)] {
-            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else { Issue.record("no room"); return }
+            guard case let .success(d) = state.place(ResourceRequest(gpus: gpus)) else {
+                Issue.record("no room"); return
+            }
             try state.commit(d.allocation)
             running.append((Int64(running.count + 100_000), d.allocation, Int64(end)))
         }
         #expect(running.last!.1.nodes.map { state.spec.nodes[$0.node].name } == ["dgx06"])
-        let head = QueuePass.Candidate(id: 1, request: ResourceRequest(gpus: 16), account: "etf", submit: 1, timeLimit: 3600)
+        let head = QueuePass.Candidate(
+            id: 1, request: ResourceRequest(gpus: 16), account: "etf", submit: 1, timeLimit: 3600)
         let behind = (2...5001).map { (id: Int) -> QueuePass.Candidate in
             let limit: Int64 = (id - 1) % 1000 == 0 ? 600 : 20_000
             return QueuePass.Candidate(
@@ -653,7 +688,9 @@ import Testing
         #expect(e.failureModel == model)
         let failure = SimulationEvents.Failure(node: "dgx03", at: 2 * 86400, repair: 6 * 3600)
         #expect(e.failures == [failure])
-        #expect(SimulationEvents.Maintenance(parsing: "dgx[05-06]@7d+8h/30d") == e.maintenance[0].with(reason: "maintenance"))
+        #expect(
+            SimulationEvents.Maintenance(parsing: "dgx[05-06]@7d+8h/30d")
+                == e.maintenance[0].with(reason: "maintenance"))
         #expect(SimulationEvents.Maintenance(parsing: "dgx01@1d+8h/4h") == nil)  // repeats before it ends
         #expect(SimulationEvents.FailureModel(parsing: "mtbf=90d,repair=12h,seed=7") == e.failureModel)
         #expect(SimulationEvents.FailureModel(parsing: "repair=12h") == nil)
@@ -663,7 +700,8 @@ import Testing
         let expectedStarts: [Int64] = [7 * 86400, 37 * 86400, 67 * 86400]
         #expect(windows.map(\.start) == expectedStarts)
         #expect(throws: ConfigError.self) {
-            try SimulationEvents(maintenance: [.init(nodes: ["dgx99"], start: 0, duration: 1)]).reservations(on: try platform(), until: 10)
+            try SimulationEvents(maintenance: [.init(nodes: ["dgx99"], start: 0, duration: 1)]).reservations(
+                on: try platform(), until: 10)
         }
     }
 }

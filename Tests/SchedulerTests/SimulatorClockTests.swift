@@ -106,7 +106,9 @@ import Testing
         var spec = try platform()
         let i = try #require(spec.accounts.firstIndex { $0.name == "ivi" })
         spec.accounts[i].limits = AccountLimits(gpuHours: 1, period: .days(30))
-        let jobs = [job(1, at: 0, gpus: 8, runs: 500_000, limit: 400), job(2, at: 1_000, gpus: 8, runs: 1_000, limit: 60)]
+        let jobs = [
+            job(1, at: 0, gpus: 8, runs: 500_000, limit: 400), job(2, at: 1_000, gpus: 8, runs: 1_000, limit: 60),
+        ]
         let run = try Simulator.run(spec: spec, jobs: jobs, options: .init(checkInvariants: false))
         let o = byId(run)
         #expect(o[1]?.kind == .timeout)

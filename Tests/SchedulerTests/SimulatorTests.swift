@@ -84,7 +84,10 @@ import Testing
         #expect(run.timeline.last?.busyGPUs == 0 && run.timeline.last?.queued == 0)
         #expect(zip(run.timeline, run.timeline.dropFirst()).allSatisfy { $0.time < $1.time })
         // Arrivals come at multiples of 10 with the cluster then holding that one job, ends 5 s later with none.
-        #expect(run.timeline.allSatisfy { $0.busyGPUs == ($0.time.truncatingRemainder(dividingBy: 10) == 0 ? 1 : 0) && $0.queued == 0 })
+        #expect(
+            run.timeline.allSatisfy {
+                $0.busyGPUs == ($0.time.truncatingRemainder(dividingBy: 10) == 0 ? 1 : 0) && $0.queued == 0
+            })
     }
 
     @Test func theSameInputsGiveTheSameRun() throws {
@@ -131,10 +134,16 @@ import Testing
 @Suite struct SimulationReportTests {
     @Test func figuresByHand() throws {
         var jobs = (1...6).map {
-            SimulatedJob(id: Int64($0), submit: 0, duration: 100, timeLimit: 3600, request: ResourceRequest(gpus: 8), account: "ivi")
+            SimulatedJob(
+                id: Int64($0), submit: 0, duration: 100, timeLimit: 3600, request: ResourceRequest(gpus: 8),
+                account: "ivi")
         }
-        jobs.append(SimulatedJob(id: 7, submit: 10, duration: 50, timeLimit: 3600, request: ResourceRequest(gpus: 8), account: "etf"))
-        jobs.append(SimulatedJob(id: 8, submit: 20, duration: 10, timeLimit: 3600, request: ResourceRequest(gpus: 1), account: "etf"))
+        jobs.append(
+            SimulatedJob(
+                id: 7, submit: 10, duration: 50, timeLimit: 3600, request: ResourceRequest(gpus: 8), account: "etf"))
+        jobs.append(
+            SimulatedJob(
+                id: 8, submit: 20, duration: 10, timeLimit: 3600, request: ResourceRequest(gpus: 1), account: "etf"))
         let report = SimulationReport(try Simulator.run(spec: try platform(), jobs: jobs))
         #expect(report.jobs == 8)
         #expect(report.completed == 8)

@@ -70,9 +70,18 @@ import Testing
         (#"{a: 1}"#, "line 1: malformed JSON at column 2: expected a field name in double quotes"),
         (#"{"a": 01}"#, "line 1: malformed JSON at column 8: a number must not have leading zeros"),
         (#"{"a": 1.}"#, "line 1: malformed JSON at column 9: a decimal point needs digits after it"),
-        (#"{"a": tru}"#, "line 1: malformed JSON at column 7: expected a value (an object, list, string, number, true, false or null)"),
-        ("{\"a\": \"x\ny\"}", "line 1: malformed JSON at column 9: a control character inside a string must be escaped (\\n, \\t, \\u0000)"),
-        (#"{"a": "\ud83d"}"#, "line 1: malformed JSON at column 14: a high surrogate (\\ud83d) must be followed by a low one"),
+        (
+            #"{"a": tru}"#,
+            "line 1: malformed JSON at column 7: expected a value (an object, list, string, number, true, false or null)"
+        ),
+        (
+            "{\"a\": \"x\ny\"}",
+            "line 1: malformed JSON at column 9: a control character inside a string must be escaped (\\n, \\t, \\u0000)"
+        ),
+        (
+            #"{"a": "\ud83d"}"#,
+            "line 1: malformed JSON at column 14: a high surrogate (\\ud83d) must be followed by a low one"
+        ),
         (#"{"a": "\q"}"#, "line 1: malformed JSON at column 9: '\\q' is not a JSON escape"),
         (#"{"a": 1} x"#, "line 1: malformed JSON at column 10: unexpected text after the JSON value"),
         ("{\n\"a\": 1,\n\"a\": 2}", "line 3: malformed JSON at column 1: the field 'a' is given twice"),
@@ -100,7 +109,9 @@ import Testing
         #expect(TerminalText.labelProblem("train-7 🚀", maxLength: 64) == nil)
         #expect(TerminalText.labelProblem("a\u{1B}[2J", maxLength: 64)?.contains("\\u{1B} at position 2") == true)
         #expect(TerminalText.labelProblem("a\u{2067}b", maxLength: 64)?.contains("\\u{2067} at position 2") == true)
-        #expect(TerminalText.labelProblem(String(repeating: "x", count: 65), maxLength: 64) == "must be at most 64 characters, not 65")
+        #expect(
+            TerminalText.labelProblem(String(repeating: "x", count: 65), maxLength: 64)
+                == "must be at most 64 characters, not 65")
         #expect(TerminalText.escaped("x\u{1B}[31m\nFAKE\u{9B}") == "x\\u{1B}[31m\\nFAKE\\u{9B}")
         #expect(TerminalText.escaped("plain ünïcode") == "plain ünïcode")
     }
@@ -149,7 +160,9 @@ import Testing
         #expect(
             simulateRefusal("id,submit,duration,gpus,hold\nX,0,10,8,3601\n")
                 == "trace.csv:2: hold: at most an hour (3600 s), not 3601")
-        #expect(simulateRefusal("id,submit,duration,gpus,hold\nX,0,10,8,-1\n") == "trace.csv:2: hold: must not be negative ('-1')")
+        #expect(
+            simulateRefusal("id,submit,duration,gpus,hold\nX,0,10,8,-1\n")
+                == "trace.csv:2: hold: must not be negative ('-1')")
         #expect(simulateRefusal("id,submit,duration,gpus,hold\nX,0,10,8,0.055\nY,0,10,8,\n") == nil)
     }
 

@@ -10,7 +10,9 @@ public final class TestUsers: @unchecked Sendable {
     public private(set) var groups: [String] = []
 
     /// Whether this process may make accounts (root, with useradd present).
-    public static var available: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd") }
+    public static var available: Bool {
+        geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd")
+    }
 
     public init() throws {
         guard Self.available else { throw TestUserError("making Unix accounts needs root and useradd") }
@@ -24,7 +26,9 @@ public final class TestUsers: @unchecked Sendable {
         if !extra.isEmpty { args += ["-G", extra.joined(separator: ",")] }
         try Self.run("/usr/sbin/useradd", args + [name])
         names.append(name)
-        guard let pw = getpwnam(name) else { throw TestUserError("useradd made \(name), but getpwnam does not find it") }
+        guard let pw = getpwnam(name) else {
+            throw TestUserError("useradd made \(name), but getpwnam does not find it")
+        }
         return (name, pw.pointee.pw_uid, pw.pointee.pw_gid)
     }
 
@@ -33,7 +37,9 @@ public final class TestUsers: @unchecked Sendable {
         let name = "rsptg\(getpid())x" + String((0..<5).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement()! })
         try Self.run("/usr/sbin/groupadd", [name])
         groups.append(name)
-        guard let gr = getgrnam(name) else { throw TestUserError("groupadd made \(name), but getgrnam does not find it") }
+        guard let gr = getgrnam(name) else {
+            throw TestUserError("groupadd made \(name), but getgrnam does not find it")
+        }
         return (name, gr.pointee.gr_gid)
     }
 
@@ -60,7 +66,9 @@ public final class TestUsers: @unchecked Sendable {
         // A group's name carries the pid of the process that made it.
         for line in group.split(separator: "\n") where line.hasPrefix("rsptg") {
             let name = line.prefix { $0 != ":" }
-            guard let pid = Int32(name.dropFirst(5).prefix { $0 != "x" }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard let pid = Int32(name.dropFirst(5).prefix { $0 != "x" }), kill(pid, 0) != 0, errno == ESRCH else {
+                continue
+            }
             try? run("/usr/sbin/groupdel", [String(name)])
         }
     }

@@ -12,7 +12,8 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .cpuTotal], timeUnits: .microseconds, maxDuration: .seconds(5), maxIterations: 2_000)
 
     guard let shim = shimPath() else {
-        FileHandle.standardError.write(Data("LaunchBenchmarks: no raspored-exec in .build/release or .build/debug\n".utf8))
+        FileHandle.standardError.write(
+            Data("LaunchBenchmarks: no raspored-exec in .build/release or .build/debug\n".utf8))
         return
     }
     let layout = geteuid() == 0 ? CgroupLayout.detect() : nil
@@ -45,8 +46,10 @@ let benchmarks: @Sendable () -> Void = {
     }
     for (label, runAs, user, confined) in cases {
         Benchmark("launch+wait /bin/true, \(label)") { benchmark in
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-launch-\(UUID().uuidString)")
-            let confinement = confined
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "raspored-launch-\(UUID().uuidString)")
+            let confinement =
+                confined
                 ? Confinement(layout: layout!, parent: "raspored-bench-\(getpid())/node", pidsMax: 64) : nil
             defer {
                 confinement?.removeSubtree(levels: 2)

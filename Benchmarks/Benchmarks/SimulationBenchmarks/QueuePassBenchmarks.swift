@@ -26,7 +26,9 @@ func queuePassBenchmarks(platform: ClusterSpec) {
     }
     for policy in QueuePolicyName.allCases {
         var base = QueueBook(spec: platform, policy: policy, now: 0)
-        for (rid, r) in book.runningAllocations { base.started(id: rid, account: "ivi", allocation: r.0, end: r.1, at: 0) }
+        for (rid, r) in book.runningAllocations {
+            base.started(id: rid, account: "ivi", allocation: r.0, end: r.1, at: 0)
+        }
         Benchmark(
             "queue pass over 5,000 waiting jobs, 48 GPUs, \(policy.rawValue)",
             configuration: .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, maxIterations: 2000)

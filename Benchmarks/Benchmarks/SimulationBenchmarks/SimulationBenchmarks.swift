@@ -56,7 +56,10 @@ let benchmarks: @Sendable () -> Void = {
 
     let scenarios: [(String, ClusterSpec, [SimulatedJob])] = [
         ("48 GPUs", platform, trace(jobs: jobCount, gpus: 48, seed: 1)),
-        ("100,000 GPUs", platform.withNodes(ofType: "dgx-h200", count: 12_500)!, trace(jobs: jobCount, gpus: 100_000, seed: 2)),
+        (
+            "100,000 GPUs", platform.withNodes(ofType: "dgx-h200", count: 12_500)!,
+            trace(jobs: jobCount, gpus: 100_000, seed: 2)
+        ),
     ]
     for (name, spec, jobs) in scenarios {
         for policy in QueuePolicyName.allCases {
@@ -68,8 +71,12 @@ let benchmarks: @Sendable () -> Void = {
                     let run = try! Simulator.run(
                         spec: spec, jobs: jobs, options: .init(queue: policy, checkInvariants: false))
                     let seconds = (ContinuousClock.now - began) / .seconds(1)
-                    benchmark.measurement(.custom("events/s", polarity: .prefersLarger, useScalingFactor: false), Int(Double(run.events) / seconds))
-                    benchmark.measurement(.custom("bytes/job", useScalingFactor: false), max(memory().peak - before, 0) / max(jobs.count, 1))
+                    benchmark.measurement(
+                        .custom("events/s", polarity: .prefersLarger, useScalingFactor: false),
+                        Int(Double(run.events) / seconds))
+                    benchmark.measurement(
+                        .custom("bytes/job", useScalingFactor: false),
+                        max(memory().peak - before, 0) / max(jobs.count, 1))
                     blackHole(run.events)
                 }
             }

@@ -21,7 +21,9 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     switch selector % 4 {
     case 0:
         // POST /v1/jobs and ?dryRun=true: the body, then the engine's placement.
-        guard let root = try? ConfigNode.parseJSONObject(bytes), let s = try? SubmitRequest(config: root) else { return 0 }
+        guard let root = try? ConfigNode.parseJSONObject(bytes), let s = try? SubmitRequest(config: root) else {
+            return 0
+        }
         _ = cluster.place(s.request)
         _ = try? JSONEncoder().encode(s)
     case 1:

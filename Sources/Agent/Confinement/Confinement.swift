@@ -127,10 +127,12 @@ public struct Confinement: Sendable, Hashable {
             if layout.version == .v2, key == "" {
                 // Each level down to the jobs' parent hands the controllers on to its children.
                 let available = Set(Cgroupfs.read(level + "/cgroup.controllers").split(separator: " ").map(String.init))
-                let enabled = Set(Cgroupfs.read(level + "/cgroup.subtree_control").split(separator: " ").map(String.init))
+                let enabled = Set(
+                    Cgroupfs.read(level + "/cgroup.subtree_control").split(separator: " ").map(String.init))
                 let wanted = CgroupLayout.v2Controllers.filter { available.contains($0) && !enabled.contains($0) }
                 if !wanted.isEmpty {
-                    try Cgroupfs.write(level + "/cgroup.subtree_control", wanted.map { "+" + $0 }.joined(separator: " "))
+                    try Cgroupfs.write(
+                        level + "/cgroup.subtree_control", wanted.map { "+" + $0 }.joined(separator: " "))
                 }
             }
         }
@@ -182,7 +184,8 @@ public struct Confinement: Sendable, Hashable {
             if let pidsMax { try Cgroupfs.write(dir + "/pids.max", String(pidsMax)) }
         }
         if deviceFilter == .bpf, let dir = cgroup.directories[""] {
-            try Cgroupfs.attachDeviceFilter(dir, major: Self.nvidiaMajor, minorLimit: Self.nvidiaControlMinors, allowed: minors)
+            try Cgroupfs.attachDeviceFilter(
+                dir, major: Self.nvidiaMajor, minorLimit: Self.nvidiaControlMinors, allowed: minors)
         }
     }
 

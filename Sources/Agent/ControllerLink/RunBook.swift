@@ -192,7 +192,8 @@ public struct RunBook: Sendable {
             let entry = entries[runId]!
             guard let path = entry.outputPath, !entry.outputComplete else { return nil }
             return OutputWork(
-                runId: runId, path: path, offset: entry.outputShipped, final: entry.ended != nil, owner: entry.outputOwner)
+                runId: runId, path: path, offset: entry.outputShipped, final: entry.ended != nil,
+                owner: entry.outputOwner)
         }
     }
 

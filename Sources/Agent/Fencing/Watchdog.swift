@@ -76,11 +76,14 @@ public struct Watchdog: Sendable {
                 // The run's cgroup holds what left its process group too (a double-forked daemon).
                 let inCgroup = run.cgroup.map { !$0.processes.isEmpty } ?? false
                 if inCgroup, let cgroup = run.cgroup { Confinement.kill(cgroup, timeout: .milliseconds(200)) }
-                if ProcessProbe.killGroup(group, startedNoEarlierThan: run.processStartTicks, signal: SIGKILL) || inCgroup {
+                if ProcessProbe.killGroup(group, startedNoEarlierThan: run.processStartTicks, signal: SIGKILL)
+                    || inCgroup
+                {
                     step.killed.append(run.jobId)
                     log(
                         "lease lapsed \(SecondsText.of(late)) s ago (no word from the controller for "
-                            + "\(SecondsText.of(lease.terms.leaseSeconds)) s): SIGKILL to run \(run.jobId) (process group \(group))")
+                            + "\(SecondsText.of(lease.terms.leaseSeconds)) s): SIGKILL to run \(run.jobId) (process group \(group))"
+                    )
                 }
             } else if agentStopped, !signalled.contains(run.jobId) {
                 signalled.insert(run.jobId)

@@ -1,7 +1,7 @@
-import RasporedAPI
 import CAgentShims
 import CNuma
 import Glibc
+import RasporedAPI
 
 /// The small program the launcher runs in front of every job (`schedagent exec-bound`): it binds the
 /// process's CPUs and memory, then replaces itself with the job's command. Binding therefore happens

@@ -23,7 +23,9 @@ public enum JobEnvironment {
             env["OMP_NUM_THREADS"] = String(request.coreCount ?? request.cpus.count)
         }
         // "unbound" on a stand-in node (`--bind none`): the allocation is exported, not enforced.
-        if !request.cpus.isEmpty || !request.mems.isEmpty { env["RASPORED_BINDING"] = request.bind ? "bound" : "unbound" }
+        if !request.cpus.isEmpty || !request.mems.isEmpty {
+            env["RASPORED_BINDING"] = request.bind ? "bound" : "unbound"
+        }
         if !request.mems.isEmpty { env["RASPORED_MEMS"] = request.mems.map(String.init).joined(separator: ",") }
         if !request.nics.isEmpty { env["NCCL_IB_HCA"] = "=" + request.nics.joined(separator: ",") }
         if let a = request.array {

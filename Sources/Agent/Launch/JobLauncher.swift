@@ -235,11 +235,13 @@ public actor JobLauncher {
         }
         if account.uid == 0 && !request.allowRoot {
             throw LaunchError(
-                "jobs as root are refused: \(user) is uid 0 on \(host), and cluster.yaml's rootUsers does not name \(user)")
+                "jobs as root are refused: \(user) is uid 0 on \(host), and cluster.yaml's rootUsers does not name \(user)"
+            )
         }
         if geteuid() != 0 && account.uid != geteuid() {
             throw LaunchError(
-                "the agent runs as uid \(geteuid()) and cannot start jobs as \(user) (uid \(account.uid)); run it as root")
+                "the agent runs as uid \(geteuid()) and cannot start jobs as \(user) (uid \(account.uid)); run it as root"
+            )
         }
         return account
     }
@@ -284,7 +286,8 @@ public actor JobLauncher {
         if let group = record.processGroup, ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
         release(&record)
         if stopRequests[id] == nil, record.state == .failed, let usage = record.usage, usage.oomKills > 0 {
-            record.reason = "out of memory: limit \(usage.memoryLimitBytes.map { ByteSize(bytes: $0).description } ?? "?")"
+            record.reason =
+                "out of memory: limit \(usage.memoryLimitBytes.map { ByteSize(bytes: $0).description } ?? "?")"
         }
         finish(record)
     }

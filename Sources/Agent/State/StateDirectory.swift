@@ -19,12 +19,15 @@ public struct StateDirectory: Sendable {
     /// Makes `path` (the agent's own) mode `mode`; throws when someone else owns it.
     public static func restrict(_ path: String, mode: mode_t) throws {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw StateDirectoryError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard stat(path, &st) == 0 else {
+            throw StateDirectoryError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
         guard st.st_uid == geteuid() else {
             throw StateDirectoryError("\(path) belongs to uid \(st.st_uid), not to the agent (uid \(geteuid()))")
         }
         if st.st_mode & 0o777 != mode, chmod(path, mode) != 0 {
-            throw StateDirectoryError("cannot chmod \(String(mode, radix: 8)) \(path): \(String(cString: strerror(errno)))")
+            throw StateDirectoryError(
+                "cannot chmod \(String(mode, radix: 8)) \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -13,7 +13,8 @@ struct ClusterRoutes {
             let principal = try context.requirePrincipal()
             _ = try QueryParameters(request, allowed: [])
             guard principal.role == .admin else {
-                throw APIError(.forbidden, "only an admin may reload the cluster description; \(principal.user) is not one")
+                throw APIError(
+                    .forbidden, "only an admin may reload the cluster description; \(principal.user) is not one")
             }
             guard let clusterFile else { throw APIError(.conflict, "this controller was not started from a file") }
             let (spec, added) = try await core.reloadCluster(file: clusterFile, by: principal)

@@ -14,7 +14,9 @@ struct JobRoutes {
             let query = try QueryParameters(request, allowed: ["dryRun"])
             let body = try await RequestBody.object(request, context)
             let submission: SubmitRequest
-            do { submission = try SubmitRequest(config: body) } catch let error as ConfigError { throw APIError(.badRequest, error.description) }
+            do { submission = try SubmitRequest(config: body) } catch let error as ConfigError {
+                throw APIError(.badRequest, error.description)
+            }
             if try query.flag("dryRun") == true {
                 return try JSONResponse.make(try await core.dryRun(submission, by: principal))
             }
@@ -31,7 +33,8 @@ struct JobRoutes {
             headers[HTTPField.Name(OutputHeaders.size)!] = String(slice.size)
             headers[HTTPField.Name(OutputHeaders.complete)!] = slice.complete ? "true" : "false"
             headers[HTTPField.Name(OutputHeaders.state)!] = slice.state.rawValue
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](slice.bytes))))
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](slice.bytes))))
         }
         group.get("/jobs") { request, context in
             let principal = try context.requirePrincipal()

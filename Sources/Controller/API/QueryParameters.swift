@@ -12,7 +12,8 @@ struct QueryParameters {
         for (name, value) in request.uri.queryParameters {
             let name = String(name)
             guard allowed.contains(name) else {
-                let known = allowed.isEmpty ? "this route takes none" : "known: \(allowed.sorted().joined(separator: ", "))"
+                let known =
+                    allowed.isEmpty ? "this route takes none" : "known: \(allowed.sorted().joined(separator: ", "))"
                 throw APIError(.badRequest, "unknown query parameter '\(TerminalText.escaped(name))' (\(known))")
             }
             guard values.updateValue(String(value), forKey: name) == nil else {
@@ -38,7 +39,8 @@ struct QueryParameters {
         guard let text = values[name] else { return nil }
         guard let v = Int64(text), bounds.contains(v) else {
             let range =
-                bounds.upperBound == .max ? "\(bounds.lowerBound) or more" : "\(bounds.lowerBound) to \(bounds.upperBound)"
+                bounds.upperBound == .max
+                ? "\(bounds.lowerBound) or more" : "\(bounds.lowerBound) to \(bounds.upperBound)"
             throw APIError(.badRequest, "\(name) is \(what) (\(range)), not '\(TerminalText.escaped(text))'")
         }
         return v

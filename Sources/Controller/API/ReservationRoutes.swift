@@ -16,7 +16,9 @@ struct ReservationRoutes {
             _ = try QueryParameters(request, allowed: [])
             let object = try await RequestBody.object(request, context)
             let body: ReservationRequest
-            do { body = try ReservationRequest(config: object) } catch let error as ConfigError { throw APIError(.badRequest, error.description) }
+            do { body = try ReservationRequest(config: object) } catch let error as ConfigError {
+                throw APIError(.badRequest, error.description)
+            }
             return try JSONResponse.make(try await core.reserve(body, by: principal), status: .created)
         }
         group.get("/reservations") { request, context in

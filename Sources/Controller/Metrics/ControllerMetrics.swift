@@ -18,7 +18,8 @@ public final class ControllerMetrics: Sendable {
             name: "raspored_submissions_total", help: "Job submissions accepted and committed to the state store.")
         nodesLost = registry.makeCounter(
             name: "raspored_nodes_lost_total", help: "Nodes declared down because their agent went silent.")
-        jobsStarted = registry.makeCounter(name: "raspored_jobs_started_total", help: "Jobs started (placed and committed).")
+        jobsStarted = registry.makeCounter(
+            name: "raspored_jobs_started_total", help: "Jobs started (placed and committed).")
         passLatency = registry.makeValueHistogram(
             name: "raspored_scheduling_pass_seconds",
             buckets: [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
@@ -37,35 +38,42 @@ public final class ControllerMetrics: Sendable {
             registry.makeGauge(name: "raspored_jobs", labels: [("state", state)], help: "Jobs by state.").set(Double(n))
         }
         for n in s.nodes {
-            registry.makeGauge(name: "raspored_gpus_allocated", labels: [("node", n.name)], help: "GPUs allocated, per node.")
-                .set(Double(n.gpusAllocated))
+            registry.makeGauge(
+                name: "raspored_gpus_allocated", labels: [("node", n.name)], help: "GPUs allocated, per node."
+            )
+            .set(Double(n.gpusAllocated))
             registry.makeGauge(name: "raspored_gpus_free", labels: [("node", n.name)], help: "GPUs free, per node.")
                 .set(Double(n.gpusFree))
             registry.makeGauge(
                 name: "raspored_node_up", labels: [("node", n.name), ("state", n.state)],
-                help: "1 for the node's current state (up, draining, drained, down, invalid).")
-                .set(Double(1))
+                help: "1 for the node's current state (up, draining, drained, down, invalid)."
+            )
+            .set(Double(1))
             for other in ["up", "draining", "drained", "down", "invalid"] where other != n.state {
                 registry.makeGauge(
                     name: "raspored_node_up", labels: [("node", n.name), ("state", other)],
-                    help: "1 for the node's current state (up, draining, drained, down, invalid).")
-                    .set(Double(0))
+                    help: "1 for the node's current state (up, draining, drained, down, invalid)."
+                )
+                .set(Double(0))
             }
             registry.makeGauge(
                 name: "raspored_heartbeat_age_seconds", labels: [("node", n.name)],
-                help: "Seconds since the node's agent was last heard from (-1: not since the controller started).")
-                .set(n.heartbeatAge ?? -1)
+                help: "Seconds since the node's agent was last heard from (-1: not since the controller started)."
+            )
+            .set(n.heartbeatAge ?? -1)
         }
         for (size, n) in s.freeShapes {
             registry.makeGauge(
                 name: "raspored_free_shapes", labels: [("gpus", String(size))],
-                help: "How many more jobs of this many GPUs fit now.")
-                .set(Double(n))
+                help: "How many more jobs of this many GPUs fit now."
+            )
+            .set(Double(n))
         }
         registry.makeGauge(name: "raspored_gpus_total", help: "GPUs on nodes that take work.").set(Double(s.totalGPUs))
         registry.makeGauge(
-            name: "raspored_fragmentation", help: "Share of free GPUs that the expected job mix cannot use (0..1).")
-            .set(s.fragmentation)
+            name: "raspored_fragmentation", help: "Share of free GPUs that the expected job mix cannot use (0..1)."
+        )
+        .set(s.fragmentation)
         registry.makeGauge(name: "raspored_pending_jobs", help: "Jobs waiting in the queue.").set(Double(s.pending))
         return registry.emitToString()
     }

@@ -28,8 +28,13 @@ extension ControllerCore {
             status: status, lastSeen: .now, lastSeenEpoch: clock(), differences: differences,
             reported: Dictionary(r.runs.map { ($0.runId, $0) }, uniquingKeysWith: { _, b in b }))
         switch status {
-        case .invalid(let why): logger.warning("agent registered, node kept out of service", metadata: ["node": "\(node)", "reason": "\(why)"])
-        default: logger.notice("agent registered", metadata: ["node": "\(node)", "runs": "\(r.runs.count)", "version": "\(r.version ?? "?")"])
+        case .invalid(let why):
+            logger.warning(
+                "agent registered, node kept out of service", metadata: ["node": "\(node)", "reason": "\(why)"])
+        default:
+            logger.notice(
+                "agent registered",
+                metadata: ["node": "\(node)", "runs": "\(r.runs.count)", "version": "\(r.version ?? "?")"])
         }
         refreshAvailability(i)
         apply(r.runs, from: node)
@@ -44,7 +49,8 @@ extension ControllerCore {
 
     /// A heartbeat: the runs the agent knows. Answers with orders at once when there are any; otherwise
     /// holds the request up to `wait` seconds for some (a long poll).
-    public func heartbeat(_ h: AgentHeartbeat, node: String, wait: Double, by p: Principal) async throws(ControllerError)
+    public func heartbeat(_ h: AgentHeartbeat, node: String, wait: Double, by p: Principal)
+        async throws(ControllerError)
         -> AgentOrders
     {
         try authorizeAgent(p, node: node)
@@ -133,7 +139,9 @@ extension ControllerCore {
                 let t = try record(id, .nodeLost(node: node, requeue: settings.requeueOnNodeLoss, at: timestamp()))
                 logger.warning(
                     "job's run stopped by its agent (lease lapsed)",
-                    metadata: ["job": "\(id)", "node": "\(node)", "reason": "\(r.reason ?? "-")", "now": "\(t.job.state)"])
+                    metadata: [
+                        "job": "\(id)", "node": "\(node)", "reason": "\(r.reason ?? "-")", "now": "\(t.job.state)",
+                    ])
             } catch {
                 logger.error("cannot record a lapsed lease", metadata: ["run": "\(r.runId)", "error": "\(error)"])
             }
@@ -155,8 +163,11 @@ extension ControllerCore {
                 }
                 logger.info(
                     "job ended",
-                    metadata: ["job": "\(id)", "state": "\(t.job.state)", "node": "\(node)",
-                        "exit": "\(r.exitCode.map(String.init) ?? "-")", "signal": "\(r.signal.map(String.init) ?? "-")"])
+                    metadata: [
+                        "job": "\(id)", "state": "\(t.job.state)", "node": "\(node)",
+                        "exit": "\(r.exitCode.map(String.init) ?? "-")",
+                        "signal": "\(r.signal.map(String.init) ?? "-")",
+                    ])
             } catch {
                 logger.error("cannot record a run's end", metadata: ["run": "\(r.runId)", "error": "\(error)"])
             }
@@ -192,10 +203,12 @@ extension ControllerCore {
             let silent: String?
             if let c = connections[name] {
                 let heard = max(c.lastSeen, arrivals.withLock { $0[name] } ?? c.lastSeen)
-                silent = c.isLive && now - heard > limit
+                silent =
+                    c.isLive && now - heard > limit
                     ? "no heartbeat for \(Int(settings.downAfterSeconds))s" : nil
             } else {
-                silent = now - startedAt > limit && !(onNode[name]?.isEmpty ?? true)
+                silent =
+                    now - startedAt > limit && !(onNode[name]?.isEmpty ?? true)
                     ? "agent did not register within \(Int(settings.downAfterSeconds))s of the controller's start"
                     : nil
             }
@@ -210,7 +223,8 @@ extension ControllerCore {
                 do {
                     let t = try record(
                         id, .nodeLost(node: name, requeue: settings.requeueOnNodeLoss, at: timestamp()))
-                    logger.warning("job's node lost", metadata: ["job": "\(id)", "node": "\(name)", "now": "\(t.job.state)"])
+                    logger.warning(
+                        "job's node lost", metadata: ["job": "\(id)", "node": "\(name)", "now": "\(t.job.state)"])
                 } catch {
                     logger.error("cannot record a node loss", metadata: ["job": "\(id)", "error": "\(error)"])
                 }
@@ -236,7 +250,9 @@ extension ControllerCore {
         case .admin: return
         case .agent where p.node == node: return
         case .agent: throw ControllerError(.forbidden, "this agent token belongs to node \(p.node ?? "?"), not \(node)")
-        case .user: throw ControllerError(.forbidden, "only node agents (or admins) may use agent endpoints; \(p.user) is a user")
+        case .user:
+            throw ControllerError(
+                .forbidden, "only node agents (or admins) may use agent endpoints; \(p.user) is a user")
         }
     }
 

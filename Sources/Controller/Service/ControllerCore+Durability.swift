@@ -75,7 +75,8 @@ extension ControllerCore {
         if let failure {
             // The disk refused: what the actor holds is ahead of the store. Nobody has been told (waiters
             // learn nothing more than that the commit ended); rebuild from the store, which is the truth.
-            logger.critical("cannot record job changes; reloading state", metadata: ["count": "\(count)", "error": "\(failure)"])
+            logger.critical(
+                "cannot record job changes; reloading state", metadata: ["count": "\(count)", "error": "\(failure)"])
             rebuildFromStore()
         }
         for w in waiting { w.resume() }

@@ -26,7 +26,8 @@ extension ControllerCore {
             return .init(id: c.id, request: j.request, timeLimit: j.timeLimit, account: j.account)
         }
         if let probe {
-            waiting.append(.init(id: probe.id, request: probe.request, timeLimit: probe.timeLimit, account: probe.account))
+            waiting.append(
+                .init(id: probe.id, request: probe.request, timeLimit: probe.timeLimit, account: probe.account))
         }
         var work = StartEstimate.Counters()
         var starts = StartEstimate.estimate(

@@ -224,7 +224,8 @@ extension ControllerCore {
             do {
                 let t = try record(id, .start(allocation: spec.view(of: allocation), at: stamp))
                 ids.append(id)
-                logger.info("job started", metadata: ["job": "\(id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
+                logger.info(
+                    "job started", metadata: ["job": "\(id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
             } catch {
                 try? state.release(allocation)
                 book.ended(id: id, at: now)

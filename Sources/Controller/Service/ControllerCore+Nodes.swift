@@ -102,7 +102,9 @@ extension ControllerCore {
             case let .lost(why)?:
                 (stateName, reason, actor, since) = (.down, why, "controller", connection?.lastSeenEpoch)
             case nil:
-                (stateName, reason, actor, since) = (.down, "agent not registered since the controller started", "controller", nil)
+                (stateName, reason, actor, since) = (
+                    .down, "agent not registered since the controller started", "controller", nil
+                )
             }
         }
         let free = state.freeGPUs(node: i)

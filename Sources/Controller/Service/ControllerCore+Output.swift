@@ -101,7 +101,9 @@ extension ControllerCore {
         defer { try? h.close() }
         do {
             let size = Int64(try h.seekToEnd())
-            guard offset < size else { return OutputSlice(bytes: Data(), size: size, complete: complete, state: job.state) }
+            guard offset < size else {
+                return OutputSlice(bytes: Data(), size: size, complete: complete, state: job.state)
+            }
             try h.seek(toOffset: UInt64(offset))
             let data = try h.read(upToCount: limit) ?? Data()
             return OutputSlice(

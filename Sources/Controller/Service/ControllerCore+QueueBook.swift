@@ -21,15 +21,18 @@ extension ControllerCore {
             for job in try store.jobs(filter: JobFilter(endedSince: horizon)) {
                 guard let start = job.startTime, let end = job.endTime, let view = job.allocation else { continue }
                 let gpus = view.nodes.reduce(0) { $0 + $1.gpus.count }
-                book.chargeHistory(account: job.account, gpuSeconds: Double(gpus) * Double(max(end - start, 0)), endedAt: end)
+                book.chargeHistory(
+                    account: job.account, gpuSeconds: Double(gpus) * Double(max(end - start, 0)), endedAt: end)
             }
         } catch {
-            logger.error("cannot read job history for fair share; usage starts from zero", metadata: ["error": "\(error)"])
+            logger.error(
+                "cannot read job history for fair share; usage starts from zero", metadata: ["error": "\(error)"])
         }
         for job in live.sorted(by: { $0.id < $1.id }) where job.state == .running {
             guard let view = job.allocation, let a = spec.allocation(from: view) else { continue }
             let start = job.startTime ?? now
-            book.chargeHistory(account: job.account, gpuSeconds: Double(a.gpuCount) * Double(max(now - start, 0)), endedAt: now)
+            book.chargeHistory(
+                account: job.account, gpuSeconds: Double(a.gpuCount) * Double(max(now - start, 0)), endedAt: now)
             book.started(
                 id: job.id, account: job.account, allocation: a, end: start + job.timeLimit.seconds, at: now,
                 partition: job.partition)

@@ -46,7 +46,9 @@ extension ControllerCore {
                     continue
                 }
                 if let old = spec.nodeIndex(named: n), spec.nodes[old].type != new.nodes[i].type {
-                    problems.append("job \(job.id) runs on \(n), whose type changes (\(spec.nodes[old].type) → \(new.nodes[i].type))")
+                    problems.append(
+                        "job \(job.id) runs on \(n), whose type changes (\(spec.nodes[old].type) → \(new.nodes[i].type))"
+                    )
                 }
             }
         }
@@ -56,7 +58,8 @@ extension ControllerCore {
         var fresh = ClusterState(spec: new)
         for job in live.values where job.state == .running {
             guard let view = job.allocation, let a = new.allocation(from: view) else {
-                throw ControllerError(.conflict, "cluster description not reloaded: job \(job.id)'s allocation does not fit it")
+                throw ControllerError(
+                    .conflict, "cluster description not reloaded: job \(job.id)'s allocation does not fit it")
             }
             do { try fresh.commit(a) } catch {
                 throw ControllerError(.conflict, "cluster description not reloaded: job \(job.id): \(error)")

@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import Logging
 import RasporedAPI
 import Scheduler
+import Synchronization
 
 /// The controller's service core: the engine's `ClusterState` kept in step with the durable `StateStore`
 /// and with the nodes' agents.

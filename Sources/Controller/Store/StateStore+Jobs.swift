@@ -67,7 +67,8 @@ extension StateStore {
     public func job(arrayJobId: Int64, taskId: Int, environment: Bool = true) throws(StateStoreError) -> Job? {
         try read("read job \(arrayJobId)_\(taskId)") { db in
             try Row.fetchOne(
-                db, sql: (environment ? JobRow.selectWithEnvironment : JobRow.selectPlain)
+                db,
+                sql: (environment ? JobRow.selectWithEnvironment : JobRow.selectPlain)
                     + " WHERE array_job_id = ? AND array_task_id = ?",
                 arguments: [arrayJobId, taskId]
             ).map(JobRow.job)
@@ -80,8 +81,9 @@ extension StateStore {
         try read("read job \(id)") { db in
             try Row.fetchOne(
                 db, sql: (environment ? JobRow.selectWithEnvironment : JobRow.selectPlain) + " WHERE id = ?",
-                arguments: [id])
-                .map(JobRow.job)
+                arguments: [id]
+            )
+            .map(JobRow.job)
         }
     }
 
@@ -150,7 +152,8 @@ extension StateStore {
         _ id: Int64, _ event: JobLifecycle.Event
     ) throws(StateStoreError) -> JobLifecycle.Transition {
         try write("record an event for job \(id)") { db in
-            guard let row = try Row.fetchOne(db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [id])
+            else {
                 throw StateStoreError(.notFound, "no job \(id)")
             }
             let t = try JobLifecycle.apply(event, to: try JobRow.job(row))
@@ -168,7 +171,10 @@ extension StateStore {
         let list = events.map { Pair(id: $0.0, event: $0.1) }
         return try write("record events for \(events.count) jobs") { db in
             try list.map { p in
-                guard let row = try Row.fetchOne(db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [p.id]) else {
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: JobRow.selectWithEnvironment + " WHERE id = ?", arguments: [p.id])
+                else {
                     throw StateStoreError(.notFound, "no job \(p.id)")
                 }
                 let t = try JobLifecycle.apply(p.event, to: try JobRow.job(row))
@@ -202,7 +208,7 @@ extension StateStore {
     private static let updateSQL =
         "UPDATE jobs SET "
         + JobRow.columns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces)) = ?" }
-            .joined(separator: ", ") + " WHERE id = ?"
+        .joined(separator: ", ") + " WHERE id = ?"
 
     private static let insertSQL =
         "INSERT INTO jobs (\(JobRow.columns)) VALUES ("

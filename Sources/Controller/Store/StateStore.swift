@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import Synchronization
 import Scheduler
+import Synchronization
 
 /// The controller's durable state: jobs, node states, reservations, tokens, the audit log, in one SQLite database
 /// in WAL mode.

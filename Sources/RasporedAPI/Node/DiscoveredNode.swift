@@ -66,7 +66,9 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var pcieSwitch: String? = nil
 
         public init(
-            index: Int, pciBusId: String, pciDeviceId: String, model: String, modelName: String? = nil, memoryBytes: UInt64? = nil, memorySource: String? = nil, numa: Int? = nil, nics: [String], osDevices: [String], pcieSwitch: String? = nil
+            index: Int, pciBusId: String, pciDeviceId: String, model: String, modelName: String? = nil,
+            memoryBytes: UInt64? = nil, memorySource: String? = nil, numa: Int? = nil, nics: [String],
+            osDevices: [String], pcieSwitch: String? = nil
         ) {
             self.index = index
             self.pciBusId = pciBusId
@@ -120,7 +122,9 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         public var pcieSwitch: String? = nil
 
         public init(
-            name: String, pciBusId: String, card: String, kind: NICKind, numa: Int? = nil, state: String, ports: [Port], netdev: String? = nil, rdma: Bool, speedGbps: Int? = nil, pciLinkGBps: Double? = nil, pcieSwitch: String? = nil
+            name: String, pciBusId: String, card: String, kind: NICKind, numa: Int? = nil, state: String, ports: [Port],
+            netdev: String? = nil, rdma: Bool, speedGbps: Int? = nil, pciLinkGBps: Double? = nil,
+            pcieSwitch: String? = nil
         ) {
             self.name = name
             self.pciBusId = pciBusId
@@ -171,7 +175,9 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
     public func nodeType(named name: String = "discovered") -> NodeType { makeNodeType(named: name) }
 
     public init(
-        sockets: Int, cores: Int, pus: Int, threadsPerCore: Int, numaNodes: [NUMANode], coreList: [Core], puList: [Int], gpus: [GPU], nics: [NIC], nvswitches: Int, nvlink: NVLink? = nil, cpuModel: String? = nil, product: String? = nil
+        sockets: Int, cores: Int, pus: Int, threadsPerCore: Int, numaNodes: [NUMANode], coreList: [Core], puList: [Int],
+        gpus: [GPU], nics: [NIC], nvswitches: Int, nvlink: NVLink? = nil, cpuModel: String? = nil,
+        product: String? = nil
     ) {
         self.sockets = sockets
         self.cores = cores

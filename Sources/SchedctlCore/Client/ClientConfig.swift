@@ -23,7 +23,8 @@ struct ClientConfig: Equatable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ClientConfig {
         let file = try ConfigFile.load(environment: environment)
-        var controller = controllerFlag ?? nonEmpty(environment["RASPORED_CONTROLLER"]) ?? file?.controller
+        var controller =
+            controllerFlag ?? nonEmpty(environment["RASPORED_CONTROLLER"]) ?? file?.controller
             ?? defaultController
         while controller.hasSuffix("/") { controller.removeLast() }
         if !controller.contains("://") { controller = "http://" + controller }

@@ -43,7 +43,8 @@ struct CancelCommand: AsyncParsableCommand {
         let id = JobText.id(job)
         if job.state == .cancelled { return "Cancelled job \(id)" }
         if job.stopRequested != nil {
-            return "Cancel requested for job \(id) (running on \(job.allocation.map { $0.nodes.map(\.node).joined(separator: ",") } ?? "-")); it stops once its processes are gone"
+            return
+                "Cancel requested for job \(id) (running on \(job.allocation.map { $0.nodes.map(\.node).joined(separator: ",") } ?? "-")); it stops once its processes are gone"
         }
         return "Job \(id) is \(job.state)"
     }
@@ -57,7 +58,8 @@ struct CancelCommand: AsyncParsableCommand {
         func n(_ k: Int) -> String { "\(k) task\(k == 1 ? "" : "s")" }
         var out = "Cancelled array \(ref): \(n(cancelled)) cancelled"
         if stopping > 0 {
-            out += "; cancel requested for \(stopping) running task\(stopping == 1 ? "" : "s"), which stop once their processes are gone"
+            out +=
+                "; cancel requested for \(stopping) running task\(stopping == 1 ? "" : "s"), which stop once their processes are gone"
         }
         if other > 0 { out += "; \(n(other)) had already ended" }
         return out

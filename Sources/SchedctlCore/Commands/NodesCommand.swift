@@ -69,7 +69,8 @@ struct NodesCommand: AsyncParsableCommand {
         if n.reason != nil || n.actor != nil { lines.append(("Reason", reason(n))) }
         if let r = n.reservation { lines.append(("Reservation", "\(r) (active now)")) }
         lines.append(("Jobs", "\(n.jobs)"))
-        lines.append(("GPUs used/free", n.gpus.map { "NUMA \($0.numa): \($0.used)/\($0.free)" }.joined(separator: ", ")))
+        lines.append(
+            ("GPUs used/free", n.gpus.map { "NUMA \($0.numa): \($0.used)/\($0.free)" }.joined(separator: ", ")))
         lines.append(("Free shapes", shapes(n) + " (GPUs per job: how many more fit)"))
         lines.append(("Heartbeat", heartbeat(n)))
         let width = lines.map(\.0.count).max() ?? 0
@@ -95,7 +96,11 @@ struct DrainCommand: AsyncParsableCommand {
     func run() async throws {
         let view: NodeView = try await connection.client().post(
             "/v1/nodes/\(pathSegment(node))/drain", body: DrainRequest(reason: reason))
-        if json { try printJSON(view) } else { print("\(view.name): \(view.state.rawValue) — \(NodesCommand.reason(view))") }
+        if json {
+            try printJSON(view)
+        } else {
+            print("\(view.name): \(view.state.rawValue) — \(NodesCommand.reason(view))")
+        }
     }
 }
 

@@ -31,7 +31,8 @@ struct QueueCommand: AsyncParsableCommand {
         // The table without -r shows an array's waiting tasks as one row: the controller collapses them.
         // The JSON lists every job.
         let collapse = !eachTask && !json
-        var list = try await client.allJobs((states.map { ["state=\($0)"] } ?? []) + (collapse ? ["collapse=true"] : []))
+        var list = try await client.allJobs(
+            (states.map { ["state=\($0)"] } ?? []) + (collapse ? ["collapse=true"] : []))
         list.jobs = list.jobs.filter { job in
             (user == nil || job.user == user) && (all || state != nil || !job.state.isFinal)
         }

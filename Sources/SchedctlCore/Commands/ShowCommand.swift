@@ -30,13 +30,18 @@ struct ShowCommand: AsyncParsableCommand {
 
     static func text(_ j: JobView, now: Int64) -> String {
         var lines: [(String, String)] = [
-            ("Job", "\(JobText.id(j)) (\(j.name))"), ("User", j.user), ("Account", j.account), ("Partition", j.partition),
+            ("Job", "\(JobText.id(j)) (\(j.name))"), ("User", j.user), ("Account", j.account),
+            ("Partition", j.partition),
             ("State", j.state.rawValue + (j.stopRequested.map { " (stop requested: \($0))" } ?? "")),
             ("Command", j.command.map(shellQuoted).joined(separator: " ")), ("Workdir", j.workdir),
         ]
         if let o = j.output { lines.append(("Output", o)) }
         if let n = j.environmentCount {
-            lines.append(("Environment", n == 0 ? "none exported" : "\(n) variable\(n == 1 ? "" : "s") exported (values not shown)"))
+            lines.append(
+                (
+                    "Environment",
+                    n == 0 ? "none exported" : "\(n) variable\(n == 1 ? "" : "s") exported (values not shown)"
+                ))
         }
         if let a = JobText.array(j) {
             lines.append(("Array", a + (j.displayId != "\(j.id)" ? "; job id \(j.id)" : "")))
@@ -51,7 +56,11 @@ struct ShowCommand: AsyncParsableCommand {
         case .pending:
             lines.append(("Waited", humanDuration(now - j.submitTime)))
             lines.append(("Pending reason", j.pendingReason ?? "waiting for a scheduling pass"))
-            lines.append(("Estimated start", j.estimatedStart.map { "\(localTime($0)) (\(relative($0, now: now)))" } ?? "unknown"))
+            lines.append(
+                (
+                    "Estimated start",
+                    j.estimatedStart.map { "\(localTime($0)) (\(relative($0, now: now)))" } ?? "unknown"
+                ))
             if let p = j.priority { lines.append(("Priority", JobText.priority(p))) }
         case .running:
             if let s = j.startTime { lines.append(("Running for", humanDuration(now - s))) }

@@ -173,7 +173,8 @@ struct SubmitCommand: AsyncParsableCommand {
         let request = options.submitRequest(
             command: script.command(path: path, arguments: Array(command.dropFirst())), defaultWorkdir: cwd)
         return (
-            request, messages, try Self.export(flag: flags.export, script: script.options.export, environment: environment)
+            request, messages,
+            try Self.export(flag: flags.export, script: script.options.export, environment: environment)
         )
     }
 
@@ -224,7 +225,8 @@ struct SubmitCommand: AsyncParsableCommand {
 
     static func text(_ reply: DryRunReply, now: Int64 = nowEpoch()) -> String {
         var out: [String] = []
-        let limits = "partition \(reply.partition), account \(reply.account), time limit \(humanDuration(reply.timeLimit))"
+        let limits =
+            "partition \(reply.partition), account \(reply.account), time limit \(humanDuration(reply.timeLimit))"
         if let a = reply.allocation {
             out.append("Would run now (\(limits)):")
             out.append(AllocationText.table(a))

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import RasporedAPI
 import Scheduler
 
@@ -63,7 +63,8 @@ enum JobText {
         if abs(v) >= 100 { return String(Int(v.rounded())) }
         let hundredths = (v * 100).rounded() / 100
         if hundredths == hundredths.rounded() { return String(Int(hundredths)) }
-        return String(format: "%.2f", hundredths).replacingOccurrences(of: #"0$"#, with: "", options: .regularExpression)
+        return String(format: "%.2f", hundredths).replacingOccurrences(
+            of: #"0$"#, with: "", options: .regularExpression)
     }
 
     /// How a policy orders the queue: "priority, highest first (policy fairshare, with backfill)".
@@ -80,7 +81,8 @@ enum JobText {
     /// "10167 (age 0.5 + fair share 10000 + size 167 + partition 0); the queue is in priority order (policy
     /// fairshare)".
     static func priority(_ p: PriorityView) -> String {
-        var parts = "age \(number(p.age)) + fair share \(number(p.fairShare)) + size \(number(p.size)) + partition "
+        var parts =
+            "age \(number(p.age)) + fair share \(number(p.fairShare)) + size \(number(p.size)) + partition "
             + number(p.partition)
         if p.nice != 0 { parts += " − nice \(number(p.nice))" }
         let order =

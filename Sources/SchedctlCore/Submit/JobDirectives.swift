@@ -24,28 +24,72 @@ struct DirectiveOption: Sendable {
 enum JobDirectives {
     /// schedctl's options, by the names `schedctl submit` takes.
     static let raspored: [DirectiveOption] = [
-        DirectiveOption("gpus") { o, v in o.gpus = try OptionValue.count(v); return nil },
-        DirectiveOption("gpu-memory") { o, v in o.gpuMemory = try OptionValue.size(v); return nil },
-        DirectiveOption("gpu-model") { o, v in o.gpuModel = try OptionValue.text(v); return nil },
-        DirectiveOption("min-gpu-memory") { o, v in o.minGpuMemory = try OptionValue.size(v); return nil },
-        DirectiveOption("cpus") { o, v in o.cpus = try OptionValue.count(v); return nil },
-        DirectiveOption("mem") { o, v in o.memory = try OptionValue.size(v); return nil },
-        DirectiveOption("scratch") { o, v in o.scratch = try OptionValue.size(v); return nil },
-        DirectiveOption("storage") { o, v in o.storage = try OptionValue.size(v); return nil },
-        DirectiveOption("nodes") { o, v in o.nodes = try OptionValue.count(v, min: 1); return nil },
-        DirectiveOption("gpus-per-node") { o, v in o.gpusPerNode = try OptionValue.count(v, min: 1); return nil },
-        DirectiveOption("exclusive", value: false) { o, _ in o.exclusive = true; return nil },
-        DirectiveOption("same-numa", value: false) { o, _ in o.sameNuma = true; return nil },
-        DirectiveOption("time") { o, v in o.time = try OptionValue.time(v); return nil },
-        DirectiveOption("partition") { o, v in o.partition = try OptionValue.text(v); return nil },
-        DirectiveOption("account") { o, v in o.account = try OptionValue.text(v); return nil },
-        DirectiveOption("name") { o, v in o.name = try OptionValue.text(v); return nil },
-        DirectiveOption("output") { o, v in o.output = try OptionValue.text(v); return nil },
-        DirectiveOption("workdir") { o, v in o.workdir = try OptionValue.text(v); return nil },
-        DirectiveOption("no-requeue", value: false) { o, _ in o.noRequeue = true; return nil },
-        DirectiveOption("array") { o, v in o.array = try OptionValue.array(v); return nil },
-        DirectiveOption("dependency") { o, v in o.dependency = try OptionValue.dependency(v); return nil },
-        DirectiveOption("export") { o, v in o.export = try OptionValue.export(v); return nil },
+        DirectiveOption("gpus") { o, v in
+            o.gpus = try OptionValue.count(v); return nil
+        },
+        DirectiveOption("gpu-memory") { o, v in
+            o.gpuMemory = try OptionValue.size(v); return nil
+        },
+        DirectiveOption("gpu-model") { o, v in
+            o.gpuModel = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("min-gpu-memory") { o, v in
+            o.minGpuMemory = try OptionValue.size(v); return nil
+        },
+        DirectiveOption("cpus") { o, v in
+            o.cpus = try OptionValue.count(v); return nil
+        },
+        DirectiveOption("mem") { o, v in
+            o.memory = try OptionValue.size(v); return nil
+        },
+        DirectiveOption("scratch") { o, v in
+            o.scratch = try OptionValue.size(v); return nil
+        },
+        DirectiveOption("storage") { o, v in
+            o.storage = try OptionValue.size(v); return nil
+        },
+        DirectiveOption("nodes") { o, v in
+            o.nodes = try OptionValue.count(v, min: 1); return nil
+        },
+        DirectiveOption("gpus-per-node") { o, v in
+            o.gpusPerNode = try OptionValue.count(v, min: 1); return nil
+        },
+        DirectiveOption("exclusive", value: false) { o, _ in
+            o.exclusive = true; return nil
+        },
+        DirectiveOption("same-numa", value: false) { o, _ in
+            o.sameNuma = true; return nil
+        },
+        DirectiveOption("time") { o, v in
+            o.time = try OptionValue.time(v); return nil
+        },
+        DirectiveOption("partition") { o, v in
+            o.partition = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("account") { o, v in
+            o.account = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("name") { o, v in
+            o.name = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("output") { o, v in
+            o.output = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("workdir") { o, v in
+            o.workdir = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("no-requeue", value: false) { o, _ in
+            o.noRequeue = true; return nil
+        },
+        DirectiveOption("array") { o, v in
+            o.array = try OptionValue.array(v); return nil
+        },
+        DirectiveOption("dependency") { o, v in
+            o.dependency = try OptionValue.dependency(v); return nil
+        },
+        DirectiveOption("export") { o, v in
+            o.export = try OptionValue.export(v); return nil
+        },
     ]
 
     /// The common Slurm options (docs/schedctl.md has the table).
@@ -70,7 +114,9 @@ enum JobDirectives {
             o.nodes = try OptionValue.count(v, min: 1)
             return nil
         },
-        DirectiveOption("time", "t") { o, v in o.time = try OptionValue.time(v); return nil },
+        DirectiveOption("time", "t") { o, v in
+            o.time = try OptionValue.time(v); return nil
+        },
         DirectiveOption("mem") { o, v in
             if v.trimmingCharacters(in: .whitespaces) == "0" {
                 return "--mem=0 (all of a node's memory) is not supported; ignored (use --exclusive for a whole node)"
@@ -78,18 +124,42 @@ enum JobDirectives {
             o.memory = try OptionValue.size(v, bareUnit: "M")
             return nil
         },
-        DirectiveOption("cpus-per-task", "c") { o, v in o.cpus = try OptionValue.count(v); return nil },
-        DirectiveOption("job-name", "J") { o, v in o.name = try OptionValue.text(v); return nil },
-        DirectiveOption("output", "o") { o, v in o.output = try OptionValue.text(v); return nil },
-        DirectiveOption("partition", "p") { o, v in o.partition = try OptionValue.text(v); return nil },
-        DirectiveOption("account", "A") { o, v in o.account = try OptionValue.text(v); return nil },
-        DirectiveOption("chdir", "D") { o, v in o.workdir = try OptionValue.text(v); return nil },
-        DirectiveOption("exclusive", value: false) { o, _ in o.exclusive = true; return nil },
-        DirectiveOption("no-requeue", value: false) { o, _ in o.noRequeue = true; return nil },
-        DirectiveOption("requeue", value: false) { o, _ in o.noRequeue = false; return nil },
-        DirectiveOption("array", "a") { o, v in o.array = try OptionValue.array(v); return nil },
-        DirectiveOption("dependency", "d") { o, v in o.dependency = try OptionValue.dependency(v); return nil },
-        DirectiveOption("export") { o, v in o.export = try OptionValue.export(v); return nil },
+        DirectiveOption("cpus-per-task", "c") { o, v in
+            o.cpus = try OptionValue.count(v); return nil
+        },
+        DirectiveOption("job-name", "J") { o, v in
+            o.name = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("output", "o") { o, v in
+            o.output = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("partition", "p") { o, v in
+            o.partition = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("account", "A") { o, v in
+            o.account = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("chdir", "D") { o, v in
+            o.workdir = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("exclusive", value: false) { o, _ in
+            o.exclusive = true; return nil
+        },
+        DirectiveOption("no-requeue", value: false) { o, _ in
+            o.noRequeue = true; return nil
+        },
+        DirectiveOption("requeue", value: false) { o, _ in
+            o.noRequeue = false; return nil
+        },
+        DirectiveOption("array", "a") { o, v in
+            o.array = try OptionValue.array(v); return nil
+        },
+        DirectiveOption("dependency", "d") { o, v in
+            o.dependency = try OptionValue.dependency(v); return nil
+        },
+        DirectiveOption("export") { o, v in
+            o.export = try OptionValue.export(v); return nil
+        },
         DirectiveOption("ntasks-per-node") { _, v in
             _ = try OptionValue.count(v, min: 1)
             return "--ntasks-per-node is ignored: Raspored starts the job's command once; the GPUs, cores and "
@@ -126,7 +196,8 @@ enum JobDirectives {
             }
         }
         if !sawGPU && ignored.isEmpty { throw OptionValueError("expected gpu:N or gpu:MODEL:N, not '\(v)'") }
-        return ignored.isEmpty ? nil : "--gres \(ignored.joined(separator: ",")) ignored: only GPUs are generic resources here"
+        return ignored.isEmpty
+            ? nil : "--gres \(ignored.joined(separator: ",")) ignored: only GPUs are generic resources here"
     }
 
     /// `N` or `MODEL:N`.

@@ -79,7 +79,9 @@ struct JobExport: Equatable, CustomStringConvertible {
         var warnings: [String] = []
         if all {
             for (name, value) in env where Self.dropped(name) == nil {
-                if let why = JobEnvironmentRules.problem(name: name) ?? JobEnvironmentRules.problem(name: name, value: value) {
+                if let why = JobEnvironmentRules.problem(name: name)
+                    ?? JobEnvironmentRules.problem(name: name, value: value)
+                {
                     warnings.append("--export: \(why); not exported")
                     continue
                 }
@@ -97,7 +99,8 @@ struct JobExport: Equatable, CustomStringConvertible {
             }
         }
         if let why = JobEnvironmentRules.problem(environment: out) {
-            throw OptionValueError("the environment to export is too big: \(why); export less (--export=NONE or a list)")
+            throw OptionValueError(
+                "the environment to export is too big: \(why); export less (--export=NONE or a list)")
         }
         return (out, warnings)
     }

@@ -115,7 +115,9 @@ extension ClusterSpec {
                     Account(
                         name: key, description: try value.optional("description")?.string() ?? "", share: share,
                         parent: try value.optional("parent")?.string(),
-                        limits: try value.optional("limits").map { (l) throws(ConfigError) in try AccountLimits(config: l) }
+                        limits: try value.optional("limits").map { (l) throws(ConfigError) in
+                            try AccountLimits(config: l)
+                        }
                             ?? AccountLimits()))
             }
             for (i, a) in accounts.enumerated() {
@@ -158,7 +160,9 @@ extension ClusterSpec {
         if let s = try root.optional("security") {
             try s.onlyKeys(["rootUsers", "maxJobsPerUser", "submissionsPerMinute"])
             spec.rootUsers = try s.optional("rootUsers")?.stringList() ?? []
-            if let m = try s.optional("maxJobsPerUser") { spec.admission.maxJobsPerUser = try m.int(in: 1...10_000_000) }
+            if let m = try s.optional("maxJobsPerUser") {
+                spec.admission.maxJobsPerUser = try m.int(in: 1...10_000_000)
+            }
             if let r = try s.optional("submissionsPerMinute") {
                 spec.admission.submissionsPerMinute = try r.int(in: 1...1_000_000)
             }

@@ -240,7 +240,9 @@ public struct ConfigNode: Sendable {
 
     public func double() throws(ConfigError) -> Double {
         let s = try textOrNumber("a number")
-        guard let v = Double(s), v.isFinite else { throw error("expected a number, found '\(TerminalText.escaped(s))'") }
+        guard let v = Double(s), v.isFinite else {
+            throw error("expected a number, found '\(TerminalText.escaped(s))'")
+        }
         return v
     }
 
@@ -277,7 +279,9 @@ public struct ConfigNode: Sendable {
     /// A time span of at most `longest`; longer, an error naming the bound ("at most 365d").
     public func timeSpan(atMost longest: TimeSpan) throws(ConfigError) -> TimeSpan {
         let s = try textOrNumber("a time such as 30m, 4h, 7d or 2-00:00:00")
-        if TimeSpan.isTooLong(s) { throw error("at most \(longest), not '\(TerminalText.escaped(String(s.prefix(40))))'") }
+        if TimeSpan.isTooLong(s) {
+            throw error("at most \(longest), not '\(TerminalText.escaped(String(s.prefix(40))))'")
+        }
         let v = try timeSpan()
         guard v <= longest else { throw error("at most \(longest), not \(v)") }
         return v

@@ -41,7 +41,9 @@ public enum RangeList {
             if let colon = p.firstIndex(of: ":") {
                 guard steps else { throw RangeListError("'\(p)': a step (':') is not allowed here") }
                 let stepText = p[p.index(after: colon)...]
-                guard let s = Int(stepText) else { throw RangeListError("'\(p)': the step '\(stepText)' is not a number") }
+                guard let s = Int(stepText) else {
+                    throw RangeListError("'\(p)': the step '\(stepText)' is not a number")
+                }
                 guard s >= 1 else { throw RangeListError("'\(p)': the step must be at least 1, not \(s)") }
                 step = s
                 body = p[..<colon]

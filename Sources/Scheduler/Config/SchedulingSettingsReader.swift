@@ -7,7 +7,8 @@ extension SchedulingSettings {
             let name = try p.string()
             guard let policy = QueuePolicyName(rawValue: name) else {
                 throw p.error(
-                    "unknown queue policy '\(name)' (\(QueuePolicyName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    "unknown queue policy '\(name)' (\(QueuePolicyName.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             self.policy = policy
         }

@@ -51,10 +51,14 @@ enum StrictJSON {
             let at = line
             switch bytes[index] {
             case UInt8(ascii: "{"):
-                guard depth < StrictJSON.maxDepth else { throw fault("nested deeper than \(StrictJSON.maxDepth) levels") }
+                guard depth < StrictJSON.maxDepth else {
+                    throw fault("nested deeper than \(StrictJSON.maxDepth) levels")
+                }
                 return try object(depth: depth + 1)
             case UInt8(ascii: "["):
-                guard depth < StrictJSON.maxDepth else { throw fault("nested deeper than \(StrictJSON.maxDepth) levels") }
+                guard depth < StrictJSON.maxDepth else {
+                    throw fault("nested deeper than \(StrictJSON.maxDepth) levels")
+                }
                 return try array(depth: depth + 1)
             case UInt8(ascii: "\""): return ConfigValue(.scalar(try string(), .text), line: at)
             case UInt8(ascii: "t"): try literal("true"); return ConfigValue(.scalar("true", .bool), line: at)
@@ -69,7 +73,8 @@ enum StrictJSON {
 
         mutating func literal(_ word: StaticString) throws(ConfigError) {
             let expected = word.withUTF8Buffer { Array($0) }
-            guard index + expected.count <= bytes.count, Array(bytes[index..<(index + expected.count)]) == expected else {
+            guard index + expected.count <= bytes.count, Array(bytes[index..<(index + expected.count)]) == expected
+            else {
                 throw fault("expected a value (an object, list, string, number, true, false or null)")
             }
             index += expected.count

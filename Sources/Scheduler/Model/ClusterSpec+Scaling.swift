@@ -47,7 +47,9 @@ extension ClusterSpec {
             // Types whose NVLink spans nodes come in racks: new nodes fill racks as large as the existing ones.
             let rackSize =
                 nodeType(named: type)!.interconnect == .nvlinkDomain
-                ? max(Dictionary(grouping: existing.compactMap(\.nvlinkDomain), by: { $0 }).values.map(\.count).max() ?? 18, 1)
+                ? max(
+                    Dictionary(grouping: existing.compactMap(\.nvlinkDomain), by: { $0 }).values.map(\.count).max()
+                        ?? 18, 1)
                 : nil
             added = (0..<extra).map { i in
                 Node(

@@ -7,7 +7,8 @@ final class ResolvedRequest: Sendable {
     /// Per layout: its per-node shape, or why that node type can never hold the job.
     let shapes: [Result<NodeShape, PlacementRefusal>]
 
-    init(request: ResourceRequest, partition: Int, partitionBit: UInt64, shapes: [Result<NodeShape, PlacementRefusal>]) {
+    init(request: ResourceRequest, partition: Int, partitionBit: UInt64, shapes: [Result<NodeShape, PlacementRefusal>])
+    {
         self.request = request
         self.partition = partition
         self.partitionBit = partitionBit
@@ -158,7 +159,8 @@ extension ClusterState {
         guard let t = time else { return nil }
         if t > partitionFacts[p].maxTime {
             let partition = spec.partitions[p]
-            return .init(.neverFits, "time limit \(t) exceeds partition \(partition.name)'s maximum of \(partition.maxTime)")
+            return .init(
+                .neverFits, "time limit \(t) exceeds partition \(partition.name)'s maximum of \(partition.maxTime)")
         }
         if t.seconds <= 0 { return .init(.invalid, "time limit must be more than 0") }
         return nil

@@ -110,7 +110,9 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
             guard let node = try n.optional(key) else { return nil }
             let v = try min == 0 ? node.nonNegativeInt() : node.int()
             if v < min {
-                throw node.error(key == "nodes" ? "a job needs at least 1 node, not \(v)" : "\(key) must be at least \(min), not \(v)")
+                throw node.error(
+                    key == "nodes"
+                        ? "a job needs at least 1 node, not \(v)" : "\(key) must be at least \(min), not \(v)")
             }
             if v > max { throw node.error("at most \(max), not \(v)") }
             return v

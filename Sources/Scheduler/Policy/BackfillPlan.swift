@@ -289,7 +289,8 @@ struct BackfillPlan: Sendable {
     private mutating func uniqueStorage() -> Storage {
         if !isKnownUniquelyReferenced(&storage) {
             storage = Storage(
-                headJob: storage.headJob, headAllocation: storage.headAllocation, shadow: storage.shadow, deferred: storage.deferred)
+                headJob: storage.headJob, headAllocation: storage.headAllocation, shadow: storage.shadow,
+                deferred: storage.deferred)
         }
         return storage
     }

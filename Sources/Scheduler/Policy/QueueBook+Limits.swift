@@ -48,7 +48,8 @@ extension QueueBook {
             return "\(storage) of shared storage requested; account \(account) may claim \(max)"
         }
         if let hours = l.gpuHours, Double(gpus) * Double(max(timeLimit, 1)) / 3600 > hours + 1e-9 {
-            return "\(gpus) GPUs × its time limit is \(Self.hours(Double(gpus) * Double(max(timeLimit, 1)) / 3600)) GPU-hours; "
+            return
+                "\(gpus) GPUs × its time limit is \(Self.hours(Double(gpus) * Double(max(timeLimit, 1)) / 3600)) GPU-hours; "
                 + "account \(account) may use \(Self.hours(hours)) per \(l.period)"
         }
         return nil

@@ -78,8 +78,10 @@ public enum StartEstimate {
                 work.placements += 1
                 let candidate = QueuePass.Candidate(
                     id: w.id, request: w.request, account: w.account, timeLimit: max(w.timeLimit.seconds, 1))
-                guard case let .success(decision) = QueuePass.place(
-                    candidate, on: &state, reservations: reservations, from: t, until: t + max(w.timeLimit.seconds, 1)),
+                guard
+                    case let .success(decision) = QueuePass.place(
+                        candidate, on: &state, reservations: reservations, from: t,
+                        until: t + max(w.timeLimit.seconds, 1)),
                     (try? state.commit(decision.allocation)) != nil
                 else {
                     kept.append(w)

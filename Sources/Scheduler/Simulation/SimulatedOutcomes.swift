@@ -11,7 +11,8 @@ public struct SimulatedOutcomes: RandomAccessCollection, Sendable, Equatable {
     let placements: [String?]
 
     init(
-        jobs: [SimulatedJob], records: [Simulator.EventLoop.JobRecord], neverFits: [Int: String], placements: [String?] = []
+        jobs: [SimulatedJob], records: [Simulator.EventLoop.JobRecord], neverFits: [Int: String],
+        placements: [String?] = []
     ) {
         precondition(jobs.count == records.count, "a record for every job")
         precondition(placements.isEmpty || placements.count == jobs.count, "a placement for every job, or none")

@@ -37,7 +37,8 @@ extension SimulationEvents {
                 if duration <= 0 { throw try e.required("duration").error("a window lasts longer than 0") }
                 let every = try e.optional("every")?.timeSpan().seconds
                 if let every, every < duration {
-                    throw try e.required("every").error("a window repeats no more often than it lasts (\(TimeSpan(seconds: duration)))")
+                    throw try e.required("every").error(
+                        "a window repeats no more often than it lasts (\(TimeSpan(seconds: duration)))")
                 }
                 maintenance.append(
                     Maintenance(

@@ -15,7 +15,8 @@ public struct SimulationEvents: Sendable, Hashable {
         public var every: Int64?
         public var reason: String
 
-        public init(nodes: [String], start: Int64, duration: Int64, every: Int64? = nil, reason: String = "maintenance") {
+        public init(nodes: [String], start: Int64, duration: Int64, every: Int64? = nil, reason: String = "maintenance")
+        {
             self.nodes = nodes
             self.start = start
             self.duration = duration
@@ -104,7 +105,9 @@ public struct SimulationEvents: Sendable, Hashable {
     }
 
     /// Every failure over [0, horizon): the listed ones and the model's, in time order (ties by node).
-    public func failureList(on spec: ClusterSpec, until horizon: Int64) throws(ConfigError) -> [(node: Int, at: Int64, repair: Int64)] {
+    public func failureList(on spec: ClusterSpec, until horizon: Int64) throws(ConfigError) -> [(
+        node: Int, at: Int64, repair: Int64
+    )] {
         var out: [(node: Int, at: Int64, repair: Int64)] = []
         for (i, f) in failures.enumerated() {
             guard let n = spec.nodeIndex(named: f.node) else {

@@ -84,7 +84,8 @@ public struct SimulationReport: Sendable, Hashable, Codable {
         for o in ran { bySize[Self.sizeClass(o.gpus), default: []].append(o.wait ?? 0) }
         waitBySize = bySize.mapValues(Waits.init)
         meanTurnaround =
-            ran.isEmpty ? 0 : ran.reduce(0.0) { $0 + Double($1.endMillis! - $1.submitMillis) / 1000 } / Double(ran.count)
+            ran.isEmpty
+            ? 0 : ran.reduce(0.0) { $0 + Double($1.endMillis! - $1.submitMillis) / 1000 } / Double(ran.count)
         meanBoundedSlowdown =
             ran.isEmpty
             ? 0

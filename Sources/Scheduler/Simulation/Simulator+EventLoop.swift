@@ -453,8 +453,8 @@ extension Simulator {
                     on: &state, book: &book, queue: &waiting, now: now, work: &run.work,
                     started: {
                         startedNow.append(Self.started($0, $1))
-                            if record { placedNow.append(($0.id, $1.allocation)) }
-                            return true
+                        if record { placedNow.append(($0.id, $1.allocation)) }
+                        return true
                     },
                     waiting: { if case let .preempting(ids) = $1 { victims += ids } })
             } else {
@@ -464,8 +464,8 @@ extension Simulator {
                     minimumGPUs: waiting.minimumGPUs, work: &run.work,
                     started: {
                         startedNow.append(Self.started($0, $1))
-                            if record { placedNow.append(($0.id, $1.allocation)) }
-                            return true
+                        if record { placedNow.append(($0.id, $1.allocation)) }
+                        return true
                     },
                     waiting: { if case let .preempting(ids) = $1 { victims += ids } })
             }

@@ -48,7 +48,9 @@ public enum AlibabaOpenbTrace {
                 if s.isEmpty && optional { return nil }
                 guard let v = Int64(s), v >= 0 else { throw fail(c, "'\(s)' is not a whole number") }
                 // Times in seconds, CPUs in thousandths, memory in MiB: beyond this, no trace's own.
-                guard v <= Int64(TraceJob.longestTime) else { throw fail(c, "at most \(Int64(TraceJob.longestTime)), not \(s)") }
+                guard v <= Int64(TraceJob.longestTime) else {
+                    throw fail(c, "at most \(Int64(TraceJob.longestTime)), not \(s)")
+                }
                 return v
             }
             let name = record.field(col["name"])

@@ -65,7 +65,8 @@ public enum PhillyTrace {
         let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int64($0) }
         guard date.count == 3, clock.count == 3, let y = date[0], let m = date[1], let d = date[2],
             let hh = clock[0], let mm = clock[1], let ss = clock[2],
-            (1...9999).contains(y), (1...12).contains(m), (1...31).contains(d), (0...23).contains(hh), (0...59).contains(mm),
+            (1...9999).contains(y), (1...12).contains(m), (1...31).contains(d), (0...23).contains(hh),
+            (0...59).contains(mm),
             (0...60).contains(ss)
         else { return nil }
         // Days from civil (Howard Hinnant's algorithm).

@@ -90,7 +90,9 @@ private struct TraceRow {
         guard let s = text(column) else { return nil }
         if s.hasPrefix("-") { throw fail(column, "must not be negative ('\(s)')") }
         if let v = Double(s), v.isFinite {
-            guard v <= TraceJob.longestTime else { throw fail(column, "at most 100 years (\(TimeSpan.longestParsed) s), not \(s)") }
+            guard v <= TraceJob.longestTime else {
+                throw fail(column, "at most 100 years (\(TimeSpan.longestParsed) s), not \(s)")
+            }
             return v
         }
         if s.first?.isNumber == true, let span = TimeSpan(parsing: s) { return Double(span.seconds) }
