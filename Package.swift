@@ -55,6 +55,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Collections", package: "swift-collections"),
             ],
+            exclude: ["README.md"],
             swiftSettings: engineSettings
         ),
         /// The certificates a client (agent, schedctl) trusts from an `https` controller.

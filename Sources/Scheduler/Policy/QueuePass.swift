@@ -1,5 +1,5 @@
 /// One scheduling pass: the queue policy the controller runs at wall-clock time and the simulator at
-/// virtual time (DESIGN.md, "one engine, two clocks"). There is no other copy of it.
+/// virtual time (docs/architecture.md, "One engine, two clocks"). There is no other copy of it.
 ///
 /// The waiting jobs are put in order (submission order, or multifactor `Priority` under `fairshare`) and
 /// offered one by one:
@@ -24,8 +24,8 @@ public enum QueuePass {
             set { shared = SharedRequest(newValue, account: shared.account) }
         }
         /// The request and the account, held by reference: a candidate is made, copied and dropped many times
-        /// in a pass, and a request is some 200 bytes (and the account's name, held here, counted its references
-        /// on each). Candidates of jobs with the same request and account may share one (`WaitQueue` does).
+        /// in a pass, and a request is some 200 bytes (and the account's name, held here, is not retained on
+        /// each). Candidates of jobs with the same request and account may share one (`WaitQueue` does).
         var shared: SharedRequest
         public var account: String {
             get { shared.account }
@@ -278,7 +278,7 @@ public enum QueuePass {
         let floor = minimumGPUs ?? 0
         // The pass holds the only reference to the plan while it changes it: taken from the book, and handed
         // back the same way (a reference kept alive beside it would make every change copy the plan's storage).
-        // The pass is made first and given the plan after: made with it, it was copied once more on every pass.
+        // The pass is made first and given the plan after: made with it, it would copy the plan once more.
         var pass = Pass(policy: book.policy, free: state.totalFreeGPUs, now: now)
         pass.takeStanding(from: &book, complete: complete)
         // A pass over every waiting job follows a change that may have freed resources (a job ended early, a
