@@ -91,7 +91,7 @@ public struct CPUSet: Hashable, Sendable {
     }
 
     /// The `k` lowest set bits of `bits` (0 < k < its count): the shortest prefix of bits 0..<p holding k of
-    /// them, found by halving on p (six bit counts, where taking bit by bit made up to 32 steps).
+    /// them, found by halving on p (six bit counts, where taking bit by bit takes up to 32 steps).
     @inline(__always) static func lowestBits(_ bits: UInt64, _ k: Int) -> UInt64 {
         // Bits below `lo` hold fewer than k set bits; bits below `hi` hold at least k.
         var lo = 0

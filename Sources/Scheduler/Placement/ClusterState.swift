@@ -330,8 +330,7 @@ public struct ClusterState: Sendable {
     }
 
     /// Takes an allocation known to fit, checking it only in debug builds: one that `place` decided on this
-    /// state a moment ago with nothing taken or released since (a pass starting a job; the check cost some 2 %
-    /// of a replay), or one released a moment ago with nothing taken since (a backfill plan's look-ahead
+    /// state a moment ago with nothing taken or released since (a pass starting a job), or one released a moment ago with nothing taken since (a backfill plan's look-ahead
     /// putting running jobs back).
     mutating func commitKnownToFit(_ allocation: Allocation) {
         assert(refusal(of: allocation, storage: sharedStorageFree) == nil, "an allocation known to fit does not")
@@ -367,7 +366,7 @@ public struct ClusterState: Sendable {
     }
 
     /// Gives back an allocation known to be held, checking it only in debug builds: one a running job holds by
-    /// the caller's own record (the simulator's job ends; the check cost some 1 % of a replay).
+    /// the caller's own record (the simulator's job ends).
     mutating func releaseKnownHeld(_ allocation: Allocation) {
         assert(releaseRefusal(of: allocation) == nil, "an allocation known to be held is not")
         give(allocation)

@@ -33,7 +33,7 @@ struct FragmentationTable: Sendable {
         for s in mix.sizes where terms[s].isEmpty {
             terms[s] = Self.terms(size: s, layout: layout, side: side, nodeSide: nodeSide)
         }
-        // Summed through buffers: a commit re-weighs every 32nd time, and the arrays' checks per cell showed.
+        // Summed through buffers, without a bounds check per cell: a commit re-weighs every 32nd time.
         domain.withUnsafeMutableBufferPointer { d in
             total.withUnsafeMutableBufferPointer { n in
                 for (s, p) in zip(mix.sizes, mix.probabilities) {

@@ -55,8 +55,8 @@ struct NodeBitsets: Hashable, Sendable {
     /// empty and whether `i` is the only member of `to` (a pool keeps its list of non-empty sets by them).
     ///
     /// This and `next` run on every commit, release and decision: their index arithmetic wraps (every
-    /// offset is inside the storage, by construction; `next` checks its set only in debug builds), and the
-    /// overflow checks it saves were a fifth of their instructions.
+    /// offset is inside the storage, by construction; `next` checks its set only in debug builds), so they
+    /// carry no overflow checks.
     @discardableResult
     mutating func move(_ i: Int, from: Int, to: Int) -> (emptied: Bool, entered: Bool) {
         let w = i &>> 6

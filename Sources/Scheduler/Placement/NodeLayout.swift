@@ -36,7 +36,7 @@ final class NodeLayout: Sendable {
     let radix: [Int]
     let signatureCount: Int
     /// Every signature's digits (`digitTable[signature * capacity.count + k]`) and totals, worked out once:
-    /// scoring a decision reads them for every bucket, and a division per digit showed in profiles. Empty for
+    /// scoring a decision reads them for every bucket, where a division per digit would cost more. Empty for
     /// a layout with very many signatures (then they are computed).
     private let digitTable: [Int]
     private let totalTable: [Int]

@@ -25,7 +25,7 @@ public struct FairShare: Sendable {
     private var total: Double = 0
     /// Factors worked out, each with the `usageVersion` it was worked out at (an older one is stale); a pass
     /// asks for each account's many times. (A version, not a mark per factor: a change of usage, at every
-    /// moment of a replay, then wrote nothing per account.)
+    /// moment of a replay, then writes nothing per account.)
     private var factors: [(value: Double, version: UInt64)] = []
     private var usageVersion: UInt64 = 1
 

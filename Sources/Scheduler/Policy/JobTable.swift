@@ -1,15 +1,13 @@
 /// Values by job id, for the queue book's running jobs: a `Dictionary` would hash every id with SipHash on
-/// each start and end, which a million-job replay showed. Ids index an open-addressing table (linear
+/// each start and end, the hottest operations of a replay. Ids index an open-addressing table (linear
 /// probing with entries kept in order of their homes along a run, Robin Hood; deletion by backward shift) of
 /// (id, position) pairs; the values lie in a slab whose free
 /// positions are reused last-freed first, so a start usually writes where an end just read.
 ///
-/// An id's home slot comes from a multiplicative (Fibonacci) hash of the id. Homes taken from the id's own
-/// bits (folded onto the table's width) kept neighbouring ids in neighbouring slots, but a 100,000-GPU
-/// replay keeps some 20,000 jobs running whose ids span several times the table's width, and their homes
-/// piled up into runs thousands of slots long that every removal walked. Hashed homes spread them at the
-/// table's load (at most half full): runs stay a few slots long, and a cache simulation of that replay
-/// showed no more misses.
+/// An id's home slot comes from a multiplicative (Fibonacci) hash of the id, not from the id's own bits:
+/// a 100,000-GPU replay keeps some 20,000 jobs running whose ids span several times the table's width, and
+/// homes folded from the bits would pile up into runs thousands of slots long that every removal walks.
+/// Hashed homes spread them at the table's load (at most half full), so runs stay a few slots long.
 ///
 /// Walks go in slab order, which is the same on every run (no per-process seed); callers that need an
 /// order sort, as with a dictionary.
@@ -137,11 +135,11 @@ struct JobTable<Value>: Sequence {
     /// What `body` makes of the value at slab position `at`, given its address (nil: a free position); the
     /// address is valid only inside `body`.
     ///
-    /// (Unwrapping the optional first, as `table[position: at]?.field` or a `switch` binding does, copied the
-    /// whole value through its type's witness, which showed in profiles; and a value handed to a closure the
-    /// compiler does not inline, such as a backfill plan's look-ahead giving a running job's allocation back,
-    /// was copied for the call, its references counted, and destroyed after. A value in an optional lies at the
-    /// optional's own address, as Swift lays out every single-payload enum: it is read there.)
+    /// (Unwrapping the optional first, as `table[position: at]?.field` or a `switch` binding does, copies the
+    /// whole value through its type's witness; and a value handed to a closure the compiler does not inline,
+    /// such as a backfill plan's look-ahead giving a running job's allocation back, is copied for the call, its
+    /// references retained, and destroyed after. A value in an optional lies at the optional's own address, as
+    /// Swift lays out every single-payload enum: it is read there.)
     @inline(__always) func withValue<T>(position at: Int, _ body: (UnsafePointer<Value>) -> T) -> T? {
         values.withUnsafeBufferPointer { v in
             if case .none = v[at] { return nil }

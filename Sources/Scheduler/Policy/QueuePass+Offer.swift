@@ -116,7 +116,7 @@ extension QueuePass {
             // (The plan is read in place, here and below: binding it to a constant would retain its storage.)
             let behindHead = plan != nil && c.id != plan!.head && key > plan!.headKey
             // The refusal it meets is kept in `lastRefusal` (cleared above) and read there: a local copy of it
-            // counted its references on every refused offer.
+            // would retain and release its references on every refused offer.
             if gpus > free {
                 work.skipped += 1
                 if book.preemptibleRunning > 0, let victims = book.victims(for: c, state: state, now: now, work: &work)
@@ -138,8 +138,8 @@ extension QueuePass {
                 lastRefusal = unplaceable
             } else {
                 work.placements += 1
-                // (A decision is taken from the result as it is, not kept in an optional: copying and destroying
-                // one showed in profiles.)
+                // (A decision is taken from the result as it is, not kept in an optional, which would copy and
+                // destroy it on every placement.)
                 switch QueuePass.place(
                     c, on: &state, reservations: book.reservations, from: now, until: now + limit,
                     explain: book.explains)
@@ -239,8 +239,8 @@ extension QueuePass {
                 free -= decision.allocation.gpuCount
                 work.started += 1
                 if behindHead { work.backfilled += 1 }
-                // (The allocation is moved into the book: a copy counted its references, and the decision's end a
-                // release.)
+                // (The allocation is moved into the book: a copy would retain its references, and the decision's
+                // end release them.)
                 book.started(
                     id: c.id, account: c.account, accountHint: c.accountHint, allocation: (consume decision).allocation,
                     end: end, at: now, partition: c.shared.request.partition)

@@ -18,8 +18,8 @@ extension QueuePass {
         var pass = Pass(policy: book.policy, free: state.totalFreeGPUs, now: now)
         _ = book.plan.take()
         let floor = queue.minimumGPUs ?? 0
-        // (The local functions below take the pass as an argument rather than capture it: a captured pass was
-        // copied into a storage of its own on every pass.)
+        // (The local functions below take the pass as an argument rather than capture it: a captured pass would
+        // be copied into a heap box of its own on every pass.)
         func stop(_ pass: borrowing Pass) -> Bool {
             pass.nothingCanStart(floor: floor, preemptibleRunning: book.preemptibleRunning)
         }

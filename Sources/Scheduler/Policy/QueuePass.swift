@@ -244,7 +244,7 @@ public enum QueuePass {
     /// The priority of a job of account number `accountId` (in `book`), from its parts: a pass over the wait
     /// queue asks it of a bucket's jobs without making a candidate of each. (The partition's factor is looked
     /// up by the caller, which reads the partition's name in place: passed along with the book to change, the
-    /// name was copied first.)
+    /// name would be copied first.)
     static func priority(
         submit: Int64, gpus: Int, partitionFactor: Double, nice: Int, accountId: Int, book: inout QueueBook,
         now: Int64

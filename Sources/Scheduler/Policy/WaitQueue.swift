@@ -47,7 +47,7 @@ public struct WaitQueue: Sendable {
         var shared: QueuePass.SharedRequest
         let request: Int
         /// The same as `shared.account`, kept beside it: an arrival's bucket check and a pass's priorities read
-        /// it, and reading it through the reference ran 0.1 % more instructions.
+        /// it, and here they read it without following the reference.
         let account: String
         var nice: Int
         var gpus: Int

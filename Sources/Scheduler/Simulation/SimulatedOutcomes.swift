@@ -1,7 +1,6 @@
 /// A run's outcomes, one per job in the order the jobs were given. Each is made when it is read, from the job
 /// and what the replay kept of it (`Simulator.EventLoop.JobRecord`, 32 bytes a job): a replay writes no list of
-/// outcomes of its own. (A million-job replay wrote 104 MB of them once, at its end, and the first writes'
-/// page faults took some 7 % of its time.)
+/// outcomes of its own (for a million jobs, that list would be some 100 MB written at the end).
 public struct SimulatedOutcomes: RandomAccessCollection, Sendable, Equatable {
     let jobs: [SimulatedJob]
     let records: [Simulator.EventLoop.JobRecord]

@@ -8,8 +8,8 @@ extension Simulator {
     /// is told the second its millisecond falls in (`seconds(_:)`).
     struct EventLoop {
         let jobs: [SimulatedJob]
-        /// The relative speed of each node's GPUs (`GPUSpeed`, by node index): a start reads it, not its model's
-        /// name (a start looked the name up among the models' names, and counted its reference).
+        /// The relative speed of each node's GPUs (`GPUSpeed`, by node index): a start reads it here instead of
+        /// looking its model's name up among the models' names.
         let nodeSpeed: [Double]
         let capacity: Int
         /// Whether the jobs come in submission order (as traces do, as a rule); if not, their indices in that
@@ -178,8 +178,8 @@ extension Simulator {
 
         mutating func run(progress: ((Double) -> Void)?) {
             let reportEvery = max(jobs.count / 100, 1)
-            // The arrivals at each moment (a local: kept in the loop's state, the list was copied, its reference
-            // counted, to be handed to a pass that changes that state).
+            // The arrivals at each moment (a local: kept in the loop's state, the list would be copied to be
+            // handed to a pass that changes that state).
             var arrivals: [Int] = []
             while let t = nextTime() {
                 // Pending jobs alone, with only far events left (a window to end): stop if none could start.
