@@ -192,14 +192,6 @@ struct Schedulerd: AsyncParsableCommand {
                 "killGrace": "\(settings.killGraceSeconds)s", "downAfter": "\(settings.downAfterSeconds)s",
             ])
         await core.schedule()
-        // Declares silent nodes down and backstops time limits.
-        let sweeper = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500))
-                await core.sweep()
-            }
-        }
-        defer { sweeper.cancel() }
         // SIGHUP reloads cluster.yaml, as POST /v1/cluster/reload does.
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
@@ -221,7 +213,8 @@ struct Schedulerd: AsyncParsableCommand {
         let descriptors = DescriptorLimit.raise()
         let limits = try limits(descriptors: descriptors)
         let (host, port) = try address(listen, flag: "listen")
-        var services: [any Service] = []
+        // Declares silent nodes down and backstops time limits, until the service group shuts down.
+        var services: [any Service] = [ControllerSweeper(core: core)]
         if let agentListen {
             let (agentHost, agentPort) = try address(agentListen, flag: "agent-listen")
             // Room for every node's registration, heartbeat and output shipping at once, and spares.
