@@ -17,9 +17,11 @@ import Testing
                 gpus: 4))
         #expect(job.state == .running)
         let done = try await c.waitForJob(job.id, in: [.completed, .failed])
-        #expect(done.state == .completed && done.exitCode == 0)
+        #expect(done.state == .completed)
+        #expect(done.exitCode == 0)
         let a = try #require(done.allocation?.nodes.first)
-        #expect(a.gpus.count == 4 && a.numa.count == 1)
+        #expect(a.gpus.count == 4)
+        #expect(a.numa.count == 1)
         let out = try await c.output(job.id)
         #expect(out.contains("gpus=\(a.gpus.map(String.init).joined(separator: ","))"))
         #expect(out.contains("job=\(job.id)\n"))
@@ -59,13 +61,15 @@ import Testing
         let idle = busy == "dgx01" ? "dgx02" : "dgx01"
         let drained: NodeView = try await c.post(
             "/v1/nodes/\(idle)/drain", DrainRequest(reason: "GPU 3 ECC errors"), token: c.adminToken)
-        #expect(drained.state == .drained && drained.reason == "GPU 3 ECC errors")
+        #expect(drained.state == .drained)
+        #expect(drained.reason == "GPU 3 ECC errors")
         let waiting = try await c.submit(c.job(c.sh("true"), gpus: 8))
         #expect(waiting.state == .pending)
         let resumed: NodeView = try await c.post("/v1/nodes/\(idle)/resume", Empty(), token: c.adminToken)
         #expect(resumed.state == .up)
         let ran = try await c.waitForJob(waiting.id, in: [.completed, .failed])
-        #expect(ran.state == .completed && ran.allocation?.nodes.first?.node == idle)
+        #expect(ran.state == .completed)
+        #expect(ran.allocation?.nodes.first?.node == idle)
     }
 
     @Test func aKilledAgentsNodeGoesDownAndItsJobIsRequeuedElsewhere() async throws {
@@ -82,7 +86,8 @@ import Testing
             return j.state == .running && j.requeueCount == 1 && j.allocation?.nodes.first?.node != first
         }
         let down: NodeView = try await c.get("/v1/nodes/\(first)", token: c.adminToken)
-        #expect(down.state == .down && down.reason?.contains("no heartbeat") == true)
+        #expect(down.state == .down)
+        #expect(down.reason?.contains("no heartbeat") == true)
     }
 
     @Test func aControllerKilledMidBurstKeepsEveryAcknowledgedJobAndNeverDoublesAGPU() async throws {
@@ -197,11 +202,14 @@ extension ClusterTests {
         let more = original.replacingOccurrences(of: "dgx[01-06]", with: "dgx[01-07]")
         try more.write(toFile: c.clusterFile, atomically: true, encoding: .utf8)
         let reloaded: ClusterReloaded = try await c.post("/v1/cluster/reload", Empty(), token: c.adminToken)
-        #expect(reloaded.added == ["dgx07"] && reloaded.nodes == 7)
+        #expect(reloaded.added == ["dgx07"])
+        #expect(reloaded.nodes == 7)
         let nodes: NodeList = try await c.get("/v1/nodes", token: c.adminToken)
-        #expect(nodes.nodes.map(\.name).last == "dgx07" && nodes.nodes.last?.state == .down)
+        #expect(nodes.nodes.map(\.name).last == "dgx07")
+        #expect(nodes.nodes.last?.state == .down)
         let still = try await c.job(job.id)
-        #expect(still.state == .running && still.allocation == job.allocation)
+        #expect(still.state == .running)
+        #expect(still.allocation == job.allocation)
         // Users may not reload.
         let ana: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "ana"), token: c.adminToken)
         #expect(try await c.raw("POST", "/v1/cluster/reload", token: ana.secret).status == 403)
@@ -226,7 +234,8 @@ extension ClusterTests {
         // Two 8-GPU jobs: one runs on dgx01, the other waits rather than going to dgx02.
         let a = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
         let b = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
-        #expect(a.state == .running && a.allocation?.nodes.first?.node == "dgx01")
+        #expect(a.state == .running)
+        #expect(a.allocation?.nodes.first?.node == "dgx01")
         #expect(b.state == .pending)
 
         let text = String(decoding: try await c.raw("GET", "/metrics", token: nil).body, as: UTF8.self)

@@ -15,27 +15,32 @@ import Testing
             let r = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 8, #", "array": "0-7%6""#))
             #expect(r.status == .created)
             let first = try r.decode(JobView.self)
-            #expect(first.displayId == "1_0" && first.array == "0-7%6" && first.arrayTaskCount == 8)
+            #expect(first.displayId == "1_0")
+            #expect(first.array == "0-7%6")
+            #expect(first.arrayTaskCount == 8)
 
             let task = try await api.call(.get, "/v1/jobs/1_7")
             #expect(task.status == .ok)
             let seventh = try task.decode(JobView.self)
-            #expect(seventh.id == 8 && seventh.arrayTaskId == 7 && seventh.state == .pending)
+            #expect(seventh.id == 8)
+            #expect(seventh.arrayTaskId == 7)
+            #expect(seventh.state == .pending)
             #expect(seventh.pendingReason == "array 1 runs at most 6 tasks at once (6 running)")
             #expect(try await api.call(.get, "/v1/jobs/1_8").status == .notFound)
             let bad = try await api.call(.get, "/v1/jobs/1_x")
-            #expect(bad.status == .badRequest && bad.error?.contains("(42_7), not '1_x'") == true)
+            #expect(bad.status == .badRequest)
+            #expect(bad.error?.contains("(42_7), not '1_x'") == true)
 
             let dependent = try await api.call(
                 .post, "/v1/jobs", body: jobBody(gpus: 1, #", "dependency": "afterany:1""#))
             #expect(try dependent.decode(JobView.self).dependency == "afterany:1")
             let refused = try await api.call(
                 .post, "/v1/jobs", body: jobBody(gpus: 1, #", "dependency": "afterok:77""#))
-            #expect(refused.status == .badRequest && refused.error == "dependency afterok:77: no job 77")
+            #expect(refused.status == .badRequest)
+            #expect(refused.error == "dependency afterok:77: no job 77")
             let malformed = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1, #", "array": "9-1""#))
-            #expect(
-                malformed.status == .badRequest
-                    && malformed.error?.hasPrefix("line 1: array: '9-1' runs backwards") == true)
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.error?.hasPrefix("line 1: array: '9-1' runs backwards") == true)
 
             let output = try await api.call(.get, "/v1/jobs/1_0/output")
             #expect(output.status == .ok)

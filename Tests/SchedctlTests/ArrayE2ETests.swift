@@ -37,10 +37,12 @@ import Testing
         let lines = queue.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 8, "\(queue.stdout)")
         #expect(lines[7].hasPrefix("Queue order: "))
-        #expect(lines[1].hasPrefix("1_0 ") && lines[1].contains("running"))
-        #expect(
-            lines[5].hasPrefix("1_[4-9%4] ") && lines[5].contains("array 1 runs at most 4 tasks at once (4 running)"))
-        #expect(lines[6].hasPrefix("11 ") && lines[6].contains("waiting for all 10 tasks of array 1"))
+        #expect(lines[1].hasPrefix("1_0 "))
+        #expect(lines[1].contains("running"))
+        #expect(lines[5].hasPrefix("1_[4-9%4] "))
+        #expect(lines[5].contains("array 1 runs at most 4 tasks at once (4 running)"))
+        #expect(lines[6].hasPrefix("11 "))
+        #expect(lines[6].contains("waiting for all 10 tasks of array 1"))
         let each = try decodeJSON(JobList.self, try c.schedctl(["queue", "--json"], token: ana)).jobs
         #expect(each.map { $0.displayId ?? "" } == (0...9).map { "1_\($0)" } + ["11"])
         #expect(each.allSatisfy { $0.arrayJobId == nil || $0.output == "sweep-%A_%a.out" })
