@@ -32,7 +32,7 @@ import Testing
                 || out.contains("cpus=\(a.cpus.map(String.init).joined(separator: ","))"))
     }
 
-    @Test func cancelAndTimeLimitStopRealProcesses() async throws {
+    @Test func cancelStopsARealProcessAndReleasesItsGPUs() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
@@ -43,11 +43,22 @@ import Testing
         #expect(cancelled.stopRequested == "cancel")
         let ended = try await c.waitForJob(long.id, in: [.cancelled, .failed, .completed])
         #expect(ended.state == .cancelled)
+        // A job's GPUs may be released a moment after it ended (its processes gone).
+        try? await c.waitFor("dgx01's GPUs to be free", timeout: 5) {
+            let n: NodeView = try await c.get("/v1/nodes/dgx01", token: c.adminToken)
+            return n.gpus.allSatisfy { $0.used == 0 }
+        }
+        let node: NodeView = try await c.get("/v1/nodes/dgx01", token: c.adminToken)
+        #expect(node.gpus.allSatisfy { $0.used == 0 })
+    }
 
+    @Test func aTimeLimitStopsARealProcessAndReleasesItsGPUs() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
         let limited = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1, time: TimeSpan(seconds: 2)))
         let timedOut = try await c.waitForJob(limited.id, in: [.timeout, .failed, .completed, .cancelled])
         #expect(timedOut.state == .timeout)
-        // Both released their GPUs.
         let node: NodeView = try await c.get("/v1/nodes/dgx01", token: c.adminToken)
         #expect(node.gpus.allSatisfy { $0.used == 0 })
     }

@@ -17,10 +17,15 @@ import Testing
             reason: reason, name: name)
     }
 
-    @Test func aJobWhoseTimeLimitReachesIntoTheWindowWaitsNamingItAndStartsOnceItIsOver() async throws {
-        try await withClockedCore { core, store, clock in
-            try await drainAllBut("dgx06", core)
-            let made = try await core.reserve(Self.maintenance(["dgx06"], start: .fromNow(.minutes(30))), by: root)
+    /// Every node but dgx06 drained, and maintenance maint-1 of dgx06 from 30 minutes on (for 2 h).
+    static func reserveDgx06InHalfAnHour(_ core: ControllerCore) async throws -> ReservationCreated {
+        try await drainAllBut("dgx06", core)
+        return try await core.reserve(maintenance(["dgx06"], start: .fromNow(.minutes(30))), by: root)
+    }
+
+    @Test func aReservationLaterOnIsPlannedForItsWindow() async throws {
+        try await withClockedCore { core, _, _ in
+            let made = try await Self.reserveDgx06InHalfAnHour(core)
             #expect(made.warnings.isEmpty)
             let r = made.reservation
             #expect(r.name == "maint-1")
@@ -30,7 +35,12 @@ import Testing
             #expect(r.start == t0 + 1800)
             #expect(r.end == t0 + 1800 + 7200)
             #expect(r.accounts.isEmpty)
+        }
+    }
 
+    @Test func aJobWhoseTimeLimitReachesIntoTheWindowWaitsNamingItAndStartsOnceItIsOver() async throws {
+        try await withClockedCore { core, store, clock in
+            _ = try await Self.reserveDgx06InHalfAnHour(core)
             let long = try await core.submit(job(gpus: 1, time: .hours(1)), by: ana)
             #expect(long.state == .pending)
             let reason = try #require(long.pendingReason)

@@ -7,43 +7,79 @@ import Testing
 /// `reserve`, `reservations`, `unreserve`, `nodes`, and priorities in `queue` and `show`, against the real
 /// controller.
 @Suite(.serialized) struct ReservationE2ETests {
-    @Test func adminsReserveAndUnreserveEveryoneLists() throws {
-        let c = try LiveController()
+    /// ana's 8-GPU job running on dgx01 (1 h), then the admin's maintenance maint-1 of dgx[01-02] from
+    /// 30 minutes on, for 2 h. Returns ana's token and schedctl's answers to both.
+    static func reserveOverARunningJob(_ c: LiveController) throws -> (
+        ana: String, running: CLI.Result, made: CLI.Result
+    ) {
         let ana = try c.token(for: "ana")
         let running = try c.schedctl(
             ["submit", "--gpus", "8", "--time", "1h", "--account", "ivi", "--", "sleep", "1"], token: ana)
-        #expect(running.stdout == "Submitted job 1\n", "\(running.stderr)")
-
         let made = try c.schedctl(
             ["reserve", "--nodes", "dgx[01-02]", "--start", "+30m", "--duration", "2h", "--reason", "firmware update"])
+        return (ana, running, made)
+    }
+
+    /// `reserveOverARunningJob`, then resv-1: dgx06 for account etf, from now for 1 h. Returns ana's token and
+    /// schedctl's answer to resv-1 (`--json`).
+    static func reserveTwo(_ c: LiveController) throws -> (ana: String, now: CLI.Result) {
+        let ana = try reserveOverARunningJob(c).ana
+        let now = try c.schedctl(
+            ["reserve", "--nodes", "dgx06", "--duration", "1h", "--account", "etf", "--reason", "etf demo", "--json"])
+        return (ana, now)
+    }
+
+    @Test func reserveSaysWhatItReservedAndWarnsOfAJobRunningIntoTheWindow() throws {
+        let c = try LiveController()
+        let (_, running, made) = try Self.reserveOverARunningJob(c)
+        #expect(running.stdout == "Submitted job 1\n", "\(running.stderr)")
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stdout.hasPrefix("Reserved maint-1: dgx[01-02] from "))
         #expect(made.stdout.hasSuffix(" (2h), maintenance (nobody's jobs)\n"))
         #expect(made.stderr.hasPrefix("schedctl: warning: job 1 (ana, account ivi) on dgx01 may run until "))
         #expect(
             made.stderr.hasSuffix("into the window; the reservation does not stop it (cancel it to free the node)\n"))
+    }
 
+    @Test func aUserMayNotReserve() throws {
+        let c = try LiveController()
+        let ana = try c.token(for: "ana")
         let byUser = try c.schedctl(["reserve", "--nodes", "dgx03", "--duration", "1h", "--reason", "x"], token: ana)
         #expect(byUser.status == 1)
         #expect(byUser.stderr == "schedctl: error: only an admin may create a reservation; ana is not one\n")
+    }
+
+    @Test func reserveRefusesAnOverlapNamingTheOther() throws {
+        let c = try LiveController()
+        _ = try Self.reserveOverARunningJob(c)
         let overlap = try c.schedctl([
             "reserve", "--nodes", "dgx02,dgx03", "--start", "+1h", "--duration", "1h", "--reason", "x",
         ])
         #expect(overlap.status == 1)
         #expect(overlap.stderr.hasPrefix("schedctl: error: dgx02 is already reserved from "))
         #expect(overlap.stderr.hasSuffix(" (maint-1: firmware update)\n"))
+    }
+
+    @Test func reserveRefusesAnUnknownNode() throws {
+        let c = try LiveController()
         let unknown = try c.schedctl(["reserve", "--nodes", "dgx09", "--duration", "1h", "--reason", "x"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr == "schedctl: error: unknown node 'dgx09' (nodes: dgx01…dgx06)\n")
+    }
 
-        let now = try c.schedctl(
-            ["reserve", "--nodes", "dgx06", "--duration", "1h", "--account", "etf", "--reason", "etf demo", "--json"])
+    @Test func aReservationFromNowIsActiveAtOnce() throws {
+        let c = try LiveController()
+        let now = try Self.reserveTwo(c).now
         #expect(now.status == 0, "\(now.stderr)")
         let demo = try decodeJSON(ReservationCreated.self, now)
         #expect(demo.reservation.name == "resv-1")
         #expect(demo.reservation.state == .active)
         #expect(demo.warnings.isEmpty)
+    }
 
+    @Test func everyoneSeesTheReservationsTable() throws {
+        let c = try LiveController()
+        let ana = try Self.reserveTwo(c).ana
         let table = try c.schedctl(["reservations"], token: ana)
         #expect(table.status == 0, "\(table.stderr)")
         let rows = table.stdout.split(separator: "\n").map(String.init)
@@ -54,16 +90,29 @@ import Testing
         #expect(rows[1].hasSuffix("etf demo"))
         #expect(rows[2].hasPrefix("maint-1  planned  dgx[01-02] "))
         #expect(rows[2].hasSuffix("-         firmware update"))
+    }
 
+    @Test func nodesShowANodeReservedNow() throws {
+        let c = try LiveController()
+        let ana = try Self.reserveTwo(c).ana
         let nodes = try c.schedctl(["nodes"], token: ana)
         let dgx06 = try #require(nodes.stdout.split(separator: "\n").first { $0.hasPrefix("dgx06") })
         #expect(dgx06.contains("reserved"))
         #expect(dgx06.hasSuffix("reservation resv-1"))
         #expect(try c.schedctl(["nodes", "dgx06"]).stdout.contains("Reservation:    resv-1 (active now)"))
+    }
 
+    @Test func aUserMayNotUnreserve() throws {
+        let c = try LiveController()
+        let ana = try Self.reserveTwo(c).ana
         let refused = try c.schedctl(["unreserve", "resv-1"], token: ana)
         #expect(refused.status == 1)
         #expect(refused.stderr == "schedctl: error: only an admin may delete a reservation; ana is not one\n")
+    }
+
+    @Test func unreserveDeletesOnceAndFreesTheNode() throws {
+        let c = try LiveController()
+        _ = try Self.reserveTwo(c)
         let gone = try c.schedctl(["unreserve", "resv-1"])
         #expect(gone.status == 0)
         #expect(gone.stdout.hasPrefix("Deleted reservation resv-1 (dgx06, "))
