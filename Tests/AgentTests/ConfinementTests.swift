@@ -32,7 +32,7 @@ final class ConfinementTests {
         chmod(home, 0o700)
         let layout = try #require(CgroupLayout.detect())
         confinement = Confinement(
-            layout: layout, parent: "raspored-test-\(UUID().uuidString.prefix(8))/testnode", pidsMax: 64)
+            layout: layout, parent: TestRun.cgroupName(String(UUID().uuidString.prefix(8))) + "/testnode", pidsMax: 64)
         launcher = try JobLauncher(
             stateDirectory: dir.appendingPathComponent("state").path, shimExecutable: try Repo.execShim(),
             gracePeriod: .milliseconds(500), host: "testnode", runAs: .submitter, confinement: confinement)

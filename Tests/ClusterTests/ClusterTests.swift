@@ -32,6 +32,29 @@ import Testing
                 || out.contains("cpus=\(a.cpus.map(String.init).joined(separator: ","))"))
     }
 
+    /// A running job's child whose command line does not name the cluster's directory (`sleep 300`, forked by
+    /// `sh -c 'sleep 300' DIR`), on an agent that runs jobs unconfined (as where it may not make cgroups), so
+    /// no cgroup holds it: `stopNow()` ends it all the same, and a test leaves no process behind.
+    @Test func stoppingAClusterEndsItsRunningJobsProcesses() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        c.agentArguments = ["--confine", "none"]
+        try await c.start(nodes: ["dgx01"])
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1))
+        try await c.waitForJob(job.id, in: [.running])
+        var sleeps: [Int32] = []
+        try await c.waitFor("the job's sleep to start", timeout: 20) {
+            sleeps = LocalCluster.processes(in: c.dir).filter { pid in
+                let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+                return String(decoding: cmdline, as: UTF8.self).hasPrefix("sleep\u{0}300")
+            }
+            return !sleeps.isEmpty
+        }
+        c.stopNow()
+        #expect(sleeps.filter(LocalCluster.isAlive).isEmpty, "still running: \(sleeps)")
+        #expect(LocalCluster.processes(in: c.dir).isEmpty)
+    }
+
     @Test func cancelStopsARealProcessAndReleasesItsGPUs() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }
