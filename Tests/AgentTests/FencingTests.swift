@@ -33,7 +33,8 @@ import Testing
         #expect(r7)
         let r8 = lease.check(now: 156)
         #expect(!r8)  // once
-        #expect(lease.isLapsed && !lease.mayLaunch)
+        #expect(lease.isLapsed)
+        #expect(!lease.mayLaunch)
         #expect(lease.lapsedAt == 155)
         #expect(lease.reason == "no word from the controller for 30 s (lease)")
     }
@@ -54,7 +55,9 @@ import Testing
         #expect(lease.isLapsed)
         let r13 = lease.registered(sentAt: 42, terms: terms)
         #expect(r13)
-        #expect(!lease.isLapsed && lease.mayLaunch && lease.deadline == 72)
+        #expect(!lease.isLapsed)
+        #expect(lease.mayLaunch)
+        #expect(lease.deadline == 72)
     }
 
     @Test func aControllerThatDoesNotFenceLeavesNoLease() {
@@ -90,10 +93,13 @@ import Testing
         book.observe(record("1", .failed, signal: 9, endedAt: since.addingTimeInterval(40)))
         for id in ["1", "2", "3", "4"] { book.shipped(id, upTo: 0, complete: true) }
         let byId = Dictionary(uniqueKeysWithValues: book.statuses.map { ($0.runId, $0) })
-        #expect(byId["1"]?.phase == .stopped && byId["1"]?.reason == reason && byId["1"]?.signal == 9)
+        #expect(byId["1"]?.phase == .stopped)
+        #expect(byId["1"]?.reason == reason)
+        #expect(byId["1"]?.signal == 9)
         // Success stays success; an end before the lapse stays what it was.
         #expect(byId["2"]?.phase == .completed)
-        #expect(byId["3"]?.phase == .stopped && byId["3"]?.reason == reason)
+        #expect(byId["3"]?.phase == .stopped)
+        #expect(byId["3"]?.reason == reason)
         #expect(byId["4"]?.phase == .failed)
     }
 }
@@ -150,7 +156,8 @@ private struct LeasingController: ControllerTransport {
         let pid = try #require(await launcher.record("20")?.pid)
         // The lease is in the state directory, for the watchdog.
         let file = try #require(LeaseFile.read(from: dir.appendingPathComponent("state/lease.json")))
-        #expect(file.terms.leaseSeconds == 1 && file.agentPid == getpid())
+        #expect(file.terms.leaseSeconds == 1)
+        #expect(file.agentPid == getpid())
 
         await controller.setDown(true)
         #expect(await eventuallyAsync(within: 20) { await launcher.record("20")?.state.isFinal == true })
@@ -214,7 +221,9 @@ private struct LeasingController: ControllerTransport {
 
         // The agent is running: at the lapse it stops its runs itself, so the watchdog waits for the grace.
         var step = watchdog.step(now: now, signalled: &signalled)
-        #expect(step.terminated.isEmpty && step.killed.isEmpty && !step.done)
+        #expect(step.terminated.isEmpty)
+        #expect(step.killed.isEmpty)
+        #expect(!step.done)
 
         // Stopped: the watchdog sends SIGTERM, once.
         kill(agent.processIdentifier, SIGSTOP)
@@ -223,7 +232,8 @@ private struct LeasingController: ControllerTransport {
         #expect(step.terminated == ["30"])
         #expect(soon { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "") == "term\n" })
         step = watchdog.step(now: now + 1, signalled: &signalled)
-        #expect(step.terminated.isEmpty && step.killed.isEmpty)
+        #expect(step.terminated.isEmpty)
+        #expect(step.killed.isEmpty)
 
         // Past the kill grace: SIGKILL to what is left.
         step = watchdog.step(now: now + 16, signalled: &signalled)

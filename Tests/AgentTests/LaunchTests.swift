@@ -100,12 +100,15 @@ import Testing
             Issue.record("no start event")
             return
         }
-        #expect(s.jobId == "ok" && s.pid != nil && s.state == .running)
+        #expect(s.jobId == "ok")
+        #expect(s.pid != nil)
+        #expect(s.state == .running)
         guard case .finished(let f)? = await events.next() else {
             Issue.record("no finish event")
             return
         }
-        #expect(f.state == .completed && f.exitCode == 0)
+        #expect(f.state == .completed)
+        #expect(f.exitCode == 0)
     }
 
     @Test func cancelKillsTheWholeProcessTree() async throws {

@@ -119,36 +119,50 @@ import Testing
         #expect(!text.contains { $0.contains("fallen off") })
     }
 
-    @Test func commandLineExitStatus() async throws {
-        let agent = try Repo.schedagent()
-        func run(_ args: [String]) async throws -> (Int32, String) {
-            let r = try await Subprocess.run(
-                .path(FilePath(agent)), arguments: Arguments(args), output: .string(limit: 1 << 20),
-                error: .string(limit: 1 << 20))
-            guard case .exited(let code) = r.terminationStatus else { return (-1, "") }
-            return (code, r.standardOutput + r.standardError)
-        }
-        let fixture = Repo.fixture("dgx-h200.xml")
-        let ok = try await run(["discover", "--topology", fixture, "--check", Repo.clusterYAML, "--node", "dgx03"])
+    /// `schedagent` run with `args` to its end: its exit status and its output (stdout, then stderr).
+    static func schedagent(_ args: [String]) async throws -> (Int32, String) {
+        let r = try await Subprocess.run(
+            .path(FilePath(try Repo.schedagent())), arguments: Arguments(args), output: .string(limit: 1 << 20),
+            error: .string(limit: 1 << 20))
+        guard case .exited(let code) = r.terminationStatus else { return (-1, "") }
+        return (code, r.standardOutput + r.standardError)
+    }
+
+    @Test func checkExitsZeroWhenTheNodeMatchesItsType() async throws {
+        let ok = try await Self.schedagent([
+            "discover", "--topology", Repo.fixture("dgx-h200.xml"), "--check", Repo.clusterYAML, "--node", "dgx03",
+        ])
         #expect(ok.0 == 0)
         #expect(ok.1 == "dgx03 matches node type dgx-h200\n")
-        let bad = try await run(
+    }
+
+    @Test func checkExitsOneAndSaysWhatDiffersOnAMismatch() async throws {
+        let bad = try await Self.schedagent(
             ["discover", "--topology", Repo.fixture("ipa20.xml"), "--check", Repo.clusterYAML, "--node", "dgx03"])
         #expect(bad.0 == 1)
         #expect(bad.1.contains("GPUs: 4 found, 8 declared"))
-        let unknown = try await run(["discover", "--topology", fixture, "--check", Repo.clusterYAML, "--node", "dgx99"])
+    }
+
+    @Test func checkExitsTwoWhenItCannotCompare() async throws {
+        let fixture = Repo.fixture("dgx-h200.xml")
+        let unknown = try await Self.schedagent([
+            "discover", "--topology", fixture, "--check", Repo.clusterYAML, "--node", "dgx99",
+        ])
         #expect(unknown.0 == 2)
         #expect(unknown.1.contains("node 'dgx99' is not in"))
-        let noSpec = try await run([
+        let noSpec = try await Self.schedagent([
             "discover", "--topology", fixture, "--check", "/nonexistent/cluster.yaml", "--node", "dgx03",
         ])
         #expect(noSpec.0 == 2)
-        let badXML = try await run([
+        let badXML = try await Self.schedagent([
             "discover", "--topology", Repo.clusterYAML, "--check", Repo.clusterYAML, "--node", "dgx03",
         ])
         #expect(badXML.0 == 2)
         #expect(badXML.1.contains("discovery failed"))
-        let json = try await run(["discover", "--topology", fixture, "--json"])
+    }
+
+    @Test func discoverJSONGivesTheTopologyItFound() async throws {
+        let json = try await Self.schedagent(["discover", "--topology", Repo.fixture("dgx-h200.xml"), "--json"])
         #expect(json.0 == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.1.utf8)) as? [String: Any]
         #expect(object?["sockets"] as? Int == 2)

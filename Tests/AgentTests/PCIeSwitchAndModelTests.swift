@@ -23,7 +23,8 @@ import Testing
     @Test func ipa20sDualPortHCASharesOneGPUsSwitch() throws {
         let node = try DiscoveredNode.discover(.xml(path: Repo.fixture("ipa20.xml")))
         let bySwitch = Dictionary(grouping: node.gpus, by: \.pcieSwitch)
-        #expect(bySwitch.count == 4 && bySwitch[nil] == nil)  // four GPUs, four switches
+        #expect(bySwitch.count == 4)  // four GPUs, four switches
+        #expect(bySwitch[nil] == nil)  // four GPUs, four switches
         let gpu = try #require(node.gpus.first { $0.pciBusId == "0000:4e:00.0" })
         #expect(gpu.pcieSwitch == "0000:49:00.0")
         let ports = node.nics.filter { $0.pcieSwitch == gpu.pcieSwitch }

@@ -17,9 +17,11 @@ import Testing
                 gpus: 4))
         #expect(job.state == .running)
         let done = try await c.waitForJob(job.id, in: [.completed, .failed])
-        #expect(done.state == .completed && done.exitCode == 0)
+        #expect(done.state == .completed)
+        #expect(done.exitCode == 0)
         let a = try #require(done.allocation?.nodes.first)
-        #expect(a.gpus.count == 4 && a.numa.count == 1)
+        #expect(a.gpus.count == 4)
+        #expect(a.numa.count == 1)
         let out = try await c.output(job.id)
         #expect(out.contains("gpus=\(a.gpus.map(String.init).joined(separator: ","))"))
         #expect(out.contains("job=\(job.id)\n"))
@@ -30,7 +32,30 @@ import Testing
                 || out.contains("cpus=\(a.cpus.map(String.init).joined(separator: ","))"))
     }
 
-    @Test func cancelAndTimeLimitStopRealProcesses() async throws {
+    /// A running job's child whose command line does not name the cluster's directory (`sleep 300`, forked by
+    /// `sh -c 'sleep 300' DIR`), on an agent that runs jobs unconfined (as where it may not make cgroups), so
+    /// no cgroup holds it: `stopNow()` ends it all the same, and a test leaves no process behind.
+    @Test func stoppingAClusterEndsItsRunningJobsProcesses() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        c.agentArguments = ["--confine", "none"]
+        try await c.start(nodes: ["dgx01"])
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1))
+        try await c.waitForJob(job.id, in: [.running])
+        var sleeps: [Int32] = []
+        try await c.waitFor("the job's sleep to start", timeout: 20) {
+            sleeps = LocalCluster.processes(in: c.dir).filter { pid in
+                let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+                return String(decoding: cmdline, as: UTF8.self).hasPrefix("sleep\u{0}300")
+            }
+            return !sleeps.isEmpty
+        }
+        c.stopNow()
+        #expect(sleeps.filter(LocalCluster.isAlive).isEmpty, "still running: \(sleeps)")
+        #expect(LocalCluster.processes(in: c.dir).isEmpty)
+    }
+
+    @Test func cancelStopsARealProcessAndReleasesItsGPUs() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
@@ -41,11 +66,22 @@ import Testing
         #expect(cancelled.stopRequested == "cancel")
         let ended = try await c.waitForJob(long.id, in: [.cancelled, .failed, .completed])
         #expect(ended.state == .cancelled)
+        // A job's GPUs may be released a moment after it ended (its processes gone).
+        try? await c.waitFor("dgx01's GPUs to be free", timeout: 5) {
+            let n: NodeView = try await c.get("/v1/nodes/dgx01", token: c.adminToken)
+            return n.gpus.allSatisfy { $0.used == 0 }
+        }
+        let node: NodeView = try await c.get("/v1/nodes/dgx01", token: c.adminToken)
+        #expect(node.gpus.allSatisfy { $0.used == 0 })
+    }
 
+    @Test func aTimeLimitStopsARealProcessAndReleasesItsGPUs() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
         let limited = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1, time: TimeSpan(seconds: 2)))
         let timedOut = try await c.waitForJob(limited.id, in: [.timeout, .failed, .completed, .cancelled])
         #expect(timedOut.state == .timeout)
-        // Both released their GPUs.
         let node: NodeView = try await c.get("/v1/nodes/dgx01", token: c.adminToken)
         #expect(node.gpus.allSatisfy { $0.used == 0 })
     }
@@ -59,13 +95,15 @@ import Testing
         let idle = busy == "dgx01" ? "dgx02" : "dgx01"
         let drained: NodeView = try await c.post(
             "/v1/nodes/\(idle)/drain", DrainRequest(reason: "GPU 3 ECC errors"), token: c.adminToken)
-        #expect(drained.state == .drained && drained.reason == "GPU 3 ECC errors")
+        #expect(drained.state == .drained)
+        #expect(drained.reason == "GPU 3 ECC errors")
         let waiting = try await c.submit(c.job(c.sh("true"), gpus: 8))
         #expect(waiting.state == .pending)
         let resumed: NodeView = try await c.post("/v1/nodes/\(idle)/resume", Empty(), token: c.adminToken)
         #expect(resumed.state == .up)
         let ran = try await c.waitForJob(waiting.id, in: [.completed, .failed])
-        #expect(ran.state == .completed && ran.allocation?.nodes.first?.node == idle)
+        #expect(ran.state == .completed)
+        #expect(ran.allocation?.nodes.first?.node == idle)
     }
 
     @Test func aKilledAgentsNodeGoesDownAndItsJobIsRequeuedElsewhere() async throws {
@@ -82,7 +120,8 @@ import Testing
             return j.state == .running && j.requeueCount == 1 && j.allocation?.nodes.first?.node != first
         }
         let down: NodeView = try await c.get("/v1/nodes/\(first)", token: c.adminToken)
-        #expect(down.state == .down && down.reason?.contains("no heartbeat") == true)
+        #expect(down.state == .down)
+        #expect(down.reason?.contains("no heartbeat") == true)
     }
 
     @Test func aControllerKilledMidBurstKeepsEveryAcknowledgedJobAndNeverDoublesAGPU() async throws {
@@ -197,11 +236,14 @@ extension ClusterTests {
         let more = original.replacingOccurrences(of: "dgx[01-06]", with: "dgx[01-07]")
         try more.write(toFile: c.clusterFile, atomically: true, encoding: .utf8)
         let reloaded: ClusterReloaded = try await c.post("/v1/cluster/reload", Empty(), token: c.adminToken)
-        #expect(reloaded.added == ["dgx07"] && reloaded.nodes == 7)
+        #expect(reloaded.added == ["dgx07"])
+        #expect(reloaded.nodes == 7)
         let nodes: NodeList = try await c.get("/v1/nodes", token: c.adminToken)
-        #expect(nodes.nodes.map(\.name).last == "dgx07" && nodes.nodes.last?.state == .down)
+        #expect(nodes.nodes.map(\.name).last == "dgx07")
+        #expect(nodes.nodes.last?.state == .down)
         let still = try await c.job(job.id)
-        #expect(still.state == .running && still.allocation == job.allocation)
+        #expect(still.state == .running)
+        #expect(still.allocation == job.allocation)
         // Users may not reload.
         let ana: TokenView = try await c.post("/v1/tokens", TokenRequest(user: "ana"), token: c.adminToken)
         #expect(try await c.raw("POST", "/v1/cluster/reload", token: ana.secret).status == 403)
@@ -226,7 +268,8 @@ extension ClusterTests {
         // Two 8-GPU jobs: one runs on dgx01, the other waits rather than going to dgx02.
         let a = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
         let b = try await c.submit(c.job(c.sh("sleep 300"), gpus: 8))
-        #expect(a.state == .running && a.allocation?.nodes.first?.node == "dgx01")
+        #expect(a.state == .running)
+        #expect(a.allocation?.nodes.first?.node == "dgx01")
         #expect(b.state == .pending)
 
         let text = String(decoding: try await c.raw("GET", "/metrics", token: nil).body, as: UTF8.self)

@@ -132,7 +132,8 @@ import Testing
         try await Task.sleep(for: .seconds(2))
         for job in jobs {
             let j = try await c.job(job.id)
-            #expect(j.state == .running && j.requeueCount == 0, "job \(job.id): \(j.state), run \(j.requeueCount)")
+            #expect(j.state == .running, "job \(job.id): \(j.state), run \(j.requeueCount)")
+            #expect(j.requeueCount == 0, "job \(job.id): \(j.state), run \(j.requeueCount)")
             #expect(j.allocation == job.allocation)
         }
         // The same runs, never stopped or started again.

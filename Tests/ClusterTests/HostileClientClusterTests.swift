@@ -106,7 +106,8 @@ import Testing
         let nodes: NodeList = try await c.get("/v1/nodes", token: c.adminToken)
         #expect(nodes.nodes.filter { ["dgx01", "dgx02"].contains($0.name) }.allSatisfy { $0.state == .up })
         let still = try await c.job(bosJob.id)
-        #expect(still.state == .running && still.requeueCount == 0)
+        #expect(still.state == .running)
+        #expect(still.requeueCount == 0)
         #expect(c.controller?.isRunning == true)
     }
 }

@@ -5,6 +5,7 @@ import NIOFoundationCompat
 import NIOSSL
 import RasporedAPI
 import Scheduler
+import TestAccounts
 
 /// A real cluster on loopback: the `schedulerd` binary over a fresh state directory, and one `schedagent run`
 /// per node standing in for the DGX H200s (discovering from the fixture, running jobs as local processes).
@@ -39,6 +40,8 @@ final class LocalCluster: @unchecked Sendable {
     var scheme: String { certificates == nil ? "http" : "https" }
     /// More of schedulerd's flags, for a test that needs them.
     var controllerArguments: [String] = []
+    /// More of `schedagent run`'s flags, for a test that needs them.
+    var agentArguments: [String] = []
     private(set) var controller: Process?
     private(set) var agents: [String: Process] = [:]
     private(set) var adminToken = ""
@@ -87,7 +90,7 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     /// The cgroup subtree (below the test's own cgroup in each hierarchy) where this cluster's agents confine jobs.
-    var cgroupSubtree: String { "raspored-test-" + URL(fileURLWithPath: dir).lastPathComponent }
+    var cgroupSubtree: String { TestRun.cgroupName(URL(fileURLWithPath: dir).lastPathComponent) }
 
     /// Kills every process in this cluster's cgroup subtree and removes it from every hierarchy, deepest first.
     func removeCgroups() {
@@ -204,7 +207,7 @@ final class LocalCluster: @unchecked Sendable {
                 // Jobs run as this test's own user (the tests of identity make real accounts); each cluster's
                 // job cgroups go under a subtree of its own, removed by stop().
                 "--run-as", runAs, "--cgroup-parent", "\(cgroupSubtree)/\(node)",
-            ] + (certificates.map { ["--ca-file", $0.caFile] } ?? [])
+            ] + (certificates.map { ["--ca-file", $0.caFile] } ?? []) + agentArguments
         p.environment = ProcessInfo.processInfo.environment.merging(agentEnvironment) { _, agent in agent }
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("agent-\(node)")
@@ -243,16 +246,46 @@ final class LocalCluster: @unchecked Sendable {
     func stopNow() {
         for p in agents.values { kill(p, signal: SIGTERM) }
         kill(controller, signal: SIGTERM)
-        // Jobs left behind by killed agents carry the directory in their command line (`sleeper`), and so
-        // do the agents' watchdogs; their children are found through the cgroups.
-        let pkill = Process()
-        pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-        pkill.arguments = ["-KILL", "-f", dir]
-        try? pkill.run()
-        pkill.waitUntilExit()
+        // Jobs left behind by killed agents, the agents' watchdogs and the jobs' children. Not every job
+        // names the directory in its command line (`sh -c 'sleep 300'` execs `sleep 300`), nor is every job in
+        // a cgroup (where the agent may not make them, it runs jobs unconfined), but each runs in the
+        // directory (`work/`): found by working directory as well as by command line.
+        killProcesses()
         removeCgroups()
         try? FileManager.default.removeItem(atPath: dir)
         try? client.syncShutdown()
+    }
+
+    /// Kills every process whose command line names this cluster's directory or which runs in it, until none
+    /// is left (a dying shell may still fork).
+    func killProcesses() {
+        for _ in 0..<50 {
+            let live = Self.processes(in: dir)
+            if live.isEmpty { return }
+            for pid in live { Glibc.kill(pid, SIGKILL) }
+            usleep(20_000)
+        }
+    }
+
+    /// The live processes (not zombies, not this one) whose command line names `dir`, or whose working
+    /// directory is `dir` or below it (removed or not).
+    static func processes(in dir: String) -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap(Int32.init).filter { pid in
+            guard pid != getpid(), isAlive(pid) else { return false }
+            let cwd = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
+            if cwd == dir || cwd.hasPrefix(dir + "/") { return true }
+            let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: cmdline, as: UTF8.self).contains(dir)
+        }
+    }
+
+    /// Whether `pid` is a process that has not ended (a zombie has).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
     }
 
     /// `stopNow()`, for callers in async code.

@@ -18,24 +18,29 @@ import Testing
         let ca = try #require(c.certificates).caFile
         // The agent registers, heartbeats and ships output over HTTPS, trusting the CA (--ca-file).
         try await c.start(nodes: ["dgx01"])
-        #expect(c.base.hasPrefix("https://") && c.agentBase.hasPrefix("https://"))
+        #expect(c.base.hasPrefix("https://"))
+        #expect(c.agentBase.hasPrefix("https://"))
         let job = try await c.submit(c.job(c.sh("echo over-tls"), gpus: 1))
         let done = try await c.waitForJob(job.id, in: [.completed, .failed])
-        #expect(done.state == .completed && done.exitCode == 0)
+        #expect(done.state == .completed)
+        #expect(done.exitCode == 0)
         #expect(try await c.output(job.id) == "over-tls\n")
 
         // schedctl trusting the CA through --ca-file, and through RASPORED_CA.
         let env = ["HOME": c.dir, "RASPORED_CONTROLLER": c.base, "RASPORED_TOKEN": c.adminToken]
         let logs = try run("schedctl", ["logs", "\(job.id)", "--ca-file", ca], environment: env)
-        #expect(logs.status == 0 && logs.stdout == "over-tls\n", "\(logs.stderr)")
+        #expect(logs.status == 0, "\(logs.stderr)")
+        #expect(logs.stdout == "over-tls\n", "\(logs.stderr)")
         let queue = try run("schedctl", ["queue", "--all"], environment: env.merging(["RASPORED_CA": ca]) { $1 })
-        #expect(queue.status == 0 && queue.stdout.contains("completed"), "\(queue.stderr)")
+        #expect(queue.status == 0, "\(queue.stderr)")
+        #expect(queue.stdout.contains("completed"), "\(queue.stderr)")
 
         // schedctl trusting the system's store, or another CA: the handshake fails on the certificate.
         let other = try TestCertificates(in: c.dir, name: "other")
         for extra in [[], ["--ca-file", other.caFile]] {
             let refused = try run("schedctl", ["queue"] + extra, environment: env)
-            #expect(refused.status == 2 && refused.stdout.isEmpty)
+            #expect(refused.status == 2)
+            #expect(refused.stdout.isEmpty)
             #expect(refused.stderr.contains("presented a certificate schedctl does not trust"), "\(refused.stderr)")
             #expect(refused.stderr.contains("--ca-file"))
         }
@@ -84,9 +89,11 @@ import Testing
         // Clients refuse an http:// controller on another machine before connecting (192.0.2.1: TEST-NET-1).
         let remote = "http://192.0.2.1:8420"
         let schedctl = try run("schedctl", ["queue", "--controller", remote, "--token", "rsp_x"])
-        #expect(schedctl.status == 2 && schedctl.stderr.contains("give --allow-plain-http"), "\(schedctl.stderr)")
+        #expect(schedctl.status == 2, "\(schedctl.stderr)")
+        #expect(schedctl.stderr.contains("give --allow-plain-http"), "\(schedctl.stderr)")
         let agent = try run(
             "schedagent", ["run", "--controller", remote, "--node", "dgx01", "--topology", LocalCluster.topology])
-        #expect(agent.status == 64 && agent.stderr.contains("give --allow-plain-http"), "\(agent.stderr)")
+        #expect(agent.status == 64, "\(agent.stderr)")
+        #expect(agent.stderr.contains("give --allow-plain-http"), "\(agent.stderr)")
     }
 }

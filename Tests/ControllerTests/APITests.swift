@@ -14,7 +14,9 @@ import Testing
             let r = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 2, #", "name": "bert""#))
             #expect(r.status == .created)
             let job = try r.decode(JobView.self)
-            #expect(job.state == .running && job.name == "bert" && job.user == "ana")
+            #expect(job.state == .running)
+            #expect(job.name == "bert")
+            #expect(job.user == "ana")
             let engine = ClusterState(spec: try platformSpec())
             let decision = try engine.place(ResourceRequest(gpus: 2, account: "ivi")).get()
             #expect(job.allocation == engine.spec.view(of: decision.allocation))
@@ -35,8 +37,13 @@ import Testing
             let r = try await api.call(.post, "/v1/jobs", body: try LiveAPI.json(sent))
             #expect(r.status == .created)
             let job = try r.decode(JobView.self)
-            #expect(job.request == sent.request && job.timeLimit == 5400 && job.noRequeue && job.output == "%j.out")
-            #expect(job.partition == "interactive" && job.account == "etf" && job.command == sent.command)
+            #expect(job.request == sent.request)
+            #expect(job.timeLimit == 5400)
+            #expect(job.noRequeue)
+            #expect(job.output == "%j.out")
+            #expect(job.partition == "interactive")
+            #expect(job.account == "etf")
+            #expect(job.command == sent.command)
         }
     }
 
@@ -58,31 +65,72 @@ import Testing
         }
     }
 
-    @Test func tokensAreRequiredAndRolesChecked() async throws {
+    /// One 1-GPU job of ana's, running.
+    static func anasJob(_ api: LiveAPI) async throws -> JobView {
+        try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1)).decode(JobView.self)
+    }
+
+    @Test func aRequestWithoutAKnownTokenIsUnauthorized() async throws {
         try await withLiveAPI { api in
             let none = try await api.call(.get, "/v1/jobs", as: nil)
-            #expect(none.status == .unauthorized && none.error?.contains("bearer token is required") == true)
+            #expect(none.status == .unauthorized)
+            #expect(none.error?.contains("bearer token is required") == true)
             #expect(try await api.call(.get, "/v1/jobs", as: "rsp_not-a-token").status == .unauthorized)
-            let job = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1)).decode(JobView.self)
+        }
+    }
+
+    @Test func aUserCannotCancelSeeOrListAnotherUsersJob() async throws {
+        try await withLiveAPI { api in
+            let job = try await Self.anasJob(api)
             let other = try await api.call(.post, "/v1/jobs/\(job.id)/cancel", as: "bo")
-            #expect(other.status == .forbidden && other.error == "job \(job.id) belongs to ana")
+            #expect(other.status == .forbidden)
+            #expect(other.error == "job \(job.id) belongs to ana")
             #expect(try await api.call(.get, "/v1/jobs/\(job.id)", as: "bo").status == .forbidden)
             #expect(try await api.call(.get, "/v1/jobs", as: "bo").decode(JobList.self).jobs.isEmpty)
+        }
+    }
+
+    @Test func anAdminListsEveryonesJobsByState() async throws {
+        try await withLiveAPI { api in
+            _ = try await Self.anasJob(api)
             #expect(
                 try await api.call(.get, "/v1/jobs?state=running", as: "admin").decode(JobList.self).jobs.count == 1)
             #expect(try await api.call(.get, "/v1/jobs?state=pending", as: "admin").decode(JobList.self).jobs.isEmpty)
-            #expect(try await api.call(.get, "/v1/jobs?state=done").status == .badRequest)
+        }
+    }
+
+    @Test func aListByAnUnknownStateIsABadRequest() async throws {
+        try await withLiveAPI { api in
+            let r = try await api.call(.get, "/v1/jobs?state=done")
+            #expect(r.status == .badRequest)
+        }
+    }
+
+    @Test func aUserMayNeitherDrainANodeNorCreateTokens() async throws {
+        try await withLiveAPI { api in
             let drain = try await api.call(.post, "/v1/nodes/dgx01/drain", body: #"{"reason": "x"}"#)
             #expect(drain.status == .forbidden)
             #expect(try await api.call(.post, "/v1/tokens", body: #"{"user": "eve"}"#).status == .forbidden)
+        }
+    }
+
+    @Test func anAdminCancelsAnyJobAndASecondCancelIsAConflict() async throws {
+        try await withLiveAPI { api in
+            let job = try await Self.anasJob(api)
             let cancelled = try await api.call(.post, "/v1/jobs/\(job.id)/cancel", as: "admin")
             let cancelledJob = try cancelled.decode(JobView.self)
-            #expect(cancelled.status == .ok && cancelledJob.stopRequested == "cancel")
+            #expect(cancelled.status == .ok)
+            #expect(cancelledJob.stopRequested == "cancel")
             let twice = try await api.call(.post, "/v1/jobs/\(job.id)/cancel")
-            #expect(
-                twice.status == .conflict
-                    && twice.error == "job \(job.id) is already being cancelled; it cannot be cancelled")
-            #expect(try await api.call(.get, "/v1/jobs/404").status == .notFound)
+            #expect(twice.status == .conflict)
+            #expect(twice.error == "job \(job.id) is already being cancelled; it cannot be cancelled")
+        }
+    }
+
+    @Test func anUnknownJobOrPathIsNotFound() async throws {
+        try await withLiveAPI { api in
+            let job = try await api.call(.get, "/v1/jobs/404")
+            #expect(job.status == .notFound)
             #expect(try await api.call(.get, "/v1/nowhere").status == .notFound)
         }
     }
@@ -92,41 +140,84 @@ import Testing
             let r = try await api.call(.post, "/v1/tokens", as: "admin", body: #"{"user": "carol"}"#)
             #expect(r.status == .created)
             let token = try r.decode(TokenView.self)
-            #expect(token.user == "carol" && token.role == "user" && token.secret.hasPrefix("rsp_"))
+            #expect(token.user == "carol")
+            #expect(token.role == "user")
+            #expect(token.secret.hasPrefix("rsp_"))
             let job = try await api.call(.post, "/v1/jobs", as: token.secret, body: jobBody(gpus: 1))
             #expect(try job.decode(JobView.self).user == "carol")
-            let missing = try await api.call(.post, "/v1/tokens", as: "admin", body: #"{"admin": true}"#)
-            #expect(missing.status == .badRequest && missing.error == "missing 'user'")
         }
     }
 
-    @Test func drainedNodesTakeNoNewJobsAndAFullClusterSaysWhy() async throws {
+    @Test func aTokenRequestWithoutAUserIsRefused() async throws {
         try await withLiveAPI { api in
-            let first = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1)).decode(JobView.self)
-            let d = try await api.call(.post, "/v1/nodes/dgx01/drain", as: "admin", body: #"{"reason": "ECC errors"}"#)
+            let missing = try await api.call(.post, "/v1/tokens", as: "admin", body: #"{"admin": true}"#)
+            #expect(missing.status == .badRequest)
+            #expect(missing.error == "missing 'user'")
+        }
+    }
+
+    /// dgx01 drained by the admin while ana's 1-GPU job runs there; returns the drain's response.
+    static func drainDgx01UnderAJob(_ api: LiveAPI) async throws -> TestResponse {
+        _ = try await anasJob(api)
+        return try await api.call(.post, "/v1/nodes/dgx01/drain", as: "admin", body: #"{"reason": "ECC errors"}"#)
+    }
+
+    /// dgx01 drained under a job, the other five nodes filled by 8-GPU jobs (returned: the nodes they went to),
+    /// and one more 1-GPU job (returned), which waits.
+    static func drainDgx01AndFillTheRest(_ api: LiveAPI) async throws -> (placed: [String], waiting: JobView) {
+        _ = try await drainDgx01UnderAJob(api)
+        var placed: [String] = []
+        for _ in 0..<5 {
+            let j = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 8)).decode(JobView.self)
+            placed += j.allocation?.nodes.map(\.node) ?? []
+        }
+        let waiting = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1)).decode(JobView.self)
+        return (placed, waiting)
+    }
+
+    @Test func aDrainedNodeSaysWhyWhoAndWhenAndKeepsItsRunningJob() async throws {
+        try await withLiveAPI { api in
+            let d = try await Self.drainDgx01UnderAJob(api)
             #expect(d.status == .ok)
             let node = try d.decode(NodeView.self)
-            #expect(node.state == .draining && node.reason == "ECC errors" && node.actor == "admin" && node.since == t0)
+            #expect(node.state == .draining)
+            #expect(node.reason == "ECC errors")
+            #expect(node.actor == "admin")
+            #expect(node.since == t0)
             #expect(node.gpus == [NUMAGPUs(numa: 0, used: 1, free: 3), NUMAGPUs(numa: 1, used: 0, free: 4)])
+        }
+    }
+
+    @Test func drainingAnUnknownNodeOrWithoutAReasonIsRefused() async throws {
+        try await withLiveAPI { api in
             let unknown = try await api.call(.post, "/v1/nodes/dgx09/drain", as: "admin", body: #"{"reason": "x"}"#)
-            #expect(unknown.status == .notFound && unknown.error == "unknown node 'dgx09' (nodes: dgx01…dgx06)")
+            #expect(unknown.status == .notFound)
+            #expect(unknown.error == "unknown node 'dgx09' (nodes: dgx01…dgx06)")
             let noReason = try await api.call(.post, "/v1/nodes/dgx02/drain", as: "admin", body: "{}")
-            #expect(noReason.status == .badRequest && noReason.error == "missing 'reason'")
-            var placed: [String] = []
-            for _ in 0..<5 {
-                let j = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 8)).decode(JobView.self)
-                placed += j.allocation?.nodes.map(\.node) ?? []
-            }
-            #expect(!placed.contains("dgx01") && placed.count == 5)
-            let waiting = try await api.call(.post, "/v1/jobs", body: jobBody(gpus: 1)).decode(JobView.self)
-            #expect(waiting.state == .pending && waiting.pendingReason?.isEmpty == false)
+            #expect(noReason.status == .badRequest)
+            #expect(noReason.error == "missing 'reason'")
+        }
+    }
+
+    @Test func aDrainedNodeTakesNoNewJobsAndAFullClusterSaysWhy() async throws {
+        try await withLiveAPI { api in
+            let (placed, waiting) = try await Self.drainDgx01AndFillTheRest(api)
+            #expect(!placed.contains("dgx01"))
+            #expect(placed.count == 5)
+            #expect(waiting.state == .pending)
+            #expect(waiting.pendingReason?.isEmpty == false)
             let nodes = try await api.call(.get, "/v1/nodes").decode(NodeList.self).nodes
             #expect(nodes.map(\.name) == ["dgx01", "dgx02", "dgx03", "dgx04", "dgx05", "dgx06"])
             #expect(nodes[0].freeShapes == ["1": 0, "2": 0, "4": 0, "8": 0])
+        }
+    }
+
+    @Test func aResumedNodeIsUpAndTakesTheWaitingJob() async throws {
+        try await withLiveAPI { api in
+            let (_, waiting) = try await Self.drainDgx01AndFillTheRest(api)
             let resumed = try await api.call(.post, "/v1/nodes/dgx01/resume", as: "admin")
             #expect(try resumed.decode(NodeView.self).state == .up)
             #expect(try await api.call(.get, "/v1/jobs/\(waiting.id)").decode(JobView.self).state == .running)
-            _ = first
         }
     }
 }

@@ -52,12 +52,15 @@ import Testing
             #expect(try await core.node("dgx01").state == .up)
             // The job waiting for a node starts there, and the reply tells the agent to launch it.
             let job = try await core.job(waiting.id, by: ana)
-            #expect(job.state == .running && job.allocation?.nodes.map(\.node) == ["dgx01"])
+            #expect(job.state == .running)
+            #expect(job.allocation?.nodes.map(\.node) == ["dgx01"])
             #expect(reply.orders.launch.map(\.runId) == ["\(waiting.id)"])
             let a = try #require(reply.orders.launch.first)
             #expect(a.allocation == job.allocation?.nodes[0])
-            #expect(a.allocation.gpus.count == 4 && Set(a.allocation.numa).count == 1)
-            #expect(a.command == ["python", "train.py"] && a.nodeList == ["dgx01"])
+            #expect(a.allocation.gpus.count == 4)
+            #expect(Set(a.allocation.numa).count == 1)
+            #expect(a.command == ["python", "train.py"])
+            #expect(a.nodeList == ["dgx01"])
         }
     }
 
@@ -98,9 +101,11 @@ import Testing
             o = try await core.heartbeat(
                 AgentHeartbeat(runs: [RunStatus(runId: run, phase: .failed, exitCode: 3, reason: "exit status 3")]),
                 node: "dgx03", wait: 0, by: me)
-            #expect(o.acknowledged == [run] && o.launch.isEmpty)
+            #expect(o.acknowledged == [run])
+            #expect(o.launch.isEmpty)
             let ended = try #require(try store.job(job.id))
-            #expect(ended.state == .failed && ended.exitCode == 3)
+            #expect(ended.state == .failed)
+            #expect(ended.exitCode == 3)
             #expect(try await core.node("dgx03").gpus.allSatisfy { $0.used == 0 })
         }
     }
@@ -137,7 +142,8 @@ import Testing
             #expect(try await core.cancel(job.id, by: ana).state == .running)
             var o = try await core.heartbeat(
                 AgentHeartbeat(runs: [RunStatus(runId: run, phase: .running)]), node: "dgx04", wait: 0, by: me)
-            #expect(o.stop.map(\.runId) == [run] && o.stop.first?.why == .cancel)
+            #expect(o.stop.map(\.runId) == [run])
+            #expect(o.stop.first?.why == .cancel)
             o = try await core.heartbeat(
                 AgentHeartbeat(runs: [RunStatus(runId: run, phase: .stopped, signal: 15)]), node: "dgx04", wait: 0,
                 by: me)
@@ -145,7 +151,8 @@ import Testing
             // A run the controller does not know (left from before a restart) is stopped.
             o = try await core.heartbeat(
                 AgentHeartbeat(runs: [RunStatus(runId: "9999", phase: .running)]), node: "dgx04", wait: 0, by: me)
-            #expect(o.stop.map(\.runId) == ["9999"] && o.stop.first?.why == .unknown)
+            #expect(o.stop.map(\.runId) == ["9999"])
+            #expect(o.stop.first?.why == .unknown)
         }
     }
 
@@ -162,7 +169,8 @@ import Testing
             #expect(orders.launch.map(\.jobId) == [job.id])
             // Answered because the job was placed there, not because its 30 s ran out.
             let waiters = await core.waiters
-            #expect(waiters.woken == 1 && waiters.expired == 0)
+            #expect(waiters.woken == 1)
+            #expect(waiters.expired == 0)
         }
     }
 
@@ -188,9 +196,11 @@ import Testing
                 await core.sweep()
             }
             let down = try await core.node(nodeOfA)
-            #expect(down.state == .down && down.reason?.contains("no heartbeat") == true)
+            #expect(down.state == .down)
+            #expect(down.reason?.contains("no heartbeat") == true)
             let requeued = try #require(try store.job(a.id))
-            #expect(requeued.state == .pending && requeued.requeueCount == 1)
+            #expect(requeued.state == .pending)
+            #expect(requeued.requeueCount == 1)
             #expect(requeued.endReason == nil || requeued.pendingReason != nil)
             // A late heartbeat from the lost node is told to register again.
             let late = try await core.heartbeat(
@@ -243,7 +253,8 @@ import Testing
                 try core.appendOutput(node: "dgx06", runId: run, offset: 6, bytes: Data("world\n".utf8), by: me)
                     == .held(12))
             let all = try core.output(job: job.id, offset: 0, node: nil, by: ana)
-            #expect(String(decoding: all.bytes, as: UTF8.self) == "hello world\n" && !all.complete)
+            #expect(String(decoding: all.bytes, as: UTF8.self) == "hello world\n")
+            #expect(!all.complete)
             let tail = try core.output(job: job.id, offset: 6, node: nil, by: ana)
             #expect(String(decoding: tail.bytes, as: UTF8.self) == "world\n")
             #expect(throws: ControllerError.self) { try core.output(job: job.id, offset: 0, node: nil, by: bo) }
@@ -271,7 +282,8 @@ import Testing
             // A dry run queues behind it: it gets the node of the second job to end.
             let ends = started.compactMap { $0.startTime.map { $0 + 3600 } }.sorted()
             let dry = try await core.dryRun(submit(gpus: 8), by: ana)
-            #expect(dry.allocation == nil && dry.estimatedStart == ends[1])
+            #expect(dry.allocation == nil)
+            #expect(dry.estimatedStart == ends[1])
             #expect(dry.reason?.isEmpty == false)
         }
     }

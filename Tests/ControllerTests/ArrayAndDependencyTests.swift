@@ -30,8 +30,13 @@ extension ControllerCore {
     @Test func anArraysCapKeepsAtMostThatManyTasksRunning() async throws {
         try await withCore { core, store, _ in
             let first = try await core.submit(try submit(gpus: 1, array: "0-5%2"), by: ana)
-            #expect(first.id == 1 && first.displayId == "1_0" && first.arrayJobId == 1 && first.arrayTaskId == 0)
-            #expect(first.array == "0-5%2" && first.arrayTaskCount == 6 && first.state == .running)
+            #expect(first.id == 1)
+            #expect(first.displayId == "1_0")
+            #expect(first.arrayJobId == 1)
+            #expect(first.arrayTaskId == 0)
+            #expect(first.array == "0-5%2")
+            #expect(first.arrayTaskCount == 6)
+            #expect(first.state == .running)
             var tasks = try await core.jobs(array: 1, by: ana)
             // Each task is a job of its own, in index order.
             #expect(tasks.map(\.id) == [1, 2, 3, 4, 5, 6])
@@ -64,13 +69,15 @@ extension ControllerCore {
                 Issue.record("a task's cancel answers one job")
                 return
             }
-            #expect(one.displayId == "1_7" && one.state == .cancelled)
+            #expect(one.displayId == "1_7")
+            #expect(one.state == .cancelled)
             // A task's own id is that task alone, as in Slurm.
             guard case let .job(byId) = try await core.cancel(.job(3), by: ana) else {
                 Issue.record("a task's own id answers one job")
                 return
             }
-            #expect(byId.displayId == "1_2" && byId.stopRequested == "cancel")
+            #expect(byId.displayId == "1_2")
+            #expect(byId.stopRequested == "cancel")
             await #expect(throws: ControllerError(.forbidden, "job 1 belongs to ana")) {
                 try await core.cancel(.job(1), by: bo)
             }
@@ -105,7 +112,8 @@ extension ControllerCore {
             #expect(b.pendingReason == "waiting for job 1 to complete successfully (afterok); it is running")
             #expect(b.dependency == "afterok:1")
             let dry = try await core.dryRun(try submit(gpus: 1, dependency: "afterok:1"), by: ana)
-            #expect(dry.allocation == nil && dry.reason == b.pendingReason)
+            #expect(dry.allocation == nil)
+            #expect(dry.reason == b.pendingReason)
             try await core.end(a.id)
             #expect(try await core.job(b.id, by: ana).state == .running)
 
@@ -299,7 +307,8 @@ extension ControllerCore {
             let b = try await core.submit(try submit(gpus: 1, dependency: "singleton", name: "nightly"), by: ana)
             let c = try await core.submit(try submit(gpus: 1, dependency: "singleton", name: "nightly"), by: ana)
             let bos = try await core.submit(try submit(gpus: 1, dependency: "singleton", name: "nightly"), by: bo)
-            #expect(a.state == .running && bos.state == .running)
+            #expect(a.state == .running)
+            #expect(bos.state == .running)
             #expect(b.pendingReason == "waiting for job 1, of the same name and user, to end (singleton)")
             #expect(c.pendingReason == "waiting for job 1, of the same name and user, to end (singleton)")
             try await core.end(a.id)

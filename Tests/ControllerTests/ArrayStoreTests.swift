@@ -28,7 +28,9 @@ import Testing
             // What was returned is what was stored, every field.
             for j in array { #expect(try store.job(j.id) == j) }
             let read = try #require(try store.job(arrayJobId: lone + 1, taskId: 4))
-            #expect(read.id == lone + 2 && read.array?.taskCount == 3 && read.array?.limit == 2)
+            #expect(read.id == lone + 2)
+            #expect(read.array?.taskCount == 3)
+            #expect(read.array?.limit == 2)
             #expect(read.dependency == dependency)
             #expect(try store.job(arrayJobId: lone + 1, taskId: 5) == nil)
             #expect(try store.jobs(filter: JobFilter(arrayJobId: lone + 1)).map(\.id) == array.map(\.id))
@@ -56,14 +58,18 @@ import Testing
             }
             let store = try StateStore(directory: dir, create: false)
             let old = try #require(try store.job(1))
-            #expect(old.name == "old" && old.request.gpus == 2 && old.array == nil && old.dependency == nil)
+            #expect(old.name == "old")
+            #expect(old.request.gpus == 2)
+            #expect(old.array == nil)
+            #expect(old.dependency == nil)
             let applied = try store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
             #expect(applied.starts(with: ["v1: jobs, node states, tokens", "v2: job arrays and dependencies"]))
             // New jobs go on from there, arrays included.
             var task = submission("new")
             task.array = try ArraySpec(parsing: "0-1").task(0, arrayJobId: 0)
             let ids = try store.submit(groups: [[task]], at: .seconds(t0))
-            #expect(ids[0][0].id == 2 && ids[0][0].array?.arrayJobId == 2)
+            #expect(ids[0][0].id == 2)
+            #expect(ids[0][0].array?.arrayJobId == 2)
         }
     }
 }

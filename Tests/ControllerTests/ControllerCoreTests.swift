@@ -11,7 +11,10 @@ import Testing
         try await withCore { core, store, _ in
             let job = try await core.submit(submit(gpus: 2), by: ana)
             #expect(job.state == .running)
-            #expect(job.user == "ana" && job.account == "ivi" && job.partition == "gpu" && job.name == "python")
+            #expect(job.user == "ana")
+            #expect(job.account == "ivi")
+            #expect(job.partition == "gpu")
+            #expect(job.name == "python")
             var engine = ClusterState(spec: try platformSpec())
             let expected = try engine.place(ResourceRequest(gpus: 2, account: "ivi", time: .hours(1))).get()
             try engine.commit(expected.allocation)
@@ -46,7 +49,8 @@ import Testing
             #expect(waiting.pendingReason?.isEmpty == false)
             // Cancelling a running job only asks for a stop: its GPUs stay held until the agent reports the exit.
             let stopped = try await core.cancel(1, by: ana)
-            #expect(stopped.state == .running && stopped.stopRequested == "cancel")
+            #expect(stopped.state == .running)
+            #expect(stopped.stopRequested == "cancel")
             #expect(try await core.job(waiting.id, by: bo).state == .pending)
             // A pending job ends at once.
             #expect(try await core.cancel(waiting.id, by: bo).state == .cancelled)
@@ -74,7 +78,9 @@ import Testing
             let first = try await core.submit(submit(gpus: 1), by: ana)
             #expect(first.allocation?.nodes[0].node == "dgx01")
             let drained = try await core.drain("dgx01", reason: "ECC errors on GPU 3", by: root)
-            #expect(drained.state == .draining && drained.reason == "ECC errors on GPU 3" && drained.actor == "admin")
+            #expect(drained.state == .draining)
+            #expect(drained.reason == "ECC errors on GPU 3")
+            #expect(drained.actor == "admin")
             #expect(try store.nodeState("dgx01")?.state == .drain)
             let next = try await core.submit(submit(gpus: 1), by: ana)
             #expect(next.allocation?.nodes[0].node != "dgx01")
@@ -83,7 +89,8 @@ import Testing
             }
             await #expect(throws: ControllerError.self) { try await core.drain("dgx02", reason: "x", by: ana) }
             let resumed = try await core.resume("dgx01", by: root)
-            #expect(resumed.state == .up && resumed.gpus.map(\.used).reduce(0, +) == 1)
+            #expect(resumed.state == .up)
+            #expect(resumed.gpus.map(\.used).reduce(0, +) == 1)
         }
     }
 
@@ -101,7 +108,8 @@ import Testing
             #expect(late.state == .pending)
             _ = try await again.resume("dgx06", by: root)
             let placed = try await again.job(late.id, by: bo)
-            #expect(placed.state == .running && placed.allocation?.nodes[0].node == "dgx06")
+            #expect(placed.state == .running)
+            #expect(placed.allocation?.nodes[0].node == "dgx06")
             let running = try store.jobs(filter: JobFilter(states: [.running]))
             var gpus = Set<String>()
             for j in running {
@@ -121,7 +129,9 @@ import Testing
             let again = try ControllerCore(
                 spec: smaller, store: store, settings: noAgents, logger: quietLogger, clock: { t0 })
             let requeued = try #require(try store.job(onSix.id))
-            #expect(requeued.state == .pending && requeued.requeueCount == 1 && requeued.allocation == nil)
+            #expect(requeued.state == .pending)
+            #expect(requeued.requeueCount == 1)
+            #expect(requeued.allocation == nil)
             #expect(requeued.pendingReason == "requeued: node dgx06 lost")
             #expect(await again.clusterState.freeShapes().freeGPUs == 0)
             #expect(await again.schedule().isEmpty)

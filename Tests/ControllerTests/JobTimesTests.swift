@@ -32,9 +32,12 @@ final class MillisClock: Sendable {
                 millisClock: clock.read)
             let submitted = try await core.submit(submit(gpus: 2), by: ana)
             #expect(submitted.state == .running)
-            #expect(submitted.submitMillis == base + 123 && submitted.startMillis == base + 123)
-            #expect(submitted.submitTime == t0 && submitted.startTime == t0)
-            #expect(submitted.endMillis == nil && submitted.releasedMillis == nil)
+            #expect(submitted.submitMillis == base + 123)
+            #expect(submitted.startMillis == base + 123)
+            #expect(submitted.submitTime == t0)
+            #expect(submitted.startTime == t0)
+            #expect(submitted.endMillis == nil)
+            #expect(submitted.releasedMillis == nil)
             // The agent says the run ended 60.5678 s after t0; its report is applied at t0 + 61.999 s.
             clock.set(base + 61_999)
             let node = try #require(submitted.allocation?.nodes.first?.node)
@@ -46,7 +49,8 @@ final class MillisClock: Sendable {
                 ], from: node)
             recorded = try await core.job(submitted.id, by: ana)
             #expect(recorded.state == .completed)
-            #expect(recorded.endMillis == base + 60_567 && recorded.endTime == t0 + 60)
+            #expect(recorded.endMillis == base + 60_567)
+            #expect(recorded.endTime == t0 + 60)
             #expect(recorded.releasedMillis == base + 61_999)
             try store.close()
         }
@@ -54,8 +58,10 @@ final class MillisClock: Sendable {
             spec: try platformSpec(), store: try StateStore(directory: dir, create: false), settings: noAgents,
             logger: quietLogger, millisClock: clock.read)
         let reread = try await again.job(recorded.id, by: ana)
-        #expect(reread.submitMillis == base + 123 && reread.startMillis == base + 123)
-        #expect(reread.endMillis == base + 60_567 && reread.releasedMillis == base + 61_999)
+        #expect(reread.submitMillis == base + 123)
+        #expect(reread.startMillis == base + 123)
+        #expect(reread.endMillis == base + 60_567)
+        #expect(reread.releasedMillis == base + 61_999)
         #expect(reread == recorded)
     }
 
@@ -67,8 +73,10 @@ final class MillisClock: Sendable {
             #expect(waiting.state == .pending)
             let cancelled = try await core.cancel(waiting.id, by: ana)
             #expect(cancelled.state == .cancelled)
-            #expect(cancelled.startMillis == nil && cancelled.releasedMillis == nil)
-            #expect(cancelled.endMillis == t0 * 1000 && cancelled.submitMillis == t0 * 1000)
+            #expect(cancelled.startMillis == nil)
+            #expect(cancelled.releasedMillis == nil)
+            #expect(cancelled.endMillis == t0 * 1000)
+            #expect(cancelled.submitMillis == t0 * 1000)
         }
     }
 
@@ -76,7 +84,8 @@ final class MillisClock: Sendable {
     @Test func aSecondsClockIsReadAsWholeSeconds() async throws {
         try await withCore(clock: { t0 + 7 }) { core, _, _ in
             let job = try await core.submit(submit(gpus: 1), by: ana)
-            #expect(job.submitMillis == (t0 + 7) * 1000 && job.startMillis == (t0 + 7) * 1000)
+            #expect(job.submitMillis == (t0 + 7) * 1000)
+            #expect(job.startMillis == (t0 + 7) * 1000)
         }
     }
 
@@ -110,11 +119,16 @@ final class MillisClock: Sendable {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try StateStore(directory: dir, create: false)
         let pending = try #require(try store.job(1))
-        #expect(pending.submitMillis == t0 * 1000 && pending.startMillis == nil && pending.endMillis == nil)
+        #expect(pending.submitMillis == t0 * 1000)
+        #expect(pending.startMillis == nil)
+        #expect(pending.endMillis == nil)
         let ended = try #require(try store.job(2))
-        #expect(ended.name == "ran" && ended.state == .completed)
-        #expect(ended.submitMillis == t0 * 1000 && ended.startMillis == (t0 + 5) * 1000)
-        #expect(ended.endMillis == (t0 + 65) * 1000 && ended.releasedMillis == nil)
+        #expect(ended.name == "ran")
+        #expect(ended.state == .completed)
+        #expect(ended.submitMillis == t0 * 1000)
+        #expect(ended.startMillis == (t0 + 5) * 1000)
+        #expect(ended.endMillis == (t0 + 65) * 1000)
+        #expect(ended.releasedMillis == nil)
         #expect(ended.endTime == t0 + 65)
         // Written again, a row keeps its seconds columns as the floors of its milliseconds.
         var later = ended

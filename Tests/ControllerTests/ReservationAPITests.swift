@@ -12,45 +12,95 @@ import Testing
 @Suite struct ReservationAPITests {
     static let body = #"{"nodes": "dgx[05-06]", "start": "now", "duration": "4h", "reason": "firmware update"}"#
 
-    @Test func adminsCreateAndDeleteEveryoneLists() async throws {
-        try await withLiveAPI { api in
-            #expect(try await api.call(.get, "/v1/reservations", as: nil).status == .unauthorized)
-            let user = try await api.call(.post, "/v1/reservations", body: Self.body)
-            #expect(user.status == .forbidden && user.error == "only an admin may create a reservation; ana is not one")
+    static let workshop =
+        #"{"nodes": ["dgx01", "dgx02"], "start": "2023-11-15T08:00:00Z", "end": "2023-11-15T09:30+01:00", "accounts": "etf,ipb", "reason": "workshop", "name": "ws-1"}"#
 
-            let r = try await api.call(.post, "/v1/reservations", as: "admin", body: Self.body)
+    /// The admin's two reservations: maint-1 (dgx05-06, now for 4 h) and ws-1 (dgx01-02, later, for two
+    /// accounts). Returns the responses.
+    static func createBoth(_ api: LiveAPI) async throws -> (made: TestResponse, later: TestResponse) {
+        let made = try await api.call(.post, "/v1/reservations", as: "admin", body: body)
+        let later = try await api.call(.post, "/v1/reservations", as: "admin", body: workshop)
+        return (made, later)
+    }
+
+    @Test func readingReservationsNeedsAToken() async throws {
+        try await withLiveAPI { api in
+            let r = try await api.call(.get, "/v1/reservations", as: nil)
+            #expect(r.status == .unauthorized)
+        }
+    }
+
+    @Test func aUserMayNotCreateAReservation() async throws {
+        try await withLiveAPI { api in
+            let user = try await api.call(.post, "/v1/reservations", body: Self.body)
+            #expect(user.status == .forbidden)
+            #expect(user.error == "only an admin may create a reservation; ana is not one")
+        }
+    }
+
+    @Test func anAdminsReservationStartingNowIsActiveAtOnce() async throws {
+        try await withLiveAPI { api in
+            let r = try await Self.createBoth(api).made
             #expect(r.status == .created, "\(r.error ?? "")")
             let made = try r.decode(ReservationCreated.self)
-            #expect(made.reservation.name == "maint-1" && made.reservation.nodes == ["dgx05", "dgx06"])
-            #expect(made.reservation.start == t0 && made.reservation.end == t0 + 4 * 3600)
-            #expect(made.reservation.state == .active && made.warnings.isEmpty)
+            #expect(made.reservation.name == "maint-1")
+            #expect(made.reservation.nodes == ["dgx05", "dgx06"])
+            #expect(made.reservation.start == t0)
+            #expect(made.reservation.end == t0 + 4 * 3600)
+            #expect(made.reservation.state == .active)
+            #expect(made.warnings.isEmpty)
+        }
+    }
 
-            let later = try await api.call(
-                .post, "/v1/reservations", as: "admin",
-                body:
-                    #"{"nodes": ["dgx01", "dgx02"], "start": "2023-11-15T08:00:00Z", "end": "2023-11-15T09:30+01:00", "accounts": "etf,ipb", "reason": "workshop", "name": "ws-1"}"#
-            )
+    @Test func aLaterReservationForAccountsTakesItsTimesAndIsPlanned() async throws {
+        try await withLiveAPI { api in
+            let later = try await Self.createBoth(api).later
             #expect(later.status == .created, "\(later.error ?? "")")
             let ws = try later.decode(ReservationCreated.self).reservation
-            #expect(ws.start == 1_700_035_200 && ws.end == 1_700_037_000 && ws.accounts == ["etf", "ipb"])
+            #expect(ws.start == 1_700_035_200)
+            #expect(ws.end == 1_700_037_000)
+            #expect(ws.accounts == ["etf", "ipb"])
             #expect(ws.state == .planned)
+        }
+    }
 
+    @Test func everyoneListsTheReservationsAndTheNodesNameTheirs() async throws {
+        try await withLiveAPI { api in
+            _ = try await Self.createBoth(api)
             let listed = try await api.call(.get, "/v1/reservations")
             #expect(listed.status == .ok)
             #expect(try listed.decode(ReservationList.self).reservations.map(\.name) == ["maint-1", "ws-1"])
-            #expect(try await api.call(.get, "/v1/reservations?all=maybe").status == .badRequest)
-
             let nodes = try await api.call(.get, "/v1/nodes").decode(NodeList.self).nodes
             #expect(nodes.map(\.reservation) == [nil, nil, nil, nil, "maint-1", "maint-1"])
+        }
+    }
 
+    @Test func aListWithAnUnreadableAllIsABadRequest() async throws {
+        try await withLiveAPI { api in
+            let r = try await api.call(.get, "/v1/reservations?all=maybe")
+            #expect(r.status == .badRequest)
+        }
+    }
+
+    @Test func onlyAnAdminDeletesAReservationAndOnlyOnce() async throws {
+        try await withLiveAPI { api in
+            _ = try await Self.createBoth(api)
             let byUser = try await api.call(.delete, "/v1/reservations/maint-1")
-            #expect(
-                byUser.status == .forbidden && byUser.error == "only an admin may delete a reservation; ana is not one")
+            #expect(byUser.status == .forbidden)
+            #expect(byUser.error == "only an admin may delete a reservation; ana is not one")
             let deleted = try await api.call(.delete, "/v1/reservations/maint-1", as: "admin")
             let deletedView = try deleted.decode(ReservationView.self)
-            #expect(deleted.status == .ok && deletedView.name == "maint-1")
+            #expect(deleted.status == .ok)
+            #expect(deletedView.name == "maint-1")
             let again = try await api.call(.delete, "/v1/reservations/maint-1", as: "admin")
-            #expect(again.status == .notFound && again.error == "no reservation 'maint-1'")
+            #expect(again.status == .notFound)
+            #expect(again.error == "no reservation 'maint-1'")
+        }
+    }
+
+    @Test func anOverlappingReservationIsAConflictNamingTheOther() async throws {
+        try await withLiveAPI { api in
+            _ = try await Self.createBoth(api)
             let overlap = try await api.call(
                 .post, "/v1/reservations", as: "admin",
                 body: #"{"nodes": "dgx02", "start": "2023-11-15T08:15Z", "duration": 30, "reason": "x"}"#)

@@ -50,7 +50,9 @@ import Testing
                     "v7: the audit log", "v8: job times to the millisecond",
                 ])
             let old = try #require(try store.job(1))
-            #expect(old.name == "old" && old.state == .pending && old.request.gpus == 2)
+            #expect(old.name == "old")
+            #expect(old.state == .pending)
+            #expect(old.request.gpus == 2)
             #expect(try store.nodeState("dgx03")?.reason == "ECC")
             #expect(try store.reservations().isEmpty)
             try store.addReservation(Self.record("maint-1"))

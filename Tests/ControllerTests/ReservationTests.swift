@@ -17,15 +17,30 @@ import Testing
             reason: reason, name: name)
     }
 
-    @Test func aJobWhoseTimeLimitReachesIntoTheWindowWaitsNamingItAndStartsOnceItIsOver() async throws {
-        try await withClockedCore { core, store, clock in
-            try await drainAllBut("dgx06", core)
-            let made = try await core.reserve(Self.maintenance(["dgx06"], start: .fromNow(.minutes(30))), by: root)
+    /// Every node but dgx06 drained, and maintenance maint-1 of dgx06 from 30 minutes on (for 2 h).
+    static func reserveDgx06InHalfAnHour(_ core: ControllerCore) async throws -> ReservationCreated {
+        try await drainAllBut("dgx06", core)
+        return try await core.reserve(maintenance(["dgx06"], start: .fromNow(.minutes(30))), by: root)
+    }
+
+    @Test func aReservationLaterOnIsPlannedForItsWindow() async throws {
+        try await withClockedCore { core, _, _ in
+            let made = try await Self.reserveDgx06InHalfAnHour(core)
             #expect(made.warnings.isEmpty)
             let r = made.reservation
-            #expect(r.name == "maint-1" && r.nodes == ["dgx06"] && r.state == .planned && r.createdBy == "admin")
-            #expect(r.start == t0 + 1800 && r.end == t0 + 1800 + 7200 && r.accounts.isEmpty)
+            #expect(r.name == "maint-1")
+            #expect(r.nodes == ["dgx06"])
+            #expect(r.state == .planned)
+            #expect(r.createdBy == "admin")
+            #expect(r.start == t0 + 1800)
+            #expect(r.end == t0 + 1800 + 7200)
+            #expect(r.accounts.isEmpty)
+        }
+    }
 
+    @Test func aJobWhoseTimeLimitReachesIntoTheWindowWaitsNamingItAndStartsOnceItIsOver() async throws {
+        try await withClockedCore { core, store, clock in
+            _ = try await Self.reserveDgx06InHalfAnHour(core)
             let long = try await core.submit(job(gpus: 1, time: .hours(1)), by: ana)
             #expect(long.state == .pending)
             let reason = try #require(long.pendingReason)
@@ -35,7 +50,8 @@ import Testing
                 "\(reason)")
             // A job that ends before the window starts runs there now.
             let short = try await core.submit(job(gpus: 1, time: .minutes(20)), by: ana)
-            #expect(short.state == .running && short.allocation?.nodes.map(\.node) == ["dgx06"])
+            #expect(short.state == .running)
+            #expect(short.allocation?.nodes.map(\.node) == ["dgx06"])
             #expect(try await core.node("dgx06").reservation == nil)
 
             clock.set(t0 + 3600)
@@ -48,7 +64,8 @@ import Testing
             clock.set(t0 + 1800 + 7200)
             await core.sweep()
             let started = try await core.job(long.id, by: ana)
-            #expect(started.state == .running && started.allocation?.nodes.map(\.node) == ["dgx06"])
+            #expect(started.state == .running)
+            #expect(started.allocation?.nodes.map(\.node) == ["dgx06"])
             #expect(started.startTime == t0 + 9000)
             #expect(try await core.node("dgx06").reservation == nil)
             // Kept as history: listed with --all, ended.
@@ -64,7 +81,8 @@ import Testing
             try await drainAllBut("dgx06", core)
             _ = try await core.reserve(Self.maintenance(["dgx06"]), by: root)
             let waiting = try await core.submit(job(gpus: 8), by: ana)
-            #expect(waiting.state == .pending && waiting.pendingReason?.contains("maint-1") == true)
+            #expect(waiting.state == .pending)
+            #expect(waiting.pendingReason?.contains("maint-1") == true)
             await #expect(throws: ControllerError(.forbidden, "only an admin may delete a reservation; ana is not one"))
             {
                 try await core.unreserve("maint-1", by: ana)
@@ -73,10 +91,12 @@ import Testing
                 try await core.unreserve("maint-9", by: root)
             }
             let gone = try await core.unreserve("maint-1", by: root)
-            #expect(gone.name == "maint-1" && gone.state == .active)
+            #expect(gone.name == "maint-1")
+            #expect(gone.state == .active)
             #expect(try store.reservations().isEmpty)
             let now = try await core.job(waiting.id, by: ana)
-            #expect(now.state == .running && now.allocation?.nodes.map(\.node) == ["dgx06"])
+            #expect(now.state == .running)
+            #expect(now.allocation?.nodes.map(\.node) == ["dgx06"])
         }
     }
 
@@ -85,14 +105,15 @@ import Testing
             try await drainAllBut("dgx06", core)
             let made = try await core.reserve(
                 Self.maintenance(["dgx06"], accounts: ["etf"], reason: "etf workshop"), by: root)
-            #expect(made.reservation.name == "resv-1" && made.reservation.accounts == ["etf"])
+            #expect(made.reservation.name == "resv-1")
+            #expect(made.reservation.accounts == ["etf"])
             #expect(made.reservation.state == .active)
             let other = try await core.submit(job(gpus: 4, account: "ivi"), by: ana)
-            #expect(
-                other.state == .pending
-                    && other.pendingReason?.contains("dgx06 reserved (resv-1: etf workshop)") == true)
+            #expect(other.state == .pending)
+            #expect(other.pendingReason?.contains("dgx06 reserved (resv-1: etf workshop)") == true)
             let granted = try await core.submit(job(gpus: 4, account: "etf"), by: bo)
-            #expect(granted.state == .running && granted.allocation?.nodes.map(\.node) == ["dgx06"])
+            #expect(granted.state == .running)
+            #expect(granted.allocation?.nodes.map(\.node) == ["dgx06"])
             #expect(try await core.node("dgx06").reservation == "resv-1")
             // Inside the window a granted job longer than what is left of it also runs.
             clock.set(t0 + 3600)
@@ -147,11 +168,13 @@ import Testing
             // Back to back on the same node, or at once on another node: fine.
             let after = try await core.reserve(Self.maintenance(["dgx06"], start: .fromNow(.hours(3))), by: root)
             let elsewhere = try await core.reserve(Self.maintenance(["dgx04"], name: "pdu-b"), by: root)
-            #expect(after.reservation.name == "maint-2" && elsewhere.reservation.name == "pdu-b")
+            #expect(after.reservation.name == "maint-2")
+            #expect(elsewhere.reservation.name == "pdu-b")
             // A start in the past begins the window now.
             let past = try await core.reserve(
                 Self.maintenance(["dgx03"], start: .at(t0 - 600), end: .at(t0 + 600)), by: root)
-            #expect(past.reservation.start == t0 && past.reservation.state == .active)
+            #expect(past.reservation.start == t0)
+            #expect(past.reservation.state == .active)
             // Everyone may list them, earliest start first (then by name).
             #expect(try await core.reservations().map(\.name) == ["maint-3", "pdu-b", "maint-1", "maint-2"])
             #expect(try store.reservations().count == 4)
@@ -241,7 +264,8 @@ import Testing
             #expect(second.state == .pending)
             #expect(second.pendingReason == "account etf has 8 GPUs in use and may hold 8 (this job asks for 1)")
             let dry = try await core.dryRun(job(gpus: 1, account: "etf"), by: bo)
-            #expect(dry.allocation == nil && dry.reason == second.pendingReason)
+            #expect(dry.allocation == nil)
+            #expect(dry.reason == second.pendingReason)
         }
     }
 }

@@ -25,7 +25,8 @@ import Testing
             #expect(running.allSatisfy { $0.state == .running })
             let big = try await core.submit(job(gpus: 48), by: ana)
             let small = try await core.submit(job(gpus: 2), by: bo)
-            #expect(big.state == .pending && small.state == .pending)
+            #expect(big.state == .pending)
+            #expect(small.state == .pending)
             let behind = "waits behind job \(big.id) (strict-fifo: nothing passes the first job in line)"
             #expect(small.pendingReason == behind)
             // The first in line has the engine's own reason.
@@ -35,7 +36,8 @@ import Testing
             #expect(try await core.job(big.id, by: ana).estimatedStart == t0 + 3600)
             #expect(try await core.job(small.id, by: bo).estimatedStart == t0 + 7200)
             let dry = try await core.dryRun(job(gpus: 1), by: bo)
-            #expect(dry.allocation == nil && dry.reason == behind)
+            #expect(dry.allocation == nil)
+            #expect(dry.reason == behind)
 
             // A node frees (a full pass): 12 GPUs are still too few for the big job, and the small one waits.
             try await core.end(running[0].id)
@@ -55,7 +57,8 @@ import Testing
             // etf is at its limit: its next job waits for it, and ivi's job behind it waits too, with 40 GPUs free.
             let limited = try await core.submit(job(gpus: 1, account: "etf"), by: ana)
             let other = try await core.submit(job(gpus: 1), by: bo)
-            #expect(limited.state == .pending && other.state == .pending)
+            #expect(limited.state == .pending)
+            #expect(other.state == .pending)
             #expect(other.pendingReason?.hasPrefix("waits behind job \(limited.id)") == true)
             // etf's running job ends: both start.
             try await core.end(first.id)

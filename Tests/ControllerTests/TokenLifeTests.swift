@@ -24,12 +24,14 @@ import Testing
             let token = try store.createToken(user: "ana", role: .user, at: t0)
             #expect(try store.principal(token.secret, at: t0) != nil)
             let revoked = try store.revokeToken(token.id, at: t0 + 1)
-            #expect(revoked.revoked == t0 + 1 && revoked.user == "ana")
+            #expect(revoked.revoked == t0 + 1)
+            #expect(revoked.user == "ana")
             // The same second: the cache does not outlive a revocation.
             #expect(try store.authenticate(token.secret, at: t0 + 1) == .revoked(id: token.id, at: t0 + 1))
             #expect(try store.tokens().map(\.id) == [token.id])
             let again = #expect(throws: StateStoreError.self) { try store.revokeToken(token.id, at: t0 + 2) }
-            #expect(again?.kind == .refused && again?.message == "token \(token.id) is revoked already")
+            #expect(again?.kind == .refused)
+            #expect(again?.message == "token \(token.id) is revoked already")
             let none = #expect(throws: StateStoreError.self) { try store.revokeToken(999, at: t0 + 2) }
             #expect(none?.kind == .notFound)
         }
@@ -90,7 +92,9 @@ import Testing
         let store = try StateStore(directory: dir, create: false)
         #expect(try store.principal("rsp_old", at: t0 + 86_400 * 3650)?.role == .admin)
         let token = try #require(try store.tokens().first)
-        #expect(token.expires == nil && token.revoked == nil && token.created == t0)
+        #expect(token.expires == nil)
+        #expect(token.revoked == nil)
+        #expect(token.created == t0)
         #expect(try store.auditRecords().isEmpty)
     }
 }

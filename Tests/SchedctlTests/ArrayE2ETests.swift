@@ -7,8 +7,11 @@ import Testing
 /// schedctl against the real controller: an array from an sbatch script, a dependent job, and the array seen
 /// and cancelled as a Slurm user expects.
 @Suite(.serialized) struct ArrayE2ETests {
-    @Test func anArrayAndADependentJobFromScriptsThenQueueShowAndCancel() throws {
-        let c = try LiveController()
+    /// ana's sweep (job 1: an sbatch array 0-9%4 of 8-GPU tasks) and report (job 11: one GPU, afterok:1),
+    /// both from scripts. Returns ana's token and schedctl's answers to both.
+    static func submitSweepAndReport(_ c: LiveController) throws -> (
+        ana: String, sweep: CLI.Result, report: CLI.Result
+    ) {
         let ana = try c.token(for: "ana")
         let work = Scratch.root.appendingPathComponent("schedctl-array-e2e-\(UUID())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -20,31 +23,55 @@ import Testing
         python sweep.py --index $SLURM_ARRAY_TASK_ID
         """.write(to: work.appendingPathComponent("sweep.sh"), atomically: true, encoding: .utf8)
         let sweep = try c.schedctl(["submit", "sweep.sh"], token: ana, in: work)
-        #expect(sweep.status == 0, "\(sweep.stderr)")
-        #expect(sweep.stdout == "Submitted job 1 (array 1_[0-9%4], 10 tasks)\n")
-
         try "#!/bin/bash\n#SBATCH -d afterok:1 -A ivi --gres=gpu:1\npython report.py\n".write(
             to: work.appendingPathComponent("report.sh"), atomically: true, encoding: .utf8)
         let report = try c.schedctl(["submit", "--parsable", "report.sh"], token: ana, in: work)
-        #expect(report.stdout == "11\n", "\(report.stderr)")
+        return (ana, sweep, report)
+    }
 
+    @Test func anArrayAndAJobDependingOnItAreSubmittedFromScripts() throws {
+        let c = try LiveController()
+        let (_, sweep, report) = try Self.submitSweepAndReport(c)
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        #expect(sweep.stdout == "Submitted job 1 (array 1_[0-9%4], 10 tasks)\n")
+        #expect(report.stdout == "11\n", "\(report.stderr)")
+    }
+
+    @Test func aDependencyOnATaskTheArrayDoesNotHaveIsRefused() throws {
+        let c = try LiveController()
+        let ana = try Self.submitSweepAndReport(c).ana
         let refused = try c.schedctl(
             ["submit", "--gpus", "1", "--account", "ivi", "--dependency", "afterok:1_10", "--", "true"], token: ana)
         #expect(refused.status == 1)
         #expect(refused.stderr == "schedctl: error: dependency afterok:1_10: array 1 has no task 10 (tasks 0-9)\n")
+    }
 
+    @Test func queueCollapsesTheWaitingTasksAndSaysWhyEachWaits() throws {
+        let c = try LiveController()
+        let ana = try Self.submitSweepAndReport(c).ana
         let queue = try c.schedctl(["queue"], token: ana)
         let lines = queue.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 8, "\(queue.stdout)")
         #expect(lines[7].hasPrefix("Queue order: "))
-        #expect(lines[1].hasPrefix("1_0 ") && lines[1].contains("running"))
-        #expect(
-            lines[5].hasPrefix("1_[4-9%4] ") && lines[5].contains("array 1 runs at most 4 tasks at once (4 running)"))
-        #expect(lines[6].hasPrefix("11 ") && lines[6].contains("waiting for all 10 tasks of array 1"))
+        #expect(lines[1].hasPrefix("1_0 "))
+        #expect(lines[1].contains("running"))
+        #expect(lines[5].hasPrefix("1_[4-9%4] "))
+        #expect(lines[5].contains("array 1 runs at most 4 tasks at once (4 running)"))
+        #expect(lines[6].hasPrefix("11 "))
+        #expect(lines[6].contains("waiting for all 10 tasks of array 1"))
+    }
+
+    @Test func queueJSONListsEachTaskWithTheArraysOutput() throws {
+        let c = try LiveController()
+        let ana = try Self.submitSweepAndReport(c).ana
         let each = try decodeJSON(JobList.self, try c.schedctl(["queue", "--json"], token: ana)).jobs
         #expect(each.map { $0.displayId ?? "" } == (0...9).map { "1_\($0)" } + ["11"])
         #expect(each.allSatisfy { $0.arrayJobId == nil || $0.output == "sweep-%A_%a.out" })
+    }
 
+    @Test func showGivesATaskTheWholeArrayOrADependency() throws {
+        let c = try LiveController()
+        let ana = try Self.submitSweepAndReport(c).ana
         let one = try c.schedctl(["show", "1_7"], token: ana)
         #expect(one.stdout.hasPrefix("Job:             1_7 (sweep)"), "\(one.stdout)")
         #expect(one.stdout.contains("Array:           task 7 of array 1 (0-9%4, 10 tasks); job id 8"))
@@ -52,7 +79,11 @@ import Testing
         #expect(whole.jobs.count == 10)
         #expect(try c.schedctl(["show", "11"], token: ana).stdout.contains("Dependency:      afterok:1"))
         #expect(try c.schedctl(["show", "1_x"], token: ana).status == 2)
+    }
 
+    @Test func cancellingATaskAndThenTheArrayCancelsTheJobThatWaitedForIt() throws {
+        let c = try LiveController()
+        let ana = try Self.submitSweepAndReport(c).ana
         let task = try c.schedctl(["cancel", "1_9"], token: ana)
         #expect(task.stdout == "Cancelled job 1_9\n")
         let array = try c.schedctl(["cancel", "1"], token: ana)

@@ -17,7 +17,8 @@ import Testing
         #expect(r.array == (try ArraySpec(parsing: "0-12:4%2")))
         #expect(r.dependency?.description == "afterok:12:13,afterany:14_2")
         let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
-        #expect(json.contains(#""array":"0-12:4%2""#) && json.contains(#""dependency":"afterok:12:13,afterany:14_2""#))
+        #expect(json.contains(#""array":"0-12:4%2""#))
+        #expect(json.contains(#""dependency":"afterok:12:13,afterany:14_2""#))
         #expect(try SubmitRequest.parse(json: json) == r)
     }
 
@@ -41,7 +42,8 @@ import Testing
             let s = try parse("#!/bin/bash\n" + text + "python sweep.py\n")
             #expect(s.options.array == (try ArraySpec(parsing: "0-99%8")), "\(text)")
             #expect(s.options.dependency == (try JobDependency(parsing: "afterok:41")), "\(text)")
-            #expect(s.warnings.isEmpty && s.notes.isEmpty, "\(text)")
+            #expect(s.warnings.isEmpty, "\(text)")
+            #expect(s.notes.isEmpty, "\(text)")
         }
     }
 
@@ -68,14 +70,17 @@ import Testing
         try "#!/bin/bash\n#SBATCH --array=0-9 --dependency=afterany:3\necho $SLURM_ARRAY_TASK_ID\n".write(
             toFile: script, atomically: true, encoding: .utf8)
         let (r, _) = try SubmitCommand.parse(["--array", "1,3", script]).submission(cwd: dir.path)
-        #expect(r.array?.indices == [1, 3] && r.dependency?.description == "afterany:3")
+        #expect(r.array?.indices == [1, 3])
+        #expect(r.dependency?.description == "afterany:3")
         let file = dir.appendingPathComponent("job.yaml").path
         try "gpus: 1\narray: 0-3%2\ndependency: afterok:7?afternotok:8\ncommand: [python, t.py]\n".write(
             toFile: file, atomically: true, encoding: .utf8)
         let (j, _) = try SubmitCommand.parse(["--file", file]).submission(cwd: dir.path)
-        #expect(j.array?.description == "0-3%2" && j.dependency?.anyOf == true)
+        #expect(j.array?.description == "0-3%2")
+        #expect(j.dependency?.anyOf == true)
         let (over, _) = try SubmitCommand.parse(["--file", file, "--array", "5"]).submission(cwd: dir.path)
-        #expect(over.array?.indices == [5] && over.dependency == j.dependency)
+        #expect(over.array?.indices == [5])
+        #expect(over.dependency == j.dependency)
     }
 
     /// A task as the controller shows it.
@@ -98,10 +103,13 @@ import Testing
         let folded = QueueCommand.text(jobs, now: 0)
         let lines = folded.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
-        #expect(lines[1].hasPrefix("1_0 ") && lines[2].hasPrefix("1_1 "))
-        #expect(lines[3].hasPrefix("1_[2-9%2] ") && lines[3].contains(capped))
+        #expect(lines[1].hasPrefix("1_0 "))
+        #expect(lines[2].hasPrefix("1_1 "))
+        #expect(lines[3].hasPrefix("1_[2-9%2] "))
+        #expect(lines[3].contains(capped))
         let each = QueueCommand.text(jobs, now: 0, eachTask: true).split(separator: "\n")
-        #expect(each.count == 11 && each[10].hasPrefix("1_9 "))
+        #expect(each.count == 11)
+        #expect(each[10].hasPrefix("1_9 "))
         // Different reasons are not folded together.
         var mixed = jobs
         mixed[2].pendingReason = "Not enough free GPUs"

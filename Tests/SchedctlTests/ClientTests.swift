@@ -65,8 +65,10 @@ import Testing
         ] {
             #expect(try ClientConfig.resolve(controllerFlag: url, tokenFlag: nil, environment: [:]).controller == url)
         }
-        #expect(PlainHTTP.isLoopback(host: "LOCALHOST") && !PlainHTTP.isLoopback(host: "128.0.0.1"))
-        #expect(!PlainHTTP.isLoopback(host: "0.0.0.0") && !PlainHTTP.isLoopback(host: "::"))
+        #expect(PlainHTTP.isLoopback(host: "LOCALHOST"))
+        #expect(!PlainHTTP.isLoopback(host: "128.0.0.1"))
+        #expect(!PlainHTTP.isLoopback(host: "0.0.0.0"))
+        #expect(!PlainHTTP.isLoopback(host: "::"))
     }
 
     @Test func theCAFileComesFromTheFlagTheEnvironmentOrTheConfigFile() throws {
@@ -144,7 +146,9 @@ final class Sink: @unchecked Sendable {
         let sink = Sink()
         let (offset, last) = try await scripted(sink).run(follow: true)
         #expect(String(decoding: sink.bytes, as: UTF8.self) == "hello\nbye\n")
-        #expect(offset == 10 && last.complete && last.state == "completed")
+        #expect(offset == 10)
+        #expect(last.complete)
+        #expect(last.state == "completed")
         #expect(sink.offsets == [0, 3, 3, 6, 6])
         // It pauses only after polls that brought nothing.
         #expect(sink.pauses == 2)
@@ -153,7 +157,9 @@ final class Sink: @unchecked Sendable {
     @Test func withoutFollowItReadsOnce() async throws {
         let sink = Sink()
         let (offset, _) = try await scripted(sink).run(follow: false)
-        #expect(String(decoding: sink.bytes, as: UTF8.self) == "hel" && offset == 3 && sink.offsets == [0])
+        #expect(String(decoding: sink.bytes, as: UTF8.self) == "hel")
+        #expect(offset == 3)
+        #expect(sink.offsets == [0])
     }
 
     @Test func completeButBehindKeepsReading() async throws {
@@ -167,7 +173,9 @@ final class Sink: @unchecked Sendable {
                 return OutputChunk(bytes: Array(data[Int(offset)..<end]), size: 6, complete: true)
             }, write: { sink.bytes += $0 }, pause: { sink.pauses += 1 })
         try await follower.run(follow: true)
-        #expect(sink.bytes == data && sink.offsets == [0, 2, 4] && sink.pauses == 0)
+        #expect(sink.bytes == data)
+        #expect(sink.offsets == [0, 2, 4])
+        #expect(sink.pauses == 0)
     }
 
     @Test func headersAreReadCaseInsensitively() {
@@ -258,7 +266,9 @@ final class Sink: @unchecked Sendable {
             follower.pause = { sink.pauses += 1 }
             let (offset, last) = try await follower.run(follow: true)
             #expect(sink.bytes == Self.output)
-            #expect(offset == Int64(Self.output.count) && last.complete && last.state == "completed")
+            #expect(offset == Int64(Self.output.count))
+            #expect(last.complete)
+            #expect(last.state == "completed")
         }
     }
 
@@ -268,7 +278,8 @@ final class Sink: @unchecked Sendable {
                 try await OutputFollower.live(client, job: 8).run(follow: false)
                 Issue.record("no error")
             } catch let e as ControllerError {
-                #expect(e.description == "job 8 belongs to bo" && e.exitStatus == 1)
+                #expect(e.description == "job 8 belongs to bo")
+                #expect(e.exitStatus == 1)
             }
             var wrong = client
             wrong.token = "rsp_other"
@@ -276,7 +287,8 @@ final class Sink: @unchecked Sendable {
                 try await OutputFollower.live(wrong, job: 7).run(follow: false)
                 Issue.record("no error")
             } catch let e as ControllerError {
-                #expect(e.description == "unknown token" && e.exitStatus == 2)
+                #expect(e.description == "unknown token")
+                #expect(e.exitStatus == 2)
             }
         }
     }

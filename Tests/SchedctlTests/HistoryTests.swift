@@ -88,11 +88,19 @@ import Testing
             lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
                 "ID", "USER", "ACCOUNT", "STATE", "SUBMIT", "START", "END", "RUN", "TIME", "GPUS", "NODES",
             ])
-        #expect(lines[1].hasPrefix("3 ") && lines[1].contains("completed") && lines[1].contains(" 1m "))
-        #expect(lines[1].contains(localTime(Self.base / 1000 + 2)) && lines[1].hasSuffix("dgx01"))
-        #expect(lines[2].contains("failed") && lines[2].contains(" 16 ") && lines[2].hasSuffix("dgx[01-02]"))
-        #expect(lines[3].contains("cancelled") && lines[3].contains(" - ") && lines[3].hasSuffix("-"))
-        #expect(lines[4].contains("timeout") && lines[4].contains(" 2h "))
+        #expect(lines[1].hasPrefix("3 "))
+        #expect(lines[1].contains("completed"))
+        #expect(lines[1].contains(" 1m "))
+        #expect(lines[1].contains(localTime(Self.base / 1000 + 2)))
+        #expect(lines[1].hasSuffix("dgx01"))
+        #expect(lines[2].contains("failed"))
+        #expect(lines[2].contains(" 16 "))
+        #expect(lines[2].hasSuffix("dgx[01-02]"))
+        #expect(lines[3].contains("cancelled"))
+        #expect(lines[3].contains(" - "))
+        #expect(lines[3].hasSuffix("-"))
+        #expect(lines[4].contains("timeout"))
+        #expect(lines[4].contains(" 2h "))
         #expect(HistoryCommand.table([]) == "No ended jobs.")
     }
 }
@@ -119,9 +127,12 @@ import Testing
         let mine = try c.schedctl(["history"], token: ana)
         #expect(mine.status == 0, "\(mine.stderr)")
         let rows = mine.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
-        #expect(rows.count == 1 && rows.first?.first == "7" && rows.first?.contains("cancelled") == true)
+        #expect(rows.count == 1)
+        #expect(rows.first?.first == "7")
+        #expect(rows.first?.contains("cancelled") == true)
         // It never started: no start, no run time, no GPUs, no nodes.
-        #expect(rows.first?.filter { $0 == "-" }.count == 3 && rows.first?.last == "-")
+        #expect(rows.first?.filter { $0 == "-" }.count == 3)
+        #expect(rows.first?.last == "-")
         let all = try c.schedctl(["history"])
         #expect(all.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ")[0] } == ["7", "8"])
         let bos = try c.schedctl(["history", "--user", "bo"])

@@ -22,14 +22,26 @@ import Testing
             python train.py
             """)
         let o = s.options
-        #expect(o.gpus == 4 && o.gpuModel == "H200" && o.minGpuMemory == ByteSize(bytes: 100_000_000_000))
-        #expect(o.cpus == 28 && o.memory == .gibibytes(256))
-        #expect(o.scratch == .terabytes(1) && o.storage == .terabytes(2))
-        #expect(o.nodes == 1 && o.gpusPerNode == 4 && o.exclusive == true && o.sameNuma == true)
-        #expect(o.time == .hours(4) && o.partition == "gpu" && o.account == "ivi")
-        #expect(o.name == "my train" && o.output == "out-%j.log")
-        #expect(o.workdir == "/scratch/ana" && o.noRequeue == true)
-        #expect(s.warnings.isEmpty && s.notes.isEmpty)
+        #expect(o.gpus == 4)
+        #expect(o.gpuModel == "H200")
+        #expect(o.minGpuMemory == ByteSize(bytes: 100_000_000_000))
+        #expect(o.cpus == 28)
+        #expect(o.memory == .gibibytes(256))
+        #expect(o.scratch == .terabytes(1))
+        #expect(o.storage == .terabytes(2))
+        #expect(o.nodes == 1)
+        #expect(o.gpusPerNode == 4)
+        #expect(o.exclusive == true)
+        #expect(o.sameNuma == true)
+        #expect(o.time == .hours(4))
+        #expect(o.partition == "gpu")
+        #expect(o.account == "ivi")
+        #expect(o.name == "my train")
+        #expect(o.output == "out-%j.log")
+        #expect(o.workdir == "/scratch/ana")
+        #expect(o.noRequeue == true)
+        #expect(s.warnings.isEmpty)
+        #expect(s.notes.isEmpty)
         #expect(s.interpreter == ["/bin/bash"])
     }
 
@@ -56,13 +68,22 @@ import Testing
             srun python train.py
             """)
         let o = s.options
-        #expect(o.gpusPerNode == 4 && o.gpus == nil && o.nodes == 2)
+        #expect(o.gpusPerNode == 4)
+        #expect(o.gpus == nil)
+        #expect(o.nodes == 2)
         #expect(o.time == TimeSpan(seconds: 86400 + 12 * 3600))
-        #expect(o.memory == .gibibytes(64) && o.cpus == 16 && o.name == "bert" && o.output == "bert-%j.out")
-        #expect(o.partition == "gpu" && o.account == "etf" && o.exclusive == true && o.noRequeue == true)
+        #expect(o.memory == .gibibytes(64))
+        #expect(o.cpus == 16)
+        #expect(o.name == "bert")
+        #expect(o.output == "bert-%j.out")
+        #expect(o.partition == "gpu")
+        #expect(o.account == "etf")
+        #expect(o.exclusive == true)
+        #expect(o.noRequeue == true)
         #expect(o.workdir == "/home/bo")
         // --gres counts per node, as in Slurm: 2 nodes × 4 GPUs.
-        #expect(o.resourceRequest.gpus == 8 && o.resourceRequest.gpusPerNode == 4)
+        #expect(o.resourceRequest.gpus == 8)
+        #expect(o.resourceRequest.gpusPerNode == 4)
         #expect(s.warnings.isEmpty)
     }
 
@@ -73,15 +94,24 @@ import Testing
             #SBATCH -J short -o log.txt -p gpu -A ipb
             """)
         let o = s.options
-        #expect(o.gpus == 2 && o.nodes == 1 && o.time == .minutes(30) && o.cpus == 8)
-        #expect(o.name == "short" && o.output == "log.txt" && o.partition == "gpu" && o.account == "ipb")
+        #expect(o.gpus == 2)
+        #expect(o.nodes == 1)
+        #expect(o.time == .minutes(30))
+        #expect(o.cpus == 8)
+        #expect(o.name == "short")
+        #expect(o.output == "log.txt")
+        #expect(o.partition == "gpu")
+        #expect(o.account == "ipb")
         let joined = try parse("#SBATCH -N2 -t10 -G=3\n").options
-        #expect(joined.nodes == 2 && joined.time == .minutes(10) && joined.gpus == 3)
+        #expect(joined.nodes == 2)
+        #expect(joined.time == .minutes(10))
+        #expect(joined.gpus == 3)
     }
 
     @Test func sbatchSeparateValueForms() throws {
         let o = try parse("#SBATCH --gres gpu:h200:2 --time 2:30:00 --mem 4000 --gpus-per-node 2\n").options
-        #expect(o.gpuModel == "h200" && o.gpusPerNode == 2)
+        #expect(o.gpuModel == "h200")
+        #expect(o.gpusPerNode == 2)
         #expect(o.time == TimeSpan(seconds: 2 * 3600 + 30 * 60))
         // A bare --mem is MiB, as in Slurm.
         #expect(o.memory == ByteSize(bytes: 4000 << 20))
@@ -90,9 +120,11 @@ import Testing
     @Test func sbatchGPUCountsAndModels() throws {
         #expect(try parse("#SBATCH --gpus=8\n").options.gpus == 8)
         let model = try parse("#SBATCH --gpus=H200:4\n").options
-        #expect(model.gpus == 4 && model.gpuModel == "H200")
+        #expect(model.gpus == 4)
+        #expect(model.gpuModel == "H200")
         let bare = try parse("#SBATCH --gres=gpu\n").options
-        #expect(bare.gpusPerNode == 1 && bare.resourceRequest.gpus == 1)
+        #expect(bare.gpusPerNode == 1)
+        #expect(bare.resourceRequest.gpus == 1)
         let single = try parse("#SBATCH --gres=gpu:2\n").options.resourceRequest
         #expect(single.gpus == 2)
     }
@@ -133,7 +165,8 @@ import Testing
                 "train.sh:4: #SBATCH -x is not understood here; ignored",
             ])
         // The options around them still count.
-        #expect(s.options.nodes == 1 && s.options.gpusPerNode == 2)
+        #expect(s.options.nodes == 1)
+        #expect(s.options.gpusPerNode == 2)
     }
 
     @Test func directivesStopAtTheFirstCommandLine() throws {

@@ -38,7 +38,9 @@ import Testing
                     scratch: .terabytes(2), storage: .terabytes(10), nodes: 2, gpusPerNode: 4, exclusive: true,
                     sameNuma: true, partition: "gpu", account: "ivi", time: .days(2)))
         #expect(r.command == ["torchrun", "--nproc", "8", "t.py"])
-        #expect(r.name == "big" && r.output == "big-%j.out" && r.noRequeue)
+        #expect(r.name == "big")
+        #expect(r.output == "big-%j.out")
+        #expect(r.noRequeue)
         // A relative workdir is taken from the current directory.
         #expect(r.workdir == "/home/ana/runs/1")
     }
@@ -46,7 +48,10 @@ import Testing
     @Test func defaultsAreTheCurrentDirectoryAndNothingElse() throws {
         let (r, _) = try submission(["--gpus", "1", "--", "python", "train.py"], cwd: "/work/x")
         #expect(r.request == ResourceRequest(gpus: 1))
-        #expect(r.workdir == "/work/x" && r.name == nil && r.output == nil && !r.noRequeue)
+        #expect(r.workdir == "/work/x")
+        #expect(r.name == nil)
+        #expect(r.output == nil)
+        #expect(!r.noRequeue)
         // On the wire: flat, as the controller parses it.
         let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
         let back = try SubmitRequest.parse(json: json)
@@ -55,7 +60,8 @@ import Testing
 
     @Test func gpuMemoryFlag() throws {
         let (r, _) = try submission(["--gpu-memory", "300GB", "--", "x"])
-        #expect(r.request.gpuMemory == .gigabytes(300) && r.request.gpus == nil)
+        #expect(r.request.gpuMemory == .gigabytes(300))
+        #expect(r.request.gpus == nil)
     }
 
     @Test func badFlagValuesNameTheFlag() throws {
@@ -102,9 +108,12 @@ import Testing
             """)
         let (r, messages) = try submission(["--gpus", "2", "--account", "ivi", path, "--lr", "0.1"], cwd: "/tmp")
         // The flag's GPU count replaces the script's --gres (not combined with it).
-        #expect(r.request.gpus == 2 && r.request.gpusPerNode == nil)
+        #expect(r.request.gpus == 2)
+        #expect(r.request.gpusPerNode == nil)
         #expect(r.request.account == "ivi")
-        #expect(r.request.time == .hours(1) && r.request.memory == .gibibytes(128) && r.name == "from-script")
+        #expect(r.request.time == .hours(1))
+        #expect(r.request.memory == .gibibytes(128))
+        #expect(r.name == "from-script")
         #expect(r.command == ["/bin/bash", path, "--lr", "0.1"])
         #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --mail-user is not understood here; ignored"])
     }
@@ -139,11 +148,13 @@ import Testing
             """)
         let (r, _) = try submission(["--file", path], cwd: "/home/ana/exp")
         #expect(r.request == ResourceRequest(gpus: 4, account: "ivi", time: .hours(2)))
-        #expect(r.command == ["python", "train.py"] && r.name == "from-file")
+        #expect(r.command == ["python", "train.py"])
+        #expect(r.name == "from-file")
         #expect(r.workdir == "/home/ana/exp")
         let (o, _) = try submission(["--file", path, "--gpus", "1", "--time", "30", "--workdir", "/w"])
         #expect(o.request == ResourceRequest(gpus: 1, account: "ivi", time: .minutes(30)))
-        #expect(o.workdir == "/w" && o.name == "from-file")
+        #expect(o.workdir == "/w")
+        #expect(o.name == "from-file")
     }
 
     @Test func jobFileErrorsAreTheParsersWithLines() throws {

@@ -60,12 +60,21 @@ import Testing
 
     @Test func eachTaskKnowsItsArraysShape() throws {
         let t = try ArraySpec(parsing: "0-15:4%2").task(8, arrayJobId: 42)
-        #expect(t.arrayJobId == 42 && t.taskId == 8)
-        #expect(t.minTask == 0 && t.maxTask == 12 && t.taskCount == 4 && t.step == 4 && t.limit == 2)
-        #expect(t.description == "42_8" && t.arrayText == "0-12:4%2")
+        #expect(t.arrayJobId == 42)
+        #expect(t.taskId == 8)
+        #expect(t.minTask == 0)
+        #expect(t.maxTask == 12)
+        #expect(t.taskCount == 4)
+        #expect(t.step == 4)
+        #expect(t.limit == 2)
+        #expect(t.description == "42_8")
+        #expect(t.arrayText == "0-12:4%2")
         // Unevenly spaced indices have step 1, as Slurm's SLURM_ARRAY_TASK_STEP.
         let uneven = try ArraySpec(parsing: "1,3,5-7").task(3, arrayJobId: 9)
-        #expect(uneven.step == 1 && uneven.minTask == 1 && uneven.maxTask == 7 && uneven.taskCount == 5)
+        #expect(uneven.step == 1)
+        #expect(uneven.minTask == 1)
+        #expect(uneven.maxTask == 7)
+        #expect(uneven.taskCount == 5)
         // An irregular list too long to keep with every task is summarised.
         let long = try ArraySpec(indices: (0..<400).map { $0 * $0 % 7919 })
         let task = long.task(long.indices[0], arrayJobId: 1)

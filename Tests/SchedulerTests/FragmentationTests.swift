@@ -10,21 +10,25 @@ import Testing
         // The mix: half the prior (1, 2, 4, 8 equally: 1/4 each), half the one observed 1-GPU request.
         // p1 = 1/8 + 1/2 = 0.625, p2 = p4 = p8 = 0.125.
         let mix = Dictionary(uniqueKeysWithValues: state.shapeMix.map { ($0.size, $0.probability) })
-        #expect(abs(mix[1]! - 0.625) < 1e-9 && abs(mix[8]! - 0.125) < 1e-9)
+        #expect(abs(mix[1]! - 0.625) < 1e-9)
+        #expect(abs(mix[8]! - 0.125) < 1e-9)
         // Unusable GPUs of (3, 4): size 1: 0; size 2: 3 mod 2 = 1; size 4: 3 (NUMA 0 can't host 4);
         // size 8: all 7 (the node is not whole). 0.125 × (1 + 3 + 7) = 1.375.
         #expect(abs(state.fragmentation(node: 0) - 1.375) < 1e-9)
         let shapes = state.freeShapes()
         #expect(shapes.fits == [1: 7, 2: 3, 4: 1, 8: 0])
-        #expect(shapes.wholeNodes == 0 && shapes.freeGPUs == 7)
+        #expect(shapes.wholeNodes == 0)
+        #expect(shapes.freeGPUs == 7)
         #expect(abs(shapes.fragmentedGPUs - 1.375) < 1e-9)
     }
 
     @Test func anEmptyClusterHasNoFragmentation() throws {
         let state = ClusterState(spec: try platform())
         let s = state.freeShapes()
-        #expect(s.fragmentedGPUs == 0 && s.freeGPUs == 48)
-        #expect(s.fits == [1: 48, 2: 24, 4: 12, 8: 6] && s.wholeNodes == 6)
+        #expect(s.fragmentedGPUs == 0)
+        #expect(s.freeGPUs == 48)
+        #expect(s.fits == [1: 48, 2: 24, 4: 12, 8: 6])
+        #expect(s.wholeNodes == 6)
     }
 
     @Test func theMixLearnsFromRecentRequests() throws {
@@ -68,7 +72,8 @@ import Testing
         for _ in 0..<12_500 { try large.commit(try large.place(ResourceRequest(gpus: 2)).get().allocation) }
         let a = try small.place(ResourceRequest(gpus: 4)).get().note
         let b = try large.place(ResourceRequest(gpus: 4)).get().note
-        #expect(a.nodesChecked == 1 && b.nodesChecked == 1)
+        #expect(a.nodesChecked == 1)
+        #expect(b.nodesChecked == 1)
         #expect(b.candidatesScored <= 2 * 25)
         #expect(b.candidatesScored <= a.candidatesScored + 2)
         #expect(large.invariantViolations().isEmpty)

@@ -69,7 +69,8 @@ import Testing
                     : (0..<4000).map { _ in rng.next() & layout.allGPUs }
                 for free in masks {
                     let sig = layout.signature(free: free)
-                    #expect(sig >= 0 && sig < layout.signatureCount)
+                    #expect(sig >= 0)
+                    #expect(sig < layout.signatureCount)
                     for k in layout.capacity.indices {
                         #expect(layout.digit(sig, k) == (free & layout.digitGPUs[k]).nonzeroBitCount)
                     }
@@ -193,7 +194,10 @@ import Testing
                 #expect(domains.count <= max(1, brute.fewestDomains))
             }
         }
-        if g > 8 { #expect(d.allocation.nodes.count == g / 8 && d.allocation.nodes.allSatisfy(\.exclusive)) }
+        if g > 8 {
+            #expect(d.allocation.nodes.count == g / 8)
+            #expect(d.allocation.nodes.allSatisfy { $0.exclusive })
+        }
     }
 
     func checkNoDoubleAllocation(_ state: ClusterState, _ held: [Allocation]) {

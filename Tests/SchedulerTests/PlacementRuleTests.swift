@@ -94,7 +94,8 @@ import Testing
                         sharedStorage: .zero, gpuModel: "H200"))
             }
         }
-        #expect(state.freeShapes().fits[4] == 0 && state.freeShapes().freeGPUs == 24)
+        #expect(state.freeShapes().fits[4] == 0)
+        #expect(state.freeShapes().freeGPUs == 24)
         let span = try state.take(ResourceRequest(gpus: 4))
         #expect(span.note.shape == "numa-spanning")
         let a = span.allocation.nodes[0]
@@ -183,9 +184,11 @@ import Testing
         let spec = try ClusterSpec.parse(yaml: Self.mixedYAML)
         var state = ClusterState(spec: spec)
         let h = try state.take(ResourceRequest(gpuMemory: ByteSize(parsing: "300GB"), gpuModel: "H200"))
-        #expect(h.allocation.gpuCount == 3 && h.allocation.gpuModel == "H200")
+        #expect(h.allocation.gpuCount == 3)
+        #expect(h.allocation.gpuModel == "H200")
         let b = try state.take(ResourceRequest(gpuMemory: ByteSize(parsing: "300GB"), gpuModel: "b200"))
-        #expect(b.allocation.gpuCount == 2 && b.allocation.gpuModel == "B200")
+        #expect(b.allocation.gpuCount == 2)
+        #expect(b.allocation.gpuModel == "B200")
         // More than 141 GB per GPU: only B200 qualifies.
         let big = try state.take(ResourceRequest(gpus: 1, minGpuMemory: ByteSize(parsing: "150GB")))
         #expect(big.allocation.gpuModel == "B200")
@@ -196,7 +199,8 @@ import Testing
         // 2 TB of GPU memory is beyond one H200 node: a 2-node gang of 8 GPUs each.
         var fresh = ClusterState(spec: spec)
         let gang = try fresh.take(ResourceRequest(gpuMemory: ByteSize(parsing: "2TB"), gpuModel: "H200"))
-        #expect(gang.allocation.nodes.count == 2 && gang.allocation.gpuCount == 16)
+        #expect(gang.allocation.nodes.count == 2)
+        #expect(gang.allocation.gpuCount == 16)
     }
 
     @Test func refusalsSayExactlyWhatIsWrong() throws {
@@ -289,7 +293,8 @@ import Testing
         #expect(four.allocation.nodes[0].gpus.sorted == [4, 5, 6, 7])
         // Two options were weighed (NUMA 0 or NUMA 1 of the one node), and the node was checked once for each:
         // NUMA 0, the first of the tie, lacked cores.
-        #expect(four.note.candidatesScored == 2 && four.note.nodesChecked == 2)
+        #expect(four.note.candidatesScored == 2)
+        #expect(four.note.nodesChecked == 2)
         // Now NUMA 0 has 4 GPUs but 6 free cores.
         let r = state.refusal(ResourceRequest(gpus: 4, cpus: 20, sameNuma: true))
         #expect(

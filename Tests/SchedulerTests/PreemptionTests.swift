@@ -37,11 +37,15 @@ import Testing
                 spec: try spec(), jobs: jobs, options: .init(queue: policy, checkInvariants: true))
             #expect(run.invariantViolations.isEmpty, "\(policy): \(run.invariantViolations)")
             let o = Dictionary(uniqueKeysWithValues: run.outcomes.map { ($0.id, $0) })
-            #expect(o[7]?.start == 100 && o[7]?.end == 300, "\(policy)")
-            #expect(o[5]?.interruptions == 1 && o[6]?.interruptions == 1, "\(policy)")
+            #expect(o[7]?.start == 100, "\(policy)")
+            #expect(o[7]?.end == 300, "\(policy)")
+            #expect(o[5]?.interruptions == 1, "\(policy)")
+            #expect(o[6]?.interruptions == 1, "\(policy)")
             #expect((1...4).allSatisfy { o[Int64($0)]?.interruptions == 0 }, "\(policy)")
             // The victims run again from the start once the gpu job is done.
-            #expect(o[5]?.start == 300 && o[5]?.end == 1300 && o[6]?.start == 300, "\(policy)")
+            #expect(o[5]?.start == 300, "\(policy)")
+            #expect(o[5]?.end == 1300, "\(policy)")
+            #expect(o[6]?.start == 300, "\(policy)")
             #expect(run.preemptedRuns == 2)
             // 2 × 8 GPUs lost 50 and 40 s of work.
             #expect(run.lostGPUSeconds == 8 * 50 + 8 * 40)
@@ -66,7 +70,8 @@ import Testing
         for policy in [QueuePolicyName.backfill, .fairshare] {
             let (deferring, eager) = try sameScheduleBothWays(
                 \.defersPlans, spec: try spec(), jobs: jobs, policy: policy, events: SimulationEvents())
-            #expect(deferring.preemptedRuns > 0 && deferring.preemptedRuns == eager.preemptedRuns, "\(policy)")
+            #expect(deferring.preemptedRuns > 0, "\(policy)")
+            #expect(deferring.preemptedRuns == eager.preemptedRuns, "\(policy)")
             #expect(deferring.work.plans == eager.work.plans, "\(policy)")
             #expect(
                 deferring.work.planPlacements < eager.work.planPlacements,
@@ -92,7 +97,8 @@ import Testing
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let o = Dictionary(uniqueKeysWithValues: run.outcomes.map { ($0.id, $0) })
         #expect(o[5]?.start == 10)
-        #expect(o[4]?.interruptions == 1 && o[4]?.gpus == 24)
+        #expect(o[4]?.interruptions == 1)
+        #expect(o[4]?.gpus == 24)
         #expect([1, 2, 3].allSatisfy { o[Int64($0)]?.interruptions == 0 })
         // The whole gang's 24 GPUs × 10 s were lost, not one node's.
         #expect(run.lostGPUSeconds == 24 * 10)
@@ -126,6 +132,7 @@ import Testing
         #expect(work.preemptions == 1)
         // Once the victim has given its resources back, the marks are cleared.
         book.ended(id: 6, at: 120)
-        #expect(book.preempting.isEmpty && book.preemptors[10] != nil)
+        #expect(book.preempting.isEmpty)
+        #expect(book.preemptors[10] != nil)
     }
 }

@@ -16,8 +16,11 @@ extension QueuePolicyTests {
             let run = try Simulator.run(spec: try platform(), jobs: backfillTrace, options: options)
             #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
             let s = starts(run)
-            #expect(s[7] == 200 && s[8] == 300 && s[9] == 300, "indexed: \(indexed): \(s)")
-            #expect(run.work.backfilled == 0 && run.work.plans == 0)
+            #expect(s[7] == 200, "indexed: \(indexed): \(s)")
+            #expect(s[8] == 300, "indexed: \(indexed): \(s)")
+            #expect(s[9] == 300, "indexed: \(indexed): \(s)")
+            #expect(run.work.backfilled == 0)
+            #expect(run.work.plans == 0)
         }
     }
 
@@ -48,13 +51,15 @@ extension QueuePolicyTests {
         pass(queue, at: 3, complete: true)
         #expect(started.isEmpty)
         #expect(book.firstInLine == 1)
-        #expect(waits[2] == .behind(1) && waits[3] == .behind(1))
+        #expect(waits[2] == .behind(1))
+        #expect(waits[3] == .behind(1))
         #expect(
             waits[2]?.reason { "\($0)" } == "waits behind job 1 (strict-fifo: nothing passes the first job in line)")
 
         // A newcomer that fits waits behind A too: a pass over newcomers keeps the line.
         pass([candidate(4, gpus: 1, submit: 4)], at: 4, complete: false)
-        #expect(started.isEmpty && waits[4] == .behind(1))
+        #expect(started.isEmpty)
+        #expect(waits[4] == .behind(1))
         // A dry run of a job that fits says the same.
         guard case let .failure(r) = QueuePass.trial(candidate(9, gpus: 1, submit: 5), on: &state, book: &book, now: 5)
         else {
@@ -65,16 +70,20 @@ extension QueuePolicyTests {
         // A job that comes before A in line (submitted earlier, released by its dependency) is offered: 2 GPUs
         // fit and start; 8 GPUs, with 2 left free, do not, and that job holds the line in A's place.
         pass([candidate(5, gpus: 2, submit: 0)], at: 6, complete: false)
-        #expect(started == [5] && book.firstInLine == 1)
+        #expect(started == [5])
+        #expect(book.firstInLine == 1)
         pass([candidate(6, gpus: 8, submit: 0)], at: 7, complete: false)
-        #expect(started == [5] && book.firstInLine == 6)
+        #expect(started == [5])
+        #expect(book.firstInLine == 6)
 
         // Bucket by bucket and job by job, the first pass starts nothing and A holds the line.
         var indexedBook = QueueBook(spec: busy.spec, policy: .strictFIFO, now: 0)
         for (id, a) in running { indexedBook.started(id: id, account: "ipb", allocation: a, end: 200, at: 0) }
         let plainBook = indexedBook
         let (indexedStarted, _, left) = startsBucketByBucket(queue, on: busy, book: &indexedBook, now: 3)
-        #expect(indexedStarted.isEmpty && left.count == 3 && indexedBook.firstInLine == 1)
+        #expect(indexedStarted.isEmpty)
+        #expect(left.count == 3)
+        #expect(indexedBook.firstInLine == 1)
         #expect(startsJobByJob(queue, on: busy, book: plainBook, now: 3).started.isEmpty)
     }
 

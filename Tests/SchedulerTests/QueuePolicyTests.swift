@@ -48,7 +48,9 @@ import Testing
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let s = starts(run)
         // B and C start at once; A waits for C's end at 3 + 300.
-        #expect(s[8] == 2 && s[9] == 3 && s[7] == 303)
+        #expect(s[8] == 2)
+        #expect(s[9] == 3)
+        #expect(s[7] == 303)
     }
 
     @Test func easyBackfillStartsOnlyWhatDoesNotDelayTheReservedJob() throws {
@@ -58,7 +60,9 @@ import Testing
         let s = starts(run)
         // A is reserved for 200 (when job 6 ends); B ends by then and is backfilled; C would delay A and waits
         // until A has run (200 + 100).
-        #expect(s[7] == 200 && s[8] == 2 && s[9] == 300)
+        #expect(s[7] == 200)
+        #expect(s[8] == 2)
+        #expect(s[9] == 300)
         #expect(run.work.backfilled == 1)
     }
 
@@ -86,7 +90,9 @@ import Testing
             let s = starts(run)
             // Y ends at 2500: Z (by 5500) is backfilled. X ends at 3000: H is reserved for 5500 (Z's limit); V
             // (by 4800) is backfilled, W (by 5700) would delay H. V ends at 3900, Z at 4000: H starts; W after.
-            #expect(s[8] == 2500 && s[10] == 3000 && s[7] == 4000, "indexed: \(indexed)")
+            #expect(s[8] == 2500, "indexed: \(indexed)")
+            #expect(s[10] == 3000, "indexed: \(indexed)")
+            #expect(s[7] == 4000, "indexed: \(indexed)")
             #expect(s[9].map { $0 >= 4000 } == true)
         }
     }
@@ -118,12 +124,14 @@ import Testing
                 return true
             }, waiting: { c, w in waits[c.id] = w })
         #expect(started == [2])
-        #expect(book.reservedStart?.job == 1 && book.reservedStart?.at == 200)
+        #expect(book.reservedStart?.job == 1)
+        #expect(book.reservedStart?.at == 200)
         guard case .reserved(at: 200, _) = waits[1] else { Issue.record("\(String(describing: waits[1]))"); return }
         #expect(waits[3] == .held(by: 1, at: 200))
         let words = waits[3]?.reason { "t=\($0)" } ?? ""
         #expect(words.contains("would delay job 1, reserved to start at t=200"))
-        #expect(work.plans == 1 && work.backfilled == 1)
+        #expect(work.plans == 1)
+        #expect(work.backfilled == 1)
     }
 
     @Test func backfillNeverDelaysAReservationOnRandomWorkloads() throws {
@@ -140,7 +148,8 @@ import Testing
             let run = try Simulator.run(
                 spec: try platform(), jobs: jobs, options: .init(queue: .backfill, checkInvariants: true))
             #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations.prefix(3))")
-            #expect(run.work.backfilled > 0 && run.work.plans > 0)
+            #expect(run.work.backfilled > 0)
+            #expect(run.work.plans > 0)
             #expect(run.outcomes.allSatisfy { $0.end != nil })
         }
     }
@@ -195,7 +204,11 @@ import Testing
         // fair share 10000 × 1; no partition tiers: 0; nice 30.
         let p = Priority.of(
             submit: 0, gpus: 12, partition: nil, nice: 30, fairShareFactor: 1, now: 302_400, spec: spec, totalGPUs: 48)
-        #expect(p.age == 500 && p.size == 250 && p.fairShare == 10000 && p.partition == 0 && p.nice == 30)
+        #expect(p.age == 500)
+        #expect(p.size == 250)
+        #expect(p.fairShare == 10000)
+        #expect(p.partition == 0)
+        #expect(p.nice == 30)
         #expect(p.total == 10720)
     }
 
@@ -282,7 +295,8 @@ import Testing
             spec: try platform(), jobs: jobs, options: .init(queue: .fifo, events: events, checkInvariants: true))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let s = starts(run)
-        #expect(s[1] == 200 && s[2] == 0)
+        #expect(s[1] == 200)
+        #expect(s[2] == 0)
         #expect(run.unavailableGPUSeconds == 48 * 100)
     }
 
@@ -314,8 +328,12 @@ import Testing
             spec: one, jobs: [job(1, at: 0, gpus: 8, runs: 100)], options: .init(events: events, checkInvariants: true))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let o = run.outcomes[0]
-        #expect(o.start == 80 && o.end == 180 && o.interruptions == 1)
-        #expect(run.nodeFailures == 1 && run.lostGPUSeconds == 400 && run.unavailableGPUSeconds == 240)
+        #expect(o.start == 80)
+        #expect(o.end == 180)
+        #expect(o.interruptions == 1)
+        #expect(run.nodeFailures == 1)
+        #expect(run.lostGPUSeconds == 400)
+        #expect(run.unavailableGPUSeconds == 240)
         #expect(run.busyGPUSeconds == 400 + 800)
     }
 
@@ -332,7 +350,8 @@ import Testing
         let b = try Simulator.run(
             spec: try platform(), jobs: jobs, options: .init(queue: .backfill, events: model, checkInvariants: true))
         #expect(a.invariantViolations.isEmpty, "\(a.invariantViolations.prefix(3))")
-        #expect(a.nodeFailures > 0 && a.lostGPUSeconds > 0)
+        #expect(a.nodeFailures > 0)
+        #expect(a.lostGPUSeconds > 0)
         #expect(a.outcomes == b.outcomes)
         #expect(a.outcomes.allSatisfy { $0.end != nil })
     }
@@ -367,7 +386,8 @@ import Testing
                 // With windows in force it passes over only jobs with the very limit of one that delayed it (these
                 // limits are drawn at random: the next test gives them one limit).
                 if policy.backfills && e.isEmpty {
-                    #expect(a.work.delayed > 0 && a.work.offered < b.work.offered, "\(policy)")
+                    #expect(a.work.delayed > 0, "\(policy)")
+                    #expect(a.work.offered < b.work.offered, "\(policy)")
                 }
                 // With windows in force, the jobs of a bucket refused with a limit as long or longer are passed
                 // over in runs (under strict-fifo a pass ends at the first job refused).
@@ -396,7 +416,8 @@ import Testing
         for policy in [QueuePolicyName.backfill, .fairshare] {
             let (a, b) = try sameScheduleBothWays(
                 \.indexedQueue, spec: spec, jobs: jobs, policy: policy, events: windows)
-            #expect(a.work.delayed > 0 && a.work.offered < b.work.offered, "\(policy): \(a.work) / \(b.work)")
+            #expect(a.work.delayed > 0, "\(policy): \(a.work) / \(b.work)")
+            #expect(a.work.offered < b.work.offered, "\(policy): \(a.work) / \(b.work)")
             #expect(a.work.placements <= b.work.placements, "\(policy)")
         }
     }
@@ -427,8 +448,8 @@ import Testing
         for policy in [QueuePolicyName.backfill, .fairshare] {
             for e in [SimulationEvents(), failures, windows] {
                 let (a, b) = try sameScheduleBothWays(\.defersPlans, spec: spec, jobs: jobs, policy: policy, events: e)
-                #expect(
-                    a.work.plans == b.work.plans && a.work.plans > 100, "\(policy): \(a.work.plans) / \(b.work.plans)")
+                #expect(a.work.plans == b.work.plans, "\(policy): \(a.work.plans) / \(b.work.plans)")
+                #expect(a.work.plans > 100, "\(policy): \(a.work.plans) / \(b.work.plans)")
                 if e.maintenance.isEmpty {
                     #expect(a.work.planPlacements <= b.work.planPlacements * 9 / 10, "\(policy): \(a.work) / \(b.work)")
                 } else {
@@ -457,7 +478,8 @@ import Testing
             QueuePass.run(
                 on: &s, book: &book, queue: queue, now: 10, work: &work, started: { _, _ in true }, waiting: { _, _ in }
             )
-            #expect(work.started == 0 && work.placements == 0, "\(policy): \(work)")
+            #expect(work.started == 0, "\(policy): \(work)")
+            #expect(work.placements == 0, "\(policy): \(work)")
             #expect(work.plans <= 1, "\(policy): \(work)")
             // The reservation tries a placement at each distinct end time at most (here, one: 7200).
             #expect(work.planPlacements <= 1, "\(policy): \(work)")
@@ -486,9 +508,11 @@ import Testing
         QueuePass.run(
             on: &state, book: &book, queue: &queue, now: 10, work: &work, started: { _, _ in true },
             waiting: { c, w in waited[c.id] = w.refusal })
-        #expect(work.placements == 1 && work.started == 0, "\(work)")
+        #expect(work.placements == 1, "\(work)")
+        #expect(work.started == 0, "\(work)")
         #expect(Set(waited.keys) == [1, 2])
-        #expect(waited[1]??.kind == .notNow && waited[2]??.kind == .notNow)
+        #expect(waited[1]??.kind == .notNow)
+        #expect(waited[2]??.kind == .notNow)
 
         _ = book.ended(id: running[0].0, at: 20)
         try state.release(running[0].1)
@@ -532,7 +556,8 @@ import Testing
             let plainBook = book
             let (started, work, queue) = startsBucketByBucket([head] + behind, on: state, book: &book, now: 10)
             #expect(started == [1001, 2001, 3001, 4001], "\(policy)")
-            #expect(book.reservedStart?.job == 1 && book.reservedStart?.at == 7200, "\(policy)")
+            #expect(book.reservedStart?.job == 1, "\(policy)")
+            #expect(book.reservedStart?.at == 7200, "\(policy)")
             // The head, then per short job the long one before it (it would delay the reservation) and itself.
             #expect(work.offered == 1 + 4 * 2, "\(policy): \(work)")
             // The 998 long jobs between each pair of those offered are passed over in a run.
@@ -602,11 +627,13 @@ import Testing
                 if !waiting.contains(where: { $0.bucket == j.bucket }) { emptied += 1 }
             }
             let expected = Set(waiting.map(\.bucket))
-            #expect(queue.liveBuckets.count == expected.count && Set(queue.liveBuckets) == expected, "step \(step)")
+            #expect(queue.liveBuckets.count == expected.count, "step \(step)")
+            #expect(Set(queue.liveBuckets) == expected, "step \(step)")
             #expect(queue.count == waiting.count)
         }
         #expect(queue.buckets.count == 12)
-        #expect(queue.liveBuckets.isEmpty && queue.isEmpty)
+        #expect(queue.liveBuckets.isEmpty)
+        #expect(queue.isEmpty)
         // Buckets left the list many times, not only at the end.
         #expect(emptied > 12, "\(emptied)")
     }
@@ -665,7 +692,9 @@ import Testing
         #expect(book.reservations.map(\.name) == ["c"])
         #expect(book.ends == [900])
         book.expire(before: 900)
-        #expect(book.isEmpty && book.ends.isEmpty && book.earliestEnd == nil)
+        #expect(book.isEmpty)
+        #expect(book.ends.isEmpty)
+        #expect(book.earliestEnd == nil)
     }
 
     @Test func eventsAreReadFromAScenarioAndFromFlags() throws {

@@ -28,8 +28,11 @@ import Testing
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let o = byId(run)
         #expect(o[6]?.endMillis == 10_400)
-        #expect(o[7]?.startMillis == 10_400 && o[7]?.endMillis == 11_400 && o[7]?.wait == 0.1)
-        #expect(o[8]?.startMillis == 11_400 && o[8]?.wait == 0.95)
+        #expect(o[7]?.startMillis == 10_400)
+        #expect(o[7]?.endMillis == 11_400)
+        #expect(o[7]?.wait == 0.1)
+        #expect(o[8]?.startMillis == 11_400)
+        #expect(o[8]?.wait == 0.95)
         #expect(run.makespan == 12.4)
         // 5 × 8 × 12 s + 8 × 10.4 s + 8 × 1 s × 2 GPU-seconds.
         #expect(abs(run.busyGPUSeconds - (480 + 83.2 + 16)) < 1e-9)
@@ -43,8 +46,10 @@ import Testing
             spec: try platform(), jobs: jobs, options: .init(checkInvariants: true, holdOverheadMillis: 70))
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let o = byId(run)
-        #expect(o[1]?.endMillis == 10_000 && o[1]?.runTime == 10)
-        #expect(o[2]?.startMillis == 10_070 && o[2]?.endMillis == 12_070)
+        #expect(o[1]?.endMillis == 10_000)
+        #expect(o[1]?.runTime == 10)
+        #expect(o[2]?.startMillis == 10_070)
+        #expect(o[2]?.endMillis == 12_070)
         // GPUs are busy through the overheads: 48 × 10.07 + 8 × 2.07.
         #expect(abs(run.busyGPUSeconds - (48 * 10.07 + 8 * 2.07)) < 1e-9)
         #expect(run.makespan == 12.14)
@@ -63,8 +68,10 @@ import Testing
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let o = byId(run)
         #expect(o[1]?.endMillis == 10_000)
-        #expect(o[2]?.startMillis == 10_300 && o[2]?.endMillis == 12_300)
-        #expect(o[3]?.startMillis == 12_370 && o[3]?.endMillis == 13_370)
+        #expect(o[2]?.startMillis == 10_300)
+        #expect(o[2]?.endMillis == 12_300)
+        #expect(o[3]?.startMillis == 12_370)
+        #expect(o[3]?.endMillis == 13_370)
     }
 
     @Test func aRunCutAtItsTimeLimitEndsThereToTheMillisecond() throws {
@@ -73,7 +80,9 @@ import Testing
             spec: try platform(), jobs: [job(1, at: 250, gpus: 1, runs: 90_500, limit: 60)],
             options: .init(checkInvariants: true))
         let o = run.outcomes[0]
-        #expect(o.startMillis == 250 && o.endMillis == 60_250 && o.kind == .timeout)
+        #expect(o.startMillis == 250)
+        #expect(o.endMillis == 60_250)
+        #expect(o.kind == .timeout)
     }
 
     @Test func placementsAreKeptWhenAskedAndNamedNodeByNode() throws {
@@ -91,7 +100,8 @@ import Testing
         #expect(Set(nodes).count == 2)
         let four = try #require(o[2]?.placement)
         #expect(four.wholeMatch(of: /dgx0[1-6]:(0-3|4-7)/) != nil, "\(four)")
-        #expect(o[3]?.placement == nil && o[3]?.kind == .neverFits)
+        #expect(o[3]?.placement == nil)
+        #expect(o[3]?.kind == .neverFits)
         #expect(o[1]?.kind == .completed)
         // Without asking, a run keeps none, and decides the same.
         let plain = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
@@ -112,7 +122,8 @@ import Testing
         let run = try Simulator.run(spec: spec, jobs: jobs, options: .init(checkInvariants: false))
         let o = byId(run)
         #expect(o[1]?.kind == .timeout)
-        #expect(o[2]?.startMillis == nil && o[2]?.kind == .cancelled)
+        #expect(o[2]?.startMillis == nil)
+        #expect(o[2]?.kind == .cancelled)
     }
 
     @Test func millisecondsAreWrittenAsSecondsWithoutTrailingZeros() {

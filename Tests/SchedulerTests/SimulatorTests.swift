@@ -21,9 +21,14 @@ import Testing
         #expect(run.invariantViolations.isEmpty, "\(run.invariantViolations)")
         let byId = Dictionary(uniqueKeysWithValues: run.outcomes.map { ($0.id, $0) })
         #expect((1...6).allSatisfy { byId[Int64($0)]?.wait == 0 && byId[Int64($0)]?.end == 100 })
-        #expect(byId[7]?.start == 100 && byId[7]?.end == 150 && byId[7]?.wait == 90)
-        #expect(byId[8]?.start == 100 && byId[8]?.end == 110 && byId[8]?.wait == 80)
-        #expect(byId[9]?.start == nil && byId[9]?.neverFits == "65 GPUs requested; the cluster has 48")
+        #expect(byId[7]?.start == 100)
+        #expect(byId[7]?.end == 150)
+        #expect(byId[7]?.wait == 90)
+        #expect(byId[8]?.start == 100)
+        #expect(byId[8]?.end == 110)
+        #expect(byId[8]?.wait == 80)
+        #expect(byId[9]?.start == nil)
+        #expect(byId[9]?.neverFits == "65 GPUs requested; the cluster has 48")
         // 6 × 8 × 100 + 8 × 50 + 1 × 10 GPU-seconds over 150 s of 48 GPUs.
         #expect(run.busyGPUSeconds == 5210)
         #expect(run.makespan == 150)
@@ -62,14 +67,17 @@ import Testing
     @Test func timeLimitsCutRunsAndFasterGPUsShortenThem() throws {
         let jobs = [job(1, at: 0, gpus: 8, runs: 200, limit: 100), job(2, at: 0, gpus: 8, runs: 90)]
         let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
-        #expect(run.outcomes[0].end == 100 && run.outcomes[0].timedOut)
-        #expect(run.outcomes[1].end == 90 && !run.outcomes[1].timedOut)
+        #expect(run.outcomes[0].end == 100)
+        #expect(run.outcomes[0].timedOut)
+        #expect(run.outcomes[1].end == 90)
+        #expect(!run.outcomes[1].timedOut)
         // The same trace where an H200 counts three times as fast: 200 → 66.667 s (rounded up to the
         // millisecond), 90 → 30 s.
         let fast = try Simulator.run(
             spec: try platform(), jobs: jobs,
             options: .init(speed: GPUSpeed(relative: ["H200": 3]), checkInvariants: true))
-        #expect(fast.outcomes[0].endMillis == 66_667 && !fast.outcomes[0].timedOut)
+        #expect(fast.outcomes[0].endMillis == 66_667)
+        #expect(!fast.outcomes[0].timedOut)
         #expect(fast.outcomes[1].end == 30)
     }
 
@@ -78,10 +86,12 @@ import Testing
         // one job busy at most. The timeline is sampled while the run goes, then thinned to about 2,000 points.
         let jobs = (0..<5000).map { i in job(Int64(i), at: Int64(i) * 10, gpus: 1, runs: 5) }
         let run = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: false))
-        #expect(run.timeline.count > 1000 && run.timeline.count <= 2001)
+        #expect(run.timeline.count > 1000)
+        #expect(run.timeline.count <= 2001)
         #expect(run.timeline.first?.time == 0)
         #expect(run.timeline.last?.time == 49_995)
-        #expect(run.timeline.last?.busyGPUs == 0 && run.timeline.last?.queued == 0)
+        #expect(run.timeline.last?.busyGPUs == 0)
+        #expect(run.timeline.last?.queued == 0)
         #expect(zip(run.timeline, run.timeline.dropFirst()).allSatisfy { $0.time < $1.time })
         // Arrivals come at multiples of 10 with the cluster then holding that one job, ends 5 s later with none.
         #expect(
@@ -101,7 +111,9 @@ import Testing
         let a = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
         let b = try Simulator.run(spec: try platform(), jobs: jobs, options: .init(checkInvariants: true))
         #expect(a.invariantViolations.isEmpty, "\(a.invariantViolations)")
-        #expect(a.outcomes == b.outcomes && a.timeline == b.timeline && a.busyGPUSeconds == b.busyGPUSeconds)
+        #expect(a.outcomes == b.outcomes)
+        #expect(a.timeline == b.timeline)
+        #expect(a.busyGPUSeconds == b.busyGPUSeconds)
         #expect(a.outcomes.allSatisfy { $0.end != nil })
     }
 
@@ -122,10 +134,13 @@ import Testing
             let options = Simulator.Options(queue: policy, checkInvariants: true)
             let a = try Simulator.run(spec: try platform(), jobs: sorted, options: options)
             let b = try Simulator.run(spec: try platform(), jobs: shuffled, options: options)
-            #expect(a.invariantViolations.isEmpty && b.invariantViolations.isEmpty)
+            #expect(a.invariantViolations.isEmpty)
+            #expect(b.invariantViolations.isEmpty)
             #expect(b.outcomes.map(\.id) == shuffled.map(\.id))
             #expect(b.outcomes.sorted { $0.id < $1.id } == Array(a.outcomes), "\(policy)")
-            #expect(a.events == b.events && a.makespan == b.makespan && a.busyGPUSeconds == b.busyGPUSeconds)
+            #expect(a.events == b.events)
+            #expect(a.makespan == b.makespan)
+            #expect(a.busyGPUSeconds == b.busyGPUSeconds)
         }
     }
 }
@@ -182,7 +197,8 @@ import Testing
         #expect(fewer.nodes.map(\.name) == ["dgx01", "dgx02", "dgx03", "dgx04"])
         #expect(fewer.partitions.allSatisfy { Set($0.nodes).isSubset(of: Set(fewer.nodes.map(\.name))) })
         let more = try #require(today.withCount(of: "dgx-h200", 40))
-        #expect(more.nodes.count == 40 && more.nodes.last?.name == "dgx-h200-0040")
+        #expect(more.nodes.count == 40)
+        #expect(more.nodes.last?.name == "dgx-h200-0040")
         #expect(ClusterState(spec: more).freeShapes().totalGPUs == 320)
         #expect(more.partitions.allSatisfy { $0.nodes.count == 40 })
         #expect(today.withCount(of: "dgx-h300", 4) == nil)
@@ -193,7 +209,8 @@ import Testing
         let type = try #require(gb.nodes.first?.type)
         let bigger = try #require(gb.withCount(of: type, 4 * 18 + 36))
         let racks = Dictionary(grouping: bigger.nodes.compactMap(\.nvlinkDomain), by: { $0 }).mapValues(\.count)
-        #expect(racks.count == 6 && racks.values.allSatisfy { $0 == 18 })
+        #expect(racks.count == 6)
+        #expect(racks.values.allSatisfy { $0 == 18 })
         #expect(ClusterState(spec: bigger).invariantViolations().isEmpty)
     }
 }
