@@ -217,7 +217,7 @@ final class LocalCluster: @unchecked Sendable {
 
     private func logFile(_ name: String) throws -> FileHandle {
         let path = dir + "/\(name).log"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let h = FileHandle(forWritingAtPath: path) else { throw ClusterError("cannot write \(path)") }
         h.seekToEndOfFile()
         return h
@@ -383,8 +383,8 @@ final class LocalCluster: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outFile = scratch.appendingPathComponent("stdout")
         let errFile = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary(binary))
         p.arguments = arguments

@@ -18,7 +18,7 @@ import Testing
         init(_ store: StateStore) {
             let (entered, gate) = (self.entered, self.gate)
             Thread.detachNewThread {
-                try? store.pool.writeWithoutTransaction { _ in
+                store.pool.writeWithoutTransaction { _ in
                     entered.signal()
                     gate.wait()
                 }
