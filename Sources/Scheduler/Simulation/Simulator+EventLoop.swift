@@ -125,11 +125,9 @@ extension Simulator {
             let lastSubmit = jobs.isEmpty ? 0 : jobs[inOrder ? jobs.count - 1 : order[jobs.count - 1]].submitMillis
             let horizon = Self.seconds(lastSubmit) + limits + (holds + 999) / 1000 + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
-            book = QueueBook(spec: spec, policy: options.queue, now: Self.seconds(firstT), reservations: windows)
-            book.explains = false
-            book.runningHeldOnCluster = true
-            book.defersPlans = options.defersPlans
-            book.accruesFairShare = book.policy.usesPriority
+            book = QueueBook(
+                spec: spec, policy: options.queue, now: Self.seconds(firstT), reservations: windows, mode: .simulation)
+            if !options.defersPlans { book.defersPlans = false }
             failures = try options.events.failureList(on: spec, until: horizon).map {
                 ($0.node, $0.at * 1000, $0.repair * 1000)
             }
