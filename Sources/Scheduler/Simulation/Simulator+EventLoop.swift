@@ -9,7 +9,7 @@ extension Simulator {
     struct EventLoop {
         let jobs: [SimulatedJob]
         /// The relative speed of each node's GPUs (`GPUSpeed`, by node index): a start reads it, not its model's
-        /// name (a start looked the name up among the models' names, and counted its reference).
+        /// name (which a start would look up among the models' names, counting its reference).
         let nodeSpeed: [Double]
         let capacity: Int
         /// Whether the jobs come in submission order (as traces do, as a rule); if not, their indices in that
@@ -85,10 +85,9 @@ extension Simulator {
         var nextEdge = 0
         var offline: [Int]
 
-        init(spec: ClusterSpec, jobs: [SimulatedJob], options: Options) throws(ConfigError) {
+        init(spec: ClusterSpec, jobs: [SimulatedJob], classes: ArrivalClasses, options: Options) throws(ConfigError) {
             self.jobs = jobs
-            // First: on a long trace the classes are worked out on another thread while the rest is set up.
-            classes = ArrivalClasses(jobs: jobs, background: options.classesInBackground ? true : nil)
+            self.classes = classes
             checking = options.checkInvariants
             indexed = options.indexedQueue
             holdOverhead = max(options.holdOverheadMillis, 0)
@@ -102,8 +101,8 @@ extension Simulator {
             nodeSpeed = state.nodes.map { layoutSpeed[$0.layout] }
             capacity = state.totalFreeGPUs
             // Traces come in submission order, as a rule: then there is nothing to sort. The same walk sums the
-            // time limits, reading the two fields in place (a walk that bound each job to a constant copied it,
-            // counting its request's and account's references, a million times in a million-job replay).
+            // time limits, reading the two fields in place (a walk that bound each job to a constant would copy
+            // it, counting its request's and account's references, once per job).
             var inOrder = true
             var limits: Int64 = 0
             var holds: Int64 = 0
@@ -176,8 +175,8 @@ extension Simulator {
 
         mutating func run(progress: ((Double) -> Void)?) {
             let reportEvery = max(jobs.count / 100, 1)
-            // The arrivals at each moment (a local: kept in the loop's state, the list was copied, its reference
-            // counted, to be handed to a pass that changes that state).
+            // The arrivals at each moment (a local: kept in the loop's state, the list would be copied, its
+            // reference counted, to be handed to a pass that changes that state).
             var arrivals: [Int] = []
             while let t = nextTime() {
                 // Pending jobs alone, with only far events left (a window to end): stop if none could start.
@@ -247,7 +246,7 @@ extension Simulator {
             // The book held it as this job's: the cluster holds it too (checked in debug builds).
             state.releaseKnownHeld(allocation)
             busy -= allocation.gpuCount
-            // (One write of the record: each field written alone checked that the table was not shared.)
+            // (One write of the record: each field written alone would check that the table is not shared.)
             var k = records[index]
             k.running = false
             if finished { k.end = t - hold(index) }
@@ -477,8 +476,8 @@ extension Simulator {
                 let runtime = Int64((Double(jobs[index].durationMillis) / speed).rounded(.up))
                 let timeLimit = jobs[index].timeLimit * 1000
                 let length = max(min(runtime, timeLimit), 1)
-                // The job's record is read and written once (each field written alone checked that the table
-                // was not shared).
+                // The job's record is read and written once (each field written alone would check that the
+                // table is not shared).
                 var k = records[index]
                 if k.queued && fromQueue {
                     waiting.remove(
