@@ -2,19 +2,16 @@
 import Foundation
 import PackageDescription
 
-/// Release builds of the engine on x86-64 target Haswell's instruction set (x86-64-v3: AVX2, BMI, LZCNT,
-/// POPCNT; every x86 server since 2013, the platform's Xeon 8480C and the EPYC this is developed on among them).
-/// Swift's default is the 2003 baseline, where counting a bit set's members is a dozen instructions, not one:
-/// the engine counts GPUs and cores in bit sets on every placement, commit and release (a replay runs 5 to 6 %
-/// fewer instructions).
-/// `RASPORED_TARGET_CPU` names another CPU (e.g. `x86-64` for the baseline: a machine older than Haswell).
+/// `RASPORED_TARGET_CPU=<cpu>` in the environment (e.g. `haswell`: x86-64-v3, with AVX2, BMI, LZCNT and POPCNT,
+/// as on every x86 server since 2013, the platform's Xeon 8480C among them) compiles the engine's release builds
+/// for that CPU (`-target-cpu`). Without it they target the compiler's default for the platform (on x86-64 the
+/// 2003 baseline, where counting a bit set's members, which the engine does on every placement, commit and
+/// release, takes a dozen instructions rather than one `popcnt`). It is opt-in because the flag is an
+/// `unsafeFlags` setting, which SwiftPM refuses in a package that another depends on by version: left unset,
+/// `Scheduler` can be such a dependency. Debug builds and the tests never take the flag.
 let engineSettings: [SwiftSetting] = {
-    #if arch(x86_64)
-        let cpu = ProcessInfo.processInfo.environment["RASPORED_TARGET_CPU"] ?? "haswell"
-        return [.unsafeFlags(["-target-cpu", cpu], .when(configuration: .release))]
-    #else
-        return []
-    #endif
+    guard let cpu = ProcessInfo.processInfo.environment["RASPORED_TARGET_CPU"], !cpu.isEmpty else { return [] }
+    return [.unsafeFlags(["-target-cpu", cpu], .when(configuration: .release))]
 }()
 
 let package = Package(

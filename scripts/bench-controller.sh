@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 root=$PWD
 jobs=${1:-2000}
 scripts/deps.sh
+# The engine built for Haswell's instruction set, as this script's figures have been (Package.swift;
+# RASPORED_TARGET_CPU= empty for the compiler's default CPU).
+export RASPORED_TARGET_CPU=${RASPORED_TARGET_CPU-haswell}
 for p in schedulerd schedagent schedctl raspored-bench; do swift build -c release --product "$p" >&2; done
 bin=$root/.build/release
 work=$(mktemp -d /tmp/raspored-bench.XXXXXX)

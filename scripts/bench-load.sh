@@ -13,6 +13,9 @@ root=$PWD
 scripts/deps.sh
 # SCRATCH: another build folder (such as .build-release), to keep a debug build's folder free meanwhile.
 scratch=${SCRATCH:-.build}
+# The engine built for Haswell's instruction set, as this script's figures have been (Package.swift;
+# RASPORED_TARGET_CPU= empty for the compiler's default CPU).
+export RASPORED_TARGET_CPU=${RASPORED_TARGET_CPU-haswell}
 for p in schedulerd schedctl raspored-bench; do swift build -c release --scratch-path "$scratch" --product "$p" >&2; done
 bin=$root/$scratch/release
 work=$(mktemp -d /tmp/raspored-bench-load.XXXXXX)

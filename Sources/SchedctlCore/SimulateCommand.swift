@@ -271,13 +271,15 @@ struct SimulateCommand: ParsableCommand {
                     holdOverheadMillis: hold, recordsPlacements: jobsOut != nil)
                 let run: Simulator.Run
                 do {
-                    run = try Simulator.run(spec: spec, jobs: jobs, options: options) { fraction in
-                        let percent = Int(fraction * 100)
-                        if percent / 10 != last / 10 {
-                            last = percent
-                            FileHandle.standardError.write(Data("  \(percent)%\n".utf8))
-                        }
-                    }
+                    run = try Simulator.run(
+                        spec: spec, jobs: jobs, options: options,
+                        progress: { fraction in
+                            let percent = Int(fraction * 100)
+                            if percent / 10 != last / 10 {
+                                last = percent
+                                FileHandle.standardError.write(Data("  \(percent)%\n".utf8))
+                            }
+                        }, beside: Self.onAThread)
                 } catch {
                     throw CLIError("\(file): \(error)")
                 }
@@ -310,6 +312,14 @@ struct SimulateCommand: ParsableCommand {
         } else {
             print(SimulateOutput.table(columns))
         }
+    }
+
+    /// Starts a replay's work beside it (`Simulator.run`'s `beside`) on a thread of its own. (A sweep gives its
+    /// replays none: they keep every core busy already.)
+    static func onAThread(_ work: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: work)
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     /// `--sweep`: one run per size of a node type, in parallel on the machine's cores; the same arrivals at

@@ -65,7 +65,8 @@ public struct ChurnExperiment: Sendable {
             now += rng.exponential(mean: 1 / rate)
             while let d = departures.min, d.time <= now {
                 _ = departures.removeMin()
-                try! state.release(held.removeValue(forKey: d.id)!)
+                // A departure gives back what its arrival committed below (debug builds check).
+                state.releaseKnownHeld(held.removeValue(forKey: d.id)!)
             }
             var pick = rng.unit() * weightTotal
             var gpus = mix[0].gpus
@@ -84,7 +85,8 @@ public struct ChurnExperiment: Sendable {
             if free >= gpus && shapes.fits[gpus]! == 0 { outcomes[gpus]!.noCompliantPlace += 1 }
             switch state.place(ResourceRequest(gpus: gpus)) {
             case let .success(decision):
-                try! state.commit(decision.allocation)
+                // Decided on this state a moment ago, so it fits (debug builds check).
+                state.commitKnownToFit(decision.allocation)
                 held[id] = decision.allocation
                 departures.insert(Departure(time: now + hold, id: id))
                 outcomes[gpus]!.placed += 1

@@ -47,11 +47,9 @@ extension ClusterState {
     func place(_ shared: QueuePass.SharedRequest, explain: Bool) -> Result<PlacementDecision, PlacementRefusal> {
         guard shared.resolvedOn === specIndex else { return place(shared.request, explain: explain) }
         guard shared.resolved != nil else { return .failure(shared.refused!) }
-        // (Read where the shared request holds it, which outlives the call: bound to a constant, it counted a
-        // reference on every placement.)
-        return Unmanaged.passUnretained(shared.resolved!)._withUnsafeGuaranteedRef {
-            place(resolved: $0, explain: explain)
-        }
+        // (Passed as the shared request holds it, which outlives the call: bound to a constant first, it would
+        // count a reference on every placement.)
+        return place(resolved: shared.resolved!, explain: explain)
     }
 
     /// `place` for a request already resolved on this cluster.
@@ -96,8 +94,8 @@ extension ClusterState {
     private func placeSingleNode(_ r: ResolvedRequest, tally: inout CheckTally) -> PlacementDecision? {
         // The best option almost always has a node with the cores and memory it needs: it is found without
         // keeping the options, and tried first. Only when none of its nodes can take the job are the options
-        // kept and sorted (on a large cluster they are too many to keep on the stack, and a heap buffer for
-        // every decision showed in the profile).
+        // kept and sorted (on a large cluster they are too many to keep on the stack, and the common case then
+        // allocates no buffer at all).
         var best = PlacementOption(pool: -1, signature: 0, take: 0, spans: false, key: (.max, .infinity, .max, .max))
         var count = 0
         forEachSingleNodeOption(r) { option in
@@ -126,12 +124,10 @@ extension ClusterState {
         let pack = policy == .pack
         for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
             guard case let .success(shape) = r.shapes[pools[p].layout] else { continue }
-            // The layout and the pool's signatures are read where the cluster holds them, which outlives the call
-            // (the layout bound to a constant counted a reference on every placement).
-            Unmanaged.passUnretained(layouts[pools[p].layout])._withUnsafeGuaranteedRef { layout in
-                pools[p].active.withUnsafeBufferPointer { active in
-                    forEachOption(pool: p, signatures: active, layout: layout, shape: shape, r, pack: pack, add)
-                }
+            let layout = layouts[pools[p].layout]
+            // The pool's signatures are read where the cluster holds them.
+            pools[p].active.withUnsafeBufferPointer { active in
+                forEachOption(pool: p, signatures: active, layout: layout, shape: shape, r, pack: pack, add)
             }
         }
     }
@@ -244,7 +240,11 @@ extension ClusterState {
         -> PlacementDecision?
     {
         let layout = layouts[pools[option.pool].layout]
-        let shape = try! r.shapes[pools[option.pool].layout].get()
+        // Options are made only on pools whose node type can hold the request (`forEachSingleNodeOption`).
+        guard case let .success(shape) = r.shapes[pools[option.pool].layout] else {
+            assertionFailure("an option on a pool whose node type cannot hold the request")
+            return nil
+        }
         var ordinal = pools[option.pool].buckets.first(option.signature)
         while let o = ordinal {
             let node = pools[option.pool].members[o]
@@ -418,7 +418,11 @@ extension ClusterState {
         for c in candidates {
             let pool = pools[c.pool]
             let layout = layouts[pool.layout]
-            let shape = try! r.shapes[pool.layout].get()
+            // Candidates come only from pools whose node type can hold the request (`eligiblePools`).
+            guard case let .success(shape) = r.shapes[pool.layout] else {
+                assertionFailure("a candidate on a pool whose node type cannot hold the request")
+                continue
+            }
             var ordinal = pool.buckets.first(c.sig)
             while let o = ordinal {
                 let node = pool.members[o]

@@ -30,11 +30,17 @@ struct BackfillPlan: Sendable {
     private var storage: Storage
 
     /// What a plan holds besides its head's place and start.
+    ///
+    /// Its fields are exempt from Swift's run-time exclusivity checks (`@exclusivity(unchecked)`): a class's
+    /// stored properties are otherwise checked on every access, and a pass reads and changes them on every
+    /// admitted job. The exemption is sound because a storage is private to `BackfillPlan` and is changed only
+    /// through `change`, on a storage `uniqueStorage` has just made unique to the one plan value that changes
+    /// it (a `Sendable` plan shared with another thread is copied before it changes); nothing a change calls
+    /// reaches back into the storage. Debug builds check this instead: `change` marks the storage as changing
+    /// while its body runs, and a change or read that begins meanwhile fails an assertion.
     private final class Storage: @unchecked Sendable {
         /// The reserved job, and the allocation it is to start on (none while the plan is deferred).
         let headJob: QueuePass.Candidate
-        /// (The storage's fields are changed only through `uniqueStorage`, by the one plan that holds it, one access at
-        /// a time: they need no exclusivity check at run time.)
         @exclusivity(unchecked) var headAllocation: Allocation
         /// The shadow, once built.
         @exclusivity(unchecked) var shadow: BackfillShadow?
@@ -46,6 +52,31 @@ struct BackfillPlan: Sendable {
             self.headAllocation = headAllocation
             self.shadow = shadow
             self.deferred = deferred
+        }
+
+        /// Whether a `change` is under way (debug builds; release builds never set it).
+        private(set) var isChanging = false
+
+        /// Runs `body`, which changes the storage's fields; debug builds assert that no other change is under
+        /// way, and mark this one as under way while `body` runs.
+        @inline(__always)
+        func change<R>(_ body: (Storage) -> R) -> R {
+            assert(beginChange(), "a backfill plan's storage changes while it is being changed")
+            defer { assert(endChange()) }
+            return body(self)
+        }
+
+        /// Whether the storage may be read now: no change is under way (for `assert`).
+        var isSettled: Bool { !isChanging }
+
+        private func beginChange() -> Bool {
+            defer { isChanging = true }
+            return !isChanging
+        }
+
+        private func endChange() -> Bool {
+            isChanging = false
+            return true
         }
     }
 
@@ -61,7 +92,7 @@ struct BackfillPlan: Sendable {
     /// A job that ended while a plan was deferred: the end of its time limit, its id, and what it held.
     typealias Ended = (end: Int64, id: Int64, allocation: Allocation)
 
-    /// The reserved job, read where the plan holds it (copying it out showed on every pass).
+    /// The reserved job, read where the plan holds it (a copy would count its references on every pass).
     var headJob: QueuePass.Candidate {
         _read { yield storage.headJob }
     }
@@ -108,7 +139,11 @@ struct BackfillPlan: Sendable {
 
     /// A time the reserved start does not come before: the start, or while deferred the earliest end of a
     /// time limit the search would have met.
-    var notBefore: Int64 { isDeferred ? storage.deferred!.notBefore : knownStart }
+    var notBefore: Int64 {
+        guard isDeferred else { return knownStart }
+        assert(storage.isSettled, "a backfill plan's storage is read while it is being changed")
+        return storage.deferred!.notBefore
+    }
 
     /// Runs a deferred plan's search, on `state` with the jobs that ended since it was made taken back for the
     /// while, as it would have run then (their commits are not new placements: the job-mix measure stays).
@@ -117,6 +152,7 @@ struct BackfillPlan: Sendable {
     ) {
         guard isDeferred else { return }
         let b = uniqueStorage()
+        assert(b.isSettled, "a backfill plan's storage is read while it is being changed")
         let d = b.deferred!
         let records = state.recordsMix
         state.recordsMix = false
@@ -129,8 +165,10 @@ struct BackfillPlan: Sendable {
         // (The caller's guarantee: the job fits once everything has ended.)
         let (start, allocation) = found!
         knownStart = start
-        b.headAllocation = allocation
-        b.deferred = nil
+        b.change {
+            $0.headAllocation = allocation
+            $0.deferred = nil
+        }
         isDeferred = false
     }
 
@@ -143,8 +181,8 @@ struct BackfillPlan: Sendable {
         phantoms: [Ended] = []
     ) -> (Int64, Allocation)? {
         // Each running job's end is read in place (a walk of the table would copy every allocation), into
-        // storage grown or cut to the running jobs' count first (an append per job checked the storage's
-        // uniqueness and capacity each time). A phantom's place is −2 − its index.
+        // storage grown or cut to the running jobs' count first (so no append checks the storage's uniqueness
+        // and capacity once per job). A phantom's place is −2 − its index.
         let n = book.running.count + phantoms.count
         while ends.count < n { ends.append((0, 0, 0)) }
         if ends.count > n { ends.removeLast(ends.count - n) }
@@ -189,7 +227,7 @@ struct BackfillPlan: Sendable {
                 released < ends.count ? ends[released].end : .max, w < windowEnds.endIndex ? windowEnds[w] : .max)
             while released < ends.count && ends[released].end == t {
                 // (Read where the table holds it: unwrapping a running job first, or handing it to this closure,
-                // copied all of it.)
+                // would copy all of it.)
                 let at = ends[released].position
                 let taken =
                     at >= 0
@@ -233,8 +271,8 @@ struct BackfillPlan: Sendable {
     /// Swaps the least of `ends[from...]` (by end, then id) into `from`.
     private static func bringLeast(_ ends: inout [End], to from: Int) {
         ends.withUnsafeMutableBufferPointer { e in
-            // (The least so far is kept in locals, and the ids compared only on equal ends: the tuples' comparison
-            // read both elements anew at every step.)
+            // (The least so far is kept in locals, and the ids compared only on equal ends: a comparison of the
+            // tuples would read both elements anew at every step.)
             var least = from
             var (end, id) = (e[from].end, e[from].id)
             var i = from &+ 1
@@ -252,8 +290,8 @@ struct BackfillPlan: Sendable {
     /// A running job stopped holding its allocation: if it was to end by `start`, the shadow no longer frees
     /// it (the live cluster has it back).
     mutating func jobEnded(_ allocation: Allocation, expectedEnd: Int64) {
-        guard !isDeferred, expectedEnd <= start, storage.shadow != nil else { return }
-        uniqueStorage().shadow!.unfree(allocation)
+        guard !isDeferred, expectedEnd <= start, hasShadow else { return }
+        uniqueStorage().change { $0.shadow!.unfree(allocation) }
     }
 
     /// Whether a job on `allocation` until `end` leaves the reservation intact; if it ends by `start`, the
@@ -264,30 +302,38 @@ struct BackfillPlan: Sendable {
     ) -> Bool {
         assert(!isDeferred, "a job is admitted against a deferred plan")
         if end <= start {
-            if storage.shadow != nil { uniqueStorage().shadow!.free(allocation) }
+            if hasShadow { uniqueStorage().change { $0.shadow!.free(allocation) } }
             return true
         }
         let b = uniqueStorage()
+        assert(b.isSettled, "a backfill plan's storage is read while it is being changed")
         if b.shadow == nil {
             // Every running job that ends by the start: each was running when the plan was made or started
             // since through `admit` (a start while a plan stands is admitted, or it ends the plan).
             var shadow = BackfillShadow(taking: b.headAllocation)
             running.forEachInPlace { _, _, r in if r.pointee.end <= start { shadow.free(r.pointee.allocation) } }
             guard shadow.holdsReserved(b.headAllocation, on: state) else { return false }
-            b.shadow = shadow
+            b.change { $0.shadow = shadow }
         }
         return b.shadow!.admits(allocation, on: state)
     }
 
     /// Takes back what `admit` noted for a start that was undone.
     mutating func unadmit(_ allocation: Allocation, until end: Int64) {
-        guard end <= start, storage.shadow != nil else { return }
-        uniqueStorage().shadow!.unfree(allocation)
+        guard end <= start, hasShadow else { return }
+        uniqueStorage().change { $0.shadow!.unfree(allocation) }
     }
 
-    /// The storage, to change it: copied first if another plan value shares it.
+    /// Whether the shadow is built.
+    private var hasShadow: Bool {
+        assert(storage.isSettled, "a backfill plan's storage is read while it is being changed")
+        return storage.shadow != nil
+    }
+
+    /// The storage, to change it (through `Storage.change`): copied first if another plan value shares it.
     private mutating func uniqueStorage() -> Storage {
         if !isKnownUniquelyReferenced(&storage) {
+            assert(storage.isSettled, "a backfill plan's storage is copied while it is being changed")
             storage = Storage(
                 headJob: storage.headJob, headAllocation: storage.headAllocation, shadow: storage.shadow,
                 deferred: storage.deferred)

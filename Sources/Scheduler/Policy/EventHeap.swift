@@ -1,9 +1,9 @@
 /// Ends at a time (ties in insertion order), with the index of whatever they belong to, and the allocation
-/// that ends if the caller keeps none: the simulator's job ends (times only; its queue book holds the
-/// allocations) and the start estimate's.
+/// that ends if the caller keeps none: the running jobs' ends in the start estimate (`StartEstimate`), each
+/// with its allocation.
 ///
 /// The heap orders plain numbers; allocations wait in slots beside it, so a heap move copies no
-/// reference (a 100,000-GPU replay keeps some 20,000 ends in it).
+/// reference.
 struct EventHeap {
     struct Entry: Comparable {
         var time: Int64

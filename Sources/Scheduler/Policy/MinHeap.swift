@@ -1,19 +1,19 @@
-/// A 4-ary min-heap: the engine's one priority queue (job ends in the simulator and the start estimate, the
-/// buckets' heads in a pass over the `WaitQueue`). Four children per node halve the depth of a binary heap,
-/// and with elements of 16 bytes they share one cache line: a 100,000-GPU replay keeps some 100,000 ends,
-/// and each pop walks down the heap. Elements move through a hole, not by swaps.
+/// A 4-ary min-heap, for the merge of the buckets' heads in a pass over the `WaitQueue` (`BucketHead`) and,
+/// through `EventHeap`, the running jobs' ends in the start estimate. (The simulator's job ends wait in
+/// `EndQueue`, a radix heap.) Four children per node halve the depth of a binary heap, so each pop walks
+/// down half as many levels. Elements move through a hole, not by swaps.
 ///
 /// Elements that compare equal come out in no promised order; every user orders by a unique key.
 ///
-/// Index arithmetic wraps (`&+`, `&*`): every index is below the count, so none can overflow, and the
-/// overflow checks were a fifth of a sift's instructions.
+/// Index arithmetic wraps (`&+`, `&*`): every index is below the count, so none can overflow, and a sift
+/// spends no instructions on overflow checks.
 struct MinHeap<Element: Comparable> {
     private(set) var items: [Element] = []
     /// The elements are left unordered, and a pop scans them (`order(scanningUpTo:)`): at most `scanLimit`.
     private var scanning = false
     private var scanLimit = 0
 
-    /// (An empty heap asks for no storage: a pass makes one each time, and reserving none was not free.)
+    /// (An empty heap asks for no storage: even reserving none is a call, and a pass starts from an empty one.)
     init(capacity: Int = 0) { if capacity > 0 { items.reserveCapacity(capacity) } }
 
     var isEmpty: Bool { items.isEmpty }

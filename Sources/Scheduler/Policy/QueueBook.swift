@@ -15,22 +15,40 @@ public struct QueueBook: Sendable {
     public private(set) var time: Int64
     /// GPUs of the whole cluster (the size factor's denominator).
     public let totalGPUs: Int
-    /// Refusals come with their reasons in words (the simulator, which does not read them, turns this off).
-    public var explains = true
-    /// Usage accrues for fair share as time advances (the simulator, under a policy that reads no priorities,
-    /// turns this off: nothing would read it).
-    public var accruesFairShare = true
+
+    /// Who keeps the book: the controller, whose passes' outcomes people and its API read, or the simulator,
+    /// which reads only the decisions. The decisions are the same in either mode; the simulator's leaves out
+    /// what it would not read and trusts what it keeps itself.
+    public enum Mode: Sendable, Hashable {
+        /// The controller's (and the default): refusals explained in words, fair-share usage accrued under
+        /// every policy, a running job's allocation checked before a plan's look-ahead gives it back, and a
+        /// plan's search run when the plan is made.
+        case live
+        /// The simulator's: `explains` off, `accruesFairShare` only under a policy that reads priorities,
+        /// `runningHeldOnCluster` and `defersPlans` on.
+        case simulation
+    }
+    /// Set when the book is made; the flags below follow from it.
+    public let mode: Mode
+
+    /// Refusals come with their reasons in words (live; the simulator does not read them).
+    public var explains: Bool { mode == .live }
+    /// Usage accrues for fair share as time advances (live, and in simulation under a policy that reads
+    /// priorities: otherwise nothing would read it).
+    public var accruesFairShare: Bool { mode == .live || policy.usesPriority }
     /// Every running job's allocation is held on the cluster the passes are given, by the caller's own
-    /// record (the simulator keeps both): a backfill plan's look-ahead gives them back without checking
-    /// each (in release builds). Off, a look-ahead checks each and passes over one it could not give back.
-    var runningHeldOnCluster = false
+    /// record (in simulation: the simulator keeps both): a backfill plan's look-ahead gives them back without
+    /// checking each (in release builds). Live, a look-ahead checks each and passes over one it could not
+    /// give back.
+    var runningHeldOnCluster: Bool { mode == .simulation }
     /// A backfill plan's search may be put off until a pass reads its start or admits a job against it
     /// (`BackfillPlan.deferred`): the decisions are the same, and the search is saved for the plans whose job
     /// starts first (some 60 %). Until then the reserved job is not reported `.reserved` to a pass's
-    /// `waiting`, and `reservedStart` is nil. The simulator turns it on, where every running job is held on the
-    /// cluster (`runningHeldOnCluster`) and reads no reasons but preemption; a plan is deferred only while
-    /// every node is up and no reservation is booked, for a job that fits the idle cluster.
-    var defersPlans = false
+    /// `waiting`, and `reservedStart` is nil. On in simulation, where every running job is held on the
+    /// cluster (`runningHeldOnCluster`) and no reasons but preemption are read; a plan is deferred only while
+    /// every node is up and no reservation is booked, for a job that fits the idle cluster. (The simulator
+    /// turns it off for tests that check the decisions are the same: `Simulator.Options.defersPlans`.)
+    var defersPlans: Bool
     /// Some account has limits (otherwise the pass does not look them up).
     let anyLimits: Bool
     /// What the policy reads of a partition: its tier, whether it may be preempted, and the priority's
@@ -91,8 +109,13 @@ public struct QueueBook: Sendable {
     /// made; its storage kept from one to the next).
     var endedSincePlan: [BackfillPlan.Ended] = []
 
-    public init(spec: ClusterSpec, policy: QueuePolicyName? = nil, now: Int64, reservations: [Reservation] = []) {
+    public init(
+        spec: ClusterSpec, policy: QueuePolicyName? = nil, now: Int64, reservations: [Reservation] = [],
+        mode: Mode = .live
+    ) {
         self.spec = spec
+        self.mode = mode
+        defersPlans = mode == .simulation
         var s = spec.scheduling
         if let policy { s.policy = policy }
         settings = s
@@ -174,7 +197,8 @@ public struct QueueBook: Sendable {
         let g = allocation.gpuCount
         let storage = allocation.sharedStorage
         let p = terms(partition)
-        // (The allocation is moved into the table: a copy counted its references, and the caller's a release.)
+        // (The allocation is moved into the table: a copy would count its references, and the caller's a
+        // release.)
         running.insert(
             id,
             Running(

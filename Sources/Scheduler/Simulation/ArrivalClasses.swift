@@ -4,68 +4,93 @@ import Foundation
 /// account, share one (they wait in one bucket, `WaitQueue.Key`). Classes are numbered in the order they
 /// first appear in the trace, so the numbering is the same on every run.
 ///
-/// A replay looks an arrival's bucket up by its class, without hashing or comparing its request (some 400
-/// instructions an arrival, on the loop's one thread). On a long trace a second thread works the classes out
-/// ahead of the event loop, in chunks, and the loop reads each job's class once that job's chunk is done
-/// (it waits, which it seldom has to: the loop does some ten times the work per job). On a short trace
-/// they are worked out at once. Either way a job's class is the same.
+/// A replay looks an arrival's bucket up by its class, without hashing or comparing its request (a request
+/// has fifteen fields). The classes are worked out in chunks, in trace order, by whoever gets to a chunk
+/// first: the event loop, when it reads a job whose chunk is not done (`of`), or work the caller runs beside
+/// the loop on a thread of its own (`workAhead`, through `Simulator.run`'s `beside` on a long trace), which
+/// keeps ahead of the loop since the loop does far more work per job. One chunk is worked at a time, so
+/// either way a job's class is the same. The type starts no thread: the loop waits only for a chunk that is
+/// being worked out, never for one that no one has begun, so it makes progress whether or not, and however
+/// late, the work beside it runs.
 final class ArrivalClasses: @unchecked Sendable {
-    /// Traces of at least this many jobs get a thread of their own.
-    static let backgroundThreshold = 65_536
-    /// Jobs a thread works out between two reports of its progress.
+    /// Traces of at least this many jobs are worth working out ahead of the loop.
+    static let aheadThreshold = 65_536
+    /// Jobs worked out at a time.
     static let chunk = 8_192
 
+    private let jobs: [SimulatedJob]
     private let classes: UnsafeMutableBufferPointer<Int32>
-    /// The number of jobs, from the first, whose classes are written (guarded by `lock`; read by the loop
-    /// through `known`, its own copy).
+    /// Each class seen so far, by key (changed only by the one working on a chunk: `working`).
+    private var number: [WaitQueue.Key: Int32] = [:]
+    /// The number of jobs, from the first, whose classes are written, and whether a chunk is being worked out
+    /// (both guarded by `lock`; the loop reads `done` through `known`, its own copy).
     private var done = 0
+    private var working = false
     private let lock = NSCondition()
     /// The loop's copy of `done`, renewed only when it asks for a job beyond it.
     private var known = 0
 
-    /// The classes of `jobs`' jobs, on a thread of their own if `background` (nil: when the trace is long).
-    init(jobs: [SimulatedJob], background: Bool? = nil) {
+    /// The classes of `jobs`' jobs, worked out as they are asked for (`of`) or ahead (`workAhead`).
+    init(jobs: [SimulatedJob]) {
+        self.jobs = jobs
         classes = .allocate(capacity: max(jobs.count, 1))
-        if background ?? (jobs.count >= Self.backgroundThreshold) {
-            // (The thread holds this object until it is done: its storage outlives the work.)
-            let thread = Thread { [self] in work(jobs) }
-            thread.stackSize = 1 << 20
-            thread.start()
-        } else {
-            work(jobs)
-            known = jobs.count
-        }
     }
 
     deinit { classes.deallocate() }
 
-    /// Job `index`'s class (waiting, if need be, until it is worked out).
+    /// Job `index`'s class: if its chunk is not done yet, the caller works it out (and those before it),
+    /// or waits while someone else works one out.
     func of(_ index: Int) -> Int {
         if index >= known {
             lock.lock()
-            while done <= index { lock.wait() }
+            while done <= index {
+                if working {
+                    lock.wait()
+                } else {
+                    workNextChunk()
+                }
+            }
             known = done
             lock.unlock()
         }
         return Int(classes[index])
     }
 
-    private func work(_ jobs: [SimulatedJob]) {
-        var number: [WaitQueue.Key: Int32] = [:]
-        var from = 0
-        while from < jobs.count {
-            let to = min(from + Self.chunk, jobs.count)
-            for i in from..<to {
-                let key = WaitQueue.Key(job: jobs[i].request, account: jobs[i].account, nice: 0)
-                let next = Int32(number.count)
-                classes[i] = number[key, default: next]
-                if classes[i] == next { number[key] = next }
+    /// Works out every chunk not yet begun, in order, and returns once none is left; meant for a thread beside
+    /// the event loop. Reads of `of` meanwhile are answered as soon as their chunk is done.
+    func workAhead() {
+        lock.lock()
+        while done < jobs.count {
+            if working {
+                lock.wait()
+            } else {
+                workNextChunk()
             }
-            from = to
-            lock.lock()
-            done = to
-            lock.broadcast()
-            lock.unlock()
         }
+        lock.unlock()
+    }
+
+    /// Works out the chunk after `done`, outside the lock (held on entry and on return), and wakes whoever
+    /// waits for it.
+    private func workNextChunk() {
+        working = true
+        let from = done
+        let to = min(from + Self.chunk, jobs.count)
+        lock.unlock()
+        // (The dictionary is worked on as a local, moved out and back: a class's property would be checked for
+        // exclusive access on every use.)
+        var number: [WaitQueue.Key: Int32] = [:]
+        swap(&number, &self.number)
+        for i in from..<to {
+            let key = WaitQueue.Key(job: jobs[i].request, account: jobs[i].account, nice: 0)
+            let next = Int32(number.count)
+            classes[i] = number[key, default: next]
+            if classes[i] == next { number[key] = next }
+        }
+        swap(&number, &self.number)
+        lock.lock()
+        done = to
+        working = false
+        lock.broadcast()
     }
 }

@@ -85,10 +85,9 @@ extension Simulator {
         var nextEdge = 0
         var offline: [Int]
 
-        init(spec: ClusterSpec, jobs: [SimulatedJob], options: Options) throws(ConfigError) {
+        init(spec: ClusterSpec, jobs: [SimulatedJob], classes: ArrivalClasses, options: Options) throws(ConfigError) {
             self.jobs = jobs
-            // First: on a long trace the classes are worked out on another thread while the rest is set up.
-            classes = ArrivalClasses(jobs: jobs, background: options.classesInBackground ? true : nil)
+            self.classes = classes
             checking = options.checkInvariants
             indexed = options.indexedQueue
             holdOverhead = max(options.holdOverheadMillis, 0)
@@ -102,8 +101,8 @@ extension Simulator {
             nodeSpeed = state.nodes.map { layoutSpeed[$0.layout] }
             capacity = state.totalFreeGPUs
             // Traces come in submission order, as a rule: then there is nothing to sort. The same walk sums the
-            // time limits, reading the two fields in place (a walk that bound each job to a constant copied it,
-            // counting its request's and account's references, a million times in a million-job replay).
+            // time limits, reading the two fields in place (a walk that bound each job to a constant would copy
+            // it, counting its request's and account's references, once per job).
             var inOrder = true
             var limits: Int64 = 0
             var holds: Int64 = 0
@@ -125,11 +124,9 @@ extension Simulator {
             let lastSubmit = jobs.isEmpty ? 0 : jobs[inOrder ? jobs.count - 1 : order[jobs.count - 1]].submitMillis
             let horizon = Self.seconds(lastSubmit) + limits + (holds + 999) / 1000 + 1
             let windows = try options.events.reservations(on: spec, until: horizon)
-            book = QueueBook(spec: spec, policy: options.queue, now: Self.seconds(firstT), reservations: windows)
-            book.explains = false
-            book.runningHeldOnCluster = true
-            book.defersPlans = options.defersPlans
-            book.accruesFairShare = book.policy.usesPriority
+            book = QueueBook(
+                spec: spec, policy: options.queue, now: Self.seconds(firstT), reservations: windows, mode: .simulation)
+            if !options.defersPlans { book.defersPlans = false }
             failures = try options.events.failureList(on: spec, until: horizon).map {
                 ($0.node, $0.at * 1000, $0.repair * 1000)
             }
@@ -249,7 +246,7 @@ extension Simulator {
             // The book held it as this job's: the cluster holds it too (checked in debug builds).
             state.releaseKnownHeld(allocation)
             busy -= allocation.gpuCount
-            // (One write of the record: each field written alone checked that the table was not shared.)
+            // (One write of the record: each field written alone would check that the table is not shared.)
             var k = records[index]
             k.running = false
             if finished { k.end = t - hold(index) }
@@ -479,8 +476,8 @@ extension Simulator {
                 let runtime = Int64((Double(jobs[index].durationMillis) / speed).rounded(.up))
                 let timeLimit = jobs[index].timeLimit * 1000
                 let length = max(min(runtime, timeLimit), 1)
-                // The job's record is read and written once (each field written alone checked that the table
-                // was not shared).
+                // The job's record is read and written once (each field written alone would check that the
+                // table is not shared).
                 var k = records[index]
                 if k.queued && fromQueue {
                     waiting.remove(

@@ -30,9 +30,9 @@ public enum Simulator {
         /// A backfill plan's search is put off until a pass needs its start (`QueueBook.defersPlans`; false:
         /// every plan worked out when made, the same decisions, kept to test that they are).
         var defersPlans = true
-        /// Each job's class is worked out on a thread of its own whatever the trace's length (`ArrivalClasses`;
-        /// false: on a thread only for a long trace; the same decisions, kept to test that they are).
-        var classesInBackground = false
+        /// `run` hands the working out of the jobs' classes to its `beside` whatever the trace's length
+        /// (`ArrivalClasses`; false: only on a long trace; the same decisions, kept to test that they are).
+        var classesAhead = false
 
         public init(
             queue: QueuePolicyName? = nil, placement: PlacementPolicyName? = nil, speed: GPUSpeed? = nil,
@@ -84,10 +84,27 @@ public enum Simulator {
     }
 
     /// Replays `jobs` on `spec`. Unknown nodes in `options.events` are a `ConfigError`.
+    ///
+    /// `beside`, when given, starts work that may run beside the replay, on a thread of the caller's (e.g.
+    /// `{ Thread(block: $0).start() }`); the replay hands it the working out of the jobs' classes on a long
+    /// trace (`ArrivalClasses`), which saves the event loop that work. The engine starts no thread itself, and
+    /// does not wait for the work to start: the outcome is the same with or without it.
     public static func run(
-        spec: ClusterSpec, jobs: [SimulatedJob], options: Options = Options(), progress: ((Double) -> Void)? = nil
+        spec: ClusterSpec, jobs: [SimulatedJob], options: Options = Options(), progress: ((Double) -> Void)? = nil,
+        beside: ((@escaping @Sendable () -> Void) -> Void)? = nil
     ) throws(ConfigError) -> Run {
-        var loop = try EventLoop(spec: spec, jobs: jobs, options: options)
+        let classes = ArrivalClasses(jobs: jobs)
+        if let beside, options.classesAhead || jobs.count >= ArrivalClasses.aheadThreshold {
+            beside { classes.workAhead() }
+        }
+        return try replay(spec: spec, jobs: jobs, classes: classes, options: options, progress: progress)
+    }
+
+    private static func replay(
+        spec: ClusterSpec, jobs: [SimulatedJob], classes: ArrivalClasses, options: Options,
+        progress: ((Double) -> Void)?
+    ) throws(ConfigError) -> Run {
+        var loop = try EventLoop(spec: spec, jobs: jobs, classes: classes, options: options)
         loop.run(progress: progress)
         return loop.finish(checkInvariants: options.checkInvariants)
     }
