@@ -44,7 +44,7 @@ extension ControllerCore {
             let fm = FileManager.default
             try fm.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: nil) }
+            if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil) }
             let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             defer { try? h.close() }
             let size = Int64(try h.seekToEnd())
