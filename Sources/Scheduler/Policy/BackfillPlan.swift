@@ -11,8 +11,8 @@
 /// `start` asks to start (about half of all plans never meet one): the live cluster with the running jobs
 /// that end by `start` taken off (those running then: the ones found when the plan was made, and those
 /// started since with an end by `start`, which every start while the plan stands is), and the reserved
-/// allocation taken. It lives in a storage, copied only when a shared plan is about to change (copy on write),
-/// so a plan is a small value.
+/// allocation taken. It lives in the plan's `Storage`, copied only when a shared plan is about to change
+/// (copy on write), so a plan is a small value.
 struct BackfillPlan: Sendable {
     var head: Int64
     /// The reserved job's place in line (renewed at each pass: priorities change with time).
