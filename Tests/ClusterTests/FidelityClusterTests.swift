@@ -68,7 +68,9 @@ import Testing
 
     /// Runs the workload on a fresh cluster under `policy`, exports it, replays it, and compares.
     func compare(policy: QueuePolicyName, seed: UInt64 = 29) async throws -> Figures {
-        let c = LocalCluster()
+        // Fencing is not under test here: a lease far longer than the 5 s of the other cluster tests, so that a
+        // machine that stalls for seconds under the whole suite's load does not stop the workload's jobs.
+        let c = LocalCluster(lease: "60s", downAfter: "70s")
         defer { c.stopNow() }
         let yaml = try String(contentsOfFile: c.clusterFile, encoding: .utf8)
         try yaml.replacingOccurrences(of: "  policy: fairshare", with: "  policy: \(policy.rawValue)")

@@ -343,17 +343,25 @@ final class LocalCluster: @unchecked Sendable {
         String(decoding: try await raw("GET", "/v1/jobs/\(id)/output", token: adminToken).body, as: UTF8.self)
     }
 
-    /// Waits for the job to reach one of `states`.
+    /// Waits for the job to reach one of `states`; a job that ends in another state fails the wait at once,
+    /// saying how it ended.
     @discardableResult
     func waitForJob(_ id: Int64, in states: Set<JobState>, timeout: Double = 60) async throws -> JobView {
         var last: JobView?
         do {
             try await waitFor("job \(id) to be \(states.map(\.rawValue).sorted())", timeout: timeout) {
                 last = try? await self.job(id)
-                return last.map { states.contains($0.state) } ?? false
+                guard let job = last else { return false }
+                if states.contains(job.state) { return true }
+                if job.state.isFinal { throw ClusterError("job \(id) ended instead") }
+                return false
             }
         } catch {
-            throw ClusterError("\(error); it is \(last.map { "\($0.state)" } ?? "?")\n\(logs())")
+            let how = last.map { j in
+                "\(j.state) (reason: \(j.endReason ?? "none"), exit code: \(j.exitCode.map(String.init) ?? "none"), "
+                    + "signal: \(j.signal.map(String.init) ?? "none"), on \(j.allocation?.nodes.map(\.node) ?? []))"
+            }
+            throw ClusterError("\(error); it is \(how ?? "?")\n\(logs())")
         }
         return last!
     }
