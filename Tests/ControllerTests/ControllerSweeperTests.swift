@@ -9,20 +9,6 @@ import Testing
 
 /// The sweeper as the daemon runs it: a service in a service group, not a loose task.
 @Suite struct ControllerSweeperTests {
-    /// A core that needs agents, with `downAfter` seconds of silence before a node is declared down.
-    func withAgentCore(downAfter: Double, _ body: (ControllerCore) async throws -> Void) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-sweeper-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try StateStore(directory: dir, create: true)
-        let settings = ControllerSettings(
-            requireAgents: true, heartbeatSeconds: 0.1, downAfterSeconds: downAfter, outputDirectory: dir + "/output")
-        let core = try ControllerCore(
-            spec: try platformSpec(), store: store, settings: settings, logger: quietLogger,
-            clock: ControllerCore.wallClock)
-        try await body(core)
-    }
-
     /// Polls `check` every 50 ms for up to `seconds`; whether it came true.
     func eventually(within seconds: Double, _ check: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -34,7 +20,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func inAServiceGroupItDeclaresASilentNodeDown() async throws {
-        try await withAgentCore(downAfter: 0.3) { core in
+        try await AgentProtocolTests().withAgentCore(downAfter: 0.3) { core, _ in
             _ = try await core.register(
                 AgentRegistration(node: "dgx01", discovered: try AgentProtocolTests.dgx(), runs: []), node: "dgx01",
                 by: AgentProtocolTests.agent("dgx01"))
@@ -54,7 +40,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aGracefulShutdownEndsItsRun() async throws {
-        try await withAgentCore(downAfter: 30) { core in
+        try await AgentProtocolTests().withAgentCore(downAfter: 30) { core, _ in
             // An interval far longer than the test: the shutdown, not the timer, must end the run.
             let group = ServiceGroup(
                 services: [ControllerSweeper(core: core, interval: .seconds(3600))], logger: quietLogger)
