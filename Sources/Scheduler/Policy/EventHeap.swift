@@ -1,6 +1,5 @@
-/// Ends at a time (ties in insertion order), with the index of whatever they belong to, and the allocation
-/// that ends if the caller keeps none: the running jobs' ends in the start estimate (`StartEstimate`), each
-/// with its allocation.
+/// Ends at a time (ties in insertion order), each with the index of whatever it belongs to and the allocation
+/// that ends: the running jobs' ends in the start estimate (`StartEstimate`).
 ///
 /// The heap orders plain numbers; allocations wait in slots beside it, so a heap move copies no
 /// reference.
@@ -34,18 +33,6 @@ struct EventHeap {
         }
         heap.push(Entry(time: time, seq: seq, index: index, slot: slot))
         seq += 1
-    }
-
-    /// An end with no allocation kept (its owner holds it).
-    mutating func push(_ time: Int64, _ index: Int) {
-        heap.push(Entry(time: time, seq: seq, index: index, slot: -1))
-        seq += 1
-    }
-
-    /// The index of the next end at or before `t`, pushed without an allocation.
-    mutating func popIndexIfAt(_ t: Int64) -> Int? {
-        guard let top = heap.first, top.time <= t, let e = heap.pop() else { return nil }
-        return e.index
     }
 
     mutating func popIfAt(_ t: Int64) -> (Int, Allocation)? {
