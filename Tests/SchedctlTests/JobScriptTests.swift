@@ -148,16 +148,17 @@ import Testing
         #expect(s.warnings.isEmpty)
     }
 
-    @Test func unknownSbatchOptionsWarnWithLineAndOptionAndDoNotStop() throws {
-        let s = try parse(
-            """
-            #!/bin/bash
-            #SBATCH --mail-type=END
-            #SBATCH --qos high -N 1
-            #SBATCH -x dgx02
-            #SBATCH --gres=gpu:2
-            echo hi
-            """)
+    static let unknownOptions = """
+        #!/bin/bash
+        #SBATCH --mail-type=END
+        #SBATCH --qos high -N 1
+        #SBATCH -x dgx02
+        #SBATCH --gres=gpu:2
+        echo hi
+        """
+
+    @Test func withIgnoreUnknownSbatchOptionsWarnWithLineAndOptionAndDoNotStop() throws {
+        let s = try JobScript.parse(Self.unknownOptions, file: "train.sh", ignoreUnknown: true)
         #expect(
             s.warnings == [
                 "train.sh:2: #SBATCH --mail-type is not understood here; ignored",
@@ -166,6 +167,36 @@ import Testing
             ])
         // The options around them still count.
         #expect(s.options.nodes == 1)
+        #expect(s.options.gpusPerNode == 2)
+    }
+
+    @Test func anUnknownSbatchOptionThatMayChangeWhereOrHowTheJobRunsIsRefusedWithItsLine() throws {
+        let error = #expect(throws: JobScriptError.self) { try parse(Self.unknownOptions) }
+        #expect(
+            error.map { "\($0)" }
+                == "train.sh:3: #SBATCH --qos is not understood here, and it may change where or how the job runs; "
+                + "remove the line, or submit with --ignore-unknown to ignore it")
+        for line in ["#SBATCH --hold", "#SBATCH --exclude=dgx01", "#SBATCH -x dgx01", "#SBATCH --begin=now+1hour"] {
+            #expect(throws: JobScriptError.self) { try parse("#!/bin/bash\n\(line)\necho hi\n") }
+        }
+    }
+
+    @Test func unknownSbatchOptionsThatCannotChangeHowTheJobRunsOnlyWarn() throws {
+        let s = try parse(
+            """
+            #!/bin/bash
+            #SBATCH --mail-type=END --mail-user=ana@example.org
+            #SBATCH --comment "bert sweep" -v
+            #SBATCH --gres=gpu:2
+            echo hi
+            """)
+        #expect(
+            s.warnings == [
+                "train.sh:2: #SBATCH --mail-type is not understood here; ignored",
+                "train.sh:2: #SBATCH --mail-user is not understood here; ignored",
+                "train.sh:3: #SBATCH --comment is not understood here; ignored",
+                "train.sh:3: #SBATCH -v is not understood here; ignored",
+            ])
         #expect(s.options.gpusPerNode == 2)
     }
 

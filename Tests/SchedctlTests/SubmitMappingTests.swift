@@ -118,6 +118,18 @@ import Testing
         #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --mail-user is not understood here; ignored"])
     }
 
+    @Test func aScriptAskingToBeHeldIsRefusedUnlessUnknownOptionsAreIgnored() throws {
+        let path = try write("held.sh", "#!/bin/bash\n#SBATCH --gres=gpu:1\n#SBATCH --hold\npython train.py\n")
+        let error = #expect(throws: CLIError.self) { try submission([path], cwd: "/tmp") }
+        #expect(
+            error.map { "\($0)" }
+                == "\(path):3: #SBATCH --hold is not understood here, and it may change where or how the job runs; "
+                + "remove the line, or submit with --ignore-unknown to ignore it")
+        let (r, messages) = try submission(["--ignore-unknown", path], cwd: "/tmp")
+        #expect(r.request.gpusPerNode == 1)
+        #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --hold is not understood here; ignored"])
+    }
+
     @Test func aScriptWithoutANameIsNamedAfterItselfAndRunsFromItsAbsolutePath() throws {
         _ = try write("eval.sh", "#RASPORED --gpus 1\necho hi\n")
         let (r, _) = try submission(["eval.sh"], cwd: Self.dir)

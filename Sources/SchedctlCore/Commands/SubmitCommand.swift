@@ -53,6 +53,10 @@ struct SubmitCommand: AsyncParsableCommand {
 
     @Option(help: "A job file (YAML or JSON) with the API's submit fields.") var file: String?
     @Flag(help: "Show where the job would run now, or why not and when; submit nothing.") var dryRun = false
+    @Flag(
+        help:
+            "Ignore, with a warning, #SBATCH options not understood here even when they may change where or how the job runs (refused otherwise)."
+    ) var ignoreUnknown = false
     @Flag(help: "Print only the job id.") var parsable = false
     @Flag(help: "Print the controller's answer as JSON.") var json = false
 
@@ -163,7 +167,10 @@ struct SubmitCommand: AsyncParsableCommand {
             )
         }
         let script: JobScript
-        do { script = try JobScript.parse(String(decoding: data, as: UTF8.self), file: first) } catch {
+        do {
+            script = try JobScript.parse(
+                String(decoding: data, as: UTF8.self), file: first, ignoreUnknown: ignoreUnknown)
+        } catch {
             throw CLIError("\(error)")
         }
         var options = flags.over(script.options)

@@ -167,6 +167,17 @@ enum JobDirectives {
         },
     ]
 
+    /// Slurm options that cannot change where or how a job runs (notification, accounting labels, the
+    /// client's own verbosity), by long name and short letter: not understood, they are ignored with a
+    /// warning; any other option not understood is refused (`JobScript`).
+    static let sbatchHarmless: Set<String> = [
+        "mail-type", "mail-user", "comment", "wckey", "acctg-freq", "profile", "verbose", "v", "quiet", "Q",
+        "parsable",
+    ]
+
+    /// Whether an option not understood (its long name, or its short letter) may be ignored.
+    static func isHarmless(_ name: String) -> Bool { sbatchHarmless.contains(name) }
+
     /// `gpu:N`, `gpu:MODEL:N`, `gpu`, `gpu:MODEL`, in a comma list with other resources (noted, ignored).
     /// Slurm's --gres counts per node.
     static func gres(_ v: String, into o: inout JobOptions) throws -> String? {

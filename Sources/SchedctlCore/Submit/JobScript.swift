@@ -5,7 +5,10 @@ import Foundation
 /// Directives are read, as Slurm reads them, from the top of the script until the first line that is
 /// neither blank nor a comment; later directives override earlier ones. `#RASPORED` lines take
 /// schedctl's own options (an unknown one is an error); `#SBATCH` lines take the common Slurm options
-/// (`JobDirectives.sbatch`), and an option not understood is a warning, not an error.
+/// (`JobDirectives.sbatch`). An `#SBATCH` option not understood is refused with its line, since it may
+/// change where or how the job runs (`--hold`, `--exclude`, `--qos`), unless it is one that cannot
+/// (`JobDirectives.sbatchHarmless`: mail, comments, verbosity) or `ignoreUnknown` is set: then it is a
+/// warning and the submission goes on.
 struct JobScript: Equatable {
     /// The options the directives set.
     var options = JobOptions()
@@ -21,7 +24,7 @@ struct JobScript: Equatable {
         interpreter + [path] + arguments
     }
 
-    static func parse(_ text: String, file: String) throws(JobScriptError) -> JobScript {
+    static func parse(_ text: String, file: String, ignoreUnknown: Bool = false) throws(JobScriptError) -> JobScript {
         var script = JobScript()
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, raw) in lines.enumerated() {
@@ -45,7 +48,7 @@ struct JobScript: Equatable {
                     throw JobScriptError(file: file, line: number, message: "\(keyword): \(error)")
                 }
                 try script.read(
-                    tokens, table: table, strict: strict,
+                    tokens, table: table, strict: strict, ignoreUnknown: ignoreUnknown,
                     at: DirectiveLocation(file: file, line: number, keyword: keyword))
             }
         }
@@ -53,7 +56,7 @@ struct JobScript: Equatable {
     }
 
     private mutating func read(
-        _ tokens: [String], table: [DirectiveOption], strict: Bool, at loc: DirectiveLocation
+        _ tokens: [String], table: [DirectiveOption], strict: Bool, ignoreUnknown: Bool, at loc: DirectiveLocation
     ) throws(JobScriptError) {
         var i = 0
         while i < tokens.count {
@@ -86,6 +89,11 @@ struct JobScript: Equatable {
                 if strict {
                     let known = table.map { "--" + $0.long }.joined(separator: ", ")
                     throw loc.error("unknown option \(shown) (options: \(known))")
+                }
+                guard ignoreUnknown || JobDirectives.isHarmless(name) else {
+                    throw loc.error(
+                        "\(loc.keyword) \(shown) is not understood here, and it may change where or how the job runs; "
+                            + "remove the line, or submit with --ignore-unknown to ignore it")
                 }
                 warnings.append(loc.text("\(loc.keyword) \(shown) is not understood here; ignored"))
                 // Skip its value when it was given as a separate word.
