@@ -77,15 +77,17 @@ public struct Confinement: Sendable, Hashable {
         do {
             for (key, mount) in layout.hierarchies {
                 let parentDir = layout.directory(mount: mount, ownKey: key, parent)
-                // The parent levels are made (and v2's controllers enabled) by the first job only.
-                if !Cgroupfs.exists(parentDir) { try makeParents(parentDir, mount: mount, key: key) }
+                // Every job sees to the parent levels, not only the first: a job that starts while another
+                // is making them finds them made but not yet set (a v1 cpuset still empty, which no process
+                // can join, or v2 controllers not yet handed down), and completes them itself.
+                try makeParents(parentDir, mount: mount, key: key)
                 let dir = parentDir + "/" + name
                 try Self.makeJobDirectory(dir)
                 cgroup.directories[key] = dir
             }
             if deviceFilter == .bpf, layout.version == .v1, let unified = layout.unifiedMount {
                 let parentDir = layout.directory(mount: unified, ownKey: "", parent)
-                if !Cgroupfs.exists(parentDir) { try makeParents(parentDir, mount: unified, key: "") }
+                try makeParents(parentDir, mount: unified, key: "")
                 try Self.makeJobDirectory(parentDir + "/" + name)
                 cgroup.directories[""] = parentDir + "/" + name
             }
@@ -109,8 +111,9 @@ public struct Confinement: Sendable, Hashable {
         try Cgroupfs.makeDirectory(dir)
     }
 
-    /// Creates `dir` and the levels between it and the mount, enabling the v2 controllers on the way and
-    /// giving new v1 cpusets their parent's CPUs and memory nodes (a v1 cpuset starts empty).
+    /// Creates `dir` and the levels between it and the mount that are missing, enabling the v2 controllers on
+    /// the way and giving every v1 cpuset that is still empty its parent's CPUs and memory nodes (a v1 cpuset
+    /// starts empty). What another job wrote meanwhile is the same, so two jobs doing this at once agree.
     private func makeParents(_ dir: String, mount: String, key: String) throws(CgroupfsError) {
         let relative = dir.dropFirst(mount.count).split(separator: "/")
         var path = mount
@@ -121,8 +124,8 @@ public struct Confinement: Sendable, Hashable {
         }
         for (i, level) in levels.enumerated() {
             if i > 0 {
-                let made = try Cgroupfs.makeDirectory(level, existingIsFine: true)
-                if made, key == "cpuset" { try inheritCpuset(level) }
+                _ = try Cgroupfs.makeDirectory(level, existingIsFine: true)
+                if key == "cpuset" { try inheritCpuset(level) }
             }
             if layout.version == .v2, key == "" {
                 // Each level down to the jobs' parent hands the controllers on to its children.
