@@ -26,6 +26,8 @@ final class ArrivalClasses: @unchecked Sendable {
     /// (both guarded by `lock`; the loop reads `done` through `known`, its own copy).
     private var done = 0
     private var working = false
+    /// The replay is over: work ahead stops after its chunk (guarded by `lock`).
+    private var finished = false
     private let lock = NSCondition()
     /// The loop's copy of `done`, renewed only when it asks for a job beyond it.
     private var known = 0
@@ -56,17 +58,26 @@ final class ArrivalClasses: @unchecked Sendable {
         return Int(classes[index])
     }
 
-    /// Works out every chunk not yet begun, in order, and returns once none is left; meant for a thread beside
-    /// the event loop. Reads of `of` meanwhile are answered as soon as their chunk is done.
+    /// Works out every chunk not yet begun, in order, and returns once none is left or the replay is over
+    /// (`finish`); meant for a thread beside the event loop. Reads of `of` meanwhile are answered as soon as
+    /// their chunk is done.
     func workAhead() {
         lock.lock()
-        while done < jobs.count {
+        while done < jobs.count && !finished {
             if working {
                 lock.wait()
             } else {
                 workNextChunk()
             }
         }
+        lock.unlock()
+    }
+
+    /// The replay no longer reads classes: work ahead stops (a replay that ends early, or fails, leaves the
+    /// rest of a long trace unclassified).
+    func finish() {
+        lock.lock()
+        finished = true
         lock.unlock()
     }
 

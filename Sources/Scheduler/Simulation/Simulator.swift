@@ -94,6 +94,7 @@ public enum Simulator {
         beside: ((@escaping @Sendable () -> Void) -> Void)? = nil
     ) throws(ConfigError) -> Run {
         let classes = ArrivalClasses(jobs: jobs)
+        defer { classes.finish() }
         if let beside, options.classesAhead || jobs.count >= ArrivalClasses.aheadThreshold {
             beside { classes.workAhead() }
         }
