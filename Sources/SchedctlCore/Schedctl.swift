@@ -60,15 +60,17 @@ public struct Schedctl: AsyncParsableCommand {
 /// Writes `schedctl: error: MESSAGE` to stderr; each of its lines escaped (`TerminalText.escaped`), since a
 /// message may quote what someone else wrote.
 func printError(_ message: String) {
+    printStderr("schedctl: error: " + message)
+}
+
+/// Writes a message to stderr (errors, warnings and notes, which must not mix with machine-readable stdout),
+/// each of its lines escaped (`TerminalText.escaped`): a warning quotes a script's options or a controller's
+/// words, and a terminal escape in them must not reach the terminal.
+func printStderr(_ message: String) {
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map {
         TerminalText.escaped(String($0))
     }
-    FileHandle.standardError.write(Data("schedctl: error: \(lines.joined(separator: "\n"))\n".utf8))
-}
-
-/// Writes a line to stderr (warnings and notes, which must not mix with machine-readable stdout).
-func printStderr(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
 }
 
 /// A command whose errors were already reported (one line each); only its exit status is left to give.

@@ -29,7 +29,7 @@ final class LiveController: @unchecked Sendable {
             "--listen", "127.0.0.1:\(port)", "--log-level", "warning", "--without-agents", "--init",
         ]
         let log = state.appendingPathComponent("schedulerd.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -130,6 +130,23 @@ import Testing
         #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --hold is not understood here; ignored"])
     }
 
+    @Test func aTerminalEscapeInAScriptsOptionReachesTheTerminalEscaped() throws {
+        let path = try write("escape.sh", "#!/bin/bash\n#SBATCH --gres=gpu:1 --mail-type\u{1B}[2J=END\ntrue\n")
+        let home = Self.dir + "/home-escape"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let env = ["HOME": home, "PATH": "/usr/bin:/bin"]
+        // Refused (the option is not one known to be harmless): the error escapes it.
+        let refused = try CLI.run(["submit", path], environment: env)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--mail-type\\u{1B}[2J is not understood here"))
+        #expect(!refused.stderr.contains("\u{1B}"))
+        // Ignored with --ignore-unknown: the warning escapes it too (then the missing token stops it).
+        let ignored = try CLI.run(["submit", "--ignore-unknown", path], environment: env)
+        #expect(
+            ignored.stderr.contains("schedctl: warning: \(path):2: #SBATCH --mail-type\\u{1B}[2J is not understood"))
+        #expect(!ignored.stderr.contains("\u{1B}"))
+    }
+
     @Test func aScriptWithoutANameIsNamedAfterItselfAndRunsFromItsAbsolutePath() throws {
         _ = try write("eval.sh", "#RASPORED --gpus 1\necho hi\n")
         let (r, _) = try submission(["eval.sh"], cwd: Self.dir)
