@@ -122,8 +122,8 @@ static int join_cgroup(const char *procs) {
     return 0;
 }
 
-static int open_output(const char *path) {
-    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, 0600);
+static int open_output(const char *path, int truncate) {
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0) | O_NOCTTY | O_CLOEXEC, 0600);
 }
 
 int raspored_exec_job(const struct raspored_job_spec *spec, char *const argv[]) {
@@ -208,14 +208,14 @@ int raspored_exec_job(const struct raspored_job_spec *spec, char *const argv[]) 
     }
     // Output files are opened as the job's user: a job writes only where its user may.
     if (spec->output) {
-        int fd = open_output(spec->output);
+        int fd = open_output(spec->output, spec->truncate);
         if (fd < 0) {
             snprintf(list, sizeof list, "cannot open output file %s", spec->output);
             return fail_errno(status_fd, message, sizeof message, list, errno);
         }
         int efd = fd;
         if (spec->error && strcmp(spec->error, spec->output) != 0) {
-            efd = open_output(spec->error);
+            efd = open_output(spec->error, spec->truncate);
             if (efd < 0) {
                 int e = errno;
                 close(fd);

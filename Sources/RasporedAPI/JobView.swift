@@ -69,6 +69,9 @@ public struct JobView: Hashable, Sendable, Codable {
     /// In a list asked for with `collapse=true`: this pending array task stands for these tasks of its array
     /// (itself included), consecutive and waiting for the same reason, in Slurm's syntax ("48-9999").
     public var collapsedTasks: String?
+    /// Its hold, begin time, nice value, warning signal, kill grace, stderr file, open mode and submit
+    /// directory; absent when all are the defaults.
+    public var controls: JobControls?
 
     public init(_ job: Job, estimatedStart: Int64? = nil, priority: PriorityView? = nil) {
         id = job.id
@@ -108,6 +111,7 @@ public struct JobView: Hashable, Sendable, Codable {
         noRequeue = job.noRequeue
         self.priority = priority
         environmentCount = job.environment?.count
+        controls = job.controls.isDefault ? nil : job.controls
     }
 }
 

@@ -65,18 +65,9 @@ public struct ReservationRequest: Hashable, Sendable, Encodable {
         guard !names.isEmpty else { throw nodesNode.error("a reservation needs at least one node") }
         nodes = names
         func time(_ key: String) throws(ConfigError) -> ReservationTime? {
-            guard let node = try n.optional(key) else { return nil }
-            let text = try node.string()
-            guard let t = ReservationTime(parsing: text, timeZone: TimeZone(identifier: "UTC")!) else {
-                throw node.error("'\(TerminalText.escaped(text))' is not a time (\(ReservationTime.forms))")
+            try n.optional(key).map { (node) throws(ConfigError) in
+                try ReservationTime.read(node, furthest: Self.longest)
             }
-            if case let .at(epoch) = t, !ReservationTime.moments.contains(epoch) {
-                throw node.error("\(ReservationTime.momentsText), not \(epoch)")
-            }
-            if case let .fromNow(span) = t, span > Self.longest {
-                throw node.error("at most \(Self.longest) from now, not +\(span)")
-            }
-            return t
         }
         start = try time("start") ?? .now
         end = try time("end")

@@ -39,6 +39,22 @@ public enum ReservationTime: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The time in a field of a request (a moment without a zone is UTC); a moment outside `moments`, or one
+    /// further from now than `furthest`, is refused.
+    public static func read(_ node: ConfigNode, furthest: TimeSpan) throws(ConfigError) -> ReservationTime {
+        let text = try node.string()
+        guard let t = ReservationTime(parsing: text, timeZone: TimeZone(identifier: "UTC")!) else {
+            throw node.error("'\(TerminalText.escaped(text))' is not a time (\(forms))")
+        }
+        if case let .at(epoch) = t, !moments.contains(epoch) {
+            throw node.error("\(momentsText), not \(epoch)")
+        }
+        if case let .fromNow(span) = t, span > furthest {
+            throw node.error("at most \(furthest) from now, not +\(span)")
+        }
+        return t
+    }
+
     /// Seconds since the epoch, given now.
     public func resolve(now: Int64) -> Int64 {
         switch self {

@@ -1,3 +1,4 @@
+import Foundation
 import Scheduler
 
 /// The body of `POST /v1/jobs`: the engine's request fields (docs/placement.md) and the job's own.
@@ -26,11 +27,17 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     /// The job's environment as the submitter's client captured it (`schedctl submit --export`), name to
     /// value; the scheduler's variables go on top. Within `JobEnvironmentRules`.
     public var environment: [String: String]
+    /// The job's controls (`JobControls`) but its begin time, which is `begin` here: held (`hold: true` on
+    /// the wire), nice, the warning signal, kill grace, stderr file, open mode and submit directory.
+    public var controls: JobControls
+    /// The earliest start: now, a time from now, or a moment (`ReservationTime`; a moment without a zone is
+    /// UTC); the controller turns it into `JobControls.begin`. nil for as soon as possible.
+    public var begin: ReservationTime?
 
     public init(
         request: ResourceRequest, name: String? = nil, command: [String], workdir: String, output: String? = nil,
         noRequeue: Bool = false, array: ArraySpec? = nil, dependency: JobDependency? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], controls: JobControls = JobControls(), begin: ReservationTime? = nil
     ) {
         self.request = request
         self.name = name
@@ -41,11 +48,14 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         self.array = array
         self.dependency = dependency
         self.environment = environment
+        self.controls = controls
+        self.begin = begin
     }
 
     /// The job's own fields, beside the request's.
     public static let jobFieldNames: Set<String> = [
-        "name", "command", "workdir", "output", "noRequeue", "array", "dependency", "environment",
+        "name", "command", "workdir", "output", "noRequeue", "array", "dependency", "environment", "hold", "begin",
+        "nice", "signal", "killGrace", "error", "openMode", "submitDir",
     ]
 
     /// Reads a submission from a parsed JSON (or YAML) mapping; errors name the field and line.
@@ -87,6 +97,53 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
             }
         }
         environment = try n.optional("environment").map(Self.environment) ?? [:]
+        controls = try Self.controls(n)
+        begin = try n.optional("begin").map { (b) throws(ConfigError) in
+            try ReservationTime.read(b, furthest: ReservationRequest.longest)
+        }
+    }
+
+    /// The controls in `n`'s fields (all optional).
+    static func controls(_ n: ConfigNode) throws(ConfigError) -> JobControls {
+        var c = JobControls()
+        if try n.optional("hold")?.bool() == true { c.hold = .user }
+        if let v = try n.optional("nice") {
+            let nice = try v.int()
+            guard JobControls.niceRange.contains(nice) else {
+                throw v.error(
+                    "nice must be from \(JobControls.niceRange.lowerBound) to \(JobControls.niceRange.upperBound)")
+            }
+            c.nice = nice
+        }
+        if let v = try n.optional("signal") {
+            let text = try v.string()
+            do throws(SignalNameError) { c.warning = try WarningSignal(parsing: text) } catch {
+                throw v.error(error.description)
+            }
+        }
+        if let v = try n.optional("killGrace") {
+            let span = try v.timeSpan()
+            guard (0...Int64(JobControls.maxSeconds)).contains(span.seconds) else {
+                throw v.error("killGrace must be from 0 to \(JobControls.maxSeconds / 86_400) days")
+            }
+            c.killGrace = Int(span.seconds)
+        }
+        c.error = try n.optional("error").map { (o) throws(ConfigError) in try Self.osText(o) }
+        if let v = try n.optional("openMode") {
+            let text = try v.string()
+            guard let mode = OpenMode(rawValue: text) else {
+                throw v.error("openMode is truncate or append, not '\(TerminalText.escaped(text))'")
+            }
+            c.openMode = mode
+        }
+        if let v = try n.optional("submitDir") {
+            let dir = try Self.osText(v)
+            guard dir.hasPrefix("/") else {
+                throw v.error("submitDir must be an absolute path, not '\(TerminalText.escaped(dir))'")
+            }
+            c.submitDir = dir
+        }
+        return c
     }
 
     /// The longest job name, in characters.
@@ -131,7 +188,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     enum Keys: String, CodingKey {
         case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
         case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue, array
-        case dependency, environment
+        case dependency, environment, hold, begin, nice, signal, killGrace, error, openMode, submitDir
     }
 
     /// Flat, as `parse(json:)` reads it; `time` as text, since a bare number would be read as minutes.
@@ -161,5 +218,13 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         try c.encodeIfPresent(array?.description, forKey: .array)
         try c.encodeIfPresent(dependency?.description, forKey: .dependency)
         if !environment.isEmpty { try c.encode(environment, forKey: .environment) }
+        if controls.hold != nil { try c.encode(true, forKey: .hold) }
+        try c.encodeIfPresent(begin?.description, forKey: .begin)
+        if controls.nice != 0 { try c.encode(controls.nice, forKey: .nice) }
+        try c.encodeIfPresent(controls.warning?.description, forKey: .signal)
+        try c.encodeIfPresent(controls.killGrace.map { "\($0)s" }, forKey: .killGrace)
+        try c.encodeIfPresent(controls.error, forKey: .error)
+        if controls.openMode != .truncate { try c.encode(controls.openMode.rawValue, forKey: .openMode) }
+        try c.encodeIfPresent(controls.submitDir, forKey: .submitDir)
     }
 }

@@ -1,5 +1,6 @@
 // raspored-exec [--status-file FILE] [--cgroup PROCS_FILE]... [--cpus LIST] [--mems LIST]
-//               [--uid N --gid N [--groups N,N,...]] [--chdir DIR] [--output FILE] [--error FILE] -- COMMAND [ARGS...]
+//               [--uid N --gid N [--groups N,N,...]] [--chdir DIR] [--output FILE] [--error FILE]
+//               [--truncate yes] -- COMMAND [ARGS...]
 //
 // The shim the agent starts every job through, as root: joins the job's cgroups, binds the CPUs and NUMA
 // memory, becomes the job's user (groups, gid, uid; no capability left, no_new_privs), enters the working
@@ -86,6 +87,9 @@ int main(int argc, char **argv) {
             spec.output = a;
         } else if (strcmp(o, "--error") == 0) {
             spec.error = a;
+        } else if (strcmp(o, "--truncate") == 0) {
+            if (strcmp(a, "yes") != 0 && strcmp(a, "no") != 0) return usage(o, a, "yes or no");
+            spec.truncate = strcmp(a, "yes") == 0;
         } else {
             break;
         }

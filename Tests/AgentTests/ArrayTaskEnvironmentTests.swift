@@ -38,6 +38,8 @@ import Testing
         let env = JobEnvironment.variables(for: r, host: "dgx01")
         #expect(env.keys.filter { $0.contains("ARRAY") }.isEmpty)
         #expect(JobEnvironment.expand("%A_%a.out", jobId: "7", name: "n", host: "dgx01") == "7_.out")
+        // Slurm's %n: the node's rank in the job.
+        #expect(JobEnvironment.expand("%x-%j_%n.out", jobId: "7", name: "n", host: "dgx02", nodeRank: 1) == "n-7_1.out")
     }
 
     @Test func theLauncherNamesTheOutputFileWithTheArrayTemplates() async throws {

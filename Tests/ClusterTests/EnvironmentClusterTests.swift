@@ -55,7 +55,8 @@ import Testing
                 ).trimmingCharacters(in: .whitespacesAndNewlines)))
         let done = try await c.waitForJob(all, in: [.completed, .failed])
         #expect(done.state == .completed, "\(c.logs())")
-        // PATH, HOME, RASPORED_CONTROLLER, SUBMITTER_VAR and RASPORED_ACCOUNT: not the token, not SLURM_JOB_ID.
+        // PATH, HOME, RASPORED_CONTROLLER, SUBMITTER_VAR and RASPORED_ACCOUNT: not the token, not the
+        // submitter's SLURM_JOB_ID.
         #expect(done.environmentCount == 5)
         let env = variables(try await c.output(all))
         #expect(env["SUBMITTER_VAR"] == "from the submitter")
@@ -64,7 +65,8 @@ import Testing
         #expect(env["RASPORED_CONTROLLER"] == c.base)
         #expect(env["RASPORED_TOKEN"] == nil)
         #expect(env["AGENT_SECRET"] == nil)
-        #expect(env["SLURM_JOB_ID"] == nil)
+        // The job's own, not the one of the job it was submitted from.
+        #expect(env["SLURM_JOB_ID"] == "\(all)")
         // The scheduler's variables win over the submitter's.
         #expect(env["RASPORED_ACCOUNT"] == "ivi")
         #expect(env["RASPORED_JOB_ID"] == "\(all)")

@@ -155,6 +155,8 @@ import Testing
             #expect(job.state == .running)
             let expected = Self.env.merging([
                 "RASPORED_ACCOUNT": "ivi", "RASPORED_PARTITION": "gpu", "RASPORED_USER": "ana",
+                "SLURM_JOB_ACCOUNT": "ivi", "SLURM_JOB_PARTITION": "gpu", "SLURM_JOB_USER": "ana",
+                "SLURM_SUBMIT_DIR": "/home/ana",
             ]) { _, s in s }
             let node = try #require(job.allocation?.nodes.first?.node)
             #expect(await core.assignment(try await core.job(job.id), on: node)?.environment == expected)

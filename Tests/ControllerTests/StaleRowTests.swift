@@ -60,7 +60,7 @@ import Testing
         #expect(try store.job(job.id)?.state == .running, "the row on disk is the stale one")
         // The owner cancels it now.
         let answered = Mutex(false)
-        let cancel = Task { () -> Result<CancelOutcome, ControllerError> in
+        let cancel = Task { () -> Result<ReferenceOutcome, ControllerError> in
             defer { answered.withLock { $0 = true } }
             do throws(ControllerError) { return .success(try await core.cancel(.job(job.id), by: ana)) } catch {
                 return .failure(error)

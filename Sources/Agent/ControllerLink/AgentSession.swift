@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RasporedAPI
+import Scheduler
 
 /// The agent connected to its controller: registers, keeps one long-poll heartbeat open, reports every
 /// start and end at once with a `wait=0` heartbeat, applies the orders in every reply, and ships the
@@ -137,6 +138,10 @@ public actor AgentSession {
         for order in decisions.stop {
             logger.info("stopping run \(order.runId) (\(order.why.rawValue)): \(order.message)")
             await launcher.cancel(order.runId, reason: Self.reason(order))
+        }
+        for s in orders.signal ?? [] {
+            logger.info("signal \(SignalName.name(s.signal)) to run \(s.runId)\(s.batchOnly ? " (batch shell)" : "")")
+            await launcher.signal(s.runId, s.signal, batchOnly: s.batchOnly)
         }
         for runId in decisions.forget { await launcher.forget(runId) }
         if !decisions.forget.isEmpty { saveOffsets() }

@@ -29,6 +29,10 @@ public struct AssignmentMapping: Sendable {
             workingDirectory: assignment.workdir)
         request.userJobId = String(assignment.jobId)
         request.output = assignment.output ?? Self.defaultOutput
+        request.error = assignment.error
+        request.truncateOutput = assignment.truncateOutput ?? false
+        request.warning = assignment.warning
+        request.killGrace = assignment.killGraceSeconds.map { .seconds(max(0, $0)) }
         request.gpus = allocation.gpus
         let cores = try cores(allocation.cores)
         request.cpus = cores.flatMap(\.cpus).sorted()

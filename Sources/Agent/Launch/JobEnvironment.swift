@@ -31,6 +31,7 @@ public enum JobEnvironment {
         if let a = request.array {
             for (k, v) in arrayVariables(a) { env[k] = v }
         }
+        for (k, v) in slurmVariables(for: request, host: host, nodes: nodes) { env[k] = v }
         if nodes.count > 1 {
             let rank = String(request.nodeRank)
             let count = String(nodes.count)
@@ -47,6 +48,33 @@ public enum JobEnvironment {
             env["PET_MASTER_ADDR"] = addr
             env["PET_MASTER_PORT"] = port
         }
+        return env
+    }
+
+    /// Slurm's names for the job, as a batch script under sbatch sees them: the job (id, name, nodes) and,
+    /// since the job's command runs once per node, one task per node: this node's is task `nodeRank`.
+    /// (`SLURM_JOB_ACCOUNT`, `SLURM_JOB_PARTITION`, `SLURM_JOB_USER`, `SLURM_SUBMIT_DIR` come from the
+    /// controller, with the job's environment.)
+    public static func slurmVariables(for request: LaunchRequest, host: String, nodes: [String]) -> [String: String] {
+        let nodeList = HostList.compact(nodes)
+        let count = String(nodes.count)
+        let rank = String(request.nodeRank)
+        var env = [
+            "SLURM_JOB_ID": request.visibleJobId, "SLURM_JOBID": request.visibleJobId,
+            "SLURM_JOB_NAME": request.name, "SLURM_JOB_NODELIST": nodeList, "SLURM_NODELIST": nodeList,
+            "SLURM_JOB_NUM_NODES": count, "SLURM_NNODES": count, "SLURM_NODEID": rank, "SLURMD_NODENAME": host,
+            "SLURM_NTASKS": count, "SLURM_NPROCS": count, "SLURM_PROCID": rank, "SLURM_LOCALID": "0",
+            "SLURM_NTASKS_PER_NODE": "1", "SLURM_TASKS_PER_NODE": nodes.count > 1 ? "1(x\(count))" : "1",
+            "SLURM_GPUS_ON_NODE": String(request.gpus.count),
+        ]
+        if !request.gpus.isEmpty { env["SLURM_JOB_GPUS"] = request.gpus.map(String.init).joined(separator: ",") }
+        if !request.cpus.isEmpty {
+            let cpus = String(request.cpus.count)
+            env["SLURM_CPUS_ON_NODE"] = cpus
+            env["SLURM_CPUS_PER_TASK"] = cpus
+            env["SLURM_JOB_CPUS_PER_NODE"] = nodes.count > 1 ? "\(cpus)(x\(count))" : cpus
+        }
+        if let bytes = request.memoryLimitBytes { env["SLURM_MEM_PER_NODE"] = String(bytes >> 20) }
         return env
     }
 
@@ -82,10 +110,11 @@ public enum JobEnvironment {
         return 29_500 + Int(h % 10_000)
     }
 
-    /// Expands an output path template: %j job id, %x name, %N host, %% percent; as in Slurm, %A the array's
-    /// id (the job id for a job not in an array) and %a the task index (nothing for a job not in an array).
+    /// Expands an output path template: %j job id, %x name, %N host, %n this node's rank in the job, %%
+    /// percent; as in Slurm, %A the array's id (the job id for a job not in an array) and %a the task index
+    /// (nothing for a job not in an array).
     public static func expand(
-        _ template: String, jobId: String, name: String, host: String, array: ArrayTask? = nil
+        _ template: String, jobId: String, name: String, host: String, array: ArrayTask? = nil, nodeRank: Int = 0
     ) -> String {
         var out = ""
         var it = template.makeIterator()
@@ -98,6 +127,7 @@ public enum JobEnvironment {
             case "j": out += jobId
             case "x": out += name
             case "N": out += host
+            case "n": out += String(nodeRank)
             case "A": out += array.map { String($0.arrayJobId) } ?? jobId
             case "a": out += array.map { String($0.taskId) } ?? ""
             case "%": out += "%"

@@ -33,6 +33,10 @@ public actor JobLauncher {
     private var stopRequests: [String: (state: JobState, reason: String)] = [:]
     /// A stop's own grace, where it has one (a lease stop takes the controller's kill grace).
     private var stopGraces: [String: Duration] = [:]
+    /// A run's own grace for cancels and its time limit (`LaunchRequest.killGrace`), where it has one.
+    private var runGraces: [String: Duration] = [:]
+    /// Warning signals due before time limits (`LaunchRequest.warning`).
+    private var warnings: [String: Task<Void, Never>] = [:]
     private var waiters: [String: [CheckedContinuation<JobRecord, Never>]] = [:]
     private var timers: [String: Task<Void, Never>] = [:]
 
@@ -63,7 +67,8 @@ public actor JobLauncher {
         let wd = URL(fileURLWithPath: request.workingDirectory)
         func path(_ template: String) -> String {
             let p = JobEnvironment.expand(
-                template, jobId: request.visibleJobId, name: request.name, host: host, array: request.array)
+                template, jobId: request.visibleJobId, name: request.name, host: host, array: request.array,
+                nodeRank: request.nodeRank)
             return p.hasPrefix("/") ? p : wd.appendingPathComponent(p).path
         }
         let stdoutPath = path(request.output)
@@ -95,6 +100,7 @@ public actor JobLauncher {
         }
         arguments += ["--chdir", wd.path, "--output", stdoutPath]
         if let stderrPath { arguments += ["--error", stderrPath] }
+        if request.truncateOutput { arguments += ["--truncate", "yes"] }
         arguments += ["--"] + request.command
         var options = PlatformOptions()
         options.processGroupID = 0  // setpgid(0, 0): the job leads a new group, so signals reach its whole tree
@@ -106,9 +112,11 @@ public actor JobLauncher {
             deadline: request.timeLimit.map { Date().addingTimeInterval($0.seconds) }, state: .running,
             user: account?.name, uid: account?.uid ?? geteuid(), cgroup: cgroup)
         stopRequests[request.jobId] = nil
+        runGraces[request.jobId] = request.killGrace
         let id = request.jobId
         let shim = shimExecutable
         let limit = request.timeLimit
+        let warning = request.warning
         return try await withCheckedThrowingContinuation { (started: CheckedContinuation<JobRecord, any Error>) in
             let resumed = Mutex(false)
             Task {
@@ -118,7 +126,8 @@ public actor JobLauncher {
                         workingDirectory: FilePath("/"), platformOptions: options, input: .none,
                         output: .discarded, error: .discarded
                     ) { execution in
-                        let record = self.didStart(id, pid: execution.processIdentifier.value, limit: limit)
+                        let record = self.didStart(
+                            id, pid: execution.processIdentifier.value, limit: limit, warning: warning)
                         resumed.withLock { $0 = true }
                         started.resume(returning: record)
                     }
@@ -139,8 +148,18 @@ public actor JobLauncher {
         }
     }
 
-    /// Stops a running job: SIGTERM to its process group, SIGKILL after `grace` (the launcher's grace
-    /// period unless given).
+    /// Sends `signal` to a running job's whole process group, or to its first process only (`batchOnly`);
+    /// false when it is not running here.
+    @discardableResult
+    public func signal(_ jobId: String, _ signal: Int32, batchOnly: Bool = false) -> Bool {
+        guard let record = records[jobId], !record.state.isFinal, let group = record.processGroup else {
+            return false
+        }
+        return (batchOnly ? kill(group, signal) : kill(-group, signal)) == 0
+    }
+
+    /// Stops a running job: SIGTERM to its process group, SIGKILL after `grace` (the run's own kill grace,
+    /// else the launcher's grace period, unless given).
     public func cancel(_ jobId: String, reason: String = "cancelled", grace: Duration? = nil) {
         stop(jobId, as: .cancelled, reason: reason, grace: grace)
     }
@@ -202,7 +221,7 @@ public actor JobLauncher {
 
     // MARK: - Lifecycle steps
 
-    private func didStart(_ id: String, pid: Int32, limit: Duration?) -> JobRecord {
+    private func didStart(_ id: String, pid: Int32, limit: Duration?, warning: WarningSignal?) -> JobRecord {
         records[id]!.pid = pid
         records[id]!.processGroup = pid
         records[id]!.processStartTicks = ProcessProbe.startTicks(pid)
@@ -214,6 +233,7 @@ public actor JobLauncher {
             terminate(pid, grace: stopGraces[id])
         } else if let limit {
             armTimeLimit(id, after: limit)
+            if let warning { armWarning(id, warning, limit: limit) }
         }
         return record
     }
@@ -302,6 +322,8 @@ public actor JobLauncher {
 
     private func finish(_ record: JobRecord) {
         stopGraces[record.jobId] = nil
+        runGraces[record.jobId] = nil
+        warnings.removeValue(forKey: record.jobId)?.cancel()
         var record = record
         record.endedAt = Date()
         records[record.jobId] = record
@@ -313,10 +335,10 @@ public actor JobLauncher {
     private func stop(_ id: String, as state: JobState, reason: String, grace: Duration? = nil) {
         guard let record = records[id], !record.state.isFinal else { return }
         if stopRequests[id] == nil { stopRequests[id] = (state, reason) }
-        if let grace { stopGraces[id] = grace }
+        if let grace = grace ?? runGraces[id] { stopGraces[id] = grace }
         // Still launching: the request is recorded, and didStart signals the group as soon as it exists.
         guard let group = record.processGroup else { return }
-        terminate(group, grace: grace)
+        terminate(group, grace: stopGraces[id])
     }
 
     /// SIGTERM to the whole group now, SIGKILL to whatever is left of it after `grace` (default: the
@@ -331,6 +353,16 @@ public actor JobLauncher {
                 try? await Task.sleep(for: .milliseconds(20))
             }
             if ProcessProbe.groupIsAlive(group) { kill(-group, SIGKILL) }
+        }
+    }
+
+    /// The warning signal, `secondsBefore` the time limit (at once when the limit is nearer than that).
+    private func armWarning(_ id: String, _ w: WarningSignal, limit: Duration) {
+        let delay = max(limit - .seconds(w.secondsBefore), .zero)
+        warnings[id] = Task {
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            self.signal(id, w.signal, batchOnly: w.batchOnly)
         }
     }
 

@@ -16,6 +16,13 @@ public struct LaunchRequest: Sendable, Hashable {
     public var output: String = "raspored-%j.out"
     /// Separate stderr file template; nil sends stderr to the output file.
     public var error: String?
+    /// Empty the output files when opening them; otherwise what the run writes is appended.
+    public var truncateOutput: Bool = false
+    /// A signal to send this long before the time limit; nil for none.
+    public var warning: WarningSignal?
+    /// Between SIGTERM and SIGKILL when the run is cancelled or reaches its time limit; nil for the
+    /// launcher's grace period.
+    public var killGrace: Duration?
     /// GPU indices (PCI bus id order) on this node.
     public var gpus: [Int] = []
     /// Logical CPUs (OS indexes) to bind to; empty means no CPU binding.

@@ -37,6 +37,8 @@ struct raspored_job_spec {
     /// stdout (and stderr, unless `error` names another file): opened for appending, created 0600.
     const char *output;
     const char *error;
+    /// Non-zero: the output files are emptied when opened (a job's first run, `--open-mode=truncate`).
+    int truncate;
     /// Where the reason goes when a step fails; opened before the identity changes.
     const char *status_file;
 };

@@ -4,7 +4,7 @@ import Hummingbird
 import RasporedAPI
 import Scheduler
 
-/// `/v1/jobs`: submit (or a dry run), list, show, output, cancel. `{id}` is a job id or an array task (`42_7`).
+/// `/v1/jobs`: submit (or a dry run), list, show, output, cancel, hold, release, update, signal. `{id}` is a job id or an array task (`42_7`).
 struct JobRoutes {
     let core: ControllerCore
 
@@ -68,10 +68,47 @@ struct JobRoutes {
         group.post("/jobs/{id}/cancel") { request, context in
             _ = try QueryParameters(request, allowed: [])
             let principal = try context.requirePrincipal()
-            switch try await core.cancel(try RequestBody.jobReference(context), by: principal) {
-            case let .job(view): return try JSONResponse.make(view)
-            case let .array(tasks): return try JSONResponse.make(JobList(jobs: tasks))
+            return try Self.answer(try await core.cancel(try RequestBody.jobReference(context), by: principal))
+        }
+        group.post("/jobs/{id}/hold") { request, context in
+            _ = try QueryParameters(request, allowed: [])
+            let principal = try context.requirePrincipal()
+            return try Self.answer(try await core.hold(try RequestBody.jobReference(context), by: principal))
+        }
+        group.post("/jobs/{id}/release") { request, context in
+            _ = try QueryParameters(request, allowed: [])
+            let principal = try context.requirePrincipal()
+            return try Self.answer(try await core.release(try RequestBody.jobReference(context), by: principal))
+        }
+        group.post("/jobs/{id}/update") { request, context in
+            _ = try QueryParameters(request, allowed: [])
+            let principal = try context.requirePrincipal()
+            let ref = try RequestBody.jobReference(context)
+            let body = try await RequestBody.object(request, context)
+            let update: JobUpdateRequest
+            do { update = try JobUpdateRequest(config: body) } catch let error as ConfigError {
+                throw APIError(.badRequest, error.description)
             }
+            return try Self.answer(try await core.update(ref, update, by: principal))
+        }
+        group.post("/jobs/{id}/signal") { request, context in
+            _ = try QueryParameters(request, allowed: [])
+            let principal = try context.requirePrincipal()
+            let ref = try RequestBody.jobReference(context)
+            let body = try await RequestBody.object(request, context)
+            let signal: SignalRequest
+            do { signal = try SignalRequest(config: body) } catch let error as ConfigError {
+                throw APIError(.badRequest, error.description)
+            }
+            return try Self.answer(try await core.signal(ref, signal, by: principal))
+        }
+    }
+
+    /// One job's view, or the list of an array's tasks the action applied to.
+    static func answer(_ outcome: ReferenceOutcome) throws -> Response {
+        switch outcome {
+        case let .job(view): return try JSONResponse.make(view)
+        case let .array(tasks): return try JSONResponse.make(JobList(jobs: tasks))
         }
     }
 }

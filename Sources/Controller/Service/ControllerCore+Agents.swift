@@ -77,6 +77,8 @@ extension ControllerCore {
             o = orders(for: node)
         }
         await durable()
+        // Signals go out once: the answer carries them, and a lost answer loses them (as a lost kill would).
+        if o.signal != nil { pendingSignals[node] = nil }
         return o
     }
 
@@ -101,6 +103,9 @@ extension ControllerCore {
                 o.launch.append(assignment)
             }
         }
+        if let signals = pendingSignals[node] {
+            o.signal = signals.filter { current.contains($0.runId) }
+        }
         for (runId, r) in c.reported.sorted(by: { $0.key < $1.key }) where !current.contains(runId) {
             if r.phase.isFinal {
                 o.acknowledged.append(runId)
@@ -117,12 +122,27 @@ extension ControllerCore {
             runId: RunId.make(job: job.id, attempt: job.requeueCount), jobId: job.id, name: job.name, user: job.user,
             command: job.command, workdir: job.workdir, output: job.output, allocation: mine,
             nodeList: a.nodes.map(\.node), timeLimitSeconds: job.timeLimit.seconds,
-            environment: (job.environment ?? [:]).merging([
-                "RASPORED_ACCOUNT": job.account, "RASPORED_PARTITION": job.partition, "RASPORED_USER": job.user,
-            ]) { _, scheduler in scheduler }, array: job.array)
+            environment: (job.environment ?? [:]).merging(Self.schedulerVariables(job)) { _, scheduler in scheduler },
+            array: job.array)
         // The agent refuses a uid-0 account unless cluster.yaml names the user.
         if spec.rootUsers.contains(job.user) { assignment.allowRoot = true }
+        let c = job.controls
+        assignment.error = c.error
+        // A requeued job's later runs append to what the earlier ones wrote, as do the other nodes' runs.
+        assignment.truncateOutput = c.openMode == .truncate && job.requeueCount == 0 && mine.node == a.nodes.first?.node
+        assignment.warning = c.warning
+        assignment.killGraceSeconds = c.killGrace
         return assignment
+    }
+
+    /// The variables the controller adds to a job's environment, Raspored's and Slurm's names: account,
+    /// partition, user, and the directory it was submitted from.
+    static func schedulerVariables(_ job: Job) -> [String: String] {
+        [
+            "RASPORED_ACCOUNT": job.account, "RASPORED_PARTITION": job.partition, "RASPORED_USER": job.user,
+            "SLURM_JOB_ACCOUNT": job.account, "SLURM_JOB_PARTITION": job.partition, "SLURM_JOB_USER": job.user,
+            "SLURM_SUBMIT_DIR": job.controls.submitDir ?? job.workdir,
+        ]
     }
 
     /// Reconciles reported runs with the jobs: the end of a job's current run on its first node ends the job.
@@ -241,6 +261,7 @@ extension ControllerCore {
             }
         }
         endReservationWindows()
+        admitDueBegins()
         await durable()
     }
 

@@ -45,7 +45,7 @@ extension ControllerCore {
     /// Cancels what `ref` names: one job or array task, or — for an array's id — every unfinished task of
     /// the array, pending ones first (so none starts as running ones stop). An admin's cancel of another
     /// user's job is audited, done or refused.
-    public func cancel(_ ref: JobReference, by p: Principal) async throws(ControllerError) -> CancelOutcome {
+    public func cancel(_ ref: JobReference, by p: Principal) async throws(ControllerError) -> ReferenceOutcome {
         guard p.role == .admin, let owner = try? job(try jobId(ref)).user, owner != p.user else {
             return try await cancelReference(ref, by: p)
         }
@@ -65,7 +65,7 @@ extension ControllerCore {
     }
 
     /// `cancel(_:by:)` without the audit.
-    func cancelReference(_ ref: JobReference, by p: Principal) async throws(ControllerError) -> CancelOutcome {
+    func cancelReference(_ ref: JobReference, by p: Principal) async throws(ControllerError) -> ReferenceOutcome {
         guard case let .job(id) = ref else { return .job(try await cancel(try jobId(ref), by: p)) }
         let head = try job(id)
         guard let a = head.array, a.arrayJobId == id else { return .job(try await cancel(id, by: p)) }
@@ -99,10 +99,11 @@ extension ControllerCore {
     }
 }
 
-/// What `ControllerCore.cancel(_:by:)` did with a reference: one job, or every task of an array.
-public enum CancelOutcome: Sendable {
-    /// The job (or array task) as it stands after the cancel.
+/// What an action on a job reference (cancel, hold, release, update, signal) did: one job, or the tasks of
+/// an array it applied to.
+public enum ReferenceOutcome: Sendable {
+    /// The job (or array task) as it stands after the action.
     case job(JobView)
-    /// Every task of the array, lowest index first, as they stand after the cancel.
+    /// Every task of the array, lowest index first, as they stand after the action.
     case array([JobView])
 }

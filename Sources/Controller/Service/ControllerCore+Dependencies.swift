@@ -21,9 +21,21 @@ extension ControllerCore {
         var memo: [JobDependency.Target: DependencyTargetState?] = [:]
         var names: [String: SameName]?
         var offered: [Int64: Int] = [:]
+        let now = clock()
         for id in ids {
             guard gates.gated.contains(id), let job = live[id], job.state == .pending else {
                 out.append(id)
+                continue
+            }
+            if let h = job.controls.hold {
+                hold(job, Self.holdReason(h, job))
+                continue
+            }
+            if let b = job.controls.begin, b > now {
+                hold(
+                    job,
+                    "begin time \(Self.describeTime(b)) (schedctl update \(job.array?.description ?? "\(job.id)") --begin now)"
+                )
                 continue
             }
             if let d = job.dependency {
@@ -50,6 +62,25 @@ extension ControllerCore {
             out.append(id)
         }
         return out
+    }
+
+    /// A held job's pending reason: who holds it and how it is released.
+    static func holdReason(_ h: JobHold, _ job: Job) -> String {
+        let ref = job.array?.description ?? "\(job.id)"
+        switch h {
+        case .user: return "held by its owner (schedctl release \(ref))"
+        case .admin: return "held by an admin (an admin may release it: schedctl release \(ref))"
+        }
+    }
+
+    /// Runs a pass for the held jobs whose begin time has come (called by the sweep).
+    func admitDueBegins() {
+        let now = clock()
+        let due = jobCache.gates.begins.compactMap { id, begin in
+            begin <= now && dependencyBook.held.contains(id) ? id : nil
+        }
+        guard !due.isEmpty else { return }
+        schedule(only: needsFullPass ? nil : due.sorted())
     }
 
     /// "array 42 runs at most 8 tasks at once (8 running)"; `ahead`: tasks of the array offered before this

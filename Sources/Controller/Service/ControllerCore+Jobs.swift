@@ -75,6 +75,9 @@ extension ControllerCore {
         if case let .failure(refusal) = state.place(s.request), refusal.kind != .notNow {
             throw ControllerError(.badRequest, refusal.reason)
         }
+        if s.controls.nice < 0 && p.role != .admin {
+            throw ControllerError(.forbidden, "only admins may give a negative nice value (\(s.controls.nice))")
+        }
         let submission = try resolve(s, user: p.user)
         // A job its account's limits can never let start is refused like one that can never fit.
         if let why = QueueBook.neverWithinLimits(
@@ -182,10 +185,21 @@ extension ControllerCore {
                 "give an account to charge (accounts: \(spec.accounts.map(\.name).joined(separator: ", ")))")
         }
         let program = s.command[0].split(separator: "/").last.map(String.init) ?? s.command[0]
+        var controls = s.controls
+        if let grace = controls.killGrace, grace > partition.maxKillGrace.seconds {
+            throw ControllerError(
+                .badRequest,
+                "a kill grace of \(grace)s is longer than partition \(partition.name)'s maxKillGrace of "
+                    + "\(partition.maxKillGrace)")
+        }
+        if let begin = s.begin {
+            let t = begin.resolve(now: clock())
+            controls.begin = t > clock() ? t : nil
+        }
         return JobSubmission(
             name: s.name ?? program, user: user, account: account, partition: partition.name, request: r,
             timeLimit: r.time ?? partition.defaultTime, noRequeue: s.noRequeue, command: s.command,
-            workdir: s.workdir, output: s.output, environment: s.environment)
+            workdir: s.workdir, output: s.output, environment: s.environment, controls: controls)
     }
 
     /// One scheduling pass (the engine's `QueuePass` under cluster.yaml's queue policy): each pending job

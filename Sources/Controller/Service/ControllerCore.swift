@@ -57,6 +57,8 @@ public actor ControllerCore {
     public nonisolated let metrics = ControllerMetrics()
     /// Jobs held by a dependency or an array's cap, and what dependencies need between passes.
     var dependencyBook = DependencyBook()
+    /// Signals for running jobs not yet handed to their nodes' agents (`signal(_:_:by:)`), by node.
+    var pendingSignals: [String: [SignalOrder]] = [:]
 
     /// Milliseconds since the epoch, from the wall clock.
     public static let wallMillis: @Sendable () -> Int64 = {

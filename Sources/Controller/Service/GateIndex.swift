@@ -1,11 +1,14 @@
 import Scheduler
 
-/// The pending jobs that wait for more than resources — a dependency, or their array's cap on running tasks —
+/// The pending jobs that wait for more than resources — a hold, a begin time, a dependency, or their array's
+/// cap on running tasks —
 /// and what they wait for, kept in step with the job cache so a change of another job can be told apart
 /// cheaply: does any waiting job care? (`ControllerCore+Dependencies`)
 struct GateIndex: Sendable {
-    /// Pending jobs with a dependency or in an array with a cap.
+    /// Pending jobs with a hold, a begin time, a dependency, or in an array with a cap.
     private(set) var gated: Set<Int64> = []
+    /// The begin time of each pending job that has one (seconds since the epoch).
+    private(set) var begins: [Int64: Int64] = [:]
     /// Running tasks per job array (by the array's id), stopping ones included: they hold their resources.
     private(set) var runningPerArray: [Int64: Int] = [:]
     /// How many gated jobs name each job, each array, and each (user, name) for `singleton`.
@@ -29,6 +32,7 @@ struct GateIndex: Sendable {
         } else {
             gated.remove(new.id)
         }
+        begins[new.id] = new.state == .pending ? new.controls.begin : nil
     }
 
     /// Whether a change of `job`'s state may change whether a gated job may start.
@@ -40,7 +44,8 @@ struct GateIndex: Sendable {
     }
 
     static func isGated(_ j: Job) -> Bool {
-        j.state == .pending && (j.dependency != nil || j.array?.limit != nil)
+        j.state == .pending
+            && (j.dependency != nil || j.array?.limit != nil || j.controls.hold != nil || j.controls.begin != nil)
     }
 
     /// The key `singleton` matches jobs by: the same user and name.

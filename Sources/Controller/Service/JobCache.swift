@@ -62,7 +62,7 @@ struct JobCache: Sendable {
         request.partition = job.partition
         return QueuePass.Candidate(
             id: job.id, request: request, account: job.account, submit: job.submitTime,
-            timeLimit: job.timeLimit.seconds)
+            timeLimit: job.timeLimit.seconds, nice: job.controls.nice)
     }
 
     /// Remembers the final state of a job read from the store.

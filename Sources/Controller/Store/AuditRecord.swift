@@ -9,6 +9,11 @@ public enum AuditAction: String, Hashable, Sendable, Codable, CaseIterable {
     case clusterReload = "cluster.reload"
     /// A cancel of a job (or array) that belongs to someone else.
     case jobCancel = "job.cancel"
+    /// A hold, release, update or signal of a job (or array) that belongs to someone else.
+    case jobHold = "job.hold"
+    case jobRelease = "job.release"
+    case jobUpdate = "job.update"
+    case jobSignal = "job.signal"
 }
 
 /// How an audited action ended.

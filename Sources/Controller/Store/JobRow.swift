@@ -3,7 +3,7 @@ import GRDB
 import Scheduler
 
 /// How a `Job` maps to a row of `jobs`: plain columns, with the request, allocation, stop request, command,
-/// array task and dependency as JSON text (the array's id and task index also as columns, to look tasks up).
+/// array task, dependency and controls as JSON text (the array's id and task index also as columns, to look tasks up).
 /// The environment is not a column: it is written once per submission into `job_environments`. Times are read
 /// from the millisecond columns (`submit_ms`, ...); the seconds columns are written as their floors.
 enum JobRow {
@@ -11,7 +11,7 @@ enum JobRow {
         name, user, account, partition, request, time_limit, state, submit_time, start_time, end_time, \
         exit_code, signal, allocation, pending_reason, end_reason, stop_request, requeue_count, no_requeue, \
         command, workdir, output, array_job_id, array_task_id, array, dependency, cpu_seconds, peak_memory_bytes, \
-        submit_ms, start_ms, end_ms, released_ms
+        submit_ms, start_ms, end_ms, released_ms, controls
         """
 
     /// The values for `columns`, in order.
@@ -23,6 +23,7 @@ enum JobRow {
             try json(j.command), j.workdir, j.output, j.array?.arrayJobId, j.array?.taskId, try j.array.map(json),
             try j.dependency.map(json), j.cpuSeconds, j.peakMemoryBytes.map { Int64(clamping: $0) },
             j.submitMillis, j.startMillis, j.endMillis, j.releasedMillis,
+            j.controls == JobControls() ? nil : try json(j.controls),
         ]
     }
 
@@ -113,6 +114,7 @@ enum JobRow {
             dependency: try decoded("dependency", as: JobDependency.self))
         job.cpuSeconds = try column("cpu_seconds")
         job.peakMemoryBytes = try column("peak_memory_bytes", as: Int64?.self).map { UInt64(max(0, $0)) }
+        job.controls = try decoded("controls", as: JobControls.self) ?? JobControls()
         return job
     }
 

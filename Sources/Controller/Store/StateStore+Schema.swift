@@ -138,6 +138,14 @@ extension StateStore {
                         end_ms = end_time * 1000;
                     """)
         }
+        m.registerMigration("v9: job controls") { db in
+            try db.execute(
+                sql: """
+                    -- JobControls as JSON: a hold, a begin time, a nice value, a warning signal, a kill grace,
+                    -- the stderr file and output open mode, the submit directory. Null: the defaults.
+                    ALTER TABLE jobs ADD COLUMN controls TEXT;
+                    """)
+        }
         return m
     }
 }

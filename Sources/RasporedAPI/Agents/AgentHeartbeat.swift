@@ -24,18 +24,24 @@ public struct AgentOrders: Hashable, Sendable, Codable {
     public var acknowledged: [String]
     /// The controller does not know this agent (it restarted, or declared the node down): register again.
     public var reregister: Bool
+    /// Signals for running runs (`schedctl cancel --signal`); absent means none.
+    public var signal: [SignalOrder]?
 
     public init(
-        launch: [RunAssignment] = [], stop: [StopOrder] = [], acknowledged: [String] = [], reregister: Bool = false
+        launch: [RunAssignment] = [], stop: [StopOrder] = [], acknowledged: [String] = [], reregister: Bool = false,
+        signal: [SignalOrder]? = nil
     ) {
         self.launch = launch
         self.stop = stop
         self.acknowledged = acknowledged
         self.reregister = reregister
+        self.signal = signal
     }
 
     /// Nothing to do.
-    public var isEmpty: Bool { launch.isEmpty && stop.isEmpty && acknowledged.isEmpty && !reregister }
+    public var isEmpty: Bool {
+        launch.isEmpty && stop.isEmpty && acknowledged.isEmpty && !reregister && (signal ?? []).isEmpty
+    }
 }
 
 /// A run to start on this node: the job, and exactly which of the node's resources it gets.
@@ -67,6 +73,16 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     /// The job may run as an account with uid 0 on the node (cluster.yaml's `rootUsers` names `user`);
     /// absent means no. An agent refuses a uid-0 account otherwise.
     public var allowRoot: Bool?
+    /// A separate stderr file template (as `output`); absent sends stderr to the output file.
+    public var error: String?
+    /// Empty the output files when opening them (the job's first run, unless it asked to append); absent
+    /// means append.
+    public var truncateOutput: Bool?
+    /// A signal to send this long before the time limit (`--signal`); absent means none.
+    public var warning: WarningSignal?
+    /// Seconds between SIGTERM and SIGKILL when the run is stopped (cancel, time limit); absent means the
+    /// agent's own grace.
+    public var killGraceSeconds: Int?
 
     public init(
         runId: String, jobId: Int64, name: String, user: String, command: [String], workdir: String,
@@ -89,6 +105,19 @@ public struct RunAssignment: Hashable, Sendable, Codable {
 
     /// This node's rank in `nodeList`.
     public var nodeRank: Int { nodeList.firstIndex(of: allocation.node) ?? 0 }
+}
+
+/// A signal for a running run: to its whole process group, or only its first process (`batchOnly`).
+public struct SignalOrder: Hashable, Sendable, Codable {
+    public var runId: String
+    public var signal: Int32
+    public var batchOnly: Bool
+
+    public init(runId: String, signal: Int32, batchOnly: Bool = false) {
+        self.runId = runId
+        self.signal = signal
+        self.batchOnly = batchOnly
+    }
 }
 
 /// A run to stop: SIGTERM to its process group, SIGKILL after the grace period.

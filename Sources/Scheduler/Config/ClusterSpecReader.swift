@@ -377,7 +377,7 @@ extension ClusterSpec {
     ) throws(ConfigError) -> Partition {
         try n.onlyKeys([
             "default", "nodes", "maxTime", "defaultTime", "coresPerGpu", "memoryPerGpu", "defaultCores",
-            "defaultMemory", "accounts", "priority", "preemptible",
+            "defaultMemory", "accounts", "priority", "preemptible", "maxKillGrace",
         ])
         var members = nodes
         if let nn = try n.optional("nodes") {
@@ -405,7 +405,10 @@ extension ClusterSpec {
             defaultCores: try n.optional("defaultCores")?.nonNegativeInt() ?? 1,
             defaultMemory: try n.optional("defaultMemory")?.byteSize() ?? .gibibytes(4), nodes: members, accounts: accs,
             priority: try n.optional("priority")?.nonNegativeInt() ?? 0,
-            preemptible: try n.optional("preemptible")?.bool() ?? false)
+            preemptible: try n.optional("preemptible")?.bool() ?? false,
+            maxKillGrace: try n.optional("maxKillGrace")?.timeSpan(
+                atMost: TimeSpan(seconds: Int64(JobControls.maxSeconds)))
+                ?? .minutes(5))
     }
 
     private static func readPlacement(_ n: ConfigNode) throws(ConfigError) -> PlacementSettings {

@@ -198,7 +198,7 @@ public struct ConfigNode: Sendable {
     }
 
     /// The scalar's text whatever its type (text or, in JSON, a number), for fields that take either.
-    private func textOrNumber(_ expected: String) throws(ConfigError) -> String {
+    public func textOrNumber(_ expected: String) throws(ConfigError) -> String {
         let (s, kind) = try scalar(expected)
         if let e = typeError(kind, s, allowed: [.text, .number], expected: expected) { throw e }
         return s

@@ -187,6 +187,8 @@ public struct Partition: Hashable, Sendable, Codable {
     public var priority: Int = 0
     /// Its running jobs may be preempted (requeued) to start a job of a partition with a higher tier.
     public var preemptible = false
+    /// The longest kill grace (time between SIGTERM and SIGKILL) a job may ask for (`--kill-grace`).
+    public var maxKillGrace: TimeSpan = .minutes(5)
 }
 
 /// An account (an institute or a project under one) with a fair-share weight.

@@ -56,6 +56,8 @@ public struct Job: Hashable, Sendable, Codable {
     /// in bytes; nil when that run was not confined (or has not ended).
     public var cpuSeconds: Double?
     public var peakMemoryBytes: UInt64?
+    /// A hold, a begin time, a nice value, and how its run is handled.
+    public var controls: JobControls
 
     public init(
         id: Int64, name: String, user: String, account: String, partition: String, request: ResourceRequest,
@@ -64,7 +66,8 @@ public struct Job: Hashable, Sendable, Codable {
         allocation: AllocationView? = nil,
         pendingReason: String? = nil, endReason: String? = nil, stopRequest: JobStopRequest? = nil,
         requeueCount: Int = 0, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil,
-        array: ArrayTask? = nil, dependency: JobDependency? = nil, environment: [String: String]? = nil
+        array: ArrayTask? = nil, dependency: JobDependency? = nil, environment: [String: String]? = nil,
+        controls: JobControls = JobControls()
     ) {
         self.id = id
         self.name = name
@@ -92,6 +95,7 @@ public struct Job: Hashable, Sendable, Codable {
         self.array = array
         self.dependency = dependency
         self.environment = environment
+        self.controls = controls
     }
 
     /// A new pending job from a submission.
@@ -100,7 +104,7 @@ public struct Job: Hashable, Sendable, Codable {
             id: id, name: s.name, user: s.user, account: s.account, partition: s.partition, request: s.request,
             timeLimit: s.timeLimit, submitted: submitted, noRequeue: s.noRequeue, command: s.command,
             workdir: s.workdir, output: s.output, array: s.array, dependency: s.dependency,
-            environment: s.environment)
+            environment: s.environment, controls: s.controls)
     }
 
     /// `submitMillis` in whole seconds (the floor).

@@ -27,11 +27,14 @@ public struct JobSubmission: Hashable, Sendable, Codable {
     /// The environment the submitter exported into the job, name to value (the scheduler's own variables are
     /// added when it runs).
     public var environment: [String: String]
+    /// A hold, a begin time, a nice value, and how its run is handled.
+    public var controls: JobControls
 
     public init(
         name: String, user: String, account: String, partition: String, request: ResourceRequest,
         timeLimit: TimeSpan, noRequeue: Bool = false, command: [String], workdir: String, output: String? = nil,
-        array: ArrayTask? = nil, dependency: JobDependency? = nil, environment: [String: String] = [:]
+        array: ArrayTask? = nil, dependency: JobDependency? = nil, environment: [String: String] = [:],
+        controls: JobControls = JobControls()
     ) {
         self.name = name
         self.user = user
@@ -46,5 +49,6 @@ public struct JobSubmission: Hashable, Sendable, Codable {
         self.array = array
         self.dependency = dependency
         self.environment = environment
+        self.controls = controls
     }
 }

@@ -1,8 +1,9 @@
-/// Node names as Slurm writes host lists: ["dgx05", "dgx06", "dgx08"] → "dgx[05-06,08]".
-enum HostList {
+/// Node names as Slurm writes host lists: ["dgx05", "dgx06", "dgx08"] → "dgx[05-06,08]" (`squeue`'s
+/// NODELIST, `SLURM_JOB_NODELIST`; `RangeList.expandHosts` reads them back).
+public enum HostList {
     /// Names sharing a prefix and a digit width are folded into one bracketed range list, in the order
     /// their prefixes first appear; other names are kept as they are.
-    static func compact(_ names: [String]) -> String {
+    public static func compact(_ names: [String]) -> String {
         var order: [String] = []
         var groups: [String: (prefix: String, numbers: [Int], texts: [String])] = [:]
         for name in names {
