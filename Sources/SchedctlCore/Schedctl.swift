@@ -16,7 +16,8 @@ public struct Schedctl: AsyncParsableCommand {
             """,
         subcommands: [
             SubmitCommand.self, QueueCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
-            CancelCommand.self, NodesCommand.self, DrainCommand.self, ResumeCommand.self, ReserveCommand.self,
+            CancelCommand.self, HoldCommand.self, ReleaseCommand.self, UpdateCommand.self, NodesCommand.self,
+            DrainCommand.self, ResumeCommand.self, ReserveCommand.self,
             ReservationsCommand.self, UnreserveCommand.self, TokenCommand.self, AuditCommand.self,
             ClusterCommand.self, PlaceCommand.self, SimulateCommand.self,
         ]

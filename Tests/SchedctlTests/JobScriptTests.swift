@@ -73,7 +73,9 @@ import Testing
         #expect(o.nodes == 2)
         #expect(o.time == TimeSpan(seconds: 86400 + 12 * 3600))
         #expect(o.memory == .gibibytes(64))
-        #expect(o.cpus == 16)
+        // One task per node: its cores are the node's.
+        #expect(o.cpusPerTask == 16)
+        #expect(o.resourceRequest.cpus == 16)
         #expect(o.name == "bert")
         #expect(o.output == "bert-%j.out")
         #expect(o.partition == "gpu")
@@ -97,7 +99,8 @@ import Testing
         #expect(o.gpus == 2)
         #expect(o.nodes == 1)
         #expect(o.time == .minutes(30))
-        #expect(o.cpus == 8)
+        #expect(o.cpusPerTask == 8)
+        #expect(o.resourceRequest.cpus == 8)
         #expect(o.name == "short")
         #expect(o.output == "log.txt")
         #expect(o.partition == "gpu")
@@ -140,19 +143,31 @@ import Testing
         #expect(try parse("#SBATCH -t \(text)\n").options.time?.seconds == seconds)
     }
 
-    @Test func ntasksPerNodeIsIgnoredWithANote() throws {
-        let s = try parse("#SBATCH --gres=gpu:1\n#SBATCH --ntasks-per-node=4\n")
+    @Test func tasksSizeTheJobAndANoteSaysTheCommandRunsOncePerNode() throws {
+        let s = try parse("#SBATCH --gres=gpu:1\n#SBATCH --ntasks-per-node=4 -c 2\n")
         #expect(s.options.gpusPerNode == 1)
+        // Four tasks on the node, two cores each.
+        #expect(s.options.resourceRequest.cpus == 8)
         #expect(s.notes.count == 1)
-        #expect(s.notes[0].hasPrefix("train.sh:2: --ntasks-per-node is ignored"))
+        #expect(
+            s.notes[0]
+                == "train.sh:2: --ntasks-per-node=4 sizes the job's GPUs and cores; its command runs once per node, "
+                + "not once per task: start one process per GPU with srun in the script, or torchrun")
         #expect(s.warnings.isEmpty)
+        // Eight tasks of one GPU and four cores on two nodes: 8 GPUs, 16 cores per node.
+        let t = try parse("#SBATCH -N 2 -n 8 --gpus-per-task=1 --cpus-per-task=4\n").options.resourceRequest
+        #expect(t.gpus == 8)
+        #expect(t.cpus == 16)
+        #expect(
+            try parse("#SBATCH --gpus-per-task=1 --gpus=2\n").options.problem
+                == "give --gpus-per-task or a GPU count (--gpus, --gpus-per-node, --gres), not both")
     }
 
     static let unknownOptions = """
         #!/bin/bash
         #SBATCH --mail-type=END
         #SBATCH --qos high -N 1
-        #SBATCH -x dgx02
+        #SBATCH -q normal
         #SBATCH --gres=gpu:2
         echo hi
         """
@@ -163,7 +178,7 @@ import Testing
             s.warnings == [
                 "train.sh:2: #SBATCH --mail-type is not understood here; ignored",
                 "train.sh:3: #SBATCH --qos is not understood here; ignored",
-                "train.sh:4: #SBATCH -x is not understood here; ignored",
+                "train.sh:4: #SBATCH -q is not understood here; ignored",
             ])
         // The options around them still count.
         #expect(s.options.nodes == 1)
@@ -176,7 +191,9 @@ import Testing
             error.map { "\($0)" }
                 == "train.sh:3: #SBATCH --qos is not understood here, and it may change where or how the job runs; "
                 + "remove the line, or submit with --ignore-unknown to ignore it")
-        for line in ["#SBATCH --hold", "#SBATCH --exclude=dgx01", "#SBATCH -x dgx01", "#SBATCH --begin=now+1hour"] {
+        for line in [
+            "#SBATCH --reservation=maint", "#SBATCH --gpu-bind=closest", "#SBATCH -q high", "#SBATCH --licenses=x",
+        ] {
             #expect(throws: JobScriptError.self) { try parse("#!/bin/bash\n\(line)\necho hi\n") }
         }
     }
@@ -245,9 +262,13 @@ import Testing
         ("#SBATCH --nodes=2-4\n", "train.sh:1: #SBATCH --nodes: node ranges ('2-4') are not supported; give one count"),
         ("#SBATCH --mem=lots\n", "train.sh:1: #SBATCH --mem: not a size: 'lots'"),
         ("#SBATCH --time\n", "train.sh:1: #SBATCH --time needs a value"),
-        ("#RASPORED --gpu 4\n", "train.sh:1: unknown option --gpu (options: --gpus,"),
+        ("#RASPORED --gpu 4\n", "train.sh:1: unknown option --gpu (schedctl submit --help lists them)"),
         ("#RASPORED --gpus four\n", "train.sh:1: #RASPORED --gpus: expected a whole number, not 'four'"),
-        ("#RASPORED --mem 64\n", "train.sh:1: #RASPORED --mem: give a unit: '64GiB'"),
+        ("#RASPORED --mem lots\n", "train.sh:1: #RASPORED --mem: not a size: 'lots'"),
+        ("#SBATCH --begin=someday\n", "train.sh:1: #SBATCH --begin: not a begin time: 'someday'"),
+        ("#SBATCH --signal=USR9@10\n", "train.sh:1: #SBATCH --signal: unknown signal 'USR9'"),
+        ("#SBATCH --open-mode=overwrite\n", "train.sh:1: #SBATCH --open-mode: expected truncate or append"),
+        ("#SBATCH --kill-grace=forever\n", "train.sh:1: #SBATCH --kill-grace: expected a time such as 30s"),
         ("#RASPORED --exclusive=yes\n", "train.sh:1: #RASPORED --exclusive takes no value, not 'yes'"),
         ("#RASPORED gpus=4\n", "train.sh:1: unexpected 'gpus=4'"),
         ("#RASPORED --name 'open\n", "train.sh:1: #RASPORED: unterminated quote"),

@@ -73,18 +73,20 @@ import Testing
             #expect("\(error)".hasPrefix("--time: not a time: 'soon'"))
         }
         do {
-            _ = try submission(["--mem", "64", "--", "x"])
-            Issue.record("accepted a bare size")
+            _ = try submission(["--mem", "lots", "--", "x"])
+            Issue.record("accepted a size that is none")
         } catch {
-            #expect("\(error)".hasPrefix("--mem: give a unit"))
+            #expect("\(error)".hasPrefix("--mem: not a size: 'lots'"))
         }
+        // As sbatch reads it: a bare --mem is MiB.
+        #expect(try submission(["--mem", "4000", "--", "x"]).0.request.memory == ByteSize(bytes: 4000 << 20))
     }
 
     @Test func nothingToRunAndMistakesAreUsageErrors() throws {
         for (args, start) in [
             ([String](), "nothing to run"), (["--"], "no command after --"),
             (["python", "train.py"], "no batch script 'python'; to run a program, put it after --"),
-            (["--gpus", "1", "--gpuz", "2", "--", "x"], "unknown option '--gpuz'"),
+            (["--gpus", "1", "--gpuz", "2", "--", "x"], "unknown option --gpuz (schedctl submit --help lists them)"),
         ] {
             do {
                 _ = try submission(args)
@@ -118,16 +120,36 @@ import Testing
         #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --mail-user is not understood here; ignored"])
     }
 
-    @Test func aScriptAskingToBeHeldIsRefusedUnlessUnknownOptionsAreIgnored() throws {
-        let path = try write("held.sh", "#!/bin/bash\n#SBATCH --gres=gpu:1\n#SBATCH --hold\npython train.py\n")
+    @Test func aScriptAskingForAQoSIsRefusedUnlessUnknownOptionsAreIgnored() throws {
+        let path = try write("qos.sh", "#!/bin/bash\n#SBATCH --gres=gpu:1\n#SBATCH --qos=high\npython train.py\n")
         let error = #expect(throws: CLIError.self) { try submission([path], cwd: "/tmp") }
         #expect(
             error.map { "\($0)" }
-                == "\(path):3: #SBATCH --hold is not understood here, and it may change where or how the job runs; "
+                == "\(path):3: #SBATCH --qos is not understood here, and it may change where or how the job runs; "
                 + "remove the line, or submit with --ignore-unknown to ignore it")
         let (r, messages) = try submission(["--ignore-unknown", path], cwd: "/tmp")
         #expect(r.request.gpusPerNode == 1)
-        #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --hold is not understood here; ignored"])
+        #expect(messages == ["schedctl: warning: \(path):3: #SBATCH --qos is not understood here; ignored"])
+    }
+
+    @Test func aHeldScriptIsSubmittedHeldAndItsControlsReachTheBody() throws {
+        let path = try write(
+            "held.sh",
+            """
+            #!/bin/bash
+            #SBATCH --gres=gpu:1 --hold --signal=B:USR1@120 --kill-grace=2m
+            #SBATCH -e err-%j.txt --open-mode=append --nice=10
+            python train.py
+            """)
+        let (r, messages) = try submission([path], cwd: "/tmp")
+        #expect(messages.isEmpty)
+        #expect(r.controls.hold == .user)
+        #expect(r.controls.warning == WarningSignal(signal: 10, secondsBefore: 120, batchOnly: true))
+        #expect(r.controls.killGrace == 120)
+        #expect(r.controls.error == "err-%j.txt")
+        #expect(r.controls.openMode == .append)
+        #expect(r.controls.nice == 10)
+        #expect(r.controls.submitDir == "/tmp")
     }
 
     @Test func aTerminalEscapeInAScriptsOptionReachesTheTerminalEscaped() throws {

@@ -8,20 +8,43 @@ struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
         abstract: "Cancel jobs: a pending one at once, a running one once its processes are gone.",
-        discussion: "An array's id cancels every task of the array; 42_7 cancels task 7 alone.")
+        discussion: """
+            An array's id cancels every task of the array; 42_7 cancels task 7 alone.
+            With --signal, the running jobs get that signal instead and are not cancelled (scancel --signal): \
+            schedctl cancel --signal USR1 42 asks a job to checkpoint.
+            """)
 
-    @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "Job ids, array ids, or array tasks (42_7).", transform: parseJobReference)
-    var jobs: [JobReference]
-
+    @OptionGroup var targets: JobTargets
+    @Option(
+        name: [.customShort("s"), .long],
+        help: "Send this signal (USR1, SIGTERM, 10…) to the running jobs instead of cancelling them.")
+    var signal: String?
+    @Flag(name: [.customShort("b"), .long], help: "With --signal: only the batch script's process, not its children.")
+    var batch = false
     func validate() throws {
-        if jobs.isEmpty { throw ValidationError("give at least one job id") }
+        if batch && signal == nil { throw ValidationError("--batch goes with --signal") }
+        _ = try signalRequest()
+    }
+
+    /// The signal asked for, or nil for a cancel.
+    func signalRequest() throws -> SignalRequest? {
+        guard let signal else { return nil }
+        do { return SignalRequest(signal: try SignalName.number(signal), batchOnly: batch) } catch {
+            throw ValidationError("--signal: \(error)")
+        }
     }
 
     func run() async throws {
-        let client = try connection.client()
+        if let s = try signalRequest() {
+            let body = try JSONEncoder().encode(s)
+            try await JobAction.run(targets, path: "signal", body: body) {
+                "Sent SIG\(SignalName.name(s.signal)) to \($0)"
+            }
+            return
+        }
+        let client = try targets.connection.client()
         var worst = ExitStatus.success
-        for ref in jobs {
+        for ref in targets.jobs {
             do {
                 let reply = try client.expectOK(try await client.send(.post, "/v1/jobs/\(ref)/cancel"))
                 // An array's id answers with every task of the array; anything else with the one job.

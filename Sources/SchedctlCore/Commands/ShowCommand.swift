@@ -47,6 +47,22 @@ struct ShowCommand: AsyncParsableCommand {
             lines.append(("Array", a + (j.displayId != "\(j.id)" ? "; job id \(j.id)" : "")))
         }
         if let d = j.dependency { lines.append(("Dependency", d)) }
+        if let c = j.controls {
+            if let h = c.hold { lines.append(("Held", h == .admin ? "by an admin" : "by its owner")) }
+            if let b = c.begin { lines.append(("Begins", "\(localTime(b)) (\(relative(b, now: now)))")) }
+            if c.nice != 0 { lines.append(("Nice", "\(c.nice)")) }
+            if let w = c.warning {
+                lines.append(
+                    (
+                        "Warning",
+                        "SIG\(SignalName.name(w.signal)) \(w.secondsBefore)s before the time limit"
+                            + (w.batchOnly ? " (batch script only)" : "")
+                    ))
+            }
+            if let g = c.killGrace { lines.append(("Kill grace", humanDuration(Int64(g)))) }
+            if let e = c.error { lines.append(("Error", e)) }
+            if c.openMode == .append { lines.append(("Open mode", "append")) }
+        }
         lines.append(("Request", requestText(j.request)))
         lines.append(("Time limit", humanDuration(j.timeLimit)))
         lines.append(("Submitted", "\(localTime(j.submitTime)) (\(relative(j.submitTime, now: now)))"))

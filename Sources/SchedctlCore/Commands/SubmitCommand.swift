@@ -4,52 +4,33 @@ import RasporedAPI
 import Scheduler
 
 /// `schedctl submit`: a command after `--`, a batch script with `#RASPORED`/`#SBATCH` lines, or a job file.
+///
+/// The job's options are not ArgumentParser options: they are `JobDirectives.options`, the one table that
+/// `#SBATCH` and `#RASPORED` lines are read with too, so the command line takes exactly what a script takes,
+/// Slurm's short letters included. ArgumentParser parses schedctl's own flags (the connection, `--file`,
+/// `--dry-run`, …) and hands everything from the first word it does not know to `command`; `commandLine()`
+/// reads the job options at its front and gives the rest back to ArgumentParser, until the script or `--`.
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Submit a job: a command after --, a batch script, or a job file.",
+        usage:
+            "schedctl submit [<job options>] [<options>] (<script> [<arguments>...] | -- <command>... | --file <file>)",
         discussion: """
             schedctl submit --gpus 4 --time 4h --account ivi -- python train.py
-            schedctl submit train.sh [ARGS...]      (#RASPORED and #SBATCH lines at its top)
+            schedctl submit -N 2 --gpus-per-node 8 -t 1-00:00 train.sh [ARGS...]   (#RASPORED and #SBATCH lines at its top)
             schedctl submit --file job.yaml         (the API's submit body as YAML or JSON)
             schedctl submit --array 0-99%8 --dependency afterok:41 train.sh   (tasks 42_0…42_99, at most 8 at once)
-            Flags override a script's directives and a job file's fields. Sizes take a unit (256GiB, 64G, \
-            2TB); times are minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM:SS or 90s, 30m, 4h, 2d.
+            Job options come before the script or --; they override a script's directives and a job file's \
+            fields, and are the same options #SBATCH and #RASPORED lines take. Sizes take a unit (256GiB, 64G, \
+            2TB; --mem and --mem-per-gpu read a bare number as MiB); times are minutes, MM:SS, HH:MM:SS, D-HH, \
+            D-HH:MM:SS or 90s, 30m, 4h, 2d.
+
+            JOB OPTIONS:
+            \(JobDirectives.helpText)
             """)
 
     @OptionGroup var connection: ConnectionOptions
-
-    @Option(help: "GPUs in total.") var gpus: String?
-    @Option(help: "GPU memory in total (instead of --gpus); the engine derives the GPU count.") var gpuMemory: String?
-    @Option(help: "Only this GPU model.") var gpuModel: String?
-    @Option(help: "Only GPUs with at least this much memory each.") var minGpuMemory: String?
-    @Option(help: "Physical CPU cores per node (default: the partition's per GPU).") var cpus: String?
-    @Option(help: "Host memory per node (default: the partition's per GPU).") var mem: String?
-    @Option(help: "Node-local scratch per node.") var scratch: String?
-    @Option(help: "Shared storage.") var storage: String?
-    @Option(help: "Nodes; more than one makes a gang of whole nodes.") var nodes: String?
-    @Option(help: "GPUs on each node of a multi-node job.") var gpusPerNode: String?
-    @Flag(help: "The whole node(s), nothing shared.") var exclusive = false
-    @Flag(help: "Refuse, rather than span NUMA domains.") var sameNuma = false
-    @Option(help: "Time limit (default: the partition's).") var time: String?
-    @Option(help: "Partition (default: the cluster's default).") var partition: String?
-    @Option(help: "Account to charge.") var account: String?
-    @Option(help: "Job name (default: the script's or program's name).") var name: String?
-    @Option(help: "Output file template; %j is the job id (default: the agent's).") var output: String?
-    @Option(help: "Working directory on the node (default: the current directory).") var workdir: String?
-    @Flag(help: "Fail rather than requeue when the job's node is lost.") var noRequeue = false
-    @Option(help: "A job array, one job per task index: 0-99, 1,3,5-7, 0-15:4; %N caps running tasks (0-99%8).")
-    var array: String?
-    @Option(
-        help: ArgumentHelp(
-            "Start only after other jobs: afterok:ID[:ID], afterany:ID, afternotok:ID, after:ID, singleton; "
-                + "',' all, '?' any."))
-    var dependency: String?
-    @Option(
-        help: ArgumentHelp(
-            "Which of your environment variables the job gets: ALL (the default, but for RASPORED_TOKEN and "
-                + "SLURM_*/RASPORED_* job variables), NONE, or VAR,VAR=value (ALL,VAR=value adds to ALL)."))
-    var export: String?
 
     @Option(help: "A job file (YAML or JSON) with the API's submit fields.") var file: String?
     @Flag(help: "Show where the job would run now, or why not and when; submit nothing.") var dryRun = false
@@ -62,27 +43,42 @@ struct SubmitCommand: AsyncParsableCommand {
 
     @Argument(
         parsing: .captureForPassthrough,
-        help: ArgumentHelp("A batch script and its arguments, or -- and a command.", valueName: "script|-- command"))
+        help: ArgumentHelp(
+            "Job options, then a batch script and its arguments, or -- and a command.",
+            valueName: "job options] [script|-- command"))
     var command: [String] = []
 
-    /// The flags as options over a script's or file's.
-    func flagOptions() throws -> JobOptions {
-        var o = JobOptions()
-        let given: [(String, String?)] = [
-            ("gpus", gpus), ("gpu-memory", gpuMemory), ("gpu-model", gpuModel), ("min-gpu-memory", minGpuMemory),
-            ("cpus", cpus), ("mem", mem), ("scratch", scratch), ("storage", storage), ("nodes", nodes),
-            ("gpus-per-node", gpusPerNode), ("time", time), ("partition", partition), ("account", account),
-            ("name", name), ("output", output), ("workdir", workdir), ("array", array), ("dependency", dependency),
-            ("export", export),
-        ]
-        for (flag, value) in given {
-            guard let value, let option = JobDirectives.raspored.first(where: { $0.long == flag }) else { continue }
-            do { _ = try option.apply(&o, value) } catch { throw CLIError("--\(flag): \(error)") }
+    /// The job options at the front of `command`, and this command with them taken out: schedctl's own flags
+    /// among them parsed, and `command` starting at the script, `--`, or a help request.
+    func commandLine() throws -> (options: JobOptions, notes: [String], command: SubmitCommand) {
+        var options = JobOptions()
+        var notes: [String] = []
+        var me = self
+        while let first = me.command.first, first.hasPrefix("-"), first.count > 1, first != "--", first != "-h",
+            first != "--help"
+        {
+            var reader = OptionReader(table: JobDirectives.options, strict: true, at: .commandLine)
+            let next: Int
+            do { next = try reader.read(me.command, from: 0, into: &options) } catch { throw CLIError("\(error)") }
+            notes += reader.notes.map { "schedctl: note: \($0)" }
+            let again = try Self.parse(Array(me.command[next...]))
+            me.absorb(again)
         }
-        if exclusive { o.exclusive = true }
-        if sameNuma { o.sameNuma = true }
-        if noRequeue { o.noRequeue = true }
-        return o
+        return (options, notes, me)
+    }
+
+    /// Takes `other`'s flags that are set (parsed from words after a job option) and its `command`.
+    private mutating func absorb(_ other: SubmitCommand) {
+        connection.controller = other.connection.controller ?? connection.controller
+        connection.token = other.connection.token ?? connection.token
+        connection.caFile = other.connection.caFile ?? connection.caFile
+        connection.allowPlainHTTP = connection.allowPlainHTTP || other.connection.allowPlainHTTP
+        file = other.file ?? file
+        dryRun = dryRun || other.dryRun
+        ignoreUnknown = ignoreUnknown || other.ignoreUnknown
+        parsable = parsable || other.parsable
+        json = json || other.json
+        command = other.command
     }
 
     /// The submit body these arguments describe, with warnings and notes for stderr; the job's environment
@@ -90,7 +86,15 @@ struct SubmitCommand: AsyncParsableCommand {
     func submission(
         cwd: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> (SubmitRequest, [String]) {
-        var (request, messages, export) = try described(cwd: cwd, environment: environment)
+        let (flags, notes, me) = try commandLine()
+        let (request, messages) = try me.submission(flags: flags, cwd: cwd, environment: environment)
+        return (request, notes + messages)
+    }
+
+    private func submission(
+        flags: JobOptions, cwd: String, environment: [String: String]
+    ) throws -> (SubmitRequest, [String]) {
+        var (request, messages, export) = try described(flags: flags, cwd: cwd, environment: environment)
         let (variables, warnings): ([String: String], [String])
         do { (variables, warnings) = try export.environment(from: environment) } catch {
             throw CLIError("--export=\(export): \(error)")
@@ -117,9 +121,8 @@ struct SubmitCommand: AsyncParsableCommand {
 
     /// The submit body without its environment, the messages, and the export in force.
     func described(
-        cwd: String, environment: [String: String]
+        flags: JobOptions, cwd: String, environment: [String: String]
     ) throws -> (SubmitRequest, [String], JobExport) {
-        let flags = try flagOptions()
         if let file {
             guard command.isEmpty else {
                 throw CLIError("give the command in the job file or after --, not both (--file \(file))")
@@ -150,6 +153,7 @@ struct SubmitCommand: AsyncParsableCommand {
         if first == "--" {
             let program = Array(command.dropFirst())
             guard let p = program.first, !p.isEmpty else { throw CLIError("no command after --") }
+            if let why = flags.problem { throw CLIError(why) }
             return (
                 flags.submitRequest(command: program, defaultWorkdir: cwd), [],
                 try Self.export(flag: flags.export, script: nil, environment: environment)
@@ -174,6 +178,7 @@ struct SubmitCommand: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         var options = flags.over(script.options)
+        if let why = options.problem { throw CLIError(why) }
         if options.name == nil { options.name = URL(fileURLWithPath: path).lastPathComponent }
         let messages =
             script.warnings.map { "schedctl: warning: \($0)" } + script.notes.map { "schedctl: note: \($0)" }
@@ -188,16 +193,17 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         let (request, messages) = try submission(cwd: FileManager.default.currentDirectoryPath)
         for m in messages { printStderr(m) }
-        let client = try connection.client()
-        if dryRun {
+        let me = try commandLine().command
+        let client = try me.connection.client()
+        if me.dryRun {
             let reply = try await Self.dryRun(request, client: client)
-            if json { try printJSON(reply) } else { print(Self.text(reply)) }
+            if me.json { try printJSON(reply) } else { print(Self.text(reply)) }
             return
         }
         let job: JobView = try await client.post("/v1/jobs", body: request)
-        if json {
+        if me.json {
             try printJSON(job)
-        } else if parsable {
+        } else if me.parsable {
             print(job.id)
         } else {
             print(Self.submitted(job))

@@ -5,174 +5,247 @@ struct DirectiveOption: Sendable {
     var long: String
     var short: Character?
     var takesValue: Bool
+    /// Other long names it answers to (schedctl's own where Slurm's differs: `--name` for `--job-name`).
+    var aliases: [String]
+    /// What it does, for `schedctl submit --help` and docs/schedctl.md.
+    var help: String
     /// Sets the option; returns a note for the user when the option is accepted but not used as written.
     var apply: @Sendable (inout JobOptions, String) throws -> String?
 
     init(
-        _ long: String, _ short: Character? = nil, value: Bool = true,
+        _ long: String, _ short: Character? = nil, value: Bool = true, aliases: [String] = [], help: String,
         _ apply: @escaping @Sendable (inout JobOptions, String) throws -> String?
     ) {
         self.long = long
         self.short = short
         takesValue = value
+        self.aliases = aliases
+        self.help = help
         self.apply = apply
+    }
+
+    /// Whether `name` (a long name, or a one-letter short one) is this option.
+    func answers(to name: String) -> Bool {
+        long == name || aliases.contains(name) || (name.count == 1 && short == name.first)
     }
 }
 
-/// The option sets: schedctl's own (`#RASPORED` lines and `schedctl submit` flags) and the Slurm options
-/// `#SBATCH` lines may carry.
+/// The options a job may be submitted with: one table for `schedctl submit`'s command line, `#RASPORED` lines
+/// and `#SBATCH` lines, so each takes the same options with the same meaning. Slurm's names and short letters
+/// (`-N`, `-t`, `-G`, `-D`…) with Slurm's value syntax, and schedctl's own names beside them.
+/// docs/schedctl.md has the table.
 enum JobDirectives {
-    /// schedctl's options, by the names `schedctl submit` takes.
-    static let raspored: [DirectiveOption] = [
-        DirectiveOption("gpus") { o, v in
-            o.gpus = try OptionValue.count(v); return nil
-        },
-        DirectiveOption("gpu-memory") { o, v in
-            o.gpuMemory = try OptionValue.size(v); return nil
-        },
-        DirectiveOption("gpu-model") { o, v in
-            o.gpuModel = try OptionValue.text(v); return nil
-        },
-        DirectiveOption("min-gpu-memory") { o, v in
-            o.minGpuMemory = try OptionValue.size(v); return nil
-        },
-        DirectiveOption("cpus") { o, v in
-            o.cpus = try OptionValue.count(v); return nil
-        },
-        DirectiveOption("mem") { o, v in
-            o.memory = try OptionValue.size(v); return nil
-        },
-        DirectiveOption("scratch") { o, v in
-            o.scratch = try OptionValue.size(v); return nil
-        },
-        DirectiveOption("storage") { o, v in
-            o.storage = try OptionValue.size(v); return nil
-        },
-        DirectiveOption("nodes") { o, v in
-            o.nodes = try OptionValue.count(v, min: 1); return nil
-        },
-        DirectiveOption("gpus-per-node") { o, v in
-            o.gpusPerNode = try OptionValue.count(v, min: 1); return nil
-        },
-        DirectiveOption("exclusive", value: false) { o, _ in
-            o.exclusive = true; return nil
-        },
-        DirectiveOption("same-numa", value: false) { o, _ in
-            o.sameNuma = true; return nil
-        },
-        DirectiveOption("time") { o, v in
-            o.time = try OptionValue.time(v); return nil
-        },
-        DirectiveOption("partition") { o, v in
-            o.partition = try OptionValue.text(v); return nil
-        },
-        DirectiveOption("account") { o, v in
-            o.account = try OptionValue.text(v); return nil
-        },
-        DirectiveOption("name") { o, v in
-            o.name = try OptionValue.text(v); return nil
-        },
-        DirectiveOption("output") { o, v in
-            o.output = try OptionValue.text(v); return nil
-        },
-        DirectiveOption("workdir") { o, v in
-            o.workdir = try OptionValue.text(v); return nil
-        },
-        DirectiveOption("no-requeue", value: false) { o, _ in
-            o.noRequeue = true; return nil
-        },
-        DirectiveOption("array") { o, v in
-            o.array = try OptionValue.array(v); return nil
-        },
-        DirectiveOption("dependency") { o, v in
-            o.dependency = try OptionValue.dependency(v); return nil
-        },
-        DirectiveOption("export") { o, v in
-            o.export = try OptionValue.export(v); return nil
-        },
-    ]
-
-    /// The common Slurm options (docs/schedctl.md has the table).
-    static let sbatch: [DirectiveOption] = [
-        DirectiveOption("gres") { o, v in try gres(v, into: &o) },
-        DirectiveOption("gpus", "G") { o, v in
+    static let options: [DirectiveOption] = [
+        DirectiveOption("gpus", "G", help: "GPUs in total: N, or MODEL:N.") { o, v in
             let (model, n) = try modelAndCount(v)
             o.gpus = n
             if let model { o.gpuModel = model }
             return nil
         },
-        DirectiveOption("gpus-per-node") { o, v in
+        DirectiveOption("gpus-per-node", help: "GPUs on each node: N, or MODEL:N.") { o, v in
             let (model, n) = try modelAndCount(v, min: 1)
             o.gpusPerNode = n
             if let model { o.gpuModel = model }
             return nil
         },
-        DirectiveOption("nodes", "N") { o, v in
-            guard !v.contains("-") else {
-                throw OptionValueError("node ranges ('\(v)') are not supported; give one count")
-            }
-            o.nodes = try OptionValue.count(v, min: 1)
+        DirectiveOption("gres", help: "Generic resources per node; only gpu:N and gpu:MODEL:N are used.") { o, v in
+            try gres(v, into: &o)
+        },
+        DirectiveOption(
+            "gpu-memory", help: "GPU memory in total (instead of --gpus); the engine derives the GPU count."
+        ) { o, v in
+            o.gpuMemory = try OptionValue.size(v); return nil
+        },
+        DirectiveOption("gpu-model", help: "Only this GPU model.") { o, v in
+            o.gpuModel = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("min-gpu-memory", help: "Only GPUs with at least this much memory each.") { o, v in
+            o.minGpuMemory = try OptionValue.size(v); return nil
+        },
+        DirectiveOption("cpus", help: "Physical CPU cores per node (default: the partition's per GPU).") { o, v in
+            o.cpus = try OptionValue.count(v); return nil
+        },
+        DirectiveOption("cpus-per-task", "c", help: "Physical CPU cores per task: times the tasks on each node.") {
+            o, v in
+            o.cpusPerTask = try OptionValue.count(v, min: 1); return nil
+        },
+        DirectiveOption("gpus-per-task", help: "GPUs per task: times the tasks (--ntasks) in all.") { o, v in
+            let (model, n) = try modelAndCount(v, min: 1)
+            o.gpusPerTask = n
+            if let model { o.gpuModel = model }
             return nil
         },
-        DirectiveOption("time", "t") { o, v in
-            o.time = try OptionValue.time(v); return nil
-        },
-        DirectiveOption("mem") { o, v in
+        DirectiveOption(
+            "mem", help: "Host memory per node (a bare number is MiB, as Slurm's; default: the partition's per GPU)."
+        ) { o, v in
             if v.trimmingCharacters(in: .whitespaces) == "0" {
                 return "--mem=0 (all of a node's memory) is not supported; ignored (use --exclusive for a whole node)"
             }
             o.memory = try OptionValue.size(v, bareUnit: "M")
             return nil
         },
-        DirectiveOption("cpus-per-task", "c") { o, v in
-            o.cpus = try OptionValue.count(v); return nil
+        DirectiveOption("mem-per-gpu", help: "Host memory per GPU (a bare number is MiB), instead of --mem.") { o, v in
+            o.memoryPerGPU = try OptionValue.size(v, bareUnit: "M"); return nil
         },
-        DirectiveOption("job-name", "J") { o, v in
-            o.name = try OptionValue.text(v); return nil
+        DirectiveOption("scratch", help: "Node-local scratch per node.") { o, v in
+            o.scratch = try OptionValue.size(v); return nil
         },
-        DirectiveOption("output", "o") { o, v in
-            o.output = try OptionValue.text(v); return nil
+        DirectiveOption("storage", help: "Shared storage.") { o, v in
+            o.storage = try OptionValue.size(v); return nil
         },
-        DirectiveOption("partition", "p") { o, v in
-            o.partition = try OptionValue.text(v); return nil
+        DirectiveOption("nodes", "N", help: "Nodes (one count; N-M ranges are refused).") { o, v in
+            guard !v.contains("-") else {
+                throw OptionValueError("node ranges ('\(v)') are not supported; give one count")
+            }
+            o.nodes = try OptionValue.count(v, min: 1)
+            return nil
         },
-        DirectiveOption("account", "A") { o, v in
-            o.account = try OptionValue.text(v); return nil
+        DirectiveOption("ntasks", "n", help: "Tasks in all (with --gpus-per-task and --cpus-per-task).") { o, v in
+            o.ntasks = try OptionValue.count(v, min: 1)
+            return o.ntasks! > 1 ? taskNote("--ntasks", o.ntasks!) : nil
         },
-        DirectiveOption("chdir", "D") { o, v in
-            o.workdir = try OptionValue.text(v); return nil
+        DirectiveOption("ntasks-per-node", help: "Tasks on each node (as --ntasks).") { o, v in
+            o.ntasksPerNode = try OptionValue.count(v, min: 1)
+            return o.ntasksPerNode! > 1 ? taskNote("--ntasks-per-node", o.ntasksPerNode!) : nil
         },
-        DirectiveOption("exclusive", value: false) { o, _ in
+        DirectiveOption("exclusive", value: false, help: "The whole node(s), nothing shared.") { o, _ in
             o.exclusive = true; return nil
         },
-        DirectiveOption("no-requeue", value: false) { o, _ in
+        DirectiveOption("same-numa", value: false, help: "Refuse, rather than span NUMA domains.") { o, _ in
+            o.sameNuma = true; return nil
+        },
+        DirectiveOption("time", "t", help: "Time limit (default: the partition's).") { o, v in
+            o.time = try OptionValue.time(v); return nil
+        },
+        DirectiveOption("partition", "p", help: "Partition (default: the cluster's default).") { o, v in
+            o.partition = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("account", "A", help: "Account to charge.") { o, v in
+            o.account = try OptionValue.text(v); return nil
+        },
+        DirectiveOption(
+            "job-name", "J", aliases: ["name"], help: "Job name (default: the script's or program's name)."
+        ) { o, v in
+            o.name = try OptionValue.text(v); return nil
+        },
+        DirectiveOption(
+            "output", "o", help: "Output file: %j job id, %x name, %N node, %A array, %a task (default: the agent's)."
+        ) { o, v in
+            o.output = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("error", "e", help: "A separate file for stderr (the same patterns as --output).") { o, v in
+            o.error = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("open-mode", help: "truncate (the default) or append to the output files.") { o, v in
+            let t = v.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let mode = OpenMode(rawValue: t) else {
+                throw OptionValueError("expected truncate or append, not '\(v)'")
+            }
+            o.openMode = mode
+            return nil
+        },
+        DirectiveOption(
+            "chdir", "D", aliases: ["workdir"], help: "Working directory on the node (default: the current one)."
+        ) { o, v in
+            o.workdir = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("no-requeue", value: false, help: "Fail rather than requeue when the job's node is lost.") {
+            o, _ in
             o.noRequeue = true; return nil
         },
-        DirectiveOption("requeue", value: false) { o, _ in
+        DirectiveOption("requeue", value: false, help: "Requeue when the job's node is lost (the default).") { o, _ in
             o.noRequeue = false; return nil
         },
-        DirectiveOption("array", "a") { o, v in
+        DirectiveOption(
+            "array", "a", help: "A job array: 0-99, 1,3,5-7, 0-15:4; %N caps running tasks (0-99%8)."
+        ) { o, v in
             o.array = try OptionValue.array(v); return nil
         },
-        DirectiveOption("dependency", "d") { o, v in
+        DirectiveOption(
+            "dependency", "d",
+            help:
+                "Start only after other jobs: afterok:ID[:ID], afterany, afternotok, after, singleton; ',' all, '?' any."
+        ) { o, v in
             o.dependency = try OptionValue.dependency(v); return nil
         },
-        DirectiveOption("export") { o, v in
+        DirectiveOption(
+            "export",
+            help: "Your environment variables the job gets: ALL (the default), NONE, or VAR,VAR=value (ALL,VAR=value)."
+        ) { o, v in
             o.export = try OptionValue.export(v); return nil
         },
-        DirectiveOption("ntasks-per-node") { _, v in
-            _ = try OptionValue.count(v, min: 1)
-            return "--ntasks-per-node is ignored: Raspored starts the job's command once; the GPUs, cores and "
-                + "memory asked for are the job's"
+        DirectiveOption("hold", "H", value: false, help: "Submit held: it waits until schedctl release.") { o, _ in
+            o.hold = true; return nil
+        },
+        DirectiveOption(
+            "begin", "b", help: "Start no earlier than: now+1hour, +2h, 16:00, tomorrow, 2026-12-24T08:00."
+        ) { o, v in
+            o.begin = try BeginTime.parse(v); return nil
+        },
+        DirectiveOption("nice", help: "Lower the job's priority by this much (admins may give a negative value).") {
+            o, v in
+            guard let n = Int(v.trimmingCharacters(in: .whitespaces)) else {
+                throw OptionValueError("expected a whole number, not '\(v)'")
+            }
+            o.nice = n
+            return nil
+        },
+        DirectiveOption(
+            "signal",
+            help: "[B:]SIG[@SECONDS]: send SIG this long (default 60 s) before the time limit; B: the script only."
+        ) { o, v in
+            do throws(SignalNameError) { o.warning = try WarningSignal(parsing: v) } catch {
+                throw OptionValueError(error.description)
+            }
+            return nil
+        },
+        DirectiveOption(
+            "kill-grace", help: "Time between SIGTERM and SIGKILL when stopped (at most the partition's maxKillGrace)."
+        ) { o, v in
+            guard let t = TimeSpan(parsing: v), t.seconds >= 0, t.seconds <= Int64(JobControls.maxSeconds) else {
+                throw OptionValueError("expected a time such as 30s, 2m or 00:05:00, not '\(v)'")
+            }
+            o.killGrace = Int(t.seconds)
+            return nil
         },
     ]
+
+    /// The options as `schedctl submit --help` lists them: the names, then the help below them in lines of
+    /// at most 78 characters (ArgumentParser wraps longer ones without their indent).
+    static var helpText: String {
+        options.map { o in
+            let names = (o.short.map { "-\($0), " } ?? "") + "--\(o.long)" + o.aliases.map { ", --\($0)" }.joined()
+            var lines = ["  " + (o.takesValue ? names + " <value>" : names)]
+            var line = "       "
+            for word in o.help.split(separator: " ") {
+                if line.count + word.count + 1 > 78 {
+                    lines.append(line)
+                    line = "       "
+                }
+                line += " " + word
+            }
+            lines.append(line)
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// The options `#RASPORED` lines take: all of them.
+    static var raspored: [DirectiveOption] { options }
+    /// The options `#SBATCH` lines take: all of them.
+    static var sbatch: [DirectiveOption] { options }
+
+    /// The note for a task count above 1: it sizes the allocation, but the command runs once per node.
+    static func taskNote(_ option: String, _ n: Int) -> String {
+        "\(option)=\(n) sizes the job's GPUs and cores; its command runs once per node, not once per task: "
+            + "start one process per GPU with srun in the script, or torchrun"
+    }
 
     /// Slurm options that cannot change where or how a job runs (notification, accounting labels, the
     /// client's own verbosity), by long name and short letter: not understood, they are ignored with a
     /// warning; any other option not understood is refused (`JobScript`).
     static let sbatchHarmless: Set<String> = [
         "mail-type", "mail-user", "comment", "wckey", "acctg-freq", "profile", "verbose", "v", "quiet", "Q",
-        "parsable",
+        "parsable", "wait-all-nodes", "ntasks-per-core",
     ]
 
     /// Whether an option not understood (its long name, or its short letter) may be ignored.

@@ -28,9 +28,24 @@ struct JobOptions: Equatable {
     var dependency: JobDependency?
     /// Which of the submitter's environment variables the job gets (`--export`); nil for the default, ALL.
     var export: JobExport?
+    /// Host memory per GPU (`--mem-per-gpu`), turned into memory per node by `resourceRequest`.
+    var memoryPerGPU: ByteSize?
+    /// Slurm's task counts (`--ntasks`, `--ntasks-per-node`) and per-task resources (`--cpus-per-task`,
+    /// `--gpus-per-task`), turned into the job's cores and GPUs by `resourceRequest`.
+    var ntasks: Int?
+    var ntasksPerNode: Int?
+    var cpusPerTask: Int?
+    var gpusPerTask: Int?
+    var error: String?
+    var openMode: OpenMode?
+    var hold: Bool?
+    var begin: ReservationTime?
+    var nice: Int?
+    var warning: WarningSignal?
+    var killGrace: Int?
 
-    /// Whether any of the GPU count's fields (gpus, gpuMemory, gpusPerNode) is set.
-    var asksGPUCount: Bool { gpus != nil || gpuMemory != nil || gpusPerNode != nil }
+    /// Whether any of the GPU count's fields (gpus, gpuMemory, gpusPerNode, gpusPerTask) is set.
+    var asksGPUCount: Bool { gpus != nil || gpuMemory != nil || gpusPerNode != nil || gpusPerTask != nil }
 
     /// These options over `base`'s: each field given here wins. The GPU count is one decision: when this
     /// layer gives any of gpus, gpuMemory or gpusPerNode, the base's three are dropped together (a `--gpus 8`
@@ -41,10 +56,17 @@ struct JobOptions: Equatable {
             out.gpus = gpus
             out.gpuMemory = gpuMemory
             out.gpusPerNode = gpusPerNode
+            out.gpusPerTask = gpusPerTask
         }
+        // So are the cores: --cpus (per node) and --cpus-per-task replace each other.
+        if cpus != nil || cpusPerTask != nil {
+            out.cpus = cpus
+            out.cpusPerTask = cpusPerTask
+        }
+        out.ntasks = ntasks ?? base.ntasks
+        out.ntasksPerNode = ntasksPerNode ?? base.ntasksPerNode
         out.gpuModel = gpuModel ?? base.gpuModel
         out.minGpuMemory = minGpuMemory ?? base.minGpuMemory
-        out.cpus = cpus ?? base.cpus
         out.memory = memory ?? base.memory
         out.scratch = scratch ?? base.scratch
         out.storage = storage ?? base.storage
@@ -61,7 +83,66 @@ struct JobOptions: Equatable {
         out.array = array ?? base.array
         out.dependency = dependency ?? base.dependency
         out.export = export ?? base.export
+        // Memory is one decision too: --mem and --mem-per-gpu replace each other.
+        if memory != nil || memoryPerGPU != nil {
+            out.memory = memory
+            out.memoryPerGPU = memoryPerGPU
+        }
+        out.error = error ?? base.error
+        out.openMode = openMode ?? base.openMode
+        out.hold = hold ?? base.hold
+        out.begin = begin ?? base.begin
+        out.nice = nice ?? base.nice
+        out.warning = warning ?? base.warning
+        out.killGrace = killGrace ?? base.killGrace
         return out
+    }
+
+    /// GPUs on each node, where the options say: `gpusPerNode`, or the GPU count of a job on one node, or
+    /// the count split evenly over the nodes.
+    var gpusOnEachNode: Int? {
+        if let per = gpusPerNode { return per }
+        if let per = gpusPerTask { return per * tasksPerNode }
+        guard let g = gpus else { return nil }
+        let n = nodes ?? 1
+        return g % n == 0 ? g / n : nil
+    }
+
+    /// Tasks on each node: `--ntasks-per-node`, else `--ntasks` over the nodes (rounded up, as Slurm
+    /// spreads them), else 1.
+    var tasksPerNode: Int {
+        if let n = ntasksPerNode { return n }
+        if let t = ntasks { return (t + (nodes ?? 1) - 1) / max(nodes ?? 1, 1) }
+        return 1
+    }
+
+    /// Tasks in all: `--ntasks`, else `--ntasks-per-node` on every node, else one per node.
+    var taskCount: Int { ntasks ?? tasksPerNode * (nodes ?? 1) }
+
+    /// Why these options cannot make one request, or nil.
+    var problem: String? {
+        if gpusPerTask != nil && (gpus != nil || gpusPerNode != nil || gpuMemory != nil) {
+            return "give --gpus-per-task or a GPU count (--gpus, --gpus-per-node, --gres), not both"
+        }
+        let (tasks, overflow) = taskCount.multipliedReportingOverflow(by: max(gpusPerTask ?? cpusPerTask ?? 1, 1))
+        if overflow || tasks > 1 << 20 { return "too many tasks (\(taskCount)) for their GPUs or cores" }
+        if memory != nil && memoryPerGPU != nil { return "give --mem or --mem-per-gpu, not both" }
+        if memoryPerGPU != nil {
+            guard let per = gpusOnEachNode, per > 0 else {
+                return "--mem-per-gpu needs a GPU count for each node (--gpus on one node, or --gpus-per-node)"
+            }
+            guard memoryPerGPU!.bytes.multipliedReportingOverflow(by: UInt64(per)).overflow == false else {
+                return "--mem-per-gpu × GPUs per node is too large"
+            }
+        }
+        return nil
+    }
+
+    /// The job's controls, but for the begin time (the submit body's `begin`).
+    var controls: JobControls {
+        JobControls(
+            hold: hold == true ? .user : nil, nice: nice ?? 0, warning: warning, killGrace: killGrace, error: error,
+            openMode: openMode ?? .truncate)
     }
 
     /// The engine's request. A per-node GPU count without a total (`--gres=gpu:4`, `--gpus-per-node 4`)
@@ -69,6 +150,13 @@ struct JobOptions: Equatable {
     var resourceRequest: ResourceRequest {
         var gpus = self.gpus
         if gpus == nil, gpuMemory == nil, let per = gpusPerNode { gpus = per * (nodes ?? 1) }
+        if gpus == nil, gpuMemory == nil, let per = gpusPerTask, problem == nil { gpus = per * taskCount }
+        var cpus = self.cpus
+        if cpus == nil, let per = cpusPerTask, problem == nil { cpus = per * tasksPerNode }
+        var memory = self.memory
+        if memory == nil, let m = memoryPerGPU, let per = gpusOnEachNode, problem == nil {
+            memory = ByteSize(bytes: m.bytes * UInt64(per))
+        }
         return ResourceRequest(
             gpus: gpus, gpuMemory: gpuMemory, gpuModel: gpuModel, minGpuMemory: minGpuMemory, cpus: cpus,
             memory: memory, scratch: scratch, storage: storage, nodes: nodes, gpusPerNode: gpusPerNode,
@@ -79,10 +167,12 @@ struct JobOptions: Equatable {
     /// The API's submit body for `command`, in `defaultWorkdir` unless a workdir was given (a relative one is
     /// taken from `defaultWorkdir`).
     func submitRequest(command: [String], defaultWorkdir: String) -> SubmitRequest {
-        SubmitRequest(
+        var controls = self.controls
+        controls.submitDir = defaultWorkdir
+        return SubmitRequest(
             request: resourceRequest, name: name, command: command,
             workdir: workdir.map { absolutePath($0, from: defaultWorkdir) } ?? defaultWorkdir, output: output,
-            noRequeue: noRequeue ?? false, array: array, dependency: dependency)
+            noRequeue: noRequeue ?? false, array: array, dependency: dependency, controls: controls, begin: begin)
     }
 
     /// A job file's submission with the fields given here over its own (the command and environment stay the
@@ -91,10 +181,13 @@ struct JobOptions: Equatable {
         var top = self
         top.workdir = workdir.map { absolutePath($0, from: cwd) }
         let out = top.over(JobOptions(fromRequest: submission))
+        var controls = out.controls
+        controls.submitDir = submission.controls.submitDir ?? cwd
         return SubmitRequest(
             request: out.resourceRequest, name: out.name, command: submission.command,
             workdir: out.workdir ?? submission.workdir, output: out.output, noRequeue: out.noRequeue ?? false,
-            array: out.array, dependency: out.dependency, environment: submission.environment)
+            array: out.array, dependency: out.dependency, environment: submission.environment, controls: controls,
+            begin: out.begin)
     }
 
     init() {}
@@ -122,6 +215,14 @@ struct JobOptions: Equatable {
         noRequeue = s.noRequeue
         array = s.array
         dependency = s.dependency
+        let c = s.controls
+        error = c.error
+        openMode = c.openMode == .truncate ? nil : c.openMode
+        hold = c.hold != nil ? true : nil
+        begin = s.begin
+        nice = c.nice == 0 ? nil : c.nice
+        warning = c.warning
+        killGrace = c.killGrace
     }
 }
 

@@ -60,66 +60,10 @@ struct JobScript: Equatable {
     ) throws(JobScriptError) {
         var i = 0
         while i < tokens.count {
-            let token = tokens[i]
-            i += 1
-            var name: String
-            var inline: String?
-            var shown: String
-            if token.hasPrefix("--"), token.count > 2 {
-                let body = token.dropFirst(2)
-                if let eq = body.firstIndex(of: "=") {
-                    name = String(body[..<eq])
-                    inline = String(body[body.index(after: eq)...])
-                } else {
-                    name = String(body)
-                }
-                shown = "--" + name
-            } else if token.hasPrefix("-"), token.count >= 2, !strict {
-                name = String(token.dropFirst().prefix(1))
-                let rest = token.dropFirst(2)
-                inline = rest.isEmpty ? nil : String(rest.hasPrefix("=") ? rest.dropFirst() : rest)
-                shown = "-" + name
-            } else {
-                if strict { throw loc.error("unexpected '\(token)'; options look like --gpus 4 or --gpus=4") }
-                warnings.append(loc.text("unexpected '\(token)'; ignored"))
-                continue
-            }
-            let option = table.first { $0.long == name || (name.count == 1 && $0.short == name.first) }
-            guard let option else {
-                if strict {
-                    let known = table.map { "--" + $0.long }.joined(separator: ", ")
-                    throw loc.error("unknown option \(shown) (options: \(known))")
-                }
-                guard ignoreUnknown || JobDirectives.isHarmless(name) else {
-                    throw loc.error(
-                        "\(loc.keyword) \(shown) is not understood here, and it may change where or how the job runs; "
-                            + "remove the line, or submit with --ignore-unknown to ignore it")
-                }
-                warnings.append(loc.text("\(loc.keyword) \(shown) is not understood here; ignored"))
-                // Skip its value when it was given as a separate word.
-                if inline == nil, i < tokens.count, !tokens[i].hasPrefix("-") { i += 1 }
-                continue
-            }
-            shown = "--" + option.long
-            var value = ""
-            if option.takesValue {
-                if let inline {
-                    value = inline
-                } else if i < tokens.count {
-                    value = tokens[i]
-                    i += 1
-                } else {
-                    throw loc.error("\(loc.keyword) \(shown) needs a value")
-                }
-            } else if let inline {
-                if strict { throw loc.error("\(loc.keyword) \(shown) takes no value, not '\(inline)'") }
-                notes.append(loc.text("\(loc.keyword) \(shown)=\(inline) is read as \(shown)"))
-            }
-            do {
-                if let note = try option.apply(&options, value) { notes.append(loc.text(note)) }
-            } catch {
-                throw loc.error("\(loc.keyword) \(shown): \(error)")
-            }
+            var reader = OptionReader(table: table, strict: strict, ignoreUnknown: ignoreUnknown, at: loc)
+            i = try reader.read(tokens, from: i, into: &options)
+            warnings += reader.warnings
+            notes += reader.notes
         }
     }
 
@@ -155,12 +99,19 @@ struct JobScript: Equatable {
     }
 }
 
+/// Where an option was given: a directive's file, line and keyword, or the command line (`commandLine`).
 struct DirectiveLocation {
     var file: String
     var line: Int
     var keyword: String
 
-    func text(_ message: String) -> String { "\(file):\(line): \(message)" }
+    /// schedctl submit's own arguments.
+    static let commandLine = DirectiveLocation(file: "", line: 0, keyword: "")
+
+    /// The keyword and a space before an option's name ("#SBATCH "), or nothing on the command line.
+    var prefix: String { keyword.isEmpty ? "" : keyword + " " }
+
+    func text(_ message: String) -> String { file.isEmpty ? message : "\(file):\(line): \(message)" }
     func error(_ message: String) -> JobScriptError { JobScriptError(file: file, line: line, message: message) }
 }
 
@@ -170,5 +121,5 @@ struct JobScriptError: Error, Equatable, CustomStringConvertible {
     var line: Int
     var message: String
 
-    var description: String { "\(file):\(line): \(message)" }
+    var description: String { file.isEmpty ? message : "\(file):\(line): \(message)" }
 }
