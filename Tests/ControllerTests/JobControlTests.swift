@@ -164,6 +164,23 @@ import Testing
         }
     }
 
+    @Test func aDryRunSaysAHeldJobOrOneWithABeginTimeWouldWait() async throws {
+        try await withClockedCore { core, _, _ in
+            var held = job(gpus: 1)
+            held.controls.hold = .user
+            let h = try await core.dryRun(held, by: ana)
+            #expect(h.allocation == nil)
+            #expect(h.reason == "it would be held: it waits until released (schedctl release)")
+            var later = job(gpus: 1)
+            later.begin = .fromNow(.hours(1))
+            let l = try await core.dryRun(later, by: ana)
+            #expect(l.reason == "begin time \(ControllerCore.describeTime(t0 + 3_600))")
+            #expect(l.estimatedStart == t0 + 3_600)
+            // Nothing was submitted.
+            #expect(try await core.jobs(by: ana).isEmpty)
+        }
+    }
+
     @Test func aBeginTimeInThePastIsNoBeginTime() async throws {
         try await withClockedCore { core, _, _ in
             var s = job(gpus: 1)

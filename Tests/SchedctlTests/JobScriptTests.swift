@@ -158,6 +158,10 @@ import Testing
         let t = try parse("#SBATCH -N 2 -n 8 --gpus-per-task=1 --cpus-per-task=4\n").options.resourceRequest
         #expect(t.gpus == 8)
         #expect(t.cpus == 16)
+        // Counts too large to multiply are a problem to report, not an overflow.
+        let huge = try parse("#SBATCH -N 2 --gpus-per-task=16777216 -n 16777216\n").options
+        #expect(huge.problem == "too many tasks (16777216) for their GPUs or cores")
+        #expect(huge.resourceRequest.gpus == nil)
         #expect(
             try parse("#SBATCH --gpus-per-task=1 --gpus=2\n").options.problem
                 == "give --gpus-per-task or a GPU count (--gpus, --gpus-per-node, --gres), not both")
@@ -265,6 +269,10 @@ import Testing
         ("#RASPORED --gpu 4\n", "train.sh:1: unknown option --gpu (schedctl submit --help lists them)"),
         ("#RASPORED --gpus four\n", "train.sh:1: #RASPORED --gpus: expected a whole number, not 'four'"),
         ("#RASPORED --mem lots\n", "train.sh:1: #RASPORED --mem: not a size: 'lots'"),
+        (
+            "#SBATCH --ntasks-per-node=9223372036854775807\n",
+            "train.sh:1: #SBATCH --ntasks-per-node: must be at most 16777216"
+        ),
         ("#SBATCH --begin=someday\n", "train.sh:1: #SBATCH --begin: not a begin time: 'someday'"),
         ("#SBATCH --signal=USR9@10\n", "train.sh:1: #SBATCH --signal: unknown signal 'USR9'"),
         ("#SBATCH --open-mode=overwrite\n", "train.sh:1: #SBATCH --open-mode: expected truncate or append"),

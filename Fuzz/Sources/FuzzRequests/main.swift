@@ -25,6 +25,7 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             return 0
         }
         _ = cluster.place(s.request)
+        _ = s.begin?.resolve(now: 1_800_000_000)
         _ = try? JSONEncoder().encode(s)
     case 1:
         // POST /v1/reservations.
@@ -46,8 +47,11 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = try? JobReference(parsing: text)
         _ = ReservationTime(parsing: text, timeZone: TimeZone(identifier: "UTC")!)
         _ = TerminalText.escaped(text)
+        _ = try? WarningSignal(parsing: text)
+        _ = try? SignalName.number(text)
+        if let hosts = RangeList.expandHosts(text, limit: 4096) { _ = HostList.compact(hosts) }
     default:
-        // Any body read strictly, and the bodies decoded by type (tokens, drains).
+        // Any body read strictly, the bodies decoded by type (tokens, drains), and a job's update and signal.
         guard let root = try? ConfigNode.parseJSONObject(bytes) else { return 0 }
         if let token = try? JSONDecoder().decode(TokenRequest.self, from: Data(bytes)),
             let again = try? ConfigNode.parseJSONObject(Array(JSONEncoder().encode(token)))
@@ -56,6 +60,12 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             _ = token.problem
         }
         if let drain = try? JSONDecoder().decode(DrainRequest.self, from: Data(bytes)) { _ = drain.problem }
+        // POST /v1/jobs/{id}/update and /signal.
+        if let u = try? JobUpdateRequest(config: root) {
+            _ = u.begin?.resolve(now: 1_800_000_000)
+            _ = try? JSONEncoder().encode(u)
+        }
+        _ = try? SignalRequest(config: root)
     }
     return 0
 }

@@ -45,6 +45,15 @@ extension ControllerCore {
         var allocation: AllocationView?
         var reason: String?
         var start: Int64?
+        if let why = submission.controls.hold != nil
+            ? "it would be held: it waits until released (schedctl release)"
+            : submission.controls.begin.map({ "begin time \(Self.describeTime($0))" })
+        {
+            return DryRunReply(
+                allocation: nil, reason: why, estimatedStart: submission.controls.begin,
+                partition: submission.partition,
+                account: submission.account, timeLimit: submission.timeLimit.seconds)
+        }
         if let d = s.dependency, let why = dependencyWait(try resolve(d, by: p)) {
             return DryRunReply(
                 allocation: nil, reason: why, estimatedStart: nil, partition: submission.partition,

@@ -124,6 +124,7 @@ struct SubmitCommand: AsyncParsableCommand {
         flags: JobOptions, cwd: String, environment: [String: String]
     ) throws -> (SubmitRequest, [String], JobExport) {
         if let file {
+            if let why = flags.problem { throw CLIError(why) }
             guard command.isEmpty else {
                 throw CLIError("give the command in the job file or after --, not both (--file \(file))")
             }

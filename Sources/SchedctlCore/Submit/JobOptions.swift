@@ -240,11 +240,16 @@ struct OptionValueError: Error, CustomStringConvertible {
 
 /// Value readers shared by flags and directives, so both accept and refuse the same text.
 enum OptionValue {
+    /// The largest count an option takes: far above any cluster, and small enough that the products of two
+    /// (tasks per node × nodes, cores per task × tasks) cannot overflow.
+    static let maxCount = 1 << 24
+
     static func count(_ v: String, min: Int = 0) throws(OptionValueError) -> Int {
         guard let n = Int(v.trimmingCharacters(in: .whitespaces)) else {
             throw OptionValueError("expected a whole number, not '\(v)'")
         }
         guard n >= min else { throw OptionValueError("must be at least \(min), not \(n)") }
+        guard n <= maxCount else { throw OptionValueError("must be at most \(maxCount), not \(n)") }
         return n
     }
 
