@@ -6,13 +6,19 @@ final class ResolvedRequest: Sendable {
     let partitionBit: UInt64
     /// Per layout: its per-node shape, or why that node type can never hold the job.
     let shapes: [Result<NodeShape, PlacementRefusal>]
+    /// The nodes it may use when it has `nodelist`, `exclude` or `constraint`; nil (every node of the
+    /// partition) otherwise.
+    let filter: NodeFilter?
 
-    init(request: ResourceRequest, partition: Int, partitionBit: UInt64, shapes: [Result<NodeShape, PlacementRefusal>])
-    {
+    init(
+        request: ResourceRequest, partition: Int, partitionBit: UInt64, shapes: [Result<NodeShape, PlacementRefusal>],
+        filter: NodeFilter? = nil
+    ) {
         self.request = request
         self.partition = partition
         self.partitionBit = partitionBit
         self.shapes = shapes
+        self.filter = filter
     }
 }
 
@@ -33,7 +39,8 @@ struct NodeShape: Hashable, Sendable {
 
 extension ClusterState {
     /// Applies defaults and refuses what is invalid or can never fit, without looking at what is free.
-    func resolve(_ r: ResourceRequest) -> Result<ResolvedRequest, PlacementRefusal> {
+    func resolve(_ request: ResourceRequest) -> Result<ResolvedRequest, PlacementRefusal> {
+        var r = request
         func invalid(_ m: String) -> Result<ResolvedRequest, PlacementRefusal> { .failure(.init(.invalid, m)) }
         func never(_ m: String) -> Result<ResolvedRequest, PlacementRefusal> { .failure(.init(.neverFits, m)) }
         if let g = r.gpus, g < 0 { return invalid("GPU count must not be negative (\(g))") }
@@ -72,6 +79,13 @@ extension ClusterState {
                 )
             }
         }
+        let filter: NodeFilter?
+        switch nodeFilter(r, partition: p) {
+        case let .success(f): filter = f
+        case let .failure(e): return .failure(e)
+        }
+        // A job runs on exactly its nodelist.
+        if r.nodes == nil, let listed = filter?.listed { r.nodes = listed.count }
         if let refusal = timeLimitRefusal(r.time, partition: p) { return .failure(refusal) }
         if let s = r.storage, s > spec.sharedStorage {
             return never("\(s) of shared storage requested; the cluster has \(spec.sharedStorage)")
@@ -141,17 +155,55 @@ extension ClusterState {
                 shapes.append(.failure(.init(.neverFits, "not eligible")))
                 continue
             }
-            let s = shape(r, layout: l, partition: p)
+            var s = shape(r, layout: l, partition: p)
+            if let filter, case let .success(found) = s, let why = filteredShapeRefusal(found, layout: l, filter) {
+                s = .failure(why)
+            }
             if case .success = s { anyShape = true }
             shapes.append(s)
         }
+        if let listed = filter?.listed, let why = nodelistRefusal(listed, shapes: shapes) { return .failure(why) }
         if !anyShape {
             // Every eligible node type refused the shape: the first one's reason.
             for l in layouts.indices where eligible(l) {
                 if case let .failure(e) = shapes[l] { return .failure(e) }
             }
         }
-        return .success(ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes))
+        return .success(
+            ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes, filter: filter))
+    }
+
+    /// Why node type `l` cannot hold `shape` on the nodes `filter` leaves (too few of them), or nil.
+    private func filteredShapeRefusal(_ shape: NodeShape, layout l: Int, _ filter: NodeFilter) -> PlacementRefusal? {
+        var allowed = 0
+        for p in pools.indices where pools[p].layout == l { allowed += filter.counts[p] }
+        guard allowed < shape.nodes else { return nil }
+        let type = layouts[l].name
+        return PlacementRefusal(
+            .neverFits,
+            "\(shape.nodes) nodes requested; \(allowed) of the nodes it may use (\(filter.text)) \(allowed == 1 ? "is a" : "are") \(type) node\(allowed == 1 ? "" : "s")"
+        )
+    }
+
+    /// Why the nodes of a nodelist cannot hold the job: one of them has a type that cannot (the reason), or a
+    /// multi-node job's nodes are of different types (a gang runs on one type); nil when they can.
+    private func nodelistRefusal(_ listed: [Int], shapes: [Result<NodeShape, PlacementRefusal>]) -> PlacementRefusal? {
+        let types = Set(listed.map { nodes[$0].layout })
+        if listed.count > 1 && types.count > 1 {
+            let named = types.sorted().map { l in
+                "\(layouts[l].name) (\(spec.nodes[listed.first { nodes[$0].layout == l }!].name))"
+            }
+            return PlacementRefusal(
+                .neverFits,
+                "a multi-node job runs on nodes of one type; its nodelist has \(named.joined(separator: ", "))")
+        }
+        for i in listed {
+            guard case let .failure(e) = shapes[nodes[i].layout] else { continue }
+            let why = e.reason == "not eligible" ? "its GPUs do not meet the request" : e.reason
+            return PlacementRefusal(
+                e.kind, "nodelist node \(spec.nodes[i].name) (\(layouts[nodes[i].layout].name)): \(why)")
+        }
+        return nil
     }
 
     /// Why a time limit is refused in partition `p` (longer than its maximum, or not positive), or nil.

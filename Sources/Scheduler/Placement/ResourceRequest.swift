@@ -30,12 +30,21 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
     public var account: String?
     /// Time limit; default: the partition's.
     public var time: TimeSpan?
+    /// The nodes the job runs on, exactly, as a host list ("dgx[01-03],dgx05"): `nodes` defaults to their
+    /// count, and must equal it (Slurm's `--nodelist`, which also allows more nodes than listed).
+    public var nodelist: String?
+    /// Nodes the job never runs on, as a host list (Slurm's `--exclude`).
+    public var exclude: String?
+    /// Node features every node of the job must have: names joined by `&` (and, also `,`) and `|` (or)
+    /// (Slurm's `--constraint`, without its brackets, parentheses and counts; `NodeConstraint`).
+    public var constraint: String?
 
     public init(
         gpus: Int? = nil, gpuMemory: ByteSize? = nil, gpuModel: String? = nil, minGpuMemory: ByteSize? = nil,
         cpus: Int? = nil, memory: ByteSize? = nil, scratch: ByteSize? = nil, storage: ByteSize? = nil,
         nodes: Int? = nil, gpusPerNode: Int? = nil, exclusive: Bool = false, sameNuma: Bool = false,
-        partition: String? = nil, account: String? = nil, time: TimeSpan? = nil
+        partition: String? = nil, account: String? = nil, time: TimeSpan? = nil, nodelist: String? = nil,
+        exclude: String? = nil, constraint: String? = nil
     ) {
         self.gpus = gpus
         self.gpuMemory = gpuMemory
@@ -52,6 +61,25 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
         self.partition = partition
         self.account = account
         self.time = time
+        self.nodelist = nodelist
+        self.exclude = exclude
+        self.constraint = constraint
+    }
+
+    /// Whether it limits the nodes it may use (`nodelist`, `exclude` or `constraint`).
+    public var filtersNodes: Bool { nodelist != nil || exclude != nil || constraint != nil }
+
+    /// The nodes `nodelist` names, each once in the order written; nil without a nodelist or when it is not a
+    /// host list of at most `Bounds.nodes` names.
+    public var nodelistNames: [String]? { nodelist.flatMap(Self.hostNames) }
+
+    /// The names of a host list, each once in the order written (nil: see `nodelistNames`).
+    static func hostNames(_ text: String) -> [String]? {
+        guard text.count <= Bounds.hostList, let names = RangeList.expandHosts(text, limit: Bounds.nodes) else {
+            return nil
+        }
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted }
     }
 
     /// The request's fields as a jobs file or API body names them.
@@ -60,7 +88,8 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
     public var gpuCount: Int? {
         if let g = gpus { return g }
         if let p = gpusPerNode {
-            let (product, overflow) = p.multipliedReportingOverflow(by: max(nodes ?? 1, 1))
+            let count = nodes ?? nodelistNames?.count ?? 1
+            let (product, overflow) = p.multipliedReportingOverflow(by: max(count, 1))
             return overflow ? Int.max : product
         }
         return gpuMemory == nil ? 0 : nil
@@ -68,7 +97,7 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
 
     public static let fieldNames: Set<String> = [
         "gpus", "gpuMemory", "gpuModel", "minGpuMemory", "cpus", "memory", "scratch", "storage", "nodes",
-        "gpusPerNode", "exclusive", "sameNuma", "partition", "account", "time",
+        "gpusPerNode", "exclusive", "sameNuma", "partition", "account", "time", "nodelist", "exclude", "constraint",
     ]
 
     /// The largest values a request may give. Far above any machine (a GB200 NVL72 domain has 72 GPUs, a
@@ -82,6 +111,8 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
         /// 1 EiB, for every size (memory, scratch, storage, GPU memory).
         public static let size = ByteSize(bytes: 1 << 60)
         public static let time = TimeSpan.days(365)
+        /// The longest `nodelist` or `exclude` text (each names at most `nodes` nodes).
+        public static let hostList = 16_384
     }
 
     /// Why a request's numbers are beyond `Bounds`, naming the field and the bound; nil when within.
@@ -95,6 +126,14 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
             return "\(field): at most \(Bounds.size), not \(v)"
         }
         if let t = time, t > Bounds.time { return "time: at most \(Bounds.time), not \(t)" }
+        for (field, text) in [("nodelist", nodelist), ("exclude", exclude)] {
+            if let text, text.count > Bounds.hostList {
+                return "\(field): at most \(Bounds.hostList) characters, not \(text.count)"
+            }
+        }
+        if let c = constraint, c.count > NodeConstraint.maxLength {
+            return "constraint: at most \(NodeConstraint.maxLength) characters, not \(c.count)"
+        }
         return above("gpus", gpus, Bounds.gpus) ?? above("nodes", nodes, Bounds.nodes)
             ?? above("gpusPerNode", gpusPerNode, Bounds.gpusPerNode) ?? above("cpus", cpus, Bounds.cpus)
             ?? above("gpuMemory", gpuMemory) ?? above("minGpuMemory", minGpuMemory) ?? above("memory", memory)
@@ -140,6 +179,30 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
         time = try n.optional("time")?.timeSpan(atMost: Bounds.time)
         if gpus != nil && gpuMemory != nil {
             throw n.error("give either 'gpus' or 'gpuMemory', not both")
+        }
+        func hostList(_ key: String) throws(ConfigError) -> (String, [String])? {
+            guard let node = try n.optional(key) else { return nil }
+            let text = try node.label(maxLength: Bounds.hostList)
+            guard let names = Self.hostNames(text), !names.isEmpty else {
+                throw node.error(
+                    "cannot read host list '\(text)' (write dgx01, dgx[01-03] or dgx[01-03],dgx05; at most \(Bounds.nodes) nodes)"
+                )
+            }
+            return (text, names)
+        }
+        if let (text, names) = try hostList("nodelist") {
+            nodelist = text
+            if let count = nodes, count != names.count {
+                throw n.error(
+                    "nodelist names \(names.count) node\(names.count == 1 ? "" : "s") but nodes is \(count): a job runs on exactly its nodelist (leave nodes out, or make them agree)"
+                )
+            }
+        }
+        exclude = try hostList("exclude")?.0
+        if let node = try n.optional("constraint") {
+            let text = try node.label(maxLength: NodeConstraint.maxLength)
+            do { _ = try NodeConstraint(parsing: text) } catch { throw node.error(error.description) }
+            constraint = text
         }
     }
 }
