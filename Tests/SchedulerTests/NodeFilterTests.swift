@@ -313,4 +313,37 @@ import Testing
         let d = try QueuePass.place(other, on: &state, reservations: book, from: 0, until: 100).get()
         #expect(names(d, state) == ["dgx06"])
     }
+
+    @Test func preemptionRequeuesTheJobOnTheNodeItMayUse() throws {
+        // The platform with a preemptible scavenger partition below gpu. Six scavenger jobs take a whole node
+        // each (dgx01 first), started at 0, 10, …, 50; a gpu job for dgx01 arrives at 100. The cheapest victim
+        // is the last one started, on dgx06; the job's nodelist makes it requeue dgx01's instead.
+        var spec = try platform()
+        let gpu = spec.partitions.firstIndex { $0.name == "gpu" }!
+        spec.partitions[gpu].priority = 1
+        var scavenger = spec.partitions[gpu]
+        scavenger.name = "scavenger"
+        scavenger.isDefault = false
+        scavenger.priority = 0
+        scavenger.preemptible = true
+        spec.partitions.append(scavenger)
+        var jobs = (1...6).map { k in
+            SimulatedJob(
+                id: Int64(k), submit: Int64(10 * (k - 1)), duration: 1000, timeLimit: 1000,
+                request: ResourceRequest(gpus: 8, partition: "scavenger"), account: "ivi")
+        }
+        jobs.append(
+            SimulatedJob(
+                id: 7, submit: 100, duration: 200, timeLimit: 200,
+                request: ResourceRequest(gpus: 8, partition: "gpu", nodelist: "dgx01"), account: "ivi"))
+        for policy in QueuePolicyName.allCases {
+            let run = try Simulator.run(spec: spec, jobs: jobs, options: .init(queue: policy, checkInvariants: true))
+            #expect(run.invariantViolations.isEmpty, "\(policy): \(run.invariantViolations)")
+            let o = Dictionary(uniqueKeysWithValues: run.outcomes.map { ($0.id, $0) })
+            #expect(o[7]?.start == 100, "\(policy)")
+            #expect(o[1]?.interruptions == 1, "\(policy)")
+            #expect((2...6).allSatisfy { o[Int64($0)]?.interruptions == 0 }, "\(policy)")
+            #expect(run.preemptedRuns == 1, "\(policy)")
+        }
+    }
 }
