@@ -126,13 +126,16 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
             return "\(field): at most \(Bounds.size), not \(v)"
         }
         if let t = time, t > Bounds.time { return "time: at most \(Bounds.time), not \(t)" }
-        for (field, text) in [("nodelist", nodelist), ("exclude", exclude)] {
-            if let text, text.count > Bounds.hostList {
-                return "\(field): at most \(Bounds.hostList) characters, not \(text.count)"
+        if filtersNodes {
+            func long(_ field: String, _ text: String?, _ bound: Int) -> String? {
+                guard let text, text.count > bound else { return nil }
+                return "\(field): at most \(bound) characters, not \(text.count)"
             }
-        }
-        if let c = constraint, c.count > NodeConstraint.maxLength {
-            return "constraint: at most \(NodeConstraint.maxLength) characters, not \(c.count)"
+            if let why = long("nodelist", nodelist, Bounds.hostList) ?? long("exclude", exclude, Bounds.hostList)
+                ?? long("constraint", constraint, NodeConstraint.maxLength)
+            {
+                return why
+            }
         }
         return above("gpus", gpus, Bounds.gpus) ?? above("nodes", nodes, Bounds.nodes)
             ?? above("gpusPerNode", gpusPerNode, Bounds.gpusPerNode) ?? above("cpus", cpus, Bounds.cpus)
