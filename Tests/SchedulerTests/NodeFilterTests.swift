@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Scheduler
@@ -24,6 +25,29 @@ import Testing
         #expect(ResourceRequest.fieldNames.isSuperset(of: ["nodelist", "exclude", "constraint"]))
         // gpusPerNode × the nodelist's count.
         #expect(ResourceRequest(gpusPerNode: 4, nodelist: "dgx[01-03]").gpuCount == 12)
+    }
+
+    @Test func everyFieldIsEncodedUnderItsNameAndReadBack() throws {
+        let full = ResourceRequest(
+            gpus: 16, gpuModel: "H200", minGpuMemory: .gigabytes(80), cpus: 8, memory: .gibibytes(64),
+            scratch: .gigabytes(1), storage: .gigabytes(2), nodes: 2, gpusPerNode: 8, exclusive: true, sameNuma: true,
+            partition: "gpu", account: "ivi", time: .hours(2), nodelist: "dgx[01-02]", exclude: "dgx03",
+            constraint: "nvlink|bf3")
+        let data = try JSONEncoder().encode(full)
+        let keys = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys
+        // All but gpuMemory, which cannot be given with gpus.
+        #expect(Set(keys) == ResourceRequest.fieldNames.subtracting(["gpuMemory"]))
+        #expect(try JSONDecoder().decode(ResourceRequest.self, from: data) == full)
+        // Without filters, none is written; a filter set and cleared leaves none.
+        let plain = ResourceRequest(gpus: 1)
+        let written = String(decoding: try JSONEncoder().encode(plain), as: UTF8.self)
+        #expect(!written.contains("nodelist") && !written.contains("exclude") && !written.contains("constraint"))
+        var cleared = plain
+        cleared.exclude = "dgx01"
+        #expect(cleared != plain && cleared.filtersNodes)
+        cleared.exclude = nil
+        #expect(cleared == plain && !cleared.filtersNodes)
+        #expect(Set([full, plain, cleared]).count == 2)
     }
 
     @Test func badFieldsAreRefusedWithWhatIsSupported() {
@@ -66,6 +90,10 @@ import Testing
             refusal(ResourceRequest(gpus: 16, nodes: 3, nodelist: "dgx[01-02]"))
                 == PlacementRefusal(
                     .invalid, "nodelist names 2 nodes but nodes is 3: a job runs on exactly its nodelist"))
+        #expect(
+            refusal(ResourceRequest(gpus: 16, gpusPerNode: 4, nodelist: "dgx[01-02]"))
+                == PlacementRefusal(
+                    .invalid, "16 GPUs requested, but 2 nodes (the nodelist) × 4 GPUs per node is 8"))
         #expect(
             refusal(ResourceRequest(gpus: 1, nodelist: "dgx01", exclude: "dgx01"))
                 == PlacementRefusal(.invalid, "node dgx01 is both in nodelist and in exclude"))
@@ -318,15 +346,7 @@ import Testing
         // The platform with a preemptible scavenger partition below gpu. Six scavenger jobs take a whole node
         // each (dgx01 first), started at 0, 10, …, 50; a gpu job for dgx01 arrives at 100. The cheapest victim
         // is the last one started, on dgx06; the job's nodelist makes it requeue dgx01's instead.
-        var spec = try platform()
-        let gpu = spec.partitions.firstIndex { $0.name == "gpu" }!
-        spec.partitions[gpu].priority = 1
-        var scavenger = spec.partitions[gpu]
-        scavenger.name = "scavenger"
-        scavenger.isDefault = false
-        scavenger.priority = 0
-        scavenger.preemptible = true
-        spec.partitions.append(scavenger)
+        let spec = try PreemptionTests().spec()
         var jobs = (1...6).map { k in
             SimulatedJob(
                 id: Int64(k), submit: Int64(10 * (k - 1)), duration: 1000, timeLimit: 1000,

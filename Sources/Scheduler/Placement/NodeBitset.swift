@@ -83,7 +83,9 @@ struct NodeBitsets: Hashable, Sendable {
     func first(_ s: Int) -> Int? { next(s, from: 0) }
 
     /// The lowest member of set `s` that is ≥ `start` and in `mask` (a bit per ordinal, as the sets hold them;
-    /// a filtered request's nodes, `NodeFilter`). Reads the words one by one from `start`.
+    /// a filtered request's nodes, `NodeFilter`). Reads the words one by one from `start`. (Kept out of line:
+    /// placement calls it only for filtered requests, beside the `next` every request uses.)
+    @inline(never)
     func next(_ s: Int, from start: Int, in mask: [UInt64]) -> Int? {
         let base = wordBase + s * stride
         var w = start >> 6

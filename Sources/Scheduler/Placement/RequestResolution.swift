@@ -39,8 +39,7 @@ struct NodeShape: Hashable, Sendable {
 
 extension ClusterState {
     /// Applies defaults and refuses what is invalid or can never fit, without looking at what is free.
-    func resolve(_ request: ResourceRequest) -> Result<ResolvedRequest, PlacementRefusal> {
-        var r = request
+    func resolve(_ r: ResourceRequest) -> Result<ResolvedRequest, PlacementRefusal> {
         func invalid(_ m: String) -> Result<ResolvedRequest, PlacementRefusal> { .failure(.init(.invalid, m)) }
         func never(_ m: String) -> Result<ResolvedRequest, PlacementRefusal> { .failure(.init(.neverFits, m)) }
         if let g = r.gpus, g < 0 { return invalid("GPU count must not be negative (\(g))") }
@@ -79,13 +78,19 @@ extension ClusterState {
                 )
             }
         }
-        let filter: NodeFilter?
-        switch nodeFilter(r, partition: p) {
-        case let .success(f): filter = f
-        case let .failure(e): return .failure(e)
+        var filter: NodeFilter?
+        if r.filtersNodes {
+            switch nodeFilter(r, partition: p) {
+            case let .success(f): filter = f
+            case let .failure(e): return .failure(e)
+            }
         }
-        // A job runs on exactly its nodelist.
-        if r.nodes == nil, let listed = filter?.listed { r.nodes = listed.count }
+        // A job runs on exactly its nodelist. (The request is read where it is, not copied to set its node
+        // count: it is resolved on every placement of a request not shared.)
+        let nodes = r.nodes ?? filter?.listed?.count
+        if r.nodes == nil, let g = r.gpus, let n = nodes, let per = r.gpusPerNode, g != n * per {
+            return invalid("\(g) GPUs requested, but \(n) nodes (the nodelist) × \(per) GPUs per node is \(n * per)")
+        }
         if let refusal = timeLimitRefusal(r.time, partition: p) { return .failure(refusal) }
         if let s = r.storage, s > spec.sharedStorage {
             return never("\(s) of shared storage requested; the cluster has \(spec.sharedStorage)")
@@ -93,7 +98,7 @@ extension ClusterState {
 
         let wantsGPUs =
             (r.gpus ?? 0) > 0 || r.gpuMemory != nil || r.gpusPerNode != nil
-            || (r.gpus == nil && r.nodes.map { $0 > 1 } == true)
+            || (r.gpus == nil && nodes.map { $0 > 1 } == true)
         // Model filters, applied to every node type of the partition.
         if r.gpuModel != nil || r.minGpuMemory != nil {
             let withGPUs = layouts.indices.filter {
@@ -155,14 +160,11 @@ extension ClusterState {
                 shapes.append(.failure(.init(.neverFits, "not eligible")))
                 continue
             }
-            var s = shape(r, layout: l, partition: p)
-            if let filter, case let .success(found) = s, let why = filteredShapeRefusal(found, layout: l, filter) {
-                s = .failure(why)
-            }
+            let s = shape(r, nodes: nodes, layout: l, partition: p)
             if case .success = s { anyShape = true }
             shapes.append(s)
         }
-        if let listed = filter?.listed, let why = nodelistRefusal(listed, shapes: shapes) { return .failure(why) }
+        if let filter, let why = narrow(&shapes, anyShape: &anyShape, to: filter) { return .failure(why) }
         if !anyShape {
             // Every eligible node type refused the shape: the first one's reason.
             for l in layouts.indices where eligible(l) {
@@ -171,6 +173,23 @@ extension ClusterState {
         }
         return .success(
             ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes, filter: filter))
+    }
+
+    /// Narrows a filtered request's shapes to the nodes it may use: a node type with fewer of them than the job
+    /// needs cannot hold it (`anyShape` is updated). Returns why its nodelist can never hold it, or nil.
+    @inline(never)
+    private func narrow(
+        _ shapes: inout [Result<NodeShape, PlacementRefusal>], anyShape: inout Bool, to filter: NodeFilter
+    ) -> PlacementRefusal? {
+        anyShape = false
+        for l in shapes.indices {
+            if case let .success(found) = shapes[l], let why = filteredShapeRefusal(found, layout: l, filter) {
+                shapes[l] = .failure(why)
+            }
+            if case .success = shapes[l] { anyShape = true }
+        }
+        guard let listed = filter.listed else { return nil }
+        return nodelistRefusal(listed, shapes: shapes)
     }
 
     /// Why node type `l` cannot hold `shape` on the nodes `filter` leaves (too few of them), or nil.
@@ -227,9 +246,10 @@ extension ClusterState {
         return timeLimitRefusal(request.time, partition: p)
     }
 
-    /// The per-node shape of a request on node type `l`, or why that type can never hold it.
+    /// The per-node shape of a request on node type `l` (with `nodes` nodes, when it or its nodelist says),
+    /// or why that type can never hold it.
     private func shape(
-        _ r: ResourceRequest, layout l: Int, partition p: Int
+        _ r: ResourceRequest, nodes: Int?, layout l: Int, partition p: Int
     ) -> Result<NodeShape, PlacementRefusal> {
         let layout = layouts[l]
         let type = layout
@@ -241,9 +261,9 @@ extension ClusterState {
             guard layout.gpuMemory > .zero else { return never("a \(type.name) node's GPUs have no memory size") }
             total = Int((m.bytes + layout.gpuMemory.bytes - 1) / layout.gpuMemory.bytes)
         }
-        if total == 0, let n = r.nodes, r.gpus == nil { total = n * (r.gpusPerNode ?? layout.gpuCount) }
-        var nodeCount = r.nodes ?? 1
-        if r.nodes == nil && total > layout.gpuCount {
+        if total == 0, let n = nodes, r.gpus == nil { total = n * (r.gpusPerNode ?? layout.gpuCount) }
+        var nodeCount = nodes ?? 1
+        if nodes == nil && total > layout.gpuCount {
             nodeCount = (total + layout.gpuCount - 1) / layout.gpuCount
         }
         var perNode = r.gpusPerNode ?? 0

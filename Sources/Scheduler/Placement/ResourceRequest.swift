@@ -32,12 +32,54 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
     public var time: TimeSpan?
     /// The nodes the job runs on, exactly, as a host list ("dgx[01-03],dgx05"): `nodes` defaults to their
     /// count, and must equal it (Slurm's `--nodelist`, which also allows more nodes than listed).
-    public var nodelist: String?
+    public var nodelist: String? {
+        get { filters?.nodelist }
+        set { filters = Filters.make(nodelist: newValue, exclude: exclude, constraint: constraint) }
+    }
     /// Nodes the job never runs on, as a host list (Slurm's `--exclude`).
-    public var exclude: String?
+    public var exclude: String? {
+        get { filters?.exclude }
+        set { filters = Filters.make(nodelist: nodelist, exclude: newValue, constraint: constraint) }
+    }
     /// Node features every node of the job must have: names joined by `&` (and, also `,`) and `|` (or)
     /// (Slurm's `--constraint`, without its brackets, parentheses and counts; `NodeConstraint`).
-    public var constraint: String?
+    public var constraint: String? {
+        get { filters?.constraint }
+        set { filters = Filters.make(nodelist: nodelist, exclude: exclude, constraint: newValue) }
+    }
+    /// `nodelist`, `exclude` and `constraint`, nil when none is given. Held by reference: most requests
+    /// have none, and a request is copied whenever it is resolved (every placement of one not shared), so
+    /// the three add one reference to a request, not three texts.
+    private var filters: Filters?
+
+    /// A request's node filters (`filters`), each as given.
+    private final class Filters: Hashable, Sendable {
+        let nodelist: String?
+        let exclude: String?
+        let constraint: String?
+
+        private init(nodelist: String?, exclude: String?, constraint: String?) {
+            self.nodelist = nodelist
+            self.exclude = exclude
+            self.constraint = constraint
+        }
+
+        /// The filters, or nil when none is given.
+        static func make(nodelist: String?, exclude: String?, constraint: String?) -> Filters? {
+            guard nodelist != nil || exclude != nil || constraint != nil else { return nil }
+            return Filters(nodelist: nodelist, exclude: exclude, constraint: constraint)
+        }
+
+        static func == (a: Filters, b: Filters) -> Bool {
+            (a.nodelist, a.exclude, a.constraint) == (b.nodelist, b.exclude, b.constraint)
+        }
+
+        func hash(into h: inout Hasher) {
+            h.combine(nodelist)
+            h.combine(exclude)
+            h.combine(constraint)
+        }
+    }
 
     public init(
         gpus: Int? = nil, gpuMemory: ByteSize? = nil, gpuModel: String? = nil, minGpuMemory: ByteSize? = nil,
@@ -61,13 +103,62 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
         self.partition = partition
         self.account = account
         self.time = time
-        self.nodelist = nodelist
-        self.exclude = exclude
-        self.constraint = constraint
+        filters = Filters.make(nodelist: nodelist, exclude: exclude, constraint: constraint)
     }
 
     /// Whether it limits the nodes it may use (`nodelist`, `exclude` or `constraint`).
-    public var filtersNodes: Bool { nodelist != nil || exclude != nil || constraint != nil }
+    public var filtersNodes: Bool { filters != nil }
+
+    /// The fields as the API and job files name them (every field of the request is one).
+    private enum CodingKeys: String, CodingKey {
+        case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
+        case exclusive, sameNuma, partition, account, time, nodelist, exclude, constraint
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        gpus = try c.decodeIfPresent(Int.self, forKey: .gpus)
+        gpuMemory = try c.decodeIfPresent(ByteSize.self, forKey: .gpuMemory)
+        gpuModel = try c.decodeIfPresent(String.self, forKey: .gpuModel)
+        minGpuMemory = try c.decodeIfPresent(ByteSize.self, forKey: .minGpuMemory)
+        cpus = try c.decodeIfPresent(Int.self, forKey: .cpus)
+        memory = try c.decodeIfPresent(ByteSize.self, forKey: .memory)
+        scratch = try c.decodeIfPresent(ByteSize.self, forKey: .scratch)
+        storage = try c.decodeIfPresent(ByteSize.self, forKey: .storage)
+        nodes = try c.decodeIfPresent(Int.self, forKey: .nodes)
+        gpusPerNode = try c.decodeIfPresent(Int.self, forKey: .gpusPerNode)
+        exclusive = try c.decode(Bool.self, forKey: .exclusive)
+        sameNuma = try c.decode(Bool.self, forKey: .sameNuma)
+        partition = try c.decodeIfPresent(String.self, forKey: .partition)
+        account = try c.decodeIfPresent(String.self, forKey: .account)
+        time = try c.decodeIfPresent(TimeSpan.self, forKey: .time)
+        filters = Filters.make(
+            nodelist: try c.decodeIfPresent(String.self, forKey: .nodelist),
+            exclude: try c.decodeIfPresent(String.self, forKey: .exclude),
+            constraint: try c.decodeIfPresent(String.self, forKey: .constraint))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(gpus, forKey: .gpus)
+        try c.encodeIfPresent(gpuMemory, forKey: .gpuMemory)
+        try c.encodeIfPresent(gpuModel, forKey: .gpuModel)
+        try c.encodeIfPresent(minGpuMemory, forKey: .minGpuMemory)
+        try c.encodeIfPresent(cpus, forKey: .cpus)
+        try c.encodeIfPresent(memory, forKey: .memory)
+        try c.encodeIfPresent(scratch, forKey: .scratch)
+        try c.encodeIfPresent(storage, forKey: .storage)
+        try c.encodeIfPresent(nodes, forKey: .nodes)
+        try c.encodeIfPresent(gpusPerNode, forKey: .gpusPerNode)
+        try c.encode(exclusive, forKey: .exclusive)
+        try c.encode(sameNuma, forKey: .sameNuma)
+        try c.encodeIfPresent(partition, forKey: .partition)
+        try c.encodeIfPresent(account, forKey: .account)
+        try c.encodeIfPresent(time, forKey: .time)
+        try c.encodeIfPresent(nodelist, forKey: .nodelist)
+        try c.encodeIfPresent(exclude, forKey: .exclude)
+        try c.encodeIfPresent(constraint, forKey: .constraint)
+    }
 
     /// The nodes `nodelist` names, each once in the order written; nil without a nodelist or when it is not a
     /// host list of at most `Bounds.nodes` names.
@@ -126,21 +217,21 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
             return "\(field): at most \(Bounds.size), not \(v)"
         }
         if let t = time, t > Bounds.time { return "time: at most \(Bounds.time), not \(t)" }
-        if filtersNodes {
-            func long(_ field: String, _ text: String?, _ bound: Int) -> String? {
-                guard let text, text.count > bound else { return nil }
-                return "\(field): at most \(bound) characters, not \(text.count)"
-            }
-            if let why = long("nodelist", nodelist, Bounds.hostList) ?? long("exclude", exclude, Bounds.hostList)
-                ?? long("constraint", constraint, NodeConstraint.maxLength)
-            {
-                return why
-            }
-        }
         return above("gpus", gpus, Bounds.gpus) ?? above("nodes", nodes, Bounds.nodes)
             ?? above("gpusPerNode", gpusPerNode, Bounds.gpusPerNode) ?? above("cpus", cpus, Bounds.cpus)
             ?? above("gpuMemory", gpuMemory) ?? above("minGpuMemory", minGpuMemory) ?? above("memory", memory)
-            ?? above("scratch", scratch) ?? above("storage", storage)
+            ?? above("scratch", scratch) ?? above("storage", storage) ?? (filtersNodes ? filterBoundsProblem : nil)
+    }
+
+    /// Why a filter's text is longer than its bound, or nil.
+    @inline(never)
+    private var filterBoundsProblem: String? {
+        func long(_ field: String, _ text: String?, _ bound: Int) -> String? {
+            guard let text, text.count > bound else { return nil }
+            return "\(field): at most \(bound) characters, not \(text.count)"
+        }
+        return long("nodelist", nodelist, Bounds.hostList) ?? long("exclude", exclude, Bounds.hostList)
+            ?? long("constraint", constraint, NodeConstraint.maxLength)
     }
 
     /// Reads a request from a YAML/JSON mapping; `extraKeys` are other fields the caller allows. Every
