@@ -366,4 +366,37 @@ import Testing
             #expect(run.preemptedRuns == 1, "\(policy)")
         }
     }
+
+    @Test func replaysWithFilteredJobsDecideAlikeWithAndWithoutTheShortcuts() throws {
+        // A mixed workload where a third of the jobs choose nodes, under maintenance windows on dgx05: deferred
+        // backfill plans and the indexed queue must give the schedule of plans worked out at once and of a plain
+        // queue, and every reserved job must start when reserved (the simulator's invariants).
+        let spec = try featureCluster()
+        var rng = SeededRandom(seed: 11)
+        let filters: [(String?, String?, String?)] = [
+            (nil, nil, nil), (nil, nil, nil), (nil, nil, nil), ("dgx02", nil, nil), ("dgx05", nil, nil),
+            (nil, "dgx[01-03]", nil), (nil, nil, "nvlink"), (nil, nil, "bf3|nvlink"), (nil, "dgx06", "bf3"),
+        ]
+        let jobs = (1...300).map { i -> SimulatedJob in
+            let limit: Int64 = rng.next() % 3 == 0 ? 3600 : 10_800
+            let gpus = [1, 2, 4, 8, 16][Int(rng.next() % 5)]
+            var (nodelist, exclude, constraint) = filters[Int(rng.next() % UInt64(filters.count))]
+            if gpus == 16, nodelist != nil { nodelist = "dgx[02-03]" }
+            if gpus == 16, constraint == "bf3" { exclude = nil }
+            return SimulatedJob(
+                id: Int64(i), submit: Int64(i) * 40, duration: max(limit * Int64(rng.next() % 100) / 100, 1),
+                timeLimit: limit,
+                request: ResourceRequest(gpus: gpus, nodelist: nodelist, exclude: exclude, constraint: constraint))
+        }
+        let windows = SimulationEvents(maintenance: [
+            .init(nodes: ["dgx05"], start: 3600, duration: 3600, every: 20_000)
+        ])
+        for policy in [QueuePolicyName.backfill, .fairshare, .fifo] {
+            for e in [SimulationEvents(), windows] {
+                let (a, _) = try sameScheduleBothWays(\.defersPlans, spec: spec, jobs: jobs, policy: policy, events: e)
+                _ = try sameScheduleBothWays(\.indexedQueue, spec: spec, jobs: jobs, policy: policy, events: e)
+                #expect(a.outcomes.allSatisfy { $0.startMillis != nil && $0.neverFits == nil }, "\(policy)")
+            }
+        }
+    }
 }
