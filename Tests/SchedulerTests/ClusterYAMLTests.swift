@@ -113,7 +113,7 @@ import Testing
         ),
         (
             base.replacingOccurrences(of: "coresPerSocket: 56", with: "coresPerSocket: 56\n    gpu_count: 8"),
-            "cluster.yaml:7: nodeTypes.dgx-h200.gpu_count: unknown field 'gpu_count' (known: coresPerSocket, description, gpus, nics, numa, scratch, sockets, threadsPerCore)"
+            "cluster.yaml:7: nodeTypes.dgx-h200.gpu_count: unknown field 'gpu_count' (known: coresPerSocket, description, features, gpus, nics, numa, scratch, sockets, threadsPerCore)"
         ),
         (
             base + "\npartitions:\n  gpu: { nodes: \"dgx[01-09]\" }",

@@ -59,7 +59,7 @@ extension ClusterSpec {
         var nodes: [Node] = []
         let nodesNode = try root.required("nodes")
         for entry in try nodesNode.elements() {
-            try entry.onlyKeys(["name", "type", "switch", "nvlinkDomain"])
+            try entry.onlyKeys(["name", "type", "switch", "nvlinkDomain", "features"])
             let nameNode = try entry.required("name")
             guard let names = RangeList.expandHosts(try nameNode.string()) else {
                 throw nameNode.error("cannot read node names '\(try nameNode.string())' (write dgx01 or dgx[01-06])")
@@ -85,9 +85,12 @@ extension ClusterSpec {
                 throw entry.error(
                     "node type '\(type.name)' has an NVLink domain across nodes; name it with 'nvlinkDomain'")
             }
+            let own = try entry.optional("features").map { (f) throws(ConfigError) in try readFeatures(f) } ?? []
+            let features = Array(Set(type.features + own)).sorted()
             for n in names {
                 if nodes.contains(where: { $0.name == n }) { throw nameNode.error("node '\(n)' is declared twice") }
-                nodes.append(Node(name: n, type: type.name, fabricSwitch: switchName, nvlinkDomain: domain))
+                nodes.append(
+                    Node(name: n, type: type.name, fabricSwitch: switchName, nvlinkDomain: domain, features: features))
             }
         }
         if nodes.isEmpty { throw nodesNode.error("declare at least one node") }
@@ -175,6 +178,7 @@ extension ClusterSpec {
     {
         try n.onlyKeys([
             "description", "sockets", "coresPerSocket", "threadsPerCore", "scratch", "gpus", "numa", "nics",
+            "features",
         ])
         let sockets = try n.required("sockets").int()
         let coresPerSocket = try n.required("coresPerSocket").int()
@@ -369,7 +373,24 @@ extension ClusterSpec {
         return NodeType(
             name: name, description: try n.optional("description")?.string() ?? name, sockets: sockets,
             coresPerSocket: coresPerSocket, threadsPerCore: threads, numa: domains, gpus: gpus, nics: nics,
-            interconnect: interconnect, scratch: scratch)
+            interconnect: interconnect, scratch: scratch,
+            features: try n.optional("features").map { (f) throws(ConfigError) in try readFeatures(f) } ?? [])
+    }
+
+    /// A `features` list (a YAML list, or one comma-separated text): names `NodeFeature.nameProblem` accepts,
+    /// at most `NodeFeature.maxCount`, each once.
+    private static func readFeatures(_ n: ConfigNode) throws(ConfigError) -> [String] {
+        let names = try n.stringList()
+        if names.count > NodeFeature.maxCount {
+            throw n.error("at most \(NodeFeature.maxCount) features, not \(names.count)")
+        }
+        var out: [String] = []
+        for name in names {
+            if let why = NodeFeature.nameProblem(name) { throw n.error(why) }
+            if out.contains(name) { throw n.error("feature '\(name)' is listed twice") }
+            out.append(name)
+        }
+        return out
     }
 
     private static func readPartition(

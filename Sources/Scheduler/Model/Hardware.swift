@@ -111,10 +111,13 @@ public struct NodeType: Hashable, Sendable, Codable {
     public var interconnect: GPUInterconnect
     /// Node-local scratch space.
     public var scratch: ByteSize
+    /// Labels jobs select nodes by (`constraint`), held by every node of the type (cluster.yaml `features`).
+    public var features: [String]
 
     public init(
         name: String, description: String, sockets: Int, coresPerSocket: Int, threadsPerCore: Int,
-        numa: [NUMADomain], gpus: [GPUSlot], nics: [NICSlot], interconnect: GPUInterconnect, scratch: ByteSize
+        numa: [NUMADomain], gpus: [GPUSlot], nics: [NICSlot], interconnect: GPUInterconnect, scratch: ByteSize,
+        features: [String] = []
     ) {
         self.name = name
         self.description = description
@@ -126,6 +129,7 @@ public struct NodeType: Hashable, Sendable, Codable {
         self.nics = nics
         self.interconnect = interconnect
         self.scratch = scratch
+        self.features = features
     }
 
     /// Total host memory.
@@ -156,6 +160,8 @@ public struct Node: Hashable, Sendable, Codable {
     public var fabricSwitch: String
     /// The NVLink domain (rack) for node types whose NVLink spans nodes.
     public var nvlinkDomain: String?
+    /// Every feature the node has: its type's and its own (cluster.yaml `features`), sorted, each once.
+    public var features: [String] = []
 }
 
 /// A switch of the compute fabric; leaves hold nodes, parents join leaves.

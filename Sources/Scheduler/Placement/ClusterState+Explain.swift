@@ -4,7 +4,10 @@ extension ClusterState {
     func explainNotNow(_ r: ResolvedRequest, tally: CheckTally) -> PlacementRefusal {
         let eligible = eligiblePools(r)
         let partition = spec.partitions[r.partition]
-        let unavailable = self.unavailable.filter { pools[nodes[$0].pool].partitions & r.partitionBit != 0 }
+        let unavailable = self.unavailable.filter {
+            pools[nodes[$0].pool].partitions & r.partitionBit != 0
+                && r.filter?.contains(pool: nodes[$0].pool, ordinal: nodes[$0].ordinal) != false
+        }
         let suffix: String
         if unavailable.isEmpty {
             suffix = ""
@@ -14,20 +17,35 @@ extension ClusterState {
             suffix =
                 "; \(unavailable.count) node\(unavailable.count == 1 ? " is" : "s are") down or draining (\(names)\(more))"
         }
-        func refuse(_ m: String) -> PlacementRefusal { PlacementRefusal(.notNow, m + suffix) }
+        // A filtered request is told which nodes it was weighed on.
+        let scope = r.filter.map { " (it may use only \($0.text))" } ?? ""
+        func refuse(_ m: String) -> PlacementRefusal { PlacementRefusal(.notNow, m + scope + suffix) }
         let shape = eligible.first?.shape ?? (try? r.shapes.first { (try? $0.get()) != nil }?.get())
         guard let shape else { return refuse("no node of partition \(partition.name) can take it now") }
+        if let f = r.filter {
+            // The nodes it may use that are up (each is in its pool's buckets while up).
+            var up = 0
+            for (p, _) in eligible {
+                for sig in pools[p].active { up += pools[p].buckets.count(sig, in: f.masks[p]) }
+            }
+            if up == 0 {
+                return PlacementRefusal(.notNow, "the nodes it may use (\(f.text)) are down or draining" + suffix)
+            }
+        }
 
         if shape.gang || shape.exclusive {
             var idle: [Int] = []
             for (p, _) in eligible {
-                var o = pools[p].idle.first()
+                var o = nextIdle(p, from: 0, r)
                 while let ordinal = o, idle.count < shape.nodes {
                     idle.append(pools[p].members[ordinal])
-                    o = pools[p].idle.next(from: ordinal + 1)
+                    o = nextIdle(p, from: ordinal + 1, r)
                 }
             }
-            let idleCount = eligible.reduce(0) { $0 + pools[$1.pool].idle.count }
+            var idleCount = 0
+            for (p, _) in eligible {
+                idleCount += r.filter.map { pools[p].idle.count(in: $0.masks[p]) } ?? pools[p].idle.count
+            }
             let what = shape.nodes == 1 ? "a whole idle node" : "\(shape.nodes) whole idle nodes"
             let listed = idle.sorted().prefix(3).map { spec.nodes[$0].name }.joined(separator: ", ")
             return refuse(
@@ -64,10 +82,11 @@ extension ClusterState {
             let pool = pools[p]
             let layout = layouts[pool.layout]
             for sig in pool.active {
-                guard let first = pool.buckets.first(sig) else { continue }
+                guard let first = nextInBucket(p, sig, from: 0, r) else { continue }
                 let node = pool.members[first]
                 let total = layout.total(sig)
-                freeTotal += total * pool.buckets.count(sig)
+                freeTotal +=
+                    total * (r.filter.map { pool.buckets.count(sig, in: $0.masks[p]) } ?? pool.buckets.count(sig))
                 if bestNode == nil || (total, -node) > (bestNode!.free, -bestNode!.node) { bestNode = (total, node) }
                 for k in layout.capacity.indices {
                     let f = layout.digit(sig, k)

@@ -80,13 +80,28 @@ extension ClusterState {
         return .failure(explain ? explainNotNow(resolved, tally: tally) : PlacementRefusal(.notNow, ""))
     }
 
-    /// Pools whose nodes are in the request's partition and whose type can hold its shape.
+    /// Pools whose nodes are in the request's partition, whose type can hold its shape, and (a filtered
+    /// request) with a node it may use.
     func eligiblePools(_ r: ResolvedRequest) -> [(pool: Int, shape: NodeShape)] {
         var out: [(Int, NodeShape)] = []
         for (p, pool) in pools.enumerated() where pool.partitions & r.partitionBit != 0 {
+            if let f = r.filter, f.counts[p] == 0 { continue }
             if case let .success(shape) = r.shapes[pool.layout] { out.append((p, shape)) }
         }
         return out
+    }
+
+    /// The lowest node ordinal ≥ `start` in bucket `sig` of pool `p` that `r` may use.
+    @inline(__always)
+    func nextInBucket(_ p: Int, _ sig: Int, from start: Int, _ r: ResolvedRequest) -> Int? {
+        guard let f = r.filter else { return pools[p].buckets.next(sig, from: start) }
+        return pools[p].buckets.next(sig, from: start, in: f.masks[p])
+    }
+
+    /// The lowest idle node ordinal ≥ `start` of pool `p` that `r` may use.
+    func nextIdle(_ p: Int, from start: Int, _ r: ResolvedRequest) -> Int? {
+        guard let f = r.filter else { return pools[p].idle.next(from: start) }
+        return pools[p].idle.next(from: start, in: f.masks[p])
     }
 
     // MARK: Single node, with GPUs
@@ -124,6 +139,7 @@ extension ClusterState {
         let pack = policy == .pack
         for p in pools.indices where pools[p].partitions & r.partitionBit != 0 {
             guard case let .success(shape) = r.shapes[pools[p].layout] else { continue }
+            if let f = r.filter, f.counts[p] == 0 { continue }
             let layout = layouts[pools[p].layout]
             // The pool's signatures are read where the cluster holds them.
             pools[p].active.withUnsafeBufferPointer { active in
@@ -147,7 +163,7 @@ extension ClusterState {
         for sig in signatures {
             let total = layout.total(sig)
             guard total >= g else { continue }
-            guard let first = pools[p].buckets.first(sig) else { continue }
+            guard let first = nextInBucket(p, sig, from: 0, r) else { continue }
             let nodeIndex = pools[p].members[first]
             let after = total - g
             var contained = false
@@ -245,7 +261,7 @@ extension ClusterState {
             assertionFailure("an option on a pool whose node type cannot hold the request")
             return nil
         }
-        var ordinal = pools[option.pool].buckets.first(option.signature)
+        var ordinal = nextInBucket(option.pool, option.signature, from: 0, r)
         while let o = ordinal {
             let node = pools[option.pool].members[o]
             if let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally) {
@@ -268,7 +284,7 @@ extension ClusterState {
                         kind: kind, fragmentationDelta: delta, candidatesScored: scored,
                         nodesChecked: tally.nodesChecked))
             }
-            ordinal = pools[option.pool].buckets.next(option.signature, from: o + 1)
+            ordinal = nextInBucket(option.pool, option.signature, from: o + 1, r)
         }
         return nil
     }
@@ -410,7 +426,7 @@ extension ClusterState {
         for (p, _) in eligiblePools(r) {
             let layout = layouts[pools[p].layout]
             for sig in pools[p].active {
-                guard let first = pools[p].buckets.first(sig) else { continue }
+                guard let first = nextInBucket(p, sig, from: 0, r) else { continue }
                 candidates.append(((layout.total(sig), pools[p].members[first]), p, sig))
             }
         }
@@ -423,7 +439,7 @@ extension ClusterState {
                 assertionFailure("a candidate on a pool whose node type cannot hold the request")
                 continue
             }
-            var ordinal = pool.buckets.first(c.sig)
+            var ordinal = nextInBucket(c.pool, c.sig, from: 0, r)
             while let o = ordinal {
                 let node = pool.members[o]
                 if let a = allocateCPUOnly(node: node, layout: layout, shape: shape, tally: &tally) {
@@ -433,7 +449,7 @@ extension ClusterState {
                             kind: .cpuOnly, fragmentationDelta: 0, candidatesScored: candidates.count,
                             nodesChecked: tally.nodesChecked))
                 }
-                ordinal = pool.buckets.next(c.sig, from: o + 1)
+                ordinal = nextInBucket(c.pool, c.sig, from: o + 1, r)
             }
         }
         return nil
@@ -509,7 +525,18 @@ extension ClusterState {
             let shape = group[0].shape
             let layout = layouts[l]
             var idleByLeaf = Array(repeating: 0, count: leaves.count)
-            for (p, _) in group { for leaf in leaves.indices { idleByLeaf[leaf] += pools[p].idleByLeaf[leaf] } }
+            if r.filter == nil {
+                for (p, _) in group { for leaf in leaves.indices { idleByLeaf[leaf] += pools[p].idleByLeaf[leaf] } }
+            } else {
+                // Only the idle nodes it may use count.
+                for (p, _) in group {
+                    var o = nextIdle(p, from: 0, r)
+                    while let ordinal = o {
+                        idleByLeaf[nodes[pools[p].members[ordinal]].leaf] += 1
+                        o = nextIdle(p, from: ordinal + 1, r)
+                    }
+                }
+            }
             let need = shape.nodes
             guard idleByLeaf.reduce(0, +) >= need else { continue }
             // One leaf if any holds the gang (the tightest such), else the leaves with most idle nodes.
@@ -531,11 +558,11 @@ extension ClusterState {
                 var candidates: [Int] = []
                 for (p, _) in group {
                     // Start at the leaf's first member: nodes are usually declared leaf by leaf.
-                    var o = pools[p].firstOrdinal[leaf].flatMap { pools[p].idle.next(from: $0) }
+                    var o = pools[p].firstOrdinal[leaf].flatMap { nextIdle(p, from: $0, r) }
                     while let ordinal = o, candidates.count < need - picked.count {
                         let node = pools[p].members[ordinal]
                         if nodes[node].leaf == leaf { candidates.append(node) }
-                        o = pools[p].idle.next(from: ordinal + 1)
+                        o = nextIdle(p, from: ordinal + 1, r)
                     }
                 }
                 picked.append(contentsOf: candidates.sorted().prefix(need - picked.count))

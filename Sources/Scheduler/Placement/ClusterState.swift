@@ -34,14 +34,34 @@ public struct ClusterState: Sendable {
         let leaves: [String]
         let partitionIndex: [String: Int]
         let defaultPartitionIndex: Int?
+        /// Node indices by name (a request's `nodelist` and `exclude`).
+        let nodeIndex: [String: Int]
+        /// The distinct feature sets of the nodes, and the one of each node, so that a request's `constraint`
+        /// is checked once per set, not once per node.
+        let featureSets: [Set<String>]
+        let featureSetOf: [Int]
+        /// Every feature some node has.
+        let allFeatures: Set<String>
 
         init(
-            spec: ClusterSpec, leaves: [String], partitionIndex: [String: Int], defaultPartitionIndex: Int?
+            spec: ClusterSpec, leaves: [String], partitionIndex: [String: Int], defaultPartitionIndex: Int?,
+            nodeIndex: [String: Int]
         ) {
             self.spec = spec
             self.leaves = leaves
             self.partitionIndex = partitionIndex
             self.defaultPartitionIndex = defaultPartitionIndex
+            self.nodeIndex = nodeIndex
+            var sets: [[String]: Int] = [:]
+            var ordered: [Set<String>] = []
+            featureSetOf = spec.nodes.map { node in
+                if let k = sets[node.features] { return k }
+                sets[node.features] = ordered.count
+                ordered.append(Set(node.features))
+                return ordered.count - 1
+            }
+            featureSets = ordered
+            allFeatures = ordered.reduce(into: Set()) { $0.formUnion($1) }
         }
     }
 
@@ -126,8 +146,9 @@ public struct ClusterState: Sendable {
             spec: spec, leaves: leafNames,
             partitionIndex: Dictionary(
                 spec.partitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a }),
-            defaultPartitionIndex: spec.partitions.firstIndex(where: \.isDefault) ?? (spec.partitions.isEmpty ? nil : 0)
-        )
+            defaultPartitionIndex: spec.partitions.firstIndex(where: \.isDefault)
+                ?? (spec.partitions.isEmpty ? nil : 0),
+            nodeIndex: indexOf)
         // Pools: one per (layout, partition membership), in order of first node.
         var poolKeys: [(Int, UInt64)] = []
         var poolMembers: [[Int]] = []

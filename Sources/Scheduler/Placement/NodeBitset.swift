@@ -82,6 +82,31 @@ struct NodeBitsets: Hashable, Sendable {
     /// The lowest member of set `s`.
     func first(_ s: Int) -> Int? { next(s, from: 0) }
 
+    /// The lowest member of set `s` that is ≥ `start` and in `mask` (a bit per ordinal, as the sets hold them;
+    /// a filtered request's nodes, `NodeFilter`). Reads the words one by one from `start`. (Kept out of line:
+    /// placement calls it only for filtered requests, beside the `next` every request uses.)
+    @inline(never)
+    func next(_ s: Int, from start: Int, in mask: [UInt64]) -> Int? {
+        let base = wordBase + s * stride
+        var w = start >> 6
+        guard w < stride, w < mask.count else { return nil }
+        var bits = storage[base + w] & mask[w] & (~0 << UInt64(start & 63))
+        while bits == 0 {
+            w += 1
+            guard w < stride, w < mask.count else { return nil }
+            bits = storage[base + w] & mask[w]
+        }
+        return w << 6 | bits.trailingZeroBitCount
+    }
+
+    /// Members of set `s` that are in `mask`.
+    func count(_ s: Int, in mask: [UInt64]) -> Int {
+        let base = wordBase + s * stride
+        var n = 0
+        for w in 0..<min(stride, mask.count) { n += (storage[base + w] & mask[w]).nonzeroBitCount }
+        return n
+    }
+
     /// The lowest member of set `s` that is ≥ `start`.
     func next(_ s: Int, from start: Int) -> Int? {
         assert(s >= 0 && s < setCount && start >= 0, "set \(s) or start \(start) out of range")
@@ -121,4 +146,6 @@ struct NodeBitset: Hashable, Sendable {
     mutating func remove(_ i: Int) { sets.remove(0, i) }
     func first() -> Int? { sets.first(0) }
     func next(from start: Int) -> Int? { sets.next(0, from: start) }
+    func next(from start: Int, in mask: [UInt64]) -> Int? { sets.next(0, from: start, in: mask) }
+    func count(in mask: [UInt64]) -> Int { sets.count(0, in: mask) }
 }

@@ -6,13 +6,19 @@ final class ResolvedRequest: Sendable {
     let partitionBit: UInt64
     /// Per layout: its per-node shape, or why that node type can never hold the job.
     let shapes: [Result<NodeShape, PlacementRefusal>]
+    /// The nodes it may use when it has `nodelist`, `exclude` or `constraint`; nil (every node of the
+    /// partition) otherwise.
+    let filter: NodeFilter?
 
-    init(request: ResourceRequest, partition: Int, partitionBit: UInt64, shapes: [Result<NodeShape, PlacementRefusal>])
-    {
+    init(
+        request: ResourceRequest, partition: Int, partitionBit: UInt64, shapes: [Result<NodeShape, PlacementRefusal>],
+        filter: NodeFilter? = nil
+    ) {
         self.request = request
         self.partition = partition
         self.partitionBit = partitionBit
         self.shapes = shapes
+        self.filter = filter
     }
 }
 
@@ -72,6 +78,19 @@ extension ClusterState {
                 )
             }
         }
+        var filter: NodeFilter?
+        if r.filtersNodes {
+            switch nodeFilter(r, partition: p) {
+            case let .success(f): filter = f
+            case let .failure(e): return .failure(e)
+            }
+        }
+        // A job runs on exactly its nodelist. (The request is read where it is, not copied to set its node
+        // count: it is resolved on every placement of a request not shared.)
+        let nodes = r.nodes ?? filter?.listed?.count
+        if r.nodes == nil, let g = r.gpus, let n = nodes, let per = r.gpusPerNode, g != n * per {
+            return invalid("\(g) GPUs requested, but \(n) nodes (the nodelist) × \(per) GPUs per node is \(n * per)")
+        }
         if let refusal = timeLimitRefusal(r.time, partition: p) { return .failure(refusal) }
         if let s = r.storage, s > spec.sharedStorage {
             return never("\(s) of shared storage requested; the cluster has \(spec.sharedStorage)")
@@ -79,7 +98,7 @@ extension ClusterState {
 
         let wantsGPUs =
             (r.gpus ?? 0) > 0 || r.gpuMemory != nil || r.gpusPerNode != nil
-            || (r.gpus == nil && r.nodes.map { $0 > 1 } == true)
+            || (r.gpus == nil && nodes.map { $0 > 1 } == true)
         // Model filters, applied to every node type of the partition.
         if r.gpuModel != nil || r.minGpuMemory != nil {
             let withGPUs = layouts.indices.filter {
@@ -141,17 +160,69 @@ extension ClusterState {
                 shapes.append(.failure(.init(.neverFits, "not eligible")))
                 continue
             }
-            let s = shape(r, layout: l, partition: p)
+            let s = shape(r, nodes: nodes, layout: l, partition: p)
             if case .success = s { anyShape = true }
             shapes.append(s)
         }
+        if let filter, let why = narrow(&shapes, anyShape: &anyShape, to: filter) { return .failure(why) }
         if !anyShape {
             // Every eligible node type refused the shape: the first one's reason.
             for l in layouts.indices where eligible(l) {
                 if case let .failure(e) = shapes[l] { return .failure(e) }
             }
         }
-        return .success(ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes))
+        return .success(
+            ResolvedRequest(request: r, partition: p, partitionBit: 1 << UInt64(p), shapes: shapes, filter: filter))
+    }
+
+    /// Narrows a filtered request's shapes to the nodes it may use: a node type with fewer of them than the job
+    /// needs cannot hold it (`anyShape` is updated). Returns why its nodelist can never hold it, or nil.
+    @inline(never)
+    private func narrow(
+        _ shapes: inout [Result<NodeShape, PlacementRefusal>], anyShape: inout Bool, to filter: NodeFilter
+    ) -> PlacementRefusal? {
+        anyShape = false
+        for l in shapes.indices {
+            if case let .success(found) = shapes[l], let why = filteredShapeRefusal(found, layout: l, filter) {
+                shapes[l] = .failure(why)
+            }
+            if case .success = shapes[l] { anyShape = true }
+        }
+        guard let listed = filter.listed else { return nil }
+        return nodelistRefusal(listed, shapes: shapes)
+    }
+
+    /// Why node type `l` cannot hold `shape` on the nodes `filter` leaves (too few of them), or nil.
+    private func filteredShapeRefusal(_ shape: NodeShape, layout l: Int, _ filter: NodeFilter) -> PlacementRefusal? {
+        var allowed = 0
+        for p in pools.indices where pools[p].layout == l { allowed += filter.counts[p] }
+        guard allowed < shape.nodes else { return nil }
+        let type = layouts[l].name
+        return PlacementRefusal(
+            .neverFits,
+            "\(shape.nodes) nodes requested; \(allowed) of the nodes it may use (\(filter.text)) \(allowed == 1 ? "is a" : "are") \(type) node\(allowed == 1 ? "" : "s")"
+        )
+    }
+
+    /// Why the nodes of a nodelist cannot hold the job: one of them has a type that cannot (the reason), or a
+    /// multi-node job's nodes are of different types (a gang runs on one type); nil when they can.
+    private func nodelistRefusal(_ listed: [Int], shapes: [Result<NodeShape, PlacementRefusal>]) -> PlacementRefusal? {
+        let types = Set(listed.map { nodes[$0].layout })
+        if listed.count > 1 && types.count > 1 {
+            let named = types.sorted().map { l in
+                "\(layouts[l].name) (\(spec.nodes[listed.first { nodes[$0].layout == l }!].name))"
+            }
+            return PlacementRefusal(
+                .neverFits,
+                "a multi-node job runs on nodes of one type; its nodelist has \(named.joined(separator: ", "))")
+        }
+        for i in listed {
+            guard case let .failure(e) = shapes[nodes[i].layout] else { continue }
+            let why = e.reason == "not eligible" ? "its GPUs do not meet the request" : e.reason
+            return PlacementRefusal(
+                e.kind, "nodelist node \(spec.nodes[i].name) (\(layouts[nodes[i].layout].name)): \(why)")
+        }
+        return nil
     }
 
     /// Why a time limit is refused in partition `p` (longer than its maximum, or not positive), or nil.
@@ -175,9 +246,10 @@ extension ClusterState {
         return timeLimitRefusal(request.time, partition: p)
     }
 
-    /// The per-node shape of a request on node type `l`, or why that type can never hold it.
+    /// The per-node shape of a request on node type `l` (with `nodes` nodes, when it or its nodelist says),
+    /// or why that type can never hold it.
     private func shape(
-        _ r: ResourceRequest, layout l: Int, partition p: Int
+        _ r: ResourceRequest, nodes: Int?, layout l: Int, partition p: Int
     ) -> Result<NodeShape, PlacementRefusal> {
         let layout = layouts[l]
         let type = layout
@@ -189,9 +261,9 @@ extension ClusterState {
             guard layout.gpuMemory > .zero else { return never("a \(type.name) node's GPUs have no memory size") }
             total = Int((m.bytes + layout.gpuMemory.bytes - 1) / layout.gpuMemory.bytes)
         }
-        if total == 0, let n = r.nodes, r.gpus == nil { total = n * (r.gpusPerNode ?? layout.gpuCount) }
-        var nodeCount = r.nodes ?? 1
-        if r.nodes == nil && total > layout.gpuCount {
+        if total == 0, let n = nodes, r.gpus == nil { total = n * (r.gpusPerNode ?? layout.gpuCount) }
+        var nodeCount = nodes ?? 1
+        if nodes == nil && total > layout.gpuCount {
             nodeCount = (total + layout.gpuCount - 1) / layout.gpuCount
         }
         var perNode = r.gpusPerNode ?? 0
