@@ -188,7 +188,8 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     enum Keys: String, CodingKey {
         case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
         case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue, array
-        case dependency, environment, hold, begin, nice, signal, killGrace, error, openMode, submitDir
+        case dependency, environment, hold, begin, nice, signal, killGrace, error, openMode, submitDir, nodelist
+        case exclude, constraint
     }
 
     /// Flat, as `parse(json:)` reads it; `time` as text, since a bare number would be read as minutes.
@@ -210,6 +211,9 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         try c.encodeIfPresent(r.partition, forKey: .partition)
         try c.encodeIfPresent(r.account, forKey: .account)
         try c.encodeIfPresent(r.time.map { "\($0.seconds)s" }, forKey: .time)
+        try c.encodeIfPresent(r.nodelist, forKey: .nodelist)
+        try c.encodeIfPresent(r.exclude, forKey: .exclude)
+        try c.encodeIfPresent(r.constraint, forKey: .constraint)
         try c.encodeIfPresent(name, forKey: .name)
         try c.encode(command, forKey: .command)
         try c.encode(workdir, forKey: .workdir)

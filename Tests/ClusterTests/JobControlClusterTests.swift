@@ -55,6 +55,36 @@ import Testing
         #expect(try await !c.output(id).contains("to-stderr"))
     }
 
+    @Test func nodelistAndExcludeFromTheCommandLinePutTheJobWhereTheySay() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01", "dgx02"])
+        let env = ["HOME": c.dir, "RASPORED_CONTROLLER": c.base, "RASPORED_TOKEN": c.adminToken]
+        func submit(_ options: [String]) throws -> Int64 {
+            let t = try c.tool(
+                "schedctl",
+                ["submit", "--parsable", "-G", "1", "-A", "ivi", "-t", "5"] + options + [
+                    "--", "/bin/sh", "-c", "true", c.dir,
+                ],
+                environment: env)
+            #expect(t.status == 0, "\(t.stderr)")
+            return Int64(t.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
+        // The packing policy would put both on dgx01 first; the filters say otherwise.
+        let named = try submit(["-w", "dgx02"])
+        let excluded = try submit(["-x", "dgx01"])
+        for id in [named, excluded] {
+            let done = try await c.waitForJob(id, in: [.completed])
+            #expect(done.allocation?.nodes.map(\.node) == ["dgx02"])
+            #expect(done.request.nodelist == (id == named ? "dgx02" : nil))
+        }
+        // A node the cluster does not have is refused with its name, and nothing is submitted.
+        let bad = try c.tool(
+            "schedctl", ["submit", "-G", "1", "-A", "ivi", "-w", "dgx09", "--", "/bin/true"], environment: env)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("dgx09"), "\(bad.stderr)")
+    }
+
     @Test func aWarningSignalBeforeTheTimeLimitLetsAJobCheckpointAndEnd() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }

@@ -49,6 +49,22 @@ import Testing
         #expect(messages.contains { $0.contains("--ntasks-per-node=2 sizes the job's GPUs and cores") })
     }
 
+    @Test func princetonsTorchrunOnOneNodeWithAFeature() throws {
+        let (s, messages) = try submission("ddp-torchrun-singlenode.sbatch")
+        let r = s.request
+        #expect(s.name == "chess_finetune")
+        // %n (the node's rank in the job) is Slurm's too: the agent expands it.
+        #expect(s.output == "%x-%j_%n.out")
+        #expect(r.nodes == 1)
+        #expect(r.gpusPerNode == 4)
+        #expect(r.gpus == 4)
+        #expect(r.cpus == 4)
+        #expect(r.memory == .gibibytes(256))
+        #expect(r.time == .hours(1))
+        #expect(r.constraint == "gpu80")
+        #expect(messages.isEmpty)
+    }
+
     @Test func pytorchExamplesTorchrunOnFourNodes() throws {
         let (s, messages) = try submission("ddp-torchrun-multinode.sbatch")
         let r = s.request

@@ -108,6 +108,19 @@ enum JobDirectives {
             o.ntasksPerNode = try OptionValue.count(v, min: 1)
             return o.ntasksPerNode! > 1 ? taskNote("--ntasks-per-node", o.ntasksPerNode!) : nil
         },
+        DirectiveOption(
+            "nodelist", "w", help: "Run on exactly these nodes: dgx03, dgx[01-02] (-N defaults to their count)."
+        ) { o, v in
+            o.nodelist = try OptionValue.text(v); return nil
+        },
+        DirectiveOption("exclude", "x", help: "Never run on these nodes: dgx03, dgx[05-06].") { o, v in
+            o.exclude = try OptionValue.text(v); return nil
+        },
+        DirectiveOption(
+            "constraint", "C", help: "Only nodes with these features (cluster.yaml): nvlink, a&b, a|b."
+        ) { o, v in
+            o.constraint = try OptionValue.text(v); return nil
+        },
         DirectiveOption("exclusive", value: false, help: "The whole node(s), nothing shared.") { o, _ in
             o.exclusive = true; return nil
         },

@@ -36,6 +36,11 @@ struct JobOptions: Equatable {
     var ntasksPerNode: Int?
     var cpusPerTask: Int?
     var gpusPerTask: Int?
+    /// The nodes it must run on, may not run on, and the features they must have (host lists, and Slurm's
+    /// feature expression), as the engine reads them (`ResourceRequest`).
+    var nodelist: String?
+    var exclude: String?
+    var constraint: String?
     var error: String?
     var openMode: OpenMode?
     var hold: Bool?
@@ -88,6 +93,9 @@ struct JobOptions: Equatable {
             out.memory = memory
             out.memoryPerGPU = memoryPerGPU
         }
+        out.nodelist = nodelist ?? base.nodelist
+        out.exclude = exclude ?? base.exclude
+        out.constraint = constraint ?? base.constraint
         out.error = error ?? base.error
         out.openMode = openMode ?? base.openMode
         out.hold = hold ?? base.hold
@@ -161,7 +169,7 @@ struct JobOptions: Equatable {
             gpus: gpus, gpuMemory: gpuMemory, gpuModel: gpuModel, minGpuMemory: minGpuMemory, cpus: cpus,
             memory: memory, scratch: scratch, storage: storage, nodes: nodes, gpusPerNode: gpusPerNode,
             exclusive: exclusive ?? false, sameNuma: sameNuma ?? false, partition: partition, account: account,
-            time: time)
+            time: time, nodelist: nodelist, exclude: exclude, constraint: constraint)
     }
 
     /// The API's submit body for `command`, in `defaultWorkdir` unless a workdir was given (a relative one is
@@ -204,6 +212,9 @@ struct JobOptions: Equatable {
         storage = r.storage
         nodes = r.nodes
         gpusPerNode = r.gpusPerNode
+        nodelist = r.nodelist
+        exclude = r.exclude
+        constraint = r.constraint
         exclusive = r.exclusive
         sameNuma = r.sameNuma
         time = r.time
