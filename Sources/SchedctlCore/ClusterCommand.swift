@@ -41,6 +41,8 @@ struct ClusterSummary: Encodable {
         var type: String
         var fabricSwitch: String
         var nvlinkDomain: String?
+        /// Its type's features and its own (what `--constraint` selects by).
+        var features: [String]
     }
     var name: String
     var totals: Totals
@@ -62,7 +64,9 @@ struct ClusterSummary: Encodable {
             sharedStorageBytes: spec.sharedStorage.bytes)
         nodeTypes = spec.nodeTypes
         nodes = spec.nodes.map {
-            NodeRow(name: $0.name, type: $0.type, fabricSwitch: $0.fabricSwitch, nvlinkDomain: $0.nvlinkDomain)
+            NodeRow(
+                name: $0.name, type: $0.type, fabricSwitch: $0.fabricSwitch, nvlinkDomain: $0.nvlinkDomain,
+                features: $0.features)
         }
         switches = spec.switches
         partitions = spec.partitions

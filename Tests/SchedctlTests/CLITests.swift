@@ -76,6 +76,16 @@ struct CLI {
         #expect((type["numa"] as! [[String: Any]]).map { $0["gpus"] as! [Int] } == [[0, 1], [2, 3]])
     }
 
+    @Test func clusterShowJSONListsEachNodesFeatures() throws {
+        let r = try CLI.run(["cluster", "show", "--json", "--cluster", "cluster.yaml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let nodes = json["nodes"] as! [[String: Any]]
+        #expect(nodes.count == 6)
+        // cluster.yaml gives the DGX H200 type its features; every node of it has them, sorted.
+        for n in nodes { #expect(n["features"] as? [String] == ["h200", "ib-ndr400", "nvswitch"]) }
+    }
+
     /// The jobs file of docs/placement.md, whose outcome is worked out there by hand.
     @Test func placeFollowsTheRulesAndPrintsTheJSONContract() throws {
         let r = try CLI.run(["place", "--jobs", "Tests/SchedctlTests/Golden/place-basic.yaml", "--json"])
