@@ -105,11 +105,12 @@ extension ControllerCore {
             throw ControllerError(
                 .conflict, "array \(arrayId) has no \(action.state) task to \(action.verb)")
         }
-        var problems: [String] = []
+        // Tasks it cannot apply to are left as they are; when it applies to none, the first one's reason.
+        var refusals: [ControllerError] = []
         for t in tasks {
-            do { try change(t, action, by: p) } catch { problems.append(error.message) }
+            do throws(ControllerError) { try change(t, action, by: p) } catch { refusals.append(error) }
         }
-        if problems.count == tasks.count { throw ControllerError(.conflict, problems[0]) }
+        if refusals.count == tasks.count { throw refusals[0] }
         await settle(action)
         return .array(tasks.compactMap { live[$0].map { JobView($0) } })
     }
