@@ -14,6 +14,15 @@ let engineSettings: [SwiftSetting] = {
     return [.unsafeFlags(["-target-cpu", cpu], .when(configuration: .release))]
 }()
 
+/// Where `schedctl` is linked statically (below), and the archives a statically linked Foundation needs besides
+/// those its importers name.
+let staticRelease = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
+let staticFoundation = [
+    "CoreFoundation", "_FoundationICU", "FoundationInternationalization", "FoundationEssentials",
+    "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch",
+    "BlocksRuntime",
+]
+
 let package = Package(
     name: "raspored",
     platforms: [.macOS(.v14)],
@@ -67,7 +76,17 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .executableTarget(name: "schedctl", dependencies: ["SchedctlCore"]),
+        /// Linked with the Swift runtime and Foundation built in (`-static-stdlib`, Linux release builds): a
+        /// script's loop of submits starts it once per job, and binding the shared runtime's and Foundation's
+        /// symbols is a large part of a start. The modules are compiled against the shared Foundation, whose
+        /// objects do not name the archives the static one needs, so they are named here. The flag is this
+        /// executable's alone: SwiftPM refuses `unsafeFlags` only in the targets of a product another package
+        /// uses, and `Scheduler` stays free of them.
+        .executableTarget(
+            name: "schedctl", dependencies: ["SchedctlCore"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRelease)]
+                + staticFoundation.map { .linkedLibrary($0, staticRelease) }
+        ),
         /// hwloc (topology discovery), from Debian's libhwloc-dev.
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
         /// libnuma (memory binding), from Debian's libnuma-dev; it ships no pkg-config file.

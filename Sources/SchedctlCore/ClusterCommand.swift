@@ -8,6 +8,7 @@ struct ClusterCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show nodes, GPUs, NUMA domains, storage, partitions, accounts and totals.")
 
         @OptionGroup var options: ClusterOption

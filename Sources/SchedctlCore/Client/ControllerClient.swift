@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOSSL
 import RasporedAPI
@@ -24,7 +23,17 @@ struct ControllerClient: Sendable {
         self.init(base: config.controller, token: try config.requireToken(), tls: try config.tlsConfiguration())
     }
 
-    enum Method: Sendable { case get, post, delete }
+    enum Method: Sendable {
+        case get, post, delete
+
+        var name: String {
+            switch self {
+            case .get: "GET"
+            case .post: "POST"
+            case .delete: "DELETE"
+            }
+        }
+    }
 
     /// One HTTP exchange's outcome, whatever the status.
     struct Reply: Sendable {
@@ -69,39 +78,35 @@ struct ControllerClient: Sendable {
         return try decode(try await expectOK(send(.post, path, body: try encoder.encode(body))), as: type)
     }
 
-    /// Sends one request; throws only when no HTTP answer came back.
+    /// Sends one request; throws only when no HTTP answer came back. An `https` controller is reached
+    /// through AsyncHTTPClient (TLS, `tls`'s trust roots); a plain `http` one, on this machine's loopback
+    /// unless `--allow-plain-http`, over a connection of the request's own (`plainExchange`), which spares a
+    /// one-shot command an HTTP client's set-up.
     func send(_ method: Method, _ path: String, body: Data? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: base + path)
-        switch method {
-        case .get: request.method = .GET
-        case .post: request.method = .POST
-        case .delete: request.method = .DELETE
-        }
-        request.tlsConfiguration = tls
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "User-Agent", value: "schedctl")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(Array(body))
-        }
-        do {
-            let response = try await schedctlHTTPClient.execute(request, timeout: .seconds(timeoutSeconds))
-            let buffer = try await response.body.collect(upTo: 256 << 20)
-            var headers: [String: String] = [:]
-            for (name, value) in response.headers { headers[name] = value }
-            return Reply(status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
+        var headers = [("Authorization", "Bearer \(token)"), ("User-Agent", "schedctl")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let exchange = HTTPExchange(
+            method: method.name, url: base + path, headers: headers, body: body.map { Array($0) })
+        do throws(TransportFailure) {
+            if base.lowercased().hasPrefix("https://") { return try await exchange.overTLS(tls, timeout: timeout) }
+            return try await exchange.plainExchange(connectTimeout: Self.connectTimeout, timeout: timeout)
         } catch {
-            if let why = Self.untrusted(error, host: URL(string: base)?.host ?? base) {
-                throw ControllerError.untrusted(base, why)
-            }
-            if base.hasPrefix("http://"), String(describing: error).contains("remoteConnectionClosed") {
+            switch error {
+            case let .untrusted(why): throw ControllerError.untrusted(base, why)
+            case .closedUnanswered:
                 // What a TLS listener does with a request in plain HTTP, the likeliest cause.
                 throw ControllerError.unreachable(
                     base, "it closed the connection unanswered, as a controller serving HTTPS does: try https://")
+            case let .failed(why): throw ControllerError.unreachable(base, why)
             }
-            throw ControllerError.unreachable(base, Self.describe(error))
         }
     }
+
+    /// How long connecting may take.
+    static let connectTimeout = Duration.seconds(10)
+
+    /// How long one request may take, connection included.
+    var timeout: Duration { .seconds(timeoutSeconds) }
 
     /// A 2xx reply, or the controller's `{"error": ...}` as a `ControllerError.refused`.
     func expectOK(_ reply: Reply) throws -> Reply {
@@ -120,32 +125,6 @@ struct ControllerClient: Sendable {
         } catch {
             throw ControllerError.badReply("\(base): the controller's answer is not a \(type) (\(error))")
         }
-    }
-
-    /// Why the TLS handshake refused the controller's certificate and what to do, or nil when the failure was
-    /// not the certificate's: it names another host than `host`, or no CA trusted here signed it.
-    static func untrusted(_ error: any Error, host: String) -> String? {
-        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
-            return "it was issued for another name than \(host); use a name or address the certificate carries"
-        }
-        let text = String(describing: error)
-        guard text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") else {
-            return nil
-        }
-        return "no CA it trusts signed it; give the CA that did with --ca-file, RASPORED_CA or ca: in the config file"
-    }
-
-    /// Connection failures in a few words ("connection refused") rather than NIO's type dumps.
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        for (needle, words) in [
-            ("connection refused", "connection refused"), ("Connection refused", "connection refused"),
-            ("connectTimeout", "connection timed out"), ("deadlineExceeded", "no answer in time"),
-            ("readTimeout", "no answer in time"), ("NXDOMAIN", "unknown host"), ("getaddrinfo", "unknown host"),
-        ] where text.contains(needle) {
-            return words
-        }
-        return text
     }
 }
 
@@ -201,12 +180,3 @@ enum ExitStatus {
         }
     }
 }
-
-/// One HTTP client for the process. Unlike `HTTPClient.shared` it does not retry a refused connection until
-/// the request's deadline: a person waiting on a stopped controller hears so at once.
-private let schedctlHTTPClient: HTTPClient = {
-    var configuration = HTTPClient.Configuration()
-    configuration.connectionPool.retryConnectionEstablishment = false
-    configuration.timeout.connect = .seconds(10)
-    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-}()

@@ -10,6 +10,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a token; its secret is shown this once.",
             discussion:
                 "For example: schedctl token create ana --expires 90d; schedctl token create agent-dgx01 --node dgx01")
@@ -62,6 +63,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List tokens in force (never their secrets); --all adds revoked and expired ones.")
 
         @OptionGroup var connection: ConnectionOptions
@@ -97,6 +99,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke a token: refused from its next request on (the last admin token in force is kept).")
 
         @OptionGroup var connection: ConnectionOptions
