@@ -43,7 +43,11 @@ func featureCluster() throws -> ClusterSpec {
                 ["bf3", "ib-ndr"],
             ])
         // Without `features`, nodes have none.
-        #expect(try platform().nodes.allSatisfy { $0.features.isEmpty })
+        #expect(
+            try ClusterSpec.load(file: repoFile("scenarios/dgx-b200-x32.yaml")).nodes.allSatisfy { $0.features.isEmpty }
+        )
+        // The platform's DGX H200 type gives its nodes its features.
+        #expect(try platform().nodes.allSatisfy { $0.features == ["h200", "ib-ndr400", "nvswitch"] })
     }
 
     @Test func badFeaturesAreRefusedWithTheirLine() throws {
