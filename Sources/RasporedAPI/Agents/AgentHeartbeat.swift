@@ -24,18 +24,24 @@ public struct AgentOrders: Hashable, Sendable, Codable {
     public var acknowledged: [String]
     /// The controller does not know this agent (it restarted, or declared the node down): register again.
     public var reregister: Bool
+    /// Steps to start in runs of this node (a client waits on each); absent when none.
+    public var steps: [StepOrder]?
 
     public init(
-        launch: [RunAssignment] = [], stop: [StopOrder] = [], acknowledged: [String] = [], reregister: Bool = false
+        launch: [RunAssignment] = [], stop: [StopOrder] = [], acknowledged: [String] = [], reregister: Bool = false,
+        steps: [StepOrder]? = nil
     ) {
         self.launch = launch
         self.stop = stop
         self.acknowledged = acknowledged
         self.reregister = reregister
+        self.steps = steps
     }
 
     /// Nothing to do.
-    public var isEmpty: Bool { launch.isEmpty && stop.isEmpty && acknowledged.isEmpty && !reregister }
+    public var isEmpty: Bool {
+        launch.isEmpty && stop.isEmpty && acknowledged.isEmpty && !reregister && (steps ?? []).isEmpty
+    }
 }
 
 /// A run to start on this node: the job, and exactly which of the node's resources it gets.
@@ -67,6 +73,9 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     /// The job may run as an account with uid 0 on the node (cluster.yaml's `rootUsers` names `user`);
     /// absent means no. An agent refuses a uid-0 account otherwise.
     public var allowRoot: Bool?
+    /// A credential for this run alone (`rsj_…`): the agent gives it to the job as `RASPORED_JOB_TOKEN`, so
+    /// `srun` inside it can start steps in this job, and nothing else; it dies with the run.
+    public var stepCredential: String?
 
     public init(
         runId: String, jobId: Int64, name: String, user: String, command: [String], workdir: String,
