@@ -108,6 +108,8 @@ extension ControllerCore {
                 o.stop.append(StopOrder(runId: runId, why: .unknown, message: "no such run on \(node) any more"))
             }
         }
+        let steps = steps.orders(for: node)
+        if !steps.isEmpty { o.steps = steps }
         return o
     }
 
@@ -122,6 +124,7 @@ extension ControllerCore {
             ]) { _, scheduler in scheduler }, array: job.array)
         // The agent refuses a uid-0 account unless cluster.yaml names the user.
         if spec.rootUsers.contains(job.user) { assignment.allowRoot = true }
+        assignment.stepCredential = stepCredential.issue(runId: assignment.runId)
         return assignment
     }
 
