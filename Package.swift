@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "RasporedAPI", "Scheduler", "TestAccounts",
+                "RasporedAPI", "Scheduler", "TestAccounts", "CAgentShims",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

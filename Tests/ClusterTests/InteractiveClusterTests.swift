@@ -1,0 +1,179 @@
+import Foundation
+import RasporedAPI
+import Scheduler
+import Testing
+
+/// Issue 31's interactive work and steps, with the real binaries: schedctl driven through a pseudo-terminal
+/// of the test's own (typed input, the remote echo, Ctrl-C, the exit status), `alloc` with two steps, `exec`
+/// into a running job (and refused for another user's, and for another job's credential), and `srun` in a
+/// batch script.
+@Suite(.serialized) struct InteractiveClusterTests {
+    func token(_ c: LocalCluster, _ user: String) async throws -> String {
+        let t: TokenView = try await c.post("/v1/tokens", TokenRequest(user: user), token: c.adminToken)
+        return t.secret
+    }
+
+    /// What schedctl needs to reach the cluster as `token`'s user, with the built binaries first on PATH.
+    func environment(_ c: LocalCluster, token: String) throws -> [String: String] {
+        let tools = URL(fileURLWithPath: try LocalCluster.binary("schedctl")).deletingLastPathComponent().path
+        var env = ["PATH": tools + ":/usr/bin:/bin", "RASPORED_CONTROLLER": c.base, "RASPORED_TOKEN": token]
+        if let run = ProcessInfo.processInfo.environment["RASPORED_TEST_RUN"] { env["RASPORED_TEST_RUN"] = run }
+        return env
+    }
+
+    func steps(_ c: LocalCluster, _ job: Int64) async throws -> [StepView] {
+        let list: StepList = try await c.get("/v1/jobs/\(job)/steps", token: c.adminToken)
+        return list.steps
+    }
+
+    @Test func aPtySessionEchoesTypedInputTakesCtrlCAndExitsWithTheShellsStatus() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        var env = try environment(c, token: ana)
+        env["TERM"] = "dumb"
+        let terminal = try PseudoTerminal(
+            "schedctl",
+            [
+                "run", "--pty", "--gpus", "1", "--account", "ivi", "--time", "10m", "--",
+                "/bin/sh", "-c", "echo SHELL-UP; exec /bin/sh -i",
+            ], environment: env, directory: c.dir + "/work")
+        defer { terminal.stop() }
+        try await terminal.waitFor("SHELL-UP")
+        // Typed, echoed by the step's terminal, run on the node inside the job, on a terminal of its own.
+        terminal.type("echo JOB=$RASPORED_JOB_ID. STEP=$RASPORED_STEP_ID. $((6 * 7)) $(stty size) $(tty)\r")
+        try await terminal.waitFor("STEP=0. 42 \(PseudoTerminal.rows) \(PseudoTerminal.cols) /dev/pts/")
+        #expect(terminal.output.contains("echo JOB=$RASPORED_JOB_ID."), "typed input is echoed: \(terminal.output)")
+        // Ctrl-C interrupts what runs in the foreground, not the session.
+        terminal.type("sh -c 'echo SLEEPING-$((1 + 1)); exec sleep 1000'\r")
+        try await terminal.waitFor("SLEEPING-2")
+        terminal.type("\u{03}")
+        try await terminal.waitFor("^C")
+        terminal.type("echo AFTER-$?\r")
+        try await terminal.waitFor("AFTER-130")
+        terminal.type("exit 7\r")
+        #expect(try await terminal.exitStatus() == 7, "\(terminal.output)")
+
+        let match = terminal.output.firstMatch(of: /JOB=(\d+)\./)
+        let job = try #require(match.flatMap { Int64($0.1) }, "\(terminal.output)")
+        // The allocation was the step's own: it is given back with the step.
+        let ended = try await c.waitForJob(job, in: [.cancelled], timeout: 30)
+        #expect(ended.state == .cancelled)
+        let steps = try await steps(c, job)
+        #expect(steps.map(\.exitCode) == [7], "\(steps)")
+        #expect(steps.first?.pty == true)
+    }
+
+    @Test func allocRunsTwoStepsInItsAllocationAndEndsWithItsShell() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let script = """
+            schedctl run -- sh -c 'echo FIRST in $RASPORED_JOB_ID step $RASPORED_STEP_ID'
+            srun sh -c 'echo SECOND step $RASPORED_STEP_ID; exit 3'
+            echo SECOND-STATUS=$? ALLOCATION=$RASPORED_JOB_ID
+            exit 5
+            """
+        let terminal = try PseudoTerminal(
+            "schedctl", ["alloc", "--gpus", "1", "--account", "ivi", "--time", "10m", "--", "/bin/sh", "-c", script],
+            environment: try environment(c, token: ana), directory: c.dir + "/work")
+        defer { terminal.stop() }
+        #expect(try await terminal.exitStatus() == 5, "\(terminal.output)")
+        let out = terminal.output
+        let job = try #require(out.firstMatch(of: /ALLOCATION=(\d+)/).flatMap { Int64($0.1) }, "\(out)")
+        #expect(out.contains("FIRST in \(job) step 0"), "\(out)")
+        #expect(out.contains("SECOND step 1"), "\(out)")
+        #expect(out.contains("SECOND-STATUS=3"), "\(out)")
+        let ended = try await c.waitForJob(job, in: [.cancelled], timeout: 30)
+        #expect(ended.state == .cancelled)
+        let steps = try await steps(c, job)
+        #expect(steps.map(\.id) == ["\(job).0", "\(job).1"])
+        #expect(steps.map(\.exitCode) == [0, 3])
+        #expect(steps.map(\.state) == [.completed, .failed])
+    }
+
+    @Test func execRunsInARunningJobOfOnesOwnOnlyAndAJobCredentialOpensOnlyItsJob() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let bo = try await token(c, "bo")
+        let first = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        let second = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        for job in [first, second] {
+            try await c.waitFor("job \(job.id) to run", timeout: 30) { try await c.job(job.id).state == .running }
+        }
+
+        let inJob = try c.tool(
+            "schedctl",
+            ["exec", "\(first.id)", "--", "sh", "-c", "echo IN $RASPORED_JOB_ID; printenv RASPORED_JOB_TOKEN; exit 6"],
+            environment: try environment(c, token: ana))
+        #expect(inJob.status == 6, "\(inJob.stderr)")
+        #expect(inJob.stdout.contains("IN \(first.id)"), "\(inJob.stdout)")
+
+        let refused = try c.tool(
+            "schedctl", ["exec", "\(first.id)", "--", "true"], environment: try environment(c, token: bo))
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("belongs to ana"), "\(refused.stderr)")
+
+        // The first job's own credential opens steps in the first job, and in no other.
+        let credential = try #require(
+            inJob.stdout.split(separator: "\n").first { $0.hasPrefix("rsj_") }.map(String.init), "\(inJob.stdout)")
+        let own = try c.tool(
+            "schedctl", ["exec", "\(first.id)", "--token", credential, "--", "true"],
+            environment: try environment(c, token: bo))
+        #expect(own.status == 0, "\(own.stderr)")
+        let other = try c.tool(
+            "schedctl", ["exec", "\(second.id)", "--token", credential, "--", "true"],
+            environment: try environment(c, token: bo))
+        #expect(other.status != 0)
+        let listed = try await c.raw("GET", "/v1/jobs/\(first.id)", token: credential)
+        #expect(listed.status == 401, "a job credential is no token for the rest of the API")
+        #expect(try await steps(c, first.id).count == 2)
+    }
+
+    @Test func cancellingAJobEndsItsSteps() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        let step = try PseudoTerminal(
+            "schedctl", ["exec", "\(job.id)", "--", "sh", "-c", "echo STEP-$((2 + 3)); exec sleep 1000"],
+            environment: try environment(c, token: ana), directory: c.dir + "/work")
+        defer { step.stop() }
+        try await step.waitFor("STEP-5")
+        #expect(try await c.raw("POST", "/v1/jobs/\(job.id)/cancel", token: ana).status == 200)
+        let status = try await step.exitStatus()
+        #expect(status == 128 + SIGKILL, "the step was killed with its job: \(step.output)")
+        _ = try await c.waitForJob(job.id, in: [.cancelled], timeout: 30)
+        #expect(try await steps(c, job.id).first?.signal == SIGKILL)
+    }
+
+    @Test func srunInABatchScriptReturnsTheStepsStatusAndFailsASetEScript() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let script = """
+            set -e
+            srun sh -c 'echo FROM-STEP $RASPORED_STEP_ID of $RASPORED_JOB_ID'
+            echo FIRST-STATUS=$?
+            srun sh -c 'exit 4'
+            echo NOT-REACHED
+            """
+        let job = try await c.submit(c.job(c.sh(script), gpus: 1), token: ana)
+        let ended = try await c.waitForJob(job.id, in: [.completed, .failed], timeout: 60)
+        let out = try await c.output(job.id)
+        #expect(ended.state == .failed, "\(out)")
+        #expect(ended.exitCode == 4, "\(out)")
+        #expect(out.contains("FROM-STEP 0 of \(job.id)"), "\(out)")
+        #expect(out.contains("FIRST-STATUS=0"), "\(out)")
+        #expect(!out.contains("NOT-REACHED"), "\(out)")
+        let steps = try await steps(c, job.id)
+        #expect(steps.map(\.exitCode) == [0, 4], "\(steps)")
+    }
+}
