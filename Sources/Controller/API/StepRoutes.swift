@@ -106,10 +106,11 @@ struct StepRoutes {
         guard let agent = await core.awaitAgent(key) else {
             return await fail("step \(key): the agent of \(started.node) did not connect")
         }
-        let outcome = await StepRelay.relay(client: (messages, outbound), agent: agent)
-        switch outcome {
-        case .exited(let exit):
+        let outcome = await StepRelay.relay(client: (messages, outbound), agent: agent) { exit in
             await core.stepEnded(key, state: exit.status == 0 ? .completed : .failed, exit: exit)
+        }
+        switch outcome {
+        case .exited: break
         case .agentGone:
             await core.stepEnded(key, state: .failed, exit: StepExit(reason: "the agent's connection ended"))
         case .clientGone:

@@ -25,8 +25,11 @@ enum StepRelay {
         case clientGone
     }
 
+    /// Relays until the step ends or a side goes away; `exited` is told how the step ended before its
+    /// client is, so the step's record is final once the client knows.
     static func relay(
-        client: (inbound: StepMessages, outbound: WebSocketOutboundWriter), agent: AgentLeg
+        client: (inbound: StepMessages, outbound: WebSocketOutboundWriter), agent: AgentLeg,
+        exited: @escaping @Sendable (StepExit) async -> Void
     ) async -> Outcome {
         let outcome = await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
@@ -39,6 +42,7 @@ enum StepRelay {
                         case .stdout, .stderr:
                             try await client.outbound.write(.binary(buffer))
                         case .exit(let exit):
+                            await exited(exit)
                             try? await client.outbound.write(.binary(buffer))
                             return .exited(exit)
                         default:
