@@ -113,6 +113,13 @@ import Testing
         #expect(inJob.status == 6, "\(inJob.stderr)")
         #expect(inJob.stdout.contains("IN \(first.id)"), "\(inJob.stdout)")
 
+        // A lot of output, every byte in order (each frame is written before the next is read).
+        let lots = try c.tool(
+            "schedctl", ["exec", "\(first.id)", "--", "seq", "1", "300000"], environment: try environment(c, token: ana)
+        )
+        #expect(lots.status == 0, "\(lots.stderr)")
+        #expect(lots.stdout == (1...300_000).map(String.init).joined(separator: "\n") + "\n")
+
         let refused = try c.tool(
             "schedctl", ["exec", "\(first.id)", "--", "true"], environment: try environment(c, token: bo))
         #expect(refused.status == 1)
@@ -131,7 +138,7 @@ import Testing
         #expect(other.status != 0)
         let listed = try await c.raw("GET", "/v1/jobs/\(first.id)", token: credential)
         #expect(listed.status == 401, "a job credential is no token for the rest of the API")
-        #expect(try await steps(c, first.id).count == 2)
+        #expect(try await steps(c, first.id).count == 3)
     }
 
     @Test func cancellingAJobEndsItsSteps() async throws {
@@ -151,6 +158,34 @@ import Testing
         #expect(status == 128 + SIGKILL, "the step was killed with its job: \(step.output)")
         _ = try await c.waitForJob(job.id, in: [.cancelled], timeout: 30)
         #expect(try await steps(c, job.id).first?.signal == SIGKILL)
+    }
+
+    @Test func aMultiNodeBatchScriptRunsOnceAndItsSrunStepRunsOnEveryNode() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01", "dgx02"])
+        let ana = try await token(c, "ana")
+        let script = """
+            echo BATCH-ON-RANK-$RASPORED_NODE_RANK
+            srun sh -c 'echo STEP-NODE-$SLURM_NODEID-OF-$SLURM_STEP_NUM_NODES-RANK-$RASPORED_NODE_RANK'
+            srun --node dgx02 sh -c 'echo ONLY-$SLURM_STEP_NODELIST; exit 2'
+            echo LAST-STATUS=$?
+            """
+        var request = c.job(c.sh(script), gpus: 0)
+        request.request = ResourceRequest(nodes: 2, gpusPerNode: 8, account: "ivi", time: .hours(1))
+        let job = try await c.submit(request, token: ana)
+        let ended = try await c.waitForJob(job.id, in: [.completed, .failed], timeout: 60)
+        let out = try await c.output(job.id)
+        #expect(ended.state == .completed, "\(out)")
+        #expect(out.components(separatedBy: "BATCH-ON-RANK-").count == 2, "the script ran once: \(out)")
+        #expect(out.contains("BATCH-ON-RANK-0"), "\(out)")
+        #expect(out.contains("STEP-NODE-0-OF-2-RANK-0"), "\(out)")
+        #expect(out.contains("STEP-NODE-1-OF-2-RANK-1"), "\(out)")
+        #expect(out.contains("ONLY-dgx02"), "\(out)")
+        #expect(out.contains("LAST-STATUS=2"), "\(out)")
+        let steps = try await steps(c, job.id)
+        #expect(steps.map(\.nodes) == [["dgx01", "dgx02"], ["dgx02"]])
+        #expect(steps.map(\.exitCode) == [0, 2])
     }
 
     @Test func srunInABatchScriptReturnsTheStepsStatusAndFailsASetEScript() async throws {

@@ -10,9 +10,9 @@ struct StepBookTests {
 
     @Test func stepsAreNumberedPerJobAndOrderedUntilTheirAgentDialsBack() throws {
         var book = StepBook()
-        let a = try book.open(jobId: 7, runId: "7", node: "dgx01", request: request, at: 100)
-        let b = try book.open(jobId: 7, runId: "7", node: "dgx02", request: request, at: 100)
-        let c = try book.open(jobId: 8, runId: "8.1", node: "dgx01", request: request, at: 100)
+        let a = try book.open(jobId: 7, runId: "7", nodes: ["dgx01"], request: request, at: 100)
+        let b = try book.open(jobId: 7, runId: "7", nodes: ["dgx02"], request: request, at: 100)
+        let c = try book.open(jobId: 8, runId: "8.1", nodes: ["dgx01"], request: request, at: 100)
         #expect([a.key, b.key, c.key] == ["7.0", "7.1", "8.0"])
         #expect(book.orders(for: "dgx01").map(\.key) == ["7.0", "8.0"])
         #expect(book.orders(for: "dgx01").last?.runId == "8.1")
@@ -21,7 +21,7 @@ struct StepBookTests {
 
     @Test func aStepEndsWithTheReasonWhenGivenUpAndItsOrderStops() throws {
         var book = StepBook()
-        let order = try book.open(jobId: 7, runId: "7", node: "dgx01", request: request, at: 100)
+        let order = try book.open(jobId: 7, runId: "7", nodes: ["dgx01"], request: request, at: 100)
         book.giveUp(order.key, reason: "the agent of dgx01 did not connect within 30 s", at: 130)
         #expect(book.orders(for: "dgx01").isEmpty)
         let view = try #require(book.steps(of: 7).first)
@@ -34,19 +34,19 @@ struct StepBookTests {
 
     @Test func atMost64StepsOfAJobAreLiveAtOnce() throws {
         var book = StepBook()
-        for _ in 0..<StepBook.maxLive { _ = try book.open(jobId: 7, runId: "7", node: "n", request: request, at: 1) }
+        for _ in 0..<StepBook.maxLive { _ = try book.open(jobId: 7, runId: "7", nodes: ["n"], request: request, at: 1) }
         #expect(throws: ControllerError.self) {
-            try book.open(jobId: 7, runId: "7", node: "n", request: request, at: 1)
+            try book.open(jobId: 7, runId: "7", nodes: ["n"], request: request, at: 1)
         }
         book.end("7.0", state: .completed, exit: StepExit(exitCode: 0), at: 2)
-        #expect(try book.open(jobId: 7, runId: "7", node: "n", request: request, at: 3).step == StepBook.maxLive)
-        #expect(try book.open(jobId: 8, runId: "8", node: "n", request: request, at: 3).step == 0)
+        #expect(try book.open(jobId: 7, runId: "7", nodes: ["n"], request: request, at: 3).step == StepBook.maxLive)
+        #expect(try book.open(jobId: 8, runId: "8", nodes: ["n"], request: request, at: 3).step == 0)
     }
 
     @Test func framesReadBackAsWrittenAndOthersAreRefused() throws {
         let frames: [StepFrame] = [
-            .start(StepRequest(command: ["bash"], pty: true, rows: 40, cols: 100, term: "xterm", node: "dgx02")),
-            .started(StepStarted(jobId: 42, step: 3, node: "dgx02")), .stdin([1, 2, 3]), .stdinEnd,
+            .start(StepRequest(command: ["bash"], pty: true, rows: 40, cols: 100, term: "xterm", nodes: ["dgx02"])),
+            .started(StepStarted(jobId: 42, step: 3, nodes: ["dgx01", "dgx02"])), .stdin([1, 2, 3]), .stdinEnd,
             .stdout(Array("héllo".utf8)), .stderr([]), .resize(rows: 300, cols: 1000), .signal(2),
             .exit(StepExit(signal: 9)), .failed("job 42 belongs to ana"),
         ]
@@ -59,6 +59,18 @@ struct StepBookTests {
         #expect(StepExit(signal: 9).status == 137)
         #expect(StepRequest(command: []).problem != nil)
         #expect(StepRequest(command: ["a\u{0}b"]).problem != nil)
+    }
+
+    @Test func aMultiNodeStepEndsWithItsHighestStatusAndEveryNodesReason() {
+        let exits: [(node: String, exit: StepExit)] = [
+            ("dgx01", StepExit(exitCode: 0)), ("dgx02", StepExit(signal: 9)),
+            ("dgx03", StepExit(exitCode: 127, reason: "cannot execute x")),
+        ]
+        let combined = StepRelay.combined(exits)
+        #expect(combined.signal == 9 && combined.status == 137)
+        #expect(combined.reason == "dgx03: cannot execute x")
+        #expect(
+            StepRelay.combined([("dgx01", StepExit(exitCode: 3, reason: "r"))]) == StepExit(exitCode: 3, reason: "r"))
     }
 
     @Test func aJobCredentialIsItsRunsAlone() {

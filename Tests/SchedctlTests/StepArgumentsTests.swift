@@ -8,10 +8,12 @@ struct StepArgumentsTests {
     @Test func theStepsOptionsAreTakenOutAndTheRestIsSubmits() throws {
         let a = try StepArguments(["--gpus", "1", "--pty", "--time", "1h", "--node", "dgx02", "--", "bash", "-l"])
         #expect(a.pty)
-        #expect(a.node == "dgx02")
+        #expect(a.nodes == ["dgx02"])
         #expect(a.rest == ["--gpus", "1", "--time", "1h"])
         #expect(a.command == ["bash", "-l"])
         #expect(try StepArguments(["--jobid=42", "--", "true"]).jobId == 42)
+        #expect(
+            try StepArguments(["--node=dgx01,dgx03", "-w", "dgx04", "--", "true"]).nodes == ["dgx01", "dgx03", "dgx04"])
         #expect(throws: CLIError.self) { try StepArguments(["--jobid", "x", "--", "true"]) }
     }
 
@@ -29,6 +31,6 @@ struct StepArgumentsTests {
         #expect(a.rest == ["--token", "rsp_x"])
         #expect(a.command == ["htop"])
         let attach = try StepArguments(["42", "--node", "dgx02"], positionalJob: true)
-        #expect(attach.jobId == 42 && attach.node == "dgx02" && attach.command.isEmpty)
+        #expect(attach.jobId == 42 && attach.nodes == ["dgx02"] && attach.command.isEmpty)
     }
 }

@@ -10,7 +10,8 @@ import SystemPackage
 
 /// A step's process, started through `raspored-exec` inside a running run's allocation: the run's cgroup,
 /// CPU and memory binding, Unix account, working directory and environment (read from the run's process,
-/// `/proc/PID/environ`), with `RASPORED_STEP_ID`, `SLURM_STEP_ID` and `SLURM_JOB_ID` on top.
+/// `/proc/PID/environ`), with `RASPORED_STEP_ID`, `SLURM_STEP_ID`, `SLURM_JOB_ID`, and the step's nodes
+/// (`SLURM_NODEID`: this node's position, `SLURM_STEP_NUM_NODES`, `SLURM_STEP_NODELIST`) on top.
 ///
 /// With a pseudo-terminal the process leads a session of its own whose controlling terminal is the pty's
 /// slave (owned by the step's user, mode 0620); the agent holds the master. Without one, its standard
@@ -75,9 +76,9 @@ final class StepProcess: Sendable {
         if let terminal { Glibc.close(terminal) }
     }
 
-    /// Starts `order`'s command in `record`'s allocation; a `LaunchError` when it cannot.
+    /// Starts `order`'s command in `record`'s allocation on `node`; a `LaunchError` when it cannot.
     static func start(
-        _ order: StepOrder, in record: JobRecord, shim: String, runAs: RunAs, failureFile: String
+        _ order: StepOrder, on node: String, in record: JobRecord, shim: String, runAs: RunAs, failureFile: String
     ) async throws -> StepProcess {
         guard record.state == .running, let runPid = record.pid else {
             throw LaunchError("run \(order.runId) is not running on this node")
@@ -107,6 +108,9 @@ final class StepProcess: Sendable {
         variables["RASPORED_STEP_ID"] = String(order.step)
         variables["SLURM_STEP_ID"] = String(order.step)
         variables["SLURM_JOB_ID"] = String(order.jobId)
+        variables["SLURM_NODEID"] = String(order.nodes.firstIndex(of: node) ?? 0)
+        variables["SLURM_STEP_NUM_NODES"] = String(order.nodes.count)
+        variables["SLURM_STEP_NODELIST"] = order.nodes.joined(separator: ",")
         if order.pty { variables["TERM"] = order.term ?? variables["TERM"] ?? "xterm" }
         var environment: [Environment.Key: String] = [:]
         for (k, v) in variables { if let key = Environment.Key(rawValue: k) { environment[key] = v } }

@@ -126,7 +126,8 @@ public actor StepRunner {
                 throw LaunchError("run \(order.runId) is not on this node")
             }
             let process = try await StepProcess.start(
-                order, in: record, shim: launcher.shimExecutable, runAs: launcher.runAs, failureFile: failureFile)
+                order, on: endpoint.node, in: record, shim: launcher.shimExecutable, runAs: launcher.runAs,
+                failureFile: failureFile)
             started(order.key, group: process.pid)
             exit = try await process.withStreams { outputs, input in
                 await Self.pump(process, outputs: outputs, input: input, inbound: inbound, outbound: outbound)

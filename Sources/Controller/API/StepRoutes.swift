@@ -6,9 +6,9 @@ import RasporedAPI
 
 /// The steps of running jobs (docs/api.md, "Steps"): `GET /v1/jobs/{id}/steps` lists them; two WebSocket
 /// routes carry them. A client opens `GET /v1/jobs/{id}/steps/stream` (its owner's token, or the job's own
-/// credential) and sends a start frame; the controller orders the node's agent to dial back
-/// `GET /v1/agents/{node}/steps/{job}/{step}/stream` (its agent token), and relays between the two
-/// (`StepRelay`). Without an upgrade both stream paths answer 426.
+/// credential) and sends a start frame; the controller orders the agent of each of the step's nodes to dial
+/// back `GET /v1/agents/{node}/steps/{job}/{step}/stream` (its agent token), and relays between the client
+/// and them (`StepRelay`). Without an upgrade both stream paths answer 426.
 struct StepRoutes {
     let core: ControllerCore
 
@@ -103,17 +103,13 @@ struct StepRoutes {
         }
         let key = "\(started.jobId).\(started.step)"
         await send(.started(started), outbound)
-        guard let agent = await core.awaitAgent(key) else {
-            return await fail("step \(key): the agent of \(started.node) did not connect")
+        guard let agents = await core.awaitAgents(key) else {
+            return await fail("step \(key): not every agent of \(started.nodes.joined(separator: ",")) connected")
         }
-        let outcome = await StepRelay.relay(client: (messages, outbound), agent: agent) { exit in
+        let outcome = await StepRelay.relay(client: (messages, outbound), agents: agents) { exit in
             await core.stepEnded(key, state: exit.status == 0 ? .completed : .failed, exit: exit)
         }
-        switch outcome {
-        case .exited: break
-        case .agentGone:
-            await core.stepEnded(key, state: .failed, exit: StepExit(reason: "the agent's connection ended"))
-        case .clientGone:
+        if outcome == .clientGone {
             await core.stepEnded(key, state: .cancelled, exit: StepExit(reason: "its client went away"))
         }
     }
@@ -131,7 +127,7 @@ struct StepRoutes {
             let principal = try? core.authenticate(secret)
         else { return }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let leg = AgentLeg(inbound: inbound, outbound: outbound, done: done)
+            let leg = AgentLeg(node: node, inbound: inbound, outbound: outbound, done: done)
             Task {
                 let taken = (try? await core.agentDialled(key, node: node, by: principal, leg: leg)) ?? false
                 if !taken {

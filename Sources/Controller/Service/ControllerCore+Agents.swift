@@ -115,9 +115,11 @@ extension ControllerCore {
 
     func assignment(_ job: Job, on node: String) -> RunAssignment? {
         guard let a = job.allocation, let mine = a.nodes.first(where: { $0.node == node }) else { return nil }
+        // The job's command runs once, on its first node; the others hold their share for its steps.
+        let command = mine.node == a.nodes.first?.node ? job.command : RunAssignment.holdCommand
         var assignment = RunAssignment(
             runId: RunId.make(job: job.id, attempt: job.requeueCount), jobId: job.id, name: job.name, user: job.user,
-            command: job.command, workdir: job.workdir, output: job.output, allocation: mine,
+            command: command, workdir: job.workdir, output: job.output, allocation: mine,
             nodeList: a.nodes.map(\.node), timeLimitSeconds: job.timeLimit.seconds,
             environment: (job.environment ?? [:]).merging([
                 "RASPORED_ACCOUNT": job.account, "RASPORED_PARTITION": job.partition, "RASPORED_USER": job.user,

@@ -3,7 +3,7 @@ import RasporedAPI
 import Scheduler
 
 extension ControllerCore {
-    /// How long a step waits for its agent to dial back before it fails.
+    /// How long a step waits for its agents to dial back before it fails.
     static let stepDialSeconds = 30.0
 
     /// Who may use the steps of job `jobId`: a bearer secret that is the job owner's user or admin token,
@@ -31,37 +31,46 @@ extension ControllerCore {
         return RunId.make(job: job.id, attempt: job.requeueCount)
     }
 
-    /// Opens a step of the running job `jobId`: records it, and wakes its node's long poll with the order.
-    /// A step that has not got its agent after `stepDialSeconds` fails.
+    /// Opens a step of the running job `jobId` on the nodes it names (all of the job's by default; its
+    /// first for a pty): records it, and wakes those nodes' long polls with the order. A step that has not got
+    /// all its agents after `stepDialSeconds` fails.
     public func openStep(jobId: Int64, runId: String, _ request: StepRequest) throws(ControllerError) -> StepStarted {
         if let why = request.problem { throw ControllerError(.badRequest, why) }
         guard let job = live[jobId], job.state == .running,
             RunId.make(job: job.id, attempt: job.requeueCount) == runId
         else { throw ControllerError(.conflict, "job \(jobId) is no longer running") }
-        let node = request.node ?? job.nodes.first ?? ""
-        guard job.nodes.contains(node) else {
+        let nodes = request.nodes ?? (request.pty ? Array(job.nodes.prefix(1)) : job.nodes)
+        if let other = nodes.first(where: { !job.nodes.contains($0) }) {
             throw ControllerError(
-                .badRequest, "job \(jobId) runs on \(job.nodes.joined(separator: ",")), not on \(node)")
+                .badRequest, "job \(jobId) runs on \(job.nodes.joined(separator: ",")), not on \(other)")
         }
-        let order = try steps.open(jobId: jobId, runId: runId, node: node, request: request, at: clock())
-        waiters.wake(node)
+        guard !nodes.isEmpty else { throw ControllerError(.conflict, "job \(jobId) has no nodes") }
+        let order = try steps.open(jobId: jobId, runId: runId, nodes: nodes, request: request, at: clock())
+        for node in nodes { waiters.wake(node) }
         let key = order.key
         Task {
             try? await Task.sleep(for: .seconds(Self.stepDialSeconds))
-            await self.stepNotDialled(key, node: node)
+            await self.stepNotDialled(key)
         }
-        logger.info("step opened", metadata: ["step": "\(key)", "node": "\(node)", "pty": "\(request.pty)"])
-        return StepStarted(jobId: jobId, step: order.step, node: node)
+        logger.info(
+            "step opened",
+            metadata: ["step": "\(key)", "nodes": "\(nodes.joined(separator: ","))", "pty": "\(request.pty)"])
+        return StepStarted(jobId: jobId, step: order.step, nodes: nodes)
     }
 
-    private func stepNotDialled(_ key: String, node: String) {
+    private func stepNotDialled(_ key: String) {
+        let missing = steps.missing(key)
+        guard !missing.isEmpty else { return }
         steps.giveUp(
-            key, reason: "the agent of \(node) did not connect within \(Int(Self.stepDialSeconds)) s", at: clock())
+            key,
+            reason:
+                "the agent of \(missing.joined(separator: ", ")) did not connect within \(Int(Self.stepDialSeconds)) s",
+            at: clock())
     }
 
-    /// Waits for the agent of step `key` (nil: it did not come in time).
-    func awaitAgent(_ key: String) async -> AgentLeg? {
-        await withCheckedContinuation { (c: CheckedContinuation<AgentLeg?, Never>) in steps.park(key, c) }
+    /// Waits for the agents of step `key`, in the step's node order (nil: not all came in time).
+    func awaitAgents(_ key: String) async -> [AgentLeg]? {
+        await withCheckedContinuation { (c: CheckedContinuation<[AgentLeg]?, Never>) in steps.park(key, c) }
     }
 
     /// `node`'s agent dialled back for step `key`; false when no such step waits for it.

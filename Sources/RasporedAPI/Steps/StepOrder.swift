@@ -1,4 +1,4 @@
-/// A step to start on this node (`AgentOrders.steps`): the agent dials back
+/// A step to start on this node (`AgentOrders.steps`), one of the step's `nodes`: the agent dials back
 /// `GET /v1/agents/{node}/steps/{jobId}/{step}/stream` (a WebSocket, with its own token) and runs `command`
 /// inside the run `runId`'s allocation: its cgroup, CPU and memory binding, Unix user, working directory and
 /// environment. Repeated in every reply until the agent has dialled back (or the controller gives up), so an
@@ -12,11 +12,14 @@ public struct StepOrder: Hashable, Sendable, Codable {
     public var rows: UInt16?
     public var cols: UInt16?
     public var term: String?
+    /// Every node the step runs on, in order; a node's position is its `SLURM_NODEID` in the step.
+    public var nodes: [String]
 
-    public init(jobId: Int64, runId: String, step: Int, request: StepRequest) {
+    public init(jobId: Int64, runId: String, step: Int, nodes: [String], request: StepRequest) {
         self.jobId = jobId
         self.runId = runId
         self.step = step
+        self.nodes = nodes
         self.command = request.command
         self.pty = request.pty
         self.rows = request.rows
@@ -36,7 +39,7 @@ public struct StepView: Hashable, Sendable, Codable {
         case running
         /// Exit 0.
         case completed
-        /// A non-zero exit, a signal, or a command that could not start.
+        /// A non-zero exit, a signal, or a command that could not start (on any of its nodes).
         case failed
         /// Its client went away, or the job ended, before it did.
         case cancelled
@@ -46,7 +49,7 @@ public struct StepView: Hashable, Sendable, Codable {
     public var id: String
     public var step: Int
     public var command: [String]
-    public var node: String
+    public var nodes: [String]
     public var pty: Bool
     public var state: State
     public var exitCode: Int32?
@@ -57,12 +60,12 @@ public struct StepView: Hashable, Sendable, Codable {
     public var endTime: Int64?
 
     public init(
-        id: String, step: Int, command: [String], node: String, pty: Bool, state: State, startTime: Int64
+        id: String, step: Int, command: [String], nodes: [String], pty: Bool, state: State, startTime: Int64
     ) {
         self.id = id
         self.step = step
         self.command = command
-        self.node = node
+        self.nodes = nodes
         self.pty = pty
         self.state = state
         self.startTime = startTime
@@ -73,4 +76,11 @@ public struct StepView: Hashable, Sendable, Codable {
 public struct StepList: Hashable, Sendable, Codable {
     public var steps: [StepView]
     public init(steps: [StepView]) { self.steps = steps }
+}
+
+extension RunAssignment {
+    /// What a job runs on its nodes but the first: nothing but holding the node's share of the allocation
+    /// (its cgroup, binding, account) for steps (`srun`), until the job ends. The job's own command runs
+    /// once, on its first node, as Slurm's batch step does.
+    public static let holdCommand = ["sleep", "infinity"]
 }

@@ -1,5 +1,6 @@
 /// What a client asks for when it opens a step (the first frame of `GET /v1/jobs/{id}/steps/stream`): a
-/// command to run inside the job's allocation, on one of its nodes, with a pseudo-terminal or with pipes.
+/// command to run inside the job's allocation, once on each of its nodes (or those named), with a
+/// pseudo-terminal (on one node) or with pipes.
 public struct StepRequest: Hashable, Sendable, Codable {
     /// argv; the first element is looked up in the job's PATH.
     public var command: [String]
@@ -10,19 +11,19 @@ public struct StepRequest: Hashable, Sendable, Codable {
     public var cols: UInt16?
     /// `TERM` for a pty step (the client's own), so full-screen programs draw correctly.
     public var term: String?
-    /// Which of the job's nodes; nil for the first.
-    public var node: String?
+    /// Which of the job's nodes, once each; nil for all of them (the first alone for a pty step).
+    public var nodes: [String]?
 
     public init(
         command: [String], pty: Bool = false, rows: UInt16? = nil, cols: UInt16? = nil, term: String? = nil,
-        node: String? = nil
+        nodes: [String]? = nil
     ) {
         self.command = command
         self.pty = pty
         self.rows = rows
         self.cols = cols
         self.term = term
-        self.node = node
+        self.nodes = nodes
     }
 
     /// At most this many arguments, and this many bytes in all.
@@ -41,20 +42,25 @@ public struct StepRequest: Hashable, Sendable, Codable {
             return "a step's command cannot contain NUL bytes"
         }
         if let term, term.utf8.count > 256 { return "TERM is at most 256 bytes" }
+        if let nodes {
+            if nodes.isEmpty { return "a step runs on at least one node" }
+            if Set(nodes).count != nodes.count { return "a step runs once on each node it names" }
+            if pty && nodes.count > 1 { return "a pty step runs on one node, not \(nodes.count)" }
+        }
         return nil
     }
 }
 
-/// The controller's answer once a step is set up: its id (`42.0` is step 0 of job 42) and node.
+/// The controller's answer once a step is set up: its id (`42.0` is step 0 of job 42) and nodes.
 public struct StepStarted: Hashable, Sendable, Codable {
     public var jobId: Int64
     public var step: Int
-    public var node: String
+    public var nodes: [String]
 
-    public init(jobId: Int64, step: Int, node: String) {
+    public init(jobId: Int64, step: Int, nodes: [String]) {
         self.jobId = jobId
         self.step = step
-        self.node = node
+        self.nodes = nodes
     }
 }
 

@@ -25,7 +25,7 @@ struct AllocCommand: AsyncParsableCommand {
     func run() async throws {
         let a = try StepArguments(arguments)
         if a.help { throw CleanExit.helpRequest(Self.self) }
-        if a.pty || a.jobId != nil || a.node != nil { throw CLIError("alloc takes schedctl submit's options only") }
+        if a.pty || a.jobId != nil || a.nodes != nil { throw CLIError("alloc takes schedctl submit's options only") }
         var environment = ProcessInfo.processInfo.environment
         let command =
             a.command.isEmpty ? [environment["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"] : a.command

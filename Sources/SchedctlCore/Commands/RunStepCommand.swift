@@ -31,7 +31,7 @@ struct RunStepCommand: AsyncParsableCommand {
         guard let program = a.command.first, !program.isEmpty else {
             throw CLIError("no command: schedctl run [options] -- COMMAND")
         }
-        let request = StepRequest.local(a.command, pty: a.pty, node: a.node)
+        let request = StepRequest.local(a.command, pty: a.pty, nodes: a.nodes)
         let environment = ProcessInfo.processInfo.environment
         if let jobId = a.jobId ?? environment["RASPORED_JOB_ID"].flatMap({ Int64($0) }) {
             let submit = try Self.submitOptions(a.rest)

@@ -1,13 +1,13 @@
 import RasporedAPI
 
-/// A job's steps as `schedctl show` lists them: id, node, state, exit, command.
+/// A job's steps as `schedctl show` lists them: id, nodes, state, exit, command.
 enum StepText {
     static func table(_ steps: [StepView]) -> String {
-        var table = Table("STEP", "NODE", "STATE", "EXIT", "COMMAND")
+        var table = Table("STEP", "NODES", "STATE", "EXIT", "COMMAND")
         for s in steps {
             let exit = s.exitCode.map(String.init) ?? s.signal.map { "signal \($0)" } ?? "-"
             table.add([
-                s.id, s.node, s.state.rawValue, exit,
+                s.id, HostList.compact(s.nodes), s.state.rawValue, exit,
                 s.command.map(shellQuoted).joined(separator: " ") + (s.pty ? " (pty)" : ""),
             ])
         }

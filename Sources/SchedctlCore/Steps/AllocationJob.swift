@@ -5,8 +5,8 @@ import RasporedAPI
 /// with `schedctl submit`'s options and `holdCommand` as its own command, so it does nothing but keep its
 /// resources until it is cancelled (when the step or the shell ends) or reaches its time limit.
 struct AllocationJob: Sendable {
-    /// What the allocation job runs on each of its nodes.
-    static let holdCommand = ["sleep", "infinity"]
+    /// What the allocation job runs (on its first node; the others hold their share anyway).
+    static let holdCommand = RunAssignment.holdCommand
 
     let client: ControllerClient
     let id: Int64

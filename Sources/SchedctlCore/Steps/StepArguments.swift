@@ -1,11 +1,12 @@
 /// The command line of `schedctl run`, `alloc`, `exec` and `attach`: options, then `--` and a command. The
-/// step's own options (`--pty`, `--jobid N`, `--node NAME`) are taken out; the rest go to `schedctl
+/// step's own options (`--pty`, `--jobid N`, `--node NAME[,NAME…]`) are taken out; the rest go to `schedctl
 /// submit`'s parser (run, alloc: what to allocate, and how to reach the controller) or the connection
 /// options' (exec, attach), so those commands take exactly submit's options and none is defined twice.
 struct StepArguments: Equatable {
     var pty = false
     var jobId: Int64?
-    var node: String?
+    /// `--node`'s names (comma-separated, or the option given again).
+    var nodes: [String]?
     /// Everything before `--` that is not a step option.
     var rest: [String] = []
     /// After `--`.
@@ -26,6 +27,9 @@ struct StepArguments: Equatable {
             command = Array(arguments[start...])
         }
         var i = 0
+        var named: [String] = []
+        func add(_ list: String) { named += list.split(separator: ",").map(String.init) }
+        defer { nodes = named.isEmpty ? nil : named }
         func value(_ option: String) throws -> String {
             i += 1
             guard i < head.count else { throw CLIError("\(option) needs a value") }
@@ -41,12 +45,12 @@ struct StepArguments: Equatable {
                 let text = try value(a)
                 guard let id = Int64(text), id > 0 else { throw CLIError("\(a): '\(text)' is not a job id") }
                 jobId = id
-            case "--node", "-w", "--nodelist": node = try value(a)
+            case "--node", "-w", "--nodelist": add(try value(a))
             default:
                 if a.hasPrefix("--jobid=") || a.hasPrefix("--node=") {
                     let (name, text) = (String(a.prefix { $0 != "=" }), String(a.drop { $0 != "=" }.dropFirst()))
                     if name == "--node" {
-                        node = text
+                        add(text)
                     } else {
                         guard let id = Int64(text), id > 0 else { throw CLIError("\(name): '\(text)' is not a job id") }
                         jobId = id

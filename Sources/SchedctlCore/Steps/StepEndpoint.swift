@@ -46,10 +46,10 @@ struct StepEndpoint {
 
 extension StepRequest {
     /// A request for `command`, with the local terminal's size and TERM for a pty.
-    static func local(_ command: [String], pty: Bool, node: String?) -> StepRequest {
+    static func local(_ command: [String], pty: Bool, nodes: [String]?) -> StepRequest {
         let size = pty ? LocalTerminal.size() : nil
         return StepRequest(
             command: command, pty: pty, rows: size?.rows, cols: size?.cols,
-            term: pty ? ProcessInfo.processInfo.environment["TERM"] : nil, node: node)
+            term: pty ? ProcessInfo.processInfo.environment["TERM"] : nil, nodes: nodes)
     }
 }

@@ -88,7 +88,9 @@ struct StepSession {
                 else { continue }
                 switch frame {
                 case .started(let s):
-                    if verbose { printStderr("schedctl: step \(s.jobId).\(s.step) on \(s.node)") }
+                    if verbose {
+                        printStderr("schedctl: step \(s.jobId).\(s.step) on \(s.nodes.joined(separator: ","))")
+                    }
                     terminal?.makeRaw()
                     if pty, let size = LocalTerminal.size() {
                         try? await outbound.write(
