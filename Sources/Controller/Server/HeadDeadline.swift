@@ -12,8 +12,8 @@ final class HeadDeadline: ChannelInboundHandler, RemovableChannelHandler {
 
     let limit: TimeAmount
     private var deadline: Scheduled<Void>?
-    /// The last bytes seen, so a head's end split across reads is found.
-    private var tail: [UInt8] = []
+    /// The last four bytes seen (across reads, so a head's end split between two is found).
+    private var window: UInt32 = 0
 
     init(limit: TimeAmount) { self.limit = limit }
 
@@ -23,14 +23,14 @@ final class HeadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        let seen = tail + buffer.readableBytesView.suffix(4096)
-        let complete =
-            seen.count >= 4
-            && zip(seen.indices, seen.dropFirst(3).indices).contains { a, _ in
-                seen[a] == 13 && seen[a + 1] == 10 && seen[a + 2] == 13 && seen[a + 3] == 10
+        var complete = false
+        for byte in unwrapInboundIn(data).readableBytesView {
+            window = window << 8 | UInt32(byte)
+            if window == 0x0D0A_0D0A {  // "\r\n\r\n"
+                complete = true
+                break
             }
-        tail = Array(seen.suffix(3))
+        }
         context.fireChannelRead(data)
         if complete {
             deadline?.cancel()
