@@ -141,6 +141,27 @@ import Testing
         #expect(try await steps(c, first.id).count == 3)
     }
 
+    @Test func attachOpensTheJobsShellOnATerminalAndLeavesTheJobRunning() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        var submit = c.job(c.sh("sleep 300"), gpus: 1)
+        submit.environment = ["SHELL": "/bin/sh"]
+        let job = try await c.submit(submit, token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        let terminal = try PseudoTerminal(
+            "schedctl", ["attach", "\(job.id)"], environment: try environment(c, token: ana),
+            directory: c.dir + "/work")
+        defer { terminal.stop() }
+        terminal.type("echo ATTACHED-$((40 + 2))-$RASPORED_JOB_ID $(tty)\r")
+        try await terminal.waitFor("ATTACHED-42-\(job.id) /dev/pts/")
+        terminal.type("exit\r")
+        #expect(try await terminal.exitStatus() == 0, "\(terminal.output)")
+        #expect(try await c.job(job.id).state == .running)
+        #expect(try await steps(c, job.id).first?.pty == true)
+    }
+
     @Test func cancellingAJobEndsItsSteps() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }

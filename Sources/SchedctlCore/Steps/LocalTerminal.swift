@@ -18,7 +18,8 @@ final class LocalTerminal: @unchecked Sendable {
         guard tcgetattr(fd, &mode) == 0 else { return }
         saved = mode
         cfmakeraw(&mode)
-        _ = tcsetattr(fd, TCSAFLUSH, &mode)
+        // TCSADRAIN, not TCSAFLUSH: keys typed ahead, before the step started, still go to it.
+        _ = tcsetattr(fd, TCSADRAIN, &mode)
     }
 
     /// Puts back the mode `makeRaw` found.
