@@ -162,6 +162,28 @@ import Testing
         #expect(try await steps(c, job.id).first?.pty == true)
     }
 
+    @Test func aTerminalThatStopsReadingLosesNothingOfAPtyStep() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        let terminal = try PseudoTerminal(
+            "schedctl", ["exec", "\(job.id)", "--pty", "--", "sh", "-c", "seq 1 200000; echo SEQ-$((1 + 1))-DONE"],
+            environment: try environment(c, token: ana), directory: c.dir + "/work")
+        defer { terminal.stop() }
+        // Far more than every buffer on the way holds: the step's writes wait until the terminal reads again.
+        terminal.pauseReading(true)
+        try await Task.sleep(for: .seconds(3))
+        terminal.pauseReading(false)
+        try await terminal.waitFor("SEQ-2-DONE")
+        #expect(try await terminal.exitStatus() == 0)
+        let lines = terminal.output.components(separatedBy: "\r\n")
+        let numbers = lines.compactMap { Int($0) }
+        #expect(numbers == Array(1...200_000), "\(numbers.count) numbers, last \(numbers.last ?? 0)")
+    }
+
     @Test func cancellingAJobEndsItsSteps() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }

@@ -9,6 +9,7 @@ final class PseudoTerminal: @unchecked Sendable {
     private let master: Int32
     private let lock = NSLock()
     private var received: [UInt8] = []
+    private var paused = false
     private var reader: Thread?
 
     static let rows: UInt16 = 40
@@ -36,6 +37,7 @@ final class PseudoTerminal: @unchecked Sendable {
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
+                while lock.withLock({ paused }) { usleep(10_000) }
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { break }
@@ -45,6 +47,10 @@ final class PseudoTerminal: @unchecked Sendable {
         thread.start()
         reader = thread
     }
+
+    /// Stops reading the terminal (a slow one: what the program writes waits in the kernel, then blocks
+    /// its writes), or reads again.
+    func pauseReading(_ pause: Bool) { lock.withLock { paused = pause } }
 
     /// Everything the program wrote so far.
     var output: String { lock.withLock { String(decoding: received, as: UTF8.self) } }
