@@ -1,6 +1,7 @@
 import Foundation
 import RasporedAPI
 import Scheduler
+import TestAccounts
 import Testing
 
 /// Issue 31's interactive work and steps, with the real binaries: schedctl driven through a pseudo-terminal
@@ -182,6 +183,40 @@ import Testing
         let lines = terminal.output.components(separatedBy: "\r\n")
         let numbers = lines.compactMap { Int($0) }
         #expect(numbers == Array(1...200_000), "\(numbers.count) numbers, last \(numbers.last ?? 0)")
+    }
+
+    @Test(.enabled(if: TestUsers.available, "needs root to make Unix accounts"))
+    func aStepRunsAsTheJobsUserInItsCgroupOnATerminalOfItsOwn() async throws {
+        let users = try TestUsers()
+        defer { users.removeAll() }
+        let ana = try users.make()
+        let c = LocalCluster()
+        c.runAs = "submitter"
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let home = c.dir + "/home-ana"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        chown(home, ana.uid, ana.gid)
+        let token: TokenView = try await c.post("/v1/tokens", TokenRequest(user: ana.name), token: c.adminToken)
+        var submit = c.job(c.sh("cat /proc/self/cgroup > \(home)/job.cgroup; exec sleep 300"), gpus: 1)
+        submit.workdir = home
+        let job = try await c.submit(submit, token: token.secret)
+        try await c.waitFor("the job to run", timeout: 30) {
+            FileManager.default.fileExists(atPath: home + "/job.cgroup")
+        }
+        let terminal = try PseudoTerminal(
+            "schedctl",
+            [
+                "exec", "\(job.id)", "--pty", "--", "sh", "-c",
+                "echo USER-$(id -un) TTY-$(stat -c %U $(tty)) DIR-$(pwd); cat /proc/self/cgroup",
+            ], environment: try environment(c, token: token.secret), directory: c.dir + "/work")
+        defer { terminal.stop() }
+        #expect(try await terminal.exitStatus() == 0, "\(terminal.output)")
+        #expect(terminal.output.contains("USER-\(ana.name) TTY-\(ana.name) DIR-\(home)"), "\(terminal.output)")
+        let jobCgroups = try String(contentsOfFile: home + "/job.cgroup", encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let stepLines = Set(terminal.output.components(separatedBy: "\r\n"))
+        #expect(!jobCgroups.isEmpty && jobCgroups.allSatisfy(stepLines.contains), "\(jobCgroups) \(stepLines)")
     }
 
     @Test func cancellingAJobEndsItsSteps() async throws {
