@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import RasporedAPI
 import Scheduler
 import TestAccounts
@@ -217,6 +218,25 @@ import Testing
             .split(separator: "\n").map(String.init)
         let stepLines = Set(terminal.output.components(separatedBy: "\r\n"))
         #expect(!jobCgroups.isEmpty && jobCgroups.allSatisfy(stepLines.contains), "\(jobCgroups) \(stepLines)")
+    }
+
+    @Test func aStepWhoseAgentNeverDialsBackFailsWithTheReason() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        // The agent hears nothing more: it cannot dial back.
+        let agent = try #require(c.agents["dgx01"]?.processIdentifier)
+        Glibc.kill(agent, SIGSTOP)
+        defer { Glibc.kill(agent, SIGCONT) }
+        let step = try c.tool(
+            "schedctl", ["exec", "\(job.id)", "--", "true"], environment: try environment(c, token: ana))
+        #expect(step.status == 1)
+        #expect(step.stderr.contains("the agent of dgx01 did not connect within 30 s"), "\(step.stderr)")
+        let steps = try await steps(c, job.id)
+        #expect(steps.map(\.state) == [.failed])
     }
 
     @Test func cancellingAJobEndsItsSteps() async throws {

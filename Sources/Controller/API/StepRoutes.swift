@@ -104,7 +104,8 @@ struct StepRoutes {
         let key = "\(started.jobId).\(started.step)"
         await send(.started(started), outbound)
         guard let agents = await core.awaitAgents(key) else {
-            return await fail("step \(key): not every agent of \(started.nodes.joined(separator: ",")) connected")
+            let why = await core.stepReason(key) ?? "not every agent of its nodes connected"
+            return await fail("step \(key) failed: \(why)")
         }
         let outcome = await StepRelay.relay(client: (messages, outbound), agents: agents) { exit in
             await core.stepEnded(key, state: exit.status == 0 ? .completed : .failed, exit: exit)

@@ -79,6 +79,13 @@ extension ControllerCore {
         return steps.connect(key, node: node, leg: leg)
     }
 
+    /// Why step `key` ended, as recorded.
+    func stepReason(_ key: String) -> String? {
+        let parts = key.split(separator: ".")
+        guard parts.count == 2, let job = Int64(parts[0]), let step = Int(parts[1]) else { return nil }
+        return steps.steps(of: job).first { $0.step == step }?.reason
+    }
+
     /// Records how step `key` ended.
     func stepEnded(_ key: String, state: StepView.State, exit: StepExit?) {
         steps.end(key, state: state, exit: exit, at: clock())
