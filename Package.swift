@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "schedctl", targets: ["schedctl"]),
         .library(name: "Agent", targets: ["Agent"]),
         .executable(name: "schedagent", targets: ["schedagent"]),
+        .executable(name: "srun", targets: ["srun"]),
         .library(name: "Controller", targets: ["Controller"]),
         .library(name: "RasporedAPI", targets: ["RasporedAPI"]),
         .executable(name: "schedulerd", targets: ["schedulerd"]),
@@ -44,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
@@ -74,6 +77,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ]
         ),
         /// Linked with the Swift runtime and Foundation built in (`-static-stdlib`, Linux release builds): a
@@ -95,6 +102,8 @@ let package = Package(
         .target(name: "CAgentShims", linkerSettings: [.linkedLibrary("numa")]),
         /// The binding shim every job starts through (C: an exec's cost, not a Swift runtime's).
         .executableTarget(name: "raspored-exec", dependencies: ["CAgentShims"]),
+        /// `srun` on a job's PATH: `schedctl run`, the schedctl beside it.
+        .executableTarget(name: "srun"),
         /// The node agent: hwloc discovery, the check against cluster.yaml, the job launcher, its state.
         .target(
             name: "Agent",
@@ -105,12 +114,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ]
         ),
         .executableTarget(
             name: "schedagent",
             dependencies: [
-                "Agent", "ClientTrust", "Scheduler", "RasporedAPI", "raspored-exec",
+                "Agent", "ClientTrust", "Scheduler", "RasporedAPI", "raspored-exec", "srun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,6 +142,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "WSCore", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -172,13 +187,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         /// End to end: the real daemons over loopback HTTP, jobs as real processes.
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "RasporedAPI", "Scheduler", "TestAccounts",
+                "RasporedAPI", "Scheduler", "TestAccounts", "CAgentShims",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -58,6 +58,7 @@ int raspored_reset_signals(void) {
 #include <numa.h>
 #include <numaif.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,8 @@ int raspored_exec_job(const struct raspored_job_spec *spec, char *const argv[]) 
     }
     if (!argv || !argv[0]) return fail(status_fd, "no command to run");
     if (raspored_reset_signals() != 0) return fail_errno(status_fd, message, sizeof message, "sigprocmask failed", errno);
+    if (spec->controlling_tty && ioctl(0, TIOCSCTTY, 0) != 0)
+        return fail_errno(status_fd, message, sizeof message, "cannot take the terminal (TIOCSCTTY)", errno);
     for (int i = 0; i < spec->ncgroups; i++) {
         if (join_cgroup(spec->cgroup_procs[i]) != 0) {
             int e = errno;

@@ -15,9 +15,10 @@ public struct Schedctl: AsyncParsableCommand {
             2 usage, configuration or connection, 3 the controller failed. See docs/schedctl.md.
             """,
         subcommands: [
-            SubmitCommand.self, QueueCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
-            CancelCommand.self, HoldCommand.self, ReleaseCommand.self, UpdateCommand.self, NodesCommand.self,
-            DrainCommand.self, ResumeCommand.self, ReserveCommand.self,
+            SubmitCommand.self, RunStepCommand.self, AllocCommand.self, ExecCommand.self, AttachCommand.self,
+            QueueCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self,
+            HoldCommand.self, ReleaseCommand.self, UpdateCommand.self, NodesCommand.self, DrainCommand.self,
+            ResumeCommand.self, ReserveCommand.self,
             ReservationsCommand.self, UnreserveCommand.self, TokenCommand.self, AuditCommand.self,
             ClusterCommand.self, PlaceCommand.self, SimulateCommand.self,
         ]

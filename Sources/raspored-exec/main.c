@@ -1,12 +1,13 @@
 // raspored-exec [--status-file FILE] [--cgroup PROCS_FILE]... [--cpus LIST] [--mems LIST]
-//               [--uid N --gid N [--groups N,N,...]] [--chdir DIR] [--output FILE] [--error FILE]
+//               [--uid N --gid N [--groups N,N,...]] [--chdir DIR] [--output FILE] [--error FILE] [--ctty]
 //               [--truncate yes] -- COMMAND [ARGS...]
 //
 // The shim the agent starts every job through, as root: joins the job's cgroups, binds the CPUs and NUMA
 // memory, becomes the job's user (groups, gid, uid; no capability left, no_new_privs), enters the working
 // directory and opens the output files as that user, then execs the command (see raspored_exec_job in
-// CAgentShims). Exit status 127 when a step fails, with the reason on stderr and in the status file; 64 for
-// arguments it cannot read.
+// CAgentShims). `--ctty` (an interactive step's pseudo-terminal) takes standard input, a terminal, as the
+// controlling terminal of the session the agent started it in. Exit status 127 when a step fails, with the
+// reason on stderr and in the status file; 64 for arguments it cannot read.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,10 @@ int main(int argc, char **argv) {
     for (; i < argc; i++) {
         const char *o = argv[i];
         if (strcmp(o, "--") == 0) { i++; break; }
+        if (strcmp(o, "--ctty") == 0) {
+            spec.controlling_tty = 1;
+            continue;
+        }
         if (i + 1 >= argc) break;
         const char *a = argv[i + 1];
         if (strcmp(o, "--status-file") == 0) {

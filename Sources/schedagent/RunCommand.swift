@@ -117,7 +117,12 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError("cannot open the state directory \(stateDir): \(error)")
         }
         // Jobs get the environment their assignment carries, never this process's (its token among it).
-        let mapping = AssignmentMapping(node: discovered, bind: binds)
+        var mapping = AssignmentMapping(node: discovered, bind: binds)
+        // srun and schedctl are installed beside schedagent.
+        let tools = URL(fileURLWithPath: try selfExecutable()).deletingLastPathComponent().path
+        // Jobs run elsewhere: the CA file by its absolute path.
+        let jobsCA = caFile.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        mapping.steps = StepTools(directory: tools, controller: controller, caFile: jobsCA)
         // The watchdog stops the runs when the lease lapses and this agent cannot (stopped, hung, gone).
         var sessionConfiguration = AgentSession.Configuration(node: node, version: "schedagent")
         do {
@@ -129,7 +134,10 @@ struct RunCommand: AsyncParsableCommand {
         let session = AgentSession(
             configuration: sessionConfiguration, discovered: discovered, launcher: launcher,
             mapping: mapping, transport: HTTPControllerClient(baseURL: controller, node: node, token: token, tls: tls),
-            logger: logger)
+            logger: logger,
+            steps: StepRunner(
+                endpoint: .init(baseURL: controller, node: node, token: token, tls: tls), launcher: launcher,
+                logger: logger))
         logger.info(
             "starting",
             metadata: [

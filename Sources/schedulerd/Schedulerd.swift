@@ -222,7 +222,8 @@ struct Schedulerd: AsyncParsableCommand {
             agentLimits.maxConnections = max(64, spec.nodes.count * 4)
             services.append(
                 Application(
-                    router: APIRouter.makeForAgents(core: core), server: try agentLimits.server(tls: tls),
+                    router: APIRouter.makeForAgents(core: core),
+                    server: try agentLimits.server(tls: tls, webSocketRouter: APIRouter.makeSockets(core: core)),
                     configuration: agentLimits.configuration(
                         .hostname(agentHost, port: agentPort), serverName: "schedulerd-agents", logger: logger),
                     logger: logger))
@@ -231,7 +232,8 @@ struct Schedulerd: AsyncParsableCommand {
                 metadata: ["listen": "\(agentHost):\(agentPort)", "tls": "\(tls != nil)"])
         }
         let app = Application(
-            router: APIRouter.make(core: core, clusterFile: cluster), server: try limits.server(tls: tls),
+            router: APIRouter.make(core: core, clusterFile: cluster),
+            server: try limits.server(tls: tls, webSocketRouter: APIRouter.makeSockets(core: core)),
             configuration: limits.configuration(.hostname(host, port: port), serverName: "schedulerd", logger: logger),
             services: services, logger: logger)
         logger.info(

@@ -61,7 +61,9 @@ import Testing
         let env = variables(try await c.output(all))
         #expect(env["SUBMITTER_VAR"] == "from the submitter")
         #expect(env["HOME"] == c.dir)
-        #expect(env["PATH"] == "/usr/bin:/bin")
+        // srun's directory (the agent's) first, for steps: the submitter's PATH after it.
+        let tools = URL(fileURLWithPath: try LocalCluster.binary("srun")).deletingLastPathComponent().path
+        #expect(env["PATH"] == tools + ":/usr/bin:/bin")
         #expect(env["RASPORED_CONTROLLER"] == c.base)
         #expect(env["RASPORED_TOKEN"] == nil)
         #expect(env["AGENT_SECRET"] == nil)

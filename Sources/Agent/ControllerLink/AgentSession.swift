@@ -43,6 +43,8 @@ public actor AgentSession {
     public nonisolated let discovered: DiscoveredNode
     public nonisolated let launcher: JobLauncher
     public nonisolated let mapping: AssignmentMapping
+    /// Runs the steps the controller orders; nil ignores step orders.
+    public nonisolated let steps: StepRunner?
     private let transport: any ControllerTransport
     private let logger: Logger
     private let offsetsFile: URL
@@ -64,8 +66,9 @@ public actor AgentSession {
 
     public init(
         configuration: Configuration, discovered: DiscoveredNode, launcher: JobLauncher, mapping: AssignmentMapping,
-        transport: any ControllerTransport, logger: Logger
+        transport: any ControllerTransport, logger: Logger, steps: StepRunner? = nil
     ) {
+        self.steps = steps
         self.configuration = configuration
         self.discovered = discovered
         self.launcher = launcher
@@ -145,6 +148,7 @@ public actor AgentSession {
         }
         for runId in decisions.forget { await launcher.forget(runId) }
         if !decisions.forget.isEmpty { saveOffsets() }
+        if let orders = orders.steps, !orders.isEmpty, lease.mayLaunch { await steps?.start(orders) }
     }
 
     private static func reason(_ order: StopOrder) -> String {
@@ -175,6 +179,7 @@ public actor AgentSession {
                 beatWanted = true
             case .finished(let record):
                 book.observe(record)
+                await steps?.runEnded(record.jobId)
                 logger.info(
                     "run \(record.jobId) ended: \(record.state.rawValue)\(record.reason.map { ", \($0)" } ?? "")")
                 // The end is reported once the shipper has flushed the output.

@@ -11,6 +11,10 @@ public struct AssignmentMapping: Sendable {
     public var node: DiscoveredNode
     /// Whether requests bind (see `BindingMode`).
     public var bind: Bool
+    /// What a job needs to start steps in itself (`srun`): the directory with `srun` and `schedctl`, put
+    /// first on its PATH, and the controller's URL (and CA file) as this agent reaches it. Only for runs whose
+    /// assignment carries a job credential.
+    public var steps: StepTools?
 
     public init(node: DiscoveredNode, bind: Bool) {
         self.node = node
@@ -46,6 +50,9 @@ public struct AssignmentMapping: Sendable {
         // The assignment's environment is the job's (the submitter's, with the scheduler's variables), never
         // the agent's own: set even when empty, so the launcher does not fall back to the agent's.
         request.environment = assignment.environment
+        if let tools = steps, let credential = assignment.stepCredential {
+            request.environment = tools.environment(over: assignment.environment, credential: credential)
+        }
         request.array = assignment.array
         request.bind = bind
         request.user = assignment.user

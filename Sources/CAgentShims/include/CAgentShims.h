@@ -41,6 +41,9 @@ struct raspored_job_spec {
     int truncate;
     /// Where the reason goes when a step fails; opened before the identity changes.
     const char *status_file;
+    /// Non-zero: standard input is a terminal to take as the controlling terminal (TIOCSCTTY); the process
+    /// must lead a session of its own (its spawner called setsid).
+    int controlling_tty;
 };
 
 /// Prepares the process as `spec` says and execs `argv`. Returns only on failure: 127, after writing the
@@ -63,5 +66,12 @@ int raspored_parse_list(const char *text, int *out, int capacity);
 /// -1 with errno set. The attachment outlives the program's file descriptor, which is closed.
 int raspored_attach_device_filter(int cgroup_fd, unsigned major, unsigned minor_limit, const unsigned *allowed,
                                   int n);
+
+/// Opens a pseudo-terminal pair: the master (close-on-exec) and its slave (not close-on-exec, no controlling
+/// terminal taken), sized `rows` × `cols` when both are non-zero. Returns 0, or -1 with errno set.
+int raspored_open_pty(int *master, int *slave, unsigned short rows, unsigned short cols);
+
+/// Sets a terminal's window size (TIOCSWINSZ on the master: the slave's foreground group gets SIGWINCH).
+int raspored_set_window_size(int fd, unsigned short rows, unsigned short cols);
 
 #endif

@@ -21,7 +21,17 @@ public enum APIRouter {
         AuditRoutes(core: core).register(on: v1)
         ReservationRoutes(core: core).register(on: v1)
         AgentRoutes(core: core).register(on: v1)
+        StepRoutes(core: core).register(on: v1)
         ClusterRoutes(core: core, clusterFile: clusterFile).register(on: v1)
+        return router
+    }
+
+    /// The router of the WebSocket upgrades both listeners take: the step streams (`StepRoutes`), each
+    /// authenticating its own caller.
+    public static func makeSockets(core: ControllerCore) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        StepRoutes(core: core).registerSockets(on: router)
         return router
     }
 

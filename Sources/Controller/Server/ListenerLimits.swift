@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTPTypes
@@ -26,6 +27,24 @@ public struct ListenerLimits: Hashable, Sendable {
             configuration: .init(
                 additionalChannelHandlers: [RequestBodyDeadline(limit: body)],
                 idleTimeout: .nanoseconds(Int64(idleSeconds * 1e9))))
+    }
+
+    /// The same server, also taking WebSocket upgrades that `webSocketRouter` accepts (the step streams:
+    /// docs/api.md, "Steps"). The first request's head must come within `idleSeconds` (`HeadDeadline`);
+    /// an upgraded connection is pinged every 30 s and closed when the pong does not come.
+    public func server(webSocketRouter: Router<APIRequestContext>) -> HTTPServerBuilder {
+        let body = TimeAmount.nanoseconds(Int64(bodySeconds * 1e9))
+        let idle = TimeAmount.nanoseconds(Int64(idleSeconds * 1e9))
+        let sockets = webSocketRouter.buildResponder()
+        return HTTPServerBuilder { responder in
+            withHeadDeadline(
+                HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: sockets,
+                    configuration: .init(
+                        http1: .init(additionalChannelHandlers: [RequestBodyDeadline(limit: body)], idleTimeout: idle),
+                        ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30))))),
+                limit: idle)
+        }
     }
 
     /// An application configuration serving `address` with this connection cap.

@@ -53,4 +53,11 @@ extension ListenerLimits {
         guard let tls else { return server }
         return try .tls(server, tlsConfiguration: tls.configuration)
     }
+
+    /// The same with WebSocket upgrades (`server(webSocketRouter:)`), behind TLS when `tls` is given.
+    public func server(tls: ServerTLS?, webSocketRouter: Router<APIRequestContext>) throws -> HTTPServerBuilder {
+        let plain = server(webSocketRouter: webSocketRouter)
+        guard let tls else { return plain }
+        return try .tls(plain, tlsConfiguration: tls.configuration)
+    }
 }

@@ -113,14 +113,18 @@ extension ControllerCore {
                 o.stop.append(StopOrder(runId: runId, why: .unknown, message: "no such run on \(node) any more"))
             }
         }
+        let steps = steps.orders(for: node)
+        if !steps.isEmpty { o.steps = steps }
         return o
     }
 
     func assignment(_ job: Job, on node: String) -> RunAssignment? {
         guard let a = job.allocation, let mine = a.nodes.first(where: { $0.node == node }) else { return nil }
+        // The job's command runs once, on its first node; the others hold their share for its steps.
+        let command = mine.node == a.nodes.first?.node ? job.command : RunAssignment.holdCommand
         var assignment = RunAssignment(
             runId: RunId.make(job: job.id, attempt: job.requeueCount), jobId: job.id, name: job.name, user: job.user,
-            command: job.command, workdir: job.workdir, output: job.output, allocation: mine,
+            command: command, workdir: job.workdir, output: job.output, allocation: mine,
             nodeList: a.nodes.map(\.node), timeLimitSeconds: job.timeLimit.seconds,
             environment: (job.environment ?? [:]).merging(Self.schedulerVariables(job)) { _, scheduler in scheduler },
             array: job.array)
@@ -132,6 +136,7 @@ extension ControllerCore {
         assignment.truncateOutput = c.openMode == .truncate && job.requeueCount == 0 && mine.node == a.nodes.first?.node
         assignment.warning = c.warning
         assignment.killGraceSeconds = c.killGrace
+        assignment.stepCredential = stepCredential.issue(runId: assignment.runId)
         return assignment
     }
 

@@ -33,6 +33,10 @@ public actor ControllerCore {
     /// Agents heard from since start, by node.
     var connections: [String: AgentConnection] = [:]
     var waiters = OrderWaiters()
+    /// Steps waiting for their agents, and every step's record (in memory only).
+    var steps = StepBook()
+    /// Issues and checks the job credentials `srun` uses.
+    let stepCredential: StepCredential
     /// When this controller started (monotonic), for nodes that never registered since.
     let startedAt = ContinuousClock.now
     /// Submissions waiting for the next group commit: each a group (one job, or an array's tasks).
@@ -80,6 +84,7 @@ public actor ControllerCore {
         self.spec = spec
         self.store = store
         self.settings = settings
+        self.stepCredential = StepCredential.load(besideStoreAt: store.path)
         self.logger = logger
         let read: @Sendable () -> Int64
         if let clock { read = { clock() * 1000 } } else { read = millisClock }

@@ -26,21 +26,25 @@ public struct AgentOrders: Hashable, Sendable, Codable {
     public var reregister: Bool
     /// Signals for running runs (`schedctl cancel --signal`); absent means none.
     public var signal: [SignalOrder]?
+    /// Steps to start in runs of this node (a client waits on each); absent when none.
+    public var steps: [StepOrder]?
 
     public init(
         launch: [RunAssignment] = [], stop: [StopOrder] = [], acknowledged: [String] = [], reregister: Bool = false,
-        signal: [SignalOrder]? = nil
+        signal: [SignalOrder]? = nil, steps: [StepOrder]? = nil
     ) {
         self.launch = launch
         self.stop = stop
         self.acknowledged = acknowledged
         self.reregister = reregister
         self.signal = signal
+        self.steps = steps
     }
 
     /// Nothing to do.
     public var isEmpty: Bool {
         launch.isEmpty && stop.isEmpty && acknowledged.isEmpty && !reregister && (signal ?? []).isEmpty
+            && (steps ?? []).isEmpty
     }
 }
 
@@ -83,6 +87,9 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     /// Seconds between SIGTERM and SIGKILL when the run is stopped (cancel, time limit); absent means the
     /// agent's own grace.
     public var killGraceSeconds: Int?
+    /// A credential for this run alone (`rsj_…`): the agent gives it to the job as `RASPORED_JOB_TOKEN`, so
+    /// `srun` inside it can start steps in this job, and nothing else; it dies with the run.
+    public var stepCredential: String?
 
     public init(
         runId: String, jobId: Int64, name: String, user: String, command: [String], workdir: String,

@@ -25,7 +25,17 @@ struct ShowCommand: AsyncParsableCommand {
             }
             return
         }
-        if json { try printJSON(view) } else { print(Self.text(view, now: nowEpoch())) }
+        if json {
+            try printJSON(view)
+            return
+        }
+        print(Self.text(view, now: nowEpoch()))
+        // A job that never ran has no steps; a controller without steps answers 404.
+        if view.startTime != nil, let steps = try? await client.get("/v1/jobs/\(view.id)/steps", as: StepList.self),
+            !steps.steps.isEmpty
+        {
+            print(StepText.table(steps.steps))
+        }
     }
 
     static func text(_ j: JobView, now: Int64) -> String {

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import RasporedAPI
+
+/// `schedctl run [OPTIONS] [--pty] -- COMMAND` (and `srun`): a step. Inside an allocation (`RASPORED_JOB_ID`
+/// set, as in a batch job or `schedctl alloc`'s shell, or `--jobid`) it runs in that job; otherwise it
+/// first gets an allocation of its own with `schedctl submit`'s options, and gives it back when the step
+/// ends. Exits with the step's status (128 + a signal's number).
+struct RunStepCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a command as a step, streaming its output: in this allocation, or in a new one.",
+        discussion: """
+            schedctl run --gpus 1 --time 1h -- nvidia-smi          (waits for an allocation, runs, ends it)
+            schedctl run --pty --gpus 1 -- bash                      (an interactive shell on the node)
+            srun hostname                                            (in a batch job or schedctl alloc: a step in it)
+            Takes schedctl submit's options, and --pty (a terminal), --jobid N (a step in running job N, as \
+            RASPORED_JOB_ID does), --node NAME (which of the job's nodes; default its first). Ctrl-C sends \
+            SIGINT to the step (twice within a second: SIGKILL); with --pty every key goes to the step's \
+            terminal. Exit status: the step's, or 128 + its signal.
+            """)
+
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp("Submit's options, --pty, --jobid, --node; then -- and a command.", valueName: "options"))
+    var arguments: [String] = []
+
+    func run() async throws {
+        let a = try StepArguments(arguments)
+        if a.help { throw CleanExit.helpRequest(Self.self) }
+        guard let program = a.command.first, !program.isEmpty else {
+            throw CLIError("no command: schedctl run [options] -- COMMAND")
+        }
+        let request = StepRequest.local(a.command, pty: a.pty, nodes: a.nodes)
+        let environment = ProcessInfo.processInfo.environment
+        if let jobId = a.jobId ?? environment["RASPORED_JOB_ID"].flatMap({ Int64($0) }) {
+            let submit = try Self.submitOptions(a.rest)
+            let status = try await StepEndpoint.resolve(connection: submit.connection, jobId: jobId)
+                .run(jobId: jobId, request)
+            if status != 0 { throw CommandFailed(status: status) }
+            return
+        }
+        let job = try await AllocationJob.submit(
+            options: a.rest, name: URL(fileURLWithPath: program).lastPathComponent)
+        let status: Int32
+        do {
+            try await Interruptible.run { _ = try await job.waitUntilRunning() }
+            let endpoint = StepEndpoint(base: job.client.base, token: job.client.token, tls: job.client.tls)
+            status = try await endpoint.run(jobId: job.id, request)
+        } catch {
+            await job.cancel()
+            throw error
+        }
+        await job.cancel()
+        if status != 0 { throw CommandFailed(status: status) }
+    }
+
+    /// `schedctl submit`'s options as given (for the connection they name).
+    static func submitOptions(_ options: [String]) throws -> SubmitCommand {
+        do { return try SubmitCommand.parse(options + ["--", "true"]) } catch {
+            throw CLIError(SubmitCommand.message(for: error))
+        }
+    }
+}
+
+/// Runs work that Ctrl-C (SIGINT), SIGTERM or SIGHUP may interrupt: the work is cancelled and a
+/// `CommandFailed(130)` thrown, so the caller can clean up (cancel the allocation it was waiting for).
+enum Interruptible {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await work() }
+        let numbers = [SIGINT, SIGTERM, SIGHUP]
+        let sources = numbers.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        defer {
+            for source in sources { source.cancel() }
+            for number in numbers { signal(number, SIG_DFL) }
+        }
+        do { return try await task.value } catch is CancellationError {
+            printStderr("schedctl: interrupted")
+            throw CommandFailed(status: 130)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import NIOSSL
+import RasporedAPI
+
+/// Where and with which secret a step is opened in job `jobId`. Inside that job (its `RASPORED_JOB_ID`, with
+/// the `RASPORED_JOB_TOKEN` its agent gave it, as `srun` in a batch script runs), the job's own credential
+/// and `RASPORED_STEP_CONTROLLER`/`RASPORED_STEP_CA`, unless `--token` or `--controller` is given; else the
+/// usual controller and token (`ClientConfig`).
+struct StepEndpoint {
+    var base: String
+    var token: String
+    var tls: TLSConfiguration?
+
+    static func resolve(
+        connection: ConnectionOptions, jobId: Int64, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> StepEndpoint {
+        if connection.token == nil, connection.controller == nil, let credential = environment["RASPORED_JOB_TOKEN"],
+            !credential.isEmpty, environment["RASPORED_JOB_ID"] == String(jobId)
+        {
+            var stepEnvironment = environment
+            stepEnvironment["RASPORED_CONTROLLER"] =
+                environment["RASPORED_STEP_CONTROLLER"] ?? environment["RASPORED_CONTROLLER"]
+            stepEnvironment["RASPORED_CA"] = environment["RASPORED_STEP_CA"] ?? environment["RASPORED_CA"]
+            stepEnvironment["RASPORED_TOKEN"] = credential
+            let config = try ClientConfig.resolve(
+                controllerFlag: nil, tokenFlag: nil, caFlag: connection.caFile,
+                allowPlainHTTP: connection.allowPlainHTTP, environment: stepEnvironment)
+            return StepEndpoint(base: config.controller, token: credential, tls: try config.tlsConfiguration())
+        }
+        let client = try connection.client()
+        return StepEndpoint(base: client.base, token: client.token, tls: client.tls)
+    }
+
+    /// Opens the step and copies its streams; returns its exit status, or throws when it could not run.
+    func run(jobId: Int64, _ request: StepRequest) async throws -> Int32 {
+        let session = StepSession(base: base, token: token, tls: tls, jobId: jobId, request: request)
+        switch try await session.run() {
+        case .exited(let exit):
+            if let reason = exit.reason { printStderr("schedctl: step of job \(jobId): \(reason)") }
+            return exit.status
+        case .failed(let why):
+            throw CLIError(why, status: ExitStatus.refused)
+        }
+    }
+}
+
+extension StepRequest {
+    /// A request for `command`, with the local terminal's size and TERM for a pty.
+    static func local(_ command: [String], pty: Bool, nodes: [String]?) -> StepRequest {
+        let size = pty ? LocalTerminal.size() : nil
+        return StepRequest(
+            command: command, pty: pty, rows: size?.rows, cols: size?.cols,
+            term: pty ? ProcessInfo.processInfo.environment["TERM"] : nil, nodes: nodes)
+    }
+}

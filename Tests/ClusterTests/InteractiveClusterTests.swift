@@ -1,0 +1,312 @@
+import Foundation
+import Glibc
+import RasporedAPI
+import Scheduler
+import TestAccounts
+import Testing
+
+/// Issue 31's interactive work and steps, with the real binaries: schedctl driven through a pseudo-terminal
+/// of the test's own (typed input, the remote echo, Ctrl-C, the exit status), `alloc` with two steps, `exec`
+/// into a running job (and refused for another user's, and for another job's credential), and `srun` in a
+/// batch script.
+@Suite(.serialized) struct InteractiveClusterTests {
+    func token(_ c: LocalCluster, _ user: String) async throws -> String {
+        let t: TokenView = try await c.post("/v1/tokens", TokenRequest(user: user), token: c.adminToken)
+        return t.secret
+    }
+
+    /// What schedctl needs to reach the cluster as `token`'s user, with the built binaries first on PATH.
+    func environment(_ c: LocalCluster, token: String) throws -> [String: String] {
+        let tools = URL(fileURLWithPath: try LocalCluster.binary("schedctl")).deletingLastPathComponent().path
+        var env = ["PATH": tools + ":/usr/bin:/bin", "RASPORED_CONTROLLER": c.base, "RASPORED_TOKEN": token]
+        if let run = ProcessInfo.processInfo.environment["RASPORED_TEST_RUN"] { env["RASPORED_TEST_RUN"] = run }
+        return env
+    }
+
+    func steps(_ c: LocalCluster, _ job: Int64) async throws -> [StepView] {
+        let list: StepList = try await c.get("/v1/jobs/\(job)/steps", token: c.adminToken)
+        return list.steps
+    }
+
+    @Test func aPtySessionEchoesTypedInputTakesCtrlCAndExitsWithTheShellsStatus() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        var env = try environment(c, token: ana)
+        env["TERM"] = "dumb"
+        let terminal = try PseudoTerminal(
+            "schedctl",
+            [
+                "run", "--pty", "--gpus", "1", "--account", "ivi", "--time", "10m", "--",
+                "/bin/sh", "-c", "echo SHELL-UP; exec /bin/sh -i",
+            ], environment: env, directory: c.dir + "/work")
+        defer { terminal.stop() }
+        try await terminal.waitFor("SHELL-UP")
+        // Typed, echoed by the step's terminal, run on the node inside the job, on a terminal of its own.
+        terminal.type("echo JOB=$RASPORED_JOB_ID. STEP=$RASPORED_STEP_ID. $((6 * 7)) $(stty size) $(tty)\r")
+        try await terminal.waitFor("STEP=0. 42 \(PseudoTerminal.rows) \(PseudoTerminal.cols) /dev/pts/")
+        #expect(terminal.output.contains("echo JOB=$RASPORED_JOB_ID."), "typed input is echoed: \(terminal.output)")
+        // Ctrl-C interrupts what runs in the foreground, not the session.
+        terminal.type("sh -c 'echo SLEEPING-$((1 + 1)); exec sleep 1000'\r")
+        try await terminal.waitFor("SLEEPING-2")
+        terminal.type("\u{03}")
+        try await terminal.waitFor("^C")
+        terminal.type("echo AFTER-$?\r")
+        try await terminal.waitFor("AFTER-130")
+        terminal.type("exit 7\r")
+        #expect(try await terminal.exitStatus() == 7, "\(terminal.output)")
+
+        let match = terminal.output.firstMatch(of: /JOB=(\d+)\./)
+        let job = try #require(match.flatMap { Int64($0.1) }, "\(terminal.output)")
+        // The allocation was the step's own: it is given back with the step.
+        let ended = try await c.waitForJob(job, in: [.cancelled], timeout: 30)
+        #expect(ended.state == .cancelled)
+        let steps = try await steps(c, job)
+        #expect(steps.map(\.exitCode) == [7], "\(steps)")
+        #expect(steps.first?.pty == true)
+    }
+
+    @Test func allocRunsTwoStepsInItsAllocationAndEndsWithItsShell() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let script = """
+            schedctl run -- sh -c 'echo FIRST in $RASPORED_JOB_ID step $RASPORED_STEP_ID'
+            srun sh -c 'echo SECOND step $RASPORED_STEP_ID; exit 3'
+            echo SECOND-STATUS=$? ALLOCATION=$RASPORED_JOB_ID
+            exit 5
+            """
+        let terminal = try PseudoTerminal(
+            "schedctl", ["alloc", "--gpus", "1", "--account", "ivi", "--time", "10m", "--", "/bin/sh", "-c", script],
+            environment: try environment(c, token: ana), directory: c.dir + "/work")
+        defer { terminal.stop() }
+        #expect(try await terminal.exitStatus() == 5, "\(terminal.output)")
+        let out = terminal.output
+        let job = try #require(out.firstMatch(of: /ALLOCATION=(\d+)/).flatMap { Int64($0.1) }, "\(out)")
+        #expect(out.contains("FIRST in \(job) step 0"), "\(out)")
+        #expect(out.contains("SECOND step 1"), "\(out)")
+        #expect(out.contains("SECOND-STATUS=3"), "\(out)")
+        let ended = try await c.waitForJob(job, in: [.cancelled], timeout: 30)
+        #expect(ended.state == .cancelled)
+        let steps = try await steps(c, job)
+        #expect(steps.map(\.id) == ["\(job).0", "\(job).1"])
+        #expect(steps.map(\.exitCode) == [0, 3])
+        #expect(steps.map(\.state) == [.completed, .failed])
+    }
+
+    @Test func execRunsInARunningJobOfOnesOwnOnlyAndAJobCredentialOpensOnlyItsJob() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let bo = try await token(c, "bo")
+        let first = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        let second = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        for job in [first, second] {
+            try await c.waitFor("job \(job.id) to run", timeout: 30) { try await c.job(job.id).state == .running }
+        }
+
+        let inJob = try c.tool(
+            "schedctl",
+            ["exec", "\(first.id)", "--", "sh", "-c", "echo IN $RASPORED_JOB_ID; printenv RASPORED_JOB_TOKEN; exit 6"],
+            environment: try environment(c, token: ana))
+        #expect(inJob.status == 6, "\(inJob.stderr)")
+        #expect(inJob.stdout.contains("IN \(first.id)"), "\(inJob.stdout)")
+
+        // A lot of output, every byte in order (each frame is written before the next is read).
+        let lots = try c.tool(
+            "schedctl", ["exec", "\(first.id)", "--", "seq", "1", "300000"], environment: try environment(c, token: ana)
+        )
+        #expect(lots.status == 0, "\(lots.stderr)")
+        #expect(lots.stdout == (1...300_000).map(String.init).joined(separator: "\n") + "\n")
+
+        let refused = try c.tool(
+            "schedctl", ["exec", "\(first.id)", "--", "true"], environment: try environment(c, token: bo))
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("belongs to ana"), "\(refused.stderr)")
+
+        // The first job's own credential opens steps in the first job, and in no other.
+        let credential = try #require(
+            inJob.stdout.split(separator: "\n").first { $0.hasPrefix("rsj_") }.map(String.init), "\(inJob.stdout)")
+        let own = try c.tool(
+            "schedctl", ["exec", "\(first.id)", "--token", credential, "--", "true"],
+            environment: try environment(c, token: bo))
+        #expect(own.status == 0, "\(own.stderr)")
+        let other = try c.tool(
+            "schedctl", ["exec", "\(second.id)", "--token", credential, "--", "true"],
+            environment: try environment(c, token: bo))
+        #expect(other.status != 0)
+        let listed = try await c.raw("GET", "/v1/jobs/\(first.id)", token: credential)
+        #expect(listed.status == 401, "a job credential is no token for the rest of the API")
+        #expect(try await steps(c, first.id).count == 3)
+    }
+
+    @Test func attachOpensTheJobsShellOnATerminalAndLeavesTheJobRunning() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        var submit = c.job(c.sh("sleep 300"), gpus: 1)
+        submit.environment = ["SHELL": "/bin/sh"]
+        let job = try await c.submit(submit, token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        let terminal = try PseudoTerminal(
+            "schedctl", ["attach", "\(job.id)"], environment: try environment(c, token: ana),
+            directory: c.dir + "/work")
+        defer { terminal.stop() }
+        terminal.type("echo ATTACHED-$((40 + 2))-$RASPORED_JOB_ID $(tty)\r")
+        try await terminal.waitFor("ATTACHED-42-\(job.id) /dev/pts/")
+        terminal.type("exit\r")
+        #expect(try await terminal.exitStatus() == 0, "\(terminal.output)")
+        #expect(try await c.job(job.id).state == .running)
+        #expect(try await steps(c, job.id).first?.pty == true)
+    }
+
+    @Test func aTerminalThatStopsReadingLosesNothingOfAPtyStep() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        let terminal = try PseudoTerminal(
+            "schedctl", ["exec", "\(job.id)", "--pty", "--", "sh", "-c", "seq 1 200000; echo SEQ-$((1 + 1))-DONE"],
+            environment: try environment(c, token: ana), directory: c.dir + "/work")
+        defer { terminal.stop() }
+        // Far more than every buffer on the way holds: the step's writes wait until the terminal reads again.
+        terminal.pauseReading(true)
+        try await Task.sleep(for: .seconds(3))
+        terminal.pauseReading(false)
+        try await terminal.waitFor("SEQ-2-DONE")
+        #expect(try await terminal.exitStatus() == 0)
+        let lines = terminal.output.components(separatedBy: "\r\n")
+        let numbers = lines.compactMap { Int($0) }
+        #expect(numbers == Array(1...200_000), "\(numbers.count) numbers, last \(numbers.last ?? 0)")
+    }
+
+    @Test(.enabled(if: TestUsers.available, "needs root to make Unix accounts"))
+    func aStepRunsAsTheJobsUserInItsCgroupOnATerminalOfItsOwn() async throws {
+        let users = try TestUsers()
+        defer { users.removeAll() }
+        let ana = try users.make()
+        let c = LocalCluster()
+        c.runAs = "submitter"
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let home = c.dir + "/home-ana"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        chown(home, ana.uid, ana.gid)
+        let token: TokenView = try await c.post("/v1/tokens", TokenRequest(user: ana.name), token: c.adminToken)
+        var submit = c.job(c.sh("cat /proc/self/cgroup > \(home)/job.cgroup; exec sleep 300"), gpus: 1)
+        submit.workdir = home
+        let job = try await c.submit(submit, token: token.secret)
+        try await c.waitFor("the job to run", timeout: 30) {
+            FileManager.default.fileExists(atPath: home + "/job.cgroup")
+        }
+        let terminal = try PseudoTerminal(
+            "schedctl",
+            [
+                "exec", "\(job.id)", "--pty", "--", "sh", "-c",
+                "echo USER-$(id -un) TTY-$(stat -c %U $(tty)) DIR-$(pwd); cat /proc/self/cgroup",
+            ], environment: try environment(c, token: token.secret), directory: c.dir + "/work")
+        defer { terminal.stop() }
+        #expect(try await terminal.exitStatus() == 0, "\(terminal.output)")
+        #expect(terminal.output.contains("USER-\(ana.name) TTY-\(ana.name) DIR-\(home)"), "\(terminal.output)")
+        let jobCgroups = try String(contentsOfFile: home + "/job.cgroup", encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let stepLines = Set(terminal.output.components(separatedBy: "\r\n"))
+        #expect(!jobCgroups.isEmpty && jobCgroups.allSatisfy(stepLines.contains), "\(jobCgroups) \(stepLines)")
+    }
+
+    @Test func aStepWhoseAgentNeverDialsBackFailsWithTheReason() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        // The agent hears nothing more: it cannot dial back.
+        let agent = try #require(c.agents["dgx01"]?.processIdentifier)
+        Glibc.kill(agent, SIGSTOP)
+        defer { Glibc.kill(agent, SIGCONT) }
+        let step = try c.tool(
+            "schedctl", ["exec", "\(job.id)", "--", "true"], environment: try environment(c, token: ana))
+        #expect(step.status == 1)
+        #expect(step.stderr.contains("the agent of dgx01 did not connect within 30 s"), "\(step.stderr)")
+        let steps = try await steps(c, job.id)
+        #expect(steps.map(\.state) == [.failed])
+    }
+
+    @Test func cancellingAJobEndsItsSteps() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 1), token: ana)
+        try await c.waitFor("the job to run", timeout: 30) { try await c.job(job.id).state == .running }
+        let step = try PseudoTerminal(
+            "schedctl", ["exec", "\(job.id)", "--", "sh", "-c", "echo STEP-$((2 + 3)); exec sleep 1000"],
+            environment: try environment(c, token: ana), directory: c.dir + "/work")
+        defer { step.stop() }
+        try await step.waitFor("STEP-5")
+        #expect(try await c.raw("POST", "/v1/jobs/\(job.id)/cancel", token: ana).status == 200)
+        let status = try await step.exitStatus()
+        #expect(status == 128 + SIGKILL, "the step was killed with its job: \(step.output)")
+        _ = try await c.waitForJob(job.id, in: [.cancelled], timeout: 30)
+        #expect(try await steps(c, job.id).first?.signal == SIGKILL)
+    }
+
+    @Test func aMultiNodeBatchScriptRunsOnceAndItsSrunStepRunsOnEveryNode() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01", "dgx02"])
+        let ana = try await token(c, "ana")
+        let script = """
+            echo BATCH-ON-RANK-$RASPORED_NODE_RANK
+            srun sh -c 'echo STEP-NODE-$SLURM_NODEID-OF-$SLURM_STEP_NUM_NODES-RANK-$RASPORED_NODE_RANK'
+            srun --node dgx02 sh -c 'echo ONLY-$SLURM_STEP_NODELIST; exit 2'
+            echo LAST-STATUS=$?
+            """
+        var request = c.job(c.sh(script), gpus: 0)
+        request.request = ResourceRequest(nodes: 2, gpusPerNode: 8, account: "ivi", time: .hours(1))
+        let job = try await c.submit(request, token: ana)
+        let ended = try await c.waitForJob(job.id, in: [.completed, .failed], timeout: 60)
+        let out = try await c.output(job.id)
+        #expect(ended.state == .completed, "\(out)")
+        #expect(out.components(separatedBy: "BATCH-ON-RANK-").count == 2, "the script ran once: \(out)")
+        #expect(out.contains("BATCH-ON-RANK-0"), "\(out)")
+        #expect(out.contains("STEP-NODE-0-OF-2-RANK-0"), "\(out)")
+        #expect(out.contains("STEP-NODE-1-OF-2-RANK-1"), "\(out)")
+        #expect(out.contains("ONLY-dgx02"), "\(out)")
+        #expect(out.contains("LAST-STATUS=2"), "\(out)")
+        let steps = try await steps(c, job.id)
+        #expect(steps.map(\.nodes) == [["dgx01", "dgx02"], ["dgx02"]])
+        #expect(steps.map(\.exitCode) == [0, 2])
+    }
+
+    @Test func srunInABatchScriptReturnsTheStepsStatusAndFailsASetEScript() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let script = """
+            set -e
+            srun sh -c 'echo FROM-STEP $RASPORED_STEP_ID of $RASPORED_JOB_ID'
+            echo FIRST-STATUS=$?
+            srun sh -c 'exit 4'
+            echo NOT-REACHED
+            """
+        let job = try await c.submit(c.job(c.sh(script), gpus: 1), token: ana)
+        let ended = try await c.waitForJob(job.id, in: [.completed, .failed], timeout: 60)
+        let out = try await c.output(job.id)
+        #expect(ended.state == .failed, "\(out)")
+        #expect(ended.exitCode == 4, "\(out)")
+        #expect(out.contains("FROM-STEP 0 of \(job.id)"), "\(out)")
+        #expect(out.contains("FIRST-STATUS=0"), "\(out)")
+        #expect(!out.contains("NOT-REACHED"), "\(out)")
+        let steps = try await steps(c, job.id)
+        #expect(steps.map(\.exitCode) == [0, 4], "\(steps)")
+    }
+}
