@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import RasporedAPI
+import Synchronization
 import Testing
 
 @testable import Agent
@@ -69,6 +71,27 @@ import Testing
         #expect(done.state == .failed)
         #expect(await launcher.signal("all", SIGUSR2) == false)
         #expect(await launcher.signal("no-such-run", SIGUSR2) == false)
+    }
+
+    @Test func aHoldRunIsNotSignalledButWhatRunsBesideItIs() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A multi-node job's other nodes hold their share with RunAssignment.holdCommand; their steps run
+        // beside it. A signal for the job is for its steps there, not for the placeholder.
+        let hold = LaunchRequest(
+            jobId: "hold", name: "h", command: RunAssignment.holdCommand, workingDirectory: dir.path)
+        let calls = Mutex<[String]>([])
+        await launcher.alsoSignal { id, signal in calls.withLock { $0.append("\(id):\(signal)") } }
+        _ = try await launcher.launch(hold)
+        #expect(await launcher.signal("hold", SIGUSR1))
+        #expect(calls.withLock { $0 } == ["hold:\(SIGUSR1)"])
+        // SIGUSR1 would have ended `sleep`; it is still running.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await launcher.record("hold")?.state == .running)
+        // The batch script alone: there is none on this node.
+        #expect(await launcher.signal("hold", SIGUSR1, batchOnly: true) == false)
+        #expect(calls.withLock { $0 }.count == 1)
+        await launcher.cancel("hold")
+        #expect(await launcher.wait("hold")?.state == .cancelled)
     }
 
     @Test func aRunsOwnKillGraceLetsItFinishCleaningUp() async throws {

@@ -25,6 +25,16 @@ struct StepArgumentsTests {
         #expect(try StepArguments(["--time=5m", "hostname"]).rest == ["--time=5m"])
     }
 
+    @Test func everyJobOptionThatIsAFlagTakesNoValueAndSlurmsShortOnesWork() throws {
+        // --requeue and -H take no value: the command starts right after them.
+        let a = try StepArguments(["-N", "2", "--requeue", "-G", "2", "-H", "hostname", "-f"])
+        #expect(a.rest == ["-N", "2", "--requeue", "-G", "2", "-H"])
+        #expect(a.command == ["hostname", "-f"])
+        // The nodes a step names are the nodelist of an allocation made for it.
+        #expect(try StepArguments(["-w", "dgx02,dgx03", "--", "x"]).nodelistOption == ["--nodelist", "dgx02,dgx03"])
+        #expect(try StepArguments(["--", "x"]).nodelistOption == [])
+    }
+
     @Test func execAndAttachTakeTheJobFirst() throws {
         let a = try StepArguments(["42", "--pty", "--token", "rsp_x", "--", "htop"], positionalJob: true)
         #expect(a.jobId == 42)

@@ -86,6 +86,8 @@ public actor AgentSession {
     /// Runs until cancelled. Throws only when the controller refuses the very first registration (a bad
     /// token, a node it does not have): an agent that can never be accepted should say so and stop.
     public func run() async throws {
+        // A signal for a job (cancel --signal, its warning before the time limit) reaches its steps too.
+        if let steps { await launcher.alsoSignal { runId, signal in await steps.signal(runId, signal) } }
         try await recover()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.followLauncher() }

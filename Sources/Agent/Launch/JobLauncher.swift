@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import RasporedAPI
 import Scheduler
 import Subprocess
 import Synchronization
@@ -148,14 +149,26 @@ public actor JobLauncher {
         }
     }
 
-    /// Sends `signal` to a running job's whole process group, or to its first process only (`batchOnly`);
-    /// false when it is not running here.
+    /// Also called for a signal to a whole job (`alsoSignal`): the agent's steps of the run.
+    private var signalAlso: (@Sendable (String, Int32) async -> Void)?
+
+    /// Has `also` called with the run's id for each signal to a whole job (not batch-only), so what runs
+    /// beside the job's own processes (its steps, in process groups of their own) gets it too.
+    public func alsoSignal(_ also: @escaping @Sendable (String, Int32) async -> Void) { signalAlso = also }
+
+    /// Sends `signal` to a running job's whole process group (and, through `alsoSignal`, its steps), or to
+    /// its first process only (`batchOnly`); false when it is not running here. The placeholder a multi-node
+    /// job's other nodes hold their share with (`RunAssignment.holdCommand`) is not the job's work: it is
+    /// not signalled (a SIGUSR1 would end it, and the node's steps with it), only the steps are.
     @discardableResult
-    public func signal(_ jobId: String, _ signal: Int32, batchOnly: Bool = false) -> Bool {
+    public func signal(_ jobId: String, _ signal: Int32, batchOnly: Bool = false) async -> Bool {
         guard let record = records[jobId], !record.state.isFinal, let group = record.processGroup else {
             return false
         }
-        return (batchOnly ? kill(group, signal) : kill(-group, signal)) == 0
+        let holds = record.command == RunAssignment.holdCommand
+        if batchOnly { return !holds && kill(group, signal) == 0 }
+        await signalAlso?(jobId, signal)
+        return holds || kill(-group, signal) == 0
     }
 
     /// Stops a running job: SIGTERM to its process group, SIGKILL after `grace` (the run's own kill grace,
@@ -362,7 +375,7 @@ public actor JobLauncher {
         warnings[id] = Task {
             try? await Task.sleep(for: delay)
             guard !Task.isCancelled else { return }
-            self.signal(id, w.signal, batchOnly: w.batchOnly)
+            await self.signal(id, w.signal, batchOnly: w.batchOnly)
         }
     }
 

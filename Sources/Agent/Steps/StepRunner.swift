@@ -83,6 +83,13 @@ public actor StepRunner {
         }
     }
 
+    /// Sends `signal` to every step of run `runId` running here (each leads its own process group).
+    public func signal(_ runId: String, _ signal: Int32) {
+        for (_, step) in serving where step.runId == runId {
+            if let group = step.group { kill(-group, signal) }
+        }
+    }
+
     private func started(_ key: String, group: Int32) { serving[key]?.group = group }
     private func ended(_ key: String) {
         serving[key] = nil

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Scheduler
 
 /// `schedctl alloc [OPTIONS] [-- COMMAND]` (Slurm's salloc): gets an allocation with `schedctl submit`'s
 /// options, runs a shell here (or COMMAND) with `RASPORED_JOB_ID` and Slurm's `SLURM_JOB_ID` set, so that
@@ -25,11 +26,11 @@ struct AllocCommand: AsyncParsableCommand {
     func run() async throws {
         let a = try StepArguments(arguments)
         if a.help { throw CleanExit.helpRequest(Self.self) }
-        if a.pty || a.jobId != nil || a.nodes != nil { throw CLIError("alloc takes schedctl submit's options only") }
+        if a.pty || a.jobId != nil { throw CLIError("alloc takes schedctl submit's options only") }
         var environment = ProcessInfo.processInfo.environment
         let command =
             a.command.isEmpty ? [environment["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"] : a.command
-        let job = try await AllocationJob.submit(options: a.rest, name: "interactive")
+        let job = try await AllocationJob.submit(options: a.rest + a.nodelistOption, name: "interactive")
         let status: Int32
         do {
             let view = try await Interruptible.run { try await job.waitUntilRunning() }
@@ -38,7 +39,7 @@ struct AllocCommand: AsyncParsableCommand {
             environment["RASPORED_JOB_ID"] = String(job.id)
             environment["SLURM_JOB_ID"] = String(job.id)
             environment["RASPORED_NODELIST"] = nodes.joined(separator: ",")
-            environment["SLURM_JOB_NODELIST"] = nodes.joined(separator: ",")
+            environment["SLURM_JOB_NODELIST"] = HostList.compact(nodes)
             environment["SLURM_NNODES"] = String(nodes.count)
             status = try await LocalShell.run(command, environment: environment)
         } catch {

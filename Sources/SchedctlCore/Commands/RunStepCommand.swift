@@ -40,8 +40,9 @@ struct RunStepCommand: AsyncParsableCommand {
             if status != 0 { throw CommandFailed(status: status) }
             return
         }
+        // Outside an allocation, the nodes a step names are the new allocation's (srun -w).
         let job = try await AllocationJob.submit(
-            options: a.rest, name: URL(fileURLWithPath: program).lastPathComponent)
+            options: a.rest + a.nodelistOption, name: URL(fileURLWithPath: program).lastPathComponent)
         let status: Int32
         do {
             try await Interruptible.run { _ = try await job.waitUntilRunning() }
@@ -55,11 +56,13 @@ struct RunStepCommand: AsyncParsableCommand {
         if status != 0 { throw CommandFailed(status: status) }
     }
 
-    /// `schedctl submit`'s options as given (for the connection they name).
+    /// `schedctl submit`'s options as given (for the connection they name, wherever among the job options).
     static func submitOptions(_ options: [String]) throws -> SubmitCommand {
-        do { return try SubmitCommand.parse(options + ["--", "true"]) } catch {
+        let submit: SubmitCommand
+        do { submit = try SubmitCommand.parse(options + ["--", "true"]) } catch {
             throw CLIError(SubmitCommand.message(for: error))
         }
+        return try submit.commandLine().command
     }
 }
 

@@ -15,14 +15,18 @@ struct AllocationJob: Sendable {
     /// returns it with the client those options name.
     static func submit(options: [String], name: String) async throws -> AllocationJob {
         var arguments = options
-        if !options.contains(where: { $0 == "--name" || $0.hasPrefix("--name=") }) { arguments += ["--name", name] }
+        let named = ["--name", "--job-name", "-J"].contains { n in
+            options.contains { $0 == n || $0.hasPrefix(n + "=") || (n == "-J" && $0.hasPrefix("-J")) }
+        }
+        if !named { arguments += ["--name", name] }
         let submit: SubmitCommand
         do { submit = try SubmitCommand.parse(arguments + ["--"] + holdCommand) } catch {
             throw CLIError(SubmitCommand.message(for: error))
         }
         let (request, messages) = try submit.submission(cwd: FileManager.default.currentDirectoryPath)
         for m in messages { printStderr(m) }
-        let client = try submit.connection.client()
+        // The connection as given, wherever among the job options it came.
+        let client = try submit.commandLine().command.connection.client()
         let job: JobView = try await client.post("/v1/jobs", body: request)
         return AllocationJob(client: client, id: job.id)
     }

@@ -65,11 +65,22 @@ struct StepArguments: Equatable {
         }
     }
 
-    /// Options that take no value: the step's, and `schedctl submit`'s and the connection's flags.
-    static let flags: Set<String> = [
-        "--pty", "--help", "-h", "--exclusive", "--same-numa", "--no-requeue", "--allow-plain-http",
-        "--ignore-unknown", "--dry-run", "--parsable", "--json",
-    ]
+    /// `--nodelist` for the nodes named (`-w`, `--node`), for a job submitted to hold them; empty when none.
+    var nodelistOption: [String] { nodes.map { ["--nodelist", $0.joined(separator: ",")] } ?? [] }
+
+    /// Options that take no value: the step's, `schedctl submit`'s own and the connection's flags, and the
+    /// job options that are flags (`--exclusive`, `-H`, …: `JobDirectives.options`).
+    static let flags: Set<String> = {
+        var names: Set<String> = [
+            "--pty", "--help", "-h", "--allow-plain-http", "--ignore-unknown", "--dry-run", "--parsable", "--json",
+        ]
+        for o in JobDirectives.options where !o.takesValue {
+            names.insert("--" + o.long)
+            for a in o.aliases { names.insert("--" + a) }
+            if let c = o.short { names.insert("-\(c)") }
+        }
+        return names
+    }()
 
     static func commandStart(_ arguments: [String], positionalJob: Bool) -> Int? {
         var i = positionalJob && arguments.first.map({ !$0.hasPrefix("-") }) == true ? 1 : 0
