@@ -61,13 +61,22 @@ import Testing
         #expect(rows.count >= 25)
         for row in rows {
             let cell = row[1]
-            guard cell.hasPrefix("`schedctl "), cell.hasSuffix("`") else {
+            // `srun` on a job's PATH is `schedctl run`.
+            guard cell.hasPrefix("`schedctl ") || cell.hasPrefix("`srun "), cell.hasSuffix("`") else {
                 Issue.record("not a schedctl line: \(cell)")
                 continue
             }
-            let args = Array(Self.words(String(cell.dropFirst().dropLast())).dropFirst())
+            var args = Array(Self.words(String(cell.dropFirst().dropLast())).dropFirst())
+            if cell.hasPrefix("`srun ") { args.insert("run", at: 0) }
             do {
                 let command = try Schedctl.parseAsRoot(args)
+                if let run = command as? RunStepCommand {
+                    // The step's options, submit's options, and the command, split as `run` splits them.
+                    let a = try StepArguments(run.arguments)
+                    #expect(!a.command.isEmpty, "\(cell)")
+                    _ = try RunStepCommand.submitOptions(a.rest)
+                }
+                if let alloc = command as? AllocCommand { _ = try RunStepCommand.submitOptions(alloc.arguments) }
                 if let submit = command as? SubmitCommand {
                     // The job options, read as `run` reads them.
                     let (_, notes, rest) = try submit.commandLine()
