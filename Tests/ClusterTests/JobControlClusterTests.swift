@@ -45,7 +45,7 @@ import Testing
         try await c.waitFor("the job to see SIGUSR1", timeout: 30) { try await c.output(id).contains("got-usr1") }
         // Signalled, not cancelled.
         #expect(try await c.job(id).state == .running)
-        FileManager.default.createFile(atPath: c.dir + "/work/stop", contents: nil)
+        _ = FileManager.default.createFile(atPath: c.dir + "/work/stop", contents: nil)
         let ended = try await c.waitForJob(id, in: [.completed])
         #expect(ended.exitCode == 0)
         let err = try String(contentsOfFile: c.dir + "/work/held-\(id).err", encoding: .utf8)
