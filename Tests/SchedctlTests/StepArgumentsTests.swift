@@ -35,6 +35,21 @@ struct StepArgumentsTests {
         #expect(try StepArguments(["--", "x"]).nodelistOption == [])
     }
 
+    @Test func anAllocationJobIsNamedAndWritesNoOutputFileUnlessTold() throws {
+        let (r, _, command) = try AllocationJob.described(
+            options: ["-G", "1", "-A", "ivi", "--controller", "http://10.0.0.1:8420"], name: "bash", cwd: "/home/ana")
+        #expect(r.name == "bash")
+        #expect(r.output == "/dev/null")
+        #expect(r.command == AllocationJob.holdCommand)
+        #expect(r.request.gpus == 1)
+        // The connection given after a job option is the one used.
+        #expect(command.connection.controller == "http://10.0.0.1:8420")
+        let (named, _, _) = try AllocationJob.described(
+            options: ["-J", "nb", "-o", "alloc-%j.out"], name: "bash", cwd: "/home/ana")
+        #expect(named.name == "nb")
+        #expect(named.output == "alloc-%j.out")
+    }
+
     @Test func execAndAttachTakeTheJobFirst() throws {
         let a = try StepArguments(["42", "--pty", "--token", "rsp_x", "--", "htop"], positionalJob: true)
         #expect(a.jobId == 42)

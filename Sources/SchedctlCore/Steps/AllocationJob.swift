@@ -14,21 +14,29 @@ struct AllocationJob: Sendable {
     /// Submits the allocation job described by `options` (submit's options, connection included) and
     /// returns it with the client those options name.
     static func submit(options: [String], name: String) async throws -> AllocationJob {
-        var arguments = options
-        let named = ["--name", "--job-name", "-J"].contains { n in
-            options.contains { $0 == n || $0.hasPrefix(n + "=") || (n == "-J" && $0.hasPrefix("-J")) }
-        }
-        if !named { arguments += ["--name", name] }
-        let submit: SubmitCommand
-        do { submit = try SubmitCommand.parse(arguments + ["--"] + holdCommand) } catch {
-            throw CLIError(SubmitCommand.message(for: error))
-        }
-        let (request, messages) = try submit.submission(cwd: FileManager.default.currentDirectoryPath)
+        let (request, messages, submit) = try described(
+            options: options, name: name, cwd: FileManager.default.currentDirectoryPath)
         for m in messages { printStderr(m) }
-        // The connection as given, wherever among the job options it came.
-        let client = try submit.commandLine().command.connection.client()
+        let client = try submit.connection.client()
         let job: JobView = try await client.post("/v1/jobs", body: request)
         return AllocationJob(client: client, id: job.id)
+    }
+
+    /// The allocation job's submit body, its messages, and submit's command line as given (its connection
+    /// read wherever it stood among the job options). Named `name` unless the options name it; its output
+    /// goes nowhere unless they say where (it only holds the allocation; its steps' output is streamed),
+    /// so it runs from a directory its user may not write.
+    static func described(options: [String], name: String, cwd: String) throws -> (
+        SubmitRequest, [String], SubmitCommand
+    ) {
+        let submit: SubmitCommand
+        do { submit = try SubmitCommand.parse(options + ["--"] + holdCommand) } catch {
+            throw CLIError(SubmitCommand.message(for: error))
+        }
+        var (request, messages) = try submit.submission(cwd: cwd)
+        if request.name == nil { request.name = name }
+        if request.output == nil { request.output = "/dev/null" }
+        return (request, messages, try submit.commandLine().command)
     }
 
     /// Waits until the job runs; says once on stderr that it is waiting, and when it has its resources.
