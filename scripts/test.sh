@@ -2,7 +2,7 @@
 # The whole test suite: installs what it needs, builds, runs every test, then fails if the tests left
 # anything behind (scripts/leftovers.sh: processes, cgroups, test accounts, temporary files).
 #
-# Two runs, one after the other: the targets of computation (SchedulerTests, SchedctlTests) and the
+# Runs, one after the other: the targets of computation (SchedulerTests, SchedctlTests) and the
 # targets of services (AgentTests, ControllerTests, ClusterTests). Why not one:
 #   swift-testing calls a synchronous @Test function on Swift's cooperative pool, which has one thread per
 #   core (two on a 2-core machine), and runs every suite in parallel. The computation targets' tests are
@@ -18,6 +18,12 @@
 #   waiting for a thread. The two runs here: 319 tests in 51 s, then 285 in 61 s, every one passed.
 #   .serialized does not help (it orders tests within a suite; one such test still holds half the pool);
 #   the fix would be to move the work of some 150 computation tests off the pool.
+# A third run holds FidelityClusterTests alone: it compares the controller's starts with a replay's to the
+# half second and its placements job by job, so a live start delayed by other suites' work changes which
+# GPUs later jobs get. Run beside the interactive tests (pty sessions streaming some 500,000 lines) it
+# missed its 95 % bar in one full run of three on an idle 2-core machine: a job submitted at 1.029 s
+# started at 1.073 s, and the replay, which started it at once, put three later jobs on the other half of a
+# node. Alone it measures the scheduler, not the machine's other load.
 # With arguments (e.g. --filter QueuePolicyTests), one run with them.
 #
 # Each run of this script marks what its tests make: RASPORED_TEST_RUN names their cgroups and is in the
@@ -39,8 +45,10 @@ if [ "$#" -gt 0 ]; then
     tests "$@" || status=$?
 else
     services='^(AgentTests|ControllerTests|ClusterTests)\.'
+    fidelity='^ClusterTests\.FidelityClusterTests'
     tests --skip "$services" || status=$?
-    tests --filter "$services" || status=$?
+    tests --filter "$services" --skip "$fidelity" || status=$?
+    tests --filter "$fidelity" || status=$?
 fi
 
 if ! scripts/leftovers.sh check "$run" "$tmp" "$users"; then
