@@ -37,7 +37,7 @@ extension ControllerCore {
                 metadata: ["node": "\(node)", "runs": "\(r.runs.count)", "version": "\(r.version ?? "?")"])
         }
         refreshAvailability(i)
-        apply(r.runs, from: node)
+        withOnePass { apply(r.runs, from: node) }
         if needsFullPass { schedule() }
         await durable()
         return AgentRegistrationReply(
@@ -60,7 +60,7 @@ extension ControllerCore {
         c.lastSeenEpoch = clock()
         c.reported = Dictionary(h.runs.map { ($0.runId, $0) }, uniquingKeysWith: { _, b in b })
         connections[node] = c
-        apply(h.runs, from: node)
+        withOnePass { apply(h.runs, from: node) }
         var o = orders(for: node)
         if o.isEmpty && wait > 0 {
             let seconds = min(wait, 60)

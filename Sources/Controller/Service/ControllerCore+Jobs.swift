@@ -322,6 +322,19 @@ extension ControllerCore {
         }
         if reschedule {
             needsFullPass = true
+            if passesHeld > 0 { passHeld = true } else { schedule() }
+        }
+    }
+
+    /// Runs `changes` with the passes its transitions call for held back, then one pass if any was: the
+    /// ends one heartbeat reports free their resources together, as the simulator's events of one moment
+    /// do, and the jobs they let start are chosen once, among all of them.
+    func withOnePass(_ changes: () -> Void) {
+        passesHeld += 1
+        changes()
+        passesHeld -= 1
+        if passesHeld == 0 && passHeld {
+            passHeld = false
             schedule()
         }
     }

@@ -61,6 +61,9 @@ public actor ControllerCore {
     public nonisolated let metrics = ControllerMetrics()
     /// Jobs held by a dependency or an array's cap, and what dependencies need between passes.
     var dependencyBook = DependencyBook()
+    /// Passes held back while a batch of transitions is applied (`withOnePass`), and whether one is due.
+    var passesHeld = 0
+    var passHeld = false
     /// Signals for running jobs not yet handed to their nodes' agents (`signal(_:_:by:)`), by node.
     var pendingSignals: [String: [SignalOrder]] = [:]
 

@@ -53,7 +53,9 @@ struct StepSession {
             try await WebSocketClient.connect(
                 url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
             ) { inbound, outbound, _ in
-                try await outbound.write(.binary(ByteBuffer(bytes: StepFrame.start(request).encoded())))
+                // A controller that refuses the step (not your job, not running) answers with a failed frame and
+                // closes, which may be before the start frame is written: its reason is read either way.
+                try? await outbound.write(.binary(ByteBuffer(bytes: StepFrame.start(request).encoded())))
                 await Self.serve(
                     inbound: inbound, outbound: outbound, terminal: terminal, pty: request.pty, verbose: verbose,
                     ending: ending)
