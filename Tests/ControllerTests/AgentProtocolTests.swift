@@ -110,6 +110,33 @@ import Testing
         }
     }
 
+    /// The ends one heartbeat reports free their resources together, and one pass then chooses among all of
+    /// them, as the simulator's events of one moment do: the 8-GPU job first in line starts on the node two
+    /// ended 4-GPU jobs leave, where a pass after each end would have let a short 2-GPU job behind it take
+    /// the first half (backfill: it ends long before the 8-GPU job could start).
+    @Test func theEndsOfOneHeartbeatAreFollowedByOnePass() async throws {
+        try await withAgentCore { core, _ in
+            let me = Self.agent("dgx01")
+            _ = try await core.register(
+                AgentRegistration(node: "dgx01", discovered: try Self.dgx(), runs: []), node: "dgx01", by: me)
+            let a = try await core.submit(submit(gpus: 4), by: ana)
+            let b = try await core.submit(submit(gpus: 4), by: ana)
+            #expect([a.state, b.state] == [.running, .running])
+            let big = try await core.submit(submit(gpus: 8), by: ana)
+            var short = submit(gpus: 2)
+            short.request.time = .minutes(1)
+            let small = try await core.submit(short, by: ana)
+            #expect([big.state, small.state] == [.pending, .pending])
+            _ = try await core.heartbeat(
+                AgentHeartbeat(runs: [
+                    RunStatus(runId: "\(a.id)", phase: .completed, exitCode: 0),
+                    RunStatus(runId: "\(b.id)", phase: .completed, exitCode: 0),
+                ]), node: "dgx01", wait: 0, by: me)
+            #expect(try await core.job(big.id, by: ana).state == .running)
+            #expect(try await core.job(small.id, by: ana).state == .pending)
+        }
+    }
+
     /// Found by schemathesis-style boundary requests (issue 28): an end of 1e300 stopped the controller.
     @Test(arguments: [1e300, -1e300, 9.3e18, 0.5])
     func anAgentsEndTimeNoTimeCanBeIsReplacedByNow(endedAt: Double) async throws {
