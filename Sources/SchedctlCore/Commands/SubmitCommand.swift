@@ -54,16 +54,25 @@ struct SubmitCommand: AsyncParsableCommand {
         var options = JobOptions()
         var notes: [String] = []
         var me = self
-        while let first = me.command.first, first.hasPrefix("-"), first.count > 1, first != "--", first != "-h",
-            first != "--help"
-        {
+        var i = 0
+        while i < me.command.count {
+            let word = me.command[i]
+            guard word.hasPrefix("-"), word.count > 1, word != "--", word != "-h", word != "--help" else { break }
+            // schedctl's own flag among the job options: ArgumentParser reads on from it (once per such flag,
+            // not once per job option). One it does not take either stays first, for the table's error.
+            if OptionReader.option(named: word, in: JobDirectives.options) == nil {
+                let again = try Self.parse(Array(me.command[i...]))
+                if again.command.count < me.command.count - i {
+                    me.absorb(again)
+                    i = 0
+                    continue
+                }
+            }
             var reader = OptionReader(table: JobDirectives.options, strict: true, at: .commandLine)
-            let next: Int
-            do { next = try reader.read(me.command, from: 0, into: &options) } catch { throw CLIError("\(error)") }
+            do { i = try reader.read(me.command, from: i, into: &options) } catch { throw CLIError("\(error)") }
             notes += reader.notes.map { "schedctl: note: \($0)" }
-            let again = try Self.parse(Array(me.command[next...]))
-            me.absorb(again)
         }
+        me.command = Array(me.command[i...])
         return (options, notes, me)
     }
 
@@ -192,9 +201,11 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (request, messages) = try submission(cwd: FileManager.default.currentDirectoryPath)
-        for m in messages { printStderr(m) }
-        let me = try commandLine().command
+        let (flags, notes, me) = try commandLine()
+        let (request, messages) = try me.submission(
+            flags: flags, cwd: FileManager.default.currentDirectoryPath,
+            environment: ProcessInfo.processInfo.environment)
+        for m in notes + messages { printStderr(m) }
         let client = try me.connection.client()
         if me.dryRun {
             let reply = try await Self.dryRun(request, client: client)

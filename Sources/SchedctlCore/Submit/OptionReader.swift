@@ -18,6 +18,19 @@ struct OptionReader {
         self.at = at
     }
 
+    /// The option of `table` a word names (`--time=4h`, `--time`, `-t4h`, `-t`), or nil.
+    static func option(named word: String, in table: [DirectiveOption]) -> DirectiveOption? {
+        let name: Substring
+        if word.hasPrefix("--") {
+            name = word.dropFirst(2).prefix { $0 != "=" }
+        } else if word.hasPrefix("-") {
+            name = word.dropFirst().prefix(1)
+        } else {
+            return nil
+        }
+        return table.first { $0.answers(to: String(name)) }
+    }
+
     /// Reads the option at `tokens[i]` into `options`; returns the index after it (and its value).
     mutating func read(_ tokens: [String], from start: Int, into options: inout JobOptions) throws(JobScriptError)
         -> Int
