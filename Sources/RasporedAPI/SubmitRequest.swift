@@ -141,11 +141,17 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
             guard dir.hasPrefix("/") else {
                 throw v.error("submitDir must be an absolute path, not '\(TerminalText.escaped(dir))'")
             }
+            // It becomes the job's SLURM_SUBMIT_DIR, after the environment's own bounds were checked.
+            guard dir.utf8.count <= Self.maxPathBytes else {
+                throw v.error("submitDir is at most \(Self.maxPathBytes) bytes (PATH_MAX)")
+            }
             c.submitDir = dir
         }
         return c
     }
 
+    /// The longest path a submission may name as its submit directory, in bytes (Linux's PATH_MAX).
+    public static let maxPathBytes = 4096
     /// The longest job name, in characters.
     public static let maxNameLength = 256
     /// The most arguments a command may have (its program included).

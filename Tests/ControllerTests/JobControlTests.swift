@@ -267,6 +267,14 @@ import Testing
         }
     }
 
+    @Test func aSubmitDirLongerThanAPathIsRefusedBeforeItBecomesAVariable() throws {
+        let long = "/" + String(repeating: "d", count: 5_000)
+        let body = #"{"command": ["true"], "workdir": "/tmp", "submitDir": "\#(long)"}"#
+        #expect(throws: ConfigError.self) { try SubmitRequest.parse(json: body) }
+        let ok = #"{"command": ["true"], "workdir": "/tmp", "submitDir": "/home/ana/proj"}"#
+        #expect(try SubmitRequest.parse(json: ok).controls.submitDir == "/home/ana/proj")
+    }
+
     @Test func aSignalGoesToTheRunningJobsNodesOnceAndOnlyToRunningJobs() async throws {
         try await withCore { core, _, _ in
             let j = try await core.submit(job(gpus: 16), by: ana)
