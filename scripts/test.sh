@@ -38,7 +38,24 @@ tmp="$(mktemp -d "/tmp/raspored-test-run-$run.XXXXXX")"
 chmod 1777 "$tmp" # jobs of the identity tests run as test accounts, in directories made here
 users="$tmp.users"
 scripts/leftovers.sh users >"$users"
-tests() { RASPORED_TEST_RUN="$run" TMPDIR="$tmp" swift test --skip-build "$@"; }
+# Each `swift test` has at most TEST_RUN_LIMIT seconds (15 min; a run here takes 1-4 min): past it, it is
+# killed and the tests it had started and not ended are named, so a test that hangs fails the suite with
+# its name instead of holding CI until CI's own limit. The output goes to a file that is followed live,
+# not to a pipe, so a process a test left holding the output cannot keep this script waiting.
+limit=${TEST_RUN_LIMIT:-900}
+tests() {
+    local log="$tmp.log" status=0
+    : >"$log"
+    RASPORED_TEST_RUN="$run" TMPDIR="$tmp" timeout -k 30 "$limit" swift test --skip-build "$@" >"$log" 2>&1 &
+    local pid=$!
+    tail -n +1 -f --pid="$pid" "$log"
+    wait "$pid" || status=$?
+    if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+        echo "test.sh: swift test $* ran past ${limit} s and was killed; started and not ended:" >&2
+        scripts/unfinished-tests.sh <"$log" >&2
+    fi
+    return "$status"
+}
 
 status=0
 if [ "$#" -gt 0 ]; then
@@ -55,5 +72,5 @@ if ! scripts/leftovers.sh check "$run" "$tmp" "$users"; then
     echo "test.sh: the tests left the above behind" >&2
     status=1
 fi
-rm -rf "$tmp" "$users"
+rm -rf "$tmp" "$users" "$tmp.log"
 exit "$status"

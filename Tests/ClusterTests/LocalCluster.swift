@@ -383,8 +383,12 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     /// Runs a binary built beside the tests with `arguments`, in `environment` alone (and a PATH), to its
-    /// end. Its output goes to files, so neither stream can fill a pipe and stall it.
-    static func tool(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Tool {
+    /// end. Its output goes to files, so neither stream can fill a pipe and stall it; its standard input is
+    /// empty, whatever the test runner's is. One that runs past `limit` seconds is killed and is an error
+    /// that shows what it wrote, so a client that hangs fails its test instead of holding the run.
+    static func tool(
+        _ binary: String, _ arguments: [String], environment: [String: String] = [:], limit: Double = 120
+    ) throws -> Tool {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "raspored-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -399,16 +403,29 @@ final class LocalCluster: @unchecked Sendable {
         p.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, given in given }
         p.standardOutput = try FileHandle(forWritingTo: outFile)
         p.standardError = try FileHandle(forWritingTo: errFile)
+        p.standardInput = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
+        let deadline = Date().addingTimeInterval(limit)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning {
+            Glibc.kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let out = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
+            let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+            throw ClusterError(
+                "\(binary) \(arguments.joined(separator: " ")) ran past \(limit) s and was killed; "
+                    + "it wrote:\n\(out)\n\(err)")
+        }
         return Tool(
             status: p.terminationStatus, stdout: try String(contentsOf: outFile, encoding: .utf8),
             stderr: try String(contentsOf: errFile, encoding: .utf8))
     }
 
     /// `tool(_:_:environment:)` on this cluster's machine.
-    func tool(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Tool {
-        try Self.tool(binary, arguments, environment: environment)
+    func tool(
+        _ binary: String, _ arguments: [String], environment: [String: String] = [:], limit: Double = 120
+    ) throws -> Tool {
+        try Self.tool(binary, arguments, environment: environment, limit: limit)
     }
 
     /// A shell command whose command line names this cluster's directory, so `stop()` finds it.
