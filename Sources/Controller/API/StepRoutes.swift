@@ -14,6 +14,8 @@ struct StepRoutes {
 
     /// How long a client has to send its start frame.
     static let startSeconds = 10.0
+    /// How long a refused client has to close its stream.
+    static let drainSeconds = 5.0
 
     func register(on group: RouterGroup<APIRequestContext>) {
         group.get("/jobs/{id}/steps") { request, context in
@@ -72,9 +74,10 @@ struct StepRoutes {
         core: ControllerCore, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
         context: WebSocketRouterContext<APIRequestContext>
     ) async {
+        let messages = StepMessages(inbound)
         func fail(_ why: String) async {
             await send(.failed(why), outbound)
-            try? await outbound.close(.normalClosure, reason: nil)
+            await Self.closeAfterClient(messages, outbound)
         }
         let runId: String
         let jobId: Int64
@@ -86,7 +89,6 @@ struct StepRoutes {
             return await fail("\(error)")
         }
         // A client that sends no start frame in time is closed, which ends its read.
-        let messages = StepMessages(inbound)
         let timer = Task {
             try await Task.sleep(for: .seconds(startSeconds))
             try await outbound.close(.policyViolation, reason: "no start frame")
@@ -113,6 +115,19 @@ struct StepRoutes {
         if outcome == .clientGone {
             await core.stepEnded(key, state: .cancelled, exit: StepExit(reason: "its client went away"))
         }
+    }
+
+    /// Closes a refused client's stream once the client has closed it (it does on the failed frame), or after
+    /// `drainSeconds`. Closing first, with the client's start frame still unread here, would make the kernel
+    /// reset the connection, and a client that had not yet read the failed frame would lose it with the reset.
+    static func closeAfterClient(_ messages: StepMessages, _ outbound: WebSocketOutboundWriter) async {
+        let timer = Task {
+            try await Task.sleep(for: .seconds(drainSeconds))
+            try await outbound.close(.normalClosure, reason: nil)
+        }
+        while case .some(.some) = try? await messages.next() {}
+        timer.cancel()
+        try? await outbound.close(.normalClosure, reason: nil)
     }
 
     /// An agent dialling back for a step: its connection is handed to the step's client, and held until the
