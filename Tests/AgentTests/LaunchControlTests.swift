@@ -106,9 +106,10 @@ import Testing
         #expect(read(done.stdoutPath).contains("cleaned"))
         #expect(done.state == .cancelled)
         #expect(done.exitCode == 0)
-        // Without its own grace the launcher's 0.3 s applies: SIGKILL before the clean-up ends.
+        // Without its own grace the launcher's 0.3 s applies: SIGKILL before the clean-up ends (10 s here, so
+        // that a machine busy enough to delay the kill by a second still shows it).
         let short = request(
-            "short", "trap 'sleep 1; echo cleaned; exit 0' TERM; echo ready; while :; do sleep 0.1; done")
+            "short", "trap 'sleep 10; echo cleaned; exit 0' TERM; echo ready; while :; do sleep 0.1; done")
         let s = try await launcher.launch(short)
         #expect(await eventually { read(s.stdoutPath).contains("ready") })
         await launcher.cancel("short")
