@@ -36,12 +36,15 @@ extension ControllerCore {
             }
         }
         adjust?(&t.job)
+        // One reading of the clock for the release, the engine's record of it and the pass it calls for (one
+        // for all the transitions of a batch, `withOnePass`).
+        let released = batchStamp ?? timestamp()
         if t.job.state.isFinal, t.actions.contains(where: { if case .release = $0 { true } else { false } }) {
-            t.job.releasedMillis = timestamp().millis
+            t.job.releasedMillis = released.millis
         }
         remember(t.job)
         queueWrite(t.job)
-        perform(t.actions, job: id)
+        perform(t.actions, job: id, at: released)
         return t
     }
 

@@ -171,7 +171,7 @@ extension ControllerCore {
             logger.info("job submitted", metadata: metadata)
         }
         // Nothing freed since the last full pass: only the new jobs can start now.
-        schedule(only: needsFullPass ? nil : ids)
+        schedule(only: needsFullPass ? nil : ids, event: now)
         for (group, (_, c)) in zip(recorded, batch) { c.resume(returning: .success(group.map(\.id))) }
     }
 
@@ -218,7 +218,15 @@ extension ControllerCore {
     /// behind the job that holds the line under strict-fifo). A pass that would offer the job holding the line
     /// again is a full one: should it start, the pass must find the next job in line.
     @discardableResult
-    public func schedule(only requested: [Int64]? = nil) -> [Int64] {
+    ///
+    /// `event` is when what calls for the pass happened (an arrival's submit time, a release), read once for
+    /// both: the pass decides at that moment, as the simulator's pass at that event does. The engine sees its
+    /// second (a pass a few milliseconds after its event does not see the next second when the event fell just
+    /// before it turned), and the jobs it starts are recorded as started then (not before their submission),
+    /// so a job's recorded run, start to exit, holds the pass's few milliseconds, and a replay that starts it
+    /// at the event ends it when it really ended. A pass more than a second after its event (or with none)
+    /// decides at the wall clock.
+    public func schedule(only requested: [Int64]? = nil, event: Timestamp? = nil) -> [Int64] {
         let began = ContinuousClock.now
         var only = requested
         if let first = book.firstInLine, only?.contains(first) == true { only = nil }
@@ -230,7 +238,8 @@ extension ControllerCore {
         var started: [(Int64, Allocation)] = []
         var reasons: [(Int64, QueuePass.Wait)] = []
         let stamp = timestamp()
-        let now = stamp.seconds
+        let decided = Self.decisionTime(event: event, wall: stamp)
+        let now = decided.seconds
         // A reserved job that left the queue (cancelled) gives up its reservation.
         if only == nil, let head = book.reservedStart?.job, !queue.contains(where: { $0.id == head }) {
             book.withdraw(id: head)
@@ -245,7 +254,8 @@ extension ControllerCore {
         var ids: [Int64] = []
         for (id, allocation) in started {
             do {
-                let t = try record(id, .start(allocation: spec.view(of: allocation), at: stamp))
+                let submitted = Timestamp(millis: live[id]?.submitMillis ?? decided.millis)
+                let t = try record(id, .start(allocation: spec.view(of: allocation), at: max(decided, submitted)))
                 ids.append(id)
                 logger.info(
                     "job started", metadata: ["job": "\(id)", "nodes": "\(t.job.nodes.joined(separator: ","))"])
@@ -290,6 +300,13 @@ extension ControllerCore {
         return ids
     }
 
+    /// The moment a pass decides at: its event, when the event is at most a second behind the wall clock
+    /// (`schedule(only:event:)`), else the wall clock.
+    static func decisionTime(event: Timestamp?, wall: Timestamp) -> Timestamp {
+        guard let event, wall.millis - event.millis <= 1000 else { return wall }
+        return event
+    }
+
     /// An engine time (seconds since the epoch) in pending reasons: "2026-11-29 14:05 UTC".
     static func describeTime(_ t: Int64) -> String {
         let f = DateFormatter()
@@ -300,8 +317,9 @@ extension ControllerCore {
     }
 
     /// Performs a transition's actions: releases go back to the engine, launches and stops wake the nodes'
-    /// agents (their orders are computed from the jobs' states), a requeue or release triggers a pass.
-    func perform(_ actions: [JobLifecycle.Action], job id: Int64) {
+    /// agents (their orders are computed from the jobs' states), a requeue or release triggers a pass. `at`
+    /// is when the transition was recorded: the engine takes the release and decides the pass at it.
+    func perform(_ actions: [JobLifecycle.Action], job id: Int64, at: Timestamp) {
         var reschedule = false
         for action in actions {
             switch action {
@@ -309,7 +327,7 @@ extension ControllerCore {
                 guard let allocation = spec.allocation(from: view) else { continue }
                 do {
                     try state.release(allocation)
-                    book.ended(id: id, at: clock())
+                    book.ended(id: id, at: at.seconds)
                     reschedule = true
                 } catch {
                     logger.error("release refused", metadata: ["job": "\(id)", "error": "\(error)"])
@@ -322,20 +340,30 @@ extension ControllerCore {
         }
         if reschedule {
             needsFullPass = true
-            if passesHeld > 0 { passHeld = true } else { schedule() }
+            if passesHeld > 0 {
+                heldPassEvent = max(heldPassEvent ?? at, at)
+            } else {
+                schedule(event: at)
+            }
         }
     }
 
     /// Runs `changes` with the passes its transitions call for held back, then one pass if any was: the
     /// ends one heartbeat reports free their resources together, as the simulator's events of one moment
     /// do, and the jobs they let start are chosen once, among all of them.
+    ///
+    /// The transitions share one reading of the clock (`batchStamp`): the ends one heartbeat reports are
+    /// released at one millisecond, so that a replay of the trace, too, frees them together before its pass.
     func withOnePass(_ changes: () -> Void) {
+        let outermost = batchStamp == nil
+        if outermost { batchStamp = timestamp() }
         passesHeld += 1
         changes()
         passesHeld -= 1
-        if passesHeld == 0 && passHeld {
-            passHeld = false
-            schedule()
+        if outermost { batchStamp = nil }
+        if passesHeld == 0, let event = heldPassEvent {
+            heldPassEvent = nil
+            schedule(event: event)
         }
     }
 

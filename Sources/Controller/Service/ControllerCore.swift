@@ -61,9 +61,12 @@ public actor ControllerCore {
     public nonisolated let metrics = ControllerMetrics()
     /// Jobs held by a dependency or an array's cap, and what dependencies need between passes.
     var dependencyBook = DependencyBook()
-    /// Passes held back while a batch of transitions is applied (`withOnePass`), and whether one is due.
+    /// Passes held back while a batch of transitions is applied (`withOnePass`), and, when one is due, the
+    /// latest of the events that called for it.
     var passesHeld = 0
-    var passHeld = false
+    var heldPassEvent: Timestamp?
+    /// The time the transitions of a `withOnePass` batch are recorded at, while one is applied.
+    var batchStamp: Timestamp?
     /// Signals for running jobs not yet handed to their nodes' agents (`signal(_:_:by:)`), by node.
     var pendingSignals: [String: [SignalOrder]] = [:]
 
