@@ -30,6 +30,11 @@
 # environment of every process they start, and TMPDIR (a directory of the run's own) holds their files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# CI runs with no standard input (descriptor 0 closed). A test process would then get the first file or
+# socket it opens as descriptor 0, and every child it starts without an input of its own would read that
+# (a schedctl step forwards its input: it would drain the test process's own descriptor). Nothing here
+# reads a terminal: the input is empty.
+exec </dev/null
 scripts/deps.sh
 swift build --build-tests
 

@@ -178,6 +178,7 @@ final class LocalCluster: @unchecked Sendable {
         p.arguments! += controllerArguments
         // The first start that gets as far as making the state takes --init; every start after it, not.
         if !FileManager.default.fileExists(atPath: dir + "/state/state.sqlite") { p.arguments?.append("--init") }
+        p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("schedulerd")
         try p.run()
@@ -209,6 +210,7 @@ final class LocalCluster: @unchecked Sendable {
                 "--run-as", runAs, "--cgroup-parent", "\(cgroupSubtree)/\(node)",
             ] + (certificates.map { ["--ca-file", $0.caFile] } ?? []) + agentArguments
         p.environment = ProcessInfo.processInfo.environment.merging(agentEnvironment) { _, agent in agent }
+        p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try logFile("agent-\(node)")
         try p.run()

@@ -30,6 +30,7 @@ struct CLI {
         if let environment { p.environment = environment }
         let out = Pipe()
         let err = Pipe()
+        p.standardInput = FileHandle.nullDevice
         p.standardOutput = out
         p.standardError = err
         try p.run()
