@@ -21,25 +21,48 @@ struct CLI {
         var stderr: String
     }
 
-    /// Runs schedctl with `args`; `environment` replaces the process's (nil: inherit it).
-    static func run(_ args: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> Result {
+    /// Runs schedctl with `args`; `environment` replaces the process's (nil: inherit it). Its input is empty;
+    /// its output goes to files (neither stream can fill a pipe and stall it). One that runs past `limit`
+    /// seconds is killed and is an error with what it wrote, so a hang fails its test instead of the run.
+    static func run(
+        _ args: [String], environment: [String: String]? = nil, in directory: URL? = nil, limit: Double = 120
+    ) throws -> Result {
+        let scratch = Scratch.root.appendingPathComponent("run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outFile = scratch.appendingPathComponent("stdout")
+        let errFile = scratch.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = directory ?? root
         if let environment { p.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
         p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = err
+        p.standardOutput = try FileHandle(forWritingTo: outFile)
+        p.standardError = try FileHandle(forWritingTo: errFile)
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        let deadline = Date().addingTimeInterval(limit)
+        while p.isRunning && Date() < deadline { usleep(5_000) }
+        let timedOut = p.isRunning
+        if timedOut { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
+        let o = (try? Data(contentsOf: outFile)) ?? Data()
+        let e = (try? Data(contentsOf: errFile)) ?? Data()
+        if timedOut {
+            throw CLITimeout(
+                "schedctl \(args.joined(separator: " ")) ran past \(limit) s and was killed; it wrote:\n"
+                    + String(decoding: o, as: UTF8.self) + "\n" + String(decoding: e, as: UTF8.self))
+        }
         return Result(
             status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
             stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    struct CLITimeout: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
     }
 
     static func temp(_ name: String, _ text: String) throws -> String {
