@@ -29,10 +29,11 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     let dir: String
-    let port: Int
+    /// The controller's port, drawn at random (again, when another process holds it at the first start).
+    private(set) var port: Int
     var base: String { "\(scheme)://127.0.0.1:\(port)" }
     /// The controller's listener for agents (`--agent-listen`), which the agents use.
-    let agentPort: Int
+    private(set) var agentPort: Int
     var agentBase: String { "\(scheme)://127.0.0.1:\(agentPort)" }
     /// The controller's certificate and its CA, once `serveHTTPS()` made them: the controller serves HTTPS with
     /// them, and the agents and `client` trust the CA.
@@ -58,13 +59,15 @@ final class LocalCluster: @unchecked Sendable {
     /// Variables the agents get on top of the test's own environment (a job must never see them).
     var agentEnvironment: [String: String] = [:]
 
-    init(heartbeat: String = "1s", lease: String = "5s", killGrace: String = "1s", downAfter: String = "7s") {
+    /// A cluster of its own directory; `port` only where a test needs a given one (else drawn at random).
+    init(
+        heartbeat: String = "1s", lease: String = "5s", killGrace: String = "1s", downAfter: String = "7s",
+        port: Int? = nil
+    ) {
         dir =
             FileManager.default.temporaryDirectory.appendingPathComponent("raspored-cluster-\(UUID().uuidString)").path
-        // Below Linux's ephemeral range (32768-60999), where the run's own outgoing connections (agents, test
-        // clients) take their ports: a port drawn there could be taken, and the controller could not listen.
-        port = Int.random(in: 20_000...32_766)
-        agentPort = port + 1
+        self.port = port ?? Self.drawPort()
+        agentPort = self.port + 1
         self.heartbeat = heartbeat
         self.lease = lease
         self.killGrace = killGrace
@@ -165,8 +168,32 @@ final class LocalCluster: @unchecked Sendable {
         }
     }
 
+    /// Below Linux's ephemeral range (32768-60999), where the run's own outgoing connections (agents, test
+    /// clients) take their ports: a port drawn there could be taken, and the controller could not listen.
+    static func drawPort() -> Int { Int.random(in: 20_000...32_766) }
+
     /// Starts the controller: with `--init` the first time (a new cluster state), over that state after.
+    /// Clusters of tests running at once draw their ports independently, so two may draw the same one: at
+    /// a first start (no agent yet, no port named in `controllerArguments`), a controller that could not
+    /// listen because its port was taken is started again on ports drawn anew, up to five times.
     func startController() async throws {
+        for attempt in 1...5 {
+            do {
+                return try await startControllerOnce()
+            } catch let taken as PortTaken where attempt < 5 && agents.isEmpty && controllerArguments.isEmpty {
+                _ = taken
+                port = Self.drawPort()
+                agentPort = port + 1
+            }
+        }
+    }
+
+    /// A controller that exited because another process held its port.
+    struct PortTaken: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private func startControllerOnce() async throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary("schedulerd"))
         p.arguments = [
@@ -187,8 +214,10 @@ final class LocalCluster: @unchecked Sendable {
         try await waitFor("the controller to serve", timeout: 60) {
             // A controller that exited (it could not listen, say) will never serve: say so, with its log.
             if let c = self.controller, !c.isRunning {
-                throw ClusterError(
-                    "the controller exited (status \(c.terminationStatus)) before serving\n\(self.logs())")
+                let why = "the controller exited (status \(c.terminationStatus)) before serving\n\(self.logs())"
+                let log = (try? String(contentsOfFile: self.dir + "/schedulerd.log", encoding: .utf8)) ?? ""
+                if log.contains("already in use") { throw PortTaken(description: why) }
+                throw ClusterError(why)
             }
             return (try? await self.raw("GET", "/healthz", token: nil, timeout: 2))?.status == 200
         }

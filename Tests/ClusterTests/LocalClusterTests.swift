@@ -1,0 +1,48 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The cluster tests' own harness: clusters started at once draw their ports independently.
+@Suite struct LocalClusterTests {
+    /// A listening socket on a port of the range clusters draw from, held until closed.
+    final class HeldPort {
+        let fd: Int32
+        let port: Int
+
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.fd = fd
+            guard fd >= 0 else { throw ClusterError("socket: \(String(cString: strerror(errno)))") }
+            for _ in 0..<100 {
+                let p = LocalCluster.drawPort()
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(p).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let bound = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                if bound == 0 && listen(fd, 1) == 0 {
+                    port = p
+                    return
+                }
+            }
+            close(fd)
+            throw ClusterError("no free port to hold in 100 draws")
+        }
+
+        deinit { close(fd) }
+    }
+
+    @Test func aClusterWhosePortIsTakenAtItsFirstStartStartsOnAnother() async throws {
+        let held = try HeldPort()
+        let c = LocalCluster(port: held.port)
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        #expect(c.port != held.port)
+        let job = try await c.submit(c.job(c.sh("true"), gpus: 1))
+        #expect(try await c.waitForJob(job.id, in: [.completed], timeout: 30).state == .completed)
+    }
+}
