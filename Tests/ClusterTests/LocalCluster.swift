@@ -219,7 +219,13 @@ final class LocalCluster: @unchecked Sendable {
                 if log.contains("already in use") { throw PortTaken(description: why) }
                 throw ClusterError(why)
             }
-            return (try? await self.raw("GET", "/healthz", token: nil, timeout: 2))?.status == 200
+            guard (try? await self.raw("GET", "/healthz", token: nil, timeout: 2))?.status == 200,
+                let token = try? String(contentsOfFile: self.dir + "/state/admin.token", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty
+            else { return false }
+            // Another cluster's controller may answer on a port this one could not take (this one then exits):
+            // only this one knows this cluster's admin token.
+            return (try? await self.raw("GET", "/v1/nodes", token: token, timeout: 2))?.status == 200
         }
         adminToken = try String(contentsOfFile: dir + "/state/admin.token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -45,4 +45,18 @@ import Testing
         let job = try await c.submit(c.job(c.sh("true"), gpus: 1))
         #expect(try await c.waitForJob(job.id, in: [.completed], timeout: 30).state == .completed)
     }
+
+    @Test func aClusterGivenAnotherClustersPortIsNotFooledByItsController() async throws {
+        let first = LocalCluster()
+        defer { first.stopNow() }
+        try await first.start(nodes: ["dgx01"])
+        // The first cluster's controller answers on this port: its health check passes, its token does not.
+        let second = LocalCluster(port: first.port)
+        defer { second.stopNow() }
+        try await second.start(nodes: ["dgx02"])
+        #expect(second.port != first.port)
+        #expect(second.adminToken != first.adminToken)
+        let job = try await second.submit(second.job(second.sh("true"), gpus: 1))
+        #expect(try await second.waitForJob(job.id, in: [.completed], timeout: 30).state == .completed)
+    }
 }
