@@ -266,7 +266,8 @@ import Testing
         let script = """
             echo BATCH-ON-RANK-$RASPORED_NODE_RANK
             srun sh -c 'echo STEP-NODE-$SLURM_NODEID-OF-$SLURM_STEP_NUM_NODES-RANK-$RASPORED_NODE_RANK'
-            srun --node dgx02 sh -c 'echo ONLY-$SLURM_STEP_NODELIST; exit 2'
+            srun sh -c 'echo TASK-$SLURM_PROCID-$SLURM_LOCALID-OF-$SLURM_NTASKS-TORCH-$RANK-$LOCAL_RANK-$WORLD_SIZE-$LOCAL_WORLD_SIZE-$MASTER_ADDR:$MASTER_PORT'
+            srun --node dgx02 sh -c 'echo ONLY-$SLURM_STEP_NODELIST-TASK-$SLURM_PROCID-OF-$SLURM_NTASKS-AT-$MASTER_ADDR; exit 2'
             echo LAST-STATUS=$?
             """
         var request = c.job(c.sh(script), gpus: 0)
@@ -279,11 +280,17 @@ import Testing
         #expect(out.contains("BATCH-ON-RANK-0"), "\(out)")
         #expect(out.contains("STEP-NODE-0-OF-2-RANK-0"), "\(out)")
         #expect(out.contains("STEP-NODE-1-OF-2-RANK-1"), "\(out)")
-        #expect(out.contains("ONLY-dgx02"), "\(out)")
+        // One task per node, torchrun's names beside Slurm's, all meeting at the first node on one port.
+        let port = try #require(
+            out.split(separator: "\n").first { $0.hasPrefix("TASK-0-") }?.split(separator: ":").last.map(String.init),
+            "\(out)")
+        #expect(out.contains("TASK-0-0-OF-2-TORCH-0-0-2-1-dgx01:\(port)"), "\(out)")
+        #expect(out.contains("TASK-1-0-OF-2-TORCH-1-0-2-1-dgx01:\(port)"), "\(out)")
+        #expect(out.contains("ONLY-dgx02-TASK-0-OF-1-AT-dgx02"), "\(out)")
         #expect(out.contains("LAST-STATUS=2"), "\(out)")
         let steps = try await steps(c, job.id)
-        #expect(steps.map(\.nodes) == [["dgx01", "dgx02"], ["dgx02"]])
-        #expect(steps.map(\.exitCode) == [0, 2])
+        #expect(steps.map(\.nodes) == [["dgx01", "dgx02"], ["dgx01", "dgx02"], ["dgx02"]])
+        #expect(steps.map(\.exitCode) == [0, 0, 2])
     }
 
     @Test func srunInABatchScriptReturnsTheStepsStatusAndFailsASetEScript() async throws {

@@ -10,8 +10,9 @@ import SystemPackage
 
 /// A step's process, started through `raspored-exec` inside a running run's allocation: the run's cgroup,
 /// CPU and memory binding, Unix account, working directory and environment (read from the run's process,
-/// `/proc/PID/environ`), with `RASPORED_STEP_ID`, `SLURM_STEP_ID`, `SLURM_JOB_ID`, and the step's nodes
-/// (`SLURM_NODEID`: this node's position, `SLURM_STEP_NUM_NODES`, `SLURM_STEP_NODELIST`) on top.
+/// `/proc/PID/environ`), with `RASPORED_STEP_ID`, `SLURM_STEP_ID`, `SLURM_JOB_ID`, the step's nodes
+/// (`SLURM_NODEID`: this node's position, `SLURM_STEP_NUM_NODES`, `SLURM_STEP_NODELIST`) and its task on
+/// this node (`taskVariables`) on top.
 ///
 /// With a pseudo-terminal the process leads a session of its own whose controlling terminal is the pty's
 /// slave (owned by the step's user, mode 0620); the agent holds the master. Without one, its standard
@@ -108,9 +109,9 @@ final class StepProcess: Sendable {
         variables["RASPORED_STEP_ID"] = String(order.step)
         variables["SLURM_STEP_ID"] = String(order.step)
         variables["SLURM_JOB_ID"] = String(order.jobId)
-        variables["SLURM_NODEID"] = String(order.nodes.firstIndex(of: node) ?? 0)
         variables["SLURM_STEP_NUM_NODES"] = String(order.nodes.count)
         variables["SLURM_STEP_NODELIST"] = order.nodes.joined(separator: ",")
+        for (k, v) in Self.taskVariables(order, node: node, inherited: variables) { variables[k] = v }
         if order.pty { variables["TERM"] = order.term ?? variables["TERM"] ?? "xterm" }
         var environment: [Environment.Key: String] = [:]
         for (k, v) in variables { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
@@ -186,6 +187,24 @@ final class StepProcess: Sendable {
         }
         return StepProcess(
             pid: pid, status: status, failureFile: failureFile, outputs: outputs, input: input, terminal: terminal)
+    }
+
+    /// A step runs one task per node: this node's task is the step's task `i`, its position in the step's
+    /// nodes, as under `srun` on N nodes (Slurm's task variables), and rank `i` of a world of N for
+    /// `torch.distributed`'s environment rendezvous, at the step's first node (`MASTER_ADDR`) on the job's
+    /// port (`MASTER_PORT`, inherited from a multi-node run, else the job's default).
+    static func taskVariables(_ order: StepOrder, node: String, inherited: [String: String]) -> [String: String] {
+        let index = String(order.nodes.firstIndex(of: node) ?? 0)
+        let tasks = String(order.nodes.count)
+        return [
+            "SLURM_NODEID": index, "SLURM_PROCID": index, "SLURM_LOCALID": "0", "SLURM_NTASKS": tasks,
+            "SLURM_NPROCS": tasks, "SLURM_STEP_NUM_TASKS": tasks, "SLURM_NTASKS_PER_NODE": "1",
+            "SLURM_STEP_TASKS_PER_NODE": order.nodes.count > 1 ? "1(x\(tasks))" : "1",
+            "RANK": index, "LOCAL_RANK": "0", "WORLD_SIZE": tasks, "LOCAL_WORLD_SIZE": "1", "GROUP_RANK": index,
+            "MASTER_ADDR": order.nodes.first ?? node,
+            "MASTER_PORT": inherited["MASTER_PORT"]
+                ?? String(JobEnvironment.defaultMasterPort(jobId: String(order.jobId))),
+        ]
     }
 
     /// The environment the run's process started with (`/proc/PID/environ`, at most 4 MiB).
