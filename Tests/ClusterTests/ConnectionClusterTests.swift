@@ -12,15 +12,7 @@ import Testing
 
         init(port: Int, timeout: Int = 10) throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            let connected = withLoopbackAddress(port: port) { connect(fd, $0, $1) }
             guard connected == 0 else {
                 close(fd)
                 throw ClusterError("cannot connect to 127.0.0.1:\(port): errno \(errno)")

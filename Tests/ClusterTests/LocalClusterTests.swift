@@ -15,15 +15,7 @@ import Testing
             guard fd >= 0 else { throw ClusterError("socket: \(String(cString: strerror(errno)))") }
             for _ in 0..<100 {
                 let p = LocalCluster.drawPort()
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(p).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let bound = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
+                let bound = withLoopbackAddress(port: p) { bind(fd, $0, $1) }
                 if bound == 0 && listen(fd, 1) == 0 {
                     port = p
                     return
