@@ -179,9 +179,18 @@ private struct LeasingController: ControllerTransport {
         #expect(await eventuallyAsync(within: 20) { await controller.lastStatus("20")?.phase == .stopped })
         #expect(await controller.lastStatus("20")?.reason == "no word from the controller for 1 s (lease)")
         #expect(await eventuallyAsync(within: 20) { await !session.lease.isLapsed })
-        // Launches are taken again.
-        await controller.queue(AgentOrders(launch: [assignment("22", "true", workdir: dir.path)]))
-        #expect(await eventuallyAsync(within: 20) { await controller.lastStatus("22")?.phase == .completed })
+        // Launches are taken again. (As a real controller does, the order is repeated until the run is
+        // reported: a machine that stalls past the 1 s lease here lets it lapse once more, and an order that
+        // reaches the agent meanwhile launches nothing.)
+        var ordered = Date.distantPast
+        #expect(
+            await eventuallyAsync(within: 30) {
+                if await controller.lastStatus("22") == nil, Date().timeIntervalSince(ordered) > 2 {
+                    ordered = Date()
+                    await controller.queue(AgentOrders(launch: [assignment("22", "true", workdir: dir.path)]))
+                }
+                return await controller.lastStatus("22")?.phase == .completed
+            })
     }
 }
 
