@@ -217,7 +217,6 @@ extension ControllerCore {
     /// was freed since the last full pass: they are offered against the standing backfill reservation, or wait
     /// behind the job that holds the line under strict-fifo). A pass that would offer the job holding the line
     /// again is a full one: should it start, the pass must find the next job in line.
-    @discardableResult
     ///
     /// `event` is when what calls for the pass happened (an arrival's submit time, a release), read once for
     /// both: the pass decides at that moment, as the simulator's pass at that event does. The engine sees its
@@ -226,6 +225,7 @@ extension ControllerCore {
     /// so a job's recorded run, start to exit, holds the pass's few milliseconds, and a replay that starts it
     /// at the event ends it when it really ended. A pass more than a second after its event (or with none)
     /// decides at the wall clock.
+    @discardableResult
     public func schedule(only requested: [Int64]? = nil, event: Timestamp? = nil) -> [Int64] {
         let began = ContinuousClock.now
         var only = requested
