@@ -45,21 +45,36 @@ users="$tmp.users"
 scripts/leftovers.sh users >"$users"
 # Each `swift test` has at most TEST_RUN_LIMIT seconds (15 min; a run here takes 1-4 min): past it, it is
 # killed and the tests it had started and not ended are named, so a test that hangs fails the suite with
-# its name instead of holding CI until CI's own limit. The output goes to a file that is followed live,
-# not to a pipe, so a process a test left holding the output cannot keep this script waiting.
+# its name instead of holding CI until CI's own limit. Its output is line-buffered (stdbuf: written to a
+# file, it would otherwise be held in blocks and lost with the kill) and goes to a file that is followed
+# live, not to a pipe, so a process a test left holding the output cannot keep this script waiting.
 limit=${TEST_RUN_LIMIT:-900}
 tests() {
     local log="$tmp.log" status=0
     : >"$log"
-    RASPORED_TEST_RUN="$run" TMPDIR="$tmp" timeout -k 30 "$limit" swift test --skip-build "$@" >"$log" 2>&1 &
+    RASPORED_TEST_RUN="$run" TMPDIR="$tmp" timeout -k 30 "$limit" stdbuf -oL -eL \
+        swift test --skip-build "$@" >"$log" 2>&1 &
     local pid=$!
     tail -n +1 -f --pid="$pid" "$log"
     wait "$pid" || status=$?
     if [ "$status" = 124 ] || [ "$status" = 137 ]; then
         echo "test.sh: swift test $* ran past ${limit} s and was killed; started and not ended:" >&2
         scripts/unfinished-tests.sh <"$log" >&2
+        kill_run
     fi
     return "$status"
+}
+# Kills every process of this run (they carry its mark): swift test starts the test process in a process
+# group of its own, which the timeout's signal does not reach. What outlives them is reported below.
+kill_run() {
+    local e p
+    for e in /proc/[0-9]*/environ; do
+        p=${e#/proc/}
+        p=${p%/environ}
+        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qxF "RASPORED_TEST_RUN=$run"; then
+            kill -KILL "$p" 2>/dev/null || true
+        fi
+    done
 }
 
 status=0
