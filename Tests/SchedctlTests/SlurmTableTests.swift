@@ -74,9 +74,9 @@ import Testing
                     // The step's options, submit's options, and the command, split as `run` splits them.
                     let a = try StepArguments(run.arguments)
                     #expect(!a.command.isEmpty, "\(cell)")
-                    _ = try RunStepCommand.submitOptions(a.rest)
+                    _ = try RunStepCommand.submitLine(a.rest)
                 }
-                if let alloc = command as? AllocCommand { _ = try RunStepCommand.submitOptions(alloc.arguments) }
+                if let alloc = command as? AllocCommand { _ = try RunStepCommand.submitLine(alloc.arguments) }
                 if let submit = command as? SubmitCommand {
                     // The job options, read as `run` reads them.
                     let (_, notes, rest) = try submit.commandLine()

@@ -58,4 +58,33 @@ struct StepArgumentsTests {
         let attach = try StepArguments(["42", "--node", "dgx02"], positionalJob: true)
         #expect(attach.jobId == 42 && attach.nodes == ["dgx02"] && attach.command.isEmpty)
     }
+
+    /// A step in a running job runs one task on each of its nodes: options asking for other tasks or nodes are
+    /// refused with what a step does, not ignored.
+    @Test func aStepRefusesTasksAndNodesItWouldNotRun() throws {
+        func problem(_ words: [String], jobNodes: String? = "2") throws -> String? {
+            let a = try StepArguments(words + ["--", "true"])
+            let line = try RunStepCommand.submitLine(a.rest)
+            return RunStepCommand.stepProblem(line.options, named: a.nodes, jobNodes: jobNodes)
+        }
+        // What a step does anyway is accepted.
+        #expect(try problem([]) == nil)
+        #expect(try problem(["-n", "2"]) == nil)
+        #expect(try problem(["--ntasks-per-node=1", "-N", "2"]) == nil)
+        #expect(try problem(["-n", "1", "--node", "dgx02"]) == nil)
+        // What it would not do is named.
+        #expect(try problem(["-n", "16"])?.contains("-n/--ntasks 16: a step runs one task on each") == true)
+        #expect(try problem(["-n", "2"], jobNodes: nil)?.contains("-n/--ntasks 2") == true)
+        #expect(try problem(["--ntasks-per-node", "8"])?.contains("torchrun --nproc-per-node 8") == true)
+        #expect(try problem(["--gpus-per-task", "1"])?.contains("--gpus-per-task") == true)
+        #expect(try problem(["-N", "1"])?.contains("name them with --node") == true)
+    }
+
+    @Test func srunInAJobRefusesTasksPerNodeBeforeReachingTheController() throws {
+        let r = try CLI.run(
+            ["run", "--jobid", "5", "--ntasks-per-node", "2", "--", "true"],
+            environment: ["PATH": "/usr/bin:/bin", "SLURM_NNODES": "2", "RASPORED_CONTROLLER": "http://127.0.0.1:9"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--ntasks-per-node 2: a step runs one task on each of its nodes"), "\(r.stderr)")
+    }
 }

@@ -34,7 +34,10 @@ struct RunStepCommand: AsyncParsableCommand {
         let request = StepRequest.local(a.command, pty: a.pty, nodes: a.nodes)
         let environment = ProcessInfo.processInfo.environment
         if let jobId = a.jobId ?? environment["RASPORED_JOB_ID"].flatMap({ Int64($0) }) {
-            let submit = try Self.submitOptions(a.rest)
+            let (options, _, submit) = try Self.submitLine(a.rest)
+            if let why = Self.stepProblem(options, named: a.nodes, jobNodes: environment["SLURM_NNODES"]) {
+                throw CLIError(why)
+            }
             let status = try await StepEndpoint.resolve(connection: submit.connection, jobId: jobId)
                 .run(jobId: jobId, request)
             if status != 0 { throw CommandFailed(status: status) }
@@ -56,13 +59,43 @@ struct RunStepCommand: AsyncParsableCommand {
         if status != 0 { throw CommandFailed(status: status) }
     }
 
-    /// `schedctl submit`'s options as given (for the connection they name, wherever among the job options).
-    static func submitOptions(_ options: [String]) throws -> SubmitCommand {
+    /// `schedctl submit`'s options as given: the job options, and the command (for the connection it names,
+    /// wherever among the job options).
+    static func submitLine(_ options: [String]) throws -> (
+        options: JobOptions, notes: [String], command: SubmitCommand
+    ) {
         let submit: SubmitCommand
         do { submit = try SubmitCommand.parse(options + ["--", "true"]) } catch {
             throw CLIError(SubmitCommand.message(for: error))
         }
-        return try submit.commandLine().command
+        return try submit.commandLine()
+    }
+
+    /// Why a step in a running job cannot do what its options ask, or nil. A step runs one task on each of
+    /// its nodes (every node of the job, or those `--node` names), so options that ask for other tasks or
+    /// nodes are refused rather than ignored: `-n` other than the nodes' count, more than one task per node,
+    /// GPUs per task, a node count (`-N`) other than the job's. `jobNodes` is the job's node count as its
+    /// environment gives it (`SLURM_NNODES`).
+    static func stepProblem(_ o: JobOptions, named: [String]?, jobNodes: String?) -> String? {
+        let nodes = named?.count ?? jobNodes.flatMap { Int($0) }
+        if let n = o.nodes, named == nil, n != nodes {
+            return "-N/--nodes \(n): a step runs on every node of its job (\(nodes.map(String.init) ?? "?")) "
+                + "unless --node names some: name them with --node"
+        }
+        if let per = o.ntasksPerNode, per != 1 {
+            return "--ntasks-per-node \(per): a step runs one task on each of its nodes; several per node, each "
+                + "with GPUs of its own, are not supported yet (start them from the step: torchrun "
+                + "--nproc-per-node \(per) …)"
+        }
+        if let n = o.ntasks, n != (o.nodes ?? nodes) {
+            return "-n/--ntasks \(n): a step runs one task on each of its nodes "
+                + "(\(nodes.map(String.init) ?? "its nodes' count")); several per node are not supported yet"
+        }
+        if o.gpusPerTask != nil {
+            return "--gpus-per-task: a step's task sees every GPU of the job on its node; GPUs per task are not "
+                + "supported yet"
+        }
+        return nil
     }
 }
 
