@@ -180,8 +180,7 @@ final class LocalCluster: @unchecked Sendable {
         for attempt in 1...5 {
             do {
                 return try await startControllerOnce()
-            } catch let taken as PortTaken where attempt < 5 && agents.isEmpty && controllerArguments.isEmpty {
-                _ = taken
+            } catch is PortTaken where attempt < 5 && agents.isEmpty && controllerArguments.isEmpty {
                 port = Self.drawPort()
                 agentPort = port + 1
             }
