@@ -55,7 +55,8 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     /// The job's own fields, beside the request's.
     public static let jobFieldNames: Set<String> = [
         "name", "command", "workdir", "output", "noRequeue", "array", "dependency", "environment", "hold", "begin",
-        "nice", "signal", "killGrace", "error", "openMode", "submitDir",
+        "nice", "signal", "killGrace", "error", "openMode", "submitDir", "ntasksPerNode", "coresPerTask",
+        "gpusPerTask",
     ]
 
     /// Reads a submission from a parsed JSON (or YAML) mapping; errors name the field and line.
@@ -147,6 +148,14 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
             }
             c.submitDir = dir
         }
+        let perNode = try n.optional("ntasksPerNode"), cores = try n.optional("coresPerTask")
+        let gpus = try n.optional("gpusPerTask")
+        if let first = perNode ?? cores ?? gpus {
+            let layout = TaskLayout(
+                perNode: try perNode?.int() ?? 1, coresPerTask: try cores?.int(), gpusPerTask: try gpus?.int())
+            if let why = layout.problem { throw first.error(why) }
+            c.tasks = layout
+        }
         return c
     }
 
@@ -195,7 +204,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
         case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue, array
         case dependency, environment, hold, begin, nice, signal, killGrace, error, openMode, submitDir, nodelist
-        case exclude, constraint
+        case exclude, constraint, ntasksPerNode, coresPerTask, gpusPerTask
     }
 
     /// Flat, as `parse(json:)` reads it; `time` as text, since a bare number would be read as minutes.
@@ -236,5 +245,8 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         try c.encodeIfPresent(controls.error, forKey: .error)
         if controls.openMode != .truncate { try c.encode(controls.openMode.rawValue, forKey: .openMode) }
         try c.encodeIfPresent(controls.submitDir, forKey: .submitDir)
+        try c.encodeIfPresent(controls.tasks?.perNode, forKey: .ntasksPerNode)
+        try c.encodeIfPresent(controls.tasks?.coresPerTask, forKey: .coresPerTask)
+        try c.encodeIfPresent(controls.tasks?.gpusPerTask, forKey: .gpusPerTask)
     }
 }

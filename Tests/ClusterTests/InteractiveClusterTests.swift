@@ -293,6 +293,71 @@ import Testing
         #expect(steps.map(\.exitCode) == [0, 0, 2])
     }
 
+    @Test func srunStartsTheJobsTasksEachWithItsRanksGPUsAndCores() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01", "dgx02"])
+        let ana = try await token(c, "ana")
+        let script = """
+            echo JOB-$SLURM_NTASKS-$SLURM_NTASKS_PER_NODE-$SLURM_TASKS_PER_NODE-$RASPORED_TASKS_PER_NODE-$SLURM_GPUS_PER_TASK-$SLURM_CPUS_PER_TASK
+            echo ALL-$SLURMD_NODENAME-G-$CUDA_VISIBLE_DEVICES-C-$RASPORED_CPUS
+            srun sh -c 'echo T-$SLURM_PROCID-$SLURM_LOCALID-$SLURM_NODEID-$SLURMD_NODENAME-OF-$SLURM_NTASKS-R-$RANK-$LOCAL_RANK-$WORLD_SIZE-$LOCAL_WORLD_SIZE-G-$CUDA_VISIBLE_DEVICES-C-$RASPORED_CPUS-$SLURM_CPUS_PER_TASK'
+            srun -n 2 sh -c 'echo N2-$SLURM_PROCID-$SLURMD_NODENAME-OF-$SLURM_NTASKS'
+            srun --ntasks-per-node 3 --gpus-per-task 3 true
+            echo REFUSED=$?
+            """
+        var request = c.job(c.sh(script), gpus: 0)
+        request.request = ResourceRequest(nodes: 2, gpusPerNode: 8, account: "ivi", time: .hours(1))
+        request.controls.tasks = TaskLayout(perNode: 2, gpusPerTask: 4)
+        let job = try await c.submit(request, token: ana)
+        let ended = try await c.waitForJob(job.id, in: [.completed, .failed], timeout: 60)
+        let out = try await c.output(job.id)
+        #expect(ended.state == .completed, "\(out)")
+        let lines = out.split(separator: "\n").map(String.init)
+        // The batch script is the first task; its environment says what the job's tasks are.
+        // A DGX H200's 112 cores over two tasks: 56 each.
+        #expect(lines.contains("JOB-4-2-2(x2)-2-4-56"), "\(out)")
+        // The job's share of dgx01, as the batch script sees it: all 8 GPUs and every core of the node (a
+        // multi-node job takes whole nodes, and dgx02 is the same machine).
+        let all = try #require(lines.first { $0.hasPrefix("ALL-dgx01-") }, "\(out)")
+            .split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        let share = (
+            gpus: Set(all[3].split(separator: ",").map(String.init)),
+            cpus: Set(all[5].split(separator: ",").map(String.init))
+        )
+        #expect(share.gpus.count == 8 && !share.cpus.isEmpty, "\(out)")
+        // Four tasks: two on each node, ranked node by node, each with 4 GPUs and half the cores of its own.
+        var seen: [Int: (node: String, gpus: Set<String>, cpus: Set<String>)] = [:]
+        for line in lines where line.hasPrefix("T-") {
+            let p = line.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+            // T-procid-local-nodeid-node-OF-ntasks-R-rank-localrank-world-localworld-G-gpus-C-cpus-cores
+            let (procid, local, nodeId, node) = (Int(p[1])!, Int(p[2])!, Int(p[3])!, p[4])
+            #expect(procid == nodeId * 2 + local, "\(line)")
+            #expect(p[6] == "4" && p[8] == p[1] && p[9] == p[2] && p[10] == "4" && p[11] == "2", "\(line)")
+            #expect(node == ["dgx01", "dgx02"][nodeId], "\(line)")
+            let gpus = Set(p[13].split(separator: ",").map(String.init))
+            let cpus = Set(p[15].split(separator: ",").map(String.init))
+            #expect(gpus.count == 4, "\(line)")
+            #expect(p[16] == "56", "\(line)")
+            seen[procid] = (node, gpus, cpus)
+        }
+        #expect(seen.keys.sorted() == [0, 1, 2, 3], "\(out)")
+        for (first, second) in [(0, 1), (2, 3)] {
+            guard let a = seen[first], let b = seen[second] else { continue }
+            #expect(a.gpus.isDisjoint(with: b.gpus) && a.gpus.union(b.gpus) == share.gpus, "\(out)")
+            #expect(a.cpus.isDisjoint(with: b.cpus) && a.cpus.count == b.cpus.count, "\(out)")
+            #expect(a.cpus.union(b.cpus).isSubset(of: share.cpus) && a.cpus.count * 2 == share.cpus.count, "\(out)")
+        }
+        // -n 2 over the two nodes: one task on each.
+        #expect(lines.contains("N2-0-dgx01-OF-2") && lines.contains("N2-1-dgx02-OF-2"), "\(out)")
+        // Three tasks of three GPUs do not fit a node's eight: refused with the arithmetic.
+        #expect(out.contains("3 task(s) × 3 GPU(s) each need 9 GPUs; job's share of dgx01 has 8"), "\(out)")
+        #expect(lines.contains { $0.hasPrefix("REFUSED=") && $0 != "REFUSED=0" }, "\(out)")
+        let steps = try await steps(c, job.id)
+        // The refused step never started: two steps, of 2 and 1 tasks per node.
+        #expect(steps.map(\.tasksPerNode) == [2, 1], "\(steps)")
+    }
+
     @Test func srunInABatchScriptReturnsTheStepsStatusAndFailsASetEScript() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }

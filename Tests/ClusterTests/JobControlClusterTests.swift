@@ -21,7 +21,8 @@ import Testing
         let submitted = try c.tool(
             "schedctl",
             [
-                "submit", "-H", "-G", "1", "-t", "10", "-J", "held", "-A", "ivi", "-e", "held-%j.err", "-D",
+                "submit", "-H", "-G", "1", "-n", "1", "-c", "2", "-t", "10", "-J", "held", "-A", "ivi", "-e",
+                "held-%j.err", "-D",
                 c.dir + "/work",
                 "--parsable", "--", "/bin/sh", "-c", script, c.dir,
             ], environment: env)
@@ -32,6 +33,11 @@ import Testing
         #expect(held.pendingReason == "held by its owner (schedctl release \(id))")
         #expect(held.timeLimit == 600)
         #expect(held.name == "held")
+        // One task of two cores: the job's task layout, kept and shown.
+        #expect(held.controls?.tasks == TaskLayout(perNode: 1, coresPerTask: 2))
+        #expect(held.request.cpus == 2)
+        let show = try c.tool("schedctl", ["show", "\(id)"], environment: env)
+        #expect(show.stdout.contains("1 per node, 2 core(s) each"), "\(show.stdout)")
 
         let release = try c.tool("schedctl", ["release", "\(id)"], environment: env)
         #expect(release.status == 0, "\(release.stderr)")

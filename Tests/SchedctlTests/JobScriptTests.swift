@@ -143,17 +143,16 @@ import Testing
         #expect(try parse("#SBATCH -t \(text)\n").options.time?.seconds == seconds)
     }
 
-    @Test func tasksSizeTheJobAndANoteSaysTheCommandRunsOncePerNode() throws {
+    @Test func tasksSizeTheJobAndAreItsLayout() throws {
         let s = try parse("#SBATCH --gres=gpu:1\n#SBATCH --ntasks-per-node=4 -c 2\n")
         #expect(s.options.gpusPerNode == 1)
         // Four tasks on the node, two cores each.
         #expect(s.options.resourceRequest.cpus == 8)
-        #expect(s.notes.count == 1)
-        #expect(
-            s.notes[0]
-                == "train.sh:2: --ntasks-per-node=4 sizes the job's GPUs and cores; its command runs once per node, "
-                + "not once per task: start one process per GPU with srun in the script, or torchrun")
+        #expect(s.options.controls.tasks == TaskLayout(perNode: 4, coresPerTask: 2))
+        #expect(s.notes.isEmpty)
         #expect(s.warnings.isEmpty)
+        // Without task options, no layout: one task per node.
+        #expect(try parse("#SBATCH -N 2 -G 8\n").options.controls.tasks == nil)
         // Eight tasks of one GPU and four cores on two nodes: 8 GPUs, 16 cores per node.
         let t = try parse("#SBATCH -N 2 -n 8 --gpus-per-task=1 --cpus-per-task=4\n").options.resourceRequest
         #expect(t.gpus == 8)

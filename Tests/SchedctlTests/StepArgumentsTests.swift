@@ -1,3 +1,4 @@
+import RasporedAPI
 import Testing
 
 @testable import SchedctlCore
@@ -59,32 +60,63 @@ struct StepArgumentsTests {
         #expect(attach.jobId == 42 && attach.nodes == ["dgx02"] && attach.command.isEmpty)
     }
 
-    /// A step in a running job runs one task on each of its nodes: options asking for other tasks or nodes are
-    /// refused with what a step does, not ignored.
-    @Test func aStepRefusesTasksAndNodesItWouldNotRun() throws {
-        func problem(_ words: [String], jobNodes: String? = "2") throws -> String? {
+    /// A step in a running job runs its options' tasks, else its job's, the same number on each of its nodes;
+    /// options it cannot honour are refused with why, not ignored.
+    @Test func aStepInAJobTakesItsTasksFromItsOptionsOrTheJobs() throws {
+        let job = ["RASPORED_NODELIST": "dgx01,dgx02,dgx03", "SLURM_NNODES": "3"]
+        func step(_ words: [String], _ environment: [String: String] = job) throws -> StepRequest {
             let a = try StepArguments(words + ["--", "true"])
             let line = try RunStepCommand.submitLine(a.rest)
-            return RunStepCommand.stepProblem(line.options, named: a.nodes, jobNodes: jobNodes)
+            return try RunStepCommand.inJob(
+                StepRequest(command: a.command, nodes: a.nodes), options: line.options, environment: environment)
         }
-        // What a step does anyway is accepted.
-        #expect(try problem([]) == nil)
-        #expect(try problem(["-n", "2"]) == nil)
-        #expect(try problem(["--ntasks-per-node=1", "-N", "2"]) == nil)
-        #expect(try problem(["-n", "1", "--node", "dgx02"]) == nil)
-        // What it would not do is named.
-        #expect(try problem(["-n", "16"])?.contains("-n/--ntasks 16: a step runs one task on each") == true)
-        #expect(try problem(["-n", "2"], jobNodes: nil)?.contains("-n/--ntasks 2") == true)
-        #expect(try problem(["--ntasks-per-node", "8"])?.contains("torchrun --nproc-per-node 8") == true)
-        #expect(try problem(["--gpus-per-task", "1"])?.contains("--gpus-per-task") == true)
-        #expect(try problem(["-N", "1"])?.contains("name them with --node") == true)
+        func refusal(_ words: [String], _ environment: [String: String] = job) -> String {
+            do {
+                _ = try step(words, environment)
+                return ""
+            } catch { return "\(error)" }
+        }
+        // No options: every node of the job, one task each.
+        #expect(try step([]) == StepRequest(command: ["true"]))
+        // Tasks per node, from -n over the nodes or given; with their own GPUs and cores.
+        #expect(try step(["-n", "6"]).tasksPerNode == 2)
+        let four = try step(["--ntasks-per-node", "4", "--gpus-per-task", "2", "-c", "8"])
+        #expect(four.tasksPerNode == 4 && four.gpusPerTask == 2 && four.coresPerTask == 8 && four.nodes == nil)
+        // -N K is the job's first K nodes; -n below the node count, one task on each of the first N.
+        #expect(try step(["-N", "2"]).nodes == ["dgx01", "dgx02"])
+        #expect(try step(["-n", "1"]).nodes == ["dgx01"])
+        #expect(try step(["-N", "1", "-n", "1", "-w", "dgx03"]).nodes == ["dgx03"])
+        #expect(try step(["-N", "3"]).nodes == nil)
+        // The job's layout is the default; the step's own options win.
+        let layout = job.merging(["RASPORED_TASKS_PER_NODE": "4", "RASPORED_GPUS_PER_TASK": "1"]) { a, _ in a }
+        #expect(try step([], layout).tasksPerNode == 4)
+        #expect(try step([], layout).gpusPerTask == 1)
+        #expect(try step(["-n", "3"], layout).tasksPerNode == 1)
+        // What cannot be honoured is named.
+        #expect(refusal(["-n", "4"]).contains("-n/--ntasks 4 over 3 node(s)"))
+        #expect(refusal(["-n", "6", "--ntasks-per-node", "4"]).contains("is not --ntasks-per-node 4 × 3 node(s)"))
+        #expect(refusal(["-N", "4"]).contains("-N/--nodes 4: the job has 3 node(s)"))
+        #expect(refusal(["-N", "2", "-w", "dgx01"]).contains("but --node/-w names 1 node(s)"))
+        #expect(refusal(["--ntasks-per-node", "300"]).contains("tasks per node are 1 to 256, not 300"))
+        #expect(refusal(["-N", "1"], ["SLURM_NNODES": "2"]).contains("the job has 2 node(s)"))
     }
 
-    @Test func srunInAJobRefusesTasksPerNodeBeforeReachingTheController() throws {
+    @Test func aStepInItsOwnAllocationRunsTheTasksItAskedFor() throws {
+        let line = try RunStepCommand.submitLine(["-N", "2", "--ntasks-per-node", "4", "--gpus-per-task", "1"])
+        let step = RunStepCommand.inOwnAllocation(StepRequest(command: ["true"]), options: line.options)
+        #expect(step.tasksPerNode == 4 && step.gpusPerTask == 1 && step.coresPerTask == nil)
+        // Its allocation is sized for them: 4 GPUs on each of 2 nodes.
+        #expect(line.options.resourceRequest.gpus == 8)
+    }
+
+    @Test func srunInAJobRefusesWhatAStepCannotDoBeforeReachingTheController() throws {
         let r = try CLI.run(
-            ["run", "--jobid", "5", "--ntasks-per-node", "2", "--", "true"],
-            environment: ["PATH": "/usr/bin:/bin", "SLURM_NNODES": "2", "RASPORED_CONTROLLER": "http://127.0.0.1:9"])
+            ["run", "--jobid", "5", "-n", "3", "--", "true"],
+            environment: [
+                "PATH": "/usr/bin:/bin", "RASPORED_JOB_ID": "5", "SLURM_NNODES": "2",
+                "RASPORED_CONTROLLER": "http://127.0.0.1:9",
+            ])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("--ntasks-per-node 2: a step runs one task on each of its nodes"), "\(r.stderr)")
+        #expect(r.stderr.contains("-n/--ntasks 3 over 2 node(s)"), "\(r.stderr)")
     }
 }

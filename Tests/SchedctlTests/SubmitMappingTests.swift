@@ -58,6 +58,24 @@ import Testing
         #expect(back == r)
     }
 
+    @Test func theTaskLayoutGoesOnTheWireAndItsBoundsAreChecked() throws {
+        let (r, _) = try submission(["-N", "2", "--ntasks-per-node", "4", "--gpus-per-task", "2", "-c", "6", "--", "x"])
+        #expect(r.controls.tasks == TaskLayout(perNode: 4, coresPerTask: 6, gpusPerTask: 2))
+        // Four tasks × 2 GPUs on each of 2 nodes; 4 × 6 cores on each.
+        #expect(r.request.gpus == 16 && r.request.cpus == 24)
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        #expect(try SubmitRequest.parse(json: json) == r)
+        for (field, value, message) in [
+            ("ntasksPerNode", "0", "tasks per node are 1 to 256, not 0"),
+            ("coresPerTask", "5000", "cores per task are 1 to 4096, not 5000"),
+            ("gpusPerTask", "-1", "GPUs per task are 1 to 4096, not -1"),
+        ] {
+            #expect {
+                try SubmitRequest.parse(json: #"{"command": ["x"], "workdir": "/", "\#(field)": \#(value)}"#)
+            } throws: { "\($0)".contains(message) && "\($0)".contains(field) }
+        }
+    }
+
     @Test func gpuMemoryFlag() throws {
         let (r, _) = try submission(["--gpu-memory", "300GB", "--", "x"])
         #expect(r.request.gpuMemory == .gigabytes(300))

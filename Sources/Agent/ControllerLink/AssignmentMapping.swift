@@ -54,6 +54,7 @@ public struct AssignmentMapping: Sendable {
             request.environment = tools.environment(over: assignment.environment, credential: credential)
         }
         request.array = assignment.array
+        request.tasks = assignment.tasks
         request.bind = bind
         request.user = assignment.user
         request.allowRoot = assignment.allowRoot ?? false

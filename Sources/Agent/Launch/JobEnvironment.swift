@@ -51,20 +51,25 @@ public enum JobEnvironment {
         return env
     }
 
-    /// Slurm's names for the job, as a batch script under sbatch sees them: the job (id, name, nodes) and,
-    /// since the job's command runs once per node, one task per node: this node's is task `nodeRank`.
-    /// (`SLURM_JOB_ACCOUNT`, `SLURM_JOB_PARTITION`, `SLURM_JOB_USER`, `SLURM_SUBMIT_DIR` come from the
-    /// controller, with the job's environment.)
+    /// Slurm's names for the job, as a batch script under sbatch sees them: the job (id, name, nodes) and
+    /// its tasks, `tasks.perNode` on each node (one without a layout); the process on this node is its first
+    /// task. A layout is also exported as `RASPORED_TASKS_PER_NODE`, `RASPORED_CORES_PER_TASK` and
+    /// `RASPORED_GPUS_PER_TASK`, which `srun` in the job takes as its defaults. (`SLURM_JOB_ACCOUNT`,
+    /// `SLURM_JOB_PARTITION`, `SLURM_JOB_USER`, `SLURM_SUBMIT_DIR` come from the controller, with the job's
+    /// environment.)
     public static func slurmVariables(for request: LaunchRequest, host: String, nodes: [String]) -> [String: String] {
         let nodeList = HostList.compact(nodes)
         let count = String(nodes.count)
-        let rank = String(request.nodeRank)
+        let perNode = request.tasks?.perNode ?? 1
+        let tasks = String(nodes.count * perNode)
         var env = [
             "SLURM_JOB_ID": request.visibleJobId, "SLURM_JOBID": request.visibleJobId,
             "SLURM_JOB_NAME": request.name, "SLURM_JOB_NODELIST": nodeList, "SLURM_NODELIST": nodeList,
-            "SLURM_JOB_NUM_NODES": count, "SLURM_NNODES": count, "SLURM_NODEID": rank, "SLURMD_NODENAME": host,
-            "SLURM_NTASKS": count, "SLURM_NPROCS": count, "SLURM_PROCID": rank, "SLURM_LOCALID": "0",
-            "SLURM_NTASKS_PER_NODE": "1", "SLURM_TASKS_PER_NODE": nodes.count > 1 ? "1(x\(count))" : "1",
+            "SLURM_JOB_NUM_NODES": count, "SLURM_NNODES": count, "SLURM_NODEID": String(request.nodeRank),
+            "SLURMD_NODENAME": host, "SLURM_NTASKS": tasks, "SLURM_NPROCS": tasks,
+            "SLURM_PROCID": String(request.nodeRank * perNode), "SLURM_LOCALID": "0",
+            "SLURM_NTASKS_PER_NODE": String(perNode),
+            "SLURM_TASKS_PER_NODE": nodes.count > 1 ? "\(perNode)(x\(count))" : String(perNode),
             "SLURM_GPUS_ON_NODE": String(request.gpus.count),
         ]
         if !request.gpus.isEmpty { env["SLURM_JOB_GPUS"] = request.gpus.map(String.init).joined(separator: ",") }
@@ -73,6 +78,20 @@ public enum JobEnvironment {
             env["SLURM_CPUS_ON_NODE"] = cpus
             env["SLURM_CPUS_PER_TASK"] = cpus
             env["SLURM_JOB_CPUS_PER_NODE"] = nodes.count > 1 ? "\(cpus)(x\(count))" : cpus
+        }
+        if let layout = request.tasks {
+            env["RASPORED_TASKS_PER_NODE"] = String(layout.perNode)
+            if layout.perNode > 1, !request.cpus.isEmpty {
+                env["SLURM_CPUS_PER_TASK"] = String((request.coreCount ?? request.cpus.count) / layout.perNode)
+            }
+            if let c = layout.coresPerTask {
+                env["RASPORED_CORES_PER_TASK"] = String(c)
+                env["SLURM_CPUS_PER_TASK"] = String(c)
+            }
+            if let g = layout.gpusPerTask {
+                env["RASPORED_GPUS_PER_TASK"] = String(g)
+                env["SLURM_GPUS_PER_TASK"] = String(g)
+            }
         }
         if let bytes = request.memoryLimitBytes { env["SLURM_MEM_PER_NODE"] = String(bytes >> 20) }
         return env

@@ -48,6 +48,8 @@ public struct LaunchRequest: Sendable, Hashable {
     public var environment: [String: String]?
     /// For a task of a job array: which task of which array (`SLURM_ARRAY_*`, `%A`, `%a`); nil otherwise.
     public var array: ArrayTask?
+    /// The job's tasks (`--ntasks-per-node`, …); nil for one per node.
+    public var tasks: TaskLayout?
 
     /// The controller user the job belongs to: with a launcher that runs jobs as their submitters
     /// (`RunAs.submitter`), it runs as the Unix account of that name on this node.

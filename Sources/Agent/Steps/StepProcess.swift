@@ -8,22 +8,23 @@ import Scheduler
 import Subprocess
 import SystemPackage
 
-/// A step's process, started through `raspored-exec` inside a running run's allocation: the run's cgroup,
-/// CPU and memory binding, Unix account, working directory and environment (read from the run's process,
-/// `/proc/PID/environ`), with `RASPORED_STEP_ID`, `SLURM_STEP_ID`, `SLURM_JOB_ID`, the step's nodes
-/// (`SLURM_NODEID`: this node's position, `SLURM_STEP_NUM_NODES`, `SLURM_STEP_NODELIST`) and its task on
-/// this node (`taskVariables`) on top.
+/// A step's processes on this node, one per task, started through `raspored-exec` inside a running run's
+/// allocation: the run's cgroup, memory binding, Unix account, working directory and environment (read from
+/// the run's process, `/proc/PID/environ`), each task bound to its own share of the run's cores (and GPUs,
+/// when the step asks for GPUs per task; `StepRequest.shares`), with `RASPORED_STEP_ID`, `SLURM_STEP_ID`,
+/// `SLURM_JOB_ID`, the step's nodes (`SLURM_NODEID`: this node's position, `SLURM_STEP_NUM_NODES`,
+/// `SLURM_STEP_NODELIST`) and the task's ranks (`taskVariables`) on top.
 ///
-/// With a pseudo-terminal the process leads a session of its own whose controlling terminal is the pty's
-/// slave (owned by the step's user, mode 0620); the agent holds the master. Without one, its standard
-/// input, output and error are pipes. Either way it leads its own process group, which `signal` reaches.
+/// With a pseudo-terminal the step is one task, which leads a session of its own whose controlling terminal
+/// is the pty's slave (owned by the step's user, mode 0620); the agent holds the master. Without one, the
+/// tasks share the step's stdout and stderr pipes, and the first task (only) reads its stdin pipe, as Slurm's
+/// tasks do by default. Each task leads its own process group, which `signal` reaches.
 final class StepProcess: Sendable {
-    /// The process (and its group's) id.
-    let pid: Int32
-    /// The end of the run: the termination status, nil when it could not be known.
-    let status: Task<TerminationStatus?, Never>
-    /// What the shim wrote when it could not start the command.
-    let failureFile: String
+    /// Each task's process (and group) id, in task order.
+    let pids: [Int32]
+    /// The end of the step on this node: every task's end, reported as the worst (the highest status, as
+    /// `srun` exits).
+    let status: Task<StepExit, Never>
     /// Where the step's output comes from: the pty's master, or the stdout and stderr pipes.
     private let outputs: [(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderr: Bool)]
     /// Where its input goes: the pty's master, or the stdin pipe.
@@ -32,13 +33,12 @@ final class StepProcess: Sendable {
     let terminal: Int32?
 
     private init(
-        pid: Int32, status: Task<TerminationStatus?, Never>, failureFile: String,
+        pids: [Int32], status: Task<StepExit, Never>,
         outputs: [(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderr: Bool)],
         input: NIOAsyncChannel<ByteBuffer, ByteBuffer>, terminal: Int32?
     ) {
-        self.pid = pid
+        self.pids = pids
         self.status = status
-        self.failureFile = failureFile
         self.outputs = outputs
         self.input = input
         self.terminal = terminal
@@ -64,8 +64,10 @@ final class StepProcess: Sendable {
         }
     }
 
-    /// Sends `signal` to the step's process group.
-    func signal(_ number: Int32) { kill(-pid, number) }
+    /// Sends `signal` to every task's process group.
+    func signal(_ number: Int32) {
+        for pid in pids { kill(-pid, number) }
+    }
 
     /// Sets the pty's window size (the step's foreground group gets SIGWINCH).
     func resize(rows: UInt16, cols: UInt16) {
@@ -77,12 +79,21 @@ final class StepProcess: Sendable {
         if let terminal { Glibc.close(terminal) }
     }
 
-    /// Starts `order`'s command in `record`'s allocation on `node`; a `LaunchError` when it cannot.
+    /// Starts `order`'s tasks on `node` in `record`'s allocation, whose CPUs `cores` groups by core (each
+    /// core's CPUs, in the node's order); a `LaunchError` when it cannot. The shim of task `l` writes why it
+    /// could not start its command to `failureFile` with `.l` appended.
     static func start(
-        _ order: StepOrder, on node: String, in record: JobRecord, shim: String, runAs: RunAs, failureFile: String
+        _ order: StepOrder, on node: String, in record: JobRecord, cores: [[Int]], shim: String, runAs: RunAs,
+        failureFile: String
     ) async throws -> StepProcess {
         guard record.state == .running, let runPid = record.pid else {
             throw LaunchError("run \(order.runId) is not running on this node")
+        }
+        let request = order.tasks
+        if let why = request.problem { throw LaunchError(why) }
+        guard let shares = request.shares(gpus: record.gpus, cores: cores, node: node) else {
+            throw LaunchError(
+                request.taskProblem(gpus: record.gpus.count, cores: cores.count, node: node) ?? "cannot share \(node)")
         }
         var account: UnixAccount?
         if runAs == .submitter, let user = record.user {
@@ -91,35 +102,30 @@ final class StepProcess: Sendable {
             }
             account = found
         }
-        var arguments = ["--status-file", failureFile]
-        for procs in record.cgroup?.procsFiles ?? [] { arguments += ["--cgroup", procs] }
-        if record.bound ?? false, !record.cpus.isEmpty { arguments += ["--cpus", RangeList.compact(record.cpus)] }
-        if record.bound ?? false, !record.mems.isEmpty { arguments += ["--mems", RangeList.compact(record.mems)] }
+        var common: [String] = []
+        for procs in record.cgroup?.procsFiles ?? [] { common += ["--cgroup", procs] }
+        if record.bound ?? false, !record.mems.isEmpty { common += ["--mems", RangeList.compact(record.mems)] }
         if let account, account.uid != geteuid() || account.gid != getegid() {
-            arguments += [
+            common += [
                 "--uid", String(account.uid), "--gid", String(account.gid),
                 "--groups", account.groups.map(String.init).joined(separator: ","),
             ]
         }
-        arguments += ["--chdir", record.workingDirectory]
-        if order.pty { arguments.append("--ctty") }
-        arguments += ["--"] + order.command
+        common += ["--chdir", record.workingDirectory]
+        if order.pty { common.append("--ctty") }
 
-        var variables = Self.environment(of: runPid)
-        variables["RASPORED_STEP_ID"] = String(order.step)
-        variables["SLURM_STEP_ID"] = String(order.step)
-        variables["SLURM_JOB_ID"] = String(order.jobId)
-        variables["SLURM_STEP_NUM_NODES"] = String(order.nodes.count)
-        variables["SLURM_STEP_NODELIST"] = order.nodes.joined(separator: ",")
-        for (k, v) in Self.taskVariables(order, node: node, inherited: variables) { variables[k] = v }
-        if order.pty { variables["TERM"] = order.term ?? variables["TERM"] ?? "xterm" }
-        var environment: [Environment.Key: String] = [:]
-        for (k, v) in variables { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
+        var base = Self.environment(of: runPid)
+        base["RASPORED_STEP_ID"] = String(order.step)
+        base["SLURM_STEP_ID"] = String(order.step)
+        base["SLURM_JOB_ID"] = String(order.jobId)
+        base["SLURM_STEP_NUM_NODES"] = String(order.nodes.count)
+        base["SLURM_STEP_NODELIST"] = order.nodes.joined(separator: ",")
+        if order.pty { base["TERM"] = order.term ?? base["TERM"] ?? "xterm" }
 
-        unlink(failureFile)
         var options = PlatformOptions()
-        // The child's ends of the descriptors, and the agent's.
-        let childIn: Int32, childOut: Int32, childErr: Int32
+        // The tasks' ends of the descriptors (stdin for each task, then stdout and stderr), and the agent's.
+        var childInputs: [Int32] = []
+        let childOut: Int32, childErr: Int32
         var terminal: Int32?
         let outputs: [(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderr: Bool)]
         let input: NIOAsyncChannel<ByteBuffer, ByteBuffer>
@@ -132,7 +138,7 @@ final class StepProcess: Sendable {
                 _ = fchown(slave, account.uid, account.gid)
                 _ = fchmod(slave, 0o620)
             }
-            childIn = slave
+            childInputs = [slave]
             childOut = dup(slave)
             childErr = dup(slave)
             terminal = dup(master)
@@ -145,9 +151,9 @@ final class StepProcess: Sendable {
             guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
                 throw LaunchError("cannot make pipes: \(String(cString: strerror(errno)))")
             }
-            // Only the child's copies (dup2'ed onto 0, 1, 2) may cross into it.
+            // Only the tasks' copies (dup2'ed onto 0, 1, 2) may cross into them.
             for fd in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            childIn = stdinPipe[0]
+            childInputs = [stdinPipe[0]] + (1..<shares.count).map { _ in open("/dev/null", O_RDONLY | O_CLOEXEC) }
             childOut = stdoutPipe[1]
             childErr = stderrPipe[1]
             outputs = [
@@ -158,53 +164,138 @@ final class StepProcess: Sendable {
             options.processGroupID = 0
         }
 
-        let started = AsyncStream<Int32>.makeStream()
-        let executable = FilePath(shim)
-        let status = Task { () -> TerminationStatus? in
-            do {
-                let result = try await Subprocess.run(
-                    .path(executable), arguments: Arguments(arguments), environment: .custom(environment),
-                    workingDirectory: FilePath("/"), platformOptions: options,
-                    input: .fileDescriptor(FileDescriptor(rawValue: childIn), closeAfterSpawningProcess: true),
-                    output: .fileDescriptor(FileDescriptor(rawValue: childOut), closeAfterSpawningProcess: true),
-                    error: .fileDescriptor(FileDescriptor(rawValue: childErr), closeAfterSpawningProcess: true)
-                ) { execution in
-                    started.continuation.yield(execution.processIdentifier.value)
-                    started.continuation.finish()
-                }
-                return result.terminationStatus
-            } catch {
-                started.continuation.finish()
-                return nil
+        var pids: [Int32] = []
+        var ends: [Task<StepExit, Never>] = []
+        var failure: String?
+        for (local, share) in shares.enumerated() {
+            var arguments = ["--status-file", "\(failureFile).\(local)"] + common
+            let cpus = share.cores.flatMap { $0 }.sorted()
+            if record.bound ?? false, !cpus.isEmpty { arguments += ["--cpus", RangeList.compact(cpus)] }
+            arguments += ["--"] + order.command
+            var variables = base
+            let task = Self.taskVariables(order, node: node, local: local, share: share, inherited: base)
+            for (k, v) in task { variables[k] = v }
+            var environment: [Environment.Key: String] = [:]
+            for (k, v) in variables { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
+            // Each task's copies of the output ends, closed here once it has started.
+            let out = dup(childOut), err = dup(childErr)
+            guard childInputs[local] >= 0, out >= 0, err >= 0 else {
+                for fd in [childInputs[local], out, err] where fd >= 0 { Glibc.close(fd) }
+                failure = "cannot open task \(local)'s descriptors: \(String(cString: strerror(errno)))"
+                break
             }
+            guard
+                let (pid, end) = await Self.spawn(
+                    shim, arguments, environment, options, input: childInputs[local], output: out, error: err,
+                    failureFile: "\(failureFile).\(local)")
+            else {
+                failure = "cannot start \(shim)"
+                break
+            }
+            pids.append(pid)
+            ends.append(end)
         }
-        var pids = started.stream.makeAsyncIterator()
-        guard let pid = await pids.next() else {
+        Glibc.close(childOut)
+        Glibc.close(childErr)
+        for fd in childInputs.dropFirst(pids.count + (failure == nil ? 0 : 1)) where fd >= 0 { Glibc.close(fd) }
+        if let failure {
+            for pid in pids { kill(-pid, SIGKILL) }
             terminal.map { _ = Glibc.close($0) }
             for output in outputs { try? await output.channel.channel.close() }
             try? await input.channel.close()
-            throw LaunchError("cannot start \(shim)")
+            throw LaunchError(failure)
         }
-        return StepProcess(
-            pid: pid, status: status, failureFile: failureFile, outputs: outputs, input: input, terminal: terminal)
+        let status = Task { () -> StepExit in
+            var worst: StepExit?
+            for end in ends {
+                let exit = await end.value
+                if worst == nil || exit.status > worst!.status { worst = exit }
+            }
+            return worst ?? StepExit(reason: "the step had no task")
+        }
+        return StepProcess(pids: pids, status: status, outputs: outputs, input: input, terminal: terminal)
     }
 
-    /// A step runs one task per node: this node's task is the step's task `i`, its position in the step's
-    /// nodes, as under `srun` on N nodes (Slurm's task variables), and rank `i` of a world of N for
-    /// `torch.distributed`'s environment rendezvous, at the step's first node (`MASTER_ADDR`) on the job's
-    /// port (`MASTER_PORT`, inherited from a multi-node run, else the job's default).
-    static func taskVariables(_ order: StepOrder, node: String, inherited: [String: String]) -> [String: String] {
-        let index = String(order.nodes.firstIndex(of: node) ?? 0)
-        let tasks = String(order.nodes.count)
-        return [
-            "SLURM_NODEID": index, "SLURM_PROCID": index, "SLURM_LOCALID": "0", "SLURM_NTASKS": tasks,
-            "SLURM_NPROCS": tasks, "SLURM_STEP_NUM_TASKS": tasks, "SLURM_NTASKS_PER_NODE": "1",
-            "SLURM_STEP_TASKS_PER_NODE": order.nodes.count > 1 ? "1(x\(tasks))" : "1",
-            "RANK": index, "LOCAL_RANK": "0", "WORLD_SIZE": tasks, "LOCAL_WORLD_SIZE": "1", "GROUP_RANK": index,
-            "MASTER_ADDR": order.nodes.first ?? node,
+    /// Starts one task's shim on the given descriptors (each closed once it has started); its pid and its
+    /// end, or nil when it could not start.
+    private static func spawn(
+        _ shim: String, _ arguments: [String], _ environment: [Environment.Key: String], _ options: PlatformOptions,
+        input: Int32, output: Int32, error: Int32, failureFile: String
+    ) async -> (Int32, Task<StepExit, Never>)? {
+        unlink(failureFile)
+        let started = AsyncStream<Int32>.makeStream()
+        let end = Task { () -> StepExit in
+            let status: TerminationStatus?
+            do {
+                status = try await Subprocess.run(
+                    .path(FilePath(shim)), arguments: Arguments(arguments), environment: .custom(environment),
+                    workingDirectory: FilePath("/"), platformOptions: options,
+                    input: .fileDescriptor(FileDescriptor(rawValue: input), closeAfterSpawningProcess: true),
+                    output: .fileDescriptor(FileDescriptor(rawValue: output), closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(FileDescriptor(rawValue: error), closeAfterSpawningProcess: true)
+                ) { execution in
+                    started.continuation.yield(execution.processIdentifier.value)
+                    started.continuation.finish()
+                }.terminationStatus
+            } catch {
+                started.continuation.finish()
+                status = nil
+            }
+            defer { unlink(failureFile) }
+            switch status {
+            case .exited(let code)?:
+                var exit = StepExit(exitCode: code)
+                if code == 127, let text = try? String(contentsOfFile: failureFile, encoding: .utf8), !text.isEmpty {
+                    exit.reason = text
+                }
+                return exit
+            case .signaled(let number)?: return StepExit(signal: number)
+            case nil: return StepExit(reason: "lost track of the step's process")
+            }
+        }
+        var pids = started.stream.makeAsyncIterator()
+        guard let pid = await pids.next() else { return nil }
+        return (pid, end)
+    }
+
+    /// The variables of task `local` on `node`, the step's node `i` of N, with T tasks on each: Slurm's
+    /// (`SLURM_PROCID` = i × T + local, `SLURM_LOCALID` = local, `SLURM_NTASKS` = N × T, …) and
+    /// `torch.distributed`'s environment rendezvous (`RANK`, `LOCAL_RANK`, `WORLD_SIZE`, `LOCAL_WORLD_SIZE`,
+    /// `GROUP_RANK` = i), at the step's first node (`MASTER_ADDR`) on the job's port (`MASTER_PORT`, inherited
+    /// from a multi-node run, else the job's default). A task with GPUs of its own sees only those
+    /// (`CUDA_VISIBLE_DEVICES`); with several tasks on the node, or cores per task, each exports its cores
+    /// (`RASPORED_CPUS`, `SLURM_CPUS_PER_TASK`, `OMP_NUM_THREADS`).
+    static func taskVariables(
+        _ order: StepOrder, node: String, local: Int, share: TaskShare, inherited: [String: String]
+    ) -> [String: String] {
+        let index = order.nodes.firstIndex(of: node) ?? 0
+        let perNode = order.tasksPerNode ?? 1
+        let rank = String(index * perNode + local)
+        let tasks = String(order.nodes.count * perNode)
+        var variables = [
+            "SLURM_NODEID": String(index), "SLURM_PROCID": rank, "SLURM_LOCALID": String(local),
+            "SLURM_NTASKS": tasks, "SLURM_NPROCS": tasks, "SLURM_STEP_NUM_TASKS": tasks,
+            "SLURM_NTASKS_PER_NODE": String(perNode),
+            "SLURM_STEP_TASKS_PER_NODE": order.nodes.count > 1 ? "\(perNode)(x\(order.nodes.count))" : String(perNode),
+            "RANK": rank, "LOCAL_RANK": String(local), "WORLD_SIZE": tasks, "LOCAL_WORLD_SIZE": String(perNode),
+            "GROUP_RANK": String(index), "MASTER_ADDR": order.nodes.first ?? node,
             "MASTER_PORT": inherited["MASTER_PORT"]
                 ?? String(JobEnvironment.defaultMasterPort(jobId: String(order.jobId))),
         ]
+        if let g = order.gpusPerTask {
+            let list = share.gpus.map(String.init).joined(separator: ",")
+            variables["CUDA_VISIBLE_DEVICES"] = list
+            variables["NVIDIA_VISIBLE_DEVICES"] = list
+            variables["RASPORED_GPUS"] = list
+            variables["SLURM_STEP_GPUS"] = list
+            variables["SLURM_GPUS_PER_TASK"] = String(g)
+        }
+        if perNode > 1 || order.coresPerTask != nil, !share.cores.isEmpty {
+            variables["RASPORED_CPUS"] = share.cores.flatMap { $0 }.sorted().map(String.init).joined(separator: ",")
+            variables["SLURM_CPUS_PER_TASK"] = String(share.cores.count)
+            variables["OMP_NUM_THREADS"] = String(share.cores.count)
+        }
+        return variables
     }
 
     /// The environment the run's process started with (`/proc/PID/environ`, at most 4 MiB).

@@ -51,8 +51,8 @@ public actor StepRunner {
     public nonisolated let endpoint: Endpoint
     private let launcher: JobLauncher
     private let logger: Logger
-    /// Steps being served, by key, with their run and process group once started.
-    private var serving: [String: (runId: String, group: Int32?)] = [:]
+    /// Steps being served, by key, with their run and their tasks' process groups once started.
+    private var serving: [String: (runId: String, groups: [Int32])] = [:]
     /// Steps served before, most recent last (bounded): an order repeated after its step ended is not run
     /// again.
     private var served: [String] = []
@@ -61,16 +61,30 @@ public actor StepRunner {
     /// How long a step waits for its run's process when the run is still being launched.
     static let runWait = Duration.seconds(15)
 
-    public init(endpoint: Endpoint, launcher: JobLauncher, logger: Logger) {
+    /// This node's cores, each core's CPUs (OS indexes) in the node's order: what the tasks of a step share
+    /// (`StepRequest.shares`).
+    private let cores: [[Int]]
+
+    /// `cores` as discovery found them; empty treats each of a run's CPUs as a core.
+    public init(endpoint: Endpoint, launcher: JobLauncher, logger: Logger, cores: [[Int]] = []) {
         self.endpoint = endpoint
         self.launcher = launcher
         self.logger = logger
+        self.cores = cores
+    }
+
+    /// `cpus`, a run's CPUs, grouped by core in the node's order (a CPU of no known core is one of its own).
+    func cores(of cpus: [Int]) -> [[Int]] {
+        let mine = Set(cpus)
+        let known = cores.map { $0.filter(mine.contains) }.filter { !$0.isEmpty }
+        let covered = Set(known.flatMap { $0 })
+        return known + cpus.filter { !covered.contains($0) }.map { [$0] }
     }
 
     /// Starts each ordered step not already being served.
     public func start(_ orders: [StepOrder]) {
         for order in orders where serving[order.key] == nil && !servedSet.contains(order.key) {
-            serving[order.key] = (order.runId, nil)
+            serving[order.key] = (order.runId, [])
             logger.info("starting step \(order.key) in run \(order.runId): \(order.command.joined(separator: " "))")
             Task { await self.serve(order) }
         }
@@ -79,18 +93,18 @@ public actor StepRunner {
     /// Kills every step of run `runId` (the run ended: nothing of it may stay).
     public func runEnded(_ runId: String) {
         for (_, step) in serving where step.runId == runId {
-            if let group = step.group { kill(-group, SIGKILL) }
+            for group in step.groups { kill(-group, SIGKILL) }
         }
     }
 
     /// Sends `signal` to every step of run `runId` running here (each leads its own process group).
     public func signal(_ runId: String, _ signal: Int32) {
         for (_, step) in serving where step.runId == runId {
-            if let group = step.group { kill(-group, signal) }
+            for group in step.groups { kill(-group, signal) }
         }
     }
 
-    private func started(_ key: String, group: Int32) { serving[key]?.group = group }
+    private func started(_ key: String, groups: [Int32]) { serving[key]?.groups = groups }
     private func ended(_ key: String) {
         serving[key] = nil
         served.append(key)
@@ -133,9 +147,9 @@ public actor StepRunner {
                 throw LaunchError("run \(order.runId) is not on this node")
             }
             let process = try await StepProcess.start(
-                order, on: endpoint.node, in: record, shim: launcher.shimExecutable, runAs: launcher.runAs,
-                failureFile: failureFile)
-            started(order.key, group: process.pid)
+                order, on: endpoint.node, in: record, cores: cores(of: record.cpus), shim: launcher.shimExecutable,
+                runAs: launcher.runAs, failureFile: failureFile)
+            started(order.key, groups: process.pids)
             exit = try await process.withStreams { outputs, input in
                 await Self.pump(process, outputs: outputs, input: input, inbound: inbound, outbound: outbound)
             }
@@ -203,7 +217,7 @@ public actor StepRunner {
             try? await Task.sleep(for: hangUpGrace)
             process.signal(SIGKILL)
         }
-        let status = await process.status.value
+        let exit = await process.status.value
         // The step is over: nothing it started may outlive it in its group.
         process.signal(SIGKILL)
         let drained = Task {
@@ -217,17 +231,6 @@ public actor StepRunner {
         _ = await drained.value
         deadline.cancel()
         writing.cancel()
-        switch status {
-        case .exited(let code)?:
-            var exit = StepExit(exitCode: code)
-            if code == 127, let text = try? String(contentsOfFile: process.failureFile, encoding: .utf8), !text.isEmpty
-            {
-                exit.reason = text
-            }
-            unlink(process.failureFile)
-            return exit
-        case .signaled(let number)?: return StepExit(signal: number)
-        case nil: return StepExit(reason: "lost track of the step's process")
-        }
+        return exit
     }
 }

@@ -136,6 +136,7 @@ extension ControllerCore {
         assignment.truncateOutput = c.openMode == .truncate && job.requeueCount == 0 && mine.node == a.nodes.first?.node
         assignment.warning = c.warning
         assignment.killGraceSeconds = c.killGrace
+        assignment.tasks = c.tasks
         assignment.stepCredential = stepCredential.issue(runId: assignment.runId)
         return assignment
     }

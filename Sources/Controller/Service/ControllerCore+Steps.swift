@@ -45,6 +45,11 @@ extension ControllerCore {
                 .badRequest, "job \(jobId) runs on \(job.nodes.joined(separator: ",")), not on \(other)")
         }
         guard !nodes.isEmpty else { throw ControllerError(.conflict, "job \(jobId) has no nodes") }
+        for share in job.allocation?.nodes ?? [] where nodes.contains(share.node) {
+            if let why = request.taskProblem(gpus: share.gpus.count, cores: share.cores.count, node: share.node) {
+                throw ControllerError(.badRequest, why)
+            }
+        }
         let order = try steps.open(jobId: jobId, runId: runId, nodes: nodes, request: request, at: clock())
         for node in nodes { waiters.wake(node) }
         let key = order.key

@@ -47,6 +47,7 @@ struct StepBook: Sendable {
             StepView(
                 id: order.key, step: step, command: request.command, nodes: nodes, pty: request.pty,
                 state: .starting, startTime: now))
+        list[list.count - 1].tasksPerNode = request.tasksPerNode
         if list.count > Self.maxRecords, let i = list.firstIndex(where: { $0.endTime != nil }) { list.remove(at: i) }
         records[jobId] = list
         if records.count > Self.maxJobs, let oldest = records.keys.min() { forget(oldest) }

@@ -90,6 +90,9 @@ public struct RunAssignment: Hashable, Sendable, Codable {
     /// A credential for this run alone (`rsj_…`): the agent gives it to the job as `RASPORED_JOB_TOKEN`, so
     /// `srun` inside it can start steps in this job, and nothing else; it dies with the run.
     public var stepCredential: String?
+    /// The job's tasks (`--ntasks-per-node`, …): its steps' default and its `SLURM_NTASKS*` variables; absent
+    /// means one task per node.
+    public var tasks: TaskLayout?
 
     public init(
         runId: String, jobId: Int64, name: String, user: String, command: [String], workdir: String,

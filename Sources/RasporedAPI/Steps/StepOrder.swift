@@ -14,6 +14,10 @@ public struct StepOrder: Hashable, Sendable, Codable {
     public var term: String?
     /// Every node the step runs on, in order; a node's position is its `SLURM_NODEID` in the step.
     public var nodes: [String]
+    /// Tasks on each node, and what each has of its own (as `StepRequest`'s); nil for the defaults.
+    public var tasksPerNode: Int?
+    public var gpusPerTask: Int?
+    public var coresPerTask: Int?
 
     public init(jobId: Int64, runId: String, step: Int, nodes: [String], request: StepRequest) {
         self.jobId = jobId
@@ -25,6 +29,16 @@ public struct StepOrder: Hashable, Sendable, Codable {
         self.rows = request.rows
         self.cols = request.cols
         self.term = request.term
+        self.tasksPerNode = request.tasksPerNode
+        self.gpusPerTask = request.gpusPerTask
+        self.coresPerTask = request.coresPerTask
+    }
+
+    /// The request's parts that decide how the tasks share a node.
+    public var tasks: StepRequest {
+        StepRequest(
+            command: command, pty: pty, tasksPerNode: tasksPerNode, gpusPerTask: gpusPerTask,
+            coresPerTask: coresPerTask)
     }
 
     /// "42.0": the step as people write it, and the key both sides use.
@@ -50,6 +64,8 @@ public struct StepView: Hashable, Sendable, Codable {
     public var step: Int
     public var command: [String]
     public var nodes: [String]
+    /// Tasks on each node (nil: one).
+    public var tasksPerNode: Int?
     public var pty: Bool
     public var state: State
     public var exitCode: Int32?

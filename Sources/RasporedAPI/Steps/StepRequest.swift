@@ -1,6 +1,8 @@
+import Scheduler
+
 /// What a client asks for when it opens a step (the first frame of `GET /v1/jobs/{id}/steps/stream`): a
-/// command to run inside the job's allocation, once on each of its nodes (or those named), with a
-/// pseudo-terminal (on one node) or with pipes.
+/// command to run inside the job's allocation as `tasksPerNode` tasks on each of its nodes (or those named),
+/// with a pseudo-terminal (one task on one node) or with pipes.
 public struct StepRequest: Hashable, Sendable, Codable {
     /// argv; the first element is looked up in the job's PATH.
     public var command: [String]
@@ -13,10 +15,16 @@ public struct StepRequest: Hashable, Sendable, Codable {
     public var term: String?
     /// Which of the job's nodes, once each; nil for all of them (the first alone for a pty step).
     public var nodes: [String]?
+    /// Processes on each node (`srun --ntasks-per-node`); nil for one. Bounded as a job's (`TaskLayout`).
+    public var tasksPerNode: Int?
+    /// Each task's own GPUs (`--gpus-per-task`); nil: every task sees all of the job's GPUs on its node.
+    public var gpusPerTask: Int?
+    /// Each task's own cores (`--cpus-per-task`); nil: the node's cores split evenly among its tasks.
+    public var coresPerTask: Int?
 
     public init(
         command: [String], pty: Bool = false, rows: UInt16? = nil, cols: UInt16? = nil, term: String? = nil,
-        nodes: [String]? = nil
+        nodes: [String]? = nil, tasksPerNode: Int? = nil, gpusPerTask: Int? = nil, coresPerTask: Int? = nil
     ) {
         self.command = command
         self.pty = pty
@@ -24,6 +32,9 @@ public struct StepRequest: Hashable, Sendable, Codable {
         self.cols = cols
         self.term = term
         self.nodes = nodes
+        self.tasksPerNode = tasksPerNode
+        self.gpusPerTask = gpusPerTask
+        self.coresPerTask = coresPerTask
     }
 
     /// At most this many arguments, and this many bytes in all.
@@ -42,6 +53,8 @@ public struct StepRequest: Hashable, Sendable, Codable {
             return "a step's command cannot contain NUL bytes"
         }
         if let term, term.utf8.count > 256 { return "TERM is at most 256 bytes" }
+        if let why = layout.problem { return why }
+        if pty && (tasksPerNode ?? 1) > 1 { return "a pty step runs one task, not \(tasksPerNode ?? 1) per node" }
         if let nodes {
             if nodes.isEmpty { return "a step runs on at least one node" }
             if Set(nodes).count != nodes.count { return "a step runs once on each node it names" }

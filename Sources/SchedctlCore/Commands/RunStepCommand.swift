@@ -15,7 +15,10 @@ struct RunStepCommand: AsyncParsableCommand {
             schedctl run --pty --gpus 1 -- bash                      (an interactive shell on the node)
             srun hostname                                            (in a batch job or schedctl alloc: a step in it)
             Takes schedctl submit's options, and --pty (a terminal), --jobid N (a step in running job N, as \
-            RASPORED_JOB_ID does), --node NAME (which of the job's nodes; default its first). Ctrl-C sends \
+            RASPORED_JOB_ID does), --node NAME (which of the job's nodes; default all of them, the first for \
+            --pty). --ntasks-per-node, -n, --gpus-per-task and -c start that many tasks on each node, each \
+            bound to its own cores (and GPUs), with SLURM_PROCID, RANK, LOCAL_RANK…; in a job, its own task \
+            options are the default. Ctrl-C sends \
             SIGINT to the step (twice within a second: SIGKILL); with --pty every key goes to the step's \
             terminal. Exit status: the step's, or 128 + its signal.
             """)
@@ -33,13 +36,13 @@ struct RunStepCommand: AsyncParsableCommand {
         }
         let request = StepRequest.local(a.command, pty: a.pty, nodes: a.nodes)
         let environment = ProcessInfo.processInfo.environment
+        let (options, _, submit) = try Self.submitLine(a.rest)
         if let jobId = a.jobId ?? environment["RASPORED_JOB_ID"].flatMap({ Int64($0) }) {
-            let (options, _, submit) = try Self.submitLine(a.rest)
-            if let why = Self.stepProblem(options, named: a.nodes, jobNodes: environment["SLURM_NNODES"]) {
-                throw CLIError(why)
-            }
+            // The job's layout is only this job's: --jobid from elsewhere takes none from the environment.
+            let own = a.jobId == nil || environment["RASPORED_JOB_ID"] == String(jobId)
+            let step = try Self.inJob(request, options: options, environment: own ? environment : [:])
             let status = try await StepEndpoint.resolve(connection: submit.connection, jobId: jobId)
-                .run(jobId: jobId, request)
+                .run(jobId: jobId, step)
             if status != 0 { throw CommandFailed(status: status) }
             return
         }
@@ -50,7 +53,7 @@ struct RunStepCommand: AsyncParsableCommand {
         do {
             try await Interruptible.run { _ = try await job.waitUntilRunning() }
             let endpoint = StepEndpoint(base: job.client.base, token: job.client.token, tls: job.client.tls)
-            status = try await endpoint.run(jobId: job.id, request)
+            status = try await endpoint.run(jobId: job.id, Self.inOwnAllocation(request, options: options))
         } catch {
             await job.cancel()
             throw error
@@ -71,31 +74,71 @@ struct RunStepCommand: AsyncParsableCommand {
         return try submit.commandLine()
     }
 
-    /// Why a step in a running job cannot do what its options ask, or nil. A step runs one task on each of
-    /// its nodes (every node of the job, or those `--node` names), so options that ask for other tasks or
-    /// nodes are refused rather than ignored: `-n` other than the nodes' count, more than one task per node,
-    /// GPUs per task, a node count (`-N`) other than the job's. `jobNodes` is the job's node count as its
-    /// environment gives it (`SLURM_NNODES`).
-    static func stepProblem(_ o: JobOptions, named: [String]?, jobNodes: String?) -> String? {
-        let nodes = named?.count ?? jobNodes.flatMap { Int($0) }
-        if let n = o.nodes, named == nil, n != nodes {
-            return "-N/--nodes \(n): a step runs on every node of its job (\(nodes.map(String.init) ?? "?")) "
-                + "unless --node names some: name them with --node"
+    /// The step `request` becomes in a running job: its nodes and tasks from its options (`-N`, `-n`,
+    /// `--ntasks-per-node`, `--gpus-per-task`, `-c`), else the job's (`RASPORED_NODELIST`, and its task
+    /// layout: `RASPORED_TASKS_PER_NODE`, `RASPORED_GPUS_PER_TASK`, `RASPORED_CORES_PER_TASK`), as Slurm's
+    /// srun takes the job's. A step runs the same number of tasks on each of its nodes: `-N K` is the job's
+    /// first K nodes; `-n N` is N ÷ nodes tasks on each, or one on each of the first N nodes when N is
+    /// smaller. What cannot be honoured is refused with a `CLIError` saying why.
+    static func inJob(_ request: StepRequest, options o: JobOptions, environment: [String: String]) throws
+        -> StepRequest
+    {
+        var step = request
+        let jobNodes = environment["RASPORED_NODELIST"].map { $0.split(separator: ",").map(String.init) } ?? []
+        let count = jobNodes.isEmpty ? environment["SLURM_NNODES"].flatMap { Int($0) } : jobNodes.count
+        func first(_ k: Int, _ option: String) throws -> [String]? {
+            if k == count { return nil }
+            guard let count, k < count, jobNodes.count == count else {
+                throw CLIError(
+                    "\(option) \(k): the job has \(count.map(String.init) ?? "an unknown number of") node(s)")
+            }
+            return Array(jobNodes.prefix(k))
         }
-        if let per = o.ntasksPerNode, per != 1 {
-            return "--ntasks-per-node \(per): a step runs one task on each of its nodes; several per node, each "
-                + "with GPUs of its own, are not supported yet (start them from the step: torchrun "
-                + "--nproc-per-node \(per) …)"
+        if let k = o.nodes {
+            if let named = step.nodes {
+                guard named.count == k else {
+                    throw CLIError("-N/--nodes \(k), but --node/-w names \(named.count) node(s)")
+                }
+            } else {
+                step.nodes = try first(k, "-N/--nodes")
+            }
         }
-        if let n = o.ntasks, n != (o.nodes ?? nodes) {
-            return "-n/--ntasks \(n): a step runs one task on each of its nodes "
-                + "(\(nodes.map(String.init) ?? "its nodes' count")); several per node are not supported yet"
+        var perNode = o.ntasksPerNode
+        if let n = o.ntasks {
+            let nodes = step.nodes?.count ?? count ?? 1
+            if let p = perNode {
+                guard n == p * nodes else {
+                    throw CLIError("-n/--ntasks \(n) is not --ntasks-per-node \(p) × \(nodes) node(s)")
+                }
+            } else if n < nodes, o.nodes == nil, step.nodes == nil {
+                step.nodes = try first(n, "-n/--ntasks")
+                perNode = 1
+            } else if n % nodes == 0 {
+                perNode = n / nodes
+            } else {
+                throw CLIError(
+                    "-n/--ntasks \(n) over \(nodes) node(s): a step runs as many tasks on each of its nodes; give "
+                        + "a multiple of \(nodes), or name the nodes with -w")
+            }
         }
-        if o.gpusPerTask != nil {
-            return "--gpus-per-task: a step's task sees every GPU of the job on its node; GPUs per task are not "
-                + "supported yet"
+        func number(_ name: String) -> Int? { environment[name].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } }
+        step.tasksPerNode = perNode ?? number("RASPORED_TASKS_PER_NODE")
+        step.gpusPerTask = o.gpusPerTask ?? number("RASPORED_GPUS_PER_TASK")
+        step.coresPerTask = o.cpusPerTask ?? number("RASPORED_CORES_PER_TASK")
+        if let why = step.problem { throw CLIError(why) }
+        return step
+    }
+
+    /// The step `request` becomes in the allocation made for it from `options`: the job's task layout on
+    /// every node.
+    static func inOwnAllocation(_ request: StepRequest, options o: JobOptions) -> StepRequest {
+        var step = request
+        if let layout = o.taskLayout {
+            step.tasksPerNode = layout.perNode
+            step.gpusPerTask = layout.gpusPerTask
+            step.coresPerTask = layout.coresPerTask
         }
-        return nil
+        return step
     }
 }
 

@@ -72,6 +72,12 @@ struct ShowCommand: AsyncParsableCommand {
             if let g = c.killGrace { lines.append(("Kill grace", humanDuration(Int64(g)))) }
             if let e = c.error { lines.append(("Error", e)) }
             if c.openMode == .append { lines.append(("Open mode", "append")) }
+            if let t = c.tasks {
+                var text = "\(t.perNode) per node"
+                if let g = t.gpusPerTask { text += ", \(g) GPU(s) each" }
+                if let k = t.coresPerTask { text += ", \(k) core(s) each" }
+                lines.append(("Tasks", text))
+            }
         }
         lines.append(("Request", requestText(j.request)))
         lines.append(("Time limit", humanDuration(j.timeLimit)))

@@ -102,11 +102,11 @@ enum JobDirectives {
         },
         DirectiveOption("ntasks", "n", help: "Tasks in all (with --gpus-per-task and --cpus-per-task).") { o, v in
             o.ntasks = try OptionValue.count(v, min: 1)
-            return o.ntasks! > 1 ? taskNote("--ntasks", o.ntasks!) : nil
+            return nil
         },
         DirectiveOption("ntasks-per-node", help: "Tasks on each node (as --ntasks).") { o, v in
             o.ntasksPerNode = try OptionValue.count(v, min: 1)
-            return o.ntasksPerNode! > 1 ? taskNote("--ntasks-per-node", o.ntasksPerNode!) : nil
+            return nil
         },
         DirectiveOption(
             "nodelist", "w", help: "Run on exactly these nodes: dgx03, dgx[01-02] (-N defaults to their count)."
@@ -246,12 +246,6 @@ enum JobDirectives {
     static var raspored: [DirectiveOption] { options }
     /// The options `#SBATCH` lines take: all of them.
     static var sbatch: [DirectiveOption] { options }
-
-    /// The note for a task count above 1: it sizes the allocation, but the command runs once per node.
-    static func taskNote(_ option: String, _ n: Int) -> String {
-        "\(option)=\(n) sizes the job's GPUs and cores; its command runs once per node, not once per task: "
-            + "start one process per GPU with srun in the script, or torchrun"
-    }
 
     /// Slurm options that cannot change where or how a job runs (notification, accounting labels, the
     /// client's own verbosity), by long name and short letter: not understood, they are ignored with a

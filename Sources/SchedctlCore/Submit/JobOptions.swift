@@ -127,6 +127,12 @@ struct JobOptions: Equatable {
     /// Tasks in all: `--ntasks`, else `--ntasks-per-node` on every node, else one per node.
     var taskCount: Int { ntasks ?? tasksPerNode * (nodes ?? 1) }
 
+    /// The job's tasks, when any task option is given: what `srun` in it starts on each node by default.
+    var taskLayout: TaskLayout? {
+        guard ntasks != nil || ntasksPerNode != nil || cpusPerTask != nil || gpusPerTask != nil else { return nil }
+        return TaskLayout(perNode: tasksPerNode, coresPerTask: cpusPerTask, gpusPerTask: gpusPerTask)
+    }
+
     /// Why these options cannot make one request, or nil.
     var problem: String? {
         if gpusPerTask != nil && (gpus != nil || gpusPerNode != nil || gpuMemory != nil) {
@@ -134,6 +140,7 @@ struct JobOptions: Equatable {
         }
         let (tasks, overflow) = taskCount.multipliedReportingOverflow(by: max(gpusPerTask ?? cpusPerTask ?? 1, 1))
         if overflow || tasks > 1 << 20 { return "too many tasks (\(taskCount)) for their GPUs or cores" }
+        if let why = taskLayout?.problem { return why }
         if memory != nil && memoryPerGPU != nil { return "give --mem or --mem-per-gpu, not both" }
         if memoryPerGPU != nil {
             guard let per = gpusOnEachNode, per > 0 else {
@@ -150,7 +157,7 @@ struct JobOptions: Equatable {
     var controls: JobControls {
         JobControls(
             hold: hold == true ? .user : nil, nice: nice ?? 0, warning: warning, killGrace: killGrace, error: error,
-            openMode: openMode ?? .truncate)
+            openMode: openMode ?? .truncate, tasks: problem == nil ? taskLayout : nil)
     }
 
     /// The engine's request. A per-node GPU count without a total (`--gres=gpu:4`, `--gpus-per-node 4`)
@@ -191,6 +198,7 @@ struct JobOptions: Equatable {
         let out = top.over(JobOptions(fromRequest: submission))
         var controls = out.controls
         controls.submitDir = submission.controls.submitDir ?? cwd
+        controls.tasks = controls.tasks ?? submission.controls.tasks
         return SubmitRequest(
             request: out.resourceRequest, name: out.name, command: submission.command,
             workdir: out.workdir ?? submission.workdir, output: out.output, noRequeue: out.noRequeue ?? false,

@@ -22,10 +22,13 @@ public struct JobControls: Hashable, Sendable, Codable {
     public var openMode: OpenMode
     /// Where it was submitted from (`SLURM_SUBMIT_DIR`); nil when the submitter did not say.
     public var submitDir: String?
+    /// Its tasks (`--ntasks-per-node`, …); nil for one task per node.
+    public var tasks: TaskLayout?
 
     public init(
         hold: JobHold? = nil, begin: Int64? = nil, nice: Int = 0, warning: WarningSignal? = nil,
-        killGrace: Int? = nil, error: String? = nil, openMode: OpenMode = .truncate, submitDir: String? = nil
+        killGrace: Int? = nil, error: String? = nil, openMode: OpenMode = .truncate, submitDir: String? = nil,
+        tasks: TaskLayout? = nil
     ) {
         self.hold = hold
         self.begin = begin
@@ -35,10 +38,11 @@ public struct JobControls: Hashable, Sendable, Codable {
         self.error = error
         self.openMode = openMode
         self.submitDir = submitDir
+        self.tasks = tasks
     }
 
     enum CodingKeys: String, CodingKey {
-        case hold, begin, nice, warning, killGrace, error, openMode, submitDir
+        case hold, begin, nice, warning, killGrace, error, openMode, submitDir, tasks
     }
 
     /// Absent fields are the defaults.
@@ -52,6 +56,7 @@ public struct JobControls: Hashable, Sendable, Codable {
         error = try c.decodeIfPresent(String.self, forKey: .error)
         openMode = try c.decodeIfPresent(OpenMode.self, forKey: .openMode) ?? .truncate
         submitDir = try c.decodeIfPresent(String.self, forKey: .submitDir)
+        tasks = try c.decodeIfPresent(TaskLayout.self, forKey: .tasks)
     }
 
     /// Whether every field is its default.
