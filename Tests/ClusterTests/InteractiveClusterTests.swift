@@ -358,6 +358,41 @@ import Testing
         #expect(steps.map(\.tasksPerNode) == [2, 1], "\(steps)")
     }
 
+    @Test func aMultiNodeJobInASharingPartitionHoldsOnlyItsShareOfEachNode() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01", "dgx02"])
+        let ana = try await token(c, "ana")
+        // The platform's interactive partition shares nodes with multi-node jobs (cluster.yaml).
+        let script = """
+            srun sh -c 'echo SHARE-$SLURMD_NODENAME-$CUDA_VISIBLE_DEVICES'
+            while [ ! -f stop ]; do sleep 0.1; done
+            """
+        var request = c.job(c.sh(script), gpus: 0)
+        request.request = ResourceRequest(
+            nodes: 2, gpusPerNode: 1, partition: "interactive", account: "ivi", time: .hours(1))
+        let gang = try await c.submit(request, token: ana)
+        let running = try await c.waitForJob(gang.id, in: [.running])
+        let shares = try #require(running.allocation?.nodes)
+        #expect(shares.map(\.node) == ["dgx01", "dgx02"])
+        #expect(shares.allSatisfy { $0.gpus.count == 1 && !$0.exclusive }, "\(shares)")
+        // Beside it, a 7-GPU job on each node runs at once.
+        var others: [Int64] = []
+        for node in ["dgx01", "dgx02"] {
+            var big = c.job(["/bin/true"], gpus: 7)
+            big.request.nodelist = node
+            others.append(try await c.submit(big, token: ana).id)
+        }
+        for id in others { _ = try await c.waitForJob(id, in: [.completed], timeout: 30) }
+        #expect(try await c.job(gang.id).state == .running)
+        _ = FileManager.default.createFile(atPath: c.dir + "/work/stop", contents: nil)
+        _ = try await c.waitForJob(gang.id, in: [.completed], timeout: 30)
+        let out = try await c.output(gang.id)
+        for share in shares {
+            #expect(out.contains("SHARE-\(share.node)-\(share.gpus[0])\n"), "\(out)")
+        }
+    }
+
     @Test func srunInABatchScriptReturnsTheStepsStatusAndFailsASetEScript() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }

@@ -398,7 +398,7 @@ extension ClusterSpec {
     ) throws(ConfigError) -> Partition {
         try n.onlyKeys([
             "default", "nodes", "maxTime", "defaultTime", "coresPerGpu", "memoryPerGpu", "defaultCores",
-            "defaultMemory", "accounts", "priority", "preemptible", "maxKillGrace",
+            "defaultMemory", "accounts", "priority", "preemptible", "maxKillGrace", "multiNodeJobs",
         ])
         var members = nodes
         if let nn = try n.optional("nodes") {
@@ -419,7 +419,17 @@ extension ClusterSpec {
             throw try n.required("accounts").error("unknown account '\(a)'")
         }
         let coresPerGPU = try n.optional("coresPerGpu")?.nonNegativeInt() ?? 1
-        return Partition(
+        var multiNode = MultiNodeJobs.wholeNodes
+        if let m = try n.optional("multiNodeJobs") {
+            let text = try m.string()
+            guard let value = MultiNodeJobs(rawValue: text) else {
+                throw m.error(
+                    "multiNodeJobs is \(MultiNodeJobs.allCases.map(\.rawValue).joined(separator: " or ")), not "
+                        + "'\(TerminalText.escaped(text))'")
+            }
+            multiNode = value
+        }
+        var partition = Partition(
             name: name, isDefault: try n.optional("default")?.bool() ?? false, maxTime: maxTime,
             defaultTime: defaultTime,
             coresPerGPU: coresPerGPU, memoryPerGPU: try n.optional("memoryPerGpu")?.byteSize() ?? .gibibytes(8),
@@ -430,6 +440,8 @@ extension ClusterSpec {
             maxKillGrace: try n.optional("maxKillGrace")?.timeSpan(
                 atMost: TimeSpan(seconds: Int64(JobControls.maxSeconds)))
                 ?? .minutes(5))
+        partition.multiNodeJobs = multiNode
+        return partition
     }
 
     private static func readPlacement(_ n: ConfigNode) throws(ConfigError) -> PlacementSettings {

@@ -195,6 +195,18 @@ public struct Partition: Hashable, Sendable, Codable {
     public var preemptible = false
     /// The longest kill grace (time between SIGTERM and SIGKILL) a job may ask for (`--kill-grace`).
     public var maxKillGrace: TimeSpan = .minutes(5)
+    /// Whether its multi-node jobs take whole nodes (the default) or only what they ask for on each.
+    public var multiNodeJobs: MultiNodeJobs = .wholeNodes
+}
+
+/// How a partition places multi-node jobs (cluster.yaml `multiNodeJobs`).
+public enum MultiNodeJobs: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Whole idle nodes, on the fewest leaf switches: a gang has each node's GPUs, NICs, cores and memory to
+    /// itself (`whole`).
+    case wholeNodes = "whole"
+    /// Each node's share as the job asks (`gpusPerNode`, cores, memory), beside other jobs (`shared`). A job
+    /// without GPUs, or asking `exclusive`, still takes whole nodes.
+    case shared
 }
 
 /// An account (an institute or a project under one) with a fair-share weight.

@@ -33,6 +33,46 @@ extension ClusterState {
             }
         }
 
+        if shape.gang && !shape.exclusive {
+            // A gang on shared nodes: how many nodes have its GPUs free (the first few named).
+            var holding = 0
+            var named: [Int] = []
+            for (p, _) in eligible {
+                let layout = layouts[pools[p].layout]
+                for sig in pools[p].active where layout.total(sig) >= shape.gpusPerNode {
+                    holding +=
+                        r.filter.map { pools[p].buckets.count(sig, in: $0.masks[p]) } ?? pools[p].buckets.count(sig)
+                    var o = nextInBucket(p, sig, from: 0, r)
+                    while let ordinal = o, named.count < 3 {
+                        named.append(pools[p].members[ordinal])
+                        o = nextInBucket(p, sig, from: ordinal + 1, r)
+                    }
+                }
+            }
+            let each = "\(shape.nodes) nodes with \(shape.gpusPerNode) free GPUs each requested"
+            if holding < shape.nodes {
+                let listed = named.sorted().prefix(3).map { spec.nodes[$0].name }.joined(separator: ", ")
+                return refuse(
+                    "\(each); \(holding == 0 ? "none has them" : "only \(holding) \(holding == 1 ? "has" : "have") them (\(listed))")"
+                )
+            }
+            if let c = tally.lackCores {
+                return refuse(
+                    "\(each), \(shape.cores) cores next to them: too few nodes have the cores (\(spec.nodes[c.node].name): \(c.free) free)"
+                )
+            }
+            if let m = tally.lackMemory {
+                return refuse(
+                    "\(each), \(shape.memory) of memory next to them: too few nodes have the memory (\(spec.nodes[m.node].name): \(m.free) free)"
+                )
+            }
+            if let s = tally.lackScratch {
+                return refuse(
+                    "\(each), \(shape.scratch) of scratch: too few nodes have it (\(spec.nodes[s.node].name): \(s.free) free)"
+                )
+            }
+            return refuse("\(each): no \(shape.nodes) nodes meet the rules now")
+        }
         if shape.gang || shape.exclusive {
             var idle: [Int] = []
             for (p, _) in eligible {

@@ -69,8 +69,10 @@ extension ClusterState {
             break
         }
         let result: PlacementDecision?
-        if anyShape.gang || anyShape.exclusive {
+        if anyShape.exclusive {
             result = placeWholeNodes(resolved, tally: &tally)
+        } else if anyShape.gang {
+            result = placeSharedGang(resolved, tally: &tally)
         } else if anyShape.gpusPerNode == 0 {
             result = placeWithoutGPUs(resolved, tally: &tally)
         } else {
@@ -507,6 +509,57 @@ extension ClusterState {
         }
         return NodeAllocation(
             node: node, gpus: GPUSet(), cores: cores, memory: memory, scratch: shape.scratch, exclusive: false)
+    }
+
+    // MARK: Gangs on shared nodes
+
+    /// A multi-node job in a partition whose gangs share nodes (`Partition.multiNodeJobs`): `shape.nodes`
+    /// distinct nodes of one type, all or nothing, each share placed as a one-node job of the per-node shape
+    /// would be. The single-node options of every bucket are tried best first, and each option's nodes in
+    /// order, until the gang has its nodes; a node is taken once. Leaf switches are not weighed (whole-node
+    /// gangs keep to the fewest).
+    private func placeSharedGang(_ r: ResolvedRequest, tally: inout CheckTally) -> PlacementDecision? {
+        let pack = policy == .pack
+        let byType = Dictionary(grouping: eligiblePools(r), by: { pools[$0.pool].layout })
+        for l in byType.keys.sorted() {
+            let group = byType[l]!
+            let shape = group[0].shape
+            let layout = layouts[l]
+            var options: [PlacementOption] = []
+            for (p, _) in group {
+                pools[p].active.withUnsafeBufferPointer { active in
+                    forEachOption(pool: p, signatures: active, layout: layout, shape: shape, r, pack: pack) {
+                        options.append($0)
+                    }
+                }
+            }
+            options.sort(by: <)
+            var picked: [NodeAllocation] = []
+            var taken = Set<Int>()
+            search: for option in options {
+                var ordinal = nextInBucket(option.pool, option.signature, from: 0, r)
+                while let o = ordinal {
+                    let node = pools[option.pool].members[o]
+                    if !taken.contains(node),
+                        let a = allocate(node: node, layout: layout, take: option.take, shape: shape, tally: &tally)
+                    {
+                        picked.append(a)
+                        taken.insert(node)
+                        if picked.count == shape.nodes { break search }
+                    }
+                    ordinal = nextInBucket(option.pool, option.signature, from: o + 1, r)
+                }
+            }
+            guard picked.count == shape.nodes else { continue }
+            return PlacementDecision(
+                allocation: Allocation(
+                    nodes: picked.sorted { $0.node < $1.node }, sharedStorage: r.request.storage ?? .zero,
+                    gpuModel: layout.gpuModel),
+                note: PlacementNote(
+                    kind: .gang, fragmentationDelta: 0, candidatesScored: options.count,
+                    nodesChecked: tally.nodesChecked))
+        }
+        return nil
     }
 
     // MARK: Whole nodes: exclusive jobs and multi-node gangs

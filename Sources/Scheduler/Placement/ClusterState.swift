@@ -10,6 +10,8 @@ struct PartitionFacts: Sendable {
     var defaultMemory: ByteSize
     /// The partition holds every node of the cluster.
     var isWhole: Bool
+    /// Its multi-node jobs with GPUs take only their share of each node (`MultiNodeJobs.shared`).
+    var gangsShare: Bool
 }
 
 /// Whether a node takes new work. The engine keeps allocations on a node whatever its availability.
@@ -132,7 +134,7 @@ public struct ClusterState: Sendable {
                 gpusPerLayout: Array(repeating: 0, count: layouts.count),
                 maxTime: part.maxTime, coresPerGPU: part.coresPerGPU, memoryPerGPU: part.memoryPerGPU,
                 defaultCores: part.defaultCores, defaultMemory: part.defaultMemory,
-                isWhole: Set(part.nodes).count == spec.nodes.count)
+                isWhole: Set(part.nodes).count == spec.nodes.count, gangsShare: part.multiNodeJobs == .shared)
             for i in f.members {
                 let l = layoutOf[spec.nodes[i].type]!
                 f.nodesPerLayout[l] += 1
@@ -366,8 +368,7 @@ public struct ClusterState: Sendable {
         sharedStorageFree -= allocation.sharedStorage
         if recordsMix, let first = allocation.nodes.first {
             let size =
-                allocation.nodes.count > 1 || first.exclusive
-                ? layouts[nodes[first.node].layout].gpuCount : first.gpus.count
+                first.exclusive ? layouts[nodes[first.node].layout].gpuCount : first.gpus.count
             mix.observe(size: size)
             observations += 1
             // The mix moves slowly; re-weighing it every 32 placements keeps commits cheap.

@@ -289,7 +289,7 @@ extension ClusterState {
                 "\(nodeCount) nodes requested; partition \(partition.name) has \(nodesOfType) \(type.name) node\(nodesOfType == 1 ? "" : "s")"
             )
         }
-        let exclusive = r.exclusive || nodeCount > 1
+        let exclusive = r.exclusive || (nodeCount > 1 && (perNode == 0 || !partitionFacts[p].gangsShare))
         let cores = r.cpus ?? (perNode > 0 ? perNode * partitionFacts[p].coresPerGPU : partitionFacts[p].defaultCores)
         let memory =
             r.memory ?? (perNode > 0 ? partitionFacts[p].memoryPerGPU * perNode : partitionFacts[p].defaultMemory)

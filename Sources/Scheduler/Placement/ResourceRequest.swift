@@ -18,7 +18,8 @@ public struct ResourceRequest: Hashable, Sendable, Codable {
     public var scratch: ByteSize?
     /// Shared storage (from the cluster's shared file system quota).
     public var storage: ByteSize?
-    /// Node count; more than one makes a gang of whole nodes.
+    /// Node count; more than one makes a gang: of whole nodes, or of a share of each in a partition whose
+    /// multi-node jobs share nodes (`Partition.multiNodeJobs`).
     public var nodes: Int?
     /// GPUs on each node of a multi-node job.
     public var gpusPerNode: Int?
