@@ -120,3 +120,27 @@ struct StepArgumentsTests {
         #expect(r.stderr.contains("-n/--ntasks 3 over 2 node(s)"), "\(r.stderr)")
     }
 }
+
+/// What of schedctl's environment a step's tasks get.
+struct StepRequestEnvironmentTests {
+    let environment = [
+        "FOO": "bar", "RASPORED_TOKEN": "rsp_secret", "RASPORED_JOB_ID": "7", "SLURM_JOB_ID": "7",
+        "RASPORED_CONTROLLER": "http://c", "BAD=NAME": "x",
+    ]
+
+    @Test func inItsJobEverythingButSecretsAndFromOutsideNotAnotherJobsVariables() throws {
+        #expect(
+            StepRequest.stepEnvironment(environment, inJob: true)
+                == ["FOO": "bar", "RASPORED_JOB_ID": "7", "SLURM_JOB_ID": "7", "RASPORED_CONTROLLER": "http://c"])
+        #expect(
+            StepRequest.stepEnvironment(environment, inJob: false) == ["FOO": "bar", "RASPORED_CONTROLLER": "http://c"])
+    }
+
+    @Test func aStepTooBigForItsStartFrameIsRefusedBeforeItIsSent() {
+        let half = String(repeating: "x", count: StepRequest.maxBytes / 2)
+        let big = ["A": half, "B": half]
+        #expect {
+            try StepRequest.local(["true"], pty: false, nodes: nil, inJob: true, environment: big)
+        } throws: { "\($0)".contains("a step's command and environment are at most 131072 bytes") }
+    }
+}

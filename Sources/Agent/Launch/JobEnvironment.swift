@@ -51,6 +51,29 @@ public enum JobEnvironment {
         return env
     }
 
+    /// A step's environment on this node: the one `srun` ran in (`client`: what the script exported before
+    /// it, as Slurm's tasks get it), with the scheduler's variables of this node's run (`run`, its process's
+    /// environment) over it: every `RASPORED_*`, `SLURM_*` and `SLURMD_*` name, and the node's devices and
+    /// rank (`nodeVariables`), since srun's are its own node's. `MASTER_ADDR` and `MASTER_PORT` stay the
+    /// client's: a script may choose them.
+    public static func stepEnvironment(client: [String: String], run: [String: String]) -> [String: String] {
+        var environment = client.filter { !isNodeVariable($0.key) }
+        for (name, value) in run where isNodeVariable(name) { environment[name] = value }
+        return environment
+    }
+
+    /// The variables besides `RASPORED_*` and `SLURM_*` that say which node a process runs on and what it
+    /// holds there.
+    public static let nodeVariables: Set<String> = [
+        "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "NCCL_IB_HCA", "NODE_RANK",
+        "NNODES", "PET_NODE_RANK", "PET_NNODES", "PET_MASTER_ADDR", "PET_MASTER_PORT",
+    ]
+
+    static func isNodeVariable(_ name: String) -> Bool {
+        name.hasPrefix("RASPORED_") || name.hasPrefix("SLURM_") || name.hasPrefix("SLURMD_")
+            || nodeVariables.contains(name)
+    }
+
     /// Slurm's names for the job, as a batch script under sbatch sees them: the job (id, name, nodes) and
     /// its tasks, `tasks.perNode` on each node (one without a layout); the process on this node is its first
     /// task. A layout is also exported as `RASPORED_TASKS_PER_NODE`, `RASPORED_CORES_PER_TASK` and

@@ -9,8 +9,9 @@ import Subprocess
 import SystemPackage
 
 /// A step's processes on this node, one per task, started through `raspored-exec` inside a running run's
-/// allocation: the run's cgroup, memory binding, Unix account, working directory and environment (read from
-/// the run's process, `/proc/PID/environ`), each task bound to its own share of the run's cores (and GPUs,
+/// allocation: the run's cgroup, memory binding, Unix account and working directory, and the environment
+/// `srun` ran in with this node's scheduler variables over it (`JobEnvironment.stepEnvironment`; the run's
+/// own, read from `/proc/PID/environ`, when the step brings none), each task bound to its own share of the run's cores (and GPUs,
 /// when the step asks for GPUs per task; `StepRequest.shares`), with `RASPORED_STEP_ID`, `SLURM_STEP_ID`,
 /// `SLURM_JOB_ID`, the step's nodes (`SLURM_NODEID`: this node's position, `SLURM_STEP_NUM_NODES`,
 /// `SLURM_STEP_NODELIST`) and the task's ranks (`taskVariables`) on top.
@@ -114,7 +115,10 @@ final class StepProcess: Sendable {
         common += ["--chdir", record.workingDirectory]
         if order.pty { common.append("--ctty") }
 
-        var base = Self.environment(of: runPid)
+        let runEnvironment = Self.environment(of: runPid)
+        var base =
+            order.environment.map { JobEnvironment.stepEnvironment(client: $0, run: runEnvironment) }
+            ?? runEnvironment
         base["RASPORED_STEP_ID"] = String(order.step)
         base["SLURM_STEP_ID"] = String(order.step)
         base["SLURM_JOB_ID"] = String(order.jobId)

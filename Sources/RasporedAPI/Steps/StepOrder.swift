@@ -18,6 +18,8 @@ public struct StepOrder: Hashable, Sendable, Codable {
     public var tasksPerNode: Int?
     public var gpusPerTask: Int?
     public var coresPerTask: Int?
+    /// The environment `srun` ran in; nil for the run's own.
+    public var environment: [String: String]?
 
     public init(jobId: Int64, runId: String, step: Int, nodes: [String], request: StepRequest) {
         self.jobId = jobId
@@ -32,6 +34,7 @@ public struct StepOrder: Hashable, Sendable, Codable {
         self.tasksPerNode = request.tasksPerNode
         self.gpusPerTask = request.gpusPerTask
         self.coresPerTask = request.coresPerTask
+        self.environment = request.environment
     }
 
     /// The request's parts that decide how the tasks share a node.

@@ -21,10 +21,14 @@ public struct StepRequest: Hashable, Sendable, Codable {
     public var gpusPerTask: Int?
     /// Each task's own cores (`--cpus-per-task`); nil: the node's cores split evenly among its tasks.
     public var coresPerTask: Int?
+    /// The environment `srun` ran in, which its tasks get as Slurm's do (with this node's scheduler
+    /// variables over it: `JobEnvironment.stepEnvironment`); nil: the run's own environment.
+    public var environment: [String: String]?
 
     public init(
         command: [String], pty: Bool = false, rows: UInt16? = nil, cols: UInt16? = nil, term: String? = nil,
-        nodes: [String]? = nil, tasksPerNode: Int? = nil, gpusPerTask: Int? = nil, coresPerTask: Int? = nil
+        nodes: [String]? = nil, tasksPerNode: Int? = nil, gpusPerTask: Int? = nil, coresPerTask: Int? = nil,
+        environment: [String: String]? = nil
     ) {
         self.command = command
         self.pty = pty
@@ -35,9 +39,10 @@ public struct StepRequest: Hashable, Sendable, Codable {
         self.tasksPerNode = tasksPerNode
         self.gpusPerTask = gpusPerTask
         self.coresPerTask = coresPerTask
+        self.environment = environment
     }
 
-    /// At most this many arguments, and this many bytes in all.
+    /// At most this many arguments, and this many bytes in all (the command, TERM and the environment).
     public static let maxArguments = 1024
     public static let maxBytes = 128 * 1024
 
@@ -47,8 +52,22 @@ public struct StepRequest: Hashable, Sendable, Codable {
         guard command.count <= Self.maxArguments else {
             return "a step's command has at most \(Self.maxArguments) arguments, not \(command.count)"
         }
-        let bytes = command.reduce(0) { $0 + $1.utf8.count + 1 } + (term?.utf8.count ?? 0)
-        guard bytes <= Self.maxBytes else { return "a step's command is at most \(Self.maxBytes) bytes" }
+        let environmentBytes = environment?.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 } ?? 0
+        let bytes = command.reduce(0) { $0 + $1.utf8.count + 1 } + (term?.utf8.count ?? 0) + environmentBytes
+        guard bytes <= Self.maxBytes else {
+            return "a step's command and environment are at most \(Self.maxBytes) bytes, not \(bytes) "
+                + "(the environment is \(environmentBytes))"
+        }
+        for (name, value) in environment ?? [:] {
+            if let why = JobEnvironmentRules.problem(name: name)
+                ?? JobEnvironmentRules.problem(name: name, value: value)
+            {
+                return why
+            }
+        }
+        if let count = environment?.count, count > JobEnvironmentRules.maxVariables {
+            return "\(count) variables; a step's environment takes at most \(JobEnvironmentRules.maxVariables)"
+        }
         if command.contains(where: { $0.utf8.contains(0) }) || term?.utf8.contains(0) == true {
             return "a step's command cannot contain NUL bytes"
         }

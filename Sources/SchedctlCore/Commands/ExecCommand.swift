@@ -28,7 +28,7 @@ struct ExecCommand: AsyncParsableCommand {
             throw CLIError("no command: schedctl exec JOB -- COMMAND")
         }
         let status = try await Self.step(
-            jobId: jobId, options: a.rest, StepRequest.local(a.command, pty: a.pty, nodes: a.nodes))
+            jobId: jobId, options: a.rest, try StepRequest.local(a.command, pty: a.pty, nodes: a.nodes, inJob: false))
         if status != 0 { throw CommandFailed(status: status) }
     }
 
@@ -67,7 +67,7 @@ struct AttachCommand: AsyncParsableCommand {
         guard let jobId = a.jobId else { throw CLIError("which job? schedctl attach JOB") }
         guard a.command.isEmpty else { throw CLIError("attach opens a shell; to run a command use schedctl exec") }
         let status = try await ExecCommand.step(
-            jobId: jobId, options: a.rest, StepRequest.local(Self.shell, pty: true, nodes: a.nodes))
+            jobId: jobId, options: a.rest, try StepRequest.local(Self.shell, pty: true, nodes: a.nodes, inJob: false))
         if status != 0 { throw CommandFailed(status: status) }
     }
 }

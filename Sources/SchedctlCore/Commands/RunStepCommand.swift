@@ -34,18 +34,19 @@ struct RunStepCommand: AsyncParsableCommand {
         guard let program = a.command.first, !program.isEmpty else {
             throw CLIError("no command: schedctl run [options] -- COMMAND")
         }
-        let request = StepRequest.local(a.command, pty: a.pty, nodes: a.nodes)
         let environment = ProcessInfo.processInfo.environment
         let (options, _, submit) = try Self.submitLine(a.rest)
         if let jobId = a.jobId ?? environment["RASPORED_JOB_ID"].flatMap({ Int64($0) }) {
             // The job's layout is only this job's: --jobid from elsewhere takes none from the environment.
             let own = a.jobId == nil || environment["RASPORED_JOB_ID"] == String(jobId)
+            let request = try StepRequest.local(a.command, pty: a.pty, nodes: a.nodes, inJob: own)
             let step = try Self.inJob(request, options: options, environment: own ? environment : [:])
             let status = try await StepEndpoint.resolve(connection: submit.connection, jobId: jobId)
                 .run(jobId: jobId, step)
             if status != 0 { throw CommandFailed(status: status) }
             return
         }
+        let request = try StepRequest.local(a.command, pty: a.pty, nodes: a.nodes, inJob: false)
         // Outside an allocation, the nodes a step names are the new allocation's (srun -w).
         let job = try await AllocationJob.submit(
             options: a.rest + a.nodelistOption, name: URL(fileURLWithPath: program).lastPathComponent)

@@ -45,11 +45,35 @@ struct StepEndpoint {
 }
 
 extension StepRequest {
-    /// A request for `command`, with the local terminal's size and TERM for a pty.
-    static func local(_ command: [String], pty: Bool, nodes: [String]?) -> StepRequest {
+    /// A request for `command`, with the local terminal's size and TERM for a pty, and this process's
+    /// environment for its tasks (`stepEnvironment`); a `CLIError` when the request is too big.
+    static func local(
+        _ command: [String], pty: Bool, nodes: [String]?, inJob: Bool,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> StepRequest {
         let size = pty ? LocalTerminal.size() : nil
-        return StepRequest(
-            command: command, pty: pty, rows: size?.rows, cols: size?.cols,
-            term: pty ? ProcessInfo.processInfo.environment["TERM"] : nil, nodes: nodes)
+        for (name, value) in environment {
+            if let why = JobEnvironmentRules.problem(name: name)
+                ?? JobEnvironmentRules.problem(name: name, value: value)
+            {
+                printStderr("schedctl: warning: \(why); not passed to the step")
+            }
+        }
+        let request = StepRequest(
+            command: command, pty: pty, rows: size?.rows, cols: size?.cols, term: pty ? environment["TERM"] : nil,
+            nodes: nodes, environment: stepEnvironment(environment, inJob: inJob))
+        if let why = request.problem { throw CLIError(why) }
+        return request
+    }
+
+    /// What of `environment` a step's tasks get, as Slurm's srun passes its own: all of it but client secrets
+    /// and what no job may hold, and, from outside the job (`inJob` false), the scheduler's variables of
+    /// another job (`JobExport.dropped`), as a submission leaves them.
+    static func stepEnvironment(_ environment: [String: String], inJob: Bool) -> [String: String] {
+        environment.filter { name, value in
+            !JobEnvironmentRules.secrets.contains(name) && (inJob || JobExport.dropped(name) == nil)
+                && JobEnvironmentRules.problem(name: name) == nil
+                && JobEnvironmentRules.problem(name: name, value: value) == nil
+        }
     }
 }
