@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Agent", targets: ["Agent"]),
         .executable(name: "schedagent", targets: ["schedagent"]),
         .executable(name: "srun", targets: ["srun"]),
+        .executable(name: "scontrol", targets: ["scontrol"]),
         .library(name: "Controller", targets: ["Controller"]),
         .library(name: "RasporedAPI", targets: ["RasporedAPI"]),
         .executable(name: "schedulerd", targets: ["schedulerd"]),
@@ -102,8 +103,12 @@ let package = Package(
         .target(name: "CAgentShims", linkerSettings: [.linkedLibrary("numa")]),
         /// The binding shim every job starts through (C: an exec's cost, not a Swift runtime's).
         .executableTarget(name: "raspored-exec", dependencies: ["CAgentShims"]),
+        /// What `srun` and `scontrol` share: becoming a subcommand of the schedctl beside them.
+        .target(name: "CSchedctlExec"),
         /// `srun` on a job's PATH: `schedctl run`, the schedctl beside it.
-        .executableTarget(name: "srun"),
+        .executableTarget(name: "srun", dependencies: ["CSchedctlExec"]),
+        /// `scontrol` on a job's PATH: `schedctl scontrol` (host lists), the schedctl beside it.
+        .executableTarget(name: "scontrol", dependencies: ["CSchedctlExec"]),
         /// The node agent: hwloc discovery, the check against cluster.yaml, the job launcher, its state.
         .target(
             name: "Agent",
@@ -123,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "schedagent",
             dependencies: [
-                "Agent", "ClientTrust", "Scheduler", "RasporedAPI", "raspored-exec", "srun",
+                "Agent", "ClientTrust", "Scheduler", "RasporedAPI", "raspored-exec", "srun", "scontrol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

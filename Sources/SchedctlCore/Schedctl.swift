@@ -20,7 +20,7 @@ public struct Schedctl: AsyncParsableCommand {
             HoldCommand.self, ReleaseCommand.self, UpdateCommand.self, NodesCommand.self, DrainCommand.self,
             ResumeCommand.self, ReserveCommand.self,
             ReservationsCommand.self, UnreserveCommand.self, TokenCommand.self, AuditCommand.self,
-            ClusterCommand.self, PlaceCommand.self, SimulateCommand.self,
+            ClusterCommand.self, PlaceCommand.self, SimulateCommand.self, ScontrolCommand.self,
         ]
     )
 
