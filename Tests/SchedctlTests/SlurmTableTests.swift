@@ -61,13 +61,16 @@ import Testing
         #expect(rows.count >= 25)
         for row in rows {
             let cell = row[1]
-            // `srun` on a job's PATH is `schedctl run`.
-            guard cell.hasPrefix("`schedctl ") || cell.hasPrefix("`srun "), cell.hasSuffix("`") else {
+            // `srun` and `scontrol` on a job's PATH are `schedctl run` and `schedctl scontrol`.
+            guard cell.hasPrefix("`schedctl ") || cell.hasPrefix("`srun ") || cell.hasPrefix("`scontrol "),
+                cell.hasSuffix("`")
+            else {
                 Issue.record("not a schedctl line: \(cell)")
                 continue
             }
             var args = Array(Self.words(String(cell.dropFirst().dropLast())).dropFirst())
             if cell.hasPrefix("`srun ") { args.insert("run", at: 0) }
+            if cell.hasPrefix("`scontrol ") { args.insert("scontrol", at: 0) }
             do {
                 let command = try Schedctl.parseAsRoot(args)
                 if let run = command as? RunStepCommand {
