@@ -76,6 +76,22 @@ import Testing
         }
     }
 
+    @Test func aGPUCountOnTheCommandLineReplacesTheScriptsModelWithItsCount() throws {
+        let script = Self.dir + "/a100.sh"
+        try "#!/bin/sh\n#SBATCH --gres=gpu:a100:4\ntrue\n".write(toFile: script, atomically: true, encoding: .utf8)
+        // As sbatch --gres=gpu:4 replaces the script's --gres=gpu:a100:4: any four GPUs.
+        let (any, _) = try submission(["--gres", "gpu:4", script], cwd: Self.dir)
+        #expect(any.request.gpuModel == nil && any.request.gpusPerNode == 4)
+        // A model of its own stays; one with the new count replaces the script's.
+        let (own, _) = try submission(["--gpu-model", "H200", "--gres", "gpu:2", script], cwd: Self.dir)
+        #expect(own.request.gpuModel == "H200" && own.request.gpusPerNode == 2)
+        let (typed, _) = try submission(["--gpus", "h200:8", script], cwd: Self.dir)
+        #expect(typed.request.gpuModel == "h200" && typed.request.gpus == 8)
+        // Without a count on the command line the script's model stays.
+        let (kept, _) = try submission(["-t", "10", script], cwd: Self.dir)
+        #expect(kept.request.gpuModel == "a100")
+    }
+
     @Test func gpuMemoryFlag() throws {
         let (r, _) = try submission(["--gpu-memory", "300GB", "--", "x"])
         #expect(r.request.gpuMemory == .gigabytes(300))

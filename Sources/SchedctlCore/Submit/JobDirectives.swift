@@ -39,13 +39,13 @@ enum JobDirectives {
         DirectiveOption("gpus", "G", help: "GPUs in total: N, or MODEL:N.") { o, v in
             let (model, n) = try modelAndCount(v)
             o.gpus = n
-            if let model { o.gpuModel = model }
+            if let model { o.setCountModel(model) }
             return nil
         },
         DirectiveOption("gpus-per-node", help: "GPUs on each node: N, or MODEL:N.") { o, v in
             let (model, n) = try modelAndCount(v, min: 1)
             o.gpusPerNode = n
-            if let model { o.gpuModel = model }
+            if let model { o.setCountModel(model) }
             return nil
         },
         DirectiveOption("gres", help: "Generic resources per node; only gpu:N and gpu:MODEL:N are used.") { o, v in
@@ -72,7 +72,7 @@ enum JobDirectives {
         DirectiveOption("gpus-per-task", help: "GPUs per task: times the tasks (--ntasks) in all.") { o, v in
             let (model, n) = try modelAndCount(v, min: 1)
             o.gpusPerTask = n
-            if let model { o.gpuModel = model }
+            if let model { o.setCountModel(model) }
             return nil
         },
         DirectiveOption(
@@ -277,11 +277,11 @@ enum JobDirectives {
                     guard n >= 1 else { throw OptionValueError("a GPU count must be at least 1, not \(n)") }
                     o.gpusPerNode = n
                 } else {
-                    o.gpuModel = try OptionValue.text(parts[1])
+                    o.setCountModel(try OptionValue.text(parts[1]))
                     o.gpusPerNode = 1
                 }
             case 3:
-                o.gpuModel = try OptionValue.text(parts[1])
+                o.setCountModel(try OptionValue.text(parts[1]))
                 o.gpusPerNode = try OptionValue.count(parts[2], min: 1)
             default: throw OptionValueError("expected gpu:N or gpu:MODEL:N, not '\(item)'")
             }

@@ -8,6 +8,10 @@ struct JobOptions: Equatable {
     var gpus: Int?
     var gpuMemory: ByteSize?
     var gpuModel: String?
+    /// Whether `gpuModel` came with a GPU count (`--gres=gpu:a100:4`, `--gpus a100:4`): it then goes with
+    /// that count, and a later layer's count replaces both (`sbatch --gres=gpu:4` over a script's
+    /// `--gres=gpu:a100:4` asks for any 4 GPUs); a model of its own (`--gpu-model`) stays.
+    var gpuModelWithCount = false
     var minGpuMemory: ByteSize?
     var cpus: Int?
     var memory: ByteSize?
@@ -62,6 +66,10 @@ struct JobOptions: Equatable {
             out.gpuMemory = gpuMemory
             out.gpusPerNode = gpusPerNode
             out.gpusPerTask = gpusPerTask
+            if base.gpuModelWithCount {
+                out.gpuModel = nil
+                out.gpuModelWithCount = false
+            }
         }
         // So are the cores: --cpus (per node) and --cpus-per-task replace each other.
         if cpus != nil || cpusPerTask != nil {
@@ -70,7 +78,10 @@ struct JobOptions: Equatable {
         }
         out.ntasks = ntasks ?? base.ntasks
         out.ntasksPerNode = ntasksPerNode ?? base.ntasksPerNode
-        out.gpuModel = gpuModel ?? base.gpuModel
+        if gpuModel != nil {
+            out.gpuModel = gpuModel
+            out.gpuModelWithCount = gpuModelWithCount
+        }
         out.minGpuMemory = minGpuMemory ?? base.minGpuMemory
         out.memory = memory ?? base.memory
         out.scratch = scratch ?? base.scratch
@@ -104,6 +115,12 @@ struct JobOptions: Equatable {
         out.warning = warning ?? base.warning
         out.killGrace = killGrace ?? base.killGrace
         return out
+    }
+
+    /// Sets the GPU model a count option named.
+    mutating func setCountModel(_ model: String) {
+        gpuModel = model
+        gpuModelWithCount = true
     }
 
     /// GPUs on each node, where the options say: `gpusPerNode`, or the GPU count of a job on one node, or
