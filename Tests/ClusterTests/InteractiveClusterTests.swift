@@ -365,6 +365,39 @@ import Testing
         #expect(steps.map(\.tasksPerNode) == [2, 1], "\(steps)")
     }
 
+    @Test func runOutsideAnAllocationStartsTheTasksItAskedFor() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01", "dgx02"])
+        let ana = try await token(c, "ana")
+        var env = try environment(c, token: ana)
+        env["FROM_LOGIN"] = "yes"
+        // srun on a login node: an allocation of two nodes, two tasks of one GPU each on both, then gone.
+        let r = try c.tool(
+            "schedctl",
+            [
+                "run", "-N", "2", "--ntasks-per-node", "2", "--gpus-per-task", "1", "-A", "ivi", "-t", "5", "--",
+                "sh", "-c", "echo T-$RANK-$LOCAL_RANK-$WORLD_SIZE-$SLURMD_NODENAME-$CUDA_VISIBLE_DEVICES-$FROM_LOGIN",
+            ], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let tasks = r.stdout.split(separator: "\n").filter { $0.hasPrefix("T-") }.map {
+            $0.split(separator: "-").map(String.init)
+        }
+        // T-rank-local-world-node-gpu-env: ranks 0 to 3, two on each node, one GPU each, the login's variable.
+        #expect(tasks.map { $0[1] }.sorted() == ["0", "1", "2", "3"], "\(r.stdout)")
+        for t in tasks {
+            #expect(t[2] == String(Int(t[1])! % 2) && t[3] == "4" && t[6] == "yes", "\(t)")
+            #expect(t[4] == (Int(t[1])! < 2 ? "dgx01" : "dgx02"), "\(t)")
+            #expect(t[5].split(separator: ",").count == 1, "\(t)")
+        }
+        #expect(Set(tasks.map { $0[4] + "/" + $0[5] }).count == 4, "each task its own GPU: \(r.stdout)")
+        // The allocation goes with the step.
+        try await c.waitFor("the allocation to end", timeout: 30) {
+            let jobs: JobList = try await c.get("/v1/jobs", token: c.adminToken)
+            return jobs.jobs.allSatisfy { $0.state.isFinal }
+        }
+    }
+
     @Test func aMultiNodeJobInASharingPartitionHoldsOnlyItsShareOfEachNode() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }
