@@ -1,3 +1,4 @@
+import Foundation
 import RasporedAPI
 import Testing
 
@@ -30,6 +31,31 @@ struct StepBookTests {
         #expect(view.endTime == 130)
         book.end(order.key, state: .completed, exit: StepExit(exitCode: 0), at: 140)
         #expect(book.steps(of: 7).first?.state == .failed, "an ended step keeps its end")
+    }
+
+    @Test func aReplyCarriesStepOrdersUpToItsBudgetAndTheRestComeNext() throws {
+        var book = StepBook()
+        // Five steps with 1.5 MiB of environment each: two fit a reply's 4 MiB, then two, then one.
+        let big = StepRequest(command: ["x"], environment: ["E": String(repeating: "e", count: 3 << 19)])
+        var keys: [String] = []
+        for _ in 0..<5 { keys.append(try book.open(jobId: 7, runId: "7", nodes: ["n"], request: big, at: 1).key) }
+        #expect(book.orders(for: "n").map(\.key) == Array(keys[0..<2]))
+        // Once their agent has dialled back, the next ones go.
+        for key in keys[0..<2] { book.giveUp(key, reason: "test", at: 2) }
+        #expect(book.orders(for: "n").map(\.key) == Array(keys[2..<4]))
+        // One order larger than the budget still goes, alone.
+        var one = StepBook()
+        let huge = StepRequest(command: ["x"], environment: ["E": String(repeating: "e", count: 5 << 20)])
+        _ = try one.open(jobId: 8, runId: "8", nodes: ["n"], request: huge, at: 1)
+        #expect(one.orders(for: "n").count == 1)
+    }
+
+    @Test func anOrdersSizeIsAtLeastItsJSON() throws {
+        let nasty = StepRequest(
+            command: ["a\u{1}b", "/x\"y"], term: "xterm\u{7}",
+            environment: ["K\u{2}": String(repeating: "\u{1}", count: 1000) + "/\\\"", "PATH": "/usr/bin:/bin"])
+        let order = StepOrder(jobId: 1, runId: "1.0", step: 0, nodes: ["dgx01", "dgx02"], request: nasty)
+        #expect(order.approximateBytes >= (try JSONEncoder().encode(order)).count)
     }
 
     @Test func atMost64StepsOfAJobAreLiveAtOnce() throws {

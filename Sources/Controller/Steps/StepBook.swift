@@ -54,10 +54,23 @@ struct StepBook: Sendable {
         return order
     }
 
-    /// Steps waiting for `node`'s agent to dial back.
+    /// At most about this many bytes of step orders go in one heartbeat reply (the agent reads a reply of at
+    /// most 16 MiB); the rest go in the next ones.
+    static let maxOrderBytesPerReply = 4 << 20
+
+    /// Steps waiting for `node`'s agent to dial back, oldest first, up to `maxOrderBytesPerReply` (at least
+    /// one).
     func orders(for node: String) -> [StepOrder] {
-        waiting.values.filter { $0.order.nodes.contains(node) && $0.legs[node] == nil }.map(\.order)
+        let all = waiting.values.filter { $0.order.nodes.contains(node) && $0.legs[node] == nil }.map(\.order)
             .sorted { ($0.jobId, $0.step) < ($1.jobId, $1.step) }
+        var bytes = 0
+        var out: [StepOrder] = []
+        for order in all {
+            bytes += order.approximateBytes
+            if !out.isEmpty && bytes > Self.maxOrderBytesPerReply { break }
+            out.append(order)
+        }
+        return out
     }
 
     /// The client waits for the agents of step `key`: resumed at once with their connections if all are

@@ -44,6 +44,23 @@ public struct StepOrder: Hashable, Sendable, Codable {
             coresPerTask: coresPerTask)
     }
 
+    /// At most how many bytes it takes in a reply's JSON: its command, environment and node names as JSON
+    /// escapes them (a control character as `\u00XX`), and the rest.
+    public var approximateBytes: Int {
+        func json(_ text: String) -> Int {
+            text.utf8.reduce(3) { sum, byte in
+                sum
+                    + (byte < 0x20
+                        ? 6
+                        : (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/")
+                            ? 2 : 1))
+            }
+        }
+        let environment = self.environment?.reduce(0) { $0 + json($1.key) + json($1.value) } ?? 0
+        return 512 + json(term ?? "") + command.reduce(0) { $0 + json($1) } + nodes.reduce(0) { $0 + json($1) }
+            + environment
+    }
+
     /// "42.0": the step as people write it, and the key both sides use.
     public var key: String { "\(jobId).\(step)" }
 }
