@@ -55,7 +55,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
     /// The job's own fields, beside the request's.
     public static let jobFieldNames: Set<String> = [
         "name", "command", "workdir", "output", "noRequeue", "array", "dependency", "environment", "hold", "begin",
-        "nice", "signal", "killGrace", "error", "openMode", "submitDir", "ntasksPerNode", "coresPerTask",
+        "nice", "signal", "killGrace", "error", "openMode", "submitDir", "ntasksPerNode", "ntasks", "coresPerTask",
         "gpusPerTask",
     ]
 
@@ -148,11 +148,13 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
             }
             c.submitDir = dir
         }
-        let perNode = try n.optional("ntasksPerNode"), cores = try n.optional("coresPerTask")
-        let gpus = try n.optional("gpusPerTask")
-        if let first = perNode ?? cores ?? gpus {
+        let perNode = try n.optional("ntasksPerNode"), total = try n.optional("ntasks")
+        let cores = try n.optional("coresPerTask"), gpus = try n.optional("gpusPerTask")
+        if let first = perNode ?? total ?? cores ?? gpus {
+            if perNode != nil, total != nil { throw total!.error("give ntasksPerNode or ntasks, not both") }
             let layout = TaskLayout(
-                perNode: try perNode?.int() ?? 1, coresPerTask: try cores?.int(), gpusPerTask: try gpus?.int())
+                perNode: try perNode?.int() ?? (total == nil ? 1 : nil), total: try total?.int(),
+                coresPerTask: try cores?.int(), gpusPerTask: try gpus?.int())
             if let why = layout.problem { throw first.error(why) }
             c.tasks = layout
         }
@@ -204,7 +206,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         case gpus, gpuMemory, gpuModel, minGpuMemory, cpus, memory, scratch, storage, nodes, gpusPerNode
         case exclusive, sameNuma, partition, account, time, name, command, workdir, output, noRequeue, array
         case dependency, environment, hold, begin, nice, signal, killGrace, error, openMode, submitDir, nodelist
-        case exclude, constraint, ntasksPerNode, coresPerTask, gpusPerTask
+        case exclude, constraint, ntasksPerNode, ntasks, coresPerTask, gpusPerTask
     }
 
     /// Flat, as `parse(json:)` reads it; `time` as text, since a bare number would be read as minutes.
@@ -246,6 +248,7 @@ public struct SubmitRequest: Hashable, Sendable, Encodable {
         if controls.openMode != .truncate { try c.encode(controls.openMode.rawValue, forKey: .openMode) }
         try c.encodeIfPresent(controls.submitDir, forKey: .submitDir)
         try c.encodeIfPresent(controls.tasks?.perNode, forKey: .ntasksPerNode)
+        try c.encodeIfPresent(controls.tasks?.total, forKey: .ntasks)
         try c.encodeIfPresent(controls.tasks?.coresPerTask, forKey: .coresPerTask)
         try c.encodeIfPresent(controls.tasks?.gpusPerTask, forKey: .gpusPerTask)
     }

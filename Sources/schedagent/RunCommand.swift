@@ -137,7 +137,7 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger,
             steps: StepRunner(
                 endpoint: .init(baseURL: controller, node: node, token: token, tls: tls), launcher: launcher,
-                logger: logger, cores: discovered.coreList.map(\.cpus)))
+                logger: logger, cores: discovered.coreList.map(\.cpus), tools: mapping.steps?.directory))
         logger.info(
             "starting",
             metadata: [

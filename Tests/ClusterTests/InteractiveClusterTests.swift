@@ -271,6 +271,8 @@ import Testing
             echo LAST-STATUS=$?
             export FROM_SCRIPT=exported MASTER_PORT=29999
             srun sh -c 'echo ENV-$FROM_SCRIPT-$MASTER_PORT-$SLURMD_NODENAME-$SLURM_NODEID-$SLURM_JOB_GPUS'
+            export BIG=$(head -c 100000 /dev/zero | tr '\\0' x)
+            srun --node dgx02 sh -c 'echo BIG-${#BIG}'
             """
         var request = c.job(c.sh(script), gpus: 0)
         request.request = ResourceRequest(nodes: 2, gpusPerNode: 8, account: "ivi", time: .hours(1))
@@ -295,9 +297,12 @@ import Testing
         let gpus = try await c.job(job.id).allocation?.nodes.map { $0.gpus.map(String.init).joined(separator: ",") }
         #expect(out.contains("ENV-exported-29999-dgx01-0-\(gpus?[0] ?? "?")\n"), "\(out)")
         #expect(out.contains("ENV-exported-29999-dgx02-1-\(gpus?[1] ?? "?")\n"), "\(out)")
+        // A 100 kB variable goes too: the start frame is split into WebSocket frames.
+        #expect(out.contains("BIG-100000\n"), "\(out)")
         let steps = try await steps(c, job.id)
-        #expect(steps.map(\.nodes) == [["dgx01", "dgx02"], ["dgx01", "dgx02"], ["dgx02"], ["dgx01", "dgx02"]])
-        #expect(steps.map(\.exitCode) == [0, 0, 2, 0])
+        #expect(
+            steps.map(\.nodes) == [["dgx01", "dgx02"], ["dgx01", "dgx02"], ["dgx02"], ["dgx01", "dgx02"], ["dgx02"]])
+        #expect(steps.map(\.exitCode) == [0, 0, 2, 0, 0])
     }
 
     @Test func srunStartsTheJobsTasksEachWithItsRanksGPUsAndCores() async throws {
@@ -372,12 +377,16 @@ import Testing
         let ana = try await token(c, "ana")
         var env = try environment(c, token: ana)
         env["FROM_LOGIN"] = "yes"
+        // A login PATH without the job's tools: the tasks still find srun and scontrol.
+        env["PATH"] = "/usr/bin:/bin"
         // srun on a login node: an allocation of two nodes, two tasks of one GPU each on both, then gone.
         let r = try c.tool(
             "schedctl",
             [
                 "run", "-N", "2", "--ntasks-per-node", "2", "--gpus-per-task", "1", "-A", "ivi", "-t", "5", "--",
-                "sh", "-c", "echo T-$RANK-$LOCAL_RANK-$WORLD_SIZE-$SLURMD_NODENAME-$CUDA_VISIBLE_DEVICES-$FROM_LOGIN",
+                "sh", "-c",
+                "echo T-$RANK-$LOCAL_RANK-$WORLD_SIZE-$SLURMD_NODENAME-$CUDA_VISIBLE_DEVICES-$FROM_LOGIN-"
+                    + "$(basename \"$(command -v scontrol)\")",
             ], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         let tasks = r.stdout.split(separator: "\n").filter { $0.hasPrefix("T-") }.map {
@@ -386,7 +395,7 @@ import Testing
         // T-rank-local-world-node-gpu-env: ranks 0 to 3, two on each node, one GPU each, the login's variable.
         #expect(tasks.map { $0[1] }.sorted() == ["0", "1", "2", "3"], "\(r.stdout)")
         for t in tasks {
-            #expect(t[2] == String(Int(t[1])! % 2) && t[3] == "4" && t[6] == "yes", "\(t)")
+            #expect(t[2] == String(Int(t[1])! % 2) && t[3] == "4" && t[6] == "yes" && t[7] == "scontrol", "\(t)")
             #expect(t[4] == (Int(t[1])! < 2 ? "dgx01" : "dgx02"), "\(t)")
             #expect(t[5].split(separator: ",").count == 1, "\(t)")
         }

@@ -33,11 +33,11 @@ import Testing
         #expect(held.pendingReason == "held by its owner (schedctl release \(id))")
         #expect(held.timeLimit == 600)
         #expect(held.name == "held")
-        // One task of two cores: the job's task layout, kept and shown.
-        #expect(held.controls?.tasks == TaskLayout(perNode: 1, coresPerTask: 2))
+        // One task in all (no -N) of two cores: the job's task layout, kept and shown.
+        #expect(held.controls?.tasks == TaskLayout(total: 1, coresPerTask: 2))
         #expect(held.request.cpus == 2)
         let show = try c.tool("schedctl", ["show", "\(id)"], environment: env)
-        #expect(show.stdout.contains("1 per node, 2 core(s) each"), "\(show.stdout)")
+        #expect(show.stdout.contains("1 in all, 2 core(s) each"), "\(show.stdout)")
 
         let release = try c.tool("schedctl", ["release", "\(id)"], environment: env)
         #expect(release.status == 0, "\(release.stderr)")

@@ -48,6 +48,7 @@ import Testing
         #expect(r.time == .minutes(5))
         // srun in the script starts two tasks on each node, eight cores each.
         #expect(s.controls.tasks == TaskLayout(perNode: 2, coresPerTask: 8))
+        #expect(messages.count == 2)
         #expect(messages.allSatisfy { $0.contains("--mail-type is not understood here; ignored") })
     }
 

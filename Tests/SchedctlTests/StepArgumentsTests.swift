@@ -99,11 +99,21 @@ struct StepArgumentsTests {
         #expect(refusal(["-N", "2", "-w", "dgx01"]).contains("but --node/-w names 1 node(s)"))
         #expect(refusal(["--ntasks-per-node", "300"]).contains("tasks per node are 1 to 256, not 300"))
         #expect(refusal(["-N", "1"], ["SLURM_NNODES": "2"]).contains("the job has 2 node(s)"))
+        // Where the job's node count is unknown (or nonsense), -n needs the nodes named.
+        #expect(refusal(["-n", "4"], [:]).contains("the job's node count is not known here"))
+        #expect(refusal(["-n", "4"], ["SLURM_NNODES": "0"]).contains("the job's node count is not known here"))
+        #expect(try step(["-n", "4", "--node", "dgx02"], [:]).tasksPerNode == 4)
+        // A terminal is one task, whatever the job's layout.
+        let a = try StepArguments(["--pty", "--", "bash"])
+        let pty = try RunStepCommand.inJob(
+            StepRequest(command: a.command, pty: true), options: try RunStepCommand.submitLine(a.rest).options,
+            environment: layout)
+        #expect(pty.tasksPerNode == nil && pty.gpusPerTask == nil)
     }
 
     @Test func aStepInItsOwnAllocationRunsTheTasksItAskedFor() throws {
         let line = try RunStepCommand.submitLine(["-N", "2", "--ntasks-per-node", "4", "--gpus-per-task", "1"])
-        let step = RunStepCommand.inOwnAllocation(StepRequest(command: ["true"]), options: line.options)
+        let step = RunStepCommand.inOwnAllocation(StepRequest(command: ["true"]), options: line.options, nodes: 2)
         #expect(step.tasksPerNode == 4 && step.gpusPerTask == 1 && step.coresPerTask == nil)
         // Its allocation is sized for them: 4 GPUs on each of 2 nodes.
         #expect(line.options.resourceRequest.gpus == 8)
@@ -136,11 +146,16 @@ struct StepRequestEnvironmentTests {
             StepRequest.stepEnvironment(environment, inJob: false) == ["FOO": "bar", "RASPORED_CONTROLLER": "http://c"])
     }
 
-    @Test func aStepTooBigForItsStartFrameIsRefusedBeforeItIsSent() {
+    @Test func anEnvironmentTooBigForAStepLeavesTheStepTheJobsOwnAndATooBigCommandIsRefused() throws {
         let half = String(repeating: "x", count: StepRequest.maxBytes / 2)
         let big = ["A": half, "B": half]
+        let request = try StepRequest.local(["true"], pty: false, nodes: nil, inJob: true, environment: big)
+        #expect(request.environment == nil && request.command == ["true"])
+        #expect(
+            try StepRequest.local(["true"], pty: false, nodes: nil, inJob: true, environment: ["A": half]).environment
+                == ["A": half])
         #expect {
-            try StepRequest.local(["true"], pty: false, nodes: nil, inJob: true, environment: big)
+            try StepRequest.local(["echo", half, half], pty: false, nodes: nil, inJob: true, environment: [:])
         } throws: { "\($0)".contains("a step's command and environment are at most 131072 bytes") }
     }
 }

@@ -65,10 +65,19 @@ import Testing
         #expect(r.request.gpus == 16 && r.request.cpus == 24)
         let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
         #expect(try SubmitRequest.parse(json: json) == r)
+        // --ntasks without --nodes is a total, spread over the nodes the job gets; with them, per node.
+        let (wide, _) = try submission(["-n", "512", "--gpus-per-task", "1", "--", "x"])
+        #expect(wide.controls.tasks == TaskLayout(total: 512, gpusPerTask: 1) && wide.request.gpus == 512)
+        #expect(TaskLayout(total: 512).tasksPerNode(nodes: 64) == 8 && TaskLayout(total: 6).tasksPerNode(nodes: 4) == 2)
+        let (spread, _) = try submission(["-N", "2", "-n", "6", "--", "x"])
+        #expect(spread.controls.tasks == TaskLayout(perNode: 3))
+        let back = String(decoding: try JSONEncoder().encode(wide), as: UTF8.self)
+        #expect(try SubmitRequest.parse(json: back) == wide)
         for (field, value, message) in [
             ("ntasksPerNode", "0", "tasks per node are 1 to 256, not 0"),
             ("coresPerTask", "5000", "cores per task are 1 to 4096, not 5000"),
             ("gpusPerTask", "-1", "GPUs per task are 1 to 4096, not -1"),
+            ("ntasks", "0", "tasks in all are 1 to 1048576, not 0"),
         ] {
             #expect {
                 try SubmitRequest.parse(json: #"{"command": ["x"], "workdir": "/", "\#(field)": \#(value)}"#)

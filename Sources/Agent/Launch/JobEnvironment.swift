@@ -1,3 +1,4 @@
+import RasporedAPI
 import Scheduler
 
 /// The environment variables a job gets on top of its base environment.
@@ -55,10 +56,20 @@ public enum JobEnvironment {
     /// it, as Slurm's tasks get it), with the scheduler's variables of this node's run (`run`, its process's
     /// environment) over it: every `RASPORED_*`, `SLURM_*` and `SLURMD_*` name, and the node's devices and
     /// rank (`nodeVariables`), since srun's are its own node's. `MASTER_ADDR` and `MASTER_PORT` stay the
-    /// client's: a script may choose them.
-    public static func stepEnvironment(client: [String: String], run: [String: String]) -> [String: String] {
+    /// client's: a script may choose them. What a process needs and the client may lack (`PATH`, the account's
+    /// `HOME`, `USER`, `LOGNAME`, `SHELL`) is the run's, and `tools` (the directory of `srun` and `scontrol`)
+    /// is kept on `PATH`, so a shell in the step finds them as the job does.
+    public static func stepEnvironment(
+        client: [String: String], run: [String: String], tools: String? = nil
+    ) -> [String: String] {
         var environment = client.filter { !isNodeVariable($0.key) }
         for (name, value) in run where isNodeVariable(name) { environment[name] = value }
+        for name in ["PATH", "HOME", "USER", "LOGNAME", "SHELL"] where environment[name] == nil {
+            environment[name] = run[name]
+        }
+        if let tools, let path = environment["PATH"], !path.split(separator: ":").contains(Substring(tools)) {
+            environment["PATH"] = tools + ":" + path
+        }
         return environment
     }
 
@@ -75,7 +86,7 @@ public enum JobEnvironment {
     }
 
     /// Slurm's names for the job, as a batch script under sbatch sees them: the job (id, name, nodes) and
-    /// its tasks, `tasks.perNode` on each node (one without a layout); the process on this node is its first
+    /// its tasks, `tasks.tasksPerNode(nodes:)` on each node (one without a layout); the process on this node is its first
     /// task. A layout is also exported as `RASPORED_TASKS_PER_NODE`, `RASPORED_CORES_PER_TASK` and
     /// `RASPORED_GPUS_PER_TASK`, which `srun` in the job takes as its defaults. (`SLURM_JOB_ACCOUNT`,
     /// `SLURM_JOB_PARTITION`, `SLURM_JOB_USER`, `SLURM_SUBMIT_DIR` come from the controller, with the job's
@@ -83,8 +94,8 @@ public enum JobEnvironment {
     public static func slurmVariables(for request: LaunchRequest, host: String, nodes: [String]) -> [String: String] {
         let nodeList = HostList.compact(nodes)
         let count = String(nodes.count)
-        let perNode = request.tasks?.perNode ?? 1
-        let tasks = String(nodes.count * perNode)
+        let perNode = request.tasks?.tasksPerNode(nodes: nodes.count) ?? 1
+        let tasks = String(request.tasks?.tasks(nodes: nodes.count) ?? nodes.count)
         var env = [
             "SLURM_JOB_ID": request.visibleJobId, "SLURM_JOBID": request.visibleJobId,
             "SLURM_JOB_NAME": request.name, "SLURM_JOB_NODELIST": nodeList, "SLURM_NODELIST": nodeList,
@@ -103,18 +114,11 @@ public enum JobEnvironment {
             env["SLURM_JOB_CPUS_PER_NODE"] = nodes.count > 1 ? "\(cpus)(x\(count))" : cpus
         }
         if let layout = request.tasks {
-            env["RASPORED_TASKS_PER_NODE"] = String(layout.perNode)
-            if layout.perNode > 1, !request.cpus.isEmpty {
-                env["SLURM_CPUS_PER_TASK"] = String((request.coreCount ?? request.cpus.count) / layout.perNode)
-            }
-            if let c = layout.coresPerTask {
-                env["RASPORED_CORES_PER_TASK"] = String(c)
-                env["SLURM_CPUS_PER_TASK"] = String(c)
-            }
-            if let g = layout.gpusPerTask {
-                env["RASPORED_GPUS_PER_TASK"] = String(g)
-                env["SLURM_GPUS_PER_TASK"] = String(g)
-            }
+            for (k, v) in layout.stepDefaults(nodes: nodes.count) { env[k] = v }
+            let share = (request.coreCount ?? request.cpus.count) / perNode
+            if perNode > 1, share > 0 { env["SLURM_CPUS_PER_TASK"] = String(share) }
+            if let c = layout.coresPerTask { env["SLURM_CPUS_PER_TASK"] = String(c) }
+            if let g = layout.gpusPerTask { env["SLURM_GPUS_PER_TASK"] = String(g) }
         }
         if let bytes = request.memoryLimitBytes { env["SLURM_MEM_PER_NODE"] = String(bytes >> 20) }
         return env

@@ -21,8 +21,8 @@ import SystemPackage
 /// tasks share the step's stdout and stderr pipes, and the first task (only) reads its stdin pipe, as Slurm's
 /// tasks do by default. Each task leads its own process group, which `signal` reaches.
 final class StepProcess: Sendable {
-    /// Each task's process (and group) id, in task order.
-    let pids: [Int32]
+    /// The groups of the tasks still running.
+    private let live: LiveGroups
     /// The end of the step on this node: every task's end, reported as the worst (the highest status, as
     /// `srun` exits).
     let status: Task<StepExit, Never>
@@ -34,11 +34,11 @@ final class StepProcess: Sendable {
     let terminal: Int32?
 
     private init(
-        pids: [Int32], status: Task<StepExit, Never>,
+        live: LiveGroups, status: Task<StepExit, Never>,
         outputs: [(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderr: Bool)],
         input: NIOAsyncChannel<ByteBuffer, ByteBuffer>, terminal: Int32?
     ) {
-        self.pids = pids
+        self.live = live
         self.status = status
         self.outputs = outputs
         self.input = input
@@ -65,9 +65,10 @@ final class StepProcess: Sendable {
         }
     }
 
-    /// Sends `signal` to every task's process group.
+    /// Sends `signal` to the process group of every task still running. A task's group is killed when the
+    /// task ends and forgotten, so no later signal reaches a group that has since reused its number.
     func signal(_ number: Int32) {
-        for pid in pids { kill(-pid, number) }
+        for group in live.current { kill(-group, number) }
     }
 
     /// Sets the pty's window size (the step's foreground group gets SIGWINCH).
@@ -85,7 +86,7 @@ final class StepProcess: Sendable {
     /// could not start its command to `failureFile` with `.l` appended.
     static func start(
         _ order: StepOrder, on node: String, in record: JobRecord, cores: [[Int]], shim: String, runAs: RunAs,
-        failureFile: String
+        failureFile: String, tools: String? = nil
     ) async throws -> StepProcess {
         guard record.state == .running, let runPid = record.pid else {
             throw LaunchError("run \(order.runId) is not running on this node")
@@ -117,7 +118,7 @@ final class StepProcess: Sendable {
 
         let runEnvironment = Self.environment(of: runPid)
         var base =
-            order.environment.map { JobEnvironment.stepEnvironment(client: $0, run: runEnvironment) }
+            order.environment.map { JobEnvironment.stepEnvironment(client: $0, run: runEnvironment, tools: tools) }
             ?? runEnvironment
         base["RASPORED_STEP_ID"] = String(order.step)
         base["SLURM_STEP_ID"] = String(order.step)
@@ -127,9 +128,8 @@ final class StepProcess: Sendable {
         if order.pty { base["TERM"] = order.term ?? base["TERM"] ?? "xterm" }
 
         var options = PlatformOptions()
-        // The tasks' ends of the descriptors (stdin for each task, then stdout and stderr), and the agent's.
-        var childInputs: [Int32] = []
-        let childOut: Int32, childErr: Int32
+        // The tasks' ends of the descriptors (the first task's stdin, stdout and stderr), and the agent's.
+        let childIn: Int32, childOut: Int32, childErr: Int32
         var terminal: Int32?
         let outputs: [(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderr: Bool)]
         let input: NIOAsyncChannel<ByteBuffer, ByteBuffer>
@@ -142,9 +142,9 @@ final class StepProcess: Sendable {
                 _ = fchown(slave, account.uid, account.gid)
                 _ = fchmod(slave, 0o620)
             }
-            childInputs = [slave]
-            childOut = dup(slave)
-            childErr = dup(slave)
+            childIn = slave
+            childOut = fcntl(slave, F_DUPFD_CLOEXEC, 0)
+            childErr = fcntl(slave, F_DUPFD_CLOEXEC, 0)
             terminal = dup(master)
             let channel = try await Self.channel(inputOutput: master)
             outputs = [(channel, false)]
@@ -157,7 +157,7 @@ final class StepProcess: Sendable {
             }
             // Only the tasks' copies (dup2'ed onto 0, 1, 2) may cross into them.
             for fd in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            childInputs = [stdinPipe[0]] + (1..<shares.count).map { _ in open("/dev/null", O_RDONLY | O_CLOEXEC) }
+            childIn = stdinPipe[0]
             childOut = stdoutPipe[1]
             childErr = stderrPipe[1]
             outputs = [
@@ -168,42 +168,44 @@ final class StepProcess: Sendable {
             options.processGroupID = 0
         }
 
-        var pids: [Int32] = []
         var ends: [Task<StepExit, Never>] = []
         var failure: String?
+        let live = LiveGroups()
         for (local, share) in shares.enumerated() {
             var arguments = ["--status-file", "\(failureFile).\(local)"] + common
             let cpus = share.cores.flatMap { $0 }.sorted()
             if record.bound ?? false, !cpus.isEmpty { arguments += ["--cpus", RangeList.compact(cpus)] }
             arguments += ["--"] + order.command
             var variables = base
-            let task = Self.taskVariables(order, node: node, local: local, share: share, inherited: base)
+            let task = Self.taskVariables(
+                order, node: node, local: local, share: share, inherited: base, run: runEnvironment)
             for (k, v) in task { variables[k] = v }
             var environment: [Environment.Key: String] = [:]
             for (k, v) in variables { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
-            // Each task's copies of the output ends, closed here once it has started.
-            let out = dup(childOut), err = dup(childErr)
-            guard childInputs[local] >= 0, out >= 0, err >= 0 else {
-                for fd in [childInputs[local], out, err] where fd >= 0 { Glibc.close(fd) }
+            // Each task's descriptors, closed once it has started (close-on-exec until then, so no other
+            // process the agent starts meanwhile holds them): the step's stdin for the first task, /dev/null
+            // for the others, and copies of the output ends.
+            let inFD = local == 0 ? childIn : open("/dev/null", O_RDONLY | O_CLOEXEC)
+            let out = fcntl(childOut, F_DUPFD_CLOEXEC, 0), err = fcntl(childErr, F_DUPFD_CLOEXEC, 0)
+            guard inFD >= 0, out >= 0, err >= 0 else {
+                for fd in [inFD, out, err] where fd >= 0 { Glibc.close(fd) }
                 failure = "cannot open task \(local)'s descriptors: \(String(cString: strerror(errno)))"
                 break
             }
             guard
-                let (pid, end) = await Self.spawn(
-                    shim, arguments, environment, options, input: childInputs[local], output: out, error: err,
-                    failureFile: "\(failureFile).\(local)")
+                let end = await Self.spawn(
+                    shim, arguments, environment, options, input: inFD, output: out, error: err,
+                    failureFile: "\(failureFile).\(local)", live: live)
             else {
                 failure = "cannot start \(shim)"
                 break
             }
-            pids.append(pid)
             ends.append(end)
         }
         Glibc.close(childOut)
         Glibc.close(childErr)
-        for fd in childInputs.dropFirst(pids.count + (failure == nil ? 0 : 1)) where fd >= 0 { Glibc.close(fd) }
         if let failure {
-            for pid in pids { kill(-pid, SIGKILL) }
+            for group in live.current { kill(-group, SIGKILL) }
             terminal.map { _ = Glibc.close($0) }
             for output in outputs { try? await output.channel.channel.close() }
             try? await input.channel.close()
@@ -217,19 +219,28 @@ final class StepProcess: Sendable {
             }
             return worst ?? StepExit(reason: "the step had no task")
         }
-        return StepProcess(pids: pids, status: status, outputs: outputs, input: input, terminal: terminal)
+        return StepProcess(
+            live: live, status: status, outputs: outputs, input: input, terminal: terminal)
     }
 
-    /// Starts one task's shim on the given descriptors (each closed once it has started); its pid and its
-    /// end, or nil when it could not start.
+    /// Starts one task's shim on the given descriptors (each closed once it has started); its end, or nil
+    /// when it could not start. Its group is in `live` while it runs; when it ends, what is left
+    /// of the group is killed and the group leaves `live`.
     private static func spawn(
         _ shim: String, _ arguments: [String], _ environment: [Environment.Key: String], _ options: PlatformOptions,
-        input: Int32, output: Int32, error: Int32, failureFile: String
-    ) async -> (Int32, Task<StepExit, Never>)? {
+        input: Int32, output: Int32, error: Int32, failureFile: String, live: LiveGroups
+    ) async -> Task<StepExit, Never>? {
         unlink(failureFile)
         let started = AsyncStream<Int32>.makeStream()
         let end = Task { () -> StepExit in
             let status: TerminationStatus?
+            var group: Int32?
+            defer {
+                if let group {
+                    kill(-group, SIGKILL)
+                    live.remove(group)
+                }
+            }
             do {
                 status = try await Subprocess.run(
                     .path(FilePath(shim)), arguments: Arguments(arguments), environment: .custom(environment),
@@ -238,6 +249,8 @@ final class StepProcess: Sendable {
                     output: .fileDescriptor(FileDescriptor(rawValue: output), closeAfterSpawningProcess: true),
                     error: .fileDescriptor(FileDescriptor(rawValue: error), closeAfterSpawningProcess: true)
                 ) { execution in
+                    group = execution.processIdentifier.value
+                    live.insert(execution.processIdentifier.value)
                     started.continuation.yield(execution.processIdentifier.value)
                     started.continuation.finish()
                 }.terminationStatus
@@ -258,31 +271,36 @@ final class StepProcess: Sendable {
             }
         }
         var pids = started.stream.makeAsyncIterator()
-        guard let pid = await pids.next() else { return nil }
-        return (pid, end)
+        guard await pids.next() != nil else { return nil }
+        return end
     }
 
     /// The variables of task `local` on `node`, the step's node `i` of N, with T tasks on each: Slurm's
     /// (`SLURM_PROCID` = i × T + local, `SLURM_LOCALID` = local, `SLURM_NTASKS` = N × T, …) and
     /// `torch.distributed`'s environment rendezvous (`RANK`, `LOCAL_RANK`, `WORLD_SIZE`, `LOCAL_WORLD_SIZE`,
     /// `GROUP_RANK` = i), at the step's first node (`MASTER_ADDR`) on the job's port (`MASTER_PORT`, inherited
-    /// from a multi-node run, else the job's default). A task with GPUs of its own sees only those
+    /// from a multi-node run, else the job's default), unless srun's environment chose others (`inherited`
+    /// differs from the run's own, `run`). A task with GPUs of its own sees only those
     /// (`CUDA_VISIBLE_DEVICES`); with several tasks on the node, or cores per task, each exports its cores
-    /// (`RASPORED_CPUS`, `SLURM_CPUS_PER_TASK`, `OMP_NUM_THREADS`).
+    /// (`RASPORED_CPUS`, `SLURM_CPUS_PER_TASK`, and `OMP_NUM_THREADS` unless srun's environment set its own).
     static func taskVariables(
-        _ order: StepOrder, node: String, local: Int, share: TaskShare, inherited: [String: String]
+        _ order: StepOrder, node: String, local: Int, share: TaskShare, inherited: [String: String],
+        run: [String: String] = [:]
     ) -> [String: String] {
         let index = order.nodes.firstIndex(of: node) ?? 0
         let perNode = order.tasksPerNode ?? 1
         let rank = String(index * perNode + local)
         let tasks = String(order.nodes.count * perNode)
-        var variables = [
+        let chosenMaster = inherited["MASTER_ADDR"].flatMap { $0 != run["MASTER_ADDR"] ? $0 : nil }
+        let master: String = chosenMaster ?? order.nodes.first ?? node
+        var variables: [String: String] = [
             "SLURM_NODEID": String(index), "SLURM_PROCID": rank, "SLURM_LOCALID": String(local),
             "SLURM_NTASKS": tasks, "SLURM_NPROCS": tasks, "SLURM_STEP_NUM_TASKS": tasks,
             "SLURM_NTASKS_PER_NODE": String(perNode),
             "SLURM_STEP_TASKS_PER_NODE": order.nodes.count > 1 ? "\(perNode)(x\(order.nodes.count))" : String(perNode),
             "RANK": rank, "LOCAL_RANK": String(local), "WORLD_SIZE": tasks, "LOCAL_WORLD_SIZE": String(perNode),
-            "GROUP_RANK": String(index), "MASTER_ADDR": order.nodes.first ?? node,
+            "GROUP_RANK": String(index),
+            "MASTER_ADDR": master,
             "MASTER_PORT": inherited["MASTER_PORT"]
                 ?? String(JobEnvironment.defaultMasterPort(jobId: String(order.jobId))),
         ]
@@ -297,7 +315,9 @@ final class StepProcess: Sendable {
         if perNode > 1 || order.coresPerTask != nil, !share.cores.isEmpty {
             variables["RASPORED_CPUS"] = share.cores.flatMap { $0 }.sorted().map(String.init).joined(separator: ",")
             variables["SLURM_CPUS_PER_TASK"] = String(share.cores.count)
-            variables["OMP_NUM_THREADS"] = String(share.cores.count)
+            if inherited["OMP_NUM_THREADS"] == run["OMP_NUM_THREADS"] {
+                variables["OMP_NUM_THREADS"] = String(share.cores.count)
+            }
         }
         return variables
     }
@@ -342,4 +362,14 @@ final class StepProcess: Sendable {
                 }
             }
     }
+}
+
+/// The process groups of a step's running tasks, shared by the tasks' watchers and the step's signals.
+final class LiveGroups: @unchecked Sendable {
+    private let lock = NSLock()
+    private var groups: Set<Int32> = []
+
+    func insert(_ group: Int32) { lock.withLock { _ = groups.insert(group) } }
+    func remove(_ group: Int32) { lock.withLock { _ = groups.remove(group) } }
+    var current: [Int32] { lock.withLock { Array(groups) } }
 }

@@ -51,8 +51,8 @@ public actor StepRunner {
     public nonisolated let endpoint: Endpoint
     private let launcher: JobLauncher
     private let logger: Logger
-    /// Steps being served, by key, with their run and their tasks' process groups once started.
-    private var serving: [String: (runId: String, groups: [Int32])] = [:]
+    /// Steps being served, by key, with their run and their tasks once started.
+    private var serving: [String: (runId: String, process: StepProcess?)] = [:]
     /// Steps served before, most recent last (bounded): an order repeated after its step ended is not run
     /// again.
     private var served: [String] = []
@@ -65,12 +65,18 @@ public actor StepRunner {
     /// (`StepRequest.shares`).
     private let cores: [[Int]]
 
+    /// The directory of `srun` and `scontrol`, kept on a step's PATH (`JobEnvironment.stepEnvironment`).
+    private let tools: String?
+
     /// `cores` as discovery found them; empty treats each of a run's CPUs as a core.
-    public init(endpoint: Endpoint, launcher: JobLauncher, logger: Logger, cores: [[Int]] = []) {
+    public init(
+        endpoint: Endpoint, launcher: JobLauncher, logger: Logger, cores: [[Int]] = [], tools: String? = nil
+    ) {
         self.endpoint = endpoint
         self.launcher = launcher
         self.logger = logger
         self.cores = cores
+        self.tools = tools
     }
 
     /// `cpus`, a run's CPUs, grouped by core in the node's order (a CPU of no known core is one of its own).
@@ -84,7 +90,7 @@ public actor StepRunner {
     /// Starts each ordered step not already being served.
     public func start(_ orders: [StepOrder]) {
         for order in orders where serving[order.key] == nil && !servedSet.contains(order.key) {
-            serving[order.key] = (order.runId, [])
+            serving[order.key] = (order.runId, nil)
             logger.info("starting step \(order.key) in run \(order.runId): \(order.command.joined(separator: " "))")
             Task { await self.serve(order) }
         }
@@ -92,19 +98,15 @@ public actor StepRunner {
 
     /// Kills every step of run `runId` (the run ended: nothing of it may stay).
     public func runEnded(_ runId: String) {
-        for (_, step) in serving where step.runId == runId {
-            for group in step.groups { kill(-group, SIGKILL) }
-        }
+        for (_, step) in serving where step.runId == runId { step.process?.signal(SIGKILL) }
     }
 
     /// Sends `signal` to every step of run `runId` running here (each leads its own process group).
     public func signal(_ runId: String, _ signal: Int32) {
-        for (_, step) in serving where step.runId == runId {
-            for group in step.groups { kill(-group, signal) }
-        }
+        for (_, step) in serving where step.runId == runId { step.process?.signal(signal) }
     }
 
-    private func started(_ key: String, groups: [Int32]) { serving[key]?.groups = groups }
+    private func started(_ key: String, process: StepProcess) { serving[key]?.process = process }
     private func ended(_ key: String) {
         serving[key] = nil
         served.append(key)
@@ -141,6 +143,7 @@ public actor StepRunner {
 
     private func run(_ order: StepOrder, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         let exit: StepExit
+        var running: StepProcess?
         do {
             let failureFile = launcher.stateDirectory.execFailureFile("\(order.runId).step\(order.step)")
             guard let record = await runningRecord(order.runId) else {
@@ -148,13 +151,16 @@ public actor StepRunner {
             }
             let process = try await StepProcess.start(
                 order, on: endpoint.node, in: record, cores: cores(of: record.cpus), shim: launcher.shimExecutable,
-                runAs: launcher.runAs, failureFile: failureFile)
-            started(order.key, groups: process.pids)
+                runAs: launcher.runAs, failureFile: failureFile, tools: tools)
+            running = process
+            started(order.key, process: process)
             exit = try await process.withStreams { outputs, input in
                 await Self.pump(process, outputs: outputs, input: input, inbound: inbound, outbound: outbound)
             }
             process.close()
         } catch {
+            // Tasks that started before the failure go with it.
+            running?.signal(SIGKILL)
             logger.error("step \(order.key) could not start: \(error)")
             await Self.send(.exit(StepExit(exitCode: 127, reason: "\(error)")), outbound)
             return
@@ -189,17 +195,21 @@ public actor StepRunner {
             }
         }
         let writing = Task {
+            // Whether the step still reads its input: once its reader has gone (the first task ended or closed
+            // its stdin), the rest of the input is dropped, and the other tasks run on.
+            var reading = true
             do {
                 for try await message in inbound.messages(maxSize: StepFrame.maxMessage) {
                     guard case .binary(let buffer) = message,
                         let frame = try? StepFrame(decoding: buffer.readableBytesView)
                     else { continue }
                     switch frame {
-                    case .stdin(let bytes): try await input.write(ByteBuffer(bytes: bytes))
-                    case .stdinEnd:
+                    case .stdin(let bytes) where reading:
+                        do { try await input.write(ByteBuffer(bytes: bytes)) } catch { reading = false }
+                    case .stdinEnd where reading:
                         // A terminal's end of input is its EOF character; a pipe's, closing it.
                         if process.terminal != nil {
-                            try await input.write(ByteBuffer(bytes: [4]))
+                            do { try await input.write(ByteBuffer(bytes: [4])) } catch { reading = false }
                         } else {
                             input.finish()
                         }

@@ -12,6 +12,18 @@ public struct TaskShare: Hashable, Sendable {
     }
 }
 
+extension TaskLayout {
+    /// What `srun` in a job with this layout on `nodes` nodes takes as its defaults, as the job's environment
+    /// (and an alloc shell's) carries them: `RASPORED_TASKS_PER_NODE`, `RASPORED_CORES_PER_TASK`,
+    /// `RASPORED_GPUS_PER_TASK`.
+    public func stepDefaults(nodes: Int) -> [String: String] {
+        var variables = ["RASPORED_TASKS_PER_NODE": String(tasksPerNode(nodes: nodes))]
+        if let c = coresPerTask { variables["RASPORED_CORES_PER_TASK"] = String(c) }
+        if let g = gpusPerTask { variables["RASPORED_GPUS_PER_TASK"] = String(g) }
+        return variables
+    }
+}
+
 extension StepRequest {
     /// Tasks on each of the step's nodes.
     public var tasks: Int { tasksPerNode ?? 1 }

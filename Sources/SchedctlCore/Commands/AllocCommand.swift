@@ -30,6 +30,7 @@ struct AllocCommand: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         let command =
             a.command.isEmpty ? [environment["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"] : a.command
+        let layout = try RunStepCommand.submitLine(a.rest).options.taskLayout
         let job = try await AllocationJob.submit(options: a.rest + a.nodelistOption, name: "interactive")
         let status: Int32
         do {
@@ -41,6 +42,8 @@ struct AllocCommand: AsyncParsableCommand {
             environment["RASPORED_NODELIST"] = nodes.joined(separator: ",")
             environment["SLURM_JOB_NODELIST"] = HostList.compact(nodes)
             environment["SLURM_NNODES"] = String(nodes.count)
+            // srun in the shell starts the allocation's tasks, as in a batch job.
+            for (k, v) in layout?.stepDefaults(nodes: nodes.count) ?? [:] { environment[k] = v }
             status = try await LocalShell.run(command, environment: environment)
         } catch {
             await job.cancel()

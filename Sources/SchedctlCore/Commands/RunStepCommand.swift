@@ -40,7 +40,13 @@ struct RunStepCommand: AsyncParsableCommand {
             // The job's layout is only this job's: --jobid from elsewhere takes none from the environment.
             let own = a.jobId == nil || environment["RASPORED_JOB_ID"] == String(jobId)
             let request = try StepRequest.local(a.command, pty: a.pty, nodes: a.nodes, inJob: own)
-            let step = try Self.inJob(request, options: options, environment: own ? environment : [:])
+            var jobEnvironment = own ? environment : [:]
+            if !own, options.nodes != nil || options.ntasks != nil {
+                // From outside the job its nodes are the controller's to say.
+                let view: JobView = try await submit.connection.client().get("/v1/jobs/\(jobId)")
+                jobEnvironment["RASPORED_NODELIST"] = (view.allocation?.nodes.map(\.node) ?? []).joined(separator: ",")
+            }
+            let step = try Self.inJob(request, options: options, environment: jobEnvironment)
             let status = try await StepEndpoint.resolve(connection: submit.connection, jobId: jobId)
                 .run(jobId: jobId, step)
             if status != 0 { throw CommandFailed(status: status) }
@@ -52,9 +58,11 @@ struct RunStepCommand: AsyncParsableCommand {
             options: a.rest + a.nodelistOption, name: URL(fileURLWithPath: program).lastPathComponent)
         let status: Int32
         do {
-            try await Interruptible.run { _ = try await job.waitUntilRunning() }
+            let view = try await Interruptible.run { try await job.waitUntilRunning() }
             let endpoint = StepEndpoint(base: job.client.base, token: job.client.token, tls: job.client.tls)
-            status = try await endpoint.run(jobId: job.id, Self.inOwnAllocation(request, options: options))
+            let nodes = view.allocation?.nodes.count ?? 1
+            status = try await endpoint.run(
+                jobId: job.id, Self.inOwnAllocation(request, options: options, nodes: nodes))
         } catch {
             await job.cancel()
             throw error
@@ -106,7 +114,9 @@ struct RunStepCommand: AsyncParsableCommand {
         }
         var perNode = o.ntasksPerNode
         if let n = o.ntasks {
-            let nodes = step.nodes?.count ?? count ?? 1
+            guard let nodes = step.nodes?.count ?? count, nodes > 0 else {
+                throw CLIError("-n/--ntasks \(n): the job's node count is not known here; name the nodes with --node")
+            }
             if let p = perNode {
                 guard n == p * nodes else {
                     throw CLIError("-n/--ntasks \(n) is not --ntasks-per-node \(p) × \(nodes) node(s)")
@@ -123,19 +133,21 @@ struct RunStepCommand: AsyncParsableCommand {
             }
         }
         func number(_ name: String) -> Int? { environment[name].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } }
-        step.tasksPerNode = perNode ?? number("RASPORED_TASKS_PER_NODE")
-        step.gpusPerTask = o.gpusPerTask ?? number("RASPORED_GPUS_PER_TASK")
-        step.coresPerTask = o.cpusPerTask ?? number("RASPORED_CORES_PER_TASK")
+        // A terminal is one task: the job's layout is not its default.
+        let defaults = !step.pty
+        step.tasksPerNode = perNode ?? (defaults ? number("RASPORED_TASKS_PER_NODE") : nil)
+        step.gpusPerTask = o.gpusPerTask ?? (defaults ? number("RASPORED_GPUS_PER_TASK") : nil)
+        step.coresPerTask = o.cpusPerTask ?? (defaults ? number("RASPORED_CORES_PER_TASK") : nil)
         if let why = step.problem { throw CLIError(why) }
         return step
     }
 
-    /// The step `request` becomes in the allocation made for it from `options`: the job's task layout on
-    /// every node.
-    static func inOwnAllocation(_ request: StepRequest, options o: JobOptions) -> StepRequest {
+    /// The step `request` becomes in the allocation made for it from `options` (on `nodes` nodes): the job's
+    /// task layout on every node.
+    static func inOwnAllocation(_ request: StepRequest, options o: JobOptions, nodes: Int) -> StepRequest {
         var step = request
         if let layout = o.taskLayout {
-            step.tasksPerNode = layout.perNode
+            step.tasksPerNode = layout.tasksPerNode(nodes: nodes)
             step.gpusPerTask = layout.gpusPerTask
             step.coresPerTask = layout.coresPerTask
         }

@@ -73,7 +73,7 @@ struct ShowCommand: AsyncParsableCommand {
             if let e = c.error { lines.append(("Error", e)) }
             if c.openMode == .append { lines.append(("Open mode", "append")) }
             if let t = c.tasks {
-                var text = "\(t.perNode) per node"
+                var text = t.perNode.map { "\($0) per node" } ?? "\(t.total ?? 1) in all"
                 if let g = t.gpusPerTask { text += ", \(g) GPU(s) each" }
                 if let k = t.coresPerTask { text += ", \(k) core(s) each" }
                 lines.append(("Tasks", text))

@@ -46,22 +46,32 @@ struct StepEndpoint {
 
 extension StepRequest {
     /// A request for `command`, with the local terminal's size and TERM for a pty, and this process's
-    /// environment for its tasks (`stepEnvironment`); a `CLIError` when the request is too big.
+    /// environment for its tasks (`stepEnvironment`; none, with a warning, when it does not fit a step, which
+    /// then runs in the job's own); a `CLIError` when the request is too big even so.
     static func local(
         _ command: [String], pty: Bool, nodes: [String]?, inJob: Bool,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> StepRequest {
         let size = pty ? LocalTerminal.size() : nil
-        for (name, value) in environment {
+        for (name, value) in environment where !JobEnvironmentRules.secrets.contains(name) {
             if let why = JobEnvironmentRules.problem(name: name)
                 ?? JobEnvironmentRules.problem(name: name, value: value)
             {
                 printStderr("schedctl: warning: \(why); not passed to the step")
             }
         }
-        let request = StepRequest(
+        var request = StepRequest(
             command: command, pty: pty, rows: size?.rows, cols: size?.cols, term: pty ? environment["TERM"] : nil,
             nodes: nodes, environment: stepEnvironment(environment, inJob: inJob))
+        if let why = request.problem, request.environment != nil {
+            // Too big to carry: the step runs in the job's own environment instead, as steps did before.
+            var bare = request
+            bare.environment = nil
+            if bare.problem == nil {
+                printStderr("schedctl: warning: \(why); the step gets the job's own environment instead")
+                request = bare
+            }
+        }
         if let why = request.problem { throw CLIError(why) }
         return request
     }

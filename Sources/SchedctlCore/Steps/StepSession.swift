@@ -55,7 +55,9 @@ struct StepSession {
             ) { inbound, outbound, _ in
                 // A controller that refuses the step (not your job, not running) answers with a failed frame and
                 // closes, which may be before the start frame is written: its reason is read either way.
-                try? await outbound.write(.binary(ByteBuffer(bytes: StepFrame.start(request).encoded())))
+                // Split into frames of at most maxFrameSize: a start frame with srun's environment is often
+                // larger than one.
+                try? await outbound.writeBinaryMessage(ByteBuffer(bytes: StepFrame.start(request).encoded()))
                 await Self.serve(
                     inbound: inbound, outbound: outbound, terminal: terminal, pty: request.pty, verbose: verbose,
                     ending: ending)

@@ -145,8 +145,12 @@ struct JobOptions: Equatable {
     var taskCount: Int { ntasks ?? tasksPerNode * (nodes ?? 1) }
 
     /// The job's tasks, when any task option is given: what `srun` in it starts on each node by default.
+    /// `--ntasks` without `--nodes` is a total, spread over the nodes the job gets.
     var taskLayout: TaskLayout? {
         guard ntasks != nil || ntasksPerNode != nil || cpusPerTask != nil || gpusPerTask != nil else { return nil }
+        if ntasksPerNode == nil, nodes == nil, let total = ntasks {
+            return TaskLayout(total: total, coresPerTask: cpusPerTask, gpusPerTask: gpusPerTask)
+        }
         return TaskLayout(perNode: tasksPerNode, coresPerTask: cpusPerTask, gpusPerTask: gpusPerTask)
     }
 

@@ -6,7 +6,8 @@ public struct FreeShapes: Hashable, Sendable, Codable {
     public var totalGPUs: Int
     /// For each size (GPUs per request), how many more such requests fit under the placement rules.
     public var fits: [Int: Int]
-    /// Idle nodes: how many whole-node (exclusive or multi-node) requests could start.
+    /// Idle nodes: how many whole-node requests (exclusive, or multi-node in a partition that gives them
+    /// whole nodes) could start.
     public var wholeNodes: Int
     /// The fragmentation measure: free GPUs that the current request mix could not use.
     public var fragmentedGPUs: Double
