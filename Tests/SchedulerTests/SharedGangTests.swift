@@ -62,6 +62,9 @@ struct SharedGangTests {
         let refusal = try #require(state.refusal(ResourceRequest(nodes: 2, gpusPerNode: 4)))
         #expect(refusal.kind == .notNow)
         #expect(refusal.reason == "2 nodes with 4 free GPUs each requested; only 1 has them (dgx06)")
+        // One GPU a node, in the singular.
+        let one = try #require(state.refusal(ResourceRequest(nodes: 3, gpusPerNode: 1)))
+        #expect(one.reason == "3 nodes with 1 free GPU each requested; only 1 has them (dgx06)")
         // dgx05 and dgx06 have their GPUs free but a CPU-only job holds 100 of their 112 cores each: the
         // GPUs are there, not the cores beside them.
         var busy = ClusterState(spec: try sharing())

@@ -49,7 +49,8 @@ extension ClusterState {
                     }
                 }
             }
-            let each = "\(shape.nodes) nodes with \(shape.gpusPerNode) free GPUs each requested"
+            let gpus = "\(shape.gpusPerNode) free GPU\(shape.gpusPerNode == 1 ? "" : "s")"
+            let each = "\(shape.nodes) nodes with \(gpus) each requested"
             if holding < shape.nodes {
                 let listed = named.sorted().prefix(3).map { spec.nodes[$0].name }.joined(separator: ", ")
                 return refuse(
