@@ -94,6 +94,12 @@ binding=$("$bin/schedctl" submit --gpus 4 --time 10m --account ivi --name show-b
     "$work/show-binding.sh")
 echo "Submitted job $binding (4 GPUs)"
 "$bin/schedctl" submit "$work/train-slurm.sh"
+echo
+echo "== srun from a login node: two tasks of one GPU each on two nodes of the interactive partition =="
+"$bin/schedctl" run -p interactive -N 2 --ntasks-per-node 2 --gpus-per-task 1 -t 5m -A ivi -- \
+    sh -c 'echo "task $RANK of $WORLD_SIZE (local $LOCAL_RANK) on $SLURMD_NODENAME: GPU $CUDA_VISIBLE_DEVICES, CPUs $RASPORED_CPUS"' |
+    sort
+echo
 for i in 1 2 3; do "$bin/schedctl" submit --gpus 2 --time 5m --account pmf-ns --name "sweep-$i" -- sleep 40; done
 "$bin/schedctl" submit --gpus 8 --nodes 2 --time 30m --account ivi --name two-node -- sh -c 'echo "rank $RASPORED_NODE_RANK of $RASPORED_NNODES, master $MASTER_ADDR:$MASTER_PORT"; sleep 40'
 for i in 1 2 3; do "$bin/schedctl" submit --gpus 8 --time 20m --account ipb --name "big-$i" -- sleep 60; done
