@@ -370,6 +370,39 @@ import Testing
         #expect(steps.map(\.tasksPerNode) == [2, 1], "\(steps)")
     }
 
+    @Test func inputAfterTheFirstTaskEndedDoesNotEndTheOtherTasks() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let ana = try await token(c, "ana")
+        let job = try await c.submit(c.job(c.sh("sleep 300"), gpus: 2), token: ana)
+        try await c.waitFor("job \(job.id) to run", timeout: 30) { try await c.job(job.id).state == .running }
+        // Two tasks: the first (which alone reads the input) ends at once, the second a second later.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try LocalCluster.binary("schedctl"))
+        p.arguments = [
+            "run", "--jobid", "\(job.id)", "--ntasks-per-node", "2", "--", "sh", "-c",
+            "[ $LOCAL_RANK = 0 ] && exit 0; sleep 2; echo SURVIVED-$LOCAL_RANK \(c.dir)",
+        ]
+        p.environment = try environment(c, token: ana)
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        // Input typed after the first task has gone: nowhere to go, and no reason to end the step.
+        try await Task.sleep(for: .seconds(1))
+        for _ in 0..<5 { try? input.fileHandleForWriting.write(contentsOf: Data("more input\n".utf8)) }
+        try? input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(30)
+        while p.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(out)")
+        #expect(out.contains("SURVIVED-1"), "\(out)")
+    }
+
     @Test func runOutsideAnAllocationStartsTheTasksItAskedFor() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }
