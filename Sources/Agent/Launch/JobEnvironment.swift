@@ -58,7 +58,7 @@ public enum JobEnvironment {
     /// rank (`nodeVariables`), since srun's are its own node's. `MASTER_ADDR` and `MASTER_PORT` stay the
     /// client's: a script may choose them. What a process needs and the client may lack (`PATH`, the account's
     /// `HOME`, `USER`, `LOGNAME`, `SHELL`) is the run's, and `tools` (the directory of `srun` and `scontrol`)
-    /// is kept on `PATH`, so a shell in the step finds them as the job does.
+    /// is first on `PATH`, as in the job's own environment (`StepTools`), so a shell in the step finds them.
     public static func stepEnvironment(
         client: [String: String], run: [String: String], tools: String? = nil
     ) -> [String: String] {
@@ -67,9 +67,7 @@ public enum JobEnvironment {
         for name in ["PATH", "HOME", "USER", "LOGNAME", "SHELL"] where environment[name] == nil {
             environment[name] = run[name]
         }
-        if let tools, let path = environment["PATH"], !path.split(separator: ":").contains(Substring(tools)) {
-            environment["PATH"] = tools + ":" + path
-        }
+        if let tools, let path = environment["PATH"] { environment["PATH"] = StepTools.path(tools, over: path) }
         return environment
     }
 

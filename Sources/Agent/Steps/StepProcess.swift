@@ -6,6 +6,7 @@ import NIOPosix
 import RasporedAPI
 import Scheduler
 import Subprocess
+import Synchronization
 import SystemPackage
 
 /// A step's processes on this node, one per task, started through `raspored-exec` inside a running run's
@@ -365,11 +366,10 @@ final class StepProcess: Sendable {
 }
 
 /// The process groups of a step's running tasks, shared by the tasks' watchers and the step's signals.
-final class LiveGroups: @unchecked Sendable {
-    private let lock = NSLock()
-    private var groups: Set<Int32> = []
+final class LiveGroups: Sendable {
+    private let groups = Mutex<Set<Int32>>([])
 
-    func insert(_ group: Int32) { lock.withLock { _ = groups.insert(group) } }
-    func remove(_ group: Int32) { lock.withLock { _ = groups.remove(group) } }
-    var current: [Int32] { lock.withLock { Array(groups) } }
+    func insert(_ group: Int32) { groups.withLock { _ = $0.insert(group) } }
+    func remove(_ group: Int32) { groups.withLock { _ = $0.remove(group) } }
+    var current: [Int32] { groups.withLock { Array($0) } }
 }

@@ -14,10 +14,16 @@ public struct StepTools: Sendable, Hashable {
         self.caFile = caFile
     }
 
+    /// `path` (or the default PATH, when nil) with `directory` first.
+    public static func path(_ directory: String, over path: String?) -> String {
+        guard let path else { return directory + ":" + JobEnvironment.defaultPath }
+        return path.split(separator: ":").first.map(String.init) == directory ? path : directory + ":" + path
+    }
+
     /// `base` with these variables over it.
     public func environment(over base: [String: String], credential: String) -> [String: String] {
         var environment = base
-        environment["PATH"] = directory + ":" + (base["PATH"] ?? JobEnvironment.defaultPath)
+        environment["PATH"] = Self.path(directory, over: base["PATH"])
         environment["RASPORED_JOB_TOKEN"] = credential
         environment["RASPORED_STEP_CONTROLLER"] = controller
         environment["RASPORED_STEP_CA"] = caFile
