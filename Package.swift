@@ -14,8 +14,8 @@ let engineSettings: [SwiftSetting] = {
     return [.unsafeFlags(["-target-cpu", cpu], .when(configuration: .release))]
 }()
 
-/// Where `schedctl` is linked statically (below), and the archives a statically linked Foundation needs besides
-/// those its importers name.
+/// Where `schedctl` is linked as a static executable (below), and the archives a statically linked Foundation
+/// needs besides those its importers name.
 let staticRelease = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
 let staticFoundation = [
     "CoreFoundation", "_FoundationICU", "FoundationInternationalization", "FoundationEssentials",
@@ -84,16 +84,21 @@ let package = Package(
                 .product(name: "WSClient", package: "swift-websocket"),
             ]
         ),
-        /// Linked with the Swift runtime and Foundation built in (`-static-stdlib`, Linux release builds): a
-        /// script's loop of submits starts it once per job, and binding the shared runtime's and Foundation's
-        /// symbols is a large part of a start. The modules are compiled against the shared Foundation, whose
-        /// objects do not name the archives the static one needs, so they are named here. The flag is this
-        /// executable's alone: SwiftPM refuses `unsafeFlags` only in the targets of a product another package
-        /// uses, and `Scheduler` stays free of them.
+        /// Linked as a static executable in Linux release builds (`-static-executable`): the Swift runtime,
+        /// Foundation, the C and C++ libraries and everything else built in, at fixed addresses. A script's loop
+        /// of submits starts it once per job, and a dynamically linked start (loading the shared libraries,
+        /// applying the relocations of every pointer in the data, binding symbols) is a large part of each.
+        /// The modules are compiled against the shared Foundation, whose objects do not name the archives the
+        /// static one needs, so they are named here; ICU's archive needs the C++ library after it, hence the
+        /// trailing `-lstdc++`. glibc resolves host names from /etc/hosts and DNS itself in a static
+        /// executable; schedctl looks up no users or groups. The flags are this executable's alone: SwiftPM
+        /// refuses `unsafeFlags` only in the targets of a product another package uses, and `Scheduler` stays
+        /// free of them.
         .executableTarget(
             name: "schedctl", dependencies: ["SchedctlCore"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRelease)]
-                + staticFoundation.map { .linkedLibrary($0, staticRelease) }
+            linkerSettings: staticFoundation.map { .linkedLibrary($0, staticRelease) } + [
+                .unsafeFlags(["-static-executable", "-Xlinker", "-lstdc++", "-Xlinker", "-lm"], staticRelease)
+            ]
         ),
         /// hwloc (topology discovery), from Debian's libhwloc-dev.
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scheduler
+import Synchronization
 
 /// The one command researchers, admins and planners type.
 public struct Schedctl: AsyncParsableCommand {
@@ -25,6 +26,22 @@ public struct Schedctl: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// `execute` from a synchronous `main`: the command runs as a task on the concurrency pool while the
+    /// main thread waits for its status. An `async` main instead hands the main thread to `dispatch_main`,
+    /// whose `pthread_exit` unwinds the thread's stack; in the static release executable that first unwind
+    /// sorts the whole unwind table, a cost every one-shot command would pay.
+    public static func executeWaiting(_ arguments: [String]? = nil) -> Int32 {
+        let status = Mutex<Int32>(ExitStatus.success)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let s = await execute(arguments)
+            status.withLock { $0 = s }
+            done.signal()
+        }
+        done.wait()
+        return status.withLock { $0 }
+    }
 
     /// Runs schedctl with `arguments` (the process's when nil) and returns its exit status; every failure
     /// is one line on stderr, `schedctl: error: ...`.

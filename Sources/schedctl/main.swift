@@ -1,4 +1,4 @@
 import Foundation
 import SchedctlCore
 
-exit(await Schedctl.execute())
+exit(Schedctl.executeWaiting())
