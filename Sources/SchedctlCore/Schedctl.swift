@@ -47,7 +47,12 @@ public struct Schedctl: AsyncParsableCommand {
     /// is one line on stderr, `schedctl: error: ...`.
     public static func execute(_ arguments: [String]? = nil) async -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            let words = arguments ?? Array(CommandLine.arguments.dropFirst())
+            // `submit` is parsed on its own, not through the tree: scripts start schedctl once per job,
+            // and the tree would reflect every subcommand first. Its help and errors read the same.
+            var command: ParsableCommand =
+                words.first == "submit"
+                ? try SubmitCommand.parseAsRoot(Array(words.dropFirst())) : try parseAsRoot(words)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -116,9 +116,20 @@ import Testing
         #expect(QueueCommand.text(mixed, now: 0).split(separator: "\n").count == 5)
     }
 
-    @Test func submitAndCancelSayWhatHappenedToTheArray() {
+    /// What `submit` reads of the controller's answer: the fields it prints, decoded from a whole `JobView`.
+    func submitted(_ view: JobView) throws -> String {
+        let job = try JSONDecoder().decode(SubmitCommand.SubmittedJob.self, from: JSONEncoder().encode(view))
+        #expect(job.id == view.id)
+        return SubmitCommand.submitted(job)
+    }
+
+    @Test func submitAndCancelSayWhatHappenedToTheArray() throws {
         let first = task(1, 1, 0, .running)
-        #expect(SubmitCommand.submitted(first) == "Submitted job 1 (array 1_[0-9%2], 10 tasks)")
+        #expect(try submitted(first) == "Submitted job 1 (array 1_[0-9%2], 10 tasks)")
+        let single = Job(
+            id: 7, name: "one", user: "ana", account: "ivi", partition: "gpu", request: ResourceRequest(gpus: 1),
+            timeLimit: .hours(1), state: .pending, submitted: .seconds(0), command: ["x"], workdir: "/")
+        #expect(try submitted(JobView(single)) == "Submitted job 7")
         var cancelled = (0...9).map { task(Int64($0) + 1, 1, $0, $0 < 2 ? .running : .cancelled) }
         cancelled[0].stopRequested = "cancel"
         cancelled[1].stopRequested = "cancel"
