@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "SchedctlCore",
             dependencies: [
-                "Scheduler", "RasporedAPI", "ClientTrust",
+                "Scheduler", "RasporedAPI", "ClientTrust", "CSchedctlHandoff",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -95,7 +95,7 @@ let package = Package(
         /// refuses `unsafeFlags` only in the targets of a product another package uses, and `Scheduler` stays
         /// free of them.
         .executableTarget(
-            name: "schedctl", dependencies: ["SchedctlCore"],
+            name: "schedctl", dependencies: ["SchedctlCore", "CSchedctlFront"],
             linkerSettings: staticFoundation.map { .linkedLibrary($0, staticRelease) } + [
                 .unsafeFlags(["-static-executable", "-Xlinker", "-lstdc++", "-Xlinker", "-lm"], staticRelease)
             ]
@@ -108,6 +108,12 @@ let package = Package(
         .target(name: "CAgentShims", linkerSettings: [.linkedLibrary("numa")]),
         /// The binding shim every job starts through (C: an exec's cost, not a Swift runtime's).
         .executableTarget(name: "raspored-exec", dependencies: ["CAgentShims"]),
+        /// What a schedctl client and the schedctl server it hands a command to share: the socket's place,
+        /// the same-user checks, the descriptors' passing (docs/schedctl.md, "In scripts").
+        .target(name: "CSchedctlHandoff"),
+        /// The client's side, run before `main` in the schedctl executable alone: a `submit` goes to the
+        /// user's server when one is up, before the Swift runtime loads.
+        .target(name: "CSchedctlFront", dependencies: ["CSchedctlHandoff"]),
         /// What `srun` and `scontrol` share: becoming a subcommand of the schedctl beside them.
         .target(name: "CSchedctlExec"),
         /// `srun` on a job's PATH: `schedctl run`, the schedctl beside it.
@@ -204,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "RasporedAPI", "Scheduler", "TestAccounts", "CAgentShims",
+                "RasporedAPI", "Scheduler", "TestAccounts", "CAgentShims", "CSchedctlHandoff",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -228,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "SchedctlTests",
             dependencies: [
-                "SchedctlCore", "Scheduler", "RasporedAPI",
+                "SchedctlCore", "Scheduler", "RasporedAPI", "CSchedctlHandoff",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

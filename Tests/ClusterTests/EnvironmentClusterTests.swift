@@ -11,7 +11,7 @@ import Testing
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try LocalCluster.binary("schedctl"))
         p.arguments = arguments
-        p.environment = environment
+        p.environment = environment.merging(["RASPORED_SCHEDCTL_SERVER": "off"]) { given, _ in given }
         p.currentDirectoryURL = URL(fileURLWithPath: c.dir + "/work")
         let out = Pipe()
         p.standardOutput = out

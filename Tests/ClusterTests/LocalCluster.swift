@@ -418,12 +418,14 @@ final class LocalCluster: @unchecked Sendable {
         var stderr: String
     }
 
-    /// Runs a binary built beside the tests with `arguments`, in `environment` alone (and a PATH), to its
+    /// Runs a binary built beside the tests with `arguments`, in `environment` alone (and a PATH, and no
+    /// schedctl server unless it says so: none outlives a test), in `directory` (the test's by default), to its
     /// end. Its output goes to files, so neither stream can fill a pipe and stall it; its standard input is
     /// empty, whatever the test runner's is. One that runs past `limit` seconds is killed and is an error
     /// that shows what it wrote, so a client that hangs fails its test instead of holding the run.
     static func tool(
-        _ binary: String, _ arguments: [String], environment: [String: String] = [:], limit: Double = 120
+        _ binary: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        limit: Double = 120
     ) throws -> Tool {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "raspored-tool-\(UUID().uuidString)")
@@ -436,7 +438,10 @@ final class LocalCluster: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.binary(binary))
         p.arguments = arguments
-        p.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, given in given }
+        p.environment = ["PATH": "/usr/bin:/bin", "RASPORED_SCHEDCTL_SERVER": "off"].merging(environment) {
+            _, given in given
+        }
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         p.standardOutput = try FileHandle(forWritingTo: outFile)
         p.standardError = try FileHandle(forWritingTo: errFile)
         p.standardInput = FileHandle.nullDevice
@@ -459,9 +464,10 @@ final class LocalCluster: @unchecked Sendable {
 
     /// `tool(_:_:environment:)` on this cluster's machine.
     func tool(
-        _ binary: String, _ arguments: [String], environment: [String: String] = [:], limit: Double = 120
+        _ binary: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        limit: Double = 120
     ) throws -> Tool {
-        try Self.tool(binary, arguments, environment: environment, limit: limit)
+        try Self.tool(binary, arguments, environment: environment, directory: directory, limit: limit)
     }
 
     /// A shell command whose command line names this cluster's directory, so `stop()` finds it.

@@ -15,7 +15,8 @@ final class PseudoTerminal: @unchecked Sendable {
     static let rows: UInt16 = 40
     static let cols: UInt16 = 100
 
-    /// Starts `binary` (built beside the tests) with `arguments` in `environment` (and a PATH), in `directory`.
+    /// Starts `binary` (built beside the tests) with `arguments` in `environment` (and a PATH, and no schedctl
+    /// server unless it says so), in `directory`.
     init(_ binary: String, _ arguments: [String], environment: [String: String], directory: String) throws {
         var master: Int32 = -1, slave: Int32 = -1
         guard raspored_open_pty(&master, &slave, Self.rows, Self.cols) == 0 else {
@@ -25,7 +26,9 @@ final class PseudoTerminal: @unchecked Sendable {
         let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
         process.executableURL = URL(fileURLWithPath: try LocalCluster.binary(binary))
         process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, given in given }
+        process.environment = ["PATH": "/usr/bin:/bin", "RASPORED_SCHEDCTL_SERVER": "off"].merging(environment) {
+            _, given in given
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardInput = handle
         process.standardOutput = handle

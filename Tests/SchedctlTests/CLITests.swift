@@ -21,7 +21,8 @@ struct CLI {
         var stderr: String
     }
 
-    /// Runs schedctl with `args`; `environment` replaces the process's (nil: inherit it). Its input is empty;
+    /// Runs schedctl with `args`; `environment` replaces the process's (nil: inherit it), with
+    /// RASPORED_SCHEDCTL_SERVER=off. Its input is empty;
     /// its output goes to files (neither stream can fill a pipe and stall it). One that runs past `limit`
     /// seconds is killed and is an error with what it wrote, so a hang fails its test instead of the run.
     static func run(
@@ -38,7 +39,9 @@ struct CLI {
         p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = directory ?? root
-        if let environment { p.environment = environment }
+        // No schedctl server (docs/schedctl.md, "In scripts") outlives a test: each command runs itself.
+        p.environment = (environment ?? ProcessInfo.processInfo.environment).merging(
+            ["RASPORED_SCHEDCTL_SERVER": "off"]) { _, off in off }
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = try FileHandle(forWritingTo: outFile)
         p.standardError = try FileHandle(forWritingTo: errFile)
