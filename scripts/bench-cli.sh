@@ -2,7 +2,8 @@
 # Measures schedctl as researchers script it (issue 31, section 4), from release builds, against a controller
 # alone (no agent registered, so jobs are accepted and wait, as Slurm's `sbatch --hold` jobs do):
 #  - a serial loop of `schedctl submit --gpus 1 --account ivi -- true`: submissions per second, each a new
-#    process, its start-up included;
+#    process, its start-up included; as users run it (the first submit starts the user's schedctl server,
+#    which takes the next ones: docs/schedctl.md, "In scripts") and with RASPORED_SCHEDCTL_SERVER=off;
 #  - `schedctl --help`, and `schedctl queue` with 300 jobs: ms per call;
 #  - the controller's own part of a submission, to tell the client's time from the server's: the same
 #    submissions as `curl -X POST`, timed from the request sent to the answer's first byte (median).
@@ -40,12 +41,16 @@ pid=
 slurm_started=0
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    pkill -f "$work/run/" 2>/dev/null || true
     if [ "$slurm_started" = 1 ]; then "$anchor/stop.sh" >/dev/null 2>&1 || true; fi
     sleep 0.5
     rm -rf "$work"
 }
 trap cleanup EXIT
 
+# A runtime folder of the run's own, so its schedctl server is this run's (and stopped with it).
+mkdir -m 700 "$work/run"
+export XDG_RUNTIME_DIR=$work/run
 # The platform's cluster.yaml, with room for every job the loops submit.
 cp cluster.yaml "$work/cluster.yaml"
 printf '\nsecurity:\n  maxJobsPerUser: 1000000\n' >>"$work/cluster.yaml"
@@ -87,6 +92,7 @@ fi
 
 start
 submit() { "${1:-$schedctl}" submit --gpus 1 --account ivi --parsable -- true >/dev/null; }
+submit_alone() { RASPORED_SCHEDCTL_SERVER=off "$schedctl" submit --gpus 1 --account ivi --parsable -- true >/dev/null; }
 sbatch_held() { sbatch --parsable -J bench-cli -n 1 --hold -o /dev/null --wrap=true >/dev/null; }
 body='{"command":["true"],"account":"ivi","gpus":1,"workdir":"/tmp"}'
 post() {
@@ -97,11 +103,14 @@ post() {
 # Warm the page cache and the controller before timing.
 for _ in 1 2 3 4 5; do submit; done
 [ "$slurm" = 1 ] && for _ in 1 2 3 4 5; do sbatch_held; done
-ours=0 theirs=0 base=0
+ours=0 alone=0 theirs=0 base=0
 for r in $(seq "$rounds"); do
     t0=$(now)
     for _ in $(seq "$per"); do submit; done
     ours=$((ours + $(now) - t0))
+    t0=$(now)
+    for _ in $(seq "$per"); do submit_alone; done
+    alone=$((alone + $(now) - t0))
     if [ -n "${BASELINE:-}" ]; then
         t0=$(now)
         for _ in $(seq "$per"); do submit "$BASELINE"; done
@@ -117,6 +126,7 @@ for r in $(seq "$rounds"); do
 done
 total=$((per * rounds))
 echo "schedctl_submit_per_s $(rate "$total" "$ours")"
+echo "schedctl_submit_no_server_per_s $(rate "$total" "$alone")"
 [ -n "${BASELINE:-}" ] && echo "baseline_submit_per_s $(rate "$total" "$base")"
 echo "controller_post_ms $(awk '{print $2 - $1}' "$work/post-times" | sort -g |
     awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)] * 1000}')"
