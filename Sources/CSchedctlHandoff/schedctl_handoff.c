@@ -30,10 +30,11 @@ int schedctl_handoff_path(char *out, size_t size, char *folder, size_t folderSiz
     if (runtime && runtime[0] == '/') {
         n = snprintf(folder, folderSize, "%s", runtime);
         m = snprintf(out, size, "%s/raspored-schedctl.sock", runtime);
-    } else {
-        n = snprintf(folder, folderSize, "/tmp/raspored-schedctl-%u", (unsigned)getuid());
-        m = snprintf(out, size, "%s/schedctl.sock", folder);
+        if (n >= 0 && m >= 0 && (size_t)n < folderSize && (size_t)m < size) return 0;
     }
+    // No runtime folder, or one too deep for a socket's path (107 bytes).
+    n = snprintf(folder, folderSize, "/tmp/raspored-schedctl-%u", (unsigned)getuid());
+    m = snprintf(out, size, "%s/schedctl.sock", folder);
     if (n < 0 || m < 0 || (size_t)n >= folderSize || (size_t)m >= size) return -1;
     return 0;
 }

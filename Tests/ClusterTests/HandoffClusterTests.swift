@@ -9,8 +9,7 @@ import Testing
 
 extension ClusterTests {
     /// The environment of a user whose schedctl may use a server: the cluster's controller and token, and a
-    /// runtime folder of its own in the cluster's directory, where the server's socket goes (so the cluster's
-    /// stop finds the server by its command line).
+    /// runtime folder of its own (`Runtime`), where the server's socket goes.
     func handoffEnvironment(_ c: LocalCluster, runtime: String, mode: String? = nil) -> [String: String] {
         var env = [
             "PATH": "/usr/bin:/bin", "HOME": c.dir, "RASPORED_CONTROLLER": c.base, "RASPORED_TOKEN": c.adminToken,
@@ -19,6 +18,27 @@ extension ClusterTests {
         // Empty: the default (a server when there is one), over the tests' `off`.
         env["RASPORED_SCHEDCTL_SERVER"] = mode ?? ""
         return env
+    }
+
+    /// A runtime folder for a test's schedctl servers (mode 0700): short, as a socket's path must be (the
+    /// cluster's directory under the test run's TMPDIR is too deep). A server starts with an empty
+    /// environment, outside the test run's marks, so `remove` stops the folder's servers itself.
+    final class Runtime {
+        let path: String
+        init() throws {
+            var template = Array("/tmp/raspored-rt-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw ClusterError("mkdtemp: \(errno)") }
+            path = String(cString: made)
+        }
+        func remove() {
+            for _ in 0..<50 {
+                let live = LocalCluster.processes(in: path)
+                if live.isEmpty { break }
+                for pid in live { kill(pid, SIGKILL) }
+                usleep(20_000)
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 
     /// The pids of the schedctl servers serving on a socket in `runtime`.
@@ -36,9 +56,9 @@ extension ClusterTests {
         let c = LocalCluster()
         defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
-        let runtime = c.dir + "/run"
-        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
-        chmod(runtime, 0o700)
+        let folder = try Runtime()
+        defer { folder.remove() }
+        let runtime = folder.path
         let submit = ["submit", "--gpus", "1", "--time", "10m", "--account", "ivi"]
         // Each client runs in the cluster's work directory, where its jobs' output files go.
         let work = c.dir + "/work"
@@ -135,8 +155,9 @@ extension ClusterTests {
         let c = LocalCluster()
         defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
-        let runtime = c.dir + "/open"
-        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
+        let folder = try Runtime()
+        defer { folder.remove() }
+        let runtime = folder.path
         chmod(runtime, 0o755)
         let submit = ["submit", "--gpus", "1", "--time", "10m", "--account", "ivi", "--", "true"]
         let work = c.dir + "/work"

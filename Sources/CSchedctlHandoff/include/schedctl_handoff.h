@@ -29,8 +29,8 @@
 // The longest socket path (sockaddr_un's sun_path, with its NUL).
 #define SCHEDCTL_HANDOFF_MAX_PATH 108
 
-// The socket's path for this user: $XDG_RUNTIME_DIR/raspored-schedctl.sock when that is an absolute path,
-// else /tmp/raspored-schedctl-UID/schedctl.sock. Writes it to `out` (NUL-terminated) and the folder that must
+// The socket's path for this user: $XDG_RUNTIME_DIR/raspored-schedctl.sock when that is an absolute path
+// that fits a socket's, else /tmp/raspored-schedctl-UID/schedctl.sock. Writes it to `out` (NUL-terminated) and the folder that must
 // be the user's own (mode 0700) to `folder`; returns 0, or -1 when they do not fit.
 int schedctl_handoff_path(char *out, size_t size, char *folder, size_t folderSize);
 
