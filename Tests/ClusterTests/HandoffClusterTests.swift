@@ -25,6 +25,7 @@ extension ClusterTests {
     /// environment, outside the test run's marks, so `remove` stops the folder's servers itself.
     final class Runtime {
         let path: String
+        var socket: String { path + "/raspored-schedctl.sock" }
         init() throws {
             var template = Array("/tmp/raspored-rt-XXXXXX".utf8CString)
             guard let made = mkdtemp(&template) else { throw ClusterError("mkdtemp: \(errno)") }
@@ -49,9 +50,37 @@ extension ClusterTests {
         }
     }
 
+    /// The output of the job `submit --parsable` printed, once it has completed.
+    func completedOutput(_ c: LocalCluster, _ printed: String) async throws -> (JobView, String) {
+        let id = try #require(Int64(printed.trimmingCharacters(in: .whitespacesAndNewlines)), "\(printed)")
+        let done = try await c.waitForJob(id, in: [.completed, .failed])
+        #expect(done.state == .completed, "\(c.logs())")
+        return (done, try await c.output(id))
+    }
+
+    /// What a raw client gets from the server for a message with `identity`: its first answer after 'A'.
+    func answer(_ socket: String, identity: [UInt64]) -> UInt8? {
+        let fd = schedctl_handoff_connect(socket)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var greeting: UInt8 = 0
+        guard schedctl_handoff_read_all(fd, &greeting, 1, 10_000) == 0, greeting == UInt8(ascii: "A") else {
+            return nil
+        }
+        var words = identity
+        var argv = ["schedctl", "submit", "--", "true"].map { s in s.withCString { strdup($0) } } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = ["A=B".withCString { strdup($0) }, nil]
+        defer { for p in argv + envp { free(p) } }
+        guard schedctl_handoff_send(fd, &words, 4, &argv, &envp) == 0 else { return nil }
+        var reply: UInt8 = 0
+        guard schedctl_handoff_read_all(fd, &reply, 1, 10_000) == 0 else { return nil }
+        return reply
+    }
+
     /// A loop of submits, as scripts write them: the first starts a server for its user, which takes the
-    /// next ones with each one's own directory, environment, output and exit status; a client that sends it
-    /// garbage changes nothing; one from another build makes it stop, and the next submit starts a new one.
+    /// next ones, each with its own directory, environment, output and exit status. A client that sends it
+    /// garbage changes nothing; one from another context is turned away; one from another build makes it
+    /// stop, and the next submit starts a new one.
     @Test func submitsAreHandedToTheUsersSchedctlServer() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }
@@ -71,77 +100,74 @@ extension ClusterTests {
         #expect(none.stderr == "schedctl: error: no schedctl server took the command (RASPORED_SCHEDCTL_SERVER=only)\n")
 
         // The first submit runs here and starts the server; in a command substitution, as scripts take a
-        // job's id, which returns while the server runs on (it holds none of the client's descriptors).
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments =
+        // job's id, which returns while the server runs on: the server holds none of the client's
+        // descriptors (if it held the substitution's pipe, the shell would wait, past the limit).
+        let first = try c.tool(
+            "/bin/sh",
             ["-c", "echo \"id=$(\"$0\" \"$@\")\"", try LocalCluster.binary("schedctl")] + submit + [
                 "--parsable", "--", "true",
-            ]
-        shell.environment = handoffEnvironment(c, runtime: runtime)
-        shell.currentDirectoryURL = URL(fileURLWithPath: work)
-        let out = Pipe()
-        shell.standardOutput = out
-        shell.standardInput = FileHandle.nullDevice
-        try shell.run()
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
-        #expect(printed.hasPrefix("id=") && Int64(printed.dropFirst(3).dropLast()) != nil, "\(printed)")
+            ],
+            environment: handoffEnvironment(c, runtime: runtime), directory: work, limit: 20)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("id=") && Int64(first.stdout.dropFirst(3).dropLast()) != nil, "\(first.stdout)")
         try await c.waitFor("the schedctl server to listen", timeout: 20) {
-            FileManager.default.fileExists(atPath: runtime + "/raspored-schedctl.sock")
+            FileManager.default.fileExists(atPath: folder.socket)
         }
         let server = servers(runtime)
         #expect(server.count == 1)
 
-        // The next ones go to it (`only` fails otherwise), from another directory, with a variable of their own.
-        let elsewhere = c.dir + "/work/elsewhere"
-        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
-        var env = handoffEnvironment(c, runtime: runtime, mode: "only")
-        env["HANDOFF_VAR"] = "from the client"
-        let handed = try c.tool(
-            "schedctl", submit + ["--parsable", "--", "/bin/sh", "-c", "echo var=$HANDOFF_VAR dir=$(pwd)"],
-            environment: env, directory: elsewhere)
-        #expect(handed.status == 0, "\(handed.stderr)")
-        let id = try #require(Int64(handed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(handed.stdout)")
-        let done = try await c.waitForJob(id, in: [.completed, .failed])
-        #expect(done.state == .completed, "\(c.logs())")
-        #expect(done.workdir == elsewhere)
-        #expect(try await c.output(id) == "var=from the client dir=\(elsewhere)\n")
+        // The next ones go to it (`only` fails otherwise), each from its own directory with its own variable:
+        // nothing of one command stays for the next.
+        for (name, value) in [("one", "from the first client"), ("two", "from the second client")] {
+            let elsewhere = work + "/" + name
+            try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+            var env = handoffEnvironment(c, runtime: runtime, mode: "only")
+            env["HANDOFF_VAR"] = value
+            let handed = try c.tool(
+                "schedctl", submit + ["--parsable", "--", "/bin/sh", "-c", "echo var=$HANDOFF_VAR dir=$(pwd)"],
+                environment: env, directory: elsewhere)
+            #expect(handed.status == 0, "\(handed.stderr)")
+            let (done, output) = try await completedOutput(c, handed.stdout)
+            #expect(done.workdir == elsewhere)
+            #expect(output == "var=\(value) dir=\(elsewhere)\n")
+        }
         // A refusal reaches the client's stderr and exit status, as when it runs itself.
+        let only = handoffEnvironment(c, runtime: runtime, mode: "only")
         let refused = try c.tool(
-            "schedctl", ["submit", "--gpus", "65", "--account", "ivi", "--", "true"], environment: env,
+            "schedctl", ["submit", "--gpus", "65", "--account", "ivi", "--", "true"], environment: only,
             directory: work)
         #expect(refused.status == 1)
         #expect(refused.stderr.hasPrefix("schedctl: error: 65 GPUs requested"), "\(refused.stderr)")
         #expect(refused.stdout.isEmpty)
 
         // Garbage on the socket: the server drops that client and serves the next one.
-        let raw = schedctl_handoff_connect(runtime + "/raspored-schedctl.sock")
+        let raw = schedctl_handoff_connect(folder.socket)
         #expect(raw >= 0)
         _ = "not a command at all".withCString { send(raw, $0, 20, Int32(MSG_NOSIGNAL)) }
         close(raw)
-        let after = try c.tool("schedctl", submit + ["--", "true"], environment: env, directory: work)
+        let after = try c.tool("schedctl", submit + ["--", "true"], environment: only, directory: work)
         #expect(after.status == 0, "\(after.stderr)")
         #expect(servers(runtime) == server)
 
-        // A client of another build (another identity): the server says no and stops; the client's command
-        // is its own to run.
-        let other = schedctl_handoff_connect(runtime + "/raspored-schedctl.sock")
-        #expect(other >= 0)
-        var identity: [UInt64] = [1, 2, 3, 4, 5]
-        let args = ["schedctl", "submit", "--", "true"].map { s in s.withCString { strdup($0) } } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = ["A=B".withCString { strdup($0) }, nil]
-        var argv = args
-        var environ = envp
-        #expect(schedctl_handoff_send(other, &identity, 4, &argv, &environ) == 0)
-        var answer: UInt8 = 0
-        #expect(schedctl_handoff_read_all(other, &answer, 1, 10_000) == 0)
-        #expect(answer == UInt8(ascii: "N"))
-        close(other)
-        for p in args + envp { free(p) }
+        // The server's own identity: this schedctl executable's, in this process's context.
+        var mine = [UInt64](repeating: 0, count: Int(SCHEDCTL_HANDOFF_IDENTITY))
+        #expect(schedctl_handoff_identity(&mine) == 0)
+        var st = stat()
+        #expect(stat(try LocalCluster.binary("schedctl"), &st) == 0)
+        let executable: [UInt64] = [
+            UInt64(st.st_dev), UInt64(st.st_ino), UInt64(st.st_size), UInt64(st.st_mtim.tv_sec),
+            UInt64(st.st_mtim.tv_nsec),
+        ]
+        let context = Array(mine[Int(SCHEDCTL_HANDOFF_EXECUTABLE)...])
+        // Another context (other groups): turned away, and the server serves on.
+        #expect(
+            answer(folder.socket, identity: executable + context.dropLast() + [context.last! &+ 1]) == UInt8(ascii: "N")
+        )
+        #expect(servers(runtime) == server)
+        // Another build: the server says so and stops; the client's command is its own to run.
+        #expect(answer(folder.socket, identity: [1, 2, 3, 4, 5] + context) == UInt8(ascii: "S"))
         try await c.waitFor("the old server to stop", timeout: 20) { servers(runtime).isEmpty }
-        #expect(!FileManager.default.fileExists(atPath: runtime + "/raspored-schedctl.sock"))
+        #expect(!FileManager.default.fileExists(atPath: folder.socket))
         let again = try c.tool(
             "schedctl", submit + ["--", "true"], environment: handoffEnvironment(c, runtime: runtime), directory: work)
         #expect(again.status == 0, "\(again.stderr)")
@@ -149,25 +175,104 @@ extension ClusterTests {
         #expect(servers(runtime) != server)
     }
 
-    /// A runtime folder another user could enter or write is not used: no command goes through it, and no
-    /// server starts there.
+    /// A server runs one command at a time. A submit that finds it busy (here with a command waiting on a
+    /// controller that never answers) runs itself after a second; one whose command line names its own descriptors
+    /// (`/dev/stdin`, `/dev/fd/N`) is never handed off. Each command runs once.
+    @Test func aBusyServerOrTheClientsOwnInputLeavesTheSubmitToItsClient() async throws {
+        let c = LocalCluster()
+        defer { c.stopNow() }
+        try await c.start(nodes: ["dgx01"])
+        let folder = try Runtime()
+        defer { folder.remove() }
+        let work = c.dir + "/work"
+        let submit = ["submit", "--gpus", "1", "--time", "10m", "--account", "ivi", "--parsable"]
+        let first = try c.tool(
+            "schedctl", submit + ["--", "true"], environment: handoffEnvironment(c, runtime: folder.path),
+            directory: work)
+        #expect(first.status == 0, "\(first.stderr)")
+        try await c.waitFor("the schedctl server to listen", timeout: 20) {
+            FileManager.default.fileExists(atPath: folder.socket)
+        }
+
+        // `/dev/stdin` names the client's own input: with `only` it is refused, by default it runs here.
+        try "#!/bin/sh\necho from stdin\n".write(toFile: work + "/stdin.sh", atomically: true, encoding: .utf8)
+        let own = ["-c", "\"$0\" \"$@\" /dev/stdin < stdin.sh", try LocalCluster.binary("schedctl")] + submit
+        let refused = try c.tool(
+            "/bin/sh", own, environment: handoffEnvironment(c, runtime: folder.path, mode: "only"), directory: work)
+        #expect(refused.status == 2, "\(refused.stderr)")
+        let here = try c.tool(
+            "/bin/sh", own, environment: handoffEnvironment(c, runtime: folder.path), directory: work)
+        #expect(here.status == 0, "\(here.stderr)")
+        #expect(Int64(here.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) != nil, "\(here.stdout)")
+
+        // The server busy: its command waits on a "controller" that takes the connection and never answers
+        // (a socket that listens and accepts nothing).
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0
+            }
+        }
+        #expect(bound && listen(silent, 8) == 0)
+        var stuckEnv = handoffEnvironment(c, runtime: folder.path, mode: "only")
+        stuckEnv["RASPORED_CONTROLLER"] = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let stuck = Process()
+        stuck.executableURL = URL(fileURLWithPath: try LocalCluster.binary("schedctl"))
+        stuck.arguments = submit + ["--name", "stuck", "--", "true"]
+        stuck.environment = stuckEnv
+        stuck.currentDirectoryURL = URL(fileURLWithPath: work)
+        let stuckErr = Pipe()
+        stuck.standardError = stuckErr
+        stuck.standardOutput = FileHandle.nullDevice
+        stuck.standardInput = FileHandle.nullDevice
+        try stuck.run()
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(stuck.isRunning)
+        // Busy: `only` gives up, the default runs it here, once.
+        let busyOnly = try c.tool(
+            "schedctl", submit + ["--", "true"], environment: handoffEnvironment(c, runtime: folder.path, mode: "only"),
+            directory: work)
+        #expect(busyOnly.status == 2, "\(busyOnly.stderr)")
+        let busy = try c.tool(
+            "schedctl", submit + ["--name", "while-busy", "--", "true"],
+            environment: handoffEnvironment(c, runtime: folder.path), directory: work)
+        #expect(busy.status == 0, "\(busy.stderr)")
+        #expect(stuck.isRunning)
+        // The silent controller goes away: the server's command fails, and its client says so.
+        close(silent)
+        let said = String(decoding: stuckErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        stuck.waitUntilExit()
+        #expect(stuck.terminationStatus == 2, "\(said)")
+        #expect(said.hasPrefix("schedctl: error: cannot reach the controller"), "\(said)")
+        let jobs: JobList = try await c.get("/v1/jobs", token: c.adminToken)
+        #expect(jobs.jobs.filter { $0.name == "while-busy" }.count == 1)
+        #expect(servers(folder.path).count == 1)
+    }
+
+    /// A runtime folder another user could enter or write is not used: no command goes through it, and a
+    /// server refuses to listen there.
     @Test func aSchedctlServerNeedsAFolderOfItsUsersOwn() async throws {
         let c = LocalCluster()
         defer { c.stopNow() }
         try await c.start(nodes: ["dgx01"])
         let folder = try Runtime()
         defer { folder.remove() }
-        let runtime = folder.path
-        chmod(runtime, 0o755)
+        chmod(folder.path, 0o755)
         let submit = ["submit", "--gpus", "1", "--time", "10m", "--account", "ivi", "--", "true"]
         let work = c.dir + "/work"
-        let ran = try c.tool("schedctl", submit, environment: handoffEnvironment(c, runtime: runtime), directory: work)
+        let ran = try c.tool(
+            "schedctl", submit, environment: handoffEnvironment(c, runtime: folder.path), directory: work)
         #expect(ran.status == 0, "\(ran.stderr)")
-        // The server it tried to start found the folder open and stopped at once.
-        try await c.waitFor("no server", timeout: 20) { servers(runtime).isEmpty }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: runtime).isEmpty)
         let only = try c.tool(
-            "schedctl", submit, environment: handoffEnvironment(c, runtime: runtime, mode: "only"), directory: work)
+            "schedctl", submit, environment: handoffEnvironment(c, runtime: folder.path, mode: "only"),
+            directory: work)
         #expect(only.status == 2)
+        let server = try c.tool("schedctl", ["__serve", folder.socket], limit: 20)
+        #expect(server.status == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 }

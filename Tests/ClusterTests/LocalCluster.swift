@@ -17,6 +17,8 @@ final class LocalCluster: @unchecked Sendable {
 
     /// Executables built beside the test binary (`swift build --build-tests`).
     static func binary(_ name: String) throws -> String {
+        // A system program by its absolute path (/bin/sh).
+        if name.hasPrefix("/") { return name }
         let exe =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()

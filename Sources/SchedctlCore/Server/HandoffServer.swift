@@ -6,13 +6,14 @@ import Foundation
 #endif
 
 /// A schedctl that stays up for its user and runs the `submit` commands other schedctl processes hand it
-/// (CSchedctlHandoff, CSchedctlFront): a script's loop of submits then starts this binary's runtime once,
-/// not once per job. Each command runs as the user's own schedctl would: with the client's arguments,
-/// environment, directory, umask and standard descriptors, one at a time. It takes only clients of its own
-/// user (`SO_PEERCRED`), on a socket in a folder only that user may enter, and only from the same
-/// executable (device, inode, size and modification time), so a rebuilt schedctl never talks to an old
-/// server: the old one says no and stops. It stops after `idleSeconds` without a command, or after
-/// `maxCommands` commands.
+/// (CSchedctlHandoff, CSchedctlFront, whose header describes the exchange): a script's loop of submits then
+/// starts this binary's runtime once, not once per job. Each command runs as the user's own schedctl would:
+/// with the client's arguments, environment, working directory, umask and standard descriptors, one at a
+/// time. It takes only clients of its own user (`SO_PEERCRED`), on a socket in a folder only that user may
+/// enter; only from the same executable (device, inode, size and modification time), so a rebuilt schedctl
+/// never talks to an old server (the old one says so and stops); and only from the same context (mount and
+/// network namespaces, groups), so a command from inside a container, or under `sg`, runs where it was
+/// typed. It stops after `idleSeconds` without a command, or after `maxCommands` commands.
 public enum HandoffServer {
     /// The hidden command that runs a server: `schedctl __serve SOCKET`.
     public static let command = "__serve"
@@ -42,7 +43,7 @@ public enum HandoffServer {
         let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         if !folder.isEmpty, mkdir(folder, 0o700) != 0, errno != EEXIST { return 1 }
         guard !folder.isEmpty, schedctl_handoff_folder_is_private(folder) != 0 else { return 1 }
-        var identity = [UInt64](repeating: 0, count: 5)
+        var identity = [UInt64](repeating: 0, count: Int(SCHEDCTL_HANDOFF_IDENTITY))
         guard schedctl_handoff_identity(&identity) == 0 else { return 1 }
         guard let (listener, inode) = listen(on: path) else { return 1 }
         defer {
@@ -62,7 +63,9 @@ public enum HandoffServer {
             let client = schedctl_handoff_accept(listener)
             guard client >= 0 else { continue }
             defer { close(client) }
-            guard schedctl_handoff_peer_is_me(client) != 0 else { continue }
+            guard schedctl_handoff_peer_is_me(client) != 0,
+                schedctl_handoff_write_all(client, [UInt8(ascii: "A")], 1) == 0
+            else { continue }
             switch take(client, identity: identity, null: null) {
             case .served: served += 1
             case .refused: continue
@@ -101,9 +104,9 @@ public enum HandoffServer {
 
     enum Outcome { case served, refused, stale }
 
-    /// One client's command: read, checked, answered 'Y' and run, or refused.
+    /// One client's command, after the server's 'A': read, checked, answered 'Y' and run, or refused.
     static func take(_ client: Int32, identity: [UInt64], null: Int32) -> Outcome {
-        var fds: [Int32] = [-1, -1, -1]
+        var fds = [Int32](repeating: -1, count: Int(SCHEDCTL_HANDOFF_FDS))
         let length = schedctl_handoff_receive_header(client, &fds, messageTimeoutMs)
         guard length >= 0 else { return .refused }
         defer { for fd in fds { close(fd) } }
@@ -111,23 +114,29 @@ public enum HandoffServer {
         guard schedctl_handoff_read_all(client, &payload, payload.count, messageTimeoutMs) == 0,
             let command = HandoffCommand(payload)
         else { return .refused }
-        guard command.identity == identity else {
-            _ = schedctl_handoff_write_all(client, [UInt8(ascii: "N")], 1)
+        let executable = Int(SCHEDCTL_HANDOFF_EXECUTABLE)
+        guard command.identity.prefix(executable) == identity.prefix(executable) else {
+            _ = schedctl_handoff_write_all(client, [UInt8(ascii: "S")], 1)
             return .stale
         }
-        // The client waits for this answer before it could run the command itself: once it is written,
-        // the command is this server's to run.
-        guard schedctl_handoff_write_all(client, [UInt8(ascii: "Y")], 1) == 0 else { return .refused }
-        let status = run(command, fds: fds, null: null)
-        var answer = status
-        _ = withUnsafeBytes(of: &answer) { schedctl_handoff_write_all(client, $0.baseAddress, 4) }
+        guard command.identity == identity else {
+            _ = schedctl_handoff_write_all(client, [UInt8(ascii: "N")], 1)
+            return .refused
+        }
+        // A client that gave up waiting (its side shut down) runs the command itself: nothing runs here.
+        // Otherwise, once 'Y' is written, the command is this server's to run.
+        guard schedctl_handoff_client_left(client) == 0,
+            schedctl_handoff_write_all(client, [UInt8(ascii: "Y")], 1) == 0
+        else { return .refused }
+        var status = run(command, fds: fds, null: null)
+        _ = withUnsafeBytes(of: &status) { schedctl_handoff_write_all(client, $0.baseAddress, 4) }
         return .served
     }
 
-    /// Runs `command` with the client's descriptors as 0, 1 and 2, its directory, umask and environment;
-    /// puts /dev/null and / back afterwards.
+    /// Runs `command` with the client's descriptors as 0, 1 and 2, its working directory, umask and
+    /// environment; puts /dev/null, / and an empty environment back afterwards.
     static func run(_ command: HandoffCommand, fds: [Int32], null: Int32) -> Int32 {
-        for (i, fd) in fds.enumerated() { dup2(fd, Int32(i)) }
+        for i in 0..<3 { dup2(fds[i], Int32(i)) }
         defer {
             schedctl_handoff_flush()
             for i in 0..<3 { dup2(null, Int32(i)) }
@@ -143,20 +152,18 @@ public enum HandoffServer {
             printError("the schedctl server could not set the command's environment")
             return ExitStatus.usage
         }
-        guard chdir(command.directory) == 0 else {
-            printError("cannot enter \(command.directory): \(String(cString: strerror(errno)))")
+        guard fchdir(fds[3]) == 0 else {
+            printError("cannot enter the command's directory: \(String(cString: strerror(errno)))")
             return ExitStatus.usage
         }
         return Schedctl.executeWaiting(command.arguments)
     }
 }
 
-/// A client's message after its header (schedctl_handoff.h): its executable's identity, umask, directory,
-/// arguments and environment.
+/// A client's message after its header (schedctl_handoff.h): its identity, umask, arguments and environment.
 struct HandoffCommand: Equatable {
     var identity: [UInt64]
     var umask: UInt32
-    var directory: String
     var arguments: [String]
     var environment: [String]
 
@@ -171,23 +178,23 @@ struct HandoffCommand: Equatable {
         func u32(_ at: Int) -> UInt32 {
             payload.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
         }
-        identity = (0..<5).map { u64($0 * 8) }
-        umask = u32(40)
-        let argumentCount = Int(u32(44))
-        let environmentCount = Int(u32(48))
+        let words = Int(SCHEDCTL_HANDOFF_IDENTITY)
+        identity = (0..<words).map { u64($0 * 8) }
+        umask = u32(words * 8)
+        let argumentCount = Int(u32(words * 8 + 4))
+        let environmentCount = Int(u32(words * 8 + 8))
         var strings: [String] = []
         var start = Int(SCHEDCTL_HANDOFF_FIXED)
-        let wanted = 1 + argumentCount + environmentCount
+        let wanted = argumentCount + environmentCount
         // Each string takes at least its NUL, so counts larger than the bytes left cannot be met.
-        guard wanted <= payload.count - start + 1 else { return nil }
+        guard wanted <= payload.count - start else { return nil }
         while strings.count < wanted {
             guard let end = payload[start...].firstIndex(of: 0) else { return nil }
             strings.append(String(decoding: payload[start..<end], as: UTF8.self))
             start = end + 1
         }
         guard start == payload.count else { return nil }
-        directory = strings[0]
-        arguments = Array(strings[1..<(1 + argumentCount)])
-        environment = Array(strings[(1 + argumentCount)...])
+        arguments = Array(strings[..<argumentCount])
+        environment = Array(strings[argumentCount...])
     }
 }
