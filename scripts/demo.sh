@@ -23,6 +23,9 @@ stop() {
         for f in "$demo"/pids/*; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
     fi
     pkill -f "$demo/work" 2>/dev/null || true
+    # The schedctl server the demo's submits started (docs/schedctl.md, "In scripts"): it would stop by
+    # itself after 30 s idle.
+    pkill -f "$root/.build/.*schedctl __serve" 2>/dev/null || true
     pkill -u demo-ana 2>/dev/null || true
     if getent passwd demo-ana | grep -q ':Raspored demo user:'; then userdel -r demo-ana 2>/dev/null || true; fi
     find /sys/fs/cgroup -depth -type d -path '*/raspored-demo*' -exec rmdir {} \; 2>/dev/null || true
