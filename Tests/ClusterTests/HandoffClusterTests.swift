@@ -32,12 +32,7 @@ extension ClusterTests {
             path = String(cString: made)
         }
         func remove() {
-            for _ in 0..<50 {
-                let live = LocalCluster.processes(in: path)
-                if live.isEmpty { break }
-                for pid in live { kill(pid, SIGKILL) }
-                usleep(20_000)
-            }
+            LocalCluster.killProcesses(in: path)
             try? FileManager.default.removeItem(atPath: path)
         }
     }

@@ -296,9 +296,12 @@ final class LocalCluster: @unchecked Sendable {
 
     /// Kills every process whose command line names this cluster's directory or which runs in it, until none
     /// is left (a dying shell may still fork).
-    func killProcesses() {
+    func killProcesses() { Self.killProcesses(in: dir) }
+
+    /// Kills every process whose command line names `dir` or which runs in it, until none is left.
+    static func killProcesses(in dir: String) {
         for _ in 0..<50 {
-            let live = Self.processes(in: dir)
+            let live = processes(in: dir)
             if live.isEmpty { return }
             for pid in live { Glibc.kill(pid, SIGKILL) }
             usleep(20_000)
