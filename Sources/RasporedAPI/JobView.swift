@@ -72,6 +72,12 @@ public struct JobView: Hashable, Sendable, Codable {
     /// Its hold, begin time, nice value, warning signal, kill grace, stderr file, open mode and submit
     /// directory; absent when all are the defaults.
     public var controls: JobControls?
+    /// In `GET /v1/history` answers: its runs that ended, oldest first (a requeued job has one per run; a
+    /// job that ended before runs were recorded, only its last).
+    public var runs: [JobRun]?
+    /// In `GET /v1/history` answers: the GPU-seconds its runs held, start to end, a run still going counted
+    /// up to the answer.
+    public var gpuSeconds: Double?
 
     public init(_ job: Job, estimatedStart: Int64? = nil, priority: PriorityView? = nil) {
         id = job.id

@@ -90,6 +90,12 @@ struct Schedulerd: AsyncParsableCommand {
     @Flag(help: "Place jobs on every node of cluster.yaml even without a registered agent (testing only).")
     var withoutAgents = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Delete ended jobs and their runs from the state this long after they ended (such as 400d); "
+                + "default: keep them. History and usage reports reach back no further.", valueName: "duration"))
+    var keepHistory: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -157,7 +163,14 @@ struct Schedulerd: AsyncParsableCommand {
             downAfterSeconds: try seconds("down-after", downAfter, example: "330s"),
             leaseSeconds: try seconds("lease", lease, example: "5m"),
             killGraceSeconds: try seconds("kill-grace", killGrace, example: "10s"),
-            outputDirectory: URL(fileURLWithPath: state).appendingPathComponent("output").path)
+            outputDirectory: URL(fileURLWithPath: state).appendingPathComponent("output").path,
+            historyRetentionSeconds: try keepHistory.map { text in
+                guard let t = TimeSpan(parsing: text), t.seconds >= 3600 else {
+                    throw ValidationError(
+                        "--keep-history takes a duration of an hour or more such as 400d, not '\(text)'")
+                }
+                return t.seconds
+            })
         let problems = settings.fencingProblems
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         return settings
@@ -215,6 +228,7 @@ struct Schedulerd: AsyncParsableCommand {
         let (host, port) = try address(listen, flag: "listen")
         // Declares silent nodes down and backstops time limits, until the service group shuts down.
         var services: [any Service] = [ControllerSweeper(core: core)]
+        if core.settings.historyRetentionSeconds != nil { services.append(HistoryPurger(core: core)) }
         if let agentListen {
             let (agentHost, agentPort) = try address(agentListen, flag: "agent-listen")
             // Room for every node's registration, heartbeat and output shipping at once, and spares.

@@ -79,29 +79,102 @@ import Testing
         #expect(HistoryTrace.quantile([], 0.5) == nil)
     }
 
-    @Test func theTableShowsTimesRunTimeGPUsAndNodes() {
-        // The ID column is right-aligned, as numbers are.
-        let lines = HistoryCommand.table(Self.jobs).split(separator: "\n").map {
-            String($0.drop(while: { $0 == " " }))
-        }
+    @Test func theTableShowsTimesElapsedGPUHoursNodesAndExit() throws {
+        var jobs = Self.jobs
+        // As the controller answers: GPU-seconds over the runs (2 GPUs × 60.005 s for job 3).
+        jobs[0].gpuSeconds = 120.01
+        jobs[0].exitCode = 0
+        let lines = HistoryCommand.table(
+            HistoryCommand.lines(jobs, runs: false, now: 0), try HistoryField.parse(HistoryField.defaults)
+        ).split(separator: "\n").map { String($0.drop(while: { $0 == " " })) }
         #expect(
             lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
-                "ID", "USER", "ACCOUNT", "STATE", "SUBMIT", "START", "END", "RUN", "TIME", "GPUS", "NODES",
+                "ID", "USER", "ACCOUNT", "STATE", "SUBMIT", "START", "END", "ELAPSED", "GPUS", "GPU-HOURS", "NODES",
+                "EXIT",
             ])
         #expect(lines[1].hasPrefix("3 "))
         #expect(lines[1].contains("completed"))
         #expect(lines[1].contains(" 1m "))
+        #expect(lines[1].contains(" 0.03 "))
         #expect(lines[1].contains(localTime(Self.base / 1000 + 2)))
-        #expect(lines[1].hasSuffix("dgx01"))
+        #expect(lines[1].hasSuffix("0:0"))
+        #expect(lines[1].contains(" dgx01 "))
         #expect(lines[2].contains("failed"))
         #expect(lines[2].contains(" 16 "))
-        #expect(lines[2].hasSuffix("dgx[01-02]"))
+        #expect(lines[2].hasSuffix("dgx[01-02]  -"))
+        #expect(lines[3].hasSuffix("-"))
         #expect(lines[3].contains("cancelled"))
         #expect(lines[3].contains(" - "))
-        #expect(lines[3].hasSuffix("-"))
         #expect(lines[4].contains("timeout"))
         #expect(lines[4].contains(" 2h "))
-        #expect(HistoryCommand.table([]) == "No ended jobs.")
+        #expect(lines[5] == "4 jobs, 0.03 GPU-hours")
+        #expect(HistoryCommand.table([], []) == "No jobs ran or ended in the window.")
+    }
+
+    @Test func fieldsAreChosenByNameOrBySacctsNames() throws {
+        #expect(
+            try HistoryField.parse("JobID,Elapsed,NodeList,TotalCPU,MaxRSS,ExitCode").map(\.name) == [
+                "id", "elapsed", "nodes", "cputime", "maxrss", "exit",
+            ])
+        #expect(throws: HistoryFieldError.self) { try HistoryField.parse("id,bogus") }
+        #expect(HistoryFieldError(name: "bogus").description.hasPrefix("unknown field 'bogus' (fields: id, name,"))
+    }
+
+    @Test func runsGetALineEachAndCSVCarriesExactValues() throws {
+        // A job that ran 100.5 s, was requeued, and completed 3,499.5 s later, on 2 GPUs with 32 CPUs and
+        // 64 GiB on its node; 1,800 CPU-seconds and 16 GiB peak in its last run.
+        var job = Self.ended(7, .completed, submit: 0, start: 100_500, end: 3_600_000)
+        job.requeueCount = 1
+        job.allocation?.nodes[0].cpus = Array(0..<32)
+        job.allocation?.nodes[0].memoryBytes = ["0": 64 << 30]
+        job.cpuSeconds = 1800
+        job.peakMemoryBytes = 16 << 30
+        job.exitCode = 0
+        let run0 = JobRun(
+            jobId: 7, run: 0, user: "ana", account: "ivi", partition: "gpu", gpus: 2, gpuModel: "H200",
+            nodes: ["dgx03"], submitMillis: Self.base, startMillis: Self.base, endMillis: Self.base + 100_500,
+            outcome: .requeued, reason: "requeued: node dgx03 lost")
+        var run1 = run0
+        run1.run = 1
+        run1.nodes = ["dgx01"]
+        run1.startMillis = Self.base + 100_500
+        run1.endMillis = Self.base + 3_600_000
+        run1.outcome = .completed
+        run1.exitCode = 0
+        run1.reason = nil
+        run1.cpuSeconds = 1800
+        run1.peakMemoryBytes = 16 << 30
+        job.runs = [run0, run1]
+        job.gpuSeconds = 7200
+        let fields = try HistoryField.parse("id,state,elapsed,wait,gpuhours,nodes,cputime,maxrss,cpueff,memeff,reason")
+        let lines = HistoryCommand.lines([job], runs: true, now: 0)
+        #expect(lines.map(\.id) == ["7", "7.1"])
+        let csv = HistoryCommand.csv(lines, fields).split(separator: "\n").map(String.init)
+        #expect(csv[0] == "id,state,elapsed,wait,gpuhours,nodes,cputime,maxrss,cpueff,memeff,reason")
+        #expect(csv[1] == "7,requeued,100.5,0,0.0558,dgx03,,,,,requeued: node dgx03 lost")
+        // 1,800 CPU-seconds over 32 CPUs × 3,499.5 s; 16 GiB of 64.
+        #expect(csv[2] == "7.1,completed,3499.5,0,1.9442,dgx01,1800.000,17179869184,0.0161,0.2500,")
+        // Without --runs: one line, the job's GPU-hours over both runs.
+        let whole = HistoryCommand.csv(HistoryCommand.lines([job], runs: false, now: 0), fields)
+        #expect(
+            whole.split(separator: "\n")[1] == "7,completed,3499.5,0,2.0000,dgx01,1800.000,17179869184,0.0161,0.2500,")
+    }
+
+    @Test func periodsAreYearsQuartersMonthsAndDaysInTheLocalZone() throws {
+        let belgrade = try #require(TimeZone(identifier: "Europe/Belgrade"))
+        // 2026-10-01 00:00 CEST (UTC+2) to 2027-01-01 00:00 CET (UTC+1).
+        let q4 = try #require(UsagePeriod("2026-Q4", timeZone: belgrade))
+        #expect(q4.since == 1_790_805_600)
+        #expect(q4.until == 1_798_758_000)
+        let november = try #require(UsagePeriod("2026-11", timeZone: belgrade))
+        #expect(november.since == 1_793_487_600 && november.until == 1_796_079_600)
+        let day = try #require(UsagePeriod("2026-03-29", timeZone: belgrade))
+        // The day clocks go forward: 23 hours.
+        #expect(day.until - day.since == 23 * 3600)
+        #expect(try #require(UsagePeriod("2026", timeZone: belgrade)).until == q4.until)
+        for bad in ["2026-Q5", "2026-13", "2026-02-30", "26", "2026-1", "Q4", "2026-Q4-01", "1969"] {
+            #expect(UsagePeriod(bad, timeZone: belgrade) == nil, "\(bad)")
+        }
     }
 }
 
@@ -126,18 +199,54 @@ import Testing
 
         let mine = try c.schedctl(["history"], token: ana)
         #expect(mine.status == 0, "\(mine.stderr)")
-        let rows = mine.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
-        #expect(rows.count == 1)
-        #expect(rows.first?.first == "7")
-        #expect(rows.first?.contains("cancelled") == true)
-        // It never started: no start, no run time, no GPUs, no nodes.
-        #expect(rows.first?.filter { $0 == "-" }.count == 3)
-        #expect(rows.first?.last == "-")
-        let all = try c.schedctl(["history"])
-        #expect(all.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ")[0] } == ["7", "8"])
+        // The header, a line per job, and the total.
+        let lines = mine.stdout.split(separator: "\n")
+        let rows = lines.dropFirst().dropLast().map { $0.split(separator: " ") }
+        #expect(rows.map { String($0[0]) } == ["1", "2", "3", "4", "5", "6", "7"])
+        #expect(rows.prefix(6).allSatisfy { $0.contains("running") && $0.contains("8") })
+        #expect(rows.last?.contains("cancelled") == true)
+        // It never started: no start, no elapsed time, no GPUs, no nodes, no exit status.
+        #expect(rows.last?.filter { $0 == "-" }.count == 4)
+        #expect(rows.last?.contains("0.00") == true)
+        #expect(rows.last?.last == "-")
+        #expect(lines.last?.hasPrefix("7 jobs, ") == true)
+        let cancelled = try c.schedctl(["history", "--state", "cancelled"])
+        #expect(
+            cancelled.stdout.split(separator: "\n").dropFirst().dropLast().map { $0.split(separator: " ")[0] } == [
+                "7", "8",
+            ])
         let bos = try c.schedctl(["history", "--user", "bo"])
-        #expect(bos.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ")[0] } == ["8"])
-        #expect(try c.schedctl(["history", "--since", "2099-01-01T00:00"]).stdout == "No ended jobs.\n")
+        #expect(bos.stdout.split(separator: "\n").dropFirst().dropLast().map { $0.split(separator: " ")[0] } == ["8"])
+        let refused = try c.schedctl(["history", "--user", "ana"], token: bo)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("bo may read only their own jobs' history"))
+        #expect(
+            try c.schedctl(["history", "--since", "2099-01-01T00:00"]).stdout == "No jobs ran or ended in the window.\n"
+        )
+
+        // Usage this past hour, as the admin: ivi's six running jobs (48 GPUs) and nothing else; as bo, bo's only.
+        let usage = try c.schedctl(["usage", "--since", "1h", "--csv"])
+        #expect(usage.status == 0, "\(usage.stderr)")
+        let cells = usage.stdout.split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        #expect(cells.first == ["account", "parent", "gpu_hours", "share", "jobs", "mean_wait_s"])
+        let ivi = try #require(cells.first { $0.first == "ivi" })
+        #expect(ivi[4] == "6")
+        #expect((Double(ivi[2]) ?? 0) > 0)
+        #expect(cells.last?.first == "total" && cells.last?[4] == "6")
+        #expect(cells.filter { $0.first != "ivi" && $0.first != "total" }.dropFirst().allSatisfy { $0[4] == "0" })
+        let bosUsage = try c.schedctl(["usage", "--since", "1h", "--by", "user"], token: bo)
+        #expect(bosUsage.status == 0, "\(bosUsage.stderr)")
+        #expect(bosUsage.stdout.contains("(your jobs and the accounts you coordinate)"))
+        #expect(!bosUsage.stdout.contains("ana"))
+        #expect(try c.schedctl(["usage", "--period", "2026-Q5"]).status == 2)
+        let shares = try c.schedctl(["shares"], token: ana)
+        #expect(shares.status == 0, "\(shares.stderr)")
+        let iviShare = try #require(shares.stdout.split(separator: "\n").first { $0.hasPrefix("ivi ") })
+        // ivi's jobs hold all 48 GPUs.
+        #expect(iviShare.split(separator: " ").contains("48"))
+        #expect(shares.stdout.contains("Half-life 7d"))
 
         let trace = try c.schedctl(["history", "--format", "trace"])
         #expect(trace.status == 0, "\(trace.stderr)")

@@ -19,6 +19,7 @@ public enum APIRouter {
         NodeRoutes(core: core).register(on: v1)
         TokenRoutes(core: core).register(on: v1)
         AuditRoutes(core: core).register(on: v1)
+        AccountingRoutes(core: core).register(on: v1)
         ReservationRoutes(core: core).register(on: v1)
         AgentRoutes(core: core).register(on: v1)
         StepRoutes(core: core).register(on: v1)

@@ -1,4 +1,6 @@
 import Prometheus
+import Scheduler
+import Synchronization
 
 /// The controller's Prometheus metrics (`GET /metrics`), on swift-prometheus.
 ///
@@ -12,6 +14,8 @@ public final class ControllerMetrics: Sendable {
     public let nodesLost: Counter
     let jobsStarted: Counter
     let passLatency: ValueHistogram
+    /// Accounts whose GPUs-allocated gauge was ever set.
+    private let seenAccounts = Mutex<Set<String>>([])
 
     public init() {
         submissions = registry.makeCounter(
@@ -30,6 +34,24 @@ public final class ControllerMetrics: Sendable {
     func schedulingPass(seconds: Double, started: Int) {
         passLatency.record(seconds)
         if started > 0 { jobsStarted.increment(by: Int64(started)) }
+    }
+
+    /// Counts a run that ended: its GPU-seconds to its account.
+    func runEnded(_ run: JobRun) {
+        registry.makeCounter(
+            name: "raspored_account_gpu_seconds_total", labels: [("account", run.account)],
+            help: "GPU-seconds held by the account's runs that ended (start to end, every run of a requeued job)."
+        )
+        .increment(by: run.gpuSeconds)
+    }
+
+    /// Counts a job that ended, by its account and final state.
+    func jobEnded(account: String, state: JobState) {
+        registry.makeCounter(
+            name: "raspored_account_jobs_ended_total", labels: [("account", account), ("state", state.rawValue)],
+            help: "Jobs that ended, by account and final state (completed, failed, cancelled, timeout)."
+        )
+        .increment()
     }
 
     /// Sets the gauges from `s` and renders every metric in Prometheus' text format.
@@ -69,6 +91,19 @@ public final class ControllerMetrics: Sendable {
             )
             .set(Double(n))
         }
+        // An account that held GPUs at an earlier scrape and holds none now reads 0, not its last value.
+        let accounts = seenAccounts.withLock { seen in
+            seen.formUnion(s.gpusByAccount.keys)
+            return seen
+        }
+        for account in accounts.sorted() {
+            let gpus = s.gpusByAccount[account] ?? 0
+            registry.makeGauge(
+                name: "raspored_account_gpus_allocated", labels: [("account", account)],
+                help: "GPUs the account's running jobs hold now."
+            )
+            .set(Double(gpus))
+        }
         registry.makeGauge(name: "raspored_gpus_total", help: "GPUs on nodes that take work.").set(Double(s.totalGPUs))
         registry.makeGauge(
             name: "raspored_fragmentation", help: "Share of free GPUs that the expected job mix cannot use (0..1)."
@@ -95,4 +130,6 @@ public struct MetricsSnapshot: Sendable {
     public var totalGPUs: Int
     public var fragmentation: Double
     public var pending: Int
+    /// GPUs held by each account's running jobs (the accounts of cluster.yaml with 0 when they hold none).
+    public var gpusByAccount: [String: Int] = [:]
 }

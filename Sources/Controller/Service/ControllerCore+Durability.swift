@@ -17,7 +17,9 @@ extension ControllerCore {
         _ id: Int64, _ event: JobLifecycle.Event, adjust: ((inout Job) -> Void)? = nil
     ) throws(ControllerError) -> JobLifecycle.Transition {
         var t: JobLifecycle.Transition
+        var before: Job?
         if let cached = live[id] {
+            before = cached
             do { t = try JobLifecycle.apply(event, to: cached) } catch {
                 throw ControllerError(.conflict, error.description)
             }
@@ -42,6 +44,18 @@ extension ControllerCore {
         if t.job.state.isFinal, t.actions.contains(where: { if case .release = $0 { true } else { false } }) {
             t.job.releasedMillis = released.millis
         }
+        let releases = t.actions.contains { if case .release = $0 { true } else { false } }
+        if let before,
+            let run = JobRun.ended(
+                before: before, after: t.job, by: event, released: releases ? released : nil,
+                gpuModel: gpuModel(of: before.allocation))
+        {
+            unflushedRuns.append(run)
+            metrics.runEnded(run)
+        }
+        if t.job.state.isFinal, before.map({ !$0.state.isFinal }) ?? false {
+            metrics.jobEnded(account: t.job.account, state: t.job.state)
+        }
         remember(t.job)
         queueWrite(t.job)
         perform(t.actions, job: id, at: released)
@@ -57,15 +71,16 @@ extension ControllerCore {
     func startFlushIfIdle() {
         guard !flushing, !unflushed.isEmpty else { return }
         flushing = true
-        let batch = unflushed
+        let batch = unflushed, runs = unflushedRuns
         unflushed = []
+        unflushedRuns = []
         let waiting = flushWaiters
         flushWaiters = []
         let store = self.store
         Task.detached {
             var failure: StateStoreError?
             do throws(StateStoreError) {
-                try store.replace(batch)
+                try store.replace(batch, runs: runs)
             } catch {
                 failure = error
             }
@@ -90,6 +105,15 @@ extension ControllerCore {
             for w in rest { w.resume() }
         }
         startFlushIfIdle()
+    }
+
+    /// The model of the GPUs of an allocation's nodes, when they are all of one model (cluster.yaml's types).
+    func gpuModel(of allocation: AllocationView?) -> String? {
+        guard let allocation else { return nil }
+        let models = Set(
+            allocation.nodes.compactMap { n in spec.nodeIndex(named: n.node).map { spec.nodeType(of: spec.nodes[$0]) } }
+                .compactMap(\.gpuModel))
+        return models.count == 1 ? models.first : nil
     }
 
     /// Returns once every change recorded so far is on disk.

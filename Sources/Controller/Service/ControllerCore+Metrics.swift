@@ -18,6 +18,12 @@ extension ControllerCore {
             },
             freeShapes: summary.fits, totalGPUs: summary.totalGPUs, fragmentation: summary.fragmentation,
             pending: pendingIds.count)
-        return metrics.render(snapshot)
+        var byAccount = Dictionary(uniqueKeysWithValues: spec.accounts.map { ($0.name, 0) })
+        for job in live.values where job.state == .running {
+            byAccount[job.account, default: 0] += job.allocation?.nodes.reduce(0) { $0 + $1.gpus.count } ?? 0
+        }
+        var withAccounts = snapshot
+        withAccounts.gpusByAccount = byAccount
+        return metrics.render(withAccounts)
     }
 }

@@ -6,7 +6,7 @@ import Scheduler
 /// (start, a failed commit, a cluster reload), then kept in step by the scheduling passes and the releases.
 extension ControllerCore {
     /// A book for `spec` at `now`: the running jobs in `live` (with what they used so far), the usage of
-    /// jobs that ended within eight fair-share half-lives (older usage weighs under 0.4 %), and the
+    /// runs that ended within eight fair-share half-lives (older usage weighs under 0.4 %), and the
     /// recorded reservations not over yet.
     static func makeBook(spec: ClusterSpec, live: [Job], store: StateStore, now: Int64, logger: Logger) -> QueueBook {
         var reservations: [Reservation] = []
@@ -18,11 +18,16 @@ extension ControllerCore {
         var book = QueueBook(spec: spec, now: now, reservations: reservations)
         let horizon = now - 8 * max(spec.scheduling.fairShareHalfLife.seconds, 1)
         do {
-            for job in try store.jobs(filter: JobFilter(endedSince: horizon)) {
-                guard let start = job.startTime, let end = job.endTime, let view = job.allocation else { continue }
-                let gpus = view.nodes.reduce(0) { $0 + $1.gpus.count }
+            // Every run, a requeued job's earlier ones too, to the release of its allocation where recorded (the
+            // book accrues usage while a job holds GPUs); in whole seconds, as the book accrues it.
+            let runs = try store.runs(sinceMillis: horizon * 1000, untilMillis: .max).sorted {
+                ($0.jobId, $0.run) < ($1.jobId, $1.run)
+            }
+            for run in runs {
+                let start = Timestamp(millis: run.startMillis).seconds
+                let end = Timestamp(millis: max(run.releasedMillis ?? run.endMillis, run.startMillis)).seconds
                 book.chargeHistory(
-                    account: job.account, gpuSeconds: Double(gpus) * Double(max(end - start, 0)), endedAt: end)
+                    account: run.account, gpuSeconds: Double(run.gpus) * Double(max(end - start, 0)), endedAt: end)
             }
         } catch {
             logger.error(

@@ -53,6 +53,8 @@ public actor ControllerCore {
     var flushScheduled = false
     /// Job rows changed in memory and not yet committed, in order (`ControllerCore+Durability`).
     var unflushed: [Job] = []
+    /// Runs that ended with those changes, committed with them (`job_runs`).
+    var unflushedRuns: [JobRun] = []
     var flushing = false
     var flushWaiters: [CheckedContinuation<Void, Never>] = []
     /// Bumped on every change of nodes; estimates are cached per (this, the job cache's) version.

@@ -27,6 +27,9 @@ public struct ControllerSettings: Sendable {
     public var outputDirectory: String?
     /// At most this many pending jobs (in queue order) get an estimated start.
     public var estimateLimit: Int
+    /// Ended jobs are deleted from the store (with their runs) this many seconds after they ended
+    /// (`HistoryPurger`); nil keeps them for ever.
+    public var historyRetentionSeconds: Int64?
 
     /// The defaults: a 5-minute lease (as Slurm's default SlurmdTimeout of 300 s), so a controller restarted
     /// for an upgrade or unreachable for a few minutes stops nothing; a node failure costs 5 min 30 s
@@ -40,8 +43,10 @@ public struct ControllerSettings: Sendable {
         requireAgents: Bool = true, heartbeatSeconds: Double = defaultHeartbeatSeconds,
         downAfterSeconds: Double = defaultDownAfterSeconds, leaseSeconds: Double = defaultLeaseSeconds,
         killGraceSeconds: Double = defaultKillGraceSeconds, requeueOnNodeLoss: Bool = true,
-        timeLimitGraceSeconds: Int64 = 60, outputDirectory: String? = nil, estimateLimit: Int = 2000
+        timeLimitGraceSeconds: Int64 = 60, outputDirectory: String? = nil, estimateLimit: Int = 2000,
+        historyRetentionSeconds: Int64? = nil
     ) {
+        self.historyRetentionSeconds = historyRetentionSeconds
         self.requireAgents = requireAgents
         self.heartbeatSeconds = heartbeatSeconds
         self.downAfterSeconds = downAfterSeconds

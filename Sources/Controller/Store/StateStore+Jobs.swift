@@ -184,12 +184,16 @@ extension StateStore {
         }
     }
 
-    /// Writes jobs' whole rows, in order, in one transaction (one fsync): the controller's write-behind of
-    /// transitions it has already applied to its own copy (`ControllerCore+Durability`).
-    public func replace(_ jobs: [Job]) throws(StateStoreError) {
-        guard !jobs.isEmpty else { return }
+    /// Writes jobs' whole rows, in order, and the runs that ended, in one transaction (one fsync): the
+    /// controller's write-behind of transitions it has already applied to its own copy
+    /// (`ControllerCore+Durability`).
+    public func replace(_ jobs: [Job], runs: [JobRun] = []) throws(StateStoreError) {
+        guard !jobs.isEmpty || !runs.isEmpty else { return }
         try write("record \(jobs.count) job changes") { db in
             for j in jobs { try Self.replace(j, in: db) }
+            for r in runs {
+                try db.cachedStatement(sql: JobRunRow.insertSQL).execute(arguments: JobRunRow.arguments(r))
+            }
         }
     }
 

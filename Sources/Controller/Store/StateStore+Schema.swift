@@ -146,6 +146,43 @@ extension StateStore {
                     ALTER TABLE jobs ADD COLUMN controls TEXT;
                     """)
         }
+        m.registerMigration("v10: job runs, for accounting") { db in
+            try db.execute(
+                sql: """
+                    -- One row per run of a job, written when the run ends (its job's row in the same commit).
+                    CREATE TABLE job_runs (
+                        job_id INTEGER NOT NULL,
+                        run INTEGER NOT NULL,           -- 0, then 1 after a requeue (run "42.1")
+                        user TEXT NOT NULL,
+                        account TEXT NOT NULL,
+                        partition TEXT NOT NULL,
+                        gpus INTEGER NOT NULL,
+                        gpu_model TEXT,
+                        nodes TEXT NOT NULL,            -- ",dgx01,dgx02,"
+                        submit_ms INTEGER NOT NULL,     -- the job's
+                        start_ms INTEGER NOT NULL,
+                        end_ms INTEGER NOT NULL,
+                        released_ms INTEGER,
+                        outcome TEXT NOT NULL CHECK (outcome IN
+                            ('completed', 'failed', 'cancelled', 'timeout', 'requeued')),
+                        exit_code INTEGER,
+                        signal INTEGER,
+                        reason TEXT,
+                        cpu_seconds REAL,
+                        peak_memory_bytes INTEGER,
+                        PRIMARY KEY (job_id, run)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX job_runs_by_end ON job_runs(end_ms);
+                    CREATE INDEX jobs_by_end ON jobs(end_ms);
+                    """)
+            // Jobs that ended before: their last run, from their rows (earlier runs were not recorded).
+            let rows = try Row.fetchCursor(
+                db, sql: JobRow.selectPlain + " WHERE start_ms IS NOT NULL AND end_ms IS NOT NULL")
+            while let row = try rows.next() {
+                guard let run = JobRunRow.lastRun(of: try JobRow.job(row)) else { continue }
+                try db.cachedStatement(sql: JobRunRow.insertSQL).execute(arguments: JobRunRow.arguments(run))
+            }
+        }
         return m
     }
 }

@@ -50,13 +50,14 @@ struct ControllerClient: Sendable {
         try decode(try await expectOK(send(.get, path)), as: type)
     }
 
-    /// Every job `GET /v1/jobs` lists with `query` (`state=…`, `array=…`), page after page.
-    func allJobs(_ query: [String] = []) async throws -> JobList {
+    /// Every job `GET /v1/jobs` (or `GET /v1/history`, as `path`) lists with `query` (`state=…`, `array=…`),
+    /// page after page.
+    func allJobs(_ query: [String] = [], path: String = "/v1/jobs") async throws -> JobList {
         var list = JobList(jobs: [])
         var after: Int64?
         repeat {
             let parts = query + ["limit=\(JobList.maxLimit)"] + (after.map { ["after=\($0)"] } ?? [])
-            let page: JobList = try await get("/v1/jobs?" + parts.joined(separator: "&"))
+            let page: JobList = try await get(path + "?" + parts.joined(separator: "&"))
             list.jobs += page.jobs
             list.policy = page.policy
             after = page.next

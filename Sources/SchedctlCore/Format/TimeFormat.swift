@@ -28,9 +28,13 @@ func relative(_ epoch: Int64, now: Int64 = nowEpoch()) -> String {
 
 /// A `--since` option in seconds since the epoch: a duration back from `now` ("1d", "12h"), or a moment
 /// ("2026-12-01T08:00", local time); nil when not given.
-func sinceEpoch(_ since: String?, now: Int64) throws -> Int64? {
-    guard let since else { return nil }
-    if let span = TimeSpan(parsing: since) { return max(0, now - span.seconds) }
-    if let t = ReservationTime(parsing: since, timeZone: .current) { return max(0, t.resolve(now: now)) }
-    throw ValidationError("--since takes a duration (1d, 12h) or a time (2026-12-01T08:00), not '\(since)'")
+func sinceEpoch(_ since: String?, now: Int64) throws -> Int64? { try pastTime(since, flag: "since", now: now) }
+
+/// A time option (`--since`, `--until`) in seconds since the epoch: a duration back from `now` ("1d", "12h"),
+/// or a moment ("now", "2026-12-01T08:00" in local time); nil when not given.
+func pastTime(_ text: String?, flag: String, now: Int64) throws -> Int64? {
+    guard let text else { return nil }
+    if let span = TimeSpan(parsing: text) { return max(0, now - span.seconds) }
+    if let t = ReservationTime(parsing: text, timeZone: .current) { return max(0, t.resolve(now: now)) }
+    throw ValidationError("--\(flag) takes a duration (1d, 12h) or a time (2026-12-01T08:00), not '\(text)'")
 }

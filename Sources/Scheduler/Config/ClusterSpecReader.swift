@@ -111,7 +111,7 @@ extension ClusterSpec {
         var accounts: [Account] = []
         if let acc = try root.optional("accounts") {
             for (key, value) in try acc.entries() {
-                try value.onlyKeys(["description", "share", "parent", "limits"])
+                try value.onlyKeys(["description", "share", "parent", "limits", "coordinators"])
                 let share = try value.optional("share")?.double() ?? 1
                 if share <= 0 { throw try value.required("share").error("a share must be more than 0") }
                 accounts.append(
@@ -121,7 +121,8 @@ extension ClusterSpec {
                         limits: try value.optional("limits").map { (l) throws(ConfigError) in
                             try AccountLimits(config: l)
                         }
-                            ?? AccountLimits()))
+                            ?? AccountLimits(),
+                        coordinators: try value.optional("coordinators")?.stringList() ?? []))
             }
             for (i, a) in accounts.enumerated() {
                 if let p = a.parent, !accounts.contains(where: { $0.name == p }) {

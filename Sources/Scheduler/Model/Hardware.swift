@@ -219,6 +219,9 @@ public struct Account: Hashable, Sendable, Codable {
     public var parent: String?
     /// What the account may hold at once and use per period.
     public var limits = AccountLimits()
+    /// Users who see the jobs and usage of this account and of the accounts under it (Slurm's account
+    /// coordinators): an institute's contact, a project's lead.
+    public var coordinators: [String] = []
 }
 
 /// An account's limits (cluster.yaml `accounts.NAME.limits`); nil means no limit. A job that would pass one

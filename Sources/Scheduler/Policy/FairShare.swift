@@ -81,6 +81,9 @@ public struct FairShare: Sendable {
     /// Decayed GPU-seconds of `account` at the last `advance`.
     public func decayedUsage(_ account: String) -> Double { ids[account].map { usage[$0] } ?? 0 }
 
+    /// All accounts' decayed GPU-seconds at the last `advance`.
+    public var totalUsage: Double { total }
+
     /// The account's normalised share (0…1).
     public func share(_ account: String) -> Double { ids[account].map { shares[$0] } ?? 0 }
 
