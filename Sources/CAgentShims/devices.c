@@ -23,19 +23,21 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
     return i;
 }
 
-int raspored_attach_device_filter(int cgroup_fd, unsigned major, unsigned minor_limit, const unsigned *allowed,
-                                  int n) {
+// Denies the character devices of `major` with a minor from `minor_first` up to (not including) `minor_limit`
+// unless the minor is one of `allowed`; allows everything else. Programs attached together all must allow.
+int raspored_attach_device_filter(int cgroup_fd, unsigned major, unsigned minor_first, unsigned minor_limit,
+                                  const unsigned *allowed, int n) {
     if (n < 0 || n > 1024) {
         errno = EINVAL;
         return -1;
     }
     // struct bpf_cgroup_dev_ctx { u32 access_type (access << 16 | type); u32 major; u32 minor; } in r1.
     // r0 = 1 allows, r0 = 0 denies (EPERM to the caller).
-    int count = 0, cap = 11 + n;
+    int count = 0, cap = 12 + n;
     struct bpf_insn *p = calloc((size_t)cap, sizeof *p);
     if (!p) return -1;
     // Instruction i's jump offset is relative to i + 1; `allow` is the second-to-last instruction.
-    const int allow = 7 + n + 2;
+    const int allow = 8 + n + 2;
     p[count++] = insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_2, BPF_REG_1, 0, 0);  // 0: r2 = access_type
     p[count++] = insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xFFFF);     // 1: r2 = type
     p[count++] = insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_3, BPF_REG_1, 4, 0);  // 2: r3 = major
@@ -44,9 +46,11 @@ int raspored_attach_device_filter(int cgroup_fd, unsigned major, unsigned minor_
     count++;                                                                     // 4: not a char device
     p[count] = insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_3, 0, (int16_t)(allow - count - 1), (int32_t)major);
     count++;                                                                     // 5: another major
+    p[count] = insn(BPF_JMP | BPF_JLT | BPF_K, BPF_REG_4, 0, (int16_t)(allow - count - 1), (int32_t)minor_first);
+    count++;                                                                     // 6: below the range
     p[count] = insn(BPF_JMP | BPF_JGE | BPF_K, BPF_REG_4, 0, (int16_t)(allow - count - 1), (int32_t)minor_limit);
-    count++;                                                                     // 6: a control device
-    for (int i = 0; i < n; i++, count++)                                         // 7…: an allocated minor
+    count++;                                                                     // 7: above it (a control device)
+    for (int i = 0; i < n; i++, count++)                                         // 8…: an allocated minor
         p[count] = insn(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_4, 0, (int16_t)(allow - count - 1), (int32_t)allowed[i]);
     p[count++] = insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);         // deny
     p[count++] = insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);

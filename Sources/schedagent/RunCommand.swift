@@ -176,7 +176,7 @@ struct RunCommand: AsyncParsableCommand {
         if let layout = CgroupLayout.detect(), geteuid() == 0 {
             return Confinement(
                 layout: layout, parent: cgroupParent ?? "raspored/\(node)", pidsMax: pidsMax > 0 ? pidsMax : nil,
-                gpuMinors: Confinement.nvidiaMinors(busIds: discovered.gpus.map(\.pciBusId)))
+                gpuDevices: .discovered(discovered))
         } else if geteuid() != 0 {
             why = "the agent is not root"
         } else {

@@ -197,6 +197,53 @@ final class ConfinementTests {
         bpf.removeSubtree(levels: 2)
     }
 
+    /// AMD's: DRM cards (226:0…) and render nodes (226:128…), made for the test; a job holding GPUs 1 and 2
+    /// opens their card and render node and /dev/kfd's stand-in (a major the filter leaves alone), and is
+    /// refused the others, under the devices controller and under the BPF program alike.
+    @Test(arguments: [Confinement.DeviceFilter.v1, .bpf])
+    func onlyTheAllocatedAMDGPUsDevicesCanBeOpened(_ filter: Confinement.DeviceFilter) async throws {
+        let layout = try #require(CgroupLayout.detect())
+        if filter == .bpf { try #require(layout.unifiedMount != nil || layout.version == .v2, "no cgroup v2") }
+        if filter == .v1 { try #require(layout.v1Mounts["devices"] != nil, "no v1 devices controller") }
+        let amd = Confinement(
+            layout: layout, parent: confinement.parent, pidsMax: 64,
+            gpuDevices: .amd(
+                busIds: ["0000:03:00.0", "0000:27:00.0", "0000:43:00.0", "0000:63:00.0"], sysfs: dir.path),
+            deviceFilter: filter)
+        let l = try JobLauncher(
+            stateDirectory: dir.appendingPathComponent("state-amd-\(filter)").path, shimExecutable: try Repo.execShim(),
+            gracePeriod: .milliseconds(500), host: "testnode", runAs: .submitter, confinement: amd)
+        let devices = dir.appendingPathComponent("dev-amd-\(filter)").path
+        try FileManager.default.createDirectory(atPath: devices, withIntermediateDirectories: true)
+        chmod(devices, 0o755)
+        var nodes: [(String, UInt32)] = [("kfd", (240 << 8) | 0)]
+        for n in UInt32(0)..<4 {
+            nodes.append(("card\(n)", (226 << 8) | n))
+            nodes.append(("renderD\(128 + n)", (226 << 8) | (128 + n)))
+        }
+        for (name, number) in nodes {
+            #expect(mknod(devices + "/" + name, S_IFCHR | 0o666, dev_t(number)) == 0, "\(name)")
+        }
+        let names = nodes.map(\.0)
+        var r = request(
+            "amd-\(filter)", "for d in \(names.joined(separator: " ")); do echo \"$d $(cat \(devices)/$d 2>&1)\"; done")
+        r.gpus = [1, 2]
+        _ = try await l.launch(r)
+        let done = try #require(await l.wait(r.jobId))
+        let out = (try? String(contentsOfFile: done.stdoutPath, encoding: .utf8)) ?? ""
+        let open: Set = ["kfd", "card1", "card2", "renderD129", "renderD130"]
+        for line in out.split(separator: "\n") {
+            let name = String(line.prefix { $0 != " " })
+            if open.contains(name) {
+                #expect(line.contains("No such device or address"), "\(line)")
+            } else {
+                #expect(line.contains("Operation not permitted"), "\(line)")
+            }
+        }
+        #expect(out.split(separator: "\n").count == nodes.count, "\(out)")
+        if filter == .bpf { amd.removeSubtree(levels: 2) }
+    }
+
     /// Device nodes of major 195 (NVIDIA's) made for the test: with no driver, opening an allowed one fails
     /// with ENXIO ("No such device or address"); the cgroup refuses the others first with EPERM.
     func checkGPUIsolation(_ l: JobLauncher, _ id: String) async throws {

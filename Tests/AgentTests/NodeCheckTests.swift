@@ -64,7 +64,7 @@ import Testing
         let text = NodeCheck.compare(found, with: try Self.declared()).map(\.description)
         #expect(
             text.contains(
-                "GPUs: 0 found, 8 declared — hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
+                "GPUs: 0 found, 8 declared — hwloc saw no NVIDIA or AMD GPU on the PCI bus; is the PCI backend enabled (HWLOC_COMPONENTS)?"
             ))
     }
 

@@ -44,14 +44,15 @@ enum Cgroupfs {
         throw failure("mkdir \(path)")
     }
 
-    static func attachDeviceFilter(_ dir: String, major: UInt32, minorLimit: UInt32, allowed: [UInt32])
+    static func attachDeviceFilter(_ dir: String, major: UInt32, minors: Range<UInt32>, allowed: [UInt32])
         throws(CgroupfsError)
     {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw failure("open \(dir)") }
         defer { close(fd) }
         let rc = allowed.withUnsafeBufferPointer { p in
-            raspored_attach_device_filter(fd, major, minorLimit, p.baseAddress, Int32(p.count))
+            raspored_attach_device_filter(
+                fd, major, minors.lowerBound, minors.upperBound, p.baseAddress, Int32(p.count))
         }
         guard rc == 0 else { throw failure("attach the device program (BPF_CGROUP_DEVICE) to \(dir)") }
     }

@@ -24,25 +24,21 @@ public struct Confinement: Sendable, Hashable {
     public var parent: String
     /// At most this many processes and threads per job (pids.max); nil for no limit.
     public var pidsMax: Int?
-    /// The device minor of each GPU (index in PCI bus order → N of /dev/nvidiaN); a GPU not listed has its
-    /// index as minor.
-    public var gpuMinors: [Int: UInt32]
+    /// The devices of the node's GPUs (`GPUDeviceMap`: NVIDIA's /dev/nvidiaN, or AMD's DRM card and render
+    /// nodes), which a job's cgroup opens only for its own GPUs.
+    public var gpuDevices: GPUDeviceMap
     public var deviceFilter: DeviceFilter
 
-    /// NVIDIA's character device major: /dev/nvidia0… and the control devices.
-    public static let nvidiaMajor: UInt32 = 195
-    /// Minors from here up are NVIDIA's control devices (nvidia-modeset 254, nvidiactl 255), which every
-    /// CUDA process opens: they stay allowed. (nvidia-uvm has a major of its own and is not filtered.)
-    public static let nvidiaControlMinors: UInt32 = 254
-
+    /// `gpuMinors`: NVIDIA's device minor of each GPU (index in PCI bus order → N of /dev/nvidiaN; a GPU not
+    /// listed has its index), used when `gpuDevices` is not given.
     public init(
         layout: CgroupLayout, parent: String, pidsMax: Int? = 16_384, gpuMinors: [Int: UInt32] = [:],
-        deviceFilter: DeviceFilter? = nil
+        gpuDevices: GPUDeviceMap? = nil, deviceFilter: DeviceFilter? = nil
     ) {
         self.layout = layout
         self.parent = parent
         self.pidsMax = pidsMax
-        self.gpuMinors = gpuMinors
+        self.gpuDevices = gpuDevices ?? .nvidia(minors: gpuMinors, gpus: 64)
         self.deviceFilter =
             deviceFilter
             ?? (layout.version == .v2
@@ -151,7 +147,7 @@ public struct Confinement: Sendable, Hashable {
     private func limit(_ cgroup: JobCgroup, cpus: [Int]?, mems: [Int]?, memoryLimit: UInt64?, gpus: [Int])
         throws(CgroupfsError)
     {
-        let minors = gpus.map { gpuMinors[$0] ?? UInt32($0) }
+        let allowed = gpuDevices.allowed(gpus)
         switch layout.version {
         case .v1:
             if let dir = cgroup.directories["cpuset"] {
@@ -171,9 +167,11 @@ public struct Confinement: Sendable, Hashable {
                 try Cgroupfs.write(dir + "/pids.max", String(pidsMax))
             }
             if deviceFilter == .v1, let dir = cgroup.directories["devices"] {
-                let allowed = Set(minors)
-                for minor in 0..<Self.nvidiaControlMinors where !allowed.contains(minor) {
-                    try Cgroupfs.write(dir + "/devices.deny", "c \(Self.nvidiaMajor):\(minor) rwm")
+                let open = Set(allowed)
+                for range in gpuDevices.ranges {
+                    for minor in range.minors where !open.contains(.init(major: range.major, minor: minor)) {
+                        try Cgroupfs.write(dir + "/devices.deny", "c \(range.major):\(minor) rwm")
+                    }
                 }
             }
         case .v2:
@@ -187,8 +185,12 @@ public struct Confinement: Sendable, Hashable {
             if let pidsMax { try Cgroupfs.write(dir + "/pids.max", String(pidsMax)) }
         }
         if deviceFilter == .bpf, let dir = cgroup.directories[""] {
-            try Cgroupfs.attachDeviceFilter(
-                dir, major: Self.nvidiaMajor, minorLimit: Self.nvidiaControlMinors, allowed: minors)
+            // One program per range; attached together, each must allow an open.
+            for range in gpuDevices.ranges {
+                try Cgroupfs.attachDeviceFilter(
+                    dir, major: range.major, minors: range.minors,
+                    allowed: allowed.filter { $0.major == range.major && range.minors.contains($0.minor) }.map(\.minor))
+            }
         }
     }
 

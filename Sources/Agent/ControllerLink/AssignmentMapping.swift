@@ -38,6 +38,8 @@ public struct AssignmentMapping: Sendable {
         request.warning = assignment.warning
         request.killGrace = assignment.killGraceSeconds.map { .seconds(max(0, $0)) }
         request.gpus = allocation.gpus
+        request.gpuVendor = node.gpuVendor
+        request.gpuUUIDs = node.gpuUUIDs
         let cores = try cores(allocation.cores)
         request.cpus = cores.flatMap(\.cpus).sorted()
         request.coreCount = cores.count

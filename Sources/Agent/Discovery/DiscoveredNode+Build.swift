@@ -7,9 +7,10 @@ extension DiscoveredNode {
         DiscoveredNode(snapshot: try HwlocReader.read(source))
     }
 
-    /// Interprets what hwloc reported: GPUs are PCI functions (vendor 0x10de, class 0x0302 or 0x0300), not
-    /// OS devices, so one GPU reported three times (CUDA, NVML, OpenCL) counts once and a GPU without any
-    /// OS device (no driver backend) still counts.
+    /// Interprets what hwloc reported: GPUs are PCI functions (NVIDIA's, vendor 0x10de, of class 0x0302 or
+    /// 0x0300; AMD's, vendor 0x1002, of class 0x0380, 0x0302 or 0x0300), not OS devices, so one GPU reported
+    /// three times (CUDA, NVML, OpenCL; RSMI, OpenCL) counts once and a GPU without any OS device (no driver
+    /// backend) still counts.
     public init(snapshot s: HwlocSnapshot) {
         let cores: [Core] =
             s.cores.isEmpty
@@ -25,9 +26,7 @@ extension DiscoveredNode {
                 index: n.osIndex, memoryBytes: n.memoryBytes, cpus: n.cpus,
                 socket: n.package ?? n.cpus.first.flatMap { socketOfCPU[$0] ?? nil })
         }
-        let gpuDevices = s.pciDevices
-            .filter { $0.vendorId == NVIDIADeviceTable.vendorId && ($0.classId == 0x0302 || $0.classId == 0x0300) }
-            .sorted { $0.busId < $1.busId }
+        let gpuDevices = s.pciDevices.filter(Self.isGPU).sorted { $0.busId < $1.busId }
         let nics = Self.nics(of: s.pciDevices)
         let gpus = gpuDevices.enumerated().map { index, dev in
             Self.gpu(index: index, device: dev, nics: nics, devices: s.pciDevices)
@@ -43,22 +42,55 @@ extension DiscoveredNode {
             cpuModel: s.cpuModel, product: s.machineInfos["DMIProductName"])
     }
 
+    /// Whether a PCI function is a GPU: an NVIDIA 3D or VGA controller, or an AMD display, 3D or VGA
+    /// controller (Instinct boards are "display controllers", 0x0380).
+    static func isGPU(_ d: HwlocSnapshot.PCIDevice) -> Bool {
+        switch GPUVendor(pciVendorId: d.vendorId) {
+        case .nvidia: d.classId == 0x0302 || d.classId == 0x0300
+        case .amd: d.classId == 0x0380 || d.classId == 0x0302 || d.classId == 0x0300
+        case nil: false
+        }
+    }
+
     private static func gpu(
         index: Int, device dev: HwlocSnapshot.PCIDevice, nics: [NIC], devices: [HwlocSnapshot.PCIDevice]
     ) -> GPU {
+        let vendor = GPUVendor(pciVendorId: dev.vendorId) ?? .nvidia
         let infos = dev.osDevices.map(\.infos)
-        // The driver's name (CUDA/NVML OS devices) first, then the device-id table; pci.ids' PCIDevice name
-        // ("GV100GL [Tesla V100 SXM2 16GB]") only when neither knows the GPU.
-        let driverName = infos.lazy.compactMap { $0["GPUModel"] }.first
+        let driverName: String?
+        let model: String
+        let memoryKiB: UInt64?
+        let entry: NVIDIADeviceTable.Entry?
+        let uuid: String?
+        switch vendor {
+        case .nvidia:
+            // The driver's name (CUDA/NVML OS devices) first, then the device-id table; pci.ids' PCIDevice name
+            // ("GV100GL [Tesla V100 SXM2 16GB]") only when neither knows the GPU.
+            driverName = infos.lazy.compactMap { $0["GPUModel"] }.first
+            entry = NVIDIADeviceTable.entries[dev.deviceId]
+            model =
+                driverName.map(NVIDIADeviceTable.shortName(fromMarketingName:)) ?? entry?.model
+                ?? (driverName ?? dev.infos["PCIDevice"]).map(NVIDIADeviceTable.shortName(fromMarketingName:))
+                ?? "NVIDIA-\(hex4(dev.deviceId))"
+            // CUDAGlobalMemorySize is in KiB.
+            memoryKiB = infos.lazy.compactMap { $0["CUDAGlobalMemorySize"].flatMap { UInt64($0) } }.first
+            uuid = infos.lazy.compactMap { $0["NVIDIAUUID"] }.first
+        case .amd:
+            // ROCm SMI's name (RSMI OS device) first; the OpenCL backend names the board as pci.ids does, which
+            // calls an MI50 a "Radeon Pro VII" (one device id for both).
+            let rsmi = dev.osDevices.first { $0.subtype == "RSMI" }?.infos
+            driverName = rsmi?["GPUModel"]
+            entry = AMDDeviceTable.entries[dev.deviceId]
+            model =
+                driverName.flatMap(AMDDeviceTable.model(inMarketingName:)) ?? entry?.model
+                ?? dev.infos["PCIDevice"].flatMap(AMDDeviceTable.model(inMarketingName:)) ?? "AMD-\(hex4(dev.deviceId))"
+            // OpenCLGlobalMemorySize is in KiB.
+            memoryKiB = infos.lazy.compactMap { $0["OpenCLGlobalMemorySize"].flatMap { UInt64($0) } }.first
+            uuid = rsmi?["AMDUUID"].flatMap(GPUVendor.rocmUUID)
+        }
         let marketing = driverName ?? dev.infos["PCIDevice"]
-        let entry = NVIDIADeviceTable.entries[dev.deviceId]
-        let model =
-            driverName.map(NVIDIADeviceTable.shortName(fromMarketingName:)) ?? entry?.model
-            ?? marketing.map(NVIDIADeviceTable.shortName(fromMarketingName:)) ?? "NVIDIA-\(hex4(dev.deviceId))"
-        // CUDAGlobalMemorySize is in KiB.
-        let cudaKiB = infos.lazy.compactMap { $0["CUDAGlobalMemorySize"].flatMap { UInt64($0) } }.first
-        let memory = cudaKiB.map { $0 * 1024 } ?? entry?.memory.bytes
-        let source = cudaKiB != nil ? "hwloc" : entry != nil ? "pci-id-table" : nil
+        let memory = memoryKiB.map { $0 * 1024 } ?? entry?.memory.bytes
+        let source = memoryKiB != nil ? "hwloc" : entry != nil ? "pci-id-table" : nil
         // Same PCIe switch: the lowest common ancestor of the two functions is a PCI-to-PCI bridge.
         let mine = Dictionary(dev.ancestors.map { ($0.id, $0.isPCIBridge) }, uniquingKeysWith: { a, _ in a })
         let byBus = Dictionary(devices.map { ($0.busId, $0) }, uniquingKeysWith: { a, _ in a })
@@ -72,12 +104,12 @@ extension DiscoveredNode {
             return (nic, steps)
         }.enumerated().sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }.map(\.element.0)
         return GPU(
-            index: index, pciBusId: dev.busId, pciDeviceId: "10de:\(hex4(dev.deviceId))", model: model,
-            modelName: marketing, memoryBytes: memory, memorySource: source, numa: dev.numa.first,
+            index: index, pciBusId: dev.busId, pciDeviceId: "\(hex4(dev.vendorId)):\(hex4(dev.deviceId))",
+            model: model, modelName: marketing, memoryBytes: memory, memorySource: source, numa: dev.numa.first,
             nics: near.map(\.name),
             osDevices: dev.osDevices.filter { $0.kind == .gpu || $0.kind == .coprocessor }
                 .map(\.name),
-            pcieSwitch: pcieSwitch(dev))
+            pcieSwitch: pcieSwitch(dev), uuid: uuid)
     }
 
     /// The closest PCIe switch above a device: its parent is a switch's downstream port, whose parent (the

@@ -3,16 +3,13 @@ import Scheduler
 
 /// The environment variables a job gets on top of its base environment.
 public enum JobEnvironment {
-    /// The variables for `request` on `host`. GPU numbering follows the PCI bus order (CUDA_DEVICE_ORDER);
-    /// NCCL_IB_HCA uses '=' so "mlx5_1" does not also select mlx5_10..19 (NCCL matches prefixes otherwise);
-    /// multi-node jobs also get torchrun's PET_* variables, so `torchrun` needs no rendezvous arguments.
+    /// The variables for `request` on `host`. The GPUs are named as their vendor's runtime reads them
+    /// (`GPUVendor.visibleDevices`: CUDA's indices in PCI bus order, ROCm's UUIDs); NCCL_IB_HCA uses '=' so
+    /// "mlx5_1" does not also select mlx5_10..19 (NCCL matches prefixes otherwise); multi-node jobs also get
+    /// torchrun's PET_* variables, so `torchrun` needs no rendezvous arguments.
     public static func variables(for request: LaunchRequest, host: String) -> [String: String] {
-        var env: [String: String] = [:]
+        var env = request.gpuVendor.visibleDevices(request.gpus, uuids: request.gpuUUIDs)
         let gpuList = request.gpus.map(String.init).joined(separator: ",")
-        env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
-        env["CUDA_VISIBLE_DEVICES"] = gpuList
-        // The NVIDIA container runtime reads this one; "void" exposes no GPU to a job that has none.
-        env["NVIDIA_VISIBLE_DEVICES"] = request.gpus.isEmpty ? "void" : gpuList
         env["RASPORED_JOB_ID"] = request.visibleJobId
         env["RASPORED_RUN_ID"] = request.jobId
         env["RASPORED_JOB_NAME"] = request.name
@@ -73,10 +70,9 @@ public enum JobEnvironment {
 
     /// The variables besides `RASPORED_*` and `SLURM_*` that say which node a process runs on and what it
     /// holds there.
-    public static let nodeVariables: Set<String> = [
-        "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "NCCL_IB_HCA", "NODE_RANK",
-        "NNODES", "PET_NODE_RANK", "PET_NNODES", "PET_MASTER_ADDR", "PET_MASTER_PORT",
-    ]
+    public static let nodeVariables: Set<String> = GPUVendor.visibleDeviceVariables.union([
+        "NCCL_IB_HCA", "NODE_RANK", "NNODES", "PET_NODE_RANK", "PET_NNODES", "PET_MASTER_ADDR", "PET_MASTER_PORT",
+    ])
 
     static func isNodeVariable(_ name: String) -> Bool {
         name.hasPrefix("RASPORED_") || name.hasPrefix("SLURM_") || name.hasPrefix("SLURMD_")

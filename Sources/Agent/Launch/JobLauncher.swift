@@ -112,6 +112,8 @@ public actor JobLauncher {
             gpus: request.gpus, cpus: request.cpus, mems: request.mems, bound: request.bind, startedAt: Date(),
             deadline: request.timeLimit.map { Date().addingTimeInterval($0.seconds) }, state: .running,
             user: account?.name, uid: account?.uid ?? geteuid(), cgroup: cgroup)
+        records[request.jobId]?.gpuVendor = request.gpuVendor
+        records[request.jobId]?.gpuUUIDs = request.gpuUUIDs.isEmpty ? nil : request.gpuUUIDs
         stopRequests[request.jobId] = nil
         runGraces[request.jobId] = request.killGrace
         let id = request.jobId

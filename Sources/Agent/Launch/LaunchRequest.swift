@@ -1,3 +1,4 @@
+import RasporedAPI
 import Scheduler
 
 /// A job for this node, as the engine placed it: what to run and on exactly which resources.
@@ -25,6 +26,9 @@ public struct LaunchRequest: Sendable, Hashable {
     public var killGrace: Duration?
     /// GPU indices (PCI bus id order) on this node.
     public var gpus: [Int] = []
+    /// Who made the node's GPUs (which variables name them), and their UUIDs by index where known.
+    public var gpuVendor: GPUVendor = .nvidia
+    public var gpuUUIDs: [Int: String] = [:]
     /// Logical CPUs (OS indexes) to bind to; empty means no CPU binding.
     public var cpus: [Int] = []
     /// Physical cores the CPUs amount to (for OMP_NUM_THREADS); nil means `cpus.count`.

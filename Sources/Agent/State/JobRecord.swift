@@ -1,4 +1,5 @@
 import Foundation
+import RasporedAPI
 
 /// Where a job is in its life, as the agent reports it to the controller.
 public enum JobState: String, Sendable, Hashable, Codable {
@@ -32,6 +33,10 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var stdoutPath: String
     public var stderrPath: String?
     public var gpus: [Int]
+    /// Who made the node's GPUs and their UUIDs by index, for its steps' variables (nil in records written
+    /// before these fields existed: NVIDIA's, without UUIDs).
+    public var gpuVendor: GPUVendor?
+    public var gpuUUIDs: [Int: String]?
     /// Logical CPUs (OS indexes) the job is bound to.
     public var cpus: [Int]
     /// NUMA nodes (OS indexes) its memory is bound to.

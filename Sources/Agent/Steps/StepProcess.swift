@@ -179,7 +179,8 @@ final class StepProcess: Sendable {
             arguments += ["--"] + order.command
             var variables = base
             let task = Self.taskVariables(
-                order, node: node, local: local, share: share, inherited: base, run: runEnvironment)
+                order, node: node, local: local, share: share, inherited: base, run: runEnvironment,
+                vendor: record.gpuVendor ?? .nvidia, uuids: record.gpuUUIDs ?? [:])
             for (k, v) in task { variables[k] = v }
             var environment: [Environment.Key: String] = [:]
             for (k, v) in variables { if let key = Environment.Key(rawValue: k) { environment[key] = v } }
@@ -282,11 +283,11 @@ final class StepProcess: Sendable {
     /// `GROUP_RANK` = i), at the step's first node (`MASTER_ADDR`) on the job's port (`MASTER_PORT`, inherited
     /// from a multi-node run, else the job's default), unless srun's environment chose others (`inherited`
     /// differs from the run's own, `run`). A task with GPUs of its own sees only those
-    /// (`CUDA_VISIBLE_DEVICES`); with several tasks on the node, or cores per task, each exports its cores
+    /// (`CUDA_VISIBLE_DEVICES`, or ROCm's variables on an AMD node: `GPUVendor.visibleDevices`); with several tasks on the node, or cores per task, each exports its cores
     /// (`RASPORED_CPUS`, `SLURM_CPUS_PER_TASK`, and `OMP_NUM_THREADS` unless srun's environment set its own).
     static func taskVariables(
         _ order: StepOrder, node: String, local: Int, share: TaskShare, inherited: [String: String],
-        run: [String: String] = [:]
+        run: [String: String] = [:], vendor: GPUVendor = .nvidia, uuids: [Int: String] = [:]
     ) -> [String: String] {
         let index = order.nodes.firstIndex(of: node) ?? 0
         let perNode = order.tasksPerNode ?? 1
@@ -307,8 +308,7 @@ final class StepProcess: Sendable {
         ]
         if let g = order.gpusPerTask {
             let list = share.gpus.map(String.init).joined(separator: ",")
-            variables["CUDA_VISIBLE_DEVICES"] = list
-            variables["NVIDIA_VISIBLE_DEVICES"] = list
+            for (k, v) in vendor.visibleDevices(share.gpus, uuids: uuids) { variables[k] = v }
             variables["RASPORED_GPUS"] = list
             variables["SLURM_STEP_GPUS"] = list
             variables["SLURM_GPUS_PER_TASK"] = String(g)

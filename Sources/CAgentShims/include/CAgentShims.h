@@ -61,11 +61,12 @@ int raspored_exec_bound(const int *cpus, int ncpus, const int *mems, int nmems, 
 int raspored_parse_list(const char *text, int *out, int capacity);
 
 /// Attaches a cgroup v2 device program (BPF_CGROUP_DEVICE, with BPF_F_ALLOW_MULTI) to the cgroup open as
-/// `cgroup_fd`: character devices of `major` with a minor below `minor_limit` may be opened only when the
-/// minor is in `allowed` (n of them); every other device is left to the rest of the hierarchy. Returns 0, or
-/// -1 with errno set. The attachment outlives the program's file descriptor, which is closed.
-int raspored_attach_device_filter(int cgroup_fd, unsigned major, unsigned minor_limit, const unsigned *allowed,
-                                  int n);
+/// `cgroup_fd`: character devices of `major` with a minor from `minor_first` to below `minor_limit` may be
+/// opened only when the minor is in `allowed` (n of them); every other device is left to the rest of the
+/// hierarchy (and to the other programs attached, which must all allow). Returns 0, or -1 with errno set. The
+/// attachment outlives the program's file descriptor, which is closed.
+int raspored_attach_device_filter(int cgroup_fd, unsigned major, unsigned minor_first, unsigned minor_limit,
+                                  const unsigned *allowed, int n);
 
 /// Opens a pseudo-terminal pair: the master (close-on-exec) and its slave (not close-on-exec, no controlling
 /// terminal taken), sized `rows` × `cols` when both are non-zero. Returns 0, or -1 with errno set.

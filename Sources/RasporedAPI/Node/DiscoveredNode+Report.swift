@@ -15,9 +15,10 @@ extension DiscoveredNode {
         for g in gpus {
             let memory = g.memoryBytes.map { ", \(ByteSize(bytes: $0))" } ?? ""
             let nics = g.nics.isEmpty ? "" : ", NICs \(g.nics.joined(separator: " "))"
+            // ROCm SMI's names come clipped from some exports ("deon Instinct MI50 32GB"): AMD's by model.
+            let name = g.vendor == .amd ? "AMD \(g.model)" : g.modelName ?? g.model
             lines.append(
-                "GPU \(g.index): \(g.pciBusId) \(g.modelName ?? g.model)\(memory), NUMA \(g.numa.map(String.init) ?? "?")"
-                    + nics)
+                "GPU \(g.index): \(g.pciBusId) \(name)\(memory), NUMA \(g.numa.map(String.init) ?? "?")" + nics)
         }
         if gpus.isEmpty { lines.append("GPUs: none") }
         if nvswitches > 0 { lines.append("NVSwitches: \(nvswitches)") }

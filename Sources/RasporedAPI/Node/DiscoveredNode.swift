@@ -41,7 +41,7 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         }
     }
 
-    /// A GPU: one physical device, whatever number of CUDA/NVML/OpenCL OS devices hwloc gave it.
+    /// A GPU: one physical device, whatever number of CUDA/NVML/RSMI/OpenCL OS devices hwloc gave it.
     public struct GPU: Sendable, Hashable, Codable {
         /// Order by PCI bus id: CUDA's numbering under CUDA_DEVICE_ORDER=PCI_BUS_ID.
         public var index: Int
@@ -64,12 +64,19 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         /// The closest PCIe switch above the GPU (bus id of the switch's upstream port); nil when the GPU
         /// hangs off a root port directly. GPUs and NICs with the same value share that switch.
         public var pcieSwitch: String? = nil
+        /// The GPU's UUID as its vendor's runtime names it ("GPU-…": NVML's, or ROCm's from hwloc's AMDUUID);
+        /// nil when hwloc had no driver backend to ask.
+        public var uuid: String? = nil
+
+        /// NVIDIA or AMD, from the PCI vendor id.
+        public var vendor: GPUVendor? { GPUVendor(pciDeviceId: pciDeviceId) }
 
         public init(
             index: Int, pciBusId: String, pciDeviceId: String, model: String, modelName: String? = nil,
             memoryBytes: UInt64? = nil, memorySource: String? = nil, numa: Int? = nil, nics: [String],
-            osDevices: [String], pcieSwitch: String? = nil
+            osDevices: [String], pcieSwitch: String? = nil, uuid: String? = nil
         ) {
+            self.uuid = uuid
             self.index = index
             self.pciBusId = pciBusId
             self.pciDeviceId = pciDeviceId
@@ -192,5 +199,15 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
         self.nvlink = nvlink
         self.cpuModel = cpuModel
         self.product = product
+    }
+}
+
+extension DiscoveredNode {
+    /// The vendor of the node's GPUs (the first GPU's; NVIDIA for a node without GPUs).
+    public var gpuVendor: GPUVendor { gpus.lazy.compactMap(\.vendor).first ?? .nvidia }
+
+    /// The GPUs' UUIDs by index, where hwloc gave them.
+    public var gpuUUIDs: [Int: String] {
+        Dictionary(gpus.compactMap { g in g.uuid.map { (g.index, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 }

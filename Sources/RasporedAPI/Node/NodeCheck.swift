@@ -74,7 +74,7 @@ public enum NodeCheck {
         if node.gpus.count != declared.gpus.count {
             let hint =
                 if node.gpus.isEmpty {
-                    "hwloc saw no NVIDIA PCI device; is the PCI backend enabled (HWLOC_COMPONENTS)?"
+                    "hwloc saw no NVIDIA or AMD GPU on the PCI bus; is the PCI backend enabled (HWLOC_COMPONENTS)?"
                 } else if node.gpus.count > declared.gpus.count {
                     "more GPUs than declared: another node type, or cluster.yaml undercounts"
                 } else {
