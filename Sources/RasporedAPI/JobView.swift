@@ -78,6 +78,13 @@ public struct JobView: Hashable, Sendable, Codable {
     /// In `GET /v1/history` answers: the GPU-seconds its runs held, start to end, a run still going counted
     /// up to the answer.
     public var gpuSeconds: Double?
+    /// A running job's latest sample on each of its nodes (by node name), as its agents took it: CPU time,
+    /// memory, and each GPU's utilisation, memory and power; absent until sampled.
+    public var usage: [String: RunUsage]?
+    /// Since when every sampled GPU of a running job has been under the controller's idle threshold (seconds
+    /// since the epoch), and whether that has lasted past the threshold's time (`schedulerd --idle-gpu-after`).
+    public var gpusIdleSince: Double?
+    public var gpusIdle: Bool?
 
     public init(_ job: Job, estimatedStart: Int64? = nil, priority: PriorityView? = nil) {
         id = job.id

@@ -17,7 +17,8 @@ public struct Schedctl: AsyncParsableCommand {
             """,
         subcommands: [
             SubmitCommand.self, RunStepCommand.self, AllocCommand.self, ExecCommand.self, AttachCommand.self,
-            QueueCommand.self, HistoryCommand.self, UsageCommand.self, SharesCommand.self, ShowCommand.self,
+            QueueCommand.self, HistoryCommand.self, UsageCommand.self, SharesCommand.self, IdleCommand.self,
+            ShowCommand.self,
             LogsCommand.self, CancelCommand.self,
             HoldCommand.self, ReleaseCommand.self, UpdateCommand.self, NodesCommand.self, DrainCommand.self,
             ResumeCommand.self, ReserveCommand.self,

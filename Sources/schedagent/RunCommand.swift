@@ -76,6 +76,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("At most this many processes and threads per job (pids.max).", valueName: "n"))
     var pidsMax = 16_384
 
+    @Option(
+        help: ArgumentHelp(
+            "How often running jobs are sampled for their efficiency: CPU and memory from their cgroups, GPU "
+                + "utilisation, memory and power from NVML or ROCm SMI where the node has them.",
+            valueName: "duration"))
+    var sampleInterval = "30s"
+
     func validate() throws {
         guard let url = URL(string: controller), let scheme = url.scheme, ["http", "https"].contains(scheme),
             url.host != nil
@@ -90,6 +97,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--node '\(node)': letters, digits, '.', '_' and '-' only")
         }
         guard TimeSpan(parsing: grace) != nil else { throw ValidationError("--grace '\(grace)' is not a duration") }
+        guard let sample = TimeSpan(parsing: sampleInterval), sample.seconds >= 1 else {
+            throw ValidationError("--sample-interval takes a duration of a second or more, not '\(sampleInterval)'")
+        }
     }
 
     func run() async throws {
@@ -125,6 +135,13 @@ struct RunCommand: AsyncParsableCommand {
         mapping.steps = StepTools(directory: tools, controller: controller, caFile: jobsCA)
         // The watchdog stops the runs when the lease lapses and this agent cannot (stopped, hung, gone).
         var sessionConfiguration = AgentSession.Configuration(node: node, version: "schedagent")
+        sessionConfiguration.sampleInterval = .seconds(TimeSpan(parsing: sampleInterval)!.seconds)
+        if !discovered.gpus.isEmpty {
+            switch DriverGPUReader.load(discovered.gpuVendor) {
+            case .success(let reader): sessionConfiguration.gpuReader = reader
+            case .failure(let why): logger.notice("GPU usage is not sampled: \(why)")
+            }
+        }
         do {
             sessionConfiguration.watchdogPid = try Watchdog.spawn(
                 executable: try selfExecutable(), stateDirectory: stateDir)

@@ -96,6 +96,15 @@ struct Schedulerd: AsyncParsableCommand {
                 + "default: keep them. History and usage reports reach back no further.", valueName: "duration"))
     var keepHistory: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A running job whose every GPU stays under this utilisation (percent, as its agent samples it) for "
+                + "--idle-gpu-after is flagged as holding idle GPUs.", valueName: "percent"))
+    var idleGpuUtilization: Double = 5
+
+    @Option(help: ArgumentHelp("How long GPUs stay idle before the job is flagged (0: never).", valueName: "duration"))
+    var idleGpuAfter = "1h"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -158,7 +167,7 @@ struct Schedulerd: AsyncParsableCommand {
             }
             return Double(t.seconds)
         }
-        let settings = ControllerSettings(
+        var settings = ControllerSettings(
             requireAgents: !withoutAgents, heartbeatSeconds: try seconds("heartbeat", heartbeat, example: "5s"),
             downAfterSeconds: try seconds("down-after", downAfter, example: "330s"),
             leaseSeconds: try seconds("lease", lease, example: "5m"),
@@ -171,6 +180,14 @@ struct Schedulerd: AsyncParsableCommand {
                 }
                 return t.seconds
             })
+        guard (0...100).contains(idleGpuUtilization) else {
+            throw ValidationError("--idle-gpu-utilization takes a percent from 0 to 100, not \(idleGpuUtilization)")
+        }
+        guard let idleAfter = TimeSpan(parsing: idleGpuAfter) else {
+            throw ValidationError("--idle-gpu-after takes a duration such as 1h, not '\(idleGpuAfter)'")
+        }
+        settings.idleGPUUtilization = idleGpuUtilization
+        settings.idleGPUAfterSeconds = Double(idleAfter.seconds)
         let problems = settings.fencingProblems
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         return settings

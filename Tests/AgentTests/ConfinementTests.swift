@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import RasporedAPI
 import TestAccounts
 import Testing
 
@@ -179,6 +180,37 @@ final class ConfinementTests {
         let (done, out) = try await run(r)
         #expect(done.state == .completed)
         #expect(out == "Cpus_allowed_list:\t\(cpus.last!)\n", "\(out)")
+    }
+
+    /// The sampler reads a running job's CPU time and memory from its cgroup: a job that burns two seconds of
+    /// CPU time (however busy the machine) and holds 96 MiB.
+    @Test func theSamplerReadsARunningJobsCPUTimeAndMemoryFromItsCgroup() async throws {
+        let script = """
+            import time
+            b = bytearray(96 << 20)
+            for i in range(0, len(b), 4096): b[i] = 1
+            while time.process_time() < 2: pass
+            print("burnt", flush=True)
+            time.sleep(60)
+            """
+        let r = request("sample", "exec /usr/bin/python3 -c '\(script)'")
+        let started = try await launcher.launch(r)
+        var sampler = RunSampler(busIds: [:], reader: nil)
+        var last: RunUsage?
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            last = sampler.sample(started, at: Date())
+            if (last?.cpuSeconds ?? 0) >= 1.8 { break }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        // (No throwing until the job is cancelled: it must not outlive the test.)
+        #expect((last?.cpuSeconds ?? 0) >= 1.8, "\(String(describing: last))")
+        #expect((last?.memoryBytes ?? 0) >= 96 << 20, "\(String(describing: last))")
+        #expect((last?.peakMemoryBytes ?? 0) >= last?.memoryBytes ?? .max)
+        #expect(last != nil && last?.gpus == nil)
+        await launcher.cancel("sample")
+        let done = try #require(await launcher.wait("sample"))
+        #expect(done.state == .cancelled)
     }
 
     @Test func onlyTheAllocatedGPUsCanBeOpened() async throws {

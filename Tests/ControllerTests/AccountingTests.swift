@@ -290,10 +290,10 @@ import Testing
         let clock = MillisClock(Self.base)
         let (core, a, _) = try await Self.scenario(dir, clock: clock)
         await core.durable()
-        // Back to the schema before v10: no job_runs table, the migration not applied.
+        // Back to the schema before v10: no job_runs table, the migrations from v10 on not applied.
         try await core.store.pool.write { db in
             try db.execute(sql: "DROP TABLE job_runs; DROP INDEX jobs_by_end")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v10:%'")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v10:%' OR identifier LIKE 'v11:%'")
         }
         try core.store.close()
         let reopened = try StateStore(directory: dir, create: false)

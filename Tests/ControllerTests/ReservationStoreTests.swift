@@ -48,7 +48,7 @@ import Testing
                     "v1: jobs, node states, tokens", "v2: job arrays and dependencies", "v3: reservations",
                     "v4: job environments", "v5: what a job's run used", "v6: token expiry, last use and revocation",
                     "v7: the audit log", "v8: job times to the millisecond", "v9: job controls",
-                    "v10: job runs, for accounting",
+                    "v10: job runs, for accounting", "v11: job runs' GPU usage",
                 ])
             let old = try #require(try store.job(1))
             #expect(old.name == "old")

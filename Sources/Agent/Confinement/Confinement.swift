@@ -223,7 +223,7 @@ public struct Confinement: Sendable, Hashable {
         for dir in cgroup.directories.values { rmdir(dir) }
     }
 
-    /// What the job used, from its cgroup: CPU time, peak memory, out-of-memory kills.
+    /// What the job used, from its cgroup: CPU time, memory now and at its peak, out-of-memory kills.
     public static func usage(_ cgroup: JobCgroup) -> CgroupUsage {
         var u = CgroupUsage()
         switch cgroup.version {
@@ -233,6 +233,7 @@ public struct Confinement: Sendable, Hashable {
             }
             if let d = cgroup.directories["memory"] {
                 u.peakMemoryBytes = UInt64(Cgroupfs.read(d + "/memory.max_usage_in_bytes"))
+                u.memoryBytes = UInt64(Cgroupfs.read(d + "/memory.usage_in_bytes"))
                 u.oomKills = Cgroupfs.keyed(d + "/memory.oom_control")["oom_kill"] ?? 0
                 u.memoryLimitBytes = UInt64(Cgroupfs.read(d + "/memory.limit_in_bytes"))
             }
@@ -240,6 +241,7 @@ public struct Confinement: Sendable, Hashable {
             if let d = cgroup.directories[""] {
                 if let us = Cgroupfs.keyed(d + "/cpu.stat")["usage_usec"] { u.cpuSeconds = Double(us) / 1e6 }
                 u.peakMemoryBytes = UInt64(Cgroupfs.read(d + "/memory.peak"))
+                u.memoryBytes = UInt64(Cgroupfs.read(d + "/memory.current"))
                 u.oomKills = Cgroupfs.keyed(d + "/memory.events")["oom_kill"] ?? 0
                 u.memoryLimitBytes = UInt64(Cgroupfs.read(d + "/memory.max"))
             }
@@ -297,6 +299,8 @@ extension CgroupLayout.Version: Codable {}
 public struct CgroupUsage: Sendable, Hashable, Codable {
     public var cpuSeconds: Double?
     public var peakMemoryBytes: UInt64?
+    /// In use when read.
+    public var memoryBytes: UInt64?
     public var memoryLimitBytes: UInt64?
     /// Processes the kernel killed for running out of the cgroup's memory.
     public var oomKills: Int = 0

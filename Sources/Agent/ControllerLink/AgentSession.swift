@@ -32,6 +32,10 @@ public actor AgentSession {
         public var shipper = OutputShipper()
         /// The watchdog process started for this agent, named in the lease file.
         public var watchdogPid: Int32?
+        /// How often running runs are sampled (CPU, memory, GPUs) for their efficiency.
+        public var sampleInterval: Duration = .seconds(30)
+        /// Reads the node's GPUs (NVML, ROCm SMI); nil samples CPU and memory alone.
+        public var gpuReader: (any GPUReader)?
 
         public init(node: String, version: String? = nil) {
             self.node = node
@@ -95,6 +99,7 @@ public actor AgentSession {
             group.addTask { await self.pollLoop() }
             group.addTask { await self.shipLoop() }
             group.addTask { await self.leaseLoop() }
+            group.addTask { await self.sampleLoop() }
             try await group.next()
             group.cancelAll()
         }
@@ -312,6 +317,20 @@ public actor AgentSession {
     private func answered(_ orders: AgentOrders, sentAt sent: Double) {
         guard !orders.reregister, lease.answered(sentAt: sent) else { return }
         saveLease()
+    }
+
+    /// Samples every running run each `sampleInterval`; the heartbeats carry the latest sample.
+    private func sampleLoop() async {
+        let buses = Dictionary(discovered.gpus.map { ($0.index, $0.pciBusId) }, uniquingKeysWith: { a, _ in a })
+        var sampler = RunSampler(busIds: buses, reader: configuration.gpuReader)
+        while !Task.isCancelled {
+            let running = await launcher.jobs().filter { $0.state == .running }
+            for record in running {
+                if let usage = sampler.sample(record, at: Date()) { book.sampled(record.jobId, usage) }
+            }
+            sampler.keep(Set(running.map(\.jobId)))
+            try? await Task.sleep(for: configuration.sampleInterval)
+        }
     }
 
     private func leaseLoop() async {

@@ -174,6 +174,13 @@ public struct RunBook: Sendable {
         return becameFinal
     }
 
+    /// Takes the latest sample of a run still running, which the next heartbeats report.
+    public mutating func sampled(_ runId: String, _ usage: RunUsage) {
+        guard var entry = entries[runId], entry.ended == nil, !acknowledged.contains(runId) else { return }
+        entry.status.usage = usage
+        entries[runId] = entry
+    }
+
     // MARK: - Reading
 
     /// Every run not yet acknowledged, as the controller should hear of it, by run id.

@@ -75,4 +75,22 @@ int raspored_open_pty(int *master, int *slave, unsigned short rows, unsigned sho
 /// Sets a terminal's window size (TIOCSWINSZ on the master: the slave's foreground group gets SIGWINCH).
 int raspored_set_window_size(int fd, unsigned short rows, unsigned short cols);
 
+
+/// Loads NVIDIA's management library (`library`, or libnvidia-ml.so.1 when NULL) and initialises it: 0, or -1
+/// when it cannot be loaded, -2 when it lacks a call or does not initialise (no driver).
+int raspored_nvml_open(const char *library);
+
+/// Samples the GPU at PCI bus id `bus_id` ("0000:18:00.0"): utilisation in percent, device memory used in
+/// bytes, power in milliwatts. Returns a mask of what was read (1 utilisation, 2 memory, 4 power), or -1.
+int raspored_nvml_sample(const char *bus_id, unsigned *utilization, unsigned long long *memory_used,
+                         unsigned *milliwatts);
+
+/// Loads ROCm SMI (`library`, or librocm_smi64.so.1, then /opt/rocm/lib's) and initialises it, as
+/// `raspored_nvml_open`.
+int raspored_rsmi_open(const char *library);
+
+/// Samples the AMD GPU at `bus_id` as `raspored_nvml_sample` does (busy percent, VRAM used, average power).
+int raspored_rsmi_sample(const char *bus_id, unsigned *utilization, unsigned long long *memory_used,
+                         unsigned *milliwatts);
+
 #endif

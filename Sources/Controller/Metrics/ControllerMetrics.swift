@@ -104,6 +104,12 @@ public final class ControllerMetrics: Sendable {
             )
             .set(Double(gpus))
         }
+        registry.makeGauge(
+            name: "raspored_idle_gpu_jobs", help: "Running jobs flagged as holding idle GPUs (schedctl idle)."
+        )
+        .set(Double(s.idleGPUJobs))
+        registry.makeGauge(name: "raspored_idle_gpus", help: "GPUs held by the jobs flagged as idle.")
+            .set(Double(s.idleGPUs))
         registry.makeGauge(name: "raspored_gpus_total", help: "GPUs on nodes that take work.").set(Double(s.totalGPUs))
         registry.makeGauge(
             name: "raspored_fragmentation", help: "Share of free GPUs that the expected job mix cannot use (0..1)."
@@ -132,4 +138,7 @@ public struct MetricsSnapshot: Sendable {
     public var pending: Int
     /// GPUs held by each account's running jobs (the accounts of cluster.yaml with 0 when they hold none).
     public var gpusByAccount: [String: Int] = [:]
+    /// Running jobs flagged as holding idle GPUs, and the GPUs they hold.
+    public var idleGPUJobs = 0
+    public var idleGPUs = 0
 }

@@ -157,6 +157,7 @@ extension ControllerCore {
     /// the job's, so the job is requeued as for a node declared down (or failed, for `noRequeue` jobs),
     /// whichever of its nodes reported it.
     func apply(_ runs: [RunStatus], from node: String) {
+        noteUsage(runs, from: node)
         for r in runs where r.phase == .stopped {
             guard let (id, attempt) = RunId.parse(r.runId), let job = live[id], job.state == .running,
                 job.requeueCount == attempt, job.stopRequest == nil, job.nodes.contains(node)

@@ -50,8 +50,11 @@ extension ControllerCore {
                 before: before, after: t.job, by: event, released: releases ? released : nil,
                 gpuModel: gpuModel(of: before.allocation))
         {
+            var run = run
+            run.gpuUsage = gpuSummary(id)
             unflushedRuns.append(run)
             metrics.runEnded(run)
+            forgetUsage(id)
         }
         if t.job.state.isFinal, before.map({ !$0.state.isFinal }) ?? false {
             metrics.jobEnded(account: t.job.account, state: t.job.state)

@@ -405,7 +405,10 @@ extension ControllerCore {
         await durable()
         let j = try job(id)
         try authorize(p, for: j, to: "read")
-        return try view(j)
+        var v = try view(j)
+        // An ended job with its runs: what each used, its GPUs too, for `schedctl show`.
+        if j.state.isFinal { v.runs = try stored { () throws(StateStoreError) in try store.runs(ofJob: id) } }
+        return v
     }
 
     /// Jobs, lowest id first: a user's own, or every job for an admin; optionally in one state, or only the
@@ -455,7 +458,9 @@ extension ControllerCore {
         }
         if array == nil { for i in jobs.indices { jobs[i].environment = nil } }
         let starts = jobs.contains { $0.state == .pending } ? estimatedStarts() : [:]
-        func view(_ j: Job) -> JobView { JobView(j, estimatedStart: starts[j.id], priority: priorityView(j)) }
+        func view(_ j: Job) -> JobView {
+            withUsage(JobView(j, estimatedStart: starts[j.id], priority: priorityView(j)))
+        }
         guard collapse else { return (jobs.map(view), next) }
         var views: [JobView] = []
         var i = 0
@@ -482,7 +487,8 @@ extension ControllerCore {
 
     /// The API's view of a job, with its estimated start and priority when pending.
     func view(_ j: Job) throws(ControllerError) -> JobView {
-        JobView(j, estimatedStart: j.state == .pending ? estimatedStarts()[j.id] : nil, priority: priorityView(j))
+        withUsage(
+            JobView(j, estimatedStart: j.state == .pending ? estimatedStarts()[j.id] : nil, priority: priorityView(j)))
     }
 
     func job(_ id: Int64) throws(ControllerError) -> Job {

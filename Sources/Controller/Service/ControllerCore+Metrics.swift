@@ -24,6 +24,9 @@ extension ControllerCore {
         }
         var withAccounts = snapshot
         withAccounts.gpusByAccount = byAccount
+        let idle = idleGPUJobs
+        withAccounts.idleGPUJobs = idle.count
+        withAccounts.idleGPUs = idle.reduce(0) { $0 + $1.gpus }
         return metrics.render(withAccounts)
     }
 }

@@ -55,6 +55,10 @@ public actor ControllerCore {
     var unflushed: [Job] = []
     /// Runs that ended with those changes, committed with them (`job_runs`).
     var unflushedRuns: [JobRun] = []
+    /// The latest sample of each running job's run, by node (`ControllerCore+Efficiency`).
+    var runUsage: [Int64: [String: RunUsage]] = [:]
+    /// Since when (seconds since the epoch) every sampled GPU of a running job has been under the idle threshold.
+    var gpusIdleSince: [Int64: Double] = [:]
     var flushing = false
     var flushWaiters: [CheckedContinuation<Void, Never>] = []
     /// Bumped on every change of nodes; estimates are cached per (this, the job cache's) version.

@@ -30,6 +30,10 @@ public struct ControllerSettings: Sendable {
     /// Ended jobs are deleted from the store (with their runs) this many seconds after they ended
     /// (`HistoryPurger`); nil keeps them for ever.
     public var historyRetentionSeconds: Int64?
+    /// A running job whose every sampled GPU stays under `idleGPUUtilization` percent for
+    /// `idleGPUAfterSeconds` is flagged as holding idle GPUs (0: never).
+    public var idleGPUUtilization: Double = 5
+    public var idleGPUAfterSeconds: Double = 3600
 
     /// The defaults: a 5-minute lease (as Slurm's default SlurmdTimeout of 300 s), so a controller restarted
     /// for an upgrade or unreachable for a few minutes stops nothing; a node failure costs 5 min 30 s

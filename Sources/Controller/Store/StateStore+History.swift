@@ -92,6 +92,14 @@ extension StateStore {
         }
     }
 
+    /// The recorded runs of job `id`, oldest first.
+    public func runs(ofJob id: Int64) throws(StateStoreError) -> [JobRun] {
+        try read("read job \(id)'s runs") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job_runs WHERE job_id = ? ORDER BY run", arguments: [id])
+                .map(JobRunRow.run)
+        }
+    }
+
     /// Deletes up to `batch` ended jobs that ended before `endedBeforeMillis`, oldest ids first, with their
     /// runs and (once no job of the submission is left) their environments, in one transaction; returns how
     /// many jobs it deleted (fewer than `batch`: nothing older is left).

@@ -180,8 +180,15 @@ extension StateStore {
                 db, sql: JobRow.selectPlain + " WHERE start_ms IS NOT NULL AND end_ms IS NOT NULL")
             while let row = try rows.next() {
                 guard let run = JobRunRow.lastRun(of: try JobRow.job(row)) else { continue }
-                try db.cachedStatement(sql: JobRunRow.insertSQL).execute(arguments: JobRunRow.arguments(run))
+                try db.cachedStatement(sql: JobRunRow.insertSQLv10).execute(arguments: JobRunRow.argumentsv10(run))
             }
+        }
+        m.registerMigration("v11: job runs' GPU usage") { db in
+            try db.execute(
+                sql: """
+                    -- [GPUUsage] as JSON: each GPU's mean and last utilisation, peak memory, power; null: not read.
+                    ALTER TABLE job_runs ADD COLUMN gpu_usage TEXT;
+                    """)
         }
         return m
     }

@@ -53,12 +53,15 @@ public struct RunStatus: Hashable, Sendable, Codable {
     /// when the run was not confined).
     public var cpuSeconds: Double?
     public var peakMemoryBytes: UInt64?
+    /// For a running run, its latest sample (absent until the agent has taken one).
+    public var usage: RunUsage?
 
     public init(
         runId: String, phase: RunPhase, pid: Int32? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
         reason: String? = nil, startedAt: Double? = nil, endedAt: Double? = nil, outputShipped: Int64? = nil,
-        cpuSeconds: Double? = nil, peakMemoryBytes: UInt64? = nil
+        cpuSeconds: Double? = nil, peakMemoryBytes: UInt64? = nil, usage: RunUsage? = nil
     ) {
+        self.usage = usage
         self.runId = runId
         self.phase = phase
         self.pid = pid

@@ -107,6 +107,7 @@ struct ShowCommand: AsyncParsableCommand {
             if let s = j.signal { lines.append(("Signal", "\(s)")) }
             if let r = j.endReason { lines.append(("End reason", r)) }
         }
+        lines += EfficiencyText.lines(j, now: Double(now))
         if j.requeueCount > 0 { lines.append(("Requeued", "\(j.requeueCount) time(s)")) }
         lines.append(("Requeue", j.noRequeue ? "no (fails if its node is lost)" : "yes, if its node is lost"))
         let width = lines.map(\.0.count).max() ?? 0

@@ -56,6 +56,22 @@ struct HistoryLine {
     var peakMemoryBytes: UInt64? { run.map(\.peakMemoryBytes) ?? (isCurrentRun ? nil : job.peakMemoryBytes) }
     var reason: String? { run.map(\.reason) ?? job.endReason ?? job.pendingReason }
 
+    /// Each GPU over the run: the run's, a running job's latest samples, or an ended job's last run's.
+    var gpuUsage: [GPUUsage]? {
+        if let run { return run.gpuUsage }
+        if job.state == .running { return job.usage.map { $0.values.flatMap { $0.gpus ?? [] } } }
+        return job.runs?.last?.gpuUsage
+    }
+
+    /// The mean over its GPUs of each GPU's mean utilisation (0 to 1).
+    var gpuUtilization: Double? {
+        guard let g = gpuUsage, !g.isEmpty else { return nil }
+        return g.map(\.meanUtilization).reduce(0, +) / Double(g.count) / 100
+    }
+
+    /// The most device memory any of its GPUs held.
+    var gpuPeakMemory: UInt64? { gpuUsage?.compactMap(\.peakMemoryUsedBytes).max() }
+
     /// CPU time over the CPUs allocated × elapsed (Slurm's seff "CPU Efficiency"), when both are known. The
     /// CPUs are the allocation's hardware threads on its first node, where the cgroup that measured the
     /// time was.
@@ -160,6 +176,15 @@ struct HistoryField: Sendable {
             help: "peak memory over the memory allocated (first node)",
             table: { $0.memoryEfficiency.map(percentText) ?? "-" },
             csv: { $0.memoryEfficiency.map { String(format: "%.4f", $0) } ?? "" }),
+        HistoryField(
+            name: "gpuutil", aliases: ["gpu-util"], header: "GPU UTIL",
+            help: "mean GPU utilisation over the run, over its GPUs (NVML or ROCm SMI samples)",
+            table: { $0.gpuUtilization.map(percentText) ?? "-" },
+            csv: { $0.gpuUtilization.map { String(format: "%.4f", $0) } ?? "" }),
+        HistoryField(
+            name: "gpumem", aliases: ["gpu-mem"], header: "GPU MEM", help: "the most device memory a GPU held",
+            table: { $0.gpuPeakMemory.map { ByteSize(bytes: $0).description } ?? "-" },
+            csv: { $0.gpuPeakMemory.map { "\($0)" } ?? "" }),
         HistoryField(
             name: "restarts", aliases: ["requeues"], header: "RESTARTS", help: "times requeued",
             table: { "\($0.job.requeueCount)" }, csv: { "\($0.job.requeueCount)" }),

@@ -30,7 +30,8 @@ enum JobText {
         case .pending: return j.pendingReason ?? "waiting for a scheduling pass"
         case .running:
             let nodes = j.allocation.map { $0.nodes.map(\.node).joined(separator: ",") } ?? "-"
-            return j.stopRequested.map { "\(nodes) (stopping: \($0))" } ?? nodes
+            if let s = j.stopRequested { return "\(nodes) (stopping: \(s))" }
+            return j.gpusIdle == true ? "\(nodes) (GPUs idle)" : nodes
         default: return ended(j)
         }
     }

@@ -35,6 +35,9 @@ public struct JobRun: Hashable, Sendable, Codable {
     /// What it used, from its cgroup on its first node; nil when it was not confined or no agent reported it.
     public var cpuSeconds: Double?
     public var peakMemoryBytes: UInt64?
+    /// Each GPU over the run, from its agents' last samples: utilisation (its mean, and the last sample's),
+    /// the most device memory seen, power; nil where the GPUs could not be read.
+    public var gpuUsage: [GPUUsage]?
 
     public init(
         jobId: Int64, run: Int, user: String, account: String, partition: String, gpus: Int, gpuModel: String?,
