@@ -105,6 +105,12 @@ struct Schedulerd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long GPUs stay idle before the job is flagged (0: never).", valueName: "duration"))
     var idleGpuAfter = "1h"
 
+    @Option(
+        help: ArgumentHelp(
+            "A program run (no shell) once for each job newly flagged as holding idle GPUs, with the job in its "
+                + "environment (RASPORED_JOB_ID, RASPORED_JOB_USER, ...): to tell its owner.", valueName: "program"))
+    var idleGpuHook: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -188,6 +194,12 @@ struct Schedulerd: AsyncParsableCommand {
         }
         settings.idleGPUUtilization = idleGpuUtilization
         settings.idleGPUAfterSeconds = Double(idleAfter.seconds)
+        if let idleGpuHook {
+            guard idleGpuHook.hasPrefix("/"), FileManager.default.isExecutableFile(atPath: idleGpuHook) else {
+                throw ValidationError("--idle-gpu-hook takes the absolute path of an executable, not '\(idleGpuHook)'")
+            }
+            settings.idleGPUHook = idleGpuHook
+        }
         let problems = settings.fencingProblems
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         return settings

@@ -82,6 +82,49 @@ import Testing
         #expect(runs[0].gpuUsage?.allSatisfy { $0.peakMemoryUsedBytes == 12 << 30 } == true)
     }
 
+    @Test func theHookRunsOnceForAJobNewlyFlaggedWithTheJobInItsEnvironment() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-hook-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let hook = dir + "/tell-owner"
+        let calls = dir + "/calls"
+        try
+            "#!/bin/sh\necho \"$RASPORED_JOB_ID $RASPORED_JOB_USER $RASPORED_GPUS $RASPORED_IDLE_SECONDS\" >> \(calls)\n"
+            .write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let clock = MillisClock(Self.base)
+        var settings = noAgents
+        settings.idleGPUAfterSeconds = 600
+        settings.idleGPUHook = hook
+        let core = try ControllerCore(
+            spec: try platformSpec(), store: try StateStore(directory: dir + "/state", create: true),
+            settings: settings,
+            logger: quietLogger, millisClock: clock.read)
+        let job = try await core.submit(submit(gpus: 2), by: ana)
+        let node = try #require(job.allocation?.nodes.first?.node)
+        let gpus = try #require(job.allocation?.nodes.first?.gpus)
+        await core.apply(
+            [
+                RunStatus(
+                    runId: RunId.make(job: job.id, attempt: 0), phase: .running,
+                    usage: Self.sample(at: 0, gpus: [(gpus[0], 0), (gpus[1], 1)]))
+            ], from: node)
+        // Not yet: idle 599 s.
+        clock.set(Self.base + 599_000)
+        await core.sweep()
+        clock.set(Self.base + 700_000)
+        await core.sweep()
+        await core.sweep()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: calls) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let text = try String(contentsOfFile: calls, encoding: .utf8)
+        #expect(text == "\(job.id) ana 2 700\n")
+    }
+
     @Test func anAgentsFiguresAreCheckedBeforeTheyAreKept() throws {
         var u = Self.sample(at: 10, gpus: [(0, 50), (1, 200), (7, 10)])
         u.cpuSeconds = -.infinity

@@ -223,6 +223,7 @@ extension ControllerCore {
     /// failed), stops jobs the agents let run past their time limit, and runs a full pass when a
     /// reservation's window is over. Called about once a second.
     public func sweep() async {
+        announceIdleGPUs()
         let now = ContinuousClock.now
         let limit = Duration.seconds(settings.downAfterSeconds)
         for (i, node) in spec.nodes.enumerated() {

@@ -58,13 +58,42 @@ extension ControllerCore {
             if gpusIdleSince[job.id] == nil { gpusIdleSince[job.id] = at }
         } else {
             gpusIdleSince[job.id] = nil
+            idleAnnounced.remove(job.id)
         }
+    }
+
+    /// Tells of each job newly flagged as holding idle GPUs: a log line, and the admins' hook where one is set
+    /// (once per run). Called by the sweep.
+    func announceIdleGPUs() {
+        let now = Double(timestamp().millis) / 1000
+        for (id, gpus) in idleGPUJobs where !idleAnnounced.contains(id) {
+            idleAnnounced.insert(id)
+            guard let job = live[id], let since = gpusIdleSince[id] else { continue }
+            let samples = (runUsage[id] ?? [:]).values.flatMap { $0.gpus ?? [] }
+            let mean = samples.isEmpty ? 0 : samples.map(\.meanUtilization).reduce(0, +) / Double(samples.count)
+            logger.notice(
+                "job holds idle GPUs",
+                metadata: [
+                    "job": "\(id)", "user": "\(job.user)", "gpus": "\(gpus)", "idleSeconds": "\(Int(now - since))",
+                ])
+            guard let program = settings.idleGPUHook else { continue }
+            IdleGPUHook(program: program).run(
+                [
+                    "RASPORED_JOB_ID": job.array.map(\.description) ?? "\(id)", "RASPORED_JOB_NAME": job.name,
+                    "RASPORED_JOB_USER": job.user, "RASPORED_JOB_ACCOUNT": job.account,
+                    "RASPORED_JOB_NODELIST": HostList.compact(job.nodes), "RASPORED_GPUS": "\(gpus)",
+                    "RASPORED_IDLE_SINCE": "\(Int64(since))", "RASPORED_IDLE_SECONDS": "\(Int64(now - since))",
+                    "RASPORED_MEAN_GPU_UTILIZATION": String(format: "%.1f", mean),
+                ], logger: logger)
+        }
+        idleAnnounced.formIntersection(gpusIdleSince.keys)
     }
 
     /// Forgets the samples of a job that no longer runs (its run ended or went back to the queue).
     func forgetUsage(_ id: Int64) {
         runUsage[id] = nil
         gpusIdleSince[id] = nil
+        idleAnnounced.remove(id)
     }
 
     /// The view with what the job's running run uses, and whether its GPUs are idle.

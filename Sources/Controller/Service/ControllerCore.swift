@@ -59,6 +59,8 @@ public actor ControllerCore {
     var runUsage: [Int64: [String: RunUsage]] = [:]
     /// Since when (seconds since the epoch) every sampled GPU of a running job has been under the idle threshold.
     var gpusIdleSince: [Int64: Double] = [:]
+    /// Jobs whose idle GPUs were announced (logged, the hook run) since they went idle.
+    var idleAnnounced: Set<Int64> = []
     var flushing = false
     var flushWaiters: [CheckedContinuation<Void, Never>] = []
     /// Bumped on every change of nodes; estimates are cached per (this, the job cache's) version.

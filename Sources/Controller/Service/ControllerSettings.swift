@@ -34,6 +34,8 @@ public struct ControllerSettings: Sendable {
     /// `idleGPUAfterSeconds` is flagged as holding idle GPUs (0: never).
     public var idleGPUUtilization: Double = 5
     public var idleGPUAfterSeconds: Double = 3600
+    /// A program run once for each job newly flagged (`IdleGPUHook`); nil runs none.
+    public var idleGPUHook: String?
 
     /// The defaults: a 5-minute lease (as Slurm's default SlurmdTimeout of 300 s), so a controller restarted
     /// for an upgrade or unreachable for a few minutes stops nothing; a node failure costs 5 min 30 s
