@@ -31,6 +31,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "HistoryBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Controller", package: "raspored"),
+                .product(name: "RasporedAPI", package: "raspored"),
+                .product(name: "Scheduler", package: "raspored"),
+            ],
+            path: "Benchmarks/HistoryBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "LaunchBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -127,6 +127,11 @@ import Testing
         #expect(try await ids(-1_000, 9_000_000) { $0.states = [.cancelled] } == [b])
         #expect(try await ids(-1_000, 9_000_000) { $0.accounts = ["ivi-llm"] } == [b])
         #expect(try await ids(-1_000, 9_000_000) { $0.users = ["bo"] } == [])
+        // Asked for a user's jobs, the store reads them by user and tests each: the same answers.
+        #expect(try await ids(0, 50_000) { $0.users = ["ana"] } == [a])
+        #expect(try await ids(250_000, 350_000) { $0.users = ["ana"] } == [a, b])
+        #expect(try await ids(3_600_001, 9_000_000) { $0.users = ["ana"] } == [])
+        #expect(try await ids(-10_000, -1) { $0.users = ["ana"] } == [])
         let node = try #require(try await core.job(a, by: root).allocation?.nodes.first?.node)
         #expect(try await ids(-1_000, 9_000_000) { $0.node = node } == [a])
         #expect(try await ids(-1_000, 9_000_000) { $0.node = "dgx99" } == [])

@@ -78,10 +78,10 @@ extension ControllerCore {
         let (running, spec) = await runningSpans(viewer: viewer, now: now)
         await durable()
         let ended = try stored { () throws(StateStoreError) in
-            try store.runs(sinceMillis: sinceMillis, untilMillis: until, viewer: viewer)
+            try store.usageSpans(sinceMillis: sinceMillis, untilMillis: until, viewer: viewer)
         }
         return UsageTally.report(
-            ended.map(UsageTally.Span.init) + running, by: grouping, sinceMillis: sinceMillis, untilMillis: until,
+            ended + running, by: grouping, sinceMillis: sinceMillis, untilMillis: until,
             spec: spec, partial: viewer != nil)
     }
 

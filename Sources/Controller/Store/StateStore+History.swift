@@ -6,11 +6,32 @@ import Scheduler
 /// of what is older than the retention.
 extension StateStore {
     /// The jobs `filter` selects, lowest ids first, each with its recorded runs (oldest first).
+    ///
+    /// A job is in the window by one of three paths: running and started by its end, a run that overlapped it
+    /// (`job_runs` by `end_ms`), or ended in it without having started. Asked for everyone's jobs, the three
+    /// are gathered by their indexes first; asked for some users' (a user's own history), the users' jobs are
+    /// read by user and each is tested, which reads thousands of rows rather than the window's tens of
+    /// thousands.
     public func history(_ filter: HistoryFilter) throws(StateStoreError) -> [(job: Job, runs: [JobRun])] {
-        var arguments: StatementArguments = [
-            filter.untilMillis, filter.sinceMillis, filter.untilMillis, filter.sinceMillis, filter.untilMillis,
-        ]
+        let byUser = filter.users != nil || (filter.viewer.map { $0.accounts.isEmpty } ?? false)
+        var arguments: StatementArguments =
+            byUser
+            ? []
+            : [
+                filter.untilMillis, filter.sinceMillis, filter.untilMillis, filter.sinceMillis, filter.untilMillis,
+            ]
         var clauses: [String] = []
+        if byUser {
+            clauses.append(
+                """
+                ((state = 'running' AND start_ms <= ?) \
+                OR EXISTS (SELECT 1 FROM job_runs r WHERE r.job_id = jobs.id AND r.end_ms >= ? AND r.start_ms <= ?) \
+                OR (start_ms IS NULL AND end_ms >= ? AND end_ms <= ?))
+                """)
+            arguments += [
+                filter.untilMillis, filter.sinceMillis, filter.untilMillis, filter.sinceMillis, filter.untilMillis,
+            ]
+        }
         func set(_ column: String, _ values: Set<String>?) {
             guard let values else { return }
             let sorted = values.sorted()
@@ -45,7 +66,11 @@ extension StateStore {
             arguments += [after]
         }
         arguments += [max(filter.limit, 0)]
-        let sql = """
+        let conditions = clauses.joined(separator: " AND ")
+        let sql =
+            byUser
+            ? "\(JobRow.selectPlain) WHERE \(conditions) ORDER BY id LIMIT ?"
+            : """
             WITH ids(id) AS (
                 SELECT id FROM jobs WHERE state = 'running' AND start_ms <= ?
                 UNION SELECT job_id FROM job_runs WHERE end_ms >= ? AND start_ms <= ?
@@ -57,16 +82,51 @@ extension StateStore {
         return try read("read the job history") { db in
             var shared: [Int64: [String: String]] = [:]
             let jobs = try Row.fetchAll(db, sql: sql, arguments: bound).map { try JobRow.job($0, shared: &shared) }
-            guard let first = jobs.first?.id, let last = jobs.last?.id else { return [] }
             var runs: [Int64: [JobRun]] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT * FROM job_runs WHERE job_id BETWEEN ? AND ? ORDER BY job_id, run",
-                arguments: [first, last])
-            {
-                let run = try JobRunRow.run(row)
-                runs[run.jobId, default: []].append(run)
+            // The page's jobs' runs, by id (their ids may lie far apart).
+            for chunk in stride(from: 0, to: jobs.count, by: 500) {
+                let ids = jobs[chunk..<min(chunk + 500, jobs.count)].map(\.id)
+                for row in try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM job_runs WHERE job_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))",
+                    arguments: StatementArguments(ids))
+                {
+                    let run = try JobRunRow.run(row)
+                    runs[run.jobId, default: []].append(run)
+                }
             }
-            return jobs.map { ($0, runs[$0.id] ?? []) }
+            return jobs.map { ($0, (runs[$0.id] ?? []).sorted { $0.run < $1.run }) }
+        }
+    }
+
+    /// The spans of GPU time of the runs that overlapped the window, read lean (only what a usage report
+    /// sums), of `viewer`'s jobs and its accounts' (everyone's for nil).
+    func usageSpans(
+        sinceMillis: Int64, untilMillis: Int64, viewer: HistoryFilter.Viewer?
+    ) throws(StateStoreError) -> [UsageTally.Span] {
+        var sql = """
+            SELECT job_id, run, user, account, partition, gpu_model, gpus, submit_ms, start_ms, end_ms \
+            FROM job_runs WHERE end_ms >= ? AND start_ms < ?
+            """
+        var arguments: StatementArguments = [sinceMillis, untilMillis]
+        if let v = viewer {
+            let accounts = v.accounts.sorted()
+            sql += " AND (user = ?"
+            sql += accounts.isEmpty ? ")" : " OR account IN (\(accounts.map { _ in "?" }.joined(separator: ", "))))"
+            arguments += [v.user]
+            arguments += StatementArguments(accounts)
+        }
+        let query = sql, bound = arguments
+        return try read("read job runs") { db in
+            var out: [UsageTally.Span] = []
+            let rows = try Row.fetchCursor(db, sql: query, arguments: bound)
+            while let r = try rows.next() {
+                out.append(
+                    UsageTally.Span(
+                        jobId: r[0], run: r[1], user: r[2], account: r[3], partition: r[4], gpuModel: r[5], gpus: r[6],
+                        submitMillis: r[7], startMillis: r[8], endMillis: r[9]))
+            }
+            return out
         }
     }
 
