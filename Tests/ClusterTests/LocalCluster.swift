@@ -467,12 +467,13 @@ final class LocalCluster: @unchecked Sendable {
             stderr: try String(contentsOf: errFile, encoding: .utf8))
     }
 
-    /// `tool(_:_:environment:)` on this cluster's machine.
+    /// `tool(_:_:environment:)` on this cluster's machine, in `directory` or the cluster's work directory: a job
+    /// submitted from there writes its output there, not in the folder the tests run in.
     func tool(
         _ binary: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
         limit: Double = 120
     ) throws -> Tool {
-        try Self.tool(binary, arguments, environment: environment, directory: directory, limit: limit)
+        try Self.tool(binary, arguments, environment: environment, directory: directory ?? dir + "/work", limit: limit)
     }
 
     /// A shell command whose command line names this cluster's directory, so `stop()` finds it.
