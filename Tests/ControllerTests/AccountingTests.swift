@@ -32,6 +32,14 @@ import Testing
             workdir: "/home/ana")
     }
 
+    /// A state folder of the test's own (removed by the caller) and a clock at `base`.
+    static func folder() -> (String, MillisClock) {
+        (
+            FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)").path,
+            MillisClock(base)
+        )
+    }
+
     /// A history filter over everything, or the window given (milliseconds after `base`).
     static func window(_ from: Int64 = -1_000_000, _ to: Int64 = 100_000_000) -> HistoryFilter {
         HistoryFilter(sinceMillis: base + from, untilMillis: base + to)
@@ -73,10 +81,8 @@ import Testing
     }
 
     @Test func everyRunOfARequeuedJobIsInItsHistoryWithItsGPUSeconds() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, a, b) = try await Self.scenario(dir, clock: clock)
         let page = try await core.history(Self.window(), by: ana)
         #expect(page.jobs.map(\.id) == [a, b])
@@ -108,10 +114,8 @@ import Testing
     }
 
     @Test func theWindowSelectsJobsThatRanOrEndedInIt() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, a, b) = try await Self.scenario(dir, clock: clock)
         func ids(_ from: Int64, _ to: Int64, _ f: (inout HistoryFilter) -> Void = { _ in }) async throws -> [Int64] {
             var filter = Self.window(from, to)
@@ -138,10 +142,8 @@ import Testing
     }
 
     @Test func usersSeeTheirOwnJobsAndCoordinatorsTheirAccounts() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, a, b) = try await Self.scenario(dir, clock: clock)
         // bo coordinates ivi, and so ivi-llm under it: both of ana's jobs.
         #expect(try await core.history(Self.window(), by: bo).jobs.map(\.id) == [a, b])
@@ -160,10 +162,8 @@ import Testing
     }
 
     @Test func usageCountsGPUTimeInsideThePeriodRolledUpTheAccountTree() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, a, _) = try await Self.scenario(dir, clock: clock)
         let whole = try await core.usage(
             sinceMillis: Self.base, untilMillis: Self.base + 3_600_000, by: .account, principal: root)
@@ -210,10 +210,8 @@ import Testing
     }
 
     @Test func sharesAreTheNumbersThePriorityReadsAndSurviveARestartWithEveryRun() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, _, _) = try await Self.scenario(dir, clock: clock)
         // A pending job of ivi: its priority's fair-share term is the weight × the account's factor.
         let blocker = try await core.submit(Self.job(48, account: "etf"), by: bo)
@@ -243,10 +241,8 @@ import Testing
     }
 
     @Test func theCountersAddEveryEndedRunsGPUSecondsAndEachEndedJob() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, _, _) = try await Self.scenario(dir, clock: clock)
         let text = try await core.metricsText()
         let lines = text.split(separator: "\n").map(String.init)
@@ -261,10 +257,8 @@ import Testing
     }
 
     @Test func thePurgeDeletesOldEndedJobsWithTheirRunsAndEnvironments() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, a, b) = try await Self.scenario(dir, clock: clock)
         let store = core.store
         clock.set(Self.base + 4_000_000)
@@ -289,10 +283,8 @@ import Testing
     }
 
     @Test func aStoreWrittenBeforeRunsWereRecordedGetsEachEndedJobsLastRun() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raspored-acct-\(UUID().uuidString)")
-            .path
+        let (dir, clock) = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let clock = MillisClock(Self.base)
         let (core, a, _) = try await Self.scenario(dir, clock: clock)
         await core.durable()
         // Back to the schema before v10: no job_runs table, the migrations from v10 on not applied.
