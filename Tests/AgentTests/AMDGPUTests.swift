@@ -71,6 +71,34 @@ import Testing
         #expect(differences.filter { $0.severity == .mismatch } == [], "\(differences.map(\.description))")
     }
 
+    /// XGMI links, as hwloc's ROCm SMI backend gives them: an `XGMIBandwidth` matrix over the GPUs' RSMI OS
+    /// devices, which the reader turns into their PCI functions. No capture at hand has one (Corona's MI50s
+    /// report `XGMIHiveID=0`: no hive), so this snapshot is written out: two GPUs linked both ways, a third not.
+    @Test func xgmiLinksAreReadFromHwlocsDistances() throws {
+        func gpu(_ id: UInt64, _ bus: String) -> HwlocSnapshot.PCIDevice {
+            HwlocSnapshot.PCIDevice(
+                id: id, busId: bus, vendorId: 0x1002, deviceId: 0x740c, classId: 0x0380, subtype: nil, linkGBps: nil,
+                numa: [0], ancestors: [], infos: [:],
+                osDevices: [.init(name: "rsmi\(id)", kind: .gpu, subtype: "RSMI", infos: [:])])
+        }
+        let snapshot = HwlocSnapshot(
+            packages: 1, numaNodes: [.init(osIndex: 0, memoryBytes: 1 << 30, cpus: [0], package: 0)],
+            cores: [.init(logicalIndex: 0, osIndex: 0, pus: [0], package: 0)], pus: [0],
+            pciDevices: [gpu(7, "0000:c1:00.0"), gpu(5, "0000:29:00.0"), gpu(6, "0000:91:00.0")],
+            distances: [
+                .init(
+                    name: "XGMIBandwidth", objects: [5, 7, 6],
+                    values: [0, 50_000, 0, 50_000, 0, 0, 0, 0, 0])
+            ], machineInfos: [:], cpuModel: nil)
+        let node = DiscoveredNode(snapshot: snapshot)
+        // GPUs in bus order: 29 (id 5), 91 (id 6), c1 (id 7); 29 and c1 are linked.
+        #expect(node.gpus.map(\.pciBusId) == ["0000:29:00.0", "0000:91:00.0", "0000:c1:00.0"])
+        #expect(node.xgmi?.gpuToGPU == [[0, 0, 50_000], [0, 0, 0], [50_000, 0, 0]])
+        #expect(node.nvlink == nil)
+        #expect(node.report().contains("XGMI: 1 GPU pairs linked"))
+        #expect(try Self.corona().xgmi == nil)
+    }
+
     @Test func modelsComeFromInstinctNamesOrTheDeviceTable() {
         #expect(AMDDeviceTable.model(inMarketingName: "deon Instinct MI50 32GB") == "MI50")
         #expect(AMDDeviceTable.model(inMarketingName: "AMD Instinct MI300X") == "MI300X")

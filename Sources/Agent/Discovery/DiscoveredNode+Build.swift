@@ -38,8 +38,10 @@ extension DiscoveredNode {
             sockets: s.packages, cores: cores.count, pus: s.pus.count,
             threadsPerCore: cores.map(\.cpus.count).max() ?? 1, numaNodes: numaNodes, coreList: cores,
             puList: s.pus, gpus: gpus, nics: nics, nvswitches: switches.count,
-            nvlink: Self.nvlink(s.distances, gpus: gpuDevices.map(\.id), switches: Set(switches.map(\.id))),
+            nvlink: Self.links(
+                s.distances, named: "NVLinkBandwidth", gpus: gpuDevices.map(\.id), switches: Set(switches.map(\.id))),
             cpuModel: s.cpuModel, product: s.machineInfos["DMIProductName"])
+        xgmi = Self.links(s.distances, named: "XGMIBandwidth", gpus: gpuDevices.map(\.id), switches: [])
     }
 
     /// Whether a PCI function is a GPU: an NVIDIA 3D or VGA controller, or an AMD display, 3D or VGA
@@ -161,9 +163,12 @@ extension DiscoveredNode {
         }.sorted { $0.number < $1.number }
     }
 
-    private static func nvlink(_ distances: [HwlocSnapshot.Distances], gpus: [UInt64], switches: Set<UInt64>) -> NVLink?
-    {
-        guard let d = distances.first(where: { $0.name == "NVLinkBandwidth" }) else { return nil }
+    /// GPU-to-GPU links from the distances matrix `name` (NVLinkBandwidth, XGMIBandwidth): direct links, and
+    /// each GPU's total towards `switches`.
+    private static func links(
+        _ distances: [HwlocSnapshot.Distances], named name: String, gpus: [UInt64], switches: Set<UInt64>
+    ) -> NVLink? {
+        guard let d = distances.first(where: { $0.name == name }) else { return nil }
         let gpuIndex = Dictionary(gpus.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var matrix = Array(repeating: Array(repeating: UInt64(0), count: gpus.count), count: gpus.count)
         var toSwitches = Array(repeating: UInt64(0), count: gpus.count)

@@ -70,7 +70,7 @@ public enum HwlocReader {
         let root = hwloc_get_root_obj(topology)!
         return HwlocSnapshot(
             packages: packages.count, numaNodes: numa.sorted { $0.osIndex < $1.osIndex }, cores: cores, pus: pus,
-            pciDevices: pci, distances: distances(topology, named: ["NVLinkBandwidth"]),
+            pciDevices: pci, distances: distances(topology, named: ["NVLinkBandwidth", "XGMIBandwidth"]),
             machineInfos: infos(root), cpuModel: packages.lazy.compactMap { infos($0)["CPUModel"] }.first)
     }
 
@@ -126,7 +126,7 @@ public enum HwlocReader {
                 let n = Int(m.pointee.nbobjs)
                 let objects: [UInt64?] = (0..<n).map { i in
                     var o = m.pointee.objs[i]
-                    // NVML OS devices stand for their PCI function; climb to it.
+                    // NVML and RSMI OS devices stand for their PCI function; climb to it.
                     while let x = o, x.pointee.type == HWLOC_OBJ_OS_DEVICE { o = x.pointee.parent }
                     guard let x = o, x.pointee.type == HWLOC_OBJ_PCI_DEVICE else { return nil }
                     return x.pointee.gp_index

@@ -22,6 +22,12 @@ extension DiscoveredNode {
         }
         if gpus.isEmpty { lines.append("GPUs: none") }
         if nvswitches > 0 { lines.append("NVSwitches: \(nvswitches)") }
+        if let x = xgmi {
+            let pairs = x.gpuToGPU.enumerated().flatMap { i, row in
+                row.enumerated().filter { $0.offset > i && $0.element > 0 }
+            }
+            if !pairs.isEmpty { lines.append("XGMI: \(pairs.count) GPU pairs linked") }
+        }
         for n in nics {
             let netdev = n.netdev.map { " (\($0))" } ?? ""
             lines.append(

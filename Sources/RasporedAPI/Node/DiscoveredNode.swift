@@ -175,6 +175,9 @@ public struct DiscoveredNode: Sendable, Hashable, Codable {
     public var nics: [NIC]
     public var nvswitches: Int
     public var nvlink: NVLink?
+    /// AMD GPUs' XGMI links, from hwloc's `XGMIBandwidth` distances (ROCm SMI backend), in the same form
+    /// (`gpuToSwitches` all 0: XGMI has no switch); absent where hwloc has none.
+    public var xgmi: NVLink? = nil
     public var cpuModel: String?
     public var product: String?
 
