@@ -28,7 +28,9 @@ trap cleanup EXIT
 cp cluster.yaml "$work/cluster.yaml"
 printf '\nsecurity:\n  maxJobsPerUser: 100000\n' >>"$work/cluster.yaml"
 init=()
-if "$bin/schedulerd" --help 2>&1 | grep -q -- '--init'; then init=(--init); fi
+# The help is read whole first: under pipefail, `grep -q` leaving early would fail the pipe (SIGPIPE).
+help=$("$bin/schedulerd" --help 2>&1 || true)
+if grep -q -- '--init' <<<"$help"; then init=(--init); fi
 "$bin/schedulerd" --cluster "$work/cluster.yaml" --state "$work/state" --listen "127.0.0.1:$port" \
     --without-agents --log-level error "${init[@]}" >"$work/schedulerd.log" 2>&1 &
 pid=$!

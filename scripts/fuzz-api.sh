@@ -66,8 +66,10 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 state=$tmp/state
 log=$tmp/schedulerd.log
 args=(--cluster "$root/cluster.yaml" --state "$state" --listen "127.0.0.1:$port" --without-agents --log-level notice)
-# A new state directory may have to be asked for.
-if "$schedulerd" --help 2>&1 | grep -q -- '--init'; then args+=(--init); fi
+# A new state directory may have to be asked for. (The help is read whole first: `grep -q` in a pipe stops
+# reading at its match, and under pipefail schedulerd's SIGPIPE on its next write would count as no match.)
+help=$("$schedulerd" --help 2>&1 || true)
+if grep -q -- '--init' <<<"$help"; then args+=(--init); fi
 
 echo "== controller: $schedulerd on 127.0.0.1:$port ==" >&2
 "$schedulerd" "${args[@]}" >"$log" 2>&1 &
@@ -96,7 +98,8 @@ st_args=(
     --no-color
 )
 # schemathesis 4 takes a time budget of its own; older ones stop at --max-examples.
-if "$st" run --help 2>/dev/null | grep -q -- '--max-time'; then st_args+=(--max-time "$seconds"); fi
+st_help=$("$st" run --help 2>/dev/null || true)
+if grep -q -- '--max-time' <<<"$st_help"; then st_args+=(--max-time "$seconds"); fi
 if [ -n "${FUZZ_SEED:-}" ]; then st_args+=(--seed "$FUZZ_SEED"); fi
 if [ -n "${FUZZ_REPORT_DIR:-}" ]; then
     mkdir -p "$FUZZ_REPORT_DIR"
